@@ -1,0 +1,127 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CancelledError, KubeApiError, KubeUnreachableError } from './errors.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Defaults to application/json; patches name their own type. */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Overrides the client's default. For streams it bounds only the wait for the response headers. */
+  timeoutMs?: number;
+  /** What the caller is doing, for error messages ("apply ConfigMap ns/x"). */
+  description?: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A client for one kubeconfig context. It borrows authentication (certs, tokens, exec plugins) from
+ * @kubernetes/client-node's KubeConfig and makes the HTTP calls itself, because client-node's generic object
+ * API ignores per-call middleware and so cannot carry an AbortSignal or a timeout per request.
+ */
+export class KubeClient {
+  readonly server: string;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    readonly contextName: string,
+    private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
+    const cluster = kubeConfig.getCluster(kubeConfig.getContextObject(contextName)?.cluster ?? '');
+    if (!cluster) throw new Error(`kubeconfig context "${contextName}" has no cluster`);
+    this.server = cluster.server.replace(/\/+$/, '');
+  }
+
+  /** The namespace the context names, or `default`. */
+  get defaultNamespace(): string {
+    return this.kubeConfig.getContextObject(this.contextName)?.namespace || 'default';
+  }
+
+  async requestJson<T>(options: RequestOptions): Promise<T> {
+    const text = (await this.send(options, false)) as string;
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Opens a streaming response (watch, logs). The caller consumes it; aborting the signal ends it. */
+  async stream(options: RequestOptions): Promise<http.IncomingMessage> {
+    return (await this.send(options, true)) as http.IncomingMessage;
+  }
+
+  /** Resolves with the body text, or with the open response when streaming. */
+  private async send(options: RequestOptions, streaming: boolean): Promise<string | http.IncomingMessage> {
+    const method = options.method ?? 'GET';
+    const what = options.description ?? `${method} ${options.path}`;
+    if (options.signal?.aborted) throw new CancelledError(what);
+    const url = new URL(this.server + options.path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+
+    const requestOptions: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (body !== undefined) {
+      requestOptions.headers = {
+        ...requestOptions.headers,
+        'Content-Type': options.contentType ?? 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+      };
+    }
+
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const transport = url.protocol === 'http:' ? http : https;
+      let settled = false;
+      const settle = (error: Error | undefined, value?: string | http.IncomingMessage): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) {
+          req.destroy();
+          reject(error);
+        } else {
+          resolve(value!);
+        }
+      };
+      const onAbort = (): void => settle(new CancelledError(what));
+      const timer = setTimeout(() => settle(new KubeUnreachableError(this.server, what, 'timeout', true)), timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const req = transport.request(url, requestOptions, (response) => {
+        const status = response.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
+        if (ok && streaming) {
+          settle(undefined, response);
+          // The stream stays tied to the signal: aborting ends it.
+          options.signal?.addEventListener('abort', () => response.destroy(new CancelledError(what)), { once: true });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => settle(new KubeUnreachableError(this.server, what, error.message, false)));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          settle(ok ? undefined : toApiError(status, text, what), text);
+        });
+      });
+      req.on('error', (error) => settle(new KubeUnreachableError(this.server, what, error.message, false)));
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+}
+
+function toApiError(status: number, text: string, what: string): KubeApiError {
+  try {
+    const parsed = JSON.parse(text) as { reason?: string; message?: string };
+    return new KubeApiError(status, parsed.reason ?? '', parsed.message ?? '', what);
+  } catch {
+    return new KubeApiError(status, '', text.trim().slice(0, 500), what);
+  }
+}

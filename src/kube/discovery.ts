@@ -1,0 +1,73 @@
+import type { KubeClient } from './client.js';
+import { KubeApiError } from './errors.js';
+import { splitApiVersion } from './objects.js';
+
+export interface ApiResource {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural resource name used in URLs. */
+  name: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+interface ApiResourceList {
+  resources: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }>;
+}
+
+/**
+ * Maps apiVersion+kind to REST resources through the discovery API, one request per group-version,
+ * cached. A miss refreshes that group-version once, so a CRD installed a moment ago is found.
+ */
+export class ResourceMapper {
+  private readonly byGroupVersion = new Map<string, Promise<ApiResource[]>>();
+
+  constructor(private readonly client: KubeClient) {}
+
+  async find(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ApiResource | undefined> {
+    const hit = (await this.groupVersion(apiVersion, signal)).find((r) => r.kind === kind);
+    if (hit) return hit;
+    this.byGroupVersion.delete(apiVersion);
+    return (await this.groupVersion(apiVersion, signal)).find((r) => r.kind === kind);
+  }
+
+  async require(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ApiResource> {
+    const resource = await this.find(apiVersion, kind, signal);
+    if (!resource) {
+      throw new Error(`the cluster ${this.client.server} has no resource for kind "${kind}" in "${apiVersion}" (is its CRD installed?)`);
+    }
+    return resource;
+  }
+
+  /** The URL path of a collection (name omitted) or of one object. */
+  static path(resource: ApiResource, namespace: string | undefined, name?: string): string {
+    const base = resource.group ? `/apis/${resource.group}/${resource.version}` : `/api/${resource.version}`;
+    const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${base}${ns}/${resource.name}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  private groupVersion(apiVersion: string, signal?: AbortSignal): Promise<ApiResource[]> {
+    let cached = this.byGroupVersion.get(apiVersion);
+    if (!cached) {
+      cached = this.load(apiVersion, signal);
+      cached.catch(() => this.byGroupVersion.delete(apiVersion));
+      this.byGroupVersion.set(apiVersion, cached);
+    }
+    return cached;
+  }
+
+  private async load(apiVersion: string, signal?: AbortSignal): Promise<ApiResource[]> {
+    const { group, version } = splitApiVersion(apiVersion);
+    const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
+    try {
+      const list = await this.client.requestJson<ApiResourceList>({ path, signal, description: `discover ${apiVersion}` });
+      return list.resources
+        .filter((r) => !r.name.includes('/')) // sub-resources such as pods/log
+        .map((r) => ({ group, version, kind: r.kind, name: r.name, namespaced: r.namespaced, verbs: r.verbs }));
+    } catch (error) {
+      if (error instanceof KubeApiError && error.isNotFound) return [];
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** Errors raised by the Kubernetes client layer, each naming what was asked of which cluster. */
+
+/** The API server answered with a non-2xx status (a `Status` object when it could say why). */
+export class KubeApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string,
+    readonly apiMessage: string,
+    readonly request: string,
+  ) {
+    super(`${request}: ${statusCode} ${reason}${apiMessage ? `: ${apiMessage}` : ''}`);
+    this.name = 'KubeApiError';
+  }
+
+  get isNotFound(): boolean {
+    return this.statusCode === 404;
+  }
+  get isForbidden(): boolean {
+    return this.statusCode === 403;
+  }
+  get isConflict(): boolean {
+    return this.statusCode === 409;
+  }
+  /** A watch's resourceVersion was compacted away; the caller must list again. */
+  get isGone(): boolean {
+    return this.statusCode === 410;
+  }
+}
+
+/** The cluster could not be reached at all (DNS, refused, TLS, timeout) or the call was cancelled. */
+export class KubeUnreachableError extends Error {
+  constructor(
+    readonly server: string,
+    readonly request: string,
+    readonly causeMessage: string,
+    readonly timedOut: boolean,
+  ) {
+    super(
+      timedOut
+        ? `${request}: no answer from ${server} (timed out)`
+        : `${request}: cannot reach ${server}: ${causeMessage}`,
+    );
+    this.name = 'KubeUnreachableError';
+  }
+}
+
+/** The caller cancelled the request through its AbortSignal. */
+export class CancelledError extends Error {
+  constructor(what: string) {
+    super(`${what}: cancelled`);
+    this.name = 'CancelledError';
+  }
+}

@@ -1,0 +1,6 @@
+export * from './apply.js';
+export * from './client.js';
+export * from './discovery.js';
+export * from './errors.js';
+export * from './kubeconfig.js';
+export * from './objects.js';

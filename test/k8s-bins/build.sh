@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the test peers (kube-apiserver, kube-controller-manager, etcd, kluctl) from the Go module proxy
+# using the wrapper modules beside this script, into a cache outside the repo keyed by version.
+# A binary already in the cache is reused. Progress and timings go to stderr; stdout gets one absolute
+# binary path per requested tool, in order (the test harness reads them).
+# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl)
+#        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+CACHE=${KLUCTL_TESTBIN_CACHE:-$HOME/.cache/kluctl-vscode/testbin}
+KUBE_VERSION=v1.36.2
+ETCD_VERSION=v3.6.8
+KLUCTL_VERSION=v2.22.1
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH: install Go >= 1.26 (https://go.dev/doc/install) and retry"
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+
+# tool -> "<wrapper dir> <version> <package> <ldflags>"
+spec() {
+  local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
+  local kube_ld="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  case $1 in
+    kube-apiserver) echo "kube|$KUBE_VERSION|k8s.io/kubernetes/cmd/kube-apiserver|$kube_ld" ;;
+    kube-controller-manager) echo "kube|$KUBE_VERSION|k8s.io/kubernetes/cmd/kube-controller-manager|$kube_ld" ;;
+    etcd) echo "etcd|$ETCD_VERSION|go.etcd.io/etcd/server/v3|-s -w" ;;
+    kluctl) echo "kluctl|$KLUCTL_VERSION|github.com/kluctl/kluctl/v2/cmd|-s -w -X main.version=${KLUCTL_VERSION#v}" ;;
+    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager etcd kluctl)" ;;
+  esac
+}
+
+build_one() {
+  local tool=$1 dir version pkg ldflags
+  IFS='|' read -r dir version pkg ldflags <<<"$(spec "$tool")"
+  local out="$CACHE/$tool-$version/$tool" start=$SECONDS
+  if [ -x "$out" ]; then
+    echo "testbin: $tool $version reused from the cache ($((SECONDS - start))s): $out" >&2
+    echo "$out"
+    return
+  fi
+  mkdir -p "$(dirname "$out")"
+  echo "testbin: building $tool $version (first time only; this can take many minutes) ..." >&2
+  local log="$CACHE/$tool-$version.build.log"
+  if ! (cd "$here/$dir" && go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg") >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "building $tool $version failed (full log: $log)"
+  fi
+  mv "$out.tmp" "$out"
+  echo "testbin: built $tool $version in $((SECONDS - start))s: $out" >&2
+  echo "$out"
+}
+
+if [ "${1:-}" = "--crd" ]; then
+  # The CRD ships in the kluctl module zip; no build needed. Use the one of the controller version we run.
+  dir=$(cd "$here/kluctl" && go mod download -json "github.com/kluctl/kluctl/v2@$KLUCTL_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  crd="$dir/config/crd/bases/gitops.kluctl.io_kluctldeployments.yaml"
+  [ -f "$crd" ] || die "KluctlDeployment CRD not found in the kluctl $KLUCTL_VERSION module ($crd)"
+  echo "$crd"
+  exit 0
+fi
+
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl)
+for t in "${tools[@]}"; do build_one "$t"; done
