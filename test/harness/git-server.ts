@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,30 +48,28 @@ export class GitServer {
 
   /**
    * Commits the contents of `sourceDir` (or the given files) as the new tip of `main` and pushes it through
-   * the HTTP server, as a user would. Returns the commit id.
+   * the HTTP server, as a user would. Returns the commit id. Git runs asynchronously: this process serves it.
    */
-  pushTree(repo: string, content: { sourceDir?: string; files?: Record<string, string> }, message = 'update'): string {
+  async pushTree(repo: string, content: { sourceDir?: string; files?: Record<string, string> }, message = 'update'): Promise<string> {
     const url = this.createRepo(repo);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-test-push-'));
     try {
-      git(work, 'init', '--quiet', '--initial-branch=main');
+      await gitAsync(work, 'init', '--quiet', '--initial-branch=main');
       configureIdentity(work);
-      git(work, 'remote', 'add', 'origin', url);
-      const hasHistory = git(work, 'ls-remote', '--heads', 'origin', 'main').trim() !== '';
-      if (hasHistory) {
-        git(work, 'fetch', '--quiet', 'origin', 'main');
-        git(work, 'reset', '--quiet', '--soft', 'FETCH_HEAD');
+      await gitAsync(work, 'remote', 'add', 'origin', url);
+      if ((await gitAsync(work, 'ls-remote', '--heads', 'origin', 'main')).trim() !== '') {
+        await gitAsync(work, 'fetch', '--quiet', 'origin', 'main');
+        await gitAsync(work, 'reset', '--quiet', '--soft', 'FETCH_HEAD');
       }
-      for (const entry of fs.readdirSync(work)) if (entry !== '.git') fs.rmSync(path.join(work, entry), { recursive: true, force: true });
       if (content.sourceDir) fs.cpSync(content.sourceDir, work, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
       for (const [file, text] of Object.entries(content.files ?? {})) {
         fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
         fs.writeFileSync(path.join(work, file), text);
       }
-      git(work, 'add', '--all');
-      git(work, 'commit', '--quiet', '--allow-empty', '-m', message);
-      git(work, 'push', '--quiet', 'origin', 'HEAD:main');
-      return git(work, 'rev-parse', 'HEAD').trim();
+      await gitAsync(work, 'add', '--all');
+      await gitAsync(work, 'commit', '--quiet', '--allow-empty', '-m', message);
+      await gitAsync(work, 'push', '--quiet', 'origin', 'HEAD:main');
+      return (await gitAsync(work, 'rev-parse', 'HEAD')).trim();
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -90,6 +88,16 @@ export function git(cwd: string, ...args: string[]): string {
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || (error as Error).message}`);
   }
+}
+
+/** Like `git` but without blocking the event loop (needed when this process also serves the repository). */
+export function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, encoding: 'utf8', env: gitEnv(), timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || error.message}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 export function configureIdentity(repoDir: string): void {

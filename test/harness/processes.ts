@@ -7,6 +7,12 @@ const owned = new Set<ManagedProcess>();
 process.on('exit', () => {
   for (const p of owned) p.killNow();
 });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    for (const p of owned) p.killNow();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 export interface StartOptions {
   name: string;
