@@ -54,9 +54,18 @@ export class TestCluster implements ClusterInfo {
   }
 
   static async start(options: StartClusterOptions = {}): Promise<TestCluster> {
-    const bins = testBinaries('etcd', 'kube-apiserver');
     const ownsWorkDir = !options.workDir;
     const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-test-cluster-'));
+    try {
+      return await TestCluster.startIn(workDir, ownsWorkDir, options);
+    } catch (error) {
+      if (ownsWorkDir && !process.env.KLUCTL_TEST_KEEP) fs.rmSync(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private static async startIn(workDir: string, ownsWorkDir: boolean, options: StartClusterOptions): Promise<TestCluster> {
+    const bins = testBinaries('etcd', 'kube-apiserver');
     fs.mkdirSync(workDir, { recursive: true });
     const started = Date.now();
     const certs = generateClusterCerts(path.join(workDir, 'pki'));

@@ -6,14 +6,19 @@
 # Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl)
 #        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=${KLUCTL_TESTBIN_WRAPPERS:-$(cd "$(dirname "$0")" && pwd)}
 CACHE=${KLUCTL_TESTBIN_CACHE:-$HOME/.cache/kluctl-vscode/testbin}
 KUBE_VERSION=v1.36.2
 ETCD_VERSION=v3.6.8
+# kluctl v2.26+ keeps its `lib/` as a nested module (`replace .../lib => ./lib`) that the module proxy reachable
+# here does not serve (403 for every version of github.com/kluctl/kluctl/lib), so v2.28.2 cannot be built from
+# it. v2.22.1 predates that split, builds from the proxy alone, and speaks the same controller protocol.
 KLUCTL_VERSION=v2.22.1
 
 die() { echo "build.sh: $*" >&2; exit 1; }
-command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH: install Go >= 1.26 (https://go.dev/doc/install) and retry"
+need_go() {
+  command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH, needed to build $1: install Go >= 1.26 and retry"
+}
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 
 # tool -> "<wrapper dir> <version> <package> <ldflags>"
@@ -38,6 +43,7 @@ build_one() {
     echo "$out"
     return
   fi
+  need_go "$tool"
   mkdir -p "$(dirname "$out")"
   echo "testbin: building $tool $version (first time only; this can take many minutes) ..." >&2
   local log="$CACHE/$tool-$version.build.log"
@@ -52,6 +58,7 @@ build_one() {
 
 if [ "${1:-}" = "--crd" ]; then
   # The CRD ships in the kluctl module zip; no build needed. Use the one of the controller version we run.
+  need_go "the KluctlDeployment CRD"
   dir=$(cd "$here/kluctl" && go mod download -json "github.com/kluctl/kluctl/v2@$KLUCTL_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   crd="$dir/config/crd/bases/gitops.kluctl.io_kluctldeployments.yaml"
   [ -f "$crd" ] || die "KluctlDeployment CRD not found in the kluctl $KLUCTL_VERSION module ($crd)"
