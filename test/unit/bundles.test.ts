@@ -1,0 +1,57 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { runCli } from '../../src/cli/run.js';
+import { VERSION } from '../../src/version.js';
+import { REPO_ROOT } from '../harness/paths.js';
+
+function capture(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+describe('kluctl-ts CLI', () => {
+  it('prints its version', async () => {
+    const out = capture();
+    assert.equal(await runCli(['version'], { stdout: out.stream, stderr: capture().stream }), 0);
+    assert.equal(out.text(), `kluctl-ts ${VERSION}\n`);
+  });
+
+  it('rejects an unknown command with usage and exit code 2', async () => {
+    const err = capture();
+    assert.equal(await runCli(['deployy'], { stdout: capture().stream, stderr: err.stream }), 2);
+    assert.match(err.text(), /unknown command "deployy"/);
+    assert.match(err.text(), /Usage: kluctl-ts <command>/);
+  });
+});
+
+describe('esbuild bundles', () => {
+  const dist = path.join(REPO_ROOT, 'dist');
+  before(() => {
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'esbuild.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
+  });
+
+  it('the CLI bundle runs standalone', () => {
+    const run = spawnSync(process.execPath, [path.join(dist, 'cli.cjs'), 'version'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), `kluctl-ts ${VERSION}`);
+  });
+
+  it('the extension bundle keeps vscode external and inlines everything else', () => {
+    const code = fs.readFileSync(path.join(dist, 'extension.cjs'), 'utf8');
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    assert.ok(required.includes('vscode'), 'vscode is required at runtime');
+    const builtins = new Set(builtinModules);
+    const nonBuiltins = required.filter((m) => m !== 'vscode' && !m.startsWith('node:') && !builtins.has(m));
+    assert.deepEqual(nonBuiltins, []);
+  });
+});
