@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CancelledError, KubeApiError, KubeUnreachableError } from './errors.js';
+import { CancelledError, KubeApiError, KubeCredentialsError, KubeUnreachableError } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -54,6 +54,39 @@ export class KubeClient {
     return (await this.send(options, true)) as http.IncomingMessage;
   }
 
+  /**
+   * Certificates, tokens and credential plugins (exec, OIDC) are applied here. A plugin waiting for an
+   * interactive login would never return, so this step is bounded by the request's timeout and signal.
+   */
+  private async authenticate(requestOptions: https.RequestOptions, what: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new KubeCredentialsError(
+              this.contextName,
+              what,
+              `were not available within ${Math.round(timeoutMs / 1000)}s (does its exec/OIDC plugin wait for an interactive login? Log in from a terminal first)`,
+            ),
+          ),
+        timeoutMs,
+      );
+      onAbort = () => reject(new CancelledError(what));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.kubeConfig.applyToHTTPSOptions(requestOptions), stopped]);
+    } catch (error) {
+      if (error instanceof CancelledError || error instanceof KubeCredentialsError) throw error;
+      throw new KubeCredentialsError(this.contextName, what, `could not be obtained: ${(error as Error).message.trim()}`);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Resolves with the body text, or with the open response when streaming. */
   private async send(options: RequestOptions, streaming: boolean): Promise<string | http.IncomingMessage> {
     const method = options.method ?? 'GET';
@@ -62,8 +95,9 @@ export class KubeClient {
     const url = new URL(this.server + options.path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const requestOptions: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    await this.authenticate(requestOptions, what, timeoutMs, options.signal);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) {
       requestOptions.headers = {
@@ -73,7 +107,6 @@ export class KubeClient {
       };
     }
 
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise((resolve, reject) => {
       const transport = url.protocol === 'http:' ? http : https;
       let settled = false;

@@ -51,3 +51,15 @@ export class CancelledError extends Error {
     this.name = 'CancelledError';
   }
 }
+
+/** The context's credentials could not be obtained (a failing or interactive exec/OIDC plugin, a bad token file). */
+export class KubeCredentialsError extends Error {
+  constructor(
+    readonly contextName: string,
+    readonly request: string,
+    detail: string,
+  ) {
+    super(`${request}: the credentials of context "${contextName}" ${detail}`);
+    this.name = 'KubeCredentialsError';
+  }
+}

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type User } from '@kubernetes/client-node';
 import { KubeClient } from './client.js';
 
 /**
@@ -51,9 +51,21 @@ export function clientForContext(kubeConfig: KubeConfig, contextName?: string, t
   const scoped = new KubeConfig();
   scoped.loadFromOptions({
     clusters: kubeConfig.getClusters(),
-    users: kubeConfig.getUsers(),
+    users: kubeConfig.getUsers().map(nonInteractiveExec),
     contexts: kubeConfig.getContexts(),
     currentContext: name,
   });
   return new KubeClient(scoped, name, timeoutMs);
+}
+
+/**
+ * Tells exec credential plugins, as kubectl does through KUBERNETES_EXEC_INFO, that nobody can answer a prompt,
+ * so that plugins such as kubelogin fail instead of waiting for input.
+ */
+function nonInteractiveExec(user: User): User {
+  const exec = (user as { exec?: { env?: Array<{ name: string; value: string }> | null; apiVersion?: string } }).exec;
+  if (!exec) return user;
+  const info = { apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } };
+  const env = [...(exec.env ?? []).filter((e) => e.name !== 'KUBERNETES_EXEC_INFO'), { name: 'KUBERNETES_EXEC_INFO', value: JSON.stringify(info) }];
+  return { ...user, exec: { ...exec, env } } as User;
 }
