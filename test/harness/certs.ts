@@ -48,3 +48,15 @@ export function generateClusterCerts(dir: string): ClusterCerts {
     serviceAccountPub: f('sa.pub'),
   };
 }
+
+/** A client certificate for user `name` in `groups`, signed by the cluster CA in `pkiDir`. */
+export function issueClientCert(pkiDir: string, name: string, groups: string[] = []): { cert: string; key: string } {
+  const base = path.join(pkiDir, `user-${name}`);
+  const subject = [...groups.map((g) => `/O=${g}`), `/CN=${name}`].join('');
+  const run = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: pkiDir, stdio: ['ignore', 'ignore', 'pipe'] });
+  };
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', subject);
+  run('x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${base}.crt`, '-days', '365', '-extfile', 'client.ext');
+  return { cert: `${base}.crt`, key: `${base}.key` };
+}

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { clientForContext, loadKubeConfig, ResourceMapper, serverSideApply, type KubeClient, type KubeObject } from '../../src/kube/index.js';
-import { generateClusterCerts, type ClusterCerts } from './certs.js';
+import { generateClusterCerts, issueClientCert, type ClusterCerts } from './certs.js';
 import { kluctlCrdPath, testBinaries } from './paths.js';
 import { assertPortFree, freePort, ManagedProcess, waitUntil } from './processes.js';
 
@@ -122,6 +122,19 @@ export class TestCluster implements ClusterInfo {
     return cluster;
   }
 
+  /**
+   * A kubeconfig for a non-admin user (client certificate, context named after the user), for RBAC tests.
+   * The user can do nothing until the test grants it roles.
+   */
+  userKubeconfig(name: string, groups: string[] = []): string {
+    const pki = path.join(this.workDir, 'pki');
+    const { cert, key } = issueClientCert(pki, name, groups);
+    const file = path.join(this.workDir, `kubeconfig-${name}`);
+    const certs = { caCert: path.join(pki, 'ca.crt'), adminCert: cert, adminKey: key };
+    fs.writeFileSync(file, kubeconfigYaml(this.server, certs, name), { mode: 0o600 });
+    return file;
+  }
+
   /** Server-side applies every document of a YAML file; CRDs can be awaited until Established. */
   async applyManifestFile(file: string, options: { waitEstablished?: boolean } = {}): Promise<KubeObject[]> {
     const client = this.client();
@@ -171,27 +184,27 @@ function apiserverArgs(certs: ClusterCerts, etcdPort: number, apiPort: number, w
   ];
 }
 
-function kubeconfigYaml(server: string, certs: ClusterCerts): string {
+function kubeconfigYaml(server: string, certs: Pick<ClusterCerts, 'caCert' | 'adminCert' | 'adminKey'>, context = TEST_CONTEXT): string {
   const b64 = (file: string): string => fs.readFileSync(file).toString('base64');
   return [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
-    `- name: ${TEST_CONTEXT}`,
+    `- name: ${context}`,
     '  cluster:',
     `    server: ${server}`,
     `    certificate-authority-data: ${b64(certs.caCert)}`,
     'users:',
-    '- name: admin',
+    `- name: ${context}-user`,
     '  user:',
     `    client-certificate-data: ${b64(certs.adminCert)}`,
     `    client-key-data: ${b64(certs.adminKey)}`,
     'contexts:',
-    `- name: ${TEST_CONTEXT}`,
+    `- name: ${context}`,
     '  context:',
-    `    cluster: ${TEST_CONTEXT}`,
-    '    user: admin',
-    `current-context: ${TEST_CONTEXT}`,
+    `    cluster: ${context}`,
+    `    user: ${context}-user`,
+    `current-context: ${context}`,
     '',
   ].join('\n');
 }
