@@ -1,0 +1,164 @@
+import * as fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { KubeClient } from '../kube/client.js';
+import { CancelledError } from '../kube/errors.js';
+import type { KubeList, KubeObject } from '../kube/objects.js';
+
+/** One JSON line of the kluctl-controller's log (controller-runtime zap, production encoding). */
+export interface LogRecord {
+  time?: Date;
+  level: string;
+  message: string;
+  /** The KluctlDeployment being reconciled, when the line was logged inside a reconcile. */
+  name?: string;
+  namespace?: string;
+  reconcileId?: string;
+  error?: string;
+}
+
+export interface LogFilter {
+  name?: string;
+  namespace?: string;
+  reconcileId?: string;
+}
+
+export const CONTROLLER_POD_SELECTOR = 'control-plane=kluctl-controller';
+export const CONTROLLER_CONTAINER = 'controller';
+
+/** Parses one log line; lines that are not JSON records are dropped, as the kluctl CLI does. */
+export function parseLogLine(line: string): LogRecord | undefined {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || typeof raw.msg !== 'string') return undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  return {
+    time: parseTime(raw.ts),
+    level: str(raw.level) ?? 'info',
+    message: raw.msg,
+    name: str(raw.name),
+    namespace: str(raw.namespace),
+    reconcileId: str(raw.reconcileID),
+    error: str(raw.error),
+  };
+}
+
+/** `ts` is RFC 3339 in current controllers and epoch seconds in zap's default encoding; accept both. */
+function parseTime(ts: unknown): Date | undefined {
+  if (typeof ts === 'number') return new Date(ts * 1000);
+  if (typeof ts === 'string') {
+    const parsed = new Date(ts);
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+  }
+  return undefined;
+}
+
+export function matchesFilter(record: LogRecord, filter: LogFilter): boolean {
+  if (filter.name !== undefined && record.name !== filter.name) return false;
+  if (filter.namespace !== undefined && record.namespace !== filter.namespace) return false;
+  if (filter.reconcileId !== undefined && record.reconcileId !== filter.reconcileId) return false;
+  return true;
+}
+
+/** `2026-06-25T10:11:12.000Z INFO  message (error: …)`, one line per record. */
+export function formatLogRecord(record: LogRecord): string {
+  const time = record.time ? record.time.toISOString() : '-';
+  const error = record.error ? ` (error: ${record.error})` : '';
+  return `${time} ${record.level.toUpperCase().padEnd(5)} ${record.message}${error}`;
+}
+
+/** Header line for a group of records that belong to one reconciliation, as `kluctl gitops logs` prints it. */
+export function groupHeader(record: LogRecord): string {
+  if (!record.name) return 'Showing general controller logs';
+  return `Showing logs for ${record.namespace}/${record.name} and reconciliation ID ${record.reconcileId ?? '(none)'}`;
+}
+
+export interface LogStreamOptions {
+  filter: LogFilter;
+  /** Keep streaming new lines until the signal aborts. */
+  follow: boolean;
+  signal?: AbortSignal;
+  onRecord(record: LogRecord): void;
+}
+
+/**
+ * Streams the logs of every kluctl-controller pod (`container=controller`, the last `sinceSeconds`) through the
+ * filter. Resolves when all streams end (or, following, when the signal aborts).
+ */
+export async function streamPodLogs(
+  client: KubeClient,
+  options: LogStreamOptions & { controllerNamespace: string; sinceSeconds?: number },
+): Promise<void> {
+  const pods = await client.requestJson<KubeList<KubeObject>>({
+    path: `/api/v1/namespaces/${encodeURIComponent(options.controllerNamespace)}/pods`,
+    query: { labelSelector: CONTROLLER_POD_SELECTOR },
+    signal: options.signal,
+    description: 'find kluctl-controller pods',
+  });
+  if (pods.items.length === 0) {
+    throw new Error(`no kluctl-controller pods (label ${CONTROLLER_POD_SELECTOR}) in namespace "${options.controllerNamespace}": is the controller installed there?`);
+  }
+  await Promise.all(
+    pods.items.map(async (pod) => {
+      const response = await client.stream({
+        path: `/api/v1/namespaces/${encodeURIComponent(options.controllerNamespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`,
+        query: { container: CONTROLLER_CONTAINER, follow: options.follow || undefined, sinceSeconds: options.sinceSeconds ?? 60 },
+        signal: options.signal,
+        description: `logs of pod ${pod.metadata.name}`,
+      });
+      await consumeLines(response, options);
+    }),
+  );
+}
+
+/**
+ * Reads a controller log file (a controller running as a local process), from the start; following, it then
+ * polls for appended lines until the signal aborts.
+ */
+export async function streamFileLogs(file: string, options: LogStreamOptions & { pollMs?: number }): Promise<void> {
+  let offset = 0;
+  let partial = '';
+  for (;;) {
+    const size = fs.statSync(file).size;
+    if (size > offset) {
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        const buffer = Buffer.alloc(size - offset);
+        await handle.read(buffer, 0, buffer.length, offset);
+        offset = size;
+        partial = emitLines(partial + buffer.toString('utf8'), options);
+      } finally {
+        await handle.close();
+      }
+    }
+    if (!options.follow || options.signal?.aborted) return;
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+    if (options.signal?.aborted) return;
+  }
+}
+
+function consumeLines(stream: IncomingMessage, options: LogStreamOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      partial = emitLines(partial + chunk, options);
+    });
+    stream.on('end', () => resolve());
+    stream.on('error', (error) => (error instanceof CancelledError ? resolve() : reject(error)));
+  });
+}
+
+/** Emits every complete line; returns the incomplete rest. */
+function emitLines(text: string, options: LogStreamOptions): string {
+  const lines = text.split('\n');
+  const rest = lines.pop() ?? '';
+  for (const line of lines) {
+    const record = parseLogLine(line);
+    if (record && matchesFilter(record, options.filter)) options.onRecord(record);
+  }
+  return rest;
+}
