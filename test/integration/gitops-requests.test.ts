@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { getDeployment, type DeploymentRef } from '../../src/gitops/deploymentApi.js';
-import { runRequest, setSuspended, type RequestProgress } from '../../src/gitops/manualRequests.js';
+import { approveDeployment, runRequest, setSuspended, type RequestProgress } from '../../src/gitops/manualRequests.js';
+import { presentStatus } from '../../src/gitops/status.js';
+import { waitUntil } from '../harness/processes.js';
 import { readCommandResult, readValidateResult } from '../../src/gitops/resultStore.js';
 import { summarizeObjects } from '../../src/gitops/results.js';
 import { getObject, ResourceMapper, type KubeClient } from '../../src/kube/index.js';
@@ -109,6 +111,31 @@ describe('GitOps requests against the real kluctl-controller @integration', func
       },
     );
     assert.ok(Date.now() - started < 60_000, 'fails well before the timeout');
+  });
+});
+
+describe('manual approval against the real kluctl-controller @integration', function () {
+  this.timeout(300_000);
+
+  it('deploys a manual-mode deployment only after approval of the rendered objects', async () => {
+    const [cluster, git] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
+    const client = cluster.client();
+    const ref = { namespace: uniqueName('manual'), name: 'app' };
+    const repo = uniqueName('manual-repo');
+    await git.pushTree(repo, { files: projectFiles(ref.namespace, { gated: { v: '1' } }) });
+    await createDeployment(client, git, repo, ref, { manual: true });
+
+    const rendered = await waitUntil('rendered objects hash', async () => {
+      const kd = await getDeployment(client, ref);
+      return kd.status?.lastObjectsHash ? kd : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    assert.equal(presentStatus(rendered).manualApprovalPending, true);
+    assert.equal(await configMap(client, ref.namespace, 'gated'), undefined, 'nothing deployed before approval');
+
+    const approved = await approveDeployment(client, ref);
+    assert.equal(approved.spec.manualObjectsHash, rendered.status?.lastObjectsHash);
+    await waitUntil('deploy after approval', () => configMap(client, ref.namespace, 'gated'), { timeoutMs: 120_000, intervalMs: 500 });
+    assert.equal(presentStatus(await getDeployment(client, ref)).manualApprovalPending, false);
   });
 });
 
