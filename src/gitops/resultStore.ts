@@ -1,6 +1,7 @@
 import type { KubeClient } from '../kube/client.js';
 import type { KubeList } from '../kube/objects.js';
 import { decodeCommandResult, decodeValidateResult, DEFAULT_RESULTS_NAMESPACE, findResultSecretSelector, type ResultKind, type SecretObject } from './results.js';
+import { decodeCompactedObjects, objectDiffs, type ObjectDiff } from './resultDocuments.js';
 import { maskSecretChanges } from './secretMasking.js';
 import type { CommandResult, ValidateResult } from './types.js';
 
@@ -16,6 +17,17 @@ export interface ReadResultOptions {
 export async function readCommandResult(client: KubeClient, resultId: string, options: ReadResultOptions = {}): Promise<CommandResult> {
   const result = decodeCommandResult(await readResultSecret(client, 'command', resultId, options));
   return maskSecretChanges(result, { reveal: options.revealSecrets });
+}
+
+/** A stored result with its objects as document pairs for a diff editor (full manifests when stored). */
+export async function readCommandResultDiffs(
+  client: KubeClient,
+  resultId: string,
+  options: ReadResultOptions = {},
+): Promise<{ result: CommandResult; diffs: ObjectDiff[] }> {
+  const secret = await readResultSecret(client, 'command', resultId, options);
+  const result = maskSecretChanges(decodeCommandResult(secret), { reveal: options.revealSecrets });
+  return { result, diffs: objectDiffs(result, decodeCompactedObjects(secret), { revealSecrets: options.revealSecrets }) };
 }
 
 export async function readValidateResult(client: KubeClient, resultId: string, options: ReadResultOptions = {}): Promise<ValidateResult> {

@@ -3,7 +3,7 @@ import { getDeployment, type DeploymentRef } from '../../src/gitops/deploymentAp
 import { approveDeployment, runRequest, setSuspended, type RequestProgress } from '../../src/gitops/manualRequests.js';
 import { presentStatus } from '../../src/gitops/status.js';
 import { waitUntil } from '../harness/processes.js';
-import { readCommandResult, readValidateResult } from '../../src/gitops/resultStore.js';
+import { readCommandResult, readCommandResultDiffs, readValidateResult } from '../../src/gitops/resultStore.js';
 import { summarizeObjects } from '../../src/gitops/results.js';
 import { getObject, ResourceMapper, type KubeClient } from '../../src/kube/index.js';
 import { TestCluster } from '../harness/cluster.js';
@@ -77,6 +77,31 @@ describe('GitOps requests against the real kluctl-controller @integration', func
     assert.equal(change?.jsonPath, 'data.color');
     assert.equal(change?.unifiedDiff, '-blue\n+green');
     assert.deepEqual(await configMap(client, ref.namespace, 'first'), { color: 'blue' }, 'a diff changes nothing');
+  });
+
+  it('turns a diff result into full-manifest document pairs, Secret values masked', async () => {
+    const files = projectFiles(ref.namespace, { first: { color: 'green' }, second: { size: 'L' } });
+    files['app/secret.yaml'] = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: ${ref.namespace}\nstringData:\n  password: hunter2\n`;
+    await git.pushTree(repo, { files }, 'add a secret');
+    const outcome = await runRequest(client, ref, 'diff');
+    const { diffs } = await readCommandResultDiffs(client, outcome.resultId);
+    const byName = new Map(diffs.map((d) => [d.ref.name, d]));
+    assert.deepEqual([...byName.keys()].sort(), ['creds', 'first']);
+
+    const first = byName.get('first')!;
+    assert.equal(first.status, 'changed');
+    assert.match(first.left ?? '', /^data:\n {2}color: blue$/m);
+    assert.match(first.right ?? '', /^data:\n {2}color: green$/m);
+    assert.doesNotMatch(`${first.left}${first.right}`, /managedFields|resourceVersion|uid:/, 'server noise removed');
+
+    const secret = byName.get('creds')!;
+    assert.equal(secret.status, 'new');
+    assert.equal(secret.left, undefined);
+    assert.doesNotMatch(secret.right ?? '', /hunter2|aHVudGVyMg/);
+    assert.match(secret.right ?? '', /password: "\*{5}"/);
+
+    const revealed = await readCommandResultDiffs(client, outcome.resultId, { revealSecrets: true });
+    assert.match(revealed.diffs.find((d) => d.ref.name === 'creds')?.right ?? '', /aHVudGVyMg==/);
   });
 
   it('prunes an object removed from the project', async () => {
