@@ -1,16 +1,37 @@
 import * as vscode from 'vscode';
-import { DeploymentsTreeProvider } from './deploymentsTree.js';
+import { Clusters } from './clusters.js';
+import { registerCommands } from './commands/index.js';
+import { DocumentStore } from './documents/documentStore.js';
+import { LogChannels } from './logChannels.js';
+import { Output } from './output.js';
+import { DeploymentsTree } from './tree/deploymentsTree.js';
+import { WorkspaceProjects } from './workspaceProjects.js';
 
-/** Entry point: everything created here is owned by the extension context and disposed with it. */
-export function activate(context: vscode.ExtensionContext): void {
-  const tree = new DeploymentsTreeProvider();
-  context.subscriptions.push(
-    tree,
-    vscode.window.createTreeView('kluctl.deployments', { treeDataProvider: tree, showCollapseAll: true }),
-    vscode.commands.registerCommand('kluctl.refresh', () => tree.refresh()),
-  );
+/** What activate() hands to tests (and to other extensions, should they want it). */
+export interface KluctlExtensionApi {
+  clusters: Clusters;
+  projects: WorkspaceProjects;
+  tree: DeploymentsTree;
+  documents: DocumentStore;
+  logs: LogChannels;
+}
+
+/**
+ * Entry point. Everything is owned by the extension context and disposed with it; no cluster is contacted
+ * until the Deployments view is shown or a command needs it.
+ */
+export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
+  const output = new Output();
+  const clusters = new Clusters();
+  const projects = new WorkspaceProjects();
+  const documents = new DocumentStore();
+  const logs = new LogChannels();
+  const tree = new DeploymentsTree(clusters, projects);
+  context.subscriptions.push(output, clusters, projects, documents, logs, tree);
+  context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs }));
+  return { clusters, projects, tree, documents, logs };
 }
 
 export function deactivate(): void {
-  // Nothing global to undo: all resources hang off the extension context.
+  // Nothing global to undo: every resource hangs off the extension context.
 }

@@ -1,0 +1,153 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { DeploymentWatcher, type ContextState } from '../gitops/deploymentWatcher.js';
+import type { KluctlDeployment } from '../gitops/types.js';
+import { KubeContexts, type ContextsSnapshot, type KubeClient } from '../kube/index.js';
+import { readSettings } from './config.js';
+import { Disposable, toDisposable } from './disposable.js';
+
+export interface ContextView {
+  name: string;
+  isCurrent: boolean;
+  state: ContextState;
+  deployments: KluctlDeployment[];
+}
+
+/**
+ * The contexts the user chose and their KluctlDeployments. Nothing contacts a cluster until `watch()` is called
+ * (the view became visible, or a command needs deployments); `pause()` ends all watches (the view was hidden).
+ */
+export class Clusters extends Disposable {
+  private readonly contexts = new KubeContexts({
+    kubeconfigPath: () => readSettings().kubeconfig,
+    timeoutMs: () => readSettings().requestTimeoutSeconds * 1000,
+  });
+  private readonly watchers = new Map<string, DeploymentWatcher>();
+  private readonly unsubscribers = new Map<string, () => void>();
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  private fileWatchers: fs.FSWatcher[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+  private watching = false;
+
+  /** Fires (debounced) when contexts, states or deployments change. */
+  readonly onDidChange = this.changed.event;
+
+  constructor() {
+    super();
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('kluctl.kubeconfig') || e.affectsConfiguration('kluctl.contexts') || e.affectsConfiguration('kluctl.requestTimeoutSeconds')) {
+          this.reload();
+        }
+      }),
+    );
+    this.register(toDisposable(() => this.stopAll()));
+  }
+
+  snapshot(): ContextsSnapshot {
+    return this.contexts.snapshot();
+  }
+
+  /** The contexts to show: the setting, else the current context. */
+  selectedContexts(): string[] {
+    const snapshot = this.contexts.snapshot();
+    const chosen = readSettings().contexts;
+    if (chosen.length > 0) return chosen.filter((c) => snapshot.contexts.includes(c));
+    return snapshot.current ? [snapshot.current] : [];
+  }
+
+  client(context: string): KubeClient {
+    return this.contexts.client(context);
+  }
+
+  /** Starts watching the selected contexts (idempotent). */
+  watch(): void {
+    this.watching = true;
+    const selected = new Set(this.selectedContexts());
+    for (const name of [...this.watchers.keys()]) if (!selected.has(name)) this.stopOne(name);
+    for (const name of selected) {
+      if (this.watchers.has(name)) continue;
+      let watcher: DeploymentWatcher;
+      try {
+        watcher = new DeploymentWatcher(this.contexts.client(name), { fallbackNamespaces: [this.contexts.client(name).defaultNamespace] });
+      } catch {
+        continue;
+      }
+      this.watchers.set(name, watcher);
+      this.unsubscribers.set(name, watcher.onDidChange(() => this.fireSoon()));
+      watcher.start();
+    }
+    this.watchKubeconfigFiles();
+    this.fireSoon();
+  }
+
+  /** Ends all watches; the last known deployments stay visible. */
+  pause(): void {
+    this.watching = false;
+    for (const watcher of this.watchers.values()) watcher.stop();
+  }
+
+  get isWatching(): boolean {
+    return this.watching;
+  }
+
+  /** Starts a context's watch again, e.g. from a Retry button. */
+  retry(context: string): void {
+    this.watchers.get(context)?.restart();
+  }
+
+  views(): ContextView[] {
+    const current = this.contexts.snapshot().current;
+    return this.selectedContexts().map((name) => {
+      const watcher = this.watchers.get(name);
+      return { name, isCurrent: name === current, state: watcher?.state ?? { kind: 'loading' }, deployments: watcher?.deployments ?? [] };
+    });
+  }
+
+  /** Resolves once every selected context has left the loading state (or after the timeout). */
+  async whenLoaded(timeoutMs: number, token?: vscode.CancellationToken): Promise<void> {
+    this.watch();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !token?.isCancellationRequested && this.views().some((v) => v.state.kind === 'loading')) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The kubeconfig (or the settings naming it) changed: new clients, new watches. */
+  reload(): void {
+    this.stopAll();
+    this.contexts.invalidate();
+    if (this.watching) this.watch();
+    else this.fireSoon();
+  }
+
+  private stopOne(name: string): void {
+    this.watchers.get(name)?.stop();
+    this.watchers.delete(name);
+    this.unsubscribers.get(name)?.();
+    this.unsubscribers.delete(name);
+  }
+
+  private stopAll(): void {
+    for (const name of [...this.watchers.keys()]) this.stopOne(name);
+    for (const w of this.fileWatchers) w.close();
+    this.fileWatchers = [];
+    clearTimeout(this.debounce);
+  }
+
+  private watchKubeconfigFiles(): void {
+    if (this.fileWatchers.length > 0) return;
+    for (const file of this.contexts.files()) {
+      try {
+        this.fileWatchers.push(fs.watch(file, { persistent: false }, () => this.reload()));
+      } catch {
+        // A kubeconfig path that does not exist (yet) is reported by the tree.
+      }
+    }
+  }
+
+  private fireSoon(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.changed.fire(), 100);
+  }
+}

@@ -1,0 +1,36 @@
+import * as vscode from 'vscode';
+import { Commands } from '../ids.js';
+import type { CommandContext } from './context.js';
+import {
+  approveCommand,
+  copyNameCommand,
+  openDeploymentYamlCommand,
+  openObjectDiffCommand,
+  retryCommand,
+  selectContextsCommand,
+  showLogsCommand,
+  suspendCommand,
+} from './deploymentCommands.js';
+import { REQUEST_COMMANDS, requestCommand } from './requests.js';
+
+/** Registers every command; each returns its result so tests can look at what it did. */
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const register = (id: string, run: (arg?: unknown) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, run);
+  return [
+    register(Commands.refresh, () => {
+      ctx.projects.rescan();
+      ctx.clusters.reload();
+    }),
+    register(Commands.selectContexts, () => selectContextsCommand(ctx)),
+    register(Commands.retry, (node) => retryCommand(ctx, node)),
+    register(Commands.suspend, (node) => suspendCommand(ctx, node, true)),
+    register(Commands.resume, (node) => suspendCommand(ctx, node, false)),
+    register(Commands.approve, (node) => approveCommand(ctx, node)),
+    register(Commands.showLogs, (node) => showLogsCommand(ctx, node)),
+    register(Commands.openDeploymentYaml, (node) => openDeploymentYamlCommand(ctx, node)),
+    register(Commands.copyName, (node) => copyNameCommand(ctx, node)),
+    register(Commands.openObjectDiff, (node) => openObjectDiffCommand(ctx, node)),
+    register(Commands.showOutput, () => ctx.output.show()),
+    ...REQUEST_COMMANDS.map(([id, kind]) => register(id, (node) => requestCommand(ctx, kind, node))),
+  ];
+}

@@ -1,0 +1,137 @@
+import * as vscode from 'vscode';
+import { runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
+import { readCommandResultDiffs, readValidateResult } from '../../gitops/resultStore.js';
+import { countObjects } from '../../gitops/results.js';
+import type { RequestKind } from '../../gitops/types.js';
+import { CancelledError } from '../../kube/errors.js';
+import { readSettings } from '../config.js';
+import { Commands } from '../ids.js';
+import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target } from './context.js';
+
+const TITLES: Record<RequestKind, string> = { reconcile: 'Reconcile', diff: 'Diff', deploy: 'Deploy', prune: 'Prune', validate: 'Validate' };
+
+/** What a finished request left for the user to look at. */
+export interface RequestCommandResult {
+  outcome: RequestOutcome;
+  /** For diff/deploy/prune: the URIs opened in the diff editor. */
+  opened?: Array<[vscode.Uri, vscode.Uri, vscode.Uri]>;
+}
+
+/** Runs `kluctl.io/request-<kind>` for a deployment with a cancellable progress notification and live logs. */
+export async function requestCommand(ctx: CommandContext, kind: RequestKind, arg: unknown, overridesPatch?: Record<string, unknown>): Promise<RequestCommandResult | undefined> {
+  if (kind !== 'diff' && !requireTrust(TITLES[kind])) return undefined;
+  const target = await resolveTarget(ctx, arg, TITLES[kind]);
+  if (!target) return undefined;
+  if (!(await confirm(kind, target))) return undefined;
+  return runWithProgress(ctx, kind, target, overridesPatch);
+}
+
+async function confirm(kind: RequestKind, target: Target): Promise<boolean> {
+  if (kind !== 'deploy' && kind !== 'prune') return true;
+  const detail =
+    kind === 'prune'
+      ? `The kluctl-controller will delete every object of ${target.ref.namespace}/${target.ref.name} that is no longer part of its project, in context "${target.context}".`
+      : `The kluctl-controller will deploy ${target.ref.namespace}/${target.ref.name} from its source into context "${target.context}"${target.node.status.suspended ? ' (the deployment stays suspended)' : ''}.`;
+  const answer = await vscode.window.showWarningMessage(`${TITLES[kind]} ${target.ref.namespace}/${target.ref.name} on ${target.context}?`, { modal: true, detail }, TITLES[kind]);
+  return answer === TITLES[kind];
+}
+
+export async function runWithProgress(ctx: CommandContext, kind: RequestKind, target: Target, overridesPatch?: Record<string, unknown>): Promise<RequestCommandResult | undefined> {
+  const label = `${target.ref.namespace}/${target.ref.name}`;
+  const settings = readSettings();
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Kluctl ${TITLES[kind]} ${label} (${target.context})`, cancellable: true },
+      async (progress, token) => {
+        const signal = signalOf(token);
+        const logsStop = new AbortController();
+        signal.addEventListener('abort', () => logsStop.abort());
+        let following: Promise<unknown> | undefined;
+        progress.report({ message: 'Sending the request…' });
+        try {
+          const outcome = await runRequest(target.client, target.ref, kind, {
+            overridesPatch,
+            signal,
+            startTimeoutMs: settings.requestStartTimeoutSeconds * 1000,
+            onProgress: (p) => {
+              if (p.phase === 'requested') progress.report({ message: 'Waiting for the kluctl-controller to pick it up…' });
+              if (p.phase === 'started') {
+                progress.report({ message: `Running (reconcile id ${p.reconcileId.slice(0, 8)})…` });
+                following = ctx.logs
+                  .stream(target.client, target.ref, { reconcileId: p.reconcileId, follow: true, signal: logsStop.signal })
+                  .catch((error: Error) => ctx.output.log.warn(`Logs of ${label}: ${error.message}`));
+              }
+              if (p.phase === 'finished') progress.report({ message: 'Fetching the result…' });
+            },
+          });
+          // Let the last lines arrive, then stop following.
+          setTimeout(() => logsStop.abort(), 1500);
+          await following;
+          return await present(ctx, kind, target, outcome);
+        } finally {
+          logsStop.abort();
+        }
+      },
+    );
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      void vscode.window.showInformationMessage(`Kluctl: stopped waiting for ${kind} of ${label}. ${error.message.includes('(') ? error.message.slice(error.message.indexOf('(')) : ''}`);
+      return undefined;
+    }
+    ctx.output.log.error(`${TITLES[kind]} ${label}: ${(error as Error).message}`);
+    void vscode.window.showErrorMessage(`Kluctl ${TITLES[kind]} ${label} failed: ${(error as Error).message}`, 'Show Logs').then((choice) => {
+      if (choice) void vscode.commands.executeCommand(Commands.showLogs, target.node);
+    });
+    return undefined;
+  }
+}
+
+async function present(ctx: CommandContext, kind: RequestKind, target: Target, outcome: RequestOutcome): Promise<RequestCommandResult> {
+  const label = `${target.ref.namespace}/${target.ref.name}`;
+  const settings = readSettings();
+  ctx.output.log.info(`${TITLES[kind]} ${label} finished (reconcile id ${outcome.reconcileId}, result ${outcome.resultId || 'none'})${outcome.commandError ? `: ${outcome.commandError}` : ''}`);
+  const showLogs = (): void => void vscode.commands.executeCommand(Commands.showLogs, target.node);
+  if (!outcome.resultId) {
+    if (outcome.commandError) void vscode.window.showErrorMessage(`Kluctl ${TITLES[kind]} ${label}: ${outcome.commandError}`, 'Show Logs').then((c) => c && showLogs());
+    else void vscode.window.showInformationMessage(`Kluctl ${TITLES[kind]} ${label} done.`);
+    return { outcome };
+  }
+  if (kind === 'validate') {
+    const result = await readValidateResult(target.client, outcome.resultId, { namespace: settings.resultsNamespace });
+    const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
+    for (const p of problems) ctx.logs.channel(target.ref).warn(`validate: ${p.ref ? `${p.ref.kind}/${p.ref.name}: ` : ''}${p.message}`);
+    const text = `Kluctl validate ${label}: ${result.ready ? 'ready' : 'not ready'}, ${result.errors?.length ?? 0} errors, ${result.warnings?.length ?? 0} warnings.`;
+    if (result.ready && problems.length === 0) void vscode.window.showInformationMessage(text);
+    else void vscode.window.showWarningMessage(text, 'Show Logs').then((c) => c && showLogs());
+    return { outcome };
+  }
+  const { result, diffs } = await readCommandResultDiffs(target.client, outcome.resultId, { namespace: settings.resultsNamespace, revealSecrets: settings.revealSecrets });
+  const counts = countObjects(result.objects ?? []);
+  const summary = `${counts.new} new, ${counts.changed} changed, ${counts.orphan} orphan, ${counts.deleted} deleted, ${result.errors?.length ?? 0} errors`;
+  for (const e of result.errors ?? []) ctx.logs.channel(target.ref).error(`${kind}: ${e.ref ? `${e.ref.kind}/${e.ref.name}: ` : ''}${e.message}`);
+  const title = `Kluctl ${TITLES[kind]}: ${label} (${target.context})`;
+  if (kind === 'diff') {
+    if (diffs.length === 0) {
+      void vscode.window.showInformationMessage(`Kluctl diff ${label}: no changes.${outcome.commandError ? ` ${outcome.commandError}` : ''}`);
+      return { outcome };
+    }
+    const opened = await ctx.documents.showDiffs(title, `${target.context}/${label}`, diffs);
+    return { outcome, opened };
+  }
+  const message = `Kluctl ${TITLES[kind]} ${label}: ${summary}.`;
+  const show = diffs.length > 0 ? 'Show Changes' : undefined;
+  const action = outcome.commandError ? vscode.window.showErrorMessage(`${message} ${outcome.commandError}`, 'Show Logs', ...(show ? [show] : [])) : vscode.window.showInformationMessage(message, ...(show ? [show] : []));
+  void action.then((choice) => {
+    if (choice === 'Show Logs') showLogs();
+    if (choice === 'Show Changes') void ctx.documents.showDiffs(title, `${target.context}/${label}`, diffs);
+  });
+  return { outcome };
+}
+
+export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [
+  [Commands.reconcile, 'reconcile'],
+  [Commands.deploy, 'deploy'],
+  [Commands.prune, 'prune'],
+  [Commands.validate, 'validate'],
+  [Commands.diff, 'diff'],
+];

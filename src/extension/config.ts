@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+
+/** The extension's settings (`kluctl.*`), read fresh on every call so changes apply without a reload. */
+export interface KluctlSettings {
+  kubeconfig?: string;
+  /** Contexts to show; empty means the kubeconfig's current context. */
+  contexts: string[];
+  controllerNamespace: string;
+  resultsNamespace: string;
+  /** A kluctl-controller running as a local process: its source-override port (0 = use a pod port-forward). */
+  localSourceOverridePort: number;
+  /** A kluctl-controller running as a local process: its log file (empty = read pod logs). */
+  controllerLogFile?: string;
+  requestTimeoutSeconds: number;
+  requestStartTimeoutSeconds: number;
+  autoRefresh: boolean;
+  diffSource: 'auto' | 'controller' | 'engine';
+  revealSecrets: boolean;
+}
+
+export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings {
+  const c = vscode.workspace.getConfiguration('kluctl', scope);
+  const text = (key: string): string | undefined => {
+    const value = c.get<string>(key)?.trim();
+    return value ? value : undefined;
+  };
+  return {
+    kubeconfig: text('kubeconfig'),
+    contexts: (c.get<string[]>('contexts') ?? []).filter((x) => x.trim() !== ''),
+    controllerNamespace: text('controllerNamespace') ?? 'kluctl-system',
+    resultsNamespace: text('resultsNamespace') ?? 'kluctl-results',
+    localSourceOverridePort: c.get<number>('localSourceOverridePort') ?? 0,
+    controllerLogFile: text('controllerLogFile'),
+    requestTimeoutSeconds: c.get<number>('requestTimeoutSeconds') ?? 30,
+    requestStartTimeoutSeconds: c.get<number>('requestStartTimeoutSeconds') ?? 60,
+    autoRefresh: c.get<boolean>('autoRefresh') ?? true,
+    diffSource: c.get<KluctlSettings['diffSource']>('diff.source') ?? 'auto',
+    revealSecrets: c.get<boolean>('diff.revealSecrets') ?? false,
+  };
+}

@@ -1,0 +1,36 @@
+/** Every id the extension contributes, typed, so package.json and code cannot drift apart unnoticed (a test checks). */
+
+export const VIEW_CONTAINER = 'kluctl';
+export const DEPLOYMENTS_VIEW = 'kluctl.deployments';
+
+export const Commands = {
+  refresh: 'kluctl.refresh',
+  selectContexts: 'kluctl.selectContexts',
+  suspend: 'kluctl.suspend',
+  resume: 'kluctl.resume',
+  reconcile: 'kluctl.reconcile',
+  deploy: 'kluctl.deploy',
+  prune: 'kluctl.prune',
+  validate: 'kluctl.validate',
+  approve: 'kluctl.approve',
+  diff: 'kluctl.diff',
+  showLogs: 'kluctl.showLogs',
+  openDeploymentYaml: 'kluctl.openDeploymentYaml',
+  copyName: 'kluctl.copyName',
+  retry: 'kluctl.retry',
+  openObjectDiff: 'kluctl.openObjectDiff',
+  showOutput: 'kluctl.showOutput',
+} as const;
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** Context keys set with `setContext`, used in `when` clauses. */
+export const ContextKeys = {
+  noKubeconfig: 'kluctl.noKubeconfig',
+  noMatchingDeployment: 'kluctl.noMatchingDeployment',
+  hasMatchingDeployment: 'kluctl.hasMatchingDeployment',
+} as const;
+
+/** URI scheme of the read-only documents the extension shows (objects of a diff, deployment YAML). */
+export const DOCUMENT_SCHEME = 'kluctl';
+
+export const OUTPUT_CHANNEL = 'Kluctl';

@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { formatLogRecord, groupHeader, streamFileLogs, streamPodLogs, type LogFilter, type LogRecord } from '../gitops/controllerLogs.js';
+import type { DeploymentRef } from '../gitops/deploymentApi.js';
+import type { KubeClient } from '../kube/index.js';
+import { readSettings } from './config.js';
+import { Disposable } from './disposable.js';
+
+/**
+ * One log channel per KluctlDeployment ("Kluctl: ns/name") fed from the controller's logs: pod logs, or the log
+ * file of a controller running as a local process (setting `kluctl.controllerLogFile`).
+ */
+export class LogChannels extends Disposable {
+  private readonly channels = new Map<string, vscode.LogOutputChannel>();
+
+  channel(ref: DeploymentRef): vscode.LogOutputChannel {
+    const name = `Kluctl: ${ref.namespace}/${ref.name}`;
+    let channel = this.channels.get(name);
+    if (!channel) {
+      channel = this.register(vscode.window.createOutputChannel(name, { log: true }));
+      this.channels.set(name, channel);
+    }
+    return channel;
+  }
+
+  /**
+   * Streams matching controller log lines into the deployment's channel until the signal aborts (follow) or the
+   * logs end. Returns the number of lines written.
+   */
+  async stream(client: KubeClient, ref: DeploymentRef, options: { reconcileId?: string; follow: boolean; signal?: AbortSignal }): Promise<number> {
+    const channel = this.channel(ref);
+    const filter: LogFilter = { namespace: ref.namespace, name: ref.name, reconcileId: options.reconcileId };
+    let group: string | undefined;
+    let count = 0;
+    const onRecord = (record: LogRecord): void => {
+      const header = groupHeader(record);
+      if (header !== group) {
+        group = header;
+        channel.info(`── ${header}`);
+      }
+      const text = formatLogRecord(record).replace(/^\S+ \S+\s+/, '');
+      if (record.level === 'error') channel.error(text);
+      else if (record.level === 'debug') channel.debug(text);
+      else channel.info(text);
+      count++;
+    };
+    const settings = readSettings();
+    if (settings.controllerLogFile) {
+      await streamFileLogs(settings.controllerLogFile, { filter, follow: options.follow, signal: options.signal, onRecord });
+    } else {
+      await streamPodLogs(client, { controllerNamespace: settings.controllerNamespace, sinceSeconds: options.reconcileId ? 600 : 3600, filter, follow: options.follow, signal: options.signal, onRecord });
+    }
+    return count;
+  }
+}

@@ -1,0 +1,106 @@
+import * as vscode from 'vscode';
+import type { Clusters } from '../clusters.js';
+import { Disposable } from '../disposable.js';
+import { ContextKeys, DEPLOYMENTS_VIEW } from '../ids.js';
+import type { WorkspaceProjects } from '../workspaceProjects.js';
+import { ContextNode, DeploymentNode, GroupNode, MessageNode, type TreeNode } from './nodes.js';
+
+/**
+ * The Deployments view: chosen contexts → their KluctlDeployments, those deploying this workspace first, the rest
+ * under "Other deployments". Clusters are watched only while the view is visible.
+ */
+export class DeploymentsTree extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<TreeNode>;
+
+  constructor(
+    private readonly clusters: Clusters,
+    private readonly projects: WorkspaceProjects,
+  ) {
+    super();
+    this.view = this.register(vscode.window.createTreeView(DEPLOYMENTS_VIEW, { treeDataProvider: this, showCollapseAll: true }));
+    this.register(this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)));
+    this.register(clusters.onDidChange(() => this.refresh()));
+    this.register(projects.onDidChange(() => this.refresh()));
+    if (this.view.visible) this.onVisibility(true);
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+    void this.updateContextKeys();
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.toTreeItem();
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.roots();
+    switch (node.kind) {
+      case 'context':
+        return this.contextChildren(node);
+      case 'group':
+        return node.deployments;
+      case 'deployment':
+        return node.children();
+      default:
+        return [];
+    }
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  /** The deployment nodes currently known, matching ones first (for commands run from the palette). */
+  async deploymentNodes(): Promise<DeploymentNode[]> {
+    await this.projects.all();
+    const nodes: DeploymentNode[] = [];
+    for (const view of this.clusters.views()) nodes.push(...this.partition(view.name, view.deployments).flatMap((g) => g));
+    return nodes;
+  }
+
+  private roots(): TreeNode[] {
+    const snapshot = this.clusters.snapshot();
+    if (snapshot.problem) return [];
+    this.view.message = undefined;
+    return this.clusters.views().map((v) => new ContextNode(v.name, v.isCurrent, v.state));
+  }
+
+  private async contextChildren(node: ContextNode): Promise<TreeNode[]> {
+    const view = this.clusters.views().find((v) => v.name === node.context);
+    if (!view) return [];
+    const message = MessageNode.forState(node.context, view.state);
+    if (message) return [message];
+    await this.projects.all();
+    const [matching, others] = this.partition(node.context, view.deployments);
+    const nodes: TreeNode[] = [...matching];
+    if (others.length > 0) nodes.push(matching.length > 0 ? new GroupNode(node.context, 'Other deployments', others) : new GroupNode(node.context, 'All deployments', others));
+    if (view.state.kind === 'ready' && view.state.warning) nodes.push(new MessageNode(node.context, 'warning', 'Some namespaces are hidden', view.state.warning, 'lock', false));
+    if (nodes.length === 0) nodes.push(new MessageNode(node.context, 'empty', 'No KluctlDeployments in this cluster', undefined, 'info', false));
+    return nodes;
+  }
+
+  private partition(context: string, deployments: DeploymentNode['kd'][]): [DeploymentNode[], DeploymentNode[]] {
+    const now = new Date();
+    const sorted = [...deployments].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const nodes = sorted.map((kd) => new DeploymentNode(context, kd, this.projects.matchesSync(kd), now));
+    return [nodes.filter((n) => n.project), nodes.filter((n) => !n.project)];
+  }
+
+  private onVisibility(visible: boolean): void {
+    if (visible) this.clusters.watch();
+    else this.clusters.pause();
+  }
+
+  private async updateContextKeys(): Promise<void> {
+    const snapshot = this.clusters.snapshot();
+    await vscode.commands.executeCommand('setContext', ContextKeys.noKubeconfig, snapshot.problem !== undefined);
+    const nodes = await this.deploymentNodes();
+    const loaded = this.clusters.views().every((v) => v.state.kind !== 'loading');
+    const hasMatch = nodes.some((n) => n.project);
+    await vscode.commands.executeCommand('setContext', ContextKeys.hasMatchingDeployment, hasMatch);
+    await vscode.commands.executeCommand('setContext', ContextKeys.noMatchingDeployment, loaded && !hasMatch);
+  }
+}

@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { contextValue } from '../../src/extension/contextValue.js';
+import { Commands, DEPLOYMENTS_VIEW, VIEW_CONTAINER } from '../../src/extension/ids.js';
+import { REPO_ROOT } from '../harness/paths.js';
+
+interface Manifest {
+  contributes: {
+    commands: Array<{ command: string; title: string; category: string }>;
+    menus: Record<string, Array<{ command: string; when?: string }>>;
+    views: Record<string, Array<{ id: string }>>;
+    viewsContainers: { activitybar: Array<{ id: string }> };
+    configuration: { properties: Record<string, { markdownDescription?: string }> };
+  };
+}
+
+describe('contributions (package.json ⇔ code)', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
+  const contributed = manifest.contributes.commands.map((c) => c.command).sort();
+
+  it('contributes exactly the commands the code registers, all in the Kluctl category', () => {
+    assert.deepEqual(contributed, Object.values(Commands).sort());
+    for (const c of manifest.contributes.commands) assert.equal(c.category, 'Kluctl', c.command);
+  });
+
+  it('menus only name contributed commands, and deployment menus use the contextValue grammar', () => {
+    for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
+      for (const entry of entries) {
+        assert.ok(contributed.includes(entry.command), `${menu}: ${entry.command}`);
+        if (entry.when?.includes('viewItem')) assert.match(entry.when, /viewItem [=!]~ \/(\^kluctl:\w+\\b|\\\+\w+\\b)\//, `${menu}: ${entry.when}`);
+      }
+    }
+  });
+
+  it('suspend and resume are never offered together', () => {
+    const items = manifest.contributes.menus['view/item/context'];
+    const suspend = items.find((i) => i.command === Commands.suspend)?.when ?? '';
+    const resume = items.find((i) => i.command === Commands.resume)?.when ?? '';
+    assert.match(suspend, /viewItem !~ \/\\\+suspended\\b\//);
+    assert.match(resume, /viewItem =~ \/\\\+suspended\\b\//);
+  });
+
+  it('declares the view container and view the code uses, and documents every setting', () => {
+    assert.deepEqual(manifest.contributes.viewsContainers.activitybar.map((c) => c.id), [VIEW_CONTAINER]);
+    assert.deepEqual(manifest.contributes.views[VIEW_CONTAINER].map((v) => v.id), [DEPLOYMENTS_VIEW]);
+    for (const [key, prop] of Object.entries(manifest.contributes.configuration.properties)) assert.ok(prop.markdownDescription, key);
+  });
+
+  it('builds contextValues in the kluctl:<type>+flag grammar', () => {
+    assert.equal(contextValue('deployment', { suspended: true, drift: false, manual: true }), 'kluctl:deployment+suspended+manual');
+    assert.equal(contextValue('context'), 'kluctl:context');
+    assert.match(contextValue('deployment', { suspended: true }), /^kluctl:deployment\b/);
+  });
+});
