@@ -16,6 +16,8 @@ export interface KluctlSettings {
   autoRefresh: boolean;
   diffSource: 'auto' | 'controller' | 'engine';
   revealSecrets: boolean;
+  /** Ask before deploy, prune and approve (modal dialogs). */
+  confirmClusterChanges: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings {
@@ -36,5 +38,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     autoRefresh: c.get<boolean>('autoRefresh') ?? true,
     diffSource: c.get<KluctlSettings['diffSource']>('diff.source') ?? 'auto',
     revealSecrets: c.get<boolean>('diff.revealSecrets') ?? false,
+    confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
   };
 }

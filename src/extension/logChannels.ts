@@ -11,9 +11,15 @@ import { Disposable } from './disposable.js';
  */
 export class LogChannels extends Disposable {
   private readonly channels = new Map<string, vscode.LogOutputChannel>();
+  private readonly recent = new Map<string, string[]>();
+
+  /** The last lines written to a deployment's channel (channels cannot be read back through the API). */
+  lines(ref: DeploymentRef): string[] {
+    return this.recent.get(channelName(ref)) ?? [];
+  }
 
   channel(ref: DeploymentRef): vscode.LogOutputChannel {
-    const name = `Kluctl: ${ref.namespace}/${ref.name}`;
+    const name = channelName(ref);
     let channel = this.channels.get(name);
     if (!channel) {
       channel = this.register(vscode.window.createOutputChannel(name, { log: true }));
@@ -36,8 +42,10 @@ export class LogChannels extends Disposable {
       if (header !== group) {
         group = header;
         channel.info(`── ${header}`);
+        this.remember(ref, `── ${header}`);
       }
       const text = formatLogRecord(record).replace(/^\S+ \S+\s+/, '');
+      this.remember(ref, text);
       if (record.level === 'error') channel.error(text);
       else if (record.level === 'debug') channel.debug(text);
       else channel.info(text);
@@ -51,4 +59,15 @@ export class LogChannels extends Disposable {
     }
     return count;
   }
+
+  private remember(ref: DeploymentRef, line: string): void {
+    const lines = this.recent.get(channelName(ref)) ?? [];
+    lines.push(line);
+    if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+    this.recent.set(channelName(ref), lines);
+  }
+}
+
+function channelName(ref: DeploymentRef): string {
+  return `Kluctl: ${ref.namespace}/${ref.name}`;
 }

@@ -28,12 +28,14 @@ export async function approveCommand(ctx: CommandContext, arg: unknown): Promise
   const target = await resolveTarget(ctx, arg, 'Approve');
   if (!target) return;
   const label = `${target.ref.namespace}/${target.ref.name}`;
-  const answer = await vscode.window.showWarningMessage(
-    `Approve the rendered objects of ${label} on ${target.context}?`,
-    { modal: true, detail: 'The kluctl-controller deploys the currently rendered objects of this manual-mode deployment. Diff it first if unsure.' },
-    'Approve',
-  );
-  if (answer !== 'Approve') return;
+  if (readSettings().confirmClusterChanges) {
+    const answer = await vscode.window.showWarningMessage(
+      `Approve the rendered objects of ${label} on ${target.context}?`,
+      { modal: true, detail: 'The kluctl-controller deploys the currently rendered objects of this manual-mode deployment. Diff it first if unsure.' },
+      'Approve',
+    );
+    if (answer !== 'Approve') return;
+  }
   try {
     await approveDeployment(target.client, target.ref);
     ctx.output.log.info(`Approved ${label} on ${target.context}`);

@@ -27,7 +27,7 @@ export async function requestCommand(ctx: CommandContext, kind: RequestKind, arg
 }
 
 async function confirm(kind: RequestKind, target: Target): Promise<boolean> {
-  if (kind !== 'deploy' && kind !== 'prune') return true;
+  if ((kind !== 'deploy' && kind !== 'prune') || !readSettings().confirmClusterChanges) return true;
   const detail =
     kind === 'prune'
       ? `The kluctl-controller will delete every object of ${target.ref.namespace}/${target.ref.name} that is no longer part of its project, in context "${target.context}".`
