@@ -120,8 +120,11 @@ export function cleanManifest(object: Record<string, unknown>): Record<string, u
   return copy;
 }
 
+/** YAML 1.1 quoting, as Kubernetes tooling reads manifests: `"yes"` and `"on"` stay strings. */
+export const YAML_OPTIONS = { lineWidth: 0, version: '1.1' } as const;
+
 function toYaml(object: Record<string, unknown>): string {
-  return stringify(cleanManifest(object), { lineWidth: 0 });
+  return stringify(cleanManifest(object), YAML_OPTIONS);
 }
 
 /** Documents holding only the changed fields, from a result without full manifests (e.g. drift detection). */

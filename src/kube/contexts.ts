@@ -35,14 +35,14 @@ export class KubeContexts {
 
   snapshot(): ContextsSnapshot {
     this.ensureLoaded();
-    if (!this.config) return { contexts: [], problem: this.problem };
+    if (!this.config) return { contexts: [], problem: this.problem ?? this.missingProblem() };
     return { contexts: this.config.getContexts().map((c) => c.name), current: this.config.getCurrentContext() || undefined };
   }
 
   /** The client of a context (the current one when omitted); throws if the kubeconfig or context is missing. */
   client(context?: string): KubeClient {
     this.ensureLoaded();
-    if (!this.config) throw new Error(this.problem ?? 'no kubeconfig');
+    if (!this.config) throw new Error(this.problem ?? this.missingProblem());
     const name = context || this.config.getCurrentContext();
     let client = this.clients.get(name);
     if (!client) {
@@ -50,6 +50,10 @@ export class KubeContexts {
       this.clients.set(name, client);
     }
     return client;
+  }
+
+  private missingProblem(): string {
+    return `no kubeconfig found (looked for ${this.files().join(', ')})`;
   }
 
   invalidate(): void {
@@ -63,7 +67,7 @@ export class KubeContexts {
     const explicit = this.options.kubeconfigPath?.();
     const files = this.files();
     if (!explicit && !files.some((f) => fs.existsSync(f))) {
-      this.problem = `no kubeconfig found (looked for ${files.join(', ')})`;
+      // Not cached: the file (or the setting naming it) may appear any moment.
       return;
     }
     try {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import { approveDeployment, setSuspended } from '../../gitops/manualRequests.js';
-import { cleanManifest, objectDiffs } from '../../gitops/resultDocuments.js';
+import { cleanManifest, objectDiffs, YAML_OPTIONS } from '../../gitops/resultDocuments.js';
 import { readSettings } from '../config.js';
 import { DriftObjectNode, MessageNode } from '../tree/nodes.js';
 import { requireTrust, resolveTarget, signalOf, type CommandContext } from './context.js';
@@ -62,7 +62,7 @@ export async function showLogsCommand(ctx: CommandContext, arg: unknown): Promis
 export async function openDeploymentYamlCommand(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
   const target = await resolveTarget(ctx, arg, 'Open KluctlDeployment YAML');
   if (!target) return undefined;
-  const uri = ctx.documents.put(`/deployments/${target.context}/${target.ref.namespace}/${target.ref.name}.yaml`, stringify(cleanManifest(target.node.kd), { lineWidth: 0 }));
+  const uri = ctx.documents.put(`/deployments/${target.context}/${target.ref.namespace}/${target.ref.name}.yaml`, stringify(cleanManifest(target.node.kd), YAML_OPTIONS));
   await vscode.window.showTextDocument(uri, { preview: true });
   return uri;
 }
