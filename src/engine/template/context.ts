@@ -1,0 +1,48 @@
+/** Converting the caller's variables into template values, the way Kluctl hands them to Jinja2. */
+
+import type { PyValue } from './python/values.js';
+
+/** Marks a number as a Python float even when it is integral (`new TemplateFloat(1)` prints `1.0`). */
+export class TemplateFloat {
+  constructor(readonly value: number) {}
+}
+
+/** JSON-like data; objects and Maps become dicts, arrays lists. `undefined` object members are skipped. */
+export type TemplateValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | TemplateFloat
+  | readonly TemplateValue[]
+  | ReadonlyMap<string, TemplateValue>
+  | { readonly [key: string]: TemplateValue | undefined };
+
+export type TemplateContext = Readonly<Record<string, TemplateValue | undefined>>;
+
+/** Byte-wise (code point) order, as Go sorts map keys when Kluctl encodes the vars as JSON. */
+function compareKeys(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/**
+ * A number is an int when it is integral and below 1e21 (what Go's JSON encoder writes without an exponent),
+ * otherwise a float; `TemplateFloat` forces a float; bigints are ints. Dict keys are sorted (spec §3.1).
+ */
+export function toPython(v: TemplateValue): PyValue {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v) : v;
+  if (v instanceof TemplateFloat) return v.value;
+  if (Array.isArray(v)) return v.map(toPython);
+  const entries: [string, TemplateValue | undefined][] = v instanceof Map ? [...v] : Object.entries(v);
+  return new Map(
+    entries
+      .filter((e): e is [string, TemplateValue] => e[1] !== undefined)
+      .sort((a, b) => compareKeys(a[0], b[0]))
+      .map(([k, x]) => [k, toPython(x)]),
+  );
+}

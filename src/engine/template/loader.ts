@@ -1,0 +1,52 @@
+/**
+ * Kluctl's template loader (spec §3.4): `./x` and `../x` are relative to the including template's name; any other
+ * name is looked up in the search dirs in order (also from nested includes); absolute names only under a search dir.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { templateNotFound } from './python/errors.js';
+import type { Loader } from './runtime/environment.js';
+
+export class SearchPathLoader implements Loader {
+  constructor(
+    private readonly searchDirs: readonly string[],
+    /** The file being rendered; it is loadable even when it is outside the search dirs. */
+    private readonly rootTemplate?: string,
+  ) {}
+
+  joinPath(name: string, parent: string): string {
+    if (!name.startsWith('./') && !name.startsWith('../')) return name;
+    return path.posix.normalize(path.posix.join(path.posix.dirname(parent), name));
+  }
+
+  find(name: string): string | undefined {
+    if (name === this.rootTemplate) return name;
+    if (path.isAbsolute(name)) {
+      const abs = path.resolve(name);
+      return this.searchDirs.some((dir) => abs.startsWith(path.resolve(dir) + path.sep)) ? abs : undefined;
+    }
+    const pieces: string[] = [];
+    for (const piece of name.split('/')) {
+      if (piece === '..') return undefined;
+      if (piece && piece !== '.') pieces.push(piece);
+    }
+    return this.searchDirs.map((dir) => path.posix.join(dir, ...pieces)).find(isFile);
+  }
+
+  read(file: string): Buffer {
+    try {
+      return fs.readFileSync(file);
+    } catch {
+      throw templateNotFound(file);
+    }
+  }
+}
+
+export function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

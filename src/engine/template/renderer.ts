@@ -1,0 +1,116 @@
+/** The public entry point: render Kluctl templates (strings or files) with a set of variables. */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { toPython, type TemplateContext } from './context.js';
+import { defaultGlobals } from './jinja/globals.js';
+import { SEQ_FILTERS } from './jinja/filters-seq.js';
+import { TEXT_FILTERS } from './jinja/filters-text.js';
+import { TESTS } from './jinja/tests.js';
+import { KLUCTL_FILTERS, kluctlGlobals } from './kluctl/functions.js';
+import { SearchPathLoader, isFile } from './loader.js';
+import { PyError } from './python/errors.js';
+import type { PyValue } from './python/values.js';
+import { Environment, type Filter, type Template } from './runtime/environment.js';
+import { TemplateRun } from './runtime/run.js';
+import type { Stmt } from './syntax/ast.js';
+import { parseTemplate } from './syntax/parser.js';
+
+export interface RendererOptions {
+  /** Where non-relative template names are looked up, in order (spec §3.4). */
+  searchDirs: readonly string[];
+  /** Jinja2 StrictUndefined (Kluctl project commands); false gives Kluctl's lenient NullUndefined. */
+  strictUndefined?: boolean;
+  /** Receives `debug_print` lines; defaults to stderr. */
+  debugPrint?: (line: string) => void;
+}
+
+export interface RenderOptions {
+  /** The name errors use for a string template. */
+  name?: string;
+}
+
+export interface TemplateRenderer {
+  renderString(template: string, context: TemplateContext, options?: RenderOptions): string;
+  /** Renders a file given absolutely or relative to the search dirs. */
+  renderFile(file: string, context: TemplateContext): string;
+}
+
+/** A template failed: `failed rendering template '<path>': line N: <PythonError>: <message>`. */
+export class TemplateRenderError extends Error {
+  constructor(
+    /** The template the caller asked for. */
+    readonly template: string,
+    /** The template the error happened in (an include or macro's file may differ from `template`). */
+    readonly location: string,
+    readonly line: number | undefined,
+    /** The Python exception type Jinja2 would raise (`UndefinedError`, `TemplateSyntaxError`, …). */
+    readonly errorType: string,
+    readonly detail: string,
+  ) {
+    const where = location === template ? '' : `'${location}' `;
+    super(`failed rendering template '${template}': ${where}line ${line ?? '?'}: ${errorType}: ${detail}`);
+    this.name = 'TemplateRenderError';
+  }
+}
+
+const FILTERS: Record<string, Filter> = {
+  ...TEXT_FILTERS,
+  ...SEQ_FILTERS,
+  ...KLUCTL_FILTERS,
+  d: TEXT_FILTERS.default,
+  e: TEXT_FILTERS.escape,
+  count: SEQ_FILTERS.length,
+};
+
+const PARSE_CACHE_LIMIT = 1000;
+
+export function createRenderer(options: RendererOptions): TemplateRenderer {
+  const searchDirs = [...options.searchDirs];
+  const strict = options.strictUndefined ?? true;
+  const extGlobals = kluctlGlobals({ debugPrint: options.debugPrint ?? ((line) => process.stderr.write(`${line}\n`)) });
+  const parsed = new Map<string, Stmt[]>();
+  const parse = (source: string): Stmt[] => {
+    let body = parsed.get(source);
+    if (!body) {
+      if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+      body = parseTemplate(source);
+      parsed.set(source, body);
+    }
+    return body;
+  };
+
+  const environment = (context: TemplateContext, rootTemplate?: string): Environment => {
+    // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
+    const globals = new Map<string, PyValue>([...defaultGlobals(), ...(toPython(context) as Map<string, PyValue>), ...extGlobals]);
+    return new Environment(new SearchPathLoader(searchDirs, rootTemplate), strict, globals, new Map(Object.entries(FILTERS)), new Map(Object.entries(TESTS)), parse);
+  };
+
+  const render = (displayName: string, load: () => Template, env: Environment): string => {
+    try {
+      return new TemplateRun(env, load(), env.globals).render();
+    } catch (e) {
+      if (!(e instanceof PyError)) throw e;
+      const detail = e.pyType === 'TemplateNotFound' ? `template ${e.message} not found` : e.message;
+      throw new TemplateRenderError(displayName, e.templateName ?? displayName, e.line, e.pyType, detail);
+    }
+  };
+
+  return {
+    renderString(template, context, opts = {}) {
+      if (!template.includes('{')) return template;
+      const name = opts.name ?? '<template>';
+      const env = environment(context);
+      return render(name, () => env.fromString(template, name), env);
+    },
+
+    renderFile(file, context) {
+      const resolved = path.isAbsolute(file) ? file : searchDirs.map((d) => path.join(d, file)).find(isFile);
+      if (resolved === undefined) throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
+      const source = fs.readFileSync(resolved, 'utf8');
+      if (!source.includes('{')) return source;
+      const env = environment(context, resolved);
+      return render(resolved, () => env.getTemplate(resolved)!, env);
+    },
+  };
+}

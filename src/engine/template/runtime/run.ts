@@ -1,0 +1,436 @@
+/** Executes one template: statements, expressions, includes, imports and template inheritance. */
+
+import { callValue, contains, getAttr, getItem, mapSet, PySlice, toList } from '../python/access.js';
+import { PyError, templateNotFound, typeError, valueError } from '../python/errors.js';
+import { arith, negate, plus, pyCompare, pyEq, truthy } from '../python/ops.js';
+import { pyRepr, pyStr, typeName } from '../python/repr.js';
+import { BuiltinFunction, PyTuple, Undefined, isStr, orElse, strText, type CallArgs, type PyValue } from '../python/values.js';
+import type { Args, Expr, Stmt, Target } from '../syntax/ast.js';
+import { walk } from '../syntax/walk.js';
+import type { Environment, FilterContext, Template } from './environment.js';
+import { LoopContext } from './loop.js';
+import { Macro } from './macro.js';
+import { ContextFunction, Namespace, TemplateModule, type CallContext } from './objects.js';
+import { Scope } from './scope.js';
+
+const BREAK = Symbol('break');
+const CONTINUE = Symbol('continue');
+
+interface BlockDef {
+  body: Stmt[];
+  scoped: boolean;
+  run: TemplateRun;
+}
+
+type ForStmt = Stmt & { kind: 'for' };
+
+export class TemplateRun {
+  /** Set by `{% extends %}`: the parent renders the page, with this template's blocks. */
+  private parent?: { template: Template; outputKept: number };
+
+  constructor(
+    readonly env: Environment,
+    readonly template: Template,
+    /** The template's context: environment globals, or what the including template passed on. */
+    readonly globals: Map<string, PyValue>,
+    readonly root = new Scope(undefined, 'root'),
+    private readonly blocks = new Map<string, BlockDef[]>(),
+  ) {
+    collectBlocks(template.body, this, blocks);
+  }
+
+  get strict(): boolean {
+    return this.env.strict;
+  }
+
+  render(): string {
+    const out: string[] = [];
+    this.exec(this.template.body, this.root, out);
+    if (!this.parent) return out.join('');
+    const parentRun = new TemplateRun(this.env, this.parent.template, this.globals, this.root, this.blocks);
+    return out.slice(0, this.parent.outputKept).join('') + parentRun.render();
+  }
+
+  exec(body: Stmt[], scope: Scope, out: string[]): void {
+    for (const stmt of body) {
+      try {
+        this.execStmt(stmt, scope, out);
+      } catch (e) {
+        throw this.annotate(e, stmt.line);
+      }
+    }
+  }
+
+  /** Gives an error the innermost template position it passed through. */
+  private annotate(e: unknown, line: number): unknown {
+    if (e === BREAK || e === CONTINUE) return e;
+    const err = e instanceof PyError ? e : new PyError(e instanceof RangeError ? 'RecursionError' : 'InternalError', e instanceof Error ? e.message : String(e));
+    if (err.line === undefined) err.line = line;
+    err.templateName ??= this.template.path;
+    return err;
+  }
+
+  private execStmt(stmt: Stmt, scope: Scope, out: string[]): void {
+    switch (stmt.kind) {
+      case 'data':
+        out.push(stmt.text);
+        return;
+      case 'print':
+        for (const expr of stmt.exprs) out.push(pyStr(this.evaluate(expr, scope)));
+        return;
+      case 'if':
+        this.exec(truthy(this.evaluate(stmt.test, scope)) ? stmt.body : stmt.otherwise, scope, out);
+        return;
+      case 'for':
+        this.execFor(stmt, scope, out, this.evaluate(stmt.iter, scope), 0);
+        return;
+      case 'set':
+        this.assign(stmt.target, this.evaluate(stmt.value, scope), scope, true);
+        return;
+      case 'setblock': {
+        const value = this.capture(stmt.body, scope);
+        this.assign(stmt.target, stmt.filter ? this.applyFilters(stmt.filter, value, scope) : value, scope, true);
+        return;
+      }
+      case 'with': {
+        const inner = new Scope(scope);
+        const values = stmt.assigns.map((a) => this.evaluate(a.value, scope));
+        stmt.assigns.forEach((a, i) => this.assign(a.target, values[i], inner, false));
+        this.exec(stmt.body, inner, out);
+        return;
+      }
+      case 'macro':
+        this.assign({ kind: 'name', name: stmt.name }, new Macro(stmt.name, stmt.params, stmt.body, scope, this), scope, false);
+        return;
+      case 'callblock': {
+        const caller = new Macro('caller', stmt.params, stmt.body, scope, this);
+        out.push(pyStr(this.call(stmt.call, scope, caller)));
+        return;
+      }
+      case 'filterblock':
+        out.push(pyStr(this.applyFilters(stmt.filter, this.capture(stmt.body, scope), scope)));
+        return;
+      case 'include':
+        this.include(stmt, scope, out);
+        return;
+      case 'import':
+        this.assign({ kind: 'name', name: stmt.alias }, this.importModule(stmt.template, stmt.withContext, scope), scope, false);
+        return;
+      case 'fromimport': {
+        const module = this.importModule(stmt.template, stmt.withContext, scope);
+        for (const { name, alias } of stmt.names) {
+          const value = orElse(
+            module.getAttr(name),
+            () => new Undefined(`the template ${pyRepr(module.templateName)} (imported on line ${stmt.line}) does not export the requested name ${pyRepr(name)}`, this.strict),
+          );
+          this.assign({ kind: 'name', name: alias }, value, scope, false);
+        }
+        return;
+      }
+      case 'block':
+        // After `extends`, the parent template renders the blocks.
+        if (!this.parent) out.push(this.renderBlock(stmt.name, 0, scope));
+        return;
+      case 'extends': {
+        if (this.parent) throw new PyError('TemplateRuntimeError', 'extended multiple times');
+        const name = this.evaluate(stmt.template, scope);
+        this.parent = { template: this.loadTemplate(name), outputKept: out.length };
+        return;
+      }
+      case 'break':
+        throw BREAK;
+      case 'continue':
+        throw CONTINUE;
+    }
+  }
+
+  /** Renders a body into a string in its own scope (block `set`, `filter` blocks). */
+  private capture(body: Stmt[], scope: Scope): string {
+    const out: string[] = [];
+    this.exec(body, new Scope(scope), out);
+    return out.join('');
+  }
+
+  private execFor(stmt: ForStmt, scope: Scope, out: string[], iterable: PyValue, depth0: number): void {
+    let items = toList(iterable);
+    if (stmt.filter) {
+      const filter = stmt.filter;
+      items = items.filter((item) => {
+        const test = new Scope(scope);
+        this.assign(stmt.target, item, test, false);
+        return truthy(this.evaluate(filter, test));
+      });
+    }
+    if (items.length === 0) {
+      this.exec(stmt.otherwise, new Scope(scope), out);
+      return;
+    }
+    const recurse = stmt.recursive
+      ? (next: PyValue) => {
+          const buf: string[] = [];
+          this.execFor(stmt, scope, buf, next, depth0 + 1);
+          return buf.join('');
+        }
+      : undefined;
+    const loop = new LoopContext(items, depth0, this.strict, recurse);
+    for (let i = 0; i < items.length; i++) {
+      loop.index0 = i;
+      const body = new Scope(scope, 'loop');
+      body.vars.set('loop', loop);
+      this.assign(stmt.target, items[i], body, false);
+      try {
+        this.exec(stmt.body, body, out);
+      } catch (e) {
+        if (e === BREAK) break;
+        if (e !== CONTINUE) throw e;
+      }
+    }
+  }
+
+  private assign(target: Target, value: PyValue, scope: Scope, viaSet: boolean): void {
+    switch (target.kind) {
+      case 'name':
+        scope.vars.set(target.name, value);
+        if (viaSet) scope.loopSets?.set(target.name, value);
+        return;
+      case 'nsattr': {
+        const ns = this.lookup(target.ns, scope);
+        if (!(ns instanceof Namespace)) throw new PyError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
+        ns.attrs.set(target.attr, value);
+        return;
+      }
+      case 'tuple': {
+        const items = toList(value);
+        const n = target.items.length;
+        if (items.length < n) throw valueError(`not enough values to unpack (expected ${n}, got ${items.length})`);
+        if (items.length > n) throw valueError(`too many values to unpack (expected ${n})`);
+        target.items.forEach((t, i) => this.assign(t, items[i], scope, viaSet));
+      }
+    }
+  }
+
+  private lookup(name: string, scope: Scope): PyValue {
+    return orElse(scope.lookup(name), () => orElse(this.globals.get(name), () => new Undefined(`'${name}' is undefined`, this.strict)));
+  }
+
+  evaluate(e: Expr, scope: Scope): PyValue {
+    try {
+      return this.evalExpr(e, scope);
+    } catch (err) {
+      throw this.annotate(err, e.line);
+    }
+  }
+
+  private evalExpr(e: Expr, scope: Scope): PyValue {
+    const ev = (x: Expr) => this.evalExpr(x, scope);
+    switch (e.kind) {
+      case 'const':
+        return e.value;
+      case 'name':
+        return this.lookup(e.name, scope);
+      case 'getattr':
+        return getAttr(ev(e.obj), e.attr, this.strict);
+      case 'getitem': {
+        const obj = ev(e.obj);
+        const k = e.key;
+        const key = k.kind === 'slice' ? new PySlice(k.start ? ev(k.start) : null, k.stop ? ev(k.stop) : null, k.step ? ev(k.step) : null) : ev(k);
+        return getItem(obj, key, this.strict);
+      }
+      case 'slice':
+        throw typeError('slice outside of a subscript');
+      case 'tuple':
+        return new PyTuple(e.items.map(ev));
+      case 'list':
+        return e.items.map(ev);
+      case 'dict': {
+        const d = new Map<PyValue, PyValue>();
+        for (const { key, value } of e.pairs) {
+          const k = ev(key);
+          if (Array.isArray(k) || k instanceof Map) throw typeError(`unhashable type: '${typeName(k)}'`);
+          mapSet(d, k, ev(value));
+        }
+        return d;
+      }
+      case 'binary':
+        return arith(e.op, ev(e.left), ev(e.right));
+      case 'neg':
+        return negate(ev(e.operand));
+      case 'pos':
+        return plus(ev(e.operand));
+      case 'not':
+        return !truthy(ev(e.operand));
+      case 'and': {
+        const left = ev(e.left);
+        return truthy(left) ? ev(e.right) : left;
+      }
+      case 'or': {
+        const left = ev(e.left);
+        return truthy(left) ? left : ev(e.right);
+      }
+      case 'compare': {
+        let left = ev(e.first);
+        for (const { op, expr } of e.ops) {
+          const right = ev(expr);
+          if (!compare(op, left, right)) return false;
+          left = right;
+        }
+        return true;
+      }
+      case 'concat':
+        return e.parts.map((p) => pyStr(ev(p))).join('');
+      case 'cond':
+        if (truthy(ev(e.test))) return ev(e.then);
+        if (e.otherwise) return ev(e.otherwise);
+        // Jinja2 uses the plain (lenient) Undefined here, even with StrictUndefined.
+        return new Undefined(`the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`, false, false);
+      case 'call':
+        return this.call(e, scope);
+      case 'filter':
+        return this.filterContext(scope).callFilter(e.name, ev(e.value!), this.evalArgs(e.args, scope));
+      case 'test':
+        return this.filterContext(scope).callTest(e.name, ev(e.value), this.evalArgs(e.args, scope));
+    }
+  }
+
+  /** Applies a filter chain whose innermost filter has no value of its own (`{% filter %}`, `{% set x | f %}`). */
+  private applyFilters(chain: Expr, value: PyValue, scope: Scope): PyValue {
+    if (chain.kind !== 'filter') return this.evaluate(chain, scope);
+    const input = chain.value ? this.applyFilters(chain.value, value, scope) : value;
+    return this.filterContext(scope).callFilter(chain.name, input, this.evalArgs(chain.args, scope));
+  }
+
+  private evalArgs(args: Args, scope: Scope): CallArgs {
+    const positional = args.positional.map((a) => this.evalExpr(a, scope));
+    if (args.star) positional.push(...toList(this.evalExpr(args.star, scope)));
+    const kwargs = new Map<string, PyValue>();
+    for (const { name, value } of args.keyword) kwargs.set(name, this.evalExpr(value, scope));
+    if (args.starStar) {
+      const extra = this.evalExpr(args.starStar, scope);
+      if (!(extra instanceof Map)) throw typeError(`argument after ** must be a mapping, not ${typeName(extra)}`);
+      for (const [k, v] of extra) {
+        if (!isStr(k)) throw typeError('keywords must be strings');
+        kwargs.set(strText(k), v);
+      }
+    }
+    return { args: positional, kwargs };
+  }
+
+  private call(e: Expr & { kind: 'call' }, scope: Scope, caller?: Macro): PyValue {
+    const fn = this.evalExpr(e.callee, scope);
+    const call = this.evalArgs(e.args, scope);
+    if (caller) call.kwargs.set('caller', caller);
+    if (fn instanceof ContextFunction) return fn.callWithContext(this.context(scope, true), call);
+    return callValue(fn, call);
+  }
+
+  /** `ctx.get_all()`: the template context plus, for calls (not filters) inside a loop, that loop's `set`s. */
+  private contextVars(scope: Scope, withLoopSets: boolean): Map<string, PyValue> {
+    const all = new Map(this.globals);
+    for (const [k, v] of this.root.vars) all.set(k, v);
+    const loopSets = withLoopSets ? scope.loopScope()?.loopSets : undefined;
+    for (const [k, v] of loopSets ?? []) all.set(k, v);
+    return all;
+  }
+
+  private context(scope: Scope, withLoopSets: boolean): CallContext {
+    return {
+      allVars: () => this.contextVars(scope, withLoopSets),
+      templateName: this.template.name,
+      renderString: (source, vars) => new TemplateRun(this.env, this.env.fromString(source, '<template>'), new Map([...this.env.globals, ...vars])).render(),
+      renderTemplate: (name, vars) => new TemplateRun(this.env, this.loadTemplate(name), new Map([...this.env.globals, ...vars])).render(),
+      readFile: (name) => {
+        const path = this.env.loader.find(name);
+        if (path === undefined) throw templateNotFound(name);
+        return this.env.loader.read(path);
+      },
+    };
+  }
+
+  private filterContext(scope: Scope): FilterContext {
+    const ctx: FilterContext = {
+      ...this.context(scope, false),
+      env: this.env,
+      callFilter: (name, value, call) => {
+        const filter = this.env.filters.get(name);
+        if (!filter) throw new PyError('TemplateRuntimeError', `No filter named '${name}'.`);
+        return filter(ctx, value, call);
+      },
+      callTest: (name, value, call) => {
+        const test = this.env.tests.get(name);
+        if (!test) throw new PyError('TemplateRuntimeError', `No test named '${name}'.`);
+        return test(ctx, value, call);
+      },
+    };
+    return ctx;
+  }
+
+  /** Resolves a template reference (a name, or a list of names: the first that exists). */
+  private loadTemplate(ref: PyValue): Template {
+    const names = Array.isArray(ref) || ref instanceof PyTuple ? toList(ref) : [ref];
+    for (const name of names) {
+      const template = this.env.getTemplate(pyStr(name), this.template.name);
+      if (template) return template;
+    }
+    if (names.length === 1) throw templateNotFound(pyStr(names[0]));
+    throw new PyError('TemplatesNotFound', `none of the templates given were found: ${names.map(pyStr).join(', ')}`);
+  }
+
+  /** The variables an `include`/`import … with context` passes on: the whole context and every local. */
+  private passedOn(scope: Scope): Map<string, PyValue> {
+    return scope.flatten(new Map(this.globals));
+  }
+
+  private include(stmt: Stmt & { kind: 'include' }, scope: Scope, out: string[]): void {
+    let template: Template;
+    try {
+      template = this.loadTemplate(this.evaluate(stmt.template, scope));
+    } catch (e) {
+      if (stmt.ignoreMissing && e instanceof PyError && (e.pyType === 'TemplateNotFound' || e.pyType === 'TemplatesNotFound')) return;
+      throw e;
+    }
+    out.push(new TemplateRun(this.env, template, stmt.withContext ? this.passedOn(scope) : this.env.globals).render());
+  }
+
+  private importModule(ref: Expr, withContext: boolean, scope: Scope): TemplateModule {
+    const template = this.loadTemplate(this.evaluate(ref, scope));
+    const run = new TemplateRun(this.env, template, withContext ? this.passedOn(scope) : this.env.globals);
+    const output = run.render();
+    return new TemplateModule(template.name ?? '', run.root.vars, output);
+  }
+
+  private renderBlock(name: string, index: number, scope: Scope): string {
+    const chain = this.blocks.get(name)!;
+    const block = chain[index];
+    const inner = new Scope(block.scoped ? scope : this.root, 'loop');
+    if (index + 1 < chain.length) {
+      inner.vars.set('super', new BuiltinFunction('super', () => this.renderBlock(name, index + 1, scope)));
+    }
+    const out: string[] = [];
+    block.run.exec(block.body, inner, out);
+    return out.join('');
+  }
+}
+
+function compare(op: string, a: PyValue, b: PyValue): boolean {
+  switch (op) {
+    case '==':
+      return pyEq(a, b);
+    case '!=':
+      return !pyEq(a, b);
+    case 'in':
+      return contains(b, a);
+    case 'notin':
+      return !contains(b, a);
+    default:
+      return pyCompare(a, b, op as '<');
+  }
+}
+
+/** Registers every `{% block %}` of a template (at any depth) after the overrides of derived templates. */
+function collectBlocks(body: Stmt[], run: TemplateRun, blocks: Map<string, BlockDef[]>): void {
+  walk(body, (n) => {
+    if (n.kind !== 'block') return;
+    const stmt = n as unknown as Stmt & { kind: 'block' };
+    blocks.set(stmt.name, [...(blocks.get(stmt.name) ?? []), { body: stmt.body, scoped: stmt.scoped, run }]);
+  });
+}

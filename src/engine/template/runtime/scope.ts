@@ -1,0 +1,43 @@
+/**
+ * Variable scopes, modelled on what Jinja2's compiler produces:
+ * - the template's top level is the root scope; its variables are the template's exports (`context.vars`);
+ * - each `for` iteration, macro call, `with`, `filter` block and block gets a child scope, so a `set` inside it
+ *   does not leak out (and does not survive into the next iteration);
+ * - `if` does not open a scope.
+ */
+
+import type { PyValue } from '../python/values.js';
+
+export class Scope {
+  readonly vars = new Map<string, PyValue>();
+  /** In a for-loop body: the names assigned with `set` (Jinja2's `_loop_vars`, seen by context functions). */
+  readonly loopSets?: Map<string, PyValue>;
+
+  constructor(
+    readonly parent: Scope | undefined,
+    kind: 'root' | 'loop' | 'local' = 'local',
+  ) {
+    if (kind === 'loop') this.loopSets = new Map();
+  }
+
+  lookup(name: string): PyValue | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const v = s.vars.get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** Every visible variable, inner scopes winning (what an `include` passes on). */
+  flatten(into: Map<string, PyValue>): Map<string, PyValue> {
+    this.parent?.flatten(into);
+    for (const [k, v] of this.vars) into.set(k, v);
+    return into;
+  }
+
+  /** The innermost enclosing for-loop body scope, if any. */
+  loopScope(): Scope | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.loopSets) return s;
+    return undefined;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Jinja2's lexer with Kluctl's settings: default delimiters, no trim_blocks/lstrip_blocks, and
+ * keep_trailing_newline=False (one trailing newline of the source is dropped; `\r\n` and `\r` become `\n`).
+ */
+
+import { syntaxError } from '../python/errors.js';
+import { PY_WHITESPACE } from '../python/text.js';
+
+export type TokenType = 'data' | 'var_begin' | 'var_end' | 'block_begin' | 'block_end' | 'name' | 'string' | 'int' | 'float' | 'op' | 'eof';
+
+export interface Token {
+  type: TokenType;
+  /** Text for data, names, operators; the decoded value for strings; digits (without `_`) for numbers. */
+  value: string;
+  line: number;
+}
+
+const WS = `[${PY_WHITESPACE}]`;
+const TAG_START = /\{\{|\{%|\{#/g;
+const RAW_BEGIN = new RegExp(`\\{%[-+]?${WS}*raw${WS}*(?:-%\\}${WS}*|%\\})`, 'uy');
+const RAW_END = new RegExp(`\\{%([-+]?)${WS}*endraw${WS}*(?:-%\\}${WS}*|\\+?%\\})`, 'ug');
+const COMMENT_END = new RegExp(`(-?)#\\}`, 'g');
+const TRAILING_WS = new RegExp(`${WS}+$`, 'u');
+const SKIP_WS = new RegExp(`${WS}+`, 'uy');
+const FLOAT = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?e[+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/iy;
+const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
+const NAME = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
+const STRING = /'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)"/sy;
+const OPERATOR = /\/\/|\*\*|==|!=|>=|<=|[-+/*%~[\](){}><=.:|,;]/y;
+const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
+/** The source as Jinja2 sees it: normalised newlines, one trailing newline removed. */
+function normalizeSource(source: string): string {
+  const lines = source.split(/\r\n|\r|\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.join('\n');
+}
+
+export function tokenize(input: string): Token[] {
+  const src = normalizeSource(input);
+  const tokens: Token[] = [];
+  let pos = 0;
+  let line = 1;
+  const advanceTo = (to: number) => {
+    for (let i = pos; i < to; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = to;
+  };
+  const pushData = (text: string, at: number) => {
+    if (text) tokens.push({ type: 'data', value: text, line: at });
+  };
+  const skipWhitespace = () => {
+    SKIP_WS.lastIndex = pos;
+    if (SKIP_WS.exec(src)) advanceTo(SKIP_WS.lastIndex);
+  };
+
+  while (pos < src.length) {
+    TAG_START.lastIndex = pos;
+    const tag = TAG_START.exec(src);
+    if (!tag) {
+      pushData(src.slice(pos), line);
+      break;
+    }
+    let text = src.slice(pos, tag.index);
+    if (src[tag.index + 2] === '-') text = text.replace(TRAILING_WS, '');
+    RAW_BEGIN.lastIndex = tag.index;
+    if (tag[0] === '{%' && RAW_BEGIN.exec(src)) {
+      pushData(text, line);
+      advanceTo(RAW_BEGIN.lastIndex);
+      RAW_END.lastIndex = pos;
+      const end = RAW_END.exec(src);
+      if (!end) throw syntaxError('Missing end of raw directive', line);
+      let raw = src.slice(pos, end.index);
+      if (end[1] === '-') raw = raw.replace(TRAILING_WS, '');
+      pushData(raw, line);
+      advanceTo(RAW_END.lastIndex);
+      continue;
+    }
+    pushData(text, line);
+    advanceTo(tag.index + 2);
+    if (src[pos] === '-' || src[pos] === '+') advanceTo(pos + 1);
+    if (tag[0] === '{#') {
+      COMMENT_END.lastIndex = pos;
+      const end = COMMENT_END.exec(src);
+      if (!end) throw syntaxError('Missing end of comment tag', line);
+      advanceTo(COMMENT_END.lastIndex);
+      if (end[1] === '-') skipWhitespace();
+      continue;
+    }
+    const isBlock = tag[0] === '{%';
+    tokens.push({ type: isBlock ? 'block_begin' : 'var_begin', value: tag[0], line });
+    lexCode(isBlock);
+  }
+  tokens.push({ type: 'eof', value: '', line });
+  return tokens;
+
+  function lexCode(isBlock: boolean): void {
+    const stack: string[] = [];
+    for (;;) {
+      skipWhitespace();
+      if (pos >= src.length) throw syntaxError(`unexpected end of template, expected '${isBlock ? '%}' : '}}'}'`, line);
+      if (stack.length === 0) {
+        const end = matchEnd(isBlock);
+        if (end) {
+          tokens.push({ type: isBlock ? 'block_end' : 'var_end', value: end, line });
+          advanceTo(pos + end.length);
+          if (end.startsWith('-')) skipWhitespace();
+          return;
+        }
+      }
+      const token = lexToken(stack);
+      tokens.push(token);
+    }
+  }
+
+  function matchEnd(isBlock: boolean): string | undefined {
+    const candidates = isBlock ? ['-%}', '+%}', '%}'] : ['-}}', '}}'];
+    return candidates.find((c) => src.startsWith(c, pos));
+  }
+
+  function lexToken(stack: string[]): Token {
+    const at = line;
+    const match = (re: RegExp): string | undefined => {
+      re.lastIndex = pos;
+      const m = re.exec(src);
+      return m ? m[0] : undefined;
+    };
+    let m: string | undefined;
+    if (src[pos - 1] !== '.' && (m = match(FLOAT))) {
+      advanceTo(pos + m.length);
+      return { type: 'float', value: m.replace(/_/g, ''), line: at };
+    }
+    if ((m = match(INTEGER))) {
+      advanceTo(pos + m.length);
+      return { type: 'int', value: m.replace(/_/g, ''), line: at };
+    }
+    if ((m = match(NAME))) {
+      advanceTo(pos + m.length);
+      return { type: 'name', value: m, line: at };
+    }
+    if ((m = match(STRING))) {
+      advanceTo(pos + m.length);
+      return { type: 'string', value: decodeString(m.slice(1, -1), at), line: at };
+    }
+    if ((m = match(OPERATOR))) {
+      if ('([{'.includes(m)) stack.push(m);
+      else if (CLOSING[m]) {
+        const open = stack.pop();
+        if (open === undefined) throw syntaxError(`unexpected '${m}'`, at);
+        if (open !== CLOSING[m]) throw syntaxError(`unexpected '${m}', expected '${Object.keys(CLOSING).find((k) => CLOSING[k] === open)}'`, at);
+      }
+      advanceTo(pos + m.length);
+      return { type: 'op', value: m, line: at };
+    }
+    throw syntaxError(`unexpected char '${src[pos]}' at ${pos}`, at);
+  }
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+
+/** Python's `unicode-escape` decoding of a string literal's body; unknown escapes stay as written. */
+function decodeString(body: string, line: number): string {
+  return body.replace(/\\(x[\s\S]{0,2}|u[\s\S]{0,4}|U[\s\S]{0,8}|[0-7]{1,3}|[\s\S])/g, (all, esc: string) => {
+    if (esc in SIMPLE_ESCAPES) return SIMPLE_ESCAPES[esc];
+    if (/^[0-7]/.test(esc)) return String.fromCodePoint(parseInt(esc, 8));
+    const width = { x: 2, u: 4, U: 8 }[esc[0]];
+    if (width === undefined) return all;
+    const hex = esc.slice(1);
+    if (hex.length !== width || !/^[0-9a-fA-F]+$/.test(hex)) throw syntaxError(`truncated \\${esc[0]}XXXX escape`, line);
+    return String.fromCodePoint(parseInt(hex, 16));
+  });
+}
