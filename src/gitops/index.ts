@@ -6,3 +6,4 @@ export * from './secretMasking.js';
 export * from './status.js';
 export * from './statusIcons.js';
 export * from './types.js';
+export * from './sourceOverride/index.js';

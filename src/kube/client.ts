@@ -30,7 +30,8 @@ export class KubeClient {
   readonly server: string;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    /** Scoped to this client's context; for what needs client-node itself (port-forwards). */
+    readonly kubeConfig: KubeConfig,
     readonly contextName: string,
     private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
   ) {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clientForContext, loadKubeConfig, ResourceMapper, serverSideApply } from '../../src/kube/index.js';
+import { clientForContext, getObject, loadKubeConfig, ResourceMapper, serverSideApply } from '../../src/kube/index.js';
 import type { ClusterInfo, TestCluster } from './cluster.js';
 import { testBinaries } from './paths.js';
 import { freePort, ManagedProcess, waitUntil } from './processes.js';
@@ -110,6 +110,12 @@ export class KluctlController {
     await waitUntil(
       'kluctl-controller start',
       async () => (fs.readFileSync(options.logFile, 'utf8').includes('Starting workers') ? true : undefined),
+      { timeoutMs: 90_000, intervalMs: 500, process: proc },
+    );
+    // The source-override CA (two RSA-4096 keys) can take seconds more; clients need it.
+    await waitUntil(
+      'kluctl-controller source-override CA',
+      async () => ((await getObject(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'ConfigMap', namespace: controllerNamespace, name: 'kluctl-source-override-ca' })) ? true : undefined),
       { timeoutMs: 90_000, intervalMs: 500, process: proc },
     );
     return new KluctlController(proc, controllerNamespace, resultsNamespace, sourceOverridePort);

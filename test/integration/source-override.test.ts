@@ -1,0 +1,469 @@
+import * as assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import {
+  findLocalProject,
+  mergeSourceOverrides,
+  objectRefString,
+  repoKeyString,
+  summarizeObjects,
+  type LocalProject,
+  type SourceOverride,
+} from '../../src/gitops/index.js';
+import {
+  buildArtifact,
+  establishServerTrust,
+  loadControllerCa,
+  ProxyStreamClient,
+  SourceOverrideError,
+  startSourceOverride,
+  type SourceOverrideSession,
+  type StartSourceOverrideOptions,
+} from '../../src/gitops/sourceOverride/index.js';
+import { getObject, ResourceMapper, serverSideApply, type KubeClient, type KubeObject } from '../../src/kube/index.js';
+import type { TestCluster } from '../harness/cluster.js';
+import { gitAsync, type GitServer } from '../harness/git-server.js';
+import type { KluctlController } from '../harness/kluctl.js';
+import { freePort, waitUntil } from '../harness/processes.js';
+import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { readArchive } from '../unit/gitops/sourceOverride/archive.js';
+import { getDeployment, mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
+import { runRequest } from '../../src/gitops/manualRequests.js';
+import { readCommandResult } from '../../src/gitops/resultStore.js';
+
+/**
+ * The source-override protocol against the real kluctl-controller (v2.22.1, running as a local process): uploads
+ * of an uncommitted checkout are diffed and deployed by the controller, and every failure is clear and leaves
+ * no connection or listener behind.
+ */
+describe('source override against the real kluctl-controller @integration', function () {
+  this.timeout(600_000);
+
+  let cluster: TestCluster;
+  let git: GitServer;
+  let controller: KluctlController;
+  let client: KubeClient;
+  let mapper: ResourceMapper;
+  let namespace: string;
+  let local: LocalProject;
+  /** A second repository the project includes, which we never override. */
+  let libRepoKey: string;
+  const kd = { namespace: '', name: 'app' };
+
+  const configMapData = async (): Promise<unknown> =>
+    (await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'app-config', namespace }))?.data;
+
+  const start = (extra: Partial<StartSourceOverrideOptions> = {}): Promise<SourceOverrideSession> =>
+    startSourceOverride({
+      client,
+      controllerNamespace: controller.controllerNamespace,
+      localPort: controller.sourceOverridePort,
+      gitRoot: local.gitRoot,
+      repoKey: local.repoKey,
+      ...extra,
+    });
+
+  /** The overridesPatch of a request that uses the session's upload (existing entries kept: merge patches replace arrays). */
+  const overridesPatch = async (override: SourceOverride): Promise<Record<string, unknown>> => {
+    const current = await getDeployment(client, kd);
+    return { spec: { sourceOverrides: mergeSourceOverrides(current.spec.sourceOverrides, [override]) } };
+  };
+
+  before(async () => {
+    [cluster, git, controller] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
+    client = cluster.client();
+    mapper = new ResourceMapper(client);
+    // "Starting workers" comes before the controller has generated its TLS pair (two RSA-4096 keys, seconds).
+    await waitUntil(
+      'the controller CA ConfigMap',
+      async () => ((await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'kluctl-source-override-ca', namespace: controller.controllerNamespace })) ? true : undefined),
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+    namespace = uniqueName('so');
+    kd.namespace = namespace;
+    const repo = uniqueName('so-repo');
+    const lib = uniqueName('so-lib');
+    await git.pushTree(lib, { files: libFiles(namespace) }, 'library');
+    libRepoKey = `git://127.0.0.1:${git.port}/${lib}`;
+    await git.pushTree(repo, { files: projectFiles(namespace, git.url(lib)) }, 'initial project');
+    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+    await serverSideApply(
+      client,
+      mapper,
+      {
+        apiVersion: 'gitops.kluctl.io/v1beta1',
+        kind: 'KluctlDeployment',
+        metadata: { name: kd.name, namespace },
+        spec: { interval: '5m', suspend: true, source: { git: { url: git.url(repo) } } },
+      },
+      { fieldManager: 'test' },
+    );
+    // Suspended, it deploys nothing by itself: deploy the committed state once so diffs have a baseline.
+    const initialDeploy = await runRequest(client, kd, 'deploy');
+    assert.equal(initialDeploy.commandError ?? '', '', controllerLogTail());
+    assert.deepEqual(await configMapData(), { color: 'blue' });
+    assert.ok(await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'lib-config', namespace }), 'the included library was deployed');
+
+    const cloneDir = path.join(scratchDir(), 'clones', repo);
+    fs.mkdirSync(path.dirname(cloneDir), { recursive: true });
+    await gitAsync(path.dirname(cloneDir), 'clone', '--quiet', git.url(repo), cloneDir);
+    const configMapFile = path.join(cloneDir, 'app', 'configmap.yaml');
+    fs.writeFileSync(configMapFile, fs.readFileSync(configMapFile, 'utf8').replace('"blue"', '"green"'));
+    local = await findLocalProject(cloneDir);
+    assert.equal(repoKeyString(local.repoKey), `git://127.0.0.1:${git.port}/${repo}`);
+  });
+
+  function controllerLogTail(): string {
+    return `controller log:\n${fs.readFileSync(controller.logFile, 'utf8').split('\n').slice(-20).join('\n')}`;
+  }
+
+  it('a diff with our override shows exactly the uncommitted change, and nothing without it', async () => {
+    const uploads: string[] = [];
+    const session = await start({ onUpload: (u) => uploads.push(u.repoKey) });
+    try {
+      assert.equal(session.sourceOverride.repoKey, repoKeyString(local.repoKey));
+      assert.match(session.sourceOverride.url, new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`));
+      // The controller's certificate pair is rejected by Node's OpenSSL (leaf and CA share one subject): verified by hand.
+      assert.equal(session.trust, 'verifiedLeaf');
+
+      const withOverride = await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+      assert.equal(withOverride.commandError ?? '', '', controllerLogTail());
+      const result = await readCommandResult(client, withOverride.resultId!, { namespace: controller.resultsNamespace });
+      assert.deepEqual(result.overridesPatch, await overridesPatch(session.sourceOverride));
+      const objects = summarizeObjects(result);
+      assert.deepEqual(objects.changed.map((o) => objectRefString(o.ref)), [`${namespace}/ConfigMap/app-config`]);
+      assert.deepEqual([objects.new, objects.deleted, objects.orphan].map((l) => l.length), [0, 0, 0]);
+      const changes = objects.changed[0].changes ?? [];
+      assert.deepEqual(changes.map((c) => [c.jsonPath, c.oldValue, c.newValue]), [['data.color', 'blue', 'green']]);
+      assert.match(changes[0].unifiedDiff ?? '', /-blue\n\+green/);
+      assert.deepEqual(uploads, [repoKeyString(local.repoKey)], 'one upload, reported');
+      assert.equal(session.uploads.length, 1);
+    } finally {
+      await session.close();
+    }
+    assert.equal(await session.closed, undefined);
+
+    const without = await runRequest(client, kd, 'diff');
+    assert.equal(without.commandError ?? '', '');
+    const plain = summarizeObjects(await readCommandResult(client, without.resultId!, { namespace: controller.resultsNamespace }));
+    assert.deepEqual([plain.new, plain.changed, plain.deleted, plain.orphan].map((l) => l.length), [0, 0, 0, 0]);
+    assert.deepEqual(await configMapData(), { color: 'blue' }, 'a diff changes nothing in the cluster');
+  });
+
+  it('answers "no override" for a repository it does not override, which the controller then clones', async () => {
+    const requested: string[] = [];
+    const session = await start({ onRequest: (key) => requested.push(key) });
+    try {
+      const both = [session.sourceOverride, { repoKey: libRepoKey, url: session.sourceOverride.url }];
+      const current = await getDeployment(client, kd);
+      const diff = await runRequest(client, kd, 'diff', { overridesPatch: { spec: { sourceOverrides: mergeSourceOverrides(current.spec.sourceOverrides, both) } } });
+      assert.equal(diff.commandError ?? '', '', controllerLogTail());
+      assert.deepEqual(requested, [repoKeyString(local.repoKey), libRepoKey], 'the controller asked for both');
+      assert.deepEqual(session.uploads.map((u) => u.repoKey), [repoKeyString(local.repoKey)], 'only ours was uploaded');
+      const objects = summarizeObjects(await readCommandResult(client, diff.resultId!, { namespace: controller.resultsNamespace }));
+      assert.deepEqual(objects.changed.map((o) => objectRefString(o.ref)), [`${namespace}/ConfigMap/app-config`]);
+      assert.deepEqual([objects.new, objects.deleted].map((l) => l.length), [0, 0], 'the library came from Git');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a deploy with our override applies the uncommitted change, and a later pass of the suspended deployment keeps it', async () => {
+    const session = await start();
+    let deployResultId: string;
+    try {
+      const deployed = await runRequest(client, kd, 'deploy', { overridesPatch: await overridesPatch(session.sourceOverride) });
+      assert.equal(deployed.commandError ?? '', '', controllerLogTail());
+      deployResultId = deployed.resultId!;
+      const changed = summarizeObjects(await readCommandResult(client, deployResultId, { namespace: controller.resultsNamespace })).changed;
+      assert.deepEqual(changed.map((o) => objectRefString(o.ref)), [`${namespace}/ConfigMap/app-config`]);
+      assert.equal(session.uploads.length, 1);
+    } finally {
+      await session.close();
+    }
+    assert.deepEqual(await configMapData(), { color: 'green' });
+
+    // A spec change queues a regular pass; suspended, it must not deploy the Git state again.
+    const patched = await mergePatchDeployment(client, kd, { spec: { interval: '6m' } }, 'edit');
+    const passed = await waitUntil(
+      'a reconcile pass of the changed spec',
+      async () => {
+        const current = await getDeployment(client, kd);
+        return (current.status?.observedGeneration ?? 0) >= patched.metadata.generation! ? current : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    assert.ok(
+      controller.logLines().some((l) => l.namespace === namespace && l.name === kd.name && String(l.msg).startsWith('Reconciliation is suspended')),
+      'the controller logged the pass as suspended',
+    );
+    assert.equal((passed.status?.lastDeployResult as { id?: string } | undefined)?.id, deployResultId, 'no deploy after ours');
+    assert.deepEqual(await configMapData(), { color: 'green' }, 'the override deploy was not undone');
+  });
+
+  it('leaves a .gitignored secret out of the uploaded archive', async () => {
+    fs.writeFileSync(path.join(local.gitRoot, '.gitignore'), '*.secret\n');
+    fs.writeFileSync(path.join(local.gitRoot, 'db.secret'), 'password=hunter2\n');
+    fs.writeFileSync(path.join(local.gitRoot, 'app', 'local.secret'), 'token=abc\n');
+    try {
+      const session = await start();
+      try {
+        const diff = await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+        assert.equal(diff.commandError ?? '', '', controllerLogTail());
+      } finally {
+        await session.close();
+      }
+      assert.equal(session.uploads.length, 1);
+      // Packing is deterministic: the same tree gives the same bytes, so this is the archive that was uploaded.
+      const artifact = await buildArtifact(local.gitRoot);
+      assert.equal(createHash('sha256').update(artifact.data).digest('hex'), session.uploads[0].sha256);
+      assert.equal(artifact.data.length, session.uploads[0].bytes);
+      const entries = await readArchive(artifact.data);
+      const names = entries.map((e) => e.path);
+      assert.ok(!names.some((n) => n.endsWith('.secret')), `no secret in ${names.join(', ')}`);
+      assert.ok(!names.some((n) => n === '.git/' || n.startsWith('.git/')), 'no .git');
+      assert.ok(!entries.some((e) => e.content.includes('hunter2') || e.content.includes('token=abc')));
+      assert.deepEqual(names, ['.gitignore', '.kluctl.yaml', 'app/', 'app/configmap.yaml', 'deployment.yaml', 'namespaces/', 'namespaces/namespace.yaml']);
+    } finally {
+      for (const file of ['.gitignore', 'db.secret', 'app/local.secret']) fs.rmSync(path.join(local.gitRoot, file), { force: true });
+    }
+  });
+
+  it('an oversized tree is refused with an error naming its largest files, which the request reports', async () => {
+    const big = path.join(local.gitRoot, 'app', 'big.bin');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, 65 * 1024 * 1024); // sparse: instant, but counted at its full size
+    try {
+      const failures: string[] = [];
+      const session = await start({ onUploadFailed: (f) => failures.push(f.error) });
+      let commandError: string;
+      try {
+        commandError = (await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) })).commandError ?? '';
+      } finally {
+        await session.close();
+      }
+      assert.equal(session.uploads.length, 0);
+      assert.equal(failures.length, 1);
+      assert.match(failures[0], /its files hold 65\.0 MiB, more than the controller unpacks \(64\.0 MiB\)\. Largest files: app\/big\.bin \(65\.0 MiB\), /);
+      assert.ok(!failures[0].includes(local.gitRoot), 'no local path goes to the cluster');
+      assert.ok(commandError.includes(failures[0]), `the controller reports our error: ${commandError}`);
+    } finally {
+      fs.rmSync(big, { force: true });
+    }
+  });
+
+  describe('failures are clear and leave nothing open', () => {
+    it('a missing CA ConfigMap (wrong controller namespace) names the ConfigMap', async () => {
+      const baseline = openHandles();
+      const wrongNamespace = uniqueName('no-controller');
+      const error = await rejection(start({ controllerNamespace: wrongNamespace }));
+      assert.equal(error.problem, 'caMissing');
+      assert.match(error.message, new RegExp(`ConfigMap ${wrongNamespace}/kluctl-source-override-ca does not exist`));
+      await assertNoLeftovers(baseline);
+    });
+
+    it('no controller pod (no local port, no pods) says so', async () => {
+      const baseline = openHandles();
+      const emptyNamespace = await namespaceWithCa(uniqueName('no-pods'));
+      const error = await rejection(start({ controllerNamespace: emptyNamespace, localPort: undefined }));
+      assert.equal(error.problem, 'noControllerPod');
+      assert.match(error.message, new RegExp(`no kluctl-controller pod in namespace "${emptyNamespace}" \\(label control-plane=kluctl-controller\\)`));
+      await assertNoLeftovers(baseline);
+    });
+
+    it('a closed port is reported as unreachable', async () => {
+      const baseline = openHandles();
+      const closedPort = await freePort();
+      const error = await rejection(start({ localPort: closedPort }));
+      assert.equal(error.problem, 'controllerUnreachable');
+      assert.match(error.message, new RegExp(`localhost:${closedPort} .*connection refused`));
+      await assertNoLeftovers(baseline);
+    });
+
+    it('a controller pod the API server cannot port-forward to (no kubelet) fails with the port-forward error and closes its listener', async () => {
+      const baseline = openHandles();
+      const podNamespace = await namespaceWithCa(uniqueName('fake-pod'));
+      await createReadyControllerPod(podNamespace);
+      const error = await rejection(start({ controllerNamespace: podNamespace, localPort: undefined }));
+      assert.equal(error.problem, 'controllerUnreachable');
+      assert.match(error.message, new RegExp(`pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082 failed`));
+      const listenerPort = Number(/port-forward from 127\.0\.0\.1:(\d+)/.exec(error.message)?.[1]);
+      assert.ok(listenerPort > 0, error.message);
+      assert.equal(await canConnect(listenerPort), false, 'the port-forward listener is closed');
+      await assertNoLeftovers(baseline);
+    });
+
+    it('a refused handshake (a second stream with the same key: "duplicate server id") is a handshake failure', async () => {
+      const baseline = openHandles();
+      const ca = await loadControllerCa(client, controller.controllerNamespace);
+      const endpoint = `localhost:${controller.sourceOverridePort}`;
+      const trust = await establishServerTrust({ host: 'localhost', port: controller.sourceOverridePort }, ca, { describeEndpoint: endpoint });
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const options = { target: endpoint, trust, describeEndpoint: endpoint, privateKey, resolve: async () => undefined };
+      const first = await ProxyStreamClient.open(options);
+      try {
+        const error = await rejection(ProxyStreamClient.open(options));
+        assert.equal(error.problem, 'handshakeFailed');
+        assert.match(error.message, /handshake with localhost:\d+ failed: duplicate server id/);
+      } finally {
+        first.close();
+      }
+      assert.equal(await first.closed, undefined);
+      await assertNoLeftovers(baseline);
+    });
+
+    it('a connection dropped while the controller fetches the upload ends the session with connectionLost and fails the request', async () => {
+      const baseline = openHandles();
+      const proxy = await TcpProxy.start(controller.sourceOverridePort);
+      try {
+        let requests = 0;
+        const session = await start({
+          localPort: proxy.port,
+          onRequest: () => {
+            requests += 1;
+            proxy.dropAll();
+          },
+        });
+        const request = runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+        const broken = await session.closed;
+        assert.ok(broken instanceof SourceOverrideError);
+        assert.equal(broken.problem, 'connectionLost');
+        assert.match(broken.message, new RegExp(`connection to the kluctl-controller's source-override server at localhost:${proxy.port} .* was lost`));
+        assert.equal(requests, 1);
+        const failed = await request;
+        assert.match(failed.commandError ?? '', /failed to clone git source: rpc error: code = Unavailable/, 'the controller could not get the source');
+        await session.close();
+      } finally {
+        await proxy.close();
+      }
+      await assertNoLeftovers(baseline);
+    });
+  });
+
+  async function namespaceWithCa(name: string): Promise<string> {
+    const ca = await client.requestJson<KubeObject & { data: Record<string, string> }>({
+      path: `/api/v1/namespaces/${controller.controllerNamespace}/configmaps/kluctl-source-override-ca`,
+    });
+    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'test' });
+    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kluctl-source-override-ca', namespace: name }, data: ca.data }, { fieldManager: 'test' });
+    return name;
+  }
+
+  /** A pod object that looks like a Ready controller; nothing runs it (the test cluster has no kubelet). */
+  async function createReadyControllerPod(podNamespace: string): Promise<void> {
+    const name = 'kluctl-controller-0';
+    await client.requestJson({
+      method: 'POST',
+      path: `/api/v1/namespaces/${podNamespace}/pods`,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, labels: { 'control-plane': 'kluctl-controller' } },
+        spec: { containers: [{ name: 'controller', image: 'ghcr.io/kluctl/kluctl:v2.22.1', ports: [{ name: 'source-override', containerPort: 8082 }] }] },
+      },
+    });
+    await client.requestJson({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${podNamespace}/pods/${name}/status`,
+      contentType: 'application/merge-patch+json',
+      body: { status: { phase: 'Running', podIP: '10.244.0.17', podIPs: [{ ip: '10.244.0.17' }], conditions: [{ type: 'Ready', status: 'True' }] } },
+    });
+  }
+});
+
+/** A Kluctl project: a namespace, a barrier, a ConfigMap item (as in kluctl-peer.test.ts) and a Git include. */
+function projectFiles(namespace: string, libUrl: string): Record<string, string> {
+  return {
+    '.kluctl.yaml': `discriminator: so-${namespace}\n`,
+    'deployment.yaml': `deployments:\n  - path: namespaces\n  - barrier: true\n  - path: app\n  - git:\n      url: ${libUrl}\n`,
+    'namespaces/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
+    'app/configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ${namespace}\ndata:\n  color: {{ "blue" }}\n`,
+  };
+}
+
+/** The included repository: one ConfigMap. */
+function libFiles(namespace: string): Record<string, string> {
+  return {
+    'deployment.yaml': `deployments:\n  - path: lib\n`,
+    'lib/configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lib-config\n  namespace: ${namespace}\ndata:\n  from: lib\n`,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SourceOverrideError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof SourceOverrideError, `expected a SourceOverrideError, got ${(error as Error).stack}`);
+    return error;
+  }
+  assert.fail('expected a failure');
+}
+
+/** This process's open TCP sockets (ref'd or not) and listening servers, from its handle list. */
+function openHandles(): Array<net.Socket | net.Server> {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.filter((h): h is net.Socket | net.Server => (h instanceof net.Socket && !h.destroyed) || (h instanceof net.Server && h.listening));
+}
+
+/**
+ * No new listener, and no new socket to the controller's source-override port, since `baseline` (other test files
+ * share this process): checked until settled, as sockets close asynchronously.
+ */
+async function assertNoLeftovers(baseline: ReadonlyArray<net.Socket | net.Server>): Promise<void> {
+  const controller = await sharedController();
+  const suspicious = (): string[] =>
+    openHandles()
+      .filter((h) => !baseline.includes(h))
+      .filter((h) => h instanceof net.Server || h.remotePort === controller.sourceOverridePort || h.connecting)
+      .map((h) => (h instanceof net.Server ? `listener ${JSON.stringify(h.address())}` : `socket to ${h.remoteAddress}:${h.remotePort}`));
+  await waitUntil('no leftover sockets or listeners', async () => (suspicious().length === 0 ? true : undefined), { timeoutMs: 5_000, intervalMs: 100 }).catch(() => {
+    assert.deepEqual(suspicious(), [], 'leftover sockets or listeners');
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A loopback TCP forwarder to the controller that the test can cut. */
+class TcpProxy {
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetPort: number): Promise<TcpProxy> {
+    let proxy: TcpProxy | undefined;
+    const server = net.createServer((inbound) => {
+      const outbound = net.connect(targetPort, '127.0.0.1');
+      for (const socket of [inbound, outbound]) {
+        proxy!.sockets.add(socket);
+        socket.on('close', () => proxy!.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
+    return proxy;
+  }
+
+  dropAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.dropAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
