@@ -14,7 +14,6 @@ export interface KluctlSettings {
   requestTimeoutSeconds: number;
   requestStartTimeoutSeconds: number;
   autoRefresh: boolean;
-  diffSource: 'auto' | 'controller' | 'engine';
   revealSecrets: boolean;
   /** Ask before deploy, prune and approve (modal dialogs). */
   confirmClusterChanges: boolean;
@@ -36,7 +35,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     requestTimeoutSeconds: c.get<number>('requestTimeoutSeconds') ?? 30,
     requestStartTimeoutSeconds: c.get<number>('requestStartTimeoutSeconds') ?? 60,
     autoRefresh: c.get<boolean>('autoRefresh') ?? true,
-    diffSource: c.get<KluctlSettings['diffSource']>('diff.source') ?? 'auto',
     revealSecrets: c.get<boolean>('diff.revealSecrets') ?? false,
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
   };

@@ -14,6 +14,7 @@ export const Commands = {
   validate: 'kluctl.validate',
   approve: 'kluctl.approve',
   diff: 'kluctl.diff',
+  diffWithLocalSource: 'kluctl.diffWithLocalSource',
   showLogs: 'kluctl.showLogs',
   openDeploymentYaml: 'kluctl.openDeploymentYaml',
   copyName: 'kluctl.copyName',

@@ -11,7 +11,7 @@ import {
   showLogsCommand,
   suspendCommand,
 } from './deploymentCommands.js';
-import { REQUEST_COMMANDS, requestCommand } from './requests.js';
+import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
 
 /** Registers every command; each returns its result so tests can look at what it did. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
@@ -31,6 +31,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.copyName, (node) => copyNameCommand(ctx, node)),
     register(Commands.openObjectDiff, (node) => openObjectDiffCommand(ctx, node)),
     register(Commands.showOutput, () => ctx.output.show()),
+    register(Commands.diffWithLocalSource, (node) => diffWithLocalSourceCommand(ctx, node)),
     ...REQUEST_COMMANDS.map(([id, kind]) => register(id, (node) => requestCommand(ctx, kind, node))),
   ];
 }

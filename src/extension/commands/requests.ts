@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import { runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
+import { repoKeyString } from '../../gitops/repoKey.js';
+import { mergeSourceOverrides } from '../../gitops/requests.js';
+import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
 import { readCommandResultDiffs, readValidateResult } from '../../gitops/resultStore.js';
 import { countObjects } from '../../gitops/results.js';
 import type { RequestKind } from '../../gitops/types.js';
@@ -135,3 +138,47 @@ export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [
   [Commands.validate, 'validate'],
   [Commands.diff, 'diff'],
 ];
+
+/**
+ * Diff of the uncommitted checkout: the controller renders the local working tree, uploaded through Kluctl's
+ * source-override protocol for exactly this request, instead of the Git commit. The upload is reported.
+ */
+export async function diffWithLocalSourceCommand(ctx: CommandContext, arg: unknown): Promise<RequestCommandResult | undefined> {
+  const target = await resolveTarget(ctx, arg, 'Diff with Local Source');
+  if (!target) return undefined;
+  const project = target.node.project ?? (await ctx.projects.matching(target.node.kd))[0];
+  if (!project) {
+    void vscode.window.showWarningMessage(`Kluctl: ${target.ref.namespace}/${target.ref.name} does not deploy a Git checkout of this workspace, so there is no local source to diff.`);
+    return undefined;
+  }
+  if (!requireTrust('Uploading the local source')) return undefined;
+  const unsaved = vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file' && d.uri.fsPath.startsWith(project.gitRoot));
+  if (unsaved.length > 0) {
+    const choice = await vscode.window.showWarningMessage(`${unsaved.length} unsaved file(s) in ${project.gitRoot} would not be part of the diff.`, 'Save All and Diff', 'Diff Saved Files');
+    if (!choice) return undefined;
+    if (choice === 'Save All and Diff') await Promise.all(unsaved.map((d) => d.save()));
+  }
+  const settings = readSettings();
+  const label = `${target.ref.namespace}/${target.ref.name}`;
+  let session: SourceOverrideSession | undefined;
+  try {
+    session = await startSourceOverride({
+      client: target.client,
+      controllerNamespace: settings.controllerNamespace,
+      localPort: settings.localSourceOverridePort || undefined,
+      gitRoot: project.gitRoot,
+      repoKey: project.repoKey,
+      onUpload: (u) => ctx.output.log.info(`Uploaded ${(u.bytes / 1024).toFixed(1)} KiB (${u.files} files) of ${project.gitRoot} as ${u.repoKey} for the diff of ${label}`),
+      onUploadFailed: (f) => ctx.output.log.error(`Could not upload ${project.gitRoot} for ${f.repoKey}: ${f.error}`),
+    });
+    const overridesPatch = { spec: { sourceOverrides: mergeSourceOverrides(target.node.kd.spec.sourceOverrides, [session.sourceOverride]) } };
+    const result = await runWithProgress(ctx, 'diff', target, overridesPatch);
+    if (result && session.uploads.length === 0) ctx.output.log.warn(`The controller did not ask for ${repoKeyString(project.repoKey)}: the diff shows the Git source.`);
+    return result;
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Kluctl Diff with Local Source ${label}: ${(error as Error).message}`);
+    return undefined;
+  } finally {
+    await session?.close();
+  }
+}
