@@ -1,0 +1,66 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { getDeployment } from '../../src/gitops/deploymentApi.js';
+import { configureIdentity, gitAsync } from '../harness/git-server.js';
+import { REPO_ROOT } from '../harness/paths.js';
+import { waitUntil } from '../harness/processes.js';
+import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { ensureCodeServer, formatResults, runExtensionTests } from '../vscode/driver.js';
+import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
+
+/**
+ * The extension in a real VS Code (code-server + chromium) against the real kube-apiserver and kluctl-controller:
+ * runs the extension-host suite test/vscode/exthost/gitops.test.ts on a clone of a deployed repository.
+ */
+describe('the extension in a real VS Code against the real controller @integration @vscode', function () {
+  this.timeout(900_000);
+
+  it('lists, suspends, resumes, deploys, reconciles, validates, diffs and prunes from VS Code', async () => {
+    ensureCodeServer();
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'esbuild.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'test', 'vscode', 'build-exthost.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
+
+    const [cluster, git, controller] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
+    const client = cluster.client();
+    const namespace = uniqueName('vscode');
+    const repo = uniqueName('vscode-repo');
+    await git.pushTree(repo, { files: projectFiles(namespace, { first: { color: 'blue' } }) }, 'initial');
+    await git.pushTree(`${repo}-other`, { files: projectFiles(namespace, {}) }, 'initial');
+    await createDeployment(client, git, repo, { namespace, name: 'app' });
+    await createDeployment(client, git, `${repo}-other`, { namespace, name: 'unrelated' }, { suspend: true });
+    await waitUntil('app Ready=True', async () => {
+      const kd = await getDeployment(client, { namespace, name: 'app' });
+      return kd.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+
+    const workspace = path.join(scratchDir(), uniqueName('workspace'));
+    await gitAsync(scratchDir(), 'clone', '-q', git.url(repo), workspace);
+    configureIdentity(workspace);
+    // Workspace settings: they override machine-scoped ones, which a remote window would not take from user settings.
+    fs.mkdirSync(path.join(workspace, '.vscode'));
+    fs.writeFileSync(
+      path.join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'kluctl.kubeconfig': cluster.kubeconfig,
+        'kluctl.controllerLogFile': controller.logFile,
+        'kluctl.localSourceOverridePort': controller.sourceOverridePort,
+        'kluctl.confirmClusterChanges': false,
+      }),
+    );
+    fs.appendFileSync(path.join(workspace, '.git', 'info', 'exclude'), '.vscode/\n');
+
+    const run = await runExtensionTests({
+      workspace,
+      env: { KLUCTL_EXT_TEST_KUBECONFIG: cluster.kubeconfig, KLUCTL_EXT_TEST_NAMESPACE: namespace, KLUCTL_EXT_TEST_WORKSPACE: workspace },
+      timeoutMs: 600_000,
+    });
+    const results = run.results!;
+    process.stdout.write(formatResults(results));
+    assert.equal(results.failed, 0, results.failures.map((f) => `${f.title}: ${f.error}`).join('\n'));
+    assert.equal(run.exitCode, 0);
+    const gitops = results.tests.filter((t) => t.title.startsWith('Kluctl GitOps extension against a real cluster'));
+    assert.ok(gitops.length >= 6 && gitops.every((t) => t.state === 'passed'), `the GitOps suite ran: ${gitops.map((t) => `${t.state} ${t.title}`).join('; ')}`);
+  });
+});

@@ -1,0 +1,175 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { KluctlExtensionApi } from '../../../src/extension/main.js';
+import { Commands } from '../../../src/extension/ids.js';
+// Types only: the extension's classes live in its own bundle, so `instanceof` would not work across bundles.
+import type { ContextNode, DeploymentNode, GroupNode, TreeNode } from '../../../src/extension/tree/nodes.js';
+import type { RequestCommandResult } from '../../../src/extension/commands/requests.js';
+import { getDeployment } from '../../../src/gitops/deploymentApi.js';
+import { clientForContext, getObject, loadKubeConfig, ResourceMapper, type KubeClient } from '../../../src/kube/index.js';
+
+/**
+ * The extension against the real kube-apiserver and kluctl-controller the outer test started (see
+ * test/integration/vscode-gitops.test.ts, which passes what this suite needs in the environment).
+ */
+const env = {
+  kubeconfig: process.env.KLUCTL_EXT_TEST_KUBECONFIG,
+  namespace: process.env.KLUCTL_EXT_TEST_NAMESPACE ?? '',
+  workspace: process.env.KLUCTL_EXT_TEST_WORKSPACE ?? '',
+};
+
+let describeState: () => Promise<string> = async () => '';
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${await describeState()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: env.workspace, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+}
+
+describe('Kluctl GitOps extension against a real cluster and controller', function () {
+  this.timeout(300_000);
+  let api: KluctlExtensionApi;
+  let client: KubeClient;
+
+  before(async function () {
+    if (!env.kubeconfig) this.skip();
+    const extension = vscode.extensions.getExtension<KluctlExtensionApi>('kluctl-tools.kluctl-gitops');
+    assert.ok(extension, 'the extension is installed');
+    api = await extension.activate();
+    client = clientForContext(loadKubeConfig(env.kubeconfig));
+    await vscode.commands.executeCommand('workbench.view.extension.kluctl');
+    describeState = async () => {
+      const views = api.clusters.views().map((v) => `${v.name}: ${JSON.stringify(v.state)} (${v.deployments.length} deployments)`);
+      const projects = (await api.projects.all()).map((p) => `${p.repoKey.host}/${p.repoKey.path} [${p.subDir}]`);
+      return `kubeconfig ${JSON.stringify(api.clusters.snapshot())}; contexts ${views.join(', ') || 'none'}; workspace projects ${projects.join(', ') || 'none'}`;
+    };
+  });
+
+  async function deploymentNodes(): Promise<{ context: ContextNode; top: TreeNode[]; others: DeploymentNode[] }> {
+    const [context] = (await api.tree.getChildren()) as ContextNode[];
+    const top = await api.tree.getChildren(context);
+    const group = top.find((n): n is GroupNode => n.kind === 'group');
+    return { context, top, others: group ? group.deployments : [] };
+  }
+
+  async function node(name: string): Promise<DeploymentNode> {
+    return waitFor(`tree node ${name}`, async () => {
+      const { top, others } = await deploymentNodes();
+      return [...top, ...others].find((n): n is DeploymentNode => n.kind === 'deployment' && n.namespace === env.namespace && n.name === name);
+    });
+  }
+
+  async function configMap(name: string): Promise<Record<string, string> | undefined> {
+    const cm = await getObject(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'ConfigMap', namespace: env.namespace, name });
+    return cm?.data as Record<string, string> | undefined;
+  }
+
+  it('lists the deployment of this workspace first, marked, with its status; the others in a group', async () => {
+    const matching = await waitFor('the matching deployment in the tree', async () => {
+      const { top } = await deploymentNodes();
+      const first = top[0];
+      return first?.kind === 'deployment' && first.name === 'app' ? first : undefined;
+    });
+    assert.ok(matching.project, 'marked as deploying this workspace');
+    const item = matching.toTreeItem();
+    assert.match(String(item.contextValue), /^kluctl:deployment\b.*\+matching\b/);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass', `status ${matching.status.state}: ${matching.status.summary}`);
+    const { others } = await deploymentNodes();
+    assert.ok(others.some((n) => n.name === 'unrelated'), 'the unrelated deployment is under "Other deployments"');
+  });
+
+  it('suspends and resumes, updating the tree from the watch', async () => {
+    await vscode.commands.executeCommand(Commands.suspend, await node('app'));
+    assert.equal((await getDeployment(client, { namespace: env.namespace, name: 'app' })).spec.suspend, true);
+    const suspended = await waitFor('suspended node', async () => ((await node('app')).status.suspended ? node('app') : undefined));
+    assert.match(String(suspended.toTreeItem().contextValue), /\+suspended\b/);
+
+    await vscode.commands.executeCommand(Commands.resume, suspended);
+    assert.equal((await getDeployment(client, { namespace: env.namespace, name: 'app' })).spec.suspend, undefined);
+    await vscode.commands.executeCommand(Commands.suspend, await node('app'));
+  });
+
+  it('deploys, reconciles and validates through the controller, with the logs in the output channel', async () => {
+    git('commit', '--allow-empty', '-m', 'noop');
+    fs.writeFileSync(path.join(env.workspace, 'app', 'extra.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${env.namespace}\ndata:\n  added: "yes"\n`);
+    git('add', '--all');
+    git('commit', '-q', '-m', 'add extra');
+    git('push', '-q', 'origin', 'HEAD:main');
+
+    const deploy = (await vscode.commands.executeCommand(Commands.deploy, await node('app'))) as RequestCommandResult;
+    assert.equal(deploy.outcome.commandError, '');
+    assert.deepEqual(await configMap('extra'), { added: 'yes' }, 'deploy changed the cluster');
+    const logs = api.logs.lines({ namespace: env.namespace, name: 'app' });
+    if (!logs.some((l) => l.includes(deploy.outcome.reconcileId))) {
+      const again = await api.logs.stream(client, { namespace: env.namespace, name: 'app' }, { follow: false, reconcileId: deploy.outcome.reconcileId }).catch((e: Error) => e.message);
+      assert.fail(`the log channel shows the request ${deploy.outcome.reconcileId}: ${logs.length} lines: ${logs.slice(-5).join(' | ')}; reading again: ${again}; setting ${vscode.workspace.getConfiguration('kluctl').get('controllerLogFile')}`);
+    }
+
+    const reconcile = (await vscode.commands.executeCommand(Commands.reconcile, await node('app'))) as RequestCommandResult;
+    assert.equal(reconcile.outcome.commandError, '');
+    const validate = (await vscode.commands.executeCommand(Commands.validate, await node('app'))) as RequestCommandResult;
+    assert.ok(validate.outcome.resultId, 'a validate result');
+  });
+
+  it('shows a diff of a pushed change in one multi-file diff editor', async () => {
+    fs.writeFileSync(path.join(env.workspace, 'app', 'extra.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${env.namespace}\ndata:\n  added: "changed"\n`);
+    git('commit', '-q', '-am', 'change extra');
+    git('push', '-q', 'origin', 'HEAD:main');
+    const diff = (await vscode.commands.executeCommand(Commands.diff, await node('app'))) as RequestCommandResult;
+    assert.ok(diff.opened && diff.opened.length === 1, 'one object changed');
+    const [, left, right] = diff.opened[0];
+    assert.match((await vscode.workspace.openTextDocument(left)).getText(), /added: "yes"/);
+    assert.match((await vscode.workspace.openTextDocument(right)).getText(), /added: changed/);
+    const tab = await waitFor('the multi-diff tab', () => vscode.window.tabGroups.activeTabGroup.activeTab);
+    // The multi-file diff editor's tab input is not in the stable API: it is neither a text nor a text-diff input.
+    assert.ok(!(tab.input instanceof vscode.TabInputText) && !(tab.input instanceof vscode.TabInputTextDiff), `active tab is the multi-file diff (${tab.label})`);
+    assert.match(tab.label, /Kluctl Diff: .*\/app/);
+  });
+
+  it('diffs the uncommitted checkout through the controller (local source override)', async () => {
+    const file = path.join(env.workspace, 'app', 'first.yaml');
+    const committed = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, committed.replace('blue', 'uncommitted-purple'));
+    try {
+      const diff = (await vscode.commands.executeCommand(Commands.diffWithLocalSource, await node('app'))) as RequestCommandResult;
+      assert.ok(diff?.opened, 'a diff editor opened');
+      const first = diff.opened.find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
+      assert.ok(first, `ConfigMap first is in the diff: ${diff.opened.map(([l]) => l.path).join(', ')}`);
+      assert.match((await vscode.workspace.openTextDocument(first[1])).getText(), /color: blue/);
+      assert.match((await vscode.workspace.openTextDocument(first[2])).getText(), /color: uncommitted-purple/);
+      assert.deepEqual(await configMap('first'), { color: 'blue' }, 'a diff changes nothing in the cluster');
+    } finally {
+      fs.writeFileSync(file, committed);
+    }
+  });
+
+  it('prunes an object removed from the project', async () => {
+    fs.rmSync(path.join(env.workspace, 'app', 'extra.yaml'));
+    git('commit', '-q', '-am', 'drop extra');
+    git('push', '-q', 'origin', 'HEAD:main');
+    await vscode.commands.executeCommand(Commands.deploy, await node('app'));
+    assert.ok(await configMap('extra'), 'still there after a deploy without prune');
+    const prune = (await vscode.commands.executeCommand(Commands.prune, await node('app'))) as RequestCommandResult;
+    assert.equal(prune.outcome.commandError, '');
+    assert.equal(await configMap('extra'), undefined, 'pruned');
+  });
+
+  it('opens the KluctlDeployment as read-only YAML', async () => {
+    const uri = (await vscode.commands.executeCommand(Commands.openDeploymentYaml, await node('app'))) as vscode.Uri;
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.match(text, /kind: KluctlDeployment/);
+    assert.doesNotMatch(text, /managedFields/);
+    assert.equal(uri.scheme, 'kluctl');
+  });
+});
