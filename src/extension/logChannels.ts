@@ -44,7 +44,9 @@ export class LogChannels extends Disposable {
         channel.info(`── ${header}`);
         this.remember(ref, `── ${header}`);
       }
-      const text = formatLogRecord(record).replace(/^\S+ \S+\s+/, '');
+      // The channel stamps the time of writing; the controller's own time goes first in the text.
+      const time = record.time ? `[${record.time.toISOString().slice(11, 23)}] ` : '';
+      const text = time + formatLogRecord(record).replace(/^\S+ \S+\s+/, '');
       this.remember(ref, text);
       if (record.level === 'error') channel.error(text);
       else if (record.level === 'debug') channel.debug(text);

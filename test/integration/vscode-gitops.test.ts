@@ -7,7 +7,8 @@ import { configureIdentity, gitAsync } from '../harness/git-server.js';
 import { REPO_ROOT } from '../harness/paths.js';
 import { waitUntil } from '../harness/processes.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
-import { ensureCodeServer, formatResults, runExtensionTests } from '../vscode/driver.js';
+import { ensureCodeServer, formatResults, runExtensionTests, withWorkbench } from '../vscode/driver.js';
+import { openKluctlView, screenshot } from '../vscode/ui.js';
 import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
 
 /**
@@ -16,6 +17,8 @@ import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
  */
 describe('the extension in a real VS Code against the real controller @integration @vscode', function () {
   this.timeout(900_000);
+
+  let workspace: string;
 
   it('lists, suspends, resumes, deploys, reconciles, validates, diffs and prunes from VS Code', async () => {
     ensureCodeServer();
@@ -35,7 +38,7 @@ describe('the extension in a real VS Code against the real controller @integrati
       return kd.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
     }, { timeoutMs: 120_000, intervalMs: 500 });
 
-    const workspace = path.join(scratchDir(), uniqueName('workspace'));
+    workspace = path.join(scratchDir(), uniqueName('workspace'));
     await gitAsync(scratchDir(), 'clone', '-q', git.url(repo), workspace);
     configureIdentity(workspace);
     // Workspace settings: they override machine-scoped ones, which a remote window would not take from user settings.
@@ -62,5 +65,46 @@ describe('the extension in a real VS Code against the real controller @integrati
     assert.equal(run.exitCode, 0);
     const gitops = results.tests.filter((t) => t.title.startsWith('Kluctl GitOps extension against a real cluster'));
     assert.ok(gitops.length >= 6 && gitops.every((t) => t.state === 'passed'), `the GitOps suite ran: ${gitops.map((t) => `${t.state} ${t.title}`).join('; ')}`);
+  });
+
+  it('shows the tree with statuses, the context menu, the diff editor and the logs (screenshots)', async function () {
+    if (!workspace) this.skip();
+    // An uncommitted change for the diff with the local source.
+    const file = path.join(workspace, 'app', 'first.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/color: .*/, 'color: "screenshot-green"'));
+    await withWorkbench({ workspace, artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-ui'), viewport: { width: 1440, height: 900 } }, async ({ page }) => {
+      await openKluctlView(page);
+      const app = page.getByRole('treeitem', { name: /^app\b/ });
+      await app.waitFor({ timeout: 60_000 });
+      await page.getByRole('treeitem', { name: /Other deployments/ }).click();
+      await page.getByRole('treeitem', { name: /^unrelated\b/ }).waitFor({ timeout: 30_000 });
+      await app.click();
+      await page.mouse.move(1200, 800);
+      await page.waitForTimeout(500);
+      await screenshot(page, 'tree.png');
+
+      await app.click({ button: 'right' });
+      const menu = page.locator('.context-view .monaco-menu');
+      await menu.getByText('Diff with Local Source').waitFor({ timeout: 30_000 });
+      await menu.getByText('Resume').waitFor();
+      assert.equal(await menu.getByText('Suspend', { exact: true }).count(), 0, 'a suspended deployment offers Resume only');
+      await screenshot(page, 'context-menu.png');
+
+      await menu.getByText('Diff with Local Source').click();
+      await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 120_000 });
+      await page.getByText('screenshot-green').first().waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(1000);
+      await screenshot(page, 'diff-editor.png');
+
+      // From the palette: with no node, the command picks the deployment of this workspace by itself.
+      await page.keyboard.press('F1');
+      await page.keyboard.type('Kluctl: Show Logs');
+      await page.locator('.quick-input-widget').getByText('Kluctl: Show Logs').first().waitFor();
+      await page.keyboard.press('Enter');
+      // Monaco renders spaces as no-break spaces: match them with \s.
+      await page.locator('.part.panel').getByText(/Showing\s+logs\s+for\s+\S+\/app/).first().waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(500);
+      await screenshot(page, 'logs.png');
+    });
   });
 });

@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../harness/paths.js';
 import {
   DEFAULT_TESTS_BUNDLE,
@@ -13,9 +12,9 @@ import {
   runExtensionTests,
   withWorkbench,
 } from '../vscode/driver.js';
+import { openKluctlView, screenshot } from '../vscode/ui.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
-const SCREENSHOTS = path.join(ARTIFACTS, 'screenshots');
 const CODE_SHIM = path.join(REPO_ROOT, 'test', 'vscode', 'code-shim.mjs');
 
 /** Runs a build step; its output is shown only when it fails. */
@@ -26,33 +25,6 @@ function build(what: string, command: string, args: string[]): void {
     const e = error as { message: string; stdout?: string; stderr?: string };
     throw new Error(`${what} failed (${command} ${args.join(' ')}): ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
-}
-
-/**
- * Opens the Kluctl view container from the activity bar and waits until its Deployments view is on screen and
- * settled: the extension has activated and the view shows its tree rows or its welcome content.
- */
-async function openKluctlView(page: Page): Promise<void> {
-  await page.locator('.activitybar a.action-label[aria-label^="Kluctl"]').first().click({ timeout: 60_000 });
-  const viewlet = page.locator('[id="workbench.view.extension.kluctl"]');
-  await viewlet.waitFor({ state: 'visible', timeout: 30_000 });
-  // A container with one view merges the view's header into the side bar title: "Kluctl: Deployments".
-  await page
-    .locator('[id="workbench.parts.sidebar"] .composite.title h2')
-    .filter({ hasText: /Deployments/ })
-    .waitFor({ state: 'visible', timeout: 30_000 });
-  await page.getByText('Activating Extensions').waitFor({ state: 'hidden', timeout: 60_000 });
-  await viewlet.getByText(/no data provider registered/i).waitFor({ state: 'hidden', timeout: 60_000 });
-  await viewlet.locator('.monaco-list-row:visible, .welcome-view-content:visible').first().waitFor({ timeout: 60_000 });
-  await page.mouse.move(800, 600); // no hover tooltip in the screenshot
-  await page.waitForTimeout(500); // let the last paint land
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  const file = path.join(SCREENSHOTS, name);
-  await page.screenshot({ path: file });
-  return file;
 }
 
 describe('the extension in a real VS Code (code-server 4.139.1, chromium) @integration @vscode', function () {

@@ -78,8 +78,8 @@ export async function openObjectDiffCommand(ctx: CommandContext, node: unknown):
   const [diff] = objectDiffs({ objects: [node.object] }, undefined, { revealSecrets: readSettings().revealSecrets });
   if (!diff) return;
   const base = `/drift/${node.deployment.context}/${node.deployment.namespace}/${node.deployment.name}/${diff.ref.kind}-${diff.ref.name}`;
-  const left = ctx.documents.put(`${base}.cluster.yaml`, diff.left ?? '');
-  const right = ctx.documents.put(`${base}.yaml`, diff.right ?? '');
+  const left = ctx.documents.put(`${base}.yaml`, diff.left ?? '', 'cluster');
+  const right = ctx.documents.put(`${base}.yaml`, diff.right ?? '', 'project');
   await vscode.commands.executeCommand('vscode.diff', left, right, `${diff.ref.kind}/${diff.ref.name} (cluster ↔ project)`);
 }
 

@@ -23,16 +23,16 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     );
   }
 
-  /** Stores a document and returns its URI. */
-  put(path: string, content: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: DOCUMENT_SCHEME, path: path.startsWith('/') ? path : `/${path}` });
-    this.files.set(uri.path, new TextEncoder().encode(content));
+  /** Stores a document and returns its URI; `side` tells two versions of one object apart. */
+  put(path: string, content: string, side?: 'cluster' | 'project'): vscode.Uri {
+    const uri = vscode.Uri.from({ scheme: DOCUMENT_SCHEME, path: path.startsWith('/') ? path : `/${path}`, query: side ? `side=${side}` : '' });
+    this.files.set(key(uri), new TextEncoder().encode(content));
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     return uri;
   }
 
   text(uri: vscode.Uri): string | undefined {
-    const data = this.files.get(uri.path);
+    const data = this.files.get(key(uri));
     return data && new TextDecoder().decode(data);
   }
 
@@ -44,9 +44,10 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     const folder = `/diff-${++this.session}/${sanitize(label)}`;
     const resources = diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
       const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind}/${d.ref.name}`;
-      const base = `${folder}/${sanitize(name)}`;
-      const left = this.put(`${base}.cluster.yaml`, d.left ?? '');
-      const right = this.put(`${base}.yaml`, d.right ?? '');
+      // One path, two sides: the editor shows one file changed, not a rename.
+      const file = `${folder}/${sanitize(name)}.yaml`;
+      const left = this.put(file, d.left ?? '', 'cluster');
+      const right = this.put(file, d.right ?? '', 'project');
       return [right, left, right];
     });
     await vscode.commands.executeCommand('vscode.changes', title, resources);
@@ -58,7 +59,7 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     return new vscode.Disposable(() => undefined);
   }
   stat(uri: vscode.Uri): vscode.FileStat {
-    const data = this.files.get(uri.path);
+    const data = this.files.get(key(uri));
     if (!data) {
       const isDir = [...this.files.keys()].some((k) => k.startsWith(`${uri.path}/`));
       if (isDir) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
@@ -70,7 +71,7 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     return [];
   }
   readFile(uri: vscode.Uri): Uint8Array {
-    const data = this.files.get(uri.path);
+    const data = this.files.get(key(uri));
     if (!data) throw vscode.FileSystemError.FileNotFound(uri);
     return data;
   }
@@ -86,6 +87,10 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
   rename(uri: vscode.Uri): void {
     throw vscode.FileSystemError.NoPermissions(uri);
   }
+}
+
+function key(uri: vscode.Uri): string {
+  return uri.query ? `${uri.path}?${uri.query}` : uri.path;
 }
 
 function sanitize(text: string): string {

@@ -1,0 +1,35 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from '../harness/paths.js';
+
+/** Where UI flows save their screenshots (gitignored; the README's screenshot is copied from here). */
+export const SCREENSHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
+
+/**
+ * Opens the Kluctl view container from the activity bar and waits until its Deployments view is on screen and
+ * settled: the extension has activated and the view shows its tree rows or its welcome content.
+ */
+export async function openKluctlView(page: Page): Promise<void> {
+  await page.locator('.activitybar a.action-label[aria-label^="Kluctl"]').first().click({ timeout: 60_000 });
+  const viewlet = page.locator('[id="workbench.view.extension.kluctl"]');
+  await viewlet.waitFor({ state: 'visible', timeout: 30_000 });
+  // A container with one view merges the view's header into the side bar title: "Kluctl: Deployments".
+  await page
+    .locator('[id="workbench.parts.sidebar"] .composite.title h2')
+    .filter({ hasText: /Deployments/ })
+    .waitFor({ state: 'visible', timeout: 30_000 });
+  await page.getByText('Activating Extensions').waitFor({ state: 'hidden', timeout: 60_000 });
+  await viewlet.getByText(/no data provider registered/i).waitFor({ state: 'hidden', timeout: 60_000 });
+  await viewlet.locator('.monaco-list-row:visible, .welcome-view-content:visible').first().waitFor({ timeout: 60_000 });
+  await page.mouse.move(800, 600); // no hover tooltip in the screenshot
+  await page.waitForTimeout(500); // let the last paint land
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, name);
+  await page.screenshot({ path: file });
+  return file;
+}
+
