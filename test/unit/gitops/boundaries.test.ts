@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../harness/paths.js';
 
-const ALLOWED = [/^node:/, /^yaml$/, /^simple-git$/, /^\.\.?\//];
+const ALLOWED = [/^node:/, /^yaml$/, /^simple-git$/, /^diff-match-patch$/, /^\.\.?\//];
 
 function importedModules(source: string): string[] {
   const pattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
@@ -14,7 +14,7 @@ describe('gitops core boundaries', () => {
   const dir = path.join(REPO_ROOT, 'src', 'gitops');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
 
-  it('imports only node: built-ins, yaml, simple-git and its own or sibling modules (never vscode)', () => {
+  it('imports only node: built-ins, yaml, simple-git, diff-match-patch and its own or sibling modules (never vscode)', () => {
     const offenders = files.flatMap((file) =>
       importedModules(fs.readFileSync(path.join(dir, file), 'utf8'))
         .filter((spec) => !ALLOWED.some((allowed) => allowed.test(spec)))
