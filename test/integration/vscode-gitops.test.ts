@@ -19,6 +19,7 @@ describe('the extension in a real VS Code against the real controller @integrati
   this.timeout(900_000);
 
   let workspace: string;
+  let namespace: string;
 
   it('lists, suspends, resumes, deploys, reconciles, validates, diffs and prunes from VS Code', async () => {
     ensureCodeServer();
@@ -27,7 +28,7 @@ describe('the extension in a real VS Code against the real controller @integrati
 
     const [cluster, git, controller] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
     const client = cluster.client();
-    const namespace = uniqueName('vscode');
+    namespace = uniqueName('vscode');
     const repo = uniqueName('vscode-repo');
     await git.pushTree(repo, { files: projectFiles(namespace, { first: { color: 'blue' } }) }, 'initial');
     await git.pushTree(`${repo}-other`, { files: projectFiles(namespace, {}) }, 'initial');
@@ -60,7 +61,7 @@ describe('the extension in a real VS Code against the real controller @integrati
       timeoutMs: 600_000,
     });
     const results = run.results!;
-    process.stdout.write(formatResults(results));
+    process.stdout.write(`${formatResults(results)}\n`);
     assert.equal(results.failed, 0, results.failures.map((f) => `${f.title}: ${f.error}`).join('\n'));
     assert.equal(run.exitCode, 0);
     const gitops = results.tests.filter((t) => t.title.startsWith('Kluctl GitOps extension against a real cluster'));
@@ -74,10 +75,11 @@ describe('the extension in a real VS Code against the real controller @integrati
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/color: .*/, 'color: "screenshot-green"'));
     await withWorkbench({ workspace, artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-ui'), viewport: { width: 1440, height: 900 } }, async ({ page }) => {
       await openKluctlView(page);
-      const app = page.getByRole('treeitem', { name: /^app\b/ });
+      // The shared cluster holds other tests' deployments too: name them with their namespace.
+      const app = page.getByRole('treeitem', { name: new RegExp(`^app ${namespace}\\b`) });
       await app.waitFor({ timeout: 60_000 });
       await page.getByRole('treeitem', { name: /Other deployments/ }).click();
-      await page.getByRole('treeitem', { name: /^unrelated\b/ }).waitFor({ timeout: 30_000 });
+      await page.getByRole('treeitem', { name: new RegExp(`^unrelated ${namespace}\\b`) }).waitFor({ timeout: 30_000 });
       await app.click();
       await page.mouse.move(1200, 800);
       await page.waitForTimeout(500);
