@@ -6,6 +6,7 @@ import { LogChannels } from './logChannels.js';
 import { Output } from './output.js';
 import { DeploymentsTree } from './tree/deploymentsTree.js';
 import { WorkspaceProjects } from './workspaceProjects.js';
+import { registerYamlSchemas } from './yamlSchemas.js';
 
 /** What activate() hands to tests (and to other extensions, should they want it). */
 export interface KluctlExtensionApi {
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
   const tree = new DeploymentsTree(clusters, projects);
   context.subscriptions.push(output, clusters, projects, documents, logs, tree);
   context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs }));
+  void registerYamlSchemas(context.extensionUri).catch((error: Error) => output.log.warn(`YAML schemas not registered: ${error.message}`));
   return { clusters, projects, tree, documents, logs };
 }
 
