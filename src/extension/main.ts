@@ -15,6 +15,8 @@ export interface KluctlExtensionApi {
   tree: DeploymentsTree;
   documents: DocumentStore;
   logs: LogChannels;
+  /** How long activate() took, for the benchmark. */
+  activationMs: number;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface KluctlExtensionApi {
  * until the Deployments view is shown or a command needs it.
  */
 export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
+  const started = performance.now();
   const output = new Output();
   const clusters = new Clusters();
   const projects = new WorkspaceProjects();
@@ -31,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
   context.subscriptions.push(output, clusters, projects, documents, logs, tree);
   context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs }));
   void registerYamlSchemas(context.extensionUri).catch((error: Error) => output.log.warn(`YAML schemas not registered: ${error.message}`));
-  return { clusters, projects, tree, documents, logs };
+  return { clusters, projects, tree, documents, logs, activationMs: performance.now() - started };
 }
 
 export function deactivate(): void {

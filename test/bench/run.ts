@@ -1,12 +1,13 @@
 import * as os from 'node:os';
+import { benchActivation } from './activation.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
 
 /** npm run bench: prints one Markdown table per benchmark, with the machine it ran on. */
 async function main(): Promise<void> {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
   process.stdout.write(`Machine: ${machine}\n\n`);
-  const rows = await benchGitopsList();
-  process.stdout.write(table('GitOps: 1,000 KluctlDeployments on a real kube-apiserver', rows));
+  process.stdout.write(table('GitOps: 1,000 KluctlDeployments on a real kube-apiserver', await benchGitopsList()));
+  process.stdout.write(table('Extension start-up in VS Code 1.139 (code-server)', await benchActivation()));
 }
 
 function table(title: string, rows: Array<[string, string]>): string {
