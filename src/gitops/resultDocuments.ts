@@ -1,20 +1,14 @@
 import DiffMatchPatch from 'diff-match-patch';
 import { stringify } from 'yaml';
 import { decodeSecretPayload, objectRefString, RESULT_DATA_KEYS, type SecretObject } from './results.js';
-import type { Change, CommandResult, ObjectRef, ResultObject } from './types.js';
+import type { CommandResult, ObjectRef, ResultObject } from './types.js';
 
 /** One object of a result as full manifests: what the cluster has (`remote`) and what it would get (`applied`). */
-export interface CompactedObject {
-  ref: ObjectRef;
-  changes?: Change[];
-  new?: boolean;
-  orphan?: boolean;
-  deleted?: boolean;
-  hook?: boolean;
+export type CompactedObject = Omit<ResultObject, 'rendered' | 'remote' | 'applied'> & {
   rendered?: Record<string, unknown>;
   remote?: Record<string, unknown>;
   applied?: Record<string, unknown>;
-}
+};
 
 export type DiffStatus = 'changed' | 'new' | 'deleted' | 'orphan';
 

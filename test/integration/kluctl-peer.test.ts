@@ -2,11 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { getObject, ResourceMapper, serverSideApply, type KubeObject } from '../../src/kube/index.js';
+import { getObject, ResourceMapper, type KubeObject } from '../../src/kube/index.js';
 import { KLUCTL_EXAMPLES } from '../harness/paths.js';
 import { waitUntil } from '../harness/processes.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { createDeployment } from './helpers/gitopsProject.js';
 
 /** The real kluctl CLI and controller against the harness cluster: the peers every later feature is proven with. */
 describe('real kluctl CLI and controller @integration', function () {
@@ -51,18 +52,7 @@ describe('real kluctl CLI and controller @integration', function () {
     const commit = await git.pushTree(repo, { sourceDir: writeProject(namespace) }, 'initial project');
     const client = cluster.client();
     const mapper = new ResourceMapper(client);
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
-    await serverSideApply(
-      client,
-      mapper,
-      {
-        apiVersion: 'gitops.kluctl.io/v1beta1',
-        kind: 'KluctlDeployment',
-        metadata: { name: 'app', namespace },
-        spec: { interval: '5m', source: { git: { url: git.url(repo) } }, prune: true },
-      },
-      { fieldManager: 'test' },
-    );
+    await createDeployment(client, git, repo, { namespace, name: 'app' }, { prune: true });
 
     const kd = await waitUntil(
       'KluctlDeployment Ready=True',

@@ -28,6 +28,7 @@ import { gitAsync, type GitServer } from '../harness/git-server.js';
 import type { KluctlController } from '../harness/kluctl.js';
 import { freePort, waitUntil } from '../harness/processes.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { createDeployment } from './helpers/gitopsProject.js';
 import { readArchive } from '../unit/gitops/sourceOverride/archive.js';
 import { getDeployment, mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
 import { runRequest } from '../../src/gitops/manualRequests.js';
@@ -88,18 +89,7 @@ describe('source override against the real kluctl-controller @integration', func
     await git.pushTree(lib, { files: libFiles(namespace) }, 'library');
     libRepoKey = `git://127.0.0.1:${git.port}/${lib}`;
     await git.pushTree(repo, { files: projectFiles(namespace, git.url(lib)) }, 'initial project');
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
-    await serverSideApply(
-      client,
-      mapper,
-      {
-        apiVersion: 'gitops.kluctl.io/v1beta1',
-        kind: 'KluctlDeployment',
-        metadata: { name: kd.name, namespace },
-        spec: { interval: '5m', suspend: true, source: { git: { url: git.url(repo) } } },
-      },
-      { fieldManager: 'test' },
-    );
+    await createDeployment(client, git, repo, kd, { suspend: true });
     // Suspended, it deploys nothing by itself: deploy the committed state once so diffs have a baseline.
     const initialDeploy = await runRequest(client, kd, 'deploy');
     assert.equal(initialDeploy.commandError ?? '', '', controllerLogTail());
