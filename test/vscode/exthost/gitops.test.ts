@@ -165,6 +165,23 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     assert.equal(await configMap('extra'), undefined, 'pruned');
   });
 
+  it('puts status and actions over a KluctlDeployment manifest (CodeLens)', async () => {
+    const file = path.join(env.workspace, 'kd.yaml');
+    fs.writeFileSync(file, `apiVersion: gitops.kluctl.io/v1beta1\nkind: KluctlDeployment\nmetadata:\n  name: app\n  namespace: ${env.namespace}\nspec:\n  interval: 5m\n`);
+    try {
+      const document = await vscode.workspace.openTextDocument(file);
+      const lenses = await waitFor('code lenses', async () => {
+        const found = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+        return found.some((l) => l.command?.title === 'Diff') ? found : undefined;
+      });
+      const titles = lenses.map((l) => l.command?.title ?? '');
+      assert.ok(titles.some((t) => /kluctl-test: /.test(t)), titles.join(' | '));
+      assert.ok(titles.includes('Diff with Local Source') && titles.includes('Show Logs'), titles.join(' | '));
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
   it('opens the KluctlDeployment as read-only YAML', async () => {
     const uri = (await vscode.commands.executeCommand(Commands.openDeploymentYaml, await node('app'))) as vscode.Uri;
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
