@@ -1,0 +1,61 @@
+/**
+ * File access for a build: like Kluctl's kustomize filesystem, paths may leave the kustomization directory
+ * (LoadRestrictionsNone) but not the root of the rendered source tree.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KustomizeError } from './errors.js';
+
+/** Reads a file's content; lets the caller decrypt or otherwise transform what the build sees. */
+export type ReadFile = (file: string) => Buffer;
+
+export class FileLoader {
+  readonly root: string;
+
+  constructor(
+    root: string,
+    private readonly readFile: ReadFile = (f) => fs.readFileSync(f),
+  ) {
+    this.root = realpath(path.resolve(root));
+  }
+
+  /** The absolute path of `p` (relative to `baseDir`), refused when it leaves the root; `from` is where `p` is written. */
+  resolve(baseDir: string, p: string, from?: { file: string; line?: number }): string {
+    const abs = path.resolve(baseDir, p);
+    const real = realpath(abs);
+    const rel = path.relative(this.root, real);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new KustomizeError(`'${p}' is outside of the root ${this.root}`, from?.file ?? baseDir, from?.line);
+    }
+    return real;
+  }
+
+  read(file: string): Buffer {
+    try {
+      return this.readFile(file);
+    } catch (e) {
+      if (e instanceof KustomizeError) throw e;
+      throw new KustomizeError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    }
+  }
+
+  kind(p: string): 'file' | 'dir' | undefined {
+    try {
+      const st = fs.statSync(p);
+      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The real path of the longest existing prefix, so that a not-yet-existing file still resolves. */
+function realpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpath(parent), path.basename(p));
+  }
+}

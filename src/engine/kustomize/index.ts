@@ -1,0 +1,51 @@
+/**
+ * What Kluctl does with kustomize (spec §2.5 stage 3): a build as krusty runs it for Kluctl (api v0.21.1,
+ * LoadRestrictionsNone within the rendered tree, plugins disabled, FIFO object order). The built-in builder
+ * covers what Kluctl projects commonly use; any other kustomization field delegates to a `kustomize` binary.
+ */
+
+import type { KubeObject } from '../../kube/objects.js';
+import { buildWithBinary } from './binary.js';
+import { buildNative } from './build.js';
+import { KustomizeError, NeedsBinary } from './errors.js';
+import { FileLoader, type ReadFile } from './file-loader.js';
+
+export { findKustomizeBinary } from './binary.js';
+export { KustomizeError } from './errors.js';
+export { generateKustomization } from './generate.js';
+
+export interface KustomizeOptions {
+  /** Directory boundary (the rendered source tree root); references may leave the kustomization dir but not this root. */
+  root: string;
+  /** Path of a kustomize binary for what the native builder does not support; undefined = none available. */
+  kustomizeBinary?: string;
+  signal?: AbortSignal;
+  /**
+   * How the native builder reads files (default: from disk), e.g. to decrypt SOPS files as Kluctl's kustomize
+   * filesystem does. Not used by the binary.
+   */
+  readFile?: ReadFile;
+}
+
+export interface KustomizeResult {
+  objects: KubeObject[];
+  /** 'native' | 'binary' */
+  builder: 'native' | 'binary';
+}
+
+export async function kustomizeBuild(dir: string, options: KustomizeOptions): Promise<KustomizeResult> {
+  try {
+    return { objects: buildNative(dir, { files: new FileLoader(options.root, options.readFile), signal: options.signal }), builder: 'native' };
+  } catch (e) {
+    if (!(e instanceof NeedsBinary)) throw e;
+    if (!options.kustomizeBinary) {
+      throw new KustomizeError(
+        `'${e.field}' is not supported by the built-in kustomize, and no kustomize binary is available (set KLUCTL_KUSTOMIZE_BINARY or put kustomize on PATH)`,
+        e.file,
+        e.line,
+        e.field,
+      );
+    }
+    return { objects: await buildWithBinary(options.kustomizeBinary, dir, options.signal), builder: 'binary' };
+  }
+}
