@@ -1,4 +1,5 @@
 import { VERSION } from '../version.js';
+import { runRender } from './render.js';
 
 export interface CliStreams {
   stdout: NodeJS.WritableStream;
@@ -10,6 +11,7 @@ const USAGE = `Usage: kluctl-ts <command> [flags]
 A Kluctl-compatible push-deploy engine (no kluctl binary needed).
 
 Commands:
+  render      Render a Kluctl project (like kluctl render)
   version     Print the version
 
 Flags:
@@ -27,6 +29,7 @@ export async function runCli(args: string[], io: CliStreams): Promise<number> {
     io.stdout.write(`kluctl-ts ${VERSION}\n`);
     return 0;
   }
+  if (command === 'render') return runRender(args.slice(1), io);
   io.stderr.write(`kluctl-ts: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the test peers (kube-apiserver, kube-controller-manager, etcd, kluctl) from the Go module proxy
+# Builds the test peers (kube-apiserver, kube-controller-manager, etcd, kluctl, kustomize, helm) from the Go module proxy
 # using the wrapper modules beside this script, into a cache outside the repo keyed by version.
 # A binary already in the cache is reused. Progress and timings go to stderr; stdout gets one absolute
 # binary path per requested tool, in order (the test harness reads them).
-# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl)
+# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl kustomize helm)
 #        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
 set -euo pipefail
 here=${KLUCTL_TESTBIN_WRAPPERS:-$(cd "$(dirname "$0")" && pwd)}
@@ -14,6 +14,10 @@ ETCD_VERSION=v3.6.8
 # here does not serve (403 for every version of github.com/kluctl/kluctl/lib), so v2.28.2 cannot be built from
 # it. v2.22.1 predates that split, builds from the proxy alone, and speaks the same controller protocol.
 KLUCTL_VERSION=v2.22.1
+# helm v3 for helm items (kluctl v2.22.1 embeds helm v3; v2.28 embeds v4). The engine shells out to `helm template`.
+HELM_VERSION=v3.22.0
+# kustomize/v5.8.1 is the release built on api v0.21.1, the kustomize api kluctl v2.28 uses.
+KUSTOMIZE_VERSION=v5.8.1
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 need_go() {
@@ -30,7 +34,9 @@ spec() {
     kube-controller-manager) echo "kube|$KUBE_VERSION|k8s.io/kubernetes/cmd/kube-controller-manager|$kube_ld" ;;
     etcd) echo "etcd|$ETCD_VERSION|go.etcd.io/etcd/server/v3|-s -w" ;;
     kluctl) echo "kluctl|$KLUCTL_VERSION|github.com/kluctl/kluctl/v2/cmd|-s -w -X main.version=${KLUCTL_VERSION#v}" ;;
-    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager etcd kluctl)" ;;
+    kustomize) echo "kustomize|$KUSTOMIZE_VERSION|sigs.k8s.io/kustomize/kustomize/v5|-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION" ;;
+    helm) echo "helm|$HELM_VERSION|helm.sh/helm/v3/cmd/helm|-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
+    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager etcd kluctl kustomize helm)" ;;
   esac
 }
 
@@ -66,5 +72,5 @@ if [ "${1:-}" = "--crd" ]; then
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl kustomize helm)
 for t in "${tools[@]}"; do build_one "$t"; done

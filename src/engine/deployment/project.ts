@@ -1,0 +1,162 @@
+/** Loading a deployment project tree (spec §2.2, §2.3): deployment.yaml, its vars, includes and libraries. */
+
+import * as path from 'node:path';
+import { applyDefaultArgs } from '../project/args.js';
+import { ProjectError } from '../project/errors.js';
+import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
+import { DEPLOYMENT_PROJECT, KLUCTL_LIBRARY } from '../project/schema.js';
+import type { DeploymentItemConfig, DeploymentProjectConfig, GitProject, KluctlProjectConfig } from '../project/types.js';
+import { parseYaml, readYamlFile } from '../project/yaml-strict.js';
+import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
+import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
+import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
+import { validateItem } from './validate.js';
+
+/** A root dir that paths are resolved and sandboxed against: the Git root, or a clone. */
+export interface Source {
+  dir: string;
+  id: string;
+}
+
+export interface DeploymentProject {
+  source: Source;
+  relDir: string;
+  absDir: string;
+  config: DeploymentProjectConfig;
+  /** Vars after this project's own `vars:`. */
+  vars: JsonObject;
+  parent?: DeploymentProject;
+  /** The item of the parent that included this project. */
+  parentInclude?: DeploymentItemConfig;
+  includes: Map<number, DeploymentProject>;
+  whenTrue: boolean;
+}
+
+export async function loadDeploymentProject(
+  ctx: VarsLoaderContext,
+  varsIn: JsonObject,
+  source: Source,
+  relDir: string,
+  parent?: DeploymentProject,
+  parentInclude?: DeploymentItemConfig,
+): Promise<DeploymentProject> {
+  const absDir = path.resolve(source.dir, relDir);
+  if (!isInside(source.dir, absDir)) throw new Error(`path/include is not part of the deployment project: ${relDir}`);
+  if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
+  const p: DeploymentProject = { source, relDir, absDir, config: {}, vars: clone(varsIn), parent, parentInclude, includes: new Map(), whenTrue: true };
+
+  const configFile = fixPathExt(path.join(absDir, 'deployment.yml'));
+  if (!exists(configFile)) {
+    if (!parent) {
+      p.config = { deployments: [{ path: '.' }] }; // plain kustomize mode
+    } else if (exists(fixPathExt(path.join(absDir, 'kustomization.yml')))) {
+      throw new Error(`deployment.yml not found but folder ${absDir} contains a kustomization.yml`);
+    } else {
+      throw new Error(`${configFile} not found`);
+    }
+  } else {
+    // The project's own vars are not visible while its deployment.yaml is rendered.
+    const rendered = rendererFor(searchDirs(p)).renderFile(configFile, asContext(p.vars));
+    p.config = (parseYaml(rendered, configFile, DEPLOYMENT_PROJECT) ?? {}) as DeploymentProjectConfig;
+    (p.config.deployments ?? []).forEach((item, i) => {
+      const problem = validateItem(item);
+      if (problem) throw new ProjectError(configFile, undefined, `deployments[${i}]: ${problem}`);
+    });
+    p.vars = await loadVarsList(ctx, p.vars, p.config.vars, searchDirs(p), configFile);
+    for (const item of p.config.deployments ?? []) {
+      if (item.tags?.length) continue;
+      const base = item.path !== undefined ? path.basename(item.path) : item.include !== undefined ? path.basename(item.include) : undefined;
+      if (base !== undefined && base !== '.' && base !== '..') item.tags = [base];
+    }
+    checkItemDirs(p, configFile);
+  }
+
+  if (!parent && p.config.when) throw new Error(`${configFile}: the root deployment project can not contain 'when'`);
+  p.whenTrue = checkWhen(p.config.when, p.vars, configFile);
+  if (!p.whenTrue) return p;
+
+  for (const [i, item] of (p.config.deployments ?? []).entries()) {
+    if (!checkWhen(item.when, p.vars, configFile)) continue;
+    if (item.include !== undefined) {
+      p.includes.set(i, await loadInclude(ctx, p, source, path.join(relDir, item.include), item));
+    } else if (item.git !== undefined) {
+      const git: GitProject = typeof item.git === 'string' ? { url: item.git } : item.git;
+      const dir = await ctx.gitCache.checkout(git.url, git.ref, ctx.signal);
+      p.includes.set(i, await loadInclude(ctx, p, { dir, id: `git-${path.basename(dir)}` }, git.subDir ?? '', item));
+    } else if (item.oci !== undefined) {
+      throw new ProjectError(configFile, undefined, 'oci includes are not supported yet by kluctl-ts');
+    }
+  }
+  return p;
+}
+
+/** Every `path` item (whose `when` holds, as in v2.28) must be an existing dir inside the source. */
+function checkItemDirs(p: DeploymentProject, configFile: string): void {
+  for (const item of p.config.deployments ?? []) {
+    if (item.path === undefined || !checkWhen(item.when, p.vars, configFile)) continue;
+    const dir = path.resolve(p.absDir, item.path);
+    if (!isInside(p.source.dir, dir)) throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
+    if (!exists(dir)) throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
+    if (!isDirectory(dir)) throw new ProjectError(configFile, undefined, `deployment path is not a directory: ${item.path}`);
+  }
+}
+
+/** Library projects (`.kluctl-library.yaml`) start from an empty context with only their args (spec §2.2). */
+async function loadInclude(ctx: VarsLoaderContext, p: DeploymentProject, source: Source, relDir: string, item: DeploymentItemConfig): Promise<DeploymentProject> {
+  let vars: JsonObject;
+  const libraryFile = fixPathExt(path.join(source.dir, relDir, '.kluctl-library.yml'));
+  if (exists(libraryFile)) {
+    const lib = (readYamlFile(libraryFile, KLUCTL_LIBRARY) ?? {}) as Pick<KluctlProjectConfig, 'args'>;
+    vars = {};
+    if (item.passVars) {
+      vars = clone(p.vars);
+      delete vars.args; // args are taken 1:1, not merged
+    }
+    vars = deepMerge(vars, { args: applyDefaultArgs(lib.args, clone(item.args ?? {})) });
+  } else {
+    vars = clone(p.vars);
+  }
+  vars = await loadVarsList(ctx, vars, item.vars, searchDirs(p), path.join(p.absDir, 'deployment.yml'));
+  return loadDeploymentProject(ctx, vars, source, relDir, p, item);
+}
+
+/** Chain from the project up to the root, each with the include item that led to the level below. */
+export function parents(p: DeploymentProject): Array<{ project: DeploymentProject; include?: DeploymentItemConfig }> {
+  const out: Array<{ project: DeploymentProject; include?: DeploymentItemConfig }> = [];
+  let include: DeploymentItemConfig | undefined;
+  for (let d: DeploymentProject | undefined = p; d; d = d.parent) {
+    out.push({ project: d, include });
+    include = d.parentInclude;
+  }
+  return out;
+}
+
+/** Template search dirs: this project's dir, then ancestors in the same source. */
+export function searchDirs(p: DeploymentProject): string[] {
+  return parents(p)
+    .filter((e) => e.project.source.dir === p.source.dir)
+    .map((e) => e.project.absDir);
+}
+
+export function commonLabels(p: DeploymentProject): Record<string, string> {
+  return Object.assign({}, ...parents(p).reverse().map((e) => e.project.config.commonLabels ?? {})) as Record<string, string>;
+}
+
+export function commonAnnotations(p: DeploymentProject): Record<string, string> {
+  return Object.assign({}, ...parents(p).reverse().map((e) => e.project.config.commonAnnotations ?? {})) as Record<string, string>;
+}
+
+export function overrideNamespace(p: DeploymentProject): string | undefined {
+  return parents(p).find((e) => e.project.config.overrideNamespace !== undefined)?.project.config.overrideNamespace;
+}
+
+/** Ordered, deduplicated: own project tags, then per level up the include item's and that project's tags. */
+export function projectTags(p: DeploymentProject): string[] {
+  const tags: string[] = [];
+  const add = (list?: string[]) => list?.forEach((t) => tags.includes(t) || tags.push(t));
+  for (const e of parents(p)) {
+    add(e.include?.tags);
+    add(e.project.config.tags);
+  }
+  return tags;
+}

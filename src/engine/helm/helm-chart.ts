@@ -1,0 +1,128 @@
+/** Helm items (spec §2.6): `helm-chart.yaml` rendered through a `helm` binary (`helm template`). */
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ProjectError } from '../project/errors.js';
+import { exists, fixPathExt, isDirectory } from '../project/paths.js';
+import { HELM_CHART } from '../project/schema.js';
+import { parseYaml, parseYamlAll, readYamlFile } from '../project/yaml-strict.js';
+import { isObject } from '../vars/merge.js';
+import { toGoYaml } from '../render/print.js';
+
+export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
+
+export interface HelmChartConfig {
+  repo?: string;
+  path?: string;
+  git?: unknown;
+  chartName?: string;
+  chartVersion?: string;
+  releaseName: string;
+  namespace?: string;
+  output?: string;
+  skipCRDs?: boolean;
+  skipPrePull?: boolean;
+}
+
+export function isHelmChartFile(name: string): boolean {
+  return /^helm-chart\.ya?ml$/i.test(name);
+}
+
+export function isHelmValuesFile(name: string): boolean {
+  return /^helm-values\.ya?ml$/i.test(name);
+}
+
+export function readHelmChart(file: string): HelmChartConfig {
+  const doc = readYamlFile(file, HELM_CHART) as { helmChart?: HelmChartConfig } | null;
+  const config = doc?.helmChart;
+  if (!config?.releaseName) throw new ProjectError(file, undefined, 'helmChart.releaseName is required');
+  return config;
+}
+
+export const helmOutput = (c: HelmChartConfig): string => c.output ?? 'helm-rendered.yaml';
+
+export function findHelmBinary(): string | undefined {
+  if (process.env.KLUCTL_HELM_BINARY) return process.env.KLUCTL_HELM_BINARY;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir && fs.existsSync(path.join(dir, 'helm'))) return path.join(dir, 'helm');
+  return undefined;
+}
+
+/** Kluctl's pre-pulled chart layout: `<scheme>[_port]_<host>/<urlpath lowercased>/<chartName>/<version>`. */
+export function prePulledChartDir(helmChartsDir: string, c: HelmChartConfig): string {
+  const u = new URL(c.repo!);
+  const scheme = u.protocol.replace(/:$/, '');
+  if (!['oci', 'http', 'https'].includes(scheme)) throw new Error(`unsupported scheme in ${c.repo}`);
+  const port = u.port && !((scheme === 'http' && u.port === '80') || (scheme === 'https' && u.port === '443')) ? `_${u.port}` : '';
+  let dir = path.join(helmChartsDir, `${scheme}${port}_${u.hostname.toLowerCase()}`, ...decodeURIComponent(u.pathname).toLowerCase().split('/').filter(Boolean));
+  if (scheme !== 'oci') dir = path.join(dir, c.chartName ?? '');
+  return path.join(dir, c.chartVersion ?? '');
+}
+
+export interface HelmRenderOptions {
+  /** The item's rendered sub-dir holding helm-chart.yaml (and helm-values.yaml). */
+  renderedDir: string;
+  chartFile: string;
+  /** `.helm-charts` candidates, nearest first. */
+  helmChartsDirs: string[];
+  /** Source dir of the same sub-dir, for local chart paths. */
+  sourceDir: string;
+  kubeVersion: string;
+  apiVersions?: string[];
+  helmBinary?: string;
+  signal?: AbortSignal;
+}
+
+/** Renders the chart into its output file (objects annotated with the install namespace, as Kluctl does). */
+export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartConfig> {
+  const config = readHelmChart(o.chartFile);
+  const chartDir = locateChart(config, o);
+  const helm = o.helmBinary ?? findHelmBinary();
+  if (!helm) throw new Error(`${o.chartFile}: Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)`);
+  const namespace = config.namespace ?? 'default';
+  const args = ['template', config.releaseName, chartDir, '--namespace', namespace, '--kube-version', o.kubeVersion, '--skip-tests'];
+  if (!config.skipCRDs) args.push('--include-crds');
+  for (const v of o.apiVersions ?? []) args.push('--api-versions', v);
+  const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
+  if (exists(values)) {
+    if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m)) throw new Error(`${values} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts`);
+    args.push('--values', values);
+  }
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(helm, args, { maxBuffer: 512 * 1024 * 1024, signal: o.signal, env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') } }, (error, out, err) =>
+      error ? reject(new Error(`${o.chartFile}: helm template failed: ${err.trim() || error.message}`)) : resolve(out),
+    ),
+  );
+  const objects = parseYamlAll(stdout).filter(isObject);
+  for (const obj of objects) {
+    if (config.namespace === undefined) continue;
+    const metadata = (obj.metadata ??= {}) as { annotations?: Record<string, string> };
+    metadata.annotations = { ...(metadata.annotations ?? {}), [HELM_INSTALL_NAMESPACE]: config.namespace };
+  }
+  fs.writeFileSync(path.join(path.dirname(o.chartFile), helmOutput(config)), objects.map((x) => toGoYaml(x)).join('---\n'));
+  return config;
+}
+
+function locateChart(c: HelmChartConfig, o: HelmRenderOptions): string {
+  if (c.path !== undefined) {
+    if (path.isAbsolute(c.path)) throw new ProjectError(o.chartFile, undefined, 'helmChart.path must be relative');
+    const dir = path.resolve(o.sourceDir, c.path);
+    if (!isDirectory(dir)) throw new ProjectError(o.chartFile, undefined, `local chart ${c.path} not found`);
+    return dir;
+  }
+  if (c.git !== undefined) throw new ProjectError(o.chartFile, undefined, 'git Helm charts are not supported yet by kluctl-ts');
+  if (!c.repo) throw new ProjectError(o.chartFile, undefined, 'helmChart needs repo, path or git');
+  for (const base of o.helmChartsDirs) {
+    const dir = prePulledChartDir(base, c);
+    if (isDirectory(dir) && exists(path.join(dir, 'Chart.yaml'))) {
+      const version = (parseYaml(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version?: string } | null)?.version;
+      if (c.chartVersion && version && String(version) !== c.chartVersion) continue;
+      return dir;
+    }
+  }
+  const name = c.chartName ?? c.repo;
+  if (!c.skipPrePull) {
+    throw new Error(`Helm Chart ${name} has not been pre-pulled, which is not allowed when skipPrePull is not enabled. Run 'kluctl helm-pull' to pre-pull all Helm Charts`);
+  }
+  throw new Error(`Helm Chart ${name} is not pre-pulled; pulling charts on demand (skipPrePull) is not supported yet by kluctl-ts`);
+}

@@ -1,0 +1,176 @@
+/** One deployment item through the stages of spec §2.5: templates, Helm charts, kustomize, post-processing. */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import type { KubeObject } from '../../kube/index.js';
+import type { DeploymentItem } from '../deployment/collection.js';
+import { overrideNamespace } from '../deployment/project.js';
+import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
+import { ProjectError } from '../project/errors.js';
+import { exists, fixPathExt, isDirectory } from '../project/paths.js';
+import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
+import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
+import { isObject } from '../vars/merge.js';
+import type { ClusterConnection } from './cluster.js';
+import { findKustomizeBinary, generateKustomization, kustomizeBuild } from './kustomize.js';
+import { renderDirectory } from './render-dir.js';
+import type { RenderedItem } from './render-project.js';
+import { toGoYaml } from './print.js';
+
+export interface BuildItemOptions {
+  renderDir: string;
+  discriminator?: string;
+  cluster?: ClusterConnection;
+  kubernetesVersion?: string;
+  kustomizeBinary?: string;
+  helmBinary?: string;
+  images: ImageResolver;
+  searchDirs: string[];
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  /** Helm's `.Capabilities`, from the cluster. */
+  kubeVersion?: string;
+  apiVersions?: string[];
+  signal?: AbortSignal;
+}
+
+export function renderedDirOf(item: DeploymentItem, renderDir: string): string | undefined {
+  return item.relRenderedDir === undefined ? undefined : path.join(renderDir, item.project.source.id, item.relRenderedDir);
+}
+
+/** Stage 1: Jinja2 over the whole item dir. */
+export function renderItemTemplates(item: DeploymentItem, o: BuildItemOptions): void {
+  const target = renderedDirOf(item, o.renderDir);
+  if (!item.dir || !target) return;
+  renderDirectory({ sourceRoot: item.project.source.dir, itemDir: item.dir, targetDir: target, searchDirs: [item.dir, ...o.searchDirs], vars: item.vars });
+}
+
+/** Stage 2: every helm-chart.yaml anywhere in the rendered dir. */
+export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOptions): Promise<void> {
+  const rendered = renderedDirOf(item, o.renderDir);
+  if (!item.dir || !rendered) return;
+  for (const chartFile of findFiles(rendered, isHelmChartFile)) {
+    const subDir = path.relative(rendered, path.dirname(chartFile));
+    const config = readHelmChart(chartFile);
+    const kustomization = readKustomization(path.dirname(chartFile));
+    if (kustomization && !((kustomization.resources as unknown[] | undefined) ?? []).includes(helmOutput(config))) {
+      throw new Error(`${item.relRenderedDir}/kustomization.yaml does not include the rendered helm chart: ${helmOutput(config)}`);
+    }
+    await renderHelmChart({
+      renderedDir: rendered,
+      chartFile,
+      helmChartsDirs: helmChartsDirs(item, path.join(item.dir, subDir)),
+      sourceDir: path.join(item.dir, subDir),
+      kubeVersion: o.kubernetesVersion ?? o.kubeVersion ?? 'v1.20.0',
+      apiVersions: o.apiVersions,
+      helmBinary: o.helmBinary,
+      signal: o.signal,
+    });
+  }
+}
+
+/** `.helm-charts` dirs from the chart's dir up to the source root, nearest first (v2.28); v2.22.1 only looks at the root project's. */
+function helmChartsDirs(item: DeploymentItem, chartSourceDir: string): string[] {
+  const out: string[] = [];
+  for (let d = chartSourceDir; ; d = path.dirname(d)) {
+    out.push(path.join(d, '.helm-charts'));
+    if (d === item.project.source.dir || path.dirname(d) === d) break;
+  }
+  return out;
+}
+
+/** Stages 3-4: kustomize (unless onlyRender), then labels, annotations and images. */
+export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions): Promise<RenderedItem> {
+  const result: RenderedItem = {
+    dir: item.relToSourceItemDir,
+    tags: item.tags,
+    barrier: item.config.barrier ?? false,
+    waitReadiness: item.config.waitReadiness ?? false,
+    onlyRender: item.config.onlyRender ?? false,
+    message: item.config.message,
+    objects: [],
+  };
+  const rendered = renderedDirOf(item, o.renderDir);
+  if (!item.dir || !rendered || item.config.onlyRender) return result;
+
+  const kustomization = await prepareKustomization(item, rendered);
+  const annotations = ((kustomization.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+  result.barrier ||= parseGoBool(annotations['kluctl.io/barrier']);
+  result.waitReadiness ||= parseGoBool(annotations['kluctl.io/wait-readiness']);
+
+  let objects: KubeObject[];
+  try {
+    const root = path.join(o.renderDir, item.project.source.id);
+    objects = (await kustomizeBuild(rendered, { root, kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(), signal: o.signal })).objects;
+  } catch (error) {
+    throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`);
+  }
+  // v2.28 drops kluctl.io/ignore objects here; v2.22.1 keeps them in the render output (see the conformance notes).
+  objects = objects.filter((x) => !parseGoBool(x.metadata?.annotations?.['kluctl.io/ignore']));
+
+  const meta = itemMetadata({
+    commonLabels: o.commonLabels,
+    commonAnnotations: o.commonAnnotations,
+    discriminator: o.discriminator,
+    tags: item.tags,
+    deploymentItemDir: item.relToSourceItemDir!,
+    skipDeleteIfTags: item.config.skipDeleteIfTags,
+  });
+  for (const obj of objects) {
+    applyMetadata(obj, meta);
+    for (const x of withListItems(obj)) {
+      try {
+        resolveImagePlaceholders(x, o.images, item.vars, { tags: item.tags, dir: item.relRenderedDir! });
+      } catch (error) {
+        throw new Error(`postprocessing kustomize objects for ${item.dir} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+  result.objects = objects;
+  fs.writeFileSync(path.join(rendered, '.rendered.yml'), objects.map((x) => toGoYaml(x)).join('---\n'));
+  return result;
+}
+
+function readKustomization(dir: string): Record<string, unknown> | undefined {
+  const file = fixPathExt(path.join(dir, 'kustomization.yml'));
+  if (!exists(file)) return undefined;
+  const value = parse(fs.readFileSync(file, 'utf8')) as unknown;
+  return isObject(value) ? value : {};
+}
+
+/** The item's kustomization (generated when missing), with overrideNamespace applied; written back for kustomize. */
+async function prepareKustomization(item: DeploymentItem, rendered: string): Promise<Record<string, unknown>> {
+  let k = readKustomization(rendered);
+  if (k && item.config.recursive) throw new ProjectError(item.dir, undefined, 'recursive is set but the item already has a kustomization.yaml');
+  if (!k) {
+    const { resources } = await generateKustomization(rendered, { recursive: item.config.recursive });
+    const list: string[] = [];
+    for (const r of resources) {
+      const name = path.posix.basename(r);
+      let entry: string | undefined = r;
+      if (isHelmValuesFile(name)) entry = undefined;
+      else if (isHelmChartFile(name)) {
+        const output = path.posix.join(path.posix.dirname(r), helmOutput(readHelmChart(path.join(rendered, r))));
+        entry = exists(path.join(rendered, output)) ? undefined : path.posix.normalize(output);
+      }
+      if (entry !== undefined && !list.includes(entry)) list.push(entry);
+    }
+    k = { resources: list };
+  }
+  const ns = overrideNamespace(item.project);
+  if (ns !== undefined && k.namespace === undefined) k.namespace = ns;
+  const file = fixPathExt(path.join(rendered, 'kustomization.yml'));
+  fs.writeFileSync(file, toGoYaml(k));
+  return k;
+}
+
+function findFiles(dir: string, match: (name: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && !exists(path.join(p, 'Chart.yaml'))) out.push(...findFiles(p, match));
+    else if (e.isFile() && match(e.name)) out.push(p);
+  }
+  return out.filter((p) => !isDirectory(p));
+}

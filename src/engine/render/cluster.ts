@@ -1,0 +1,53 @@
+/** Connecting to the target's cluster the way Kluctl does (spec §1.3), or running offline. */
+
+import { clientForContext, loadKubeConfig, ResourceMapper, type KubeClient } from '../../kube/index.js';
+
+export interface ClusterConnection {
+  client: KubeClient;
+  mapper: ResourceMapper;
+  contextName: string;
+}
+
+/**
+ * Without a usable kubeconfig and no requested context Kluctl only warns and runs without a client; a requested
+ * context that does not exist is an error.
+ */
+export function connect(kubeconfig: string | undefined, requested: string | undefined, warnings: string[], env: NodeJS.ProcessEnv = process.env): ClusterConnection | undefined {
+  let config;
+  try {
+    config = loadKubeConfig(kubeconfig, env);
+  } catch (error) {
+    if (requested) throw error;
+    warnings.push(`No valid KUBECONFIG provided, which means the Kubernetes client is not available (${(error as Error).message})`);
+    return undefined;
+  }
+  if (!requested && !config.getCurrentContext()) {
+    warnings.push('No valid KUBECONFIG provided, which means the Kubernetes client is not available. Depending on your deployment project, this might cause follow-up errors.');
+    return undefined;
+  }
+  const client = clientForContext(config, requested);
+  return { client, mapper: new ResourceMapper(client), contextName: client.contextName };
+}
+
+export async function serverVersion(c: ClusterConnection, signal?: AbortSignal): Promise<string> {
+  const v = await c.client.requestJson<{ gitVersion: string }>({ path: '/version', signal, description: 'get server version' });
+  return v.gitVersion;
+}
+
+/** Every group/version and group/version/Kind the server serves, for Helm's `.Capabilities.APIVersions`. */
+export async function apiVersions(c: ClusterConnection, signal?: AbortSignal): Promise<string[]> {
+  const out = new Set<string>();
+  const core = await c.client.requestJson<{ versions: string[] }>({ path: '/api', signal });
+  const groups = await c.client.requestJson<{ groups: Array<{ versions: Array<{ groupVersion: string }> }> }>({ path: '/apis', signal });
+  const gvs = [...core.versions, ...groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
+  await Promise.all(
+    gvs.map(async (gv) => {
+      out.add(gv);
+      const list = await c.client
+        .requestJson<{ resources: Array<{ name: string; kind: string }> }>({ path: gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`, signal })
+        .catch(() => ({ resources: [] }));
+      for (const r of list.resources) if (!r.name.includes('/')) out.add(`${gv}/${r.kind}`);
+    }),
+  );
+  return [...out].sort();
+}

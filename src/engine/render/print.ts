@@ -1,0 +1,9 @@
+/** Objects as `kluctl render --print-all` prints them: go-yaml v2 documents joined by `---`. */
+
+import { toGoYaml } from './go-yaml.js';
+
+export { toGoYaml };
+
+export function printAll(objects: readonly unknown[]): string {
+  return objects.map(toGoYaml).join('---\n');
+}

@@ -1,0 +1,41 @@
+/** Renders one item directory with Jinja2 into its render dir (spec §2.5 step 1). */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JsonObject } from '../vars/merge.js';
+import { asContext, rendererFor } from '../vars/templating.js';
+import { TemplateIgnore } from './template-ignore.js';
+
+export interface RenderDirOptions {
+  sourceRoot: string;
+  itemDir: string;
+  targetDir: string;
+  searchDirs: readonly string[];
+  vars: JsonObject;
+}
+
+export function renderDirectory(o: RenderDirOptions): void {
+  const ignore = new TemplateIgnore(o.sourceRoot, o.itemDir);
+  const renderer = rendererFor(o.searchDirs);
+  const context = asContext(o.vars);
+  const walk = (src: string, dst: string, raw: boolean): void => {
+    fs.mkdirSync(dst, { recursive: true });
+    ignore.addDir(src);
+    for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
+      if (entry.name === '.git') continue;
+      const from = path.join(src, entry.name);
+      const to = path.join(dst, entry.name);
+      if (entry.isSymbolicLink()) {
+        fs.symlinkSync(fs.readlinkSync(from), to);
+      } else if (entry.isDirectory()) {
+        // Helm charts are never templated.
+        walk(from, to, raw || fs.existsSync(path.join(from, 'Chart.yaml')));
+      } else if (entry.isFile()) {
+        const bytes = fs.readFileSync(from);
+        if (raw || !bytes.includes(0x7b) || ignore.ignores(from)) fs.writeFileSync(to, bytes);
+        else fs.writeFileSync(to, renderer.renderFile(from, context));
+      }
+    }
+  };
+  walk(o.itemDir, o.targetDir, fs.existsSync(path.join(o.itemDir, 'Chart.yaml')));
+}

@@ -1,0 +1,133 @@
+/** `renderProject`: the whole render half of Kluctl (spec §12 steps 1-4), what `kluctl render` does. */
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { KubeObject } from '../../kube/index.js';
+import { collectDeployments, type DeploymentItem } from '../deployment/collection.js';
+import type { InclusionOptions } from '../deployment/inclusion.js';
+import { commonAnnotations, commonLabels, loadDeploymentProject, searchDirs } from '../deployment/project.js';
+import { GitRepoCache } from '../git/repo-cache.js';
+import { argsFromEnv, argsFromFiles, parseArgs } from '../project/args.js';
+import { gitRoot } from '../project/paths.js';
+import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../project/kluctl-project.js';
+import { FIXED_IMAGES_FILE } from '../project/schema.js';
+import type { FixedImage, Target } from '../project/types.js';
+import { readYamlFile } from '../project/yaml-strict.js';
+import { deepMerge } from '../vars/merge.js';
+import type { VarsLoaderContext } from '../vars/vars-loader.js';
+import { buildItemObjects, renderItemHelmCharts, renderItemTemplates, type BuildItemOptions } from './build-item.js';
+import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
+import { fixNamespaces } from '../postprocess/namespaces.js';
+import type { SeenImage } from '../postprocess/images.js';
+
+export interface RenderProjectOptions {
+  projectDir: string;
+  /** `-c/--project-config` */
+  projectConfig?: string;
+  target?: string;
+  /** `-T/--target-name-override` */
+  targetNameOverride?: string;
+  /** `-a name=value` */
+  args?: string[];
+  argsFromFiles?: string[];
+  /** For `KLUCTL_ARG[_n]`; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  inclusion?: InclusionOptions;
+  discriminator?: string;
+  /** `-F image=result` entries already parsed, and `--fixed-images-file`. */
+  fixedImages?: FixedImage[];
+  fixedImagesFile?: string;
+  /** Without a cluster: no namespace fixing, Helm's default kube version. */
+  offline?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  kubernetesVersion?: string;
+  /** Where item dirs are rendered; a temp dir (removed afterwards) when absent. */
+  renderOutputDir?: string;
+  kustomizeBinary?: string;
+  helmBinary?: string;
+  signal?: AbortSignal;
+}
+
+export interface RenderedItem {
+  /** Slash-separated dir relative to the source root, for path items. */
+  dir?: string;
+  tags: string[];
+  barrier: boolean;
+  waitReadiness: boolean;
+  onlyRender: boolean;
+  message?: string;
+  objects: KubeObject[];
+}
+
+export interface RenderProjectResult {
+  /** All objects, in kluctl's order (items in collection order, objects in kustomize order). */
+  objects: KubeObject[];
+  items: RenderedItem[];
+  warnings: string[];
+  target: Target;
+  images: SeenImage[];
+  /** Set when renderOutputDir was given (a temp render dir is removed). */
+  renderDir?: string;
+}
+
+export async function renderProject(o: RenderProjectOptions): Promise<RenderProjectResult> {
+  const projectDir = path.resolve(o.projectDir);
+  const warnings: string[] = [];
+  const env = o.env ?? process.env;
+  const external = deepMerge(parseArgs([...argsFromEnv(env), ...(o.args ?? [])]), argsFromFiles(o.argsFromFiles ?? []));
+  const project = loadKluctlProject(projectDir, external, o.projectConfig);
+  warnings.push(...project.warnings);
+
+  let cluster: ClusterConnection | undefined;
+  if (!o.offline) cluster = connect(o.kubeconfig, requestedContext(project, o.target, o.context), warnings, env);
+  const target = selectTarget(project, external, { targetName: o.target, targetNameOverride: o.targetNameOverride, contextName: cluster?.contextName ?? '' });
+  const discriminator = o.discriminator ?? target.discriminator;
+
+  const sourceDir = gitRoot(projectDir) ?? projectDir;
+  const gitCache = new GitRepoCache();
+  const ctx: VarsLoaderContext = { client: cluster?.client, mapper: cluster?.mapper, gitCache, signal: o.signal, env };
+  const rootVars = buildRootVars(project.config, target, external);
+  const root = await loadDeploymentProject(ctx, rootVars, { dir: sourceDir, id: 'root' }, path.relative(sourceDir, projectDir));
+  const items = await collectDeployments(ctx, root, o.inclusion ?? {});
+
+  const fixedImages: FixedImage[] = [
+    ...(target.images ?? []),
+    ...(o.fixedImagesFile ? (((readYamlFile(o.fixedImagesFile, FIXED_IMAGES_FILE) as { images?: FixedImage[] } | null)?.images ?? [])) : []),
+    ...(o.fixedImages ?? []),
+  ];
+  const renderDir = o.renderOutputDir ? path.resolve(o.renderOutputDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
+  const seen: SeenImage[] = [];
+  try {
+    const built = await buildAll(items, {
+      renderDir,
+      discriminator,
+      cluster,
+      kubernetesVersion: o.kubernetesVersion,
+      kubeVersion: cluster ? await serverVersion(cluster, o.signal) : undefined,
+      apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
+      kustomizeBinary: o.kustomizeBinary,
+      helmBinary: o.helmBinary,
+      images: { fixedImages, seen },
+      signal: o.signal,
+    });
+    const objects = built.flatMap((b) => b.objects);
+    if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
+    seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+    return { objects, items: built, warnings, target, images: seen, renderDir: o.renderOutputDir ? renderDir : undefined };
+  } finally {
+    if (!o.renderOutputDir) fs.rmSync(renderDir, { recursive: true, force: true });
+  }
+}
+
+async function buildAll(items: DeploymentItem[], base: Omit<BuildItemOptions, 'searchDirs' | 'commonLabels' | 'commonAnnotations'>): Promise<RenderedItem[]> {
+  const opts = items.map((item) => ({ ...base, searchDirs: searchDirs(item.project), commonLabels: commonLabels(item.project), commonAnnotations: commonAnnotations(item.project) }));
+  // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
+  items.forEach((item, i) => renderItemTemplates(item, opts[i]));
+  for (const [i, item] of items.entries()) await renderItemHelmCharts(item, opts[i]);
+  // Kluctl serialises kustomize builds; doing the same keeps errors deterministic.
+  const out: RenderedItem[] = [];
+  for (const [i, item] of items.entries()) out.push(await buildItemObjects(item, opts[i]));
+  return out;
+}
