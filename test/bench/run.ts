@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { benchActivation } from './activation.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
+import { benchRender } from './render.bench.js';
 
 /** npm run bench: prints one Markdown table per benchmark, with the machine it ran on. */
 async function main(): Promise<void> {
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Machine: ${machine}\n\n`);
   process.stdout.write(table('GitOps: 1,000 KluctlDeployments on a real kube-apiserver', await benchGitopsList()));
   process.stdout.write(table('Extension start-up in VS Code 1.139 (code-server)', await benchActivation()));
+  process.stdout.write(table('Render: kluctl v2.22.1 vs the bundled engine (offline)', await benchRender()));
 }
 
 function table(title: string, rows: Array<[string, string]>): string {
