@@ -73,10 +73,14 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     if (!view) return [];
     const message = MessageNode.forState(node.context, view.state);
     if (message) return [message];
-    await this.projects.all();
+    const projects = await this.projects.all();
     const [matching, others] = this.partition(node.context, view.deployments);
     const nodes: TreeNode[] = [...matching];
-    if (others.length > 0) nodes.push(matching.length > 0 ? new GroupNode(node.context, 'Other deployments', others) : new GroupNode(node.context, 'All deployments', others));
+    if (matching.length === 0 && others.length > 0 && projects.length > 0) {
+      const where = projects.map((p) => `${p.repoKey.host}/${p.repoKey.path}${p.subDir ? ` (${p.subDir})` : ''}`).join(', ');
+      nodes.push(new MessageNode(node.context, 'no-match', 'No deployment here deploys this workspace', where, 'info', false));
+    }
+    if (others.length > 0) nodes.push(new GroupNode(node.context, matching.length > 0 ? 'Other deployments' : 'All deployments', others));
     if (view.state.kind === 'ready' && view.state.warning) nodes.push(new MessageNode(node.context, 'warning', 'Some namespaces are hidden', view.state.warning, 'lock', false));
     if (nodes.length === 0) nodes.push(new MessageNode(node.context, 'empty', 'No KluctlDeployments in this cluster', undefined, 'info', false));
     return nodes;
