@@ -479,6 +479,9 @@ class Session {
     return this.recent.slice(-lines).join('\n');
   }
 
+  /** Marks every process of this session through its environment. */
+  readonly sessionId = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
   async close(options: { failure?: unknown }): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -498,6 +501,7 @@ class Session {
       // already gone
     }
     await this.server?.stop(10_000);
+    killSessionStragglers(this.sessionId);
     this.note('torn down');
     if (this.hostLogFd !== undefined) fs.closeSync(this.hostLogFd);
     this.hostLogFd = undefined;
@@ -525,6 +529,7 @@ class Session {
       ...extra,
       ...this.options.env,
       [RESULTS_ENV]: this.resultsFile, // inherited by the extension host on every VS Code version
+      [SESSION_ENV]: this.sessionId, // finds processes that left code-server's process group
     };
   }
 
@@ -678,4 +683,27 @@ function invokedDirectly(): boolean {
 }
 if (invokedDirectly()) {
   process.exitCode = await cli(process.argv.slice(2));
+}
+
+const SESSION_ENV = 'KLUCTL_VSCODE_SESSION';
+
+/**
+ * VS Code starts its extension host in a process group of its own, so ending code-server's group can leave a busy
+ * extension host behind. Every process of the session carries SESSION_ENV; whatever still does is killed.
+ */
+function killSessionStragglers(sessionId: string): void {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return; // no /proc: nothing to scan
+  }
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${SESSION_ENV}=${sessionId}`)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
 }
