@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { renderProject } from '../../src/engine/render/index.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT } from '../harness/paths.js';
+import { writeFiles } from '../harness/files.js';
 
 /**
  * `kluctl render` (the real kluctl, a new process each time) against `kluctl-ts render` (a new Node process, and the
@@ -43,10 +44,7 @@ export async function benchRender(): Promise<Array<[string, string]>> {
 }
 
 function writeSyntheticProject(dir: string, items: number, perItem: number): string {
-  const write = (file: string, text: string): void => {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  };
+  const write = (file: string, text: string): void => writeFiles(dir, { [file]: text });
   write('.kluctl.yaml', 'discriminator: bench-{{ target.name }}\ntargets:\n  - name: bench\n    args:\n      env: bench\nargs:\n  - name: env\n');
   write('deployment.yaml', `deployments:\n${Array.from({ length: items }, (_, i) => `  - path: item-${i}\n`).join('')}`);
   for (let i = 0; i < items; i++) {

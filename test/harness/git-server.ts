@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFiles } from './files.js';
 
 /**
  * Git's smart HTTP protocol on 127.0.0.1, served by `git http-backend` (CGI) behind a Node HTTP server.
@@ -62,10 +63,7 @@ export class GitServer {
         await gitAsync(work, 'reset', '--quiet', '--soft', 'FETCH_HEAD');
       }
       if (content.sourceDir) fs.cpSync(content.sourceDir, work, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
-      for (const [file, text] of Object.entries(content.files ?? {})) {
-        fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-        fs.writeFileSync(path.join(work, file), text);
-      }
+      writeFiles(work, content.files ?? {});
       await gitAsync(work, 'add', '--all');
       await gitAsync(work, 'commit', '--quiet', '--allow-empty', '-m', message);
       await gitAsync(work, 'push', '--quiet', 'origin', 'HEAD:main');

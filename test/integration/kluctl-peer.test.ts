@@ -8,6 +8,7 @@ import { waitUntil } from '../harness/processes.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
 import { createDeployment } from './helpers/gitopsProject.js';
+import { writeFiles } from '../harness/files.js';
 
 /** The real kluctl CLI and controller against the harness cluster: the peers every later feature is proven with. */
 describe('real kluctl CLI and controller @integration', function () {
@@ -84,9 +85,6 @@ function writeProject(namespace: string): string {
     'namespaces/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
     'app/configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ${namespace}\ndata:\n  color: {{ "blue" }}\n`,
   };
-  for (const [file, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  }
+  writeFiles(dir, files);
   return dir;
 }

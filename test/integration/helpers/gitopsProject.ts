@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ResourceMapper, serverSideApply, type KubeClient } from '../../../src/kube/index.js';
 import type { DeploymentRef } from '../../../src/gitops/deploymentApi.js';
 import type { KluctlDeploymentSpec } from '../../../src/gitops/types.js';
@@ -20,13 +18,6 @@ export function projectFiles(namespace: string, configMaps: Record<string, Recor
     files[`app/${name}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n${lines.join('\n')}\n`;
   }
   return files;
-}
-
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [file, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  }
 }
 
 /** Creates the namespace and a KluctlDeployment of `repo` on the Git server in it. */

@@ -1,17 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { findKustomizeBinary, kustomizeBuild, KustomizeError } from '../../../../src/engine/kustomize/index.js';
 import { testBinaries } from '../../../harness/paths.js';
+import { tempTree } from '../../../harness/files.js';
 
 function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-'));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), content);
-  }
-  return root;
+  return tempTree('kapi-', files);
 }
 
 const CONFIGMAPS = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  value: hello\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\n';

@@ -1,16 +1,9 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { generateKustomization, KustomizeError } from '../../../../src/engine/kustomize/index.js';
+import { tempTree } from '../../../harness/files.js';
 
 function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kgen-'));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), content);
-  }
-  return root;
+  return tempTree('kgen-', files);
 }
 
 describe("engine/kustomize: Kluctl's generated kustomization", () => {

@@ -11,6 +11,7 @@ import { parseYaml } from '../../../../src/engine/project/yaml-strict.js';
 import { renderProject } from '../../../../src/engine/render/index.js';
 import { goYamlKeyLess } from '../../../../src/engine/render/go-yaml-keys.js';
 import { toGoYaml } from '../../../../src/engine/render/go-yaml.js';
+import { writeFiles } from '../../../harness/files.js';
 
 describe('engine render: project loading', () => {
   it('rejects unknown fields and duplicate keys with file and line', () => {
@@ -73,12 +74,7 @@ describe('engine render: renderProject', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const write = (files: Record<string, string>) => {
-    for (const [p, c] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-      fs.writeFileSync(path.join(dir, p), c);
-    }
-  };
+  const write = (files: Record<string, string>) => writeFiles(dir, files);
 
   it('renders a targeted project offline with labels, annotations and target vars', async () => {
     write({

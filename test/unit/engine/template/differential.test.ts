@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { createRenderer, TemplateFloat, type TemplateContext, type TemplateValue } from '../../../../src/engine/template/index.js';
 import { REPO_ROOT } from '../../../harness/paths.js';
+import { writeFiles } from '../../../harness/files.js';
 
 /**
  * Renders every case of test/conformance/jinja2/cases with real Jinja2 (test/oracles/jinja2_render.py, Kluctl's
@@ -62,10 +63,7 @@ function templateValue(v: unknown): TemplateValue {
 function materialize(root: string, c: Case, index: number): { dir: string; searchDirs: string[] } {
   const dir = path.join(root, String(index));
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, content] of Object.entries(c.files ?? {})) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
+  writeFiles(dir, c.files ?? {});
   return { dir, searchDirs: (c.searchDirs ?? ['.']).map((d) => path.join(dir, d)) };
 }
 

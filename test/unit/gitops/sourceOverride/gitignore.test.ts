@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listSourceTree } from '../../../../src/gitops/sourceOverride/index.js';
+import { writeFiles } from '../../../harness/files.js';
 
 describe('source override .gitignore semantics', () => {
   let root: string;
@@ -12,12 +13,7 @@ describe('source override .gitignore semantics', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const tree = (files: Record<string, string>): void => {
-    for (const [file, content] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-      fs.writeFileSync(path.join(root, file), content);
-    }
-  };
+  const tree = (files: Record<string, string>): void => writeFiles(root, files);
   const files = async (): Promise<string[]> => (await listSourceTree(root)).filter((e) => e.type === 'file').map((e) => e.path);
 
   /** What Git itself would add: every file not ignored (the oracle). */
