@@ -81,10 +81,12 @@ export async function loadDeploymentProject(
       p.includes.set(i, await loadInclude(ctx, p, source, path.join(relDir, item.include), item));
     } else if (item.git !== undefined) {
       const git: GitProject = typeof item.git === 'string' ? { url: item.git } : item.git;
-      const dir = await ctx.gitCache.checkout(git.url, git.ref, ctx.signal);
+      const dir = await ctx.gitCache.checkout(git.url, git.ref, ctx.signal).catch((error: Error) => {
+        throw new ProjectError(configFile, undefined, `git include ${git.url}: ${error.message}`);
+      });
       p.includes.set(i, await loadInclude(ctx, p, { dir, id: `git-${path.basename(dir)}` }, git.subDir ?? '', item));
     } else if (item.oci !== undefined) {
-      throw new ProjectError(configFile, undefined, 'oci includes are not supported yet by kluctl-ts');
+      throw new ProjectError(configFile, undefined, `oci include ${item.oci.url}: OCI includes are not supported yet by kluctl-ts (use the kluctl CLI)`);
     }
   }
   return p;

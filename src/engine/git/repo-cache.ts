@@ -1,60 +1,107 @@
-/** Clones of git includes and git vars sources, kept in a cache dir and updated on every use (Kluctl's default). */
+/**
+ * Repositories of git includes and git/gitFiles vars. Like Kluctl: one bare mirror per URL, updated once per run,
+ * and a checkout per commit. Checkouts are immutable, so they are kept in the cache dir and reused across runs.
+ */
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
 import type { GitRef } from '../project/types.js';
+import { withFileLock } from './file-lock.js';
+import { gitClient, gitErrorMessage } from './git-command.js';
+import { parseLsRemote, resolveRef, type RepoInfo } from './refs.js';
 
 export function defaultCacheDir(): string {
   return process.env.KLUCTL_TS_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'kluctl-ts');
 }
 
-function refName(ref: GitRef | undefined): string | undefined {
-  if (!ref) return undefined;
-  if (typeof ref === 'string') return ref;
-  return ref.commit ?? ref.tag ?? ref.branch;
-}
+const hash = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
 export class GitRepoCache {
-  private readonly clones = new Map<string, Promise<string>>();
+  private readonly infos = new Map<string, Promise<RepoInfo>>();
+  private readonly checkouts = new Map<string, Promise<string>>();
 
   constructor(private readonly cacheDir = path.join(defaultCacheDir(), 'git')) {}
 
-  /** A checkout of `url` at `ref` (default branch when absent); one clone per url and ref per run. */
-  checkout(url: string, ref?: GitRef, signal?: AbortSignal): Promise<string> {
-    const name = refName(ref);
-    const key = `${url}#${name ?? ''}`;
-    let p = this.clones.get(key);
+  /** Refs and default branch of `url`; the first call per run also fetches the mirror. */
+  repoInfo(url: string, signal?: AbortSignal): Promise<RepoInfo> {
+    let p = this.infos.get(url);
     if (!p) {
-      p = this.clone(url, name, key, signal);
-      this.clones.set(key, p);
+      p = this.updateMirror(url, signal);
+      this.infos.set(url, p);
+      p.catch(() => this.infos.delete(url));
     }
     return p;
   }
 
-  private async clone(url: string, ref: string | undefined, key: string, signal?: AbortSignal): Promise<string> {
-    const dir = path.join(this.cacheDir, createHash('sha256').update(key).digest('hex').slice(0, 24));
-    const git = (cwd?: string) => simpleGit({ baseDir: cwd, abort: signal, config: [] }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
+  /** A checkout of `url` at `ref` (the remote's default branch when absent). */
+  async checkout(url: string, ref?: GitRef, signal?: AbortSignal): Promise<string> {
+    const info = await this.repoInfo(url, signal);
+    let commit: string;
     try {
-      if (!fs.existsSync(path.join(dir, '.git'))) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.mkdirSync(path.dirname(dir), { recursive: true });
-        await git().clone(url, dir, ['--no-checkout']);
-      } else {
-        await git(dir).fetch(['--tags', '--force', 'origin']);
+      commit = resolveRef(info, ref).commit;
+    } catch (error) {
+      throw new Error(`failed to check out ${url}: ${(error as Error).message}`);
+    }
+    return this.checkoutCommit(url, commit, signal);
+  }
+
+  /** A checkout of `url` at `commit` (which the mirror must hold). */
+  checkoutCommit(url: string, commit: string, signal?: AbortSignal): Promise<string> {
+    const key = `${url}#${commit}`;
+    let p = this.checkouts.get(key);
+    if (!p) {
+      p = this.createCheckout(url, commit, signal);
+      this.checkouts.set(key, p);
+      p.catch(() => this.checkouts.delete(key));
+    }
+    return p;
+  }
+
+  private mirrorDir(url: string): string {
+    return path.join(this.cacheDir, 'mirrors', hash(url, 24));
+  }
+
+  private async updateMirror(url: string, signal?: AbortSignal): Promise<RepoInfo> {
+    const dir = this.mirrorDir(url);
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    return withFileLock(`${dir}.lock`, async () => {
+      try {
+        const info = parseLsRemote(url, await gitClient(undefined, signal).listRemote(['--symref', url]));
+        if (!fs.existsSync(path.join(dir, 'HEAD'))) {
+          fs.rmSync(dir, { recursive: true, force: true });
+          await gitClient(undefined, signal).raw(['init', '--quiet', '--bare', dir]);
+        }
+        if (info.refs.size > 0) {
+          await gitClient(dir, signal).raw(['fetch', '--quiet', '--prune', '--force', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
+        }
+        return info;
+      } catch (error) {
+        throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`);
       }
-      const repo = git(dir);
-      if (ref) {
-        const remote = (await repo.branch(['-r'])).all.includes(`origin/${ref}`);
-        await repo.checkout(['--force', '--detach', remote ? `origin/${ref}` : ref]);
-      } else {
-        await repo.checkout(['--force', '--detach', 'origin/HEAD']);
+    }, signal);
+  }
+
+  private async createCheckout(url: string, commit: string, signal?: AbortSignal): Promise<string> {
+    const dir = path.join(this.cacheDir, 'checkouts', `${hash(url, 16)}-${commit}`);
+    if (fs.existsSync(dir)) return dir;
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    // Built beside the final dir and renamed into place, so an existing dir is always complete.
+    const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+    try {
+      await gitClient(undefined, signal).raw(['clone', '--quiet', '--no-checkout', this.mirrorDir(url), tmp]);
+      await gitClient(tmp, signal).raw(['checkout', '--quiet', '--detach', commit]);
+      try {
+        fs.renameSync(tmp, dir);
+      } catch (error) {
+        if (!fs.existsSync(dir)) throw error; // else another process won the race
       }
       return dir;
     } catch (error) {
-      throw new Error(`failed to clone ${url}${ref ? ` at ${ref}` : ''}: ${(error as Error).message}`);
+      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
 }

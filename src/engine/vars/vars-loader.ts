@@ -1,13 +1,19 @@
 /** Vars sources (spec §4): each one is rendered, checked with `when`, loaded and merged into the vars context. */
 
-import { ResourceMapper, type KubeClient, type KubeObject } from '../../kube/index.js';
+import type { KubeClient, ResourceMapper } from '../../kube/index.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
-import type { ClusterObjectSource, VarsSource } from '../project/types.js';
-import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
-import { TemplateRenderError } from '../template/index.js';
-import { clone, deepMerge, isObject, setNested, type JsonObject } from './merge.js';
-import { looksLikeSops, sopsNotSupported } from './sops.js';
-import { asContext, checkWhen, renderStrings, rendererFor } from './templating.js';
+import { refString } from '../git/refs.js';
+import { ProjectError } from '../project/errors.js';
+import { fixPathExt } from '../project/paths.js';
+import type { VarsSource } from '../project/types.js';
+import { objectAtPath } from './json-path.js';
+import { loadClusterObject, loadConfigMapOrSecret } from './load-cluster.js';
+import { loadSystemEnvVars } from './load-env.js';
+import { loadVarsFile } from './load-file.js';
+import { loadGitFiles } from './load-git-files.js';
+import { loadHttp } from './load-http.js';
+import { deepMerge, isObject, type JsonObject } from './merge.js';
+import { checkWhen, renderStrings } from './templating.js';
 
 export interface VarsLoaderContext {
   /** Absent offline: cluster sources then fail. */
@@ -18,171 +24,133 @@ export interface VarsLoaderContext {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Loads the sources in order into a copy of `vars` and returns it. */
+/** Loads the sources in order into a copy of `vars` and returns it. `where` is the deployment.yml declaring them. */
 export async function loadVarsList(ctx: VarsLoaderContext, vars: JsonObject, sources: readonly VarsSource[] | undefined, searchDirs: readonly string[], where: string): Promise<JsonObject> {
+  const file = fixPathExt(where);
   let current = vars;
-  for (const source of sources ?? []) current = await loadVars(ctx, current, source, searchDirs, where);
+  for (const source of sources ?? []) current = await loadVars(ctx, current, source, searchDirs, file);
   return current;
 }
 
 const TYPES = ['values', 'file', 'git', 'gitFiles', 'clusterConfigMap', 'clusterSecret', 'clusterObject', 'systemEnvVars', 'http', 'awsSecretsManager', 'gcpSecretManager', 'azureKeyVault', 'vault'] as const;
+type SourceType = (typeof TYPES)[number];
 
-async function loadVars(ctx: VarsLoaderContext, vars: JsonObject, sourceIn: VarsSource, searchDirs: readonly string[], where: string): Promise<JsonObject> {
-  const types = TYPES.filter((t) => sourceIn[t] !== undefined);
-  if (types.length !== 1) throw new Error(`${where}: a vars source needs exactly one of ${TYPES.join(', ')}`);
-  const source = renderStrings(sourceIn, vars, searchDirs, `${where} vars`).value;
-  if (!checkWhen(source.when, vars, `${where} vars`)) return vars;
-  const ignoreMissing = source.ignoreMissing ?? false;
+/** Loaders return this when `ignoreMissing` skipped the source entirely (nothing is merged). */
+const SKIP = Symbol('skip');
 
+async function loadVars(ctx: VarsLoaderContext, vars: JsonObject, sourceIn: VarsSource, searchDirs: readonly string[], file: string): Promise<JsonObject> {
+  const types = TYPES.filter((t) => sourceIn[t] !== undefined && sourceIn[t] !== null);
+  if (types.length === 0) throw new ProjectError(file, undefined, `unknown vars source type (one of ${TYPES.join(', ')} is needed)`);
+  if (types.length > 1) throw new ProjectError(file, undefined, `more then one vars source type: ${types.join(', ')}`);
+  const type = types[0];
+  const source = renderStrings(sourceIn, vars, searchDirs, `${file} vars`).value;
+  if (!checkWhen(source.when, vars, `${file} vars`)) return vars;
+
+  const fail = (message: string) => new ProjectError(file, undefined, `vars source ${describe(type, source)}: ${message}`);
+  if (source.multidoc && !source.targetPath) throw fail('multidoc vars sources can only be used when targetPath is also specified');
   let loaded: unknown;
-  switch (types[0]) {
+  try {
+    checkRequired(type, source);
+    loaded = await loadByType(ctx, vars, type, source, searchDirs);
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
+  if (loaded === SKIP) return vars;
+
+  let newVars: unknown;
+  try {
+    newVars = source.targetPath ? objectAtPath(source.targetPath, loaded) : (loaded ?? {});
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
+  if (!isObject(newVars)) throw fail("'targetPath' is required for this variable source");
+  return source.noOverride ? deepMerge(newVars, vars) : deepMerge(vars, newVars);
+}
+
+async function loadByType(ctx: VarsLoaderContext, vars: JsonObject, type: SourceType, source: VarsSource, searchDirs: readonly string[]): Promise<unknown> {
+  const ignoreMissing = source.ignoreMissing ?? false;
+  switch (type) {
     case 'values':
-      loaded = source.values;
-      break;
+      return source.values;
     case 'file':
-      loaded = loadFile(vars, source.file!, searchDirs, ignoreMissing, source.multidoc);
-      break;
+      return loadVarsFile(vars, source.file!, searchDirs, ignoreMissing, source.multidoc);
     case 'git': {
       const dir = await ctx.gitCache.checkout(source.git!.url, source.git!.ref, ctx.signal);
-      loaded = loadFile(vars, source.git!.path, [dir], ignoreMissing, source.multidoc);
-      break;
+      return loadVarsFile(vars, source.git!.path, [dir], ignoreMissing, source.multidoc);
     }
+    case 'gitFiles':
+      return loadGitFiles(ctx.gitCache, vars, source.gitFiles!, ignoreMissing, ctx.signal);
     case 'clusterConfigMap':
     case 'clusterSecret': {
-      const isSecret = types[0] === 'clusterSecret';
-      const ref = (isSecret ? source.clusterSecret : source.clusterConfigMap)!;
-      const obj = await findClusterObject(ctx, 'v1', isSecret ? 'Secret' : 'ConfigMap', ref, ignoreMissing);
-      if (!obj) return vars; // a missing object skipped by ignoreMissing is not merged at all
-      const data = (obj.data ?? {}) as Record<string, string>;
-      if (!ref.key || !(ref.key in data)) {
-        if (ignoreMissing) return vars;
-        throw new Error(`key ${ref.key} not found in ${obj.kind} ${ref.namespace}/${obj.metadata.name}`);
-      }
-      const text = isSecret ? Buffer.from(data[ref.key], 'base64').toString('utf8') : data[ref.key];
-      loaded = parseYaml(rendererFor([]).renderString(text, asContext(vars), { name: `${obj.kind} ${obj.metadata.name}` }));
-      if (ref.targetPath) loaded = placeAt(loaded, ref.targetPath);
-      break;
+      const kind = type === 'clusterSecret' ? 'Secret' : 'ConfigMap';
+      const value = await loadConfigMapOrSecret(ctx, vars, source[type]!, kind, ignoreMissing, source.multidoc);
+      return value === undefined ? SKIP : value;
     }
     case 'clusterObject':
-      loaded = await loadClusterObject(ctx, vars, source, ignoreMissing);
-      if (loaded === undefined) return vars;
-      break;
+      return loadClusterObject(ctx, vars, source.clusterObject!, ignoreMissing);
     case 'systemEnvVars':
-      loaded = loadSystemEnvVars(source.systemEnvVars!, ctx.env ?? process.env, ignoreMissing);
-      break;
+      return loadSystemEnvVars(source.systemEnvVars!, ctx.env ?? process.env, ignoreMissing);
     case 'http':
-      loaded = await loadHttp(vars, source.http!, ctx.signal);
+      return loadHttp(source.http!, ignoreMissing, source.multidoc, ctx.signal);
+    default:
+      throw new Error('this vars source is not supported by kluctl-ts (it needs cloud credentials; use the kluctl CLI)');
+  }
+}
+
+/** The fields Kluctl's validator marks as required. */
+function checkRequired(type: SourceType, source: VarsSource): void {
+  const need = (ok: unknown, field: string) => {
+    if (ok === undefined || ok === null || ok === '') throw new Error(`${type}.${field} is required`);
+  };
+  switch (type) {
+    case 'git':
+      need(source.git!.url, 'url');
+      need(source.git!.path, 'path');
       break;
     case 'gitFiles':
-      throw new Error(`${where}: the gitFiles vars source is not supported yet by kluctl-ts`);
+      need(source.gitFiles!.url, 'url');
+      break;
+    case 'http':
+      need(source.http!.url, 'url');
+      break;
+    case 'clusterConfigMap':
+    case 'clusterSecret':
+    case 'clusterObject': {
+      const ref = source[type]!;
+      if (type === 'clusterObject') {
+        need(source.clusterObject!.kind, 'kind');
+        need(source.clusterObject!.path, 'path');
+      } else {
+        need(ref.namespace, 'namespace');
+        need(ref.key, 'key');
+      }
+      const hasLabels = Object.keys(ref.labels ?? {}).length > 0;
+      if (!ref.name && !hasLabels) throw new Error('either name or labels must be set');
+      if (ref.name && hasLabels) throw new Error('only one of name or labels can be set');
+      break;
+    }
+  }
+}
+
+/** How errors name a source: its type and what it points at. */
+function describe(type: SourceType, s: VarsSource): string {
+  const where = (ref: { namespace?: string; name?: string; labels?: Record<string, string> }) =>
+    `${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? `labels ${JSON.stringify(ref.labels ?? {})}`}`;
+  switch (type) {
+    case 'file':
+      return `file ${s.file}`;
+    case 'git':
+      return `git ${s.git!.url}${s.git!.ref ? ` ref ${refString(s.git!.ref)}` : ''} path ${s.git!.path}`;
+    case 'gitFiles':
+      return `gitFiles ${s.gitFiles!.url}${s.gitFiles!.ref ? ` ref ${refString(s.gitFiles!.ref)}` : ''}`;
+    case 'clusterConfigMap':
+    case 'clusterSecret':
+      return `${type} ${where(s[type]!)} key ${s[type]!.key}`;
+    case 'clusterObject':
+      return `clusterObject ${s.clusterObject!.kind} ${where(s.clusterObject!)} path ${s.clusterObject!.path}`;
+    case 'http':
+      return `http ${s.http!.method ?? 'GET'} ${s.http!.url}`;
     default:
-      throw new Error(`${where}: the ${types[0]} vars source is not supported by kluctl-ts (it needs cloud credentials)`);
+      return type;
   }
-
-  if (source.multidoc && !source.targetPath) throw new Error(`${where}: 'targetPath' is required for multidoc vars sources`);
-  if (source.targetPath) loaded = placeAt(loaded, source.targetPath);
-  else if (loaded === null || loaded === undefined) loaded = {};
-  if (!isObject(loaded)) throw new Error(`${where}: 'targetPath' is required for this variable source`);
-  return source.noOverride ? deepMerge(loaded, vars) : deepMerge(vars, loaded);
-}
-
-function loadFile(vars: JsonObject, file: string, searchDirs: readonly string[], ignoreMissing: boolean, multidoc?: boolean): unknown {
-  let rendered: string;
-  try {
-    rendered = rendererFor(searchDirs).renderFile(file, asContext(vars));
-  } catch (error) {
-    const notFound =
-      (error instanceof TemplateRenderError && error.errorType === 'TemplateNotFound' && error.location === error.template) ||
-      (error as Error).message.includes(`absolute path of ${file} could not be resolved`);
-    if (ignoreMissing && notFound) return {};
-    throw new Error(`failed to render vars file ${file}: ${(error as Error).message}`);
-  }
-  if (multidoc) return parseYamlAll(rendered, file);
-  const value = parseYaml(rendered, file);
-  if (looksLikeSops(value)) throw sopsNotSupported(file);
-  return value;
-}
-
-/** A simple JSONPath (`a.b`, `$.a.b`, `a["b"]`) turned into a fresh object holding `value` at that place. */
-function placeAt(value: unknown, targetPath: string): JsonObject {
-  const keys: string[] = [];
-  const re = /\.?([^.[\]]+)|\[["']([^"']+)["']\]|\[(\d+)\]/gy;
-  const text = targetPath.replace(/^\$\.?/, '');
-  for (let m = re.exec(text); m; m = re.exec(text)) keys.push(m[1] ?? m[2] ?? m[3]);
-  if (keys.length === 0) throw new Error(`invalid targetPath ${targetPath}`);
-  const out: JsonObject = {};
-  setNested(out, keys, clone(value));
-  return out;
-}
-
-async function findClusterObject(ctx: VarsLoaderContext, apiVersion: string, kind: string, ref: ClusterObjectSource, ignoreMissing: boolean): Promise<KubeObject | undefined> {
-  if (!ctx.client || !ctx.mapper) throw new Error('loading vars from cluster is disabled');
-  const resource = await ctx.mapper.require(apiVersion, kind, ctx.signal);
-  if (ref.name) {
-    try {
-      return await ctx.client.requestJson<KubeObject>({ path: ResourceMapper.path(resource, ref.namespace, ref.name), signal: ctx.signal, description: `get ${kind} ${ref.namespace}/${ref.name}` });
-    } catch (error) {
-      if ((error as { isNotFound?: boolean }).isNotFound && ignoreMissing) return undefined;
-      throw error;
-    }
-  }
-  const selector = Object.entries(ref.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const list = await ctx.client.requestJson<{ items: KubeObject[] }>({ path: ResourceMapper.path(resource, ref.namespace), query: { labelSelector: selector }, signal: ctx.signal });
-  if (list.items.length > 1) throw new Error(`found more than one objects with labels ${selector}`);
-  if (list.items.length === 0) {
-    if (ignoreMissing) return undefined;
-    throw new Error(`no ${kind} found with labels ${selector} in namespace ${ref.namespace}`);
-  }
-  return { ...list.items[0], apiVersion, kind };
-}
-
-async function loadClusterObject(ctx: VarsLoaderContext, vars: JsonObject, source: VarsSource, ignoreMissing: boolean): Promise<unknown> {
-  const src = source.clusterObject!;
-  const obj = await findClusterObject(ctx, src.apiVersion ?? 'v1', src.kind, src, ignoreMissing);
-  if (!obj) return undefined;
-  const keys = src.path.replace(/^\$\.?/, '').split('.').filter(Boolean);
-  let value: unknown = obj;
-  for (const k of keys) {
-    if (!isObject(value) || !(k in value)) {
-      if (ignoreMissing) return undefined;
-      throw new Error(`path ${src.path} not found in ${src.kind} ${src.namespace}/${obj.metadata.name}`);
-    }
-    value = value[k];
-  }
-  if (src.render) value = renderStrings(value, vars, [], `${src.kind} ${obj.metadata.name}`).value;
-  if (src.parseYaml && typeof value === 'string') value = parseYaml(value);
-  return value;
-}
-
-function loadSystemEnvVars(spec: JsonObject, env: NodeJS.ProcessEnv, ignoreMissing: boolean): JsonObject {
-  const out: JsonObject = {};
-  const walk = (node: unknown, keys: string[]): void => {
-    if (isObject(node)) {
-      for (const [k, v] of Object.entries(node)) walk(v, [...keys, k]);
-      return;
-    }
-    if (typeof node !== 'string') throw new Error(`value at ${keys.join('.')} is not a string`);
-    const colon = node.indexOf(':');
-    const name = colon < 0 ? node : node.slice(0, colon);
-    let text: string;
-    if (env[name] !== undefined) text = env[name]!;
-    else if (colon >= 0) text = node.slice(colon + 1) || '""';
-    else if (ignoreMissing) return;
-    else throw new Error(`environment variable ${name} not found for ${keys.join('.')}`);
-    setNested(out, keys, parseYaml(text) ?? null);
-  };
-  walk(spec, []);
-  return out;
-}
-
-async function loadHttp(vars: JsonObject, spec: NonNullable<VarsSource['http']>, signal?: AbortSignal): Promise<unknown> {
-  const response = await fetch(spec.url, { method: spec.method ?? 'GET', body: spec.body, headers: spec.headers, signal });
-  if (!response.ok) throw new Error(`http request to ${spec.url} failed with status code ${response.status}`);
-  const text = rendererFor([]).renderString(await response.text(), asContext(vars), { name: spec.url });
-  let value = parseYaml(text, spec.url);
-  if (spec.jsonPath) {
-    for (const k of spec.jsonPath.replace(/^\$\.?/, '').split('.').filter(Boolean)) value = isObject(value) ? value[k] : undefined;
-    if (typeof value === 'string') value = parseYaml(value);
-  }
-  return value;
 }
