@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CancelledError, KubeApiError, KubeCredentialsError, KubeUnreachableError } from './errors.js';
+import { CancelledError, KubeApiError, KubeCredentialsError, KubeUnreachableError, type StatusCause } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -17,6 +17,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** What the caller is doing, for error messages ("apply ConfigMap ns/x"). */
   description?: string;
+  /** Receives the texts of the response's `Warning` headers (deprecations and the like), when there are any. */
+  onWarnings?: (warnings: string[]) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -129,6 +131,8 @@ export class KubeClient {
 
       const req = transport.request(url, requestOptions, (response) => {
         const status = response.statusCode ?? 0;
+        const warnings = warningTexts(response.headers.warning);
+        if (warnings.length) options.onWarnings?.(warnings);
         const ok = status >= 200 && status < 300;
         if (ok && streaming) {
           settle(undefined, response);
@@ -151,10 +155,16 @@ export class KubeClient {
   }
 }
 
+/** RFC 7234 warning values as the API server sends them: `299 - "text"`. */
+export function warningTexts(header: string | string[] | undefined): string[] {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  return values.map((v) => /^\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"/.exec(v)?.[1]?.replace(/\\(.)/g, '$1') ?? v);
+}
+
 function toApiError(status: number, text: string, what: string): KubeApiError {
   try {
-    const parsed = JSON.parse(text) as { reason?: string; message?: string };
-    return new KubeApiError(status, parsed.reason ?? '', parsed.message ?? '', what);
+    const parsed = JSON.parse(text) as { reason?: string; message?: string; details?: { causes?: StatusCause[] } };
+    return new KubeApiError(status, parsed.reason ?? '', parsed.message ?? '', what, parsed.details?.causes ?? []);
   } catch {
     return new KubeApiError(status, '', text.trim().slice(0, 500), what);
   }

@@ -1,5 +1,5 @@
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './errors.js';
+import { KubeApiError, NoMatchError } from './errors.js';
 import { splitApiVersion } from './objects.js';
 
 export interface ApiResource {
@@ -22,6 +22,7 @@ interface ApiResourceList {
  */
 export class ResourceMapper {
   private readonly byGroupVersion = new Map<string, Promise<ApiResource[]>>();
+  private preferred: Promise<ApiResource[]> | undefined;
 
   constructor(private readonly client: KubeClient) {}
 
@@ -34,10 +35,33 @@ export class ResourceMapper {
 
   async require(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ApiResource> {
     const resource = await this.find(apiVersion, kind, signal);
-    if (!resource) {
-      throw new Error(`the cluster ${this.client.server} has no resource for kind "${kind}" in "${apiVersion}" (is its CRD installed?)`);
-    }
+    if (!resource) throw new NoMatchError(apiVersion, kind);
     return resource;
+  }
+
+  /** Every top-level resource in the preferred version of each API group (what Kluctl lists for orphans). */
+  async preferredResources(signal?: AbortSignal): Promise<ApiResource[]> {
+    this.preferred ??= this.loadPreferred(signal);
+    this.preferred.catch(() => (this.preferred = undefined));
+    return this.preferred;
+  }
+
+  /** Forget cached discovery (after a CRD was applied or deleted). */
+  reset(): void {
+    this.byGroupVersion.clear();
+    this.preferred = undefined;
+  }
+
+  private async loadPreferred(signal?: AbortSignal): Promise<ApiResource[]> {
+    const core = await this.client.requestJson<{ versions: string[] }>({ path: '/api', signal, description: 'discover the core API' });
+    const groups = await this.client.requestJson<{ groups: Array<{ preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }> }>({
+      path: '/apis',
+      signal,
+      description: 'discover API groups',
+    });
+    const gvs = [core.versions[0] ?? 'v1', ...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0].groupVersion)];
+    const lists = await Promise.all(gvs.map((gv) => this.groupVersion(gv, signal)));
+    return lists.flat();
   }
 
   /** The URL path of a collection (name omitted) or of one object. */

@@ -1,12 +1,21 @@
 /** Errors raised by the Kubernetes client layer, each naming what was asked of which cluster. */
 
 /** The API server answered with a non-2xx status (a `Status` object when it could say why). */
+export interface StatusCause {
+  /** The cause type (Go's StatusCause.Type is serialised as `reason`), e.g. FieldManagerConflict. */
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
 export class KubeApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly reason: string,
     readonly apiMessage: string,
     readonly request: string,
+    /** `Status.details.causes`, e.g. the FieldManagerConflict entries of a 409 from server-side apply. */
+    readonly causes: StatusCause[] = [],
   ) {
     super(`${request}: ${statusCode} ${reason}${apiMessage ? `: ${apiMessage}` : ''}`);
     this.name = 'KubeApiError';
@@ -24,6 +33,17 @@ export class KubeApiError extends Error {
   /** A watch's resourceVersion was compacted away; the caller must list again. */
   get isGone(): boolean {
     return this.statusCode === 410;
+  }
+}
+
+/** The cluster serves no resource for a kind (its CRD is missing); the message is Kubernetes' own. */
+export class NoMatchError extends Error {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+  ) {
+    super(`no matches for kind "${kind}" in version "${apiVersion}"`);
+    this.name = 'NoMatchError';
   }
 }
 

@@ -6,3 +6,4 @@ export * from './kubeconfig.js';
 export * from './objects.js';
 export * from './contexts.js';
 export * from './watch.js';
+export * from './statusSchema.js';
