@@ -27,7 +27,7 @@ export function parseResourceYaml(text: string, file: string): YamlDocument[] {
   const result: YamlDocument[] = [];
   for (const doc of docs) {
     checkErrors(doc, lines, file);
-    resolveLikeGo(doc);
+    resolveLikeGo(doc, text);
     // A fresh tree: aliases must not share objects, later transformations mutate in place.
     const value = deepCopy(doc.toJS({ maxAliasCount: -1 }) as unknown);
     markEmptyNulls(doc.contents, value);
@@ -113,14 +113,25 @@ function lineOfPath(doc: Document, lines: LineCounter, path: (string | number)[]
 }
 
 /** Re-resolves untagged plain scalars the way go-yaml v3 does (Go integer syntax, octal `0644`, timestamps). */
-function resolveLikeGo(doc: Document): void {
+function resolveLikeGo(doc: Document, text: string): void {
   visit(doc, {
     Scalar(key, node) {
+      if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') return clipAtEndOfInput(node as Scalar, text);
       if (node.type !== 'PLAIN' || node.tag || typeof node.source !== 'string') return;
       // Keys stay text, as kyaml and JSON see them.
       (node as Scalar).value = key === 'key' ? node.source : resolvePlainScalar(node.source);
     },
   });
+}
+
+/**
+ * A clipped block scalar (`|`, `>`) that ends the input without a line break has no final newline in go-yaml
+ * (templated files lose their last newline, so this is common); the yaml package adds one.
+ */
+function clipAtEndOfInput(node: Scalar, text: string): void {
+  if (!node.range || node.range[1] !== text.length || text.endsWith('\n') || typeof node.value !== 'string') return;
+  const header = /^[|>][0-9+-]*/.exec(text.slice(node.range[0]))?.[0] ?? '';
+  if (!header.includes('+') && !header.includes('-') && node.value.endsWith('\n')) node.value = node.value.slice(0, -1);
 }
 
 const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../kube/index.js';
 import type { DeploymentItem } from '../deployment/collection.js';
-import { overrideNamespace } from '../deployment/project.js';
+import { overrideNamespace, parents } from '../deployment/project.js';
 import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
 import { ProjectError } from '../project/errors.js';
 import { exists, fixPathExt, isDirectory } from '../project/paths.js';
@@ -90,6 +90,10 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
     onlyRender: item.config.onlyRender ?? false,
     message: item.config.message,
     objects: [],
+    deleteObjects: item.config.deleteObjects ?? [],
+    waitReadinessObjects: item.config.waitReadinessObjects ?? [],
+    ignoreForDiff: parents(item.project).flatMap((e) => e.project.config.ignoreForDiff ?? []),
+    conflictResolution: parents(item.project).flatMap((e) => e.project.config.conflictResolution ?? []),
   };
   const rendered = renderedDirOf(item, o.renderDir);
   if (!item.dir || !rendered || item.config.onlyRender) return result;

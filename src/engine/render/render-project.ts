@@ -12,7 +12,7 @@ import { argsFromEnv, argsFromFiles, parseArgs } from '../project/args.js';
 import { gitRoot } from '../project/paths.js';
 import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../project/kluctl-project.js';
 import { FIXED_IMAGES_FILE } from '../project/schema.js';
-import type { FixedImage, Target } from '../project/types.js';
+import type { ConflictResolutionConfig, FixedImage, IgnoreForDiffConfig, ObjectRefConfig, Target } from '../project/types.js';
 import { readYamlFile } from '../project/yaml-strict.js';
 import { deepMerge } from '../vars/merge.js';
 import type { VarsLoaderContext } from '../vars/vars-loader.js';
@@ -59,6 +59,12 @@ export interface RenderedItem {
   onlyRender: boolean;
   message?: string;
   objects: KubeObject[];
+  /** What deploy needs besides the objects (spec §6.3, §7.1). */
+  deleteObjects: ObjectRefConfig[];
+  waitReadinessObjects: ObjectRefConfig[];
+  /** The project chain's rules, nearest project first. */
+  ignoreForDiff: IgnoreForDiffConfig[];
+  conflictResolution: ConflictResolutionConfig[];
 }
 
 export interface RenderProjectResult {
@@ -70,6 +76,14 @@ export interface RenderProjectResult {
   images: SeenImage[];
   /** Set when renderOutputDir was given (a temp render dir is removed). */
   renderDir?: string;
+  /** The discriminator in effect (`--discriminator` or the target's). */
+  discriminator?: string;
+  /** The external args as given (`-a`, `--args-from-file`, `KLUCTL_ARG_*`). */
+  args: Record<string, unknown>;
+  /** The root deployment.yaml as loaded, for the command result. */
+  deployment: unknown;
+  /** The cluster rendered against; absent offline. */
+  cluster?: ClusterConnection;
 }
 
 export async function renderProject(o: RenderProjectOptions): Promise<RenderProjectResult> {
@@ -115,7 +129,18 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     const objects = built.flatMap((b) => b.objects);
     if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
     seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
-    return { objects, items: built, warnings, target, images: seen, renderDir: o.renderOutputDir ? renderDir : undefined };
+    return {
+      objects,
+      items: built,
+      warnings,
+      target,
+      images: seen,
+      renderDir: o.renderOutputDir ? renderDir : undefined,
+      discriminator,
+      args: external,
+      deployment: root.config,
+      cluster,
+    };
   } finally {
     if (!o.renderOutputDir) fs.rmSync(renderDir, { recursive: true, force: true });
   }

@@ -1,0 +1,13 @@
+import { StatusSchemas, type KubeClient, type ResourceMapper } from '../../kube/index.js';
+
+/** One cluster as the cluster half of the engine uses it; every call carries the command's signal. */
+export interface ClusterAccess {
+  client: KubeClient;
+  mapper: ResourceMapper;
+  schemas: StatusSchemas;
+  signal?: AbortSignal;
+}
+
+export function clusterAccess(client: KubeClient, mapper: ResourceMapper, signal?: AbortSignal): ClusterAccess {
+  return { client, mapper, schemas: new StatusSchemas(client), signal };
+}
