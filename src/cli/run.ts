@@ -1,4 +1,5 @@
 import { VERSION } from '../version.js';
+import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { runRender } from './render.js';
 
 export interface CliStreams {
@@ -12,6 +13,11 @@ A Kluctl-compatible push-deploy engine (no kluctl binary needed).
 
 Commands:
   render      Render a Kluctl project (like kluctl render)
+  diff        Diff the rendered project against the cluster (dry-run apply)
+  deploy      Deploy the project to its cluster
+  prune       Delete orphaned objects from the cluster
+  delete      Delete the project's objects from the cluster
+  validate    Check that the deployed objects exist and are ready
   version     Print the version
 
 Flags:
@@ -19,7 +25,7 @@ Flags:
 `;
 
 /** Runs one CLI invocation and returns its exit code; all output goes to the given streams. */
-export async function runCli(args: string[], io: CliStreams): Promise<number> {
+export async function runCli(args: string[], io: CliStreams, options: { signal?: AbortSignal } = {}): Promise<number> {
   const [command] = args;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     io.stdout.write(USAGE);
@@ -29,7 +35,8 @@ export async function runCli(args: string[], io: CliStreams): Promise<number> {
     io.stdout.write(`kluctl-ts ${VERSION}\n`);
     return 0;
   }
-  if (command === 'render') return runRender(args.slice(1), io);
+  if (command === 'render') return runRender(args.slice(1), io, options);
+  if (command in CLUSTER_COMMANDS) return runClusterCommand(command, args.slice(1), io, options);
   io.stderr.write(`kluctl-ts: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }

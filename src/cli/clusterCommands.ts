@@ -1,0 +1,193 @@
+/** `kluctl-ts diff|deploy|prune|delete|validate`: kluctl's cluster commands on the bundled engine. */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline/promises';
+import { stringify } from 'yaml';
+import type { CommandResult, ObjectRef, ValidateResult } from '../gitops/resultTypes.js';
+import { deleteProject, deployProject, diffProject, pruneProject, validateProject } from '../engine/cluster/index.js';
+import { formatCommandResultText, formatValidateResultText } from '../engine/cluster/text.js';
+import { refString } from '../engine/diff/objectRef.js';
+import { parseGoDuration } from '../engine/cluster/hooks.js';
+import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
+import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
+import type { CliStreams } from './run.js';
+
+const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({ name, kind, help, short });
+const OUTPUT = [
+  f('output', 'list', 'Output format and optional file: text, yaml or json, e.g. -o yaml=result.yaml (repeatable)', 'o'),
+  f('no-obfuscate', 'bool', 'Disable obfuscation of sensitive/secret data'),
+  f('short-output', 'bool', 'When using the text output format, only list changed objects, no diffs'),
+];
+const APPLY = [
+  f('force-apply', 'bool', 'Force conflict resolution when applying'),
+  f('replace-on-error', 'bool', 'When patching an object fails, try to replace it'),
+  f('force-replace-on-error', 'bool', 'Same as --replace-on-error, but also delete and re-create the object'),
+];
+const YES = f('yes', 'bool', 'Suppresses the confirmation prompt', 'y');
+const DRY_RUN = f('dry-run', 'bool', 'Performs all requests in dry-run mode');
+const NO_WAIT = f('no-wait', 'bool', "Don't wait for objects readiness");
+
+interface CommandSpec {
+  summary: string;
+  flags: FlagSpec[];
+  run(flags: ParsedFlags, ctx: Ctx): Promise<CommandResult | ValidateResult>;
+}
+
+interface Ctx {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  io: CliStreams;
+  confirm(question: string): Promise<boolean>;
+}
+
+const progress = (ctx: Ctx) => (m: string) => ctx.io.stderr.write(`${m}\n`);
+
+export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
+  diff: {
+    summary: 'Perform a diff between the locally rendered objects and the cluster',
+    flags: [...APPLY, f('ignore-tags', 'bool', 'Ignores changes in tags when diffing'), f('ignore-labels', 'bool', 'Ignores changes in labels when diffing'), f('ignore-annotations', 'bool', 'Ignores changes in annotations when diffing'), ...OUTPUT],
+    run: (fl, ctx) =>
+      diffProject({
+        ...projectOptions(fl, ctx.cwd, ctx.env),
+        ...applyFlags(fl),
+        ignoreTags: !!fl['ignore-tags'],
+        ignoreLabels: !!fl['ignore-labels'],
+        ignoreAnnotations: !!fl['ignore-annotations'],
+        noObfuscate: !!fl['no-obfuscate'],
+        signal: ctx.signal,
+        progress: progress(ctx),
+      }),
+  },
+  deploy: {
+    summary: 'Deploys a target to the corresponding cluster',
+    flags: [YES, DRY_RUN, ...APPLY, f('abort-on-error', 'bool', 'Abort deploying when an error occurs'), NO_WAIT, f('prune', 'bool', 'Prune orphaned objects directly after deploying'), f('readiness-timeout', 'string', 'Maximum time to wait for object readiness (default 5m0s)'), ...OUTPUT],
+    run: (fl, ctx) =>
+      deployProject({
+        ...projectOptions(fl, ctx.cwd, ctx.env),
+        ...applyFlags(fl),
+        dryRun: !!fl['dry-run'],
+        abortOnError: !!fl['abort-on-error'],
+        noWait: !!fl['no-wait'],
+        prune: !!fl.prune,
+        readinessTimeoutMs: duration(fl['readiness-timeout'] as string | undefined),
+        noObfuscate: !!fl['no-obfuscate'],
+        signal: ctx.signal,
+        progress: progress(ctx),
+        confirm: fl.yes
+          ? undefined
+          : async (diff) => {
+              ctx.io.stderr.write(formatCommandResultText(diff, { short: !!fl['short-output'] }));
+              return ctx.confirm(diff.errors?.length ? 'The diff resulted in errors, do you still want to proceed?' : 'The diff succeeded, do you want to proceed?');
+            },
+      }),
+  },
+  prune: {
+    summary: 'Searches the target cluster for prunable objects and deletes them',
+    flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT],
+    run: (fl, ctx) => pruneProject(removeFlags(fl, ctx)),
+  },
+  delete: {
+    summary: 'Delete a target (or parts of it) from the corresponding cluster',
+    flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT],
+    run: (fl, ctx) => deleteProject(removeFlags(fl, ctx)),
+  },
+  validate: {
+    summary: 'Validates the already deployed deployment',
+    flags: [f('output', 'list', 'Output format and optional file: text, yaml or json (repeatable)', 'o')],
+    run: (fl, ctx) => validateProject({ ...projectOptions(fl, ctx.cwd, ctx.env), signal: ctx.signal, progress: progress(ctx) }),
+  },
+};
+
+function applyFlags(fl: ParsedFlags) {
+  return { forceApply: !!fl['force-apply'], replaceOnError: !!fl['replace-on-error'], forceReplaceOnError: !!fl['force-replace-on-error'] };
+}
+
+function removeFlags(fl: ParsedFlags, ctx: Ctx) {
+  return {
+    ...projectOptions(fl, ctx.cwd, ctx.env),
+    dryRun: !!fl['dry-run'],
+    noWait: !!fl['no-wait'],
+    noObfuscate: !!fl['no-obfuscate'],
+    signal: ctx.signal,
+    progress: progress(ctx),
+    confirm: fl.yes
+      ? undefined
+      : async (refs: ObjectRef[]) => {
+          ctx.io.stderr.write(`The following objects will be deleted:\n${refs.map((r) => `  ${refString(r)}\n`).join('')}`);
+          return ctx.confirm(`Do you really want to delete ${refs.length} objects?`);
+        },
+  };
+}
+
+function duration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseGoDuration(text);
+  if (ms === undefined) throw new UsageError(`invalid duration "${text}" for --readiness-timeout (e.g. 30s, 5m)`);
+  return ms;
+}
+
+export function usage(name: string): string {
+  const spec = CLUSTER_COMMANDS[name];
+  return `Usage: kluctl-ts ${name} [flags]\n\n${spec.summary}.\n\nFlags:\n${flagsHelp([...PROJECT_FLAGS, ...spec.flags, HELP_FLAG])}\n`;
+}
+
+export async function runClusterCommand(name: string, argv: string[], io: CliStreams, options: { env?: NodeJS.ProcessEnv; cwd?: string; signal?: AbortSignal; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } } = {}): Promise<number> {
+  const spec = CLUSTER_COMMANDS[name];
+  let flags: ParsedFlags;
+  try {
+    const parsed = parseFlags(argv, [...PROJECT_FLAGS, ...spec.flags, HELP_FLAG]);
+    if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+    flags = parsed.flags;
+    for (const o of (flags.output as string[] | undefined) ?? []) if (!/^(text|yaml|json)(=.+)?$/.test(o)) throw new UsageError(`invalid output format ${o}: use text, yaml or json, optionally =file`);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`kluctl-ts ${name}: ${error.message}\n\n${usage(name)}`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout.write(usage(name));
+    return 0;
+  }
+  const cwd = options.cwd ?? process.cwd();
+  const stdin = options.stdin ?? process.stdin;
+  const ctx: Ctx = {
+    cwd,
+    env: options.env,
+    signal: options.signal,
+    io,
+    confirm: async (question) => {
+      if (!stdin.isTTY) throw new Error(`${question} (stdin is not a terminal: pass --yes to proceed without asking)`);
+      const rl = readline.createInterface({ input: stdin, output: io.stderr });
+      try {
+        return /^y(es)?$/i.test((await rl.question(`${question} (y/N) `)).trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+  try {
+    const result = await spec.run(flags, ctx);
+    for (const o of (flags.output as string[] | undefined) ?? ['text']) {
+      const [format, file] = o.split(/=(.*)/s);
+      const text = render(result, format, !!flags['short-output']);
+      if (file) fs.writeFileSync(path.resolve(cwd, file), text);
+      else io.stdout.write(text);
+    }
+    if (result.errors?.length) {
+      io.stderr.write(`kluctl-ts ${name}: command failed\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    io.stderr.write(`kluctl-ts ${name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function render(result: CommandResult | ValidateResult, format: string, short: boolean): string {
+  if (format === 'json') return JSON.stringify(result, null, 2) + '\n';
+  if (format === 'yaml') return stringify(result);
+  return 'ready' in result ? formatValidateResultText(result) : formatCommandResultText(result, { short });
+}

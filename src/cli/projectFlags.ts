@@ -1,0 +1,60 @@
+/** The flags every project command shares (kluctl's project, target, args, images and inclusion flags). */
+
+import * as path from 'node:path';
+import type { FixedImage } from '../engine/project/types.js';
+import type { RenderProjectOptions } from '../engine/render/index.js';
+import { UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
+
+export const PROJECT_FLAGS: FlagSpec[] = [
+  { name: 'project-dir', kind: 'string', help: 'Project directory (default: the current directory)' },
+  { name: 'project-config', short: 'c', kind: 'string', help: 'Location of the .kluctl.yaml config file' },
+  { name: 'target', short: 't', kind: 'string', help: 'Target name to run the command for' },
+  { name: 'target-name-override', short: 'T', kind: 'string', help: 'Overrides the target name' },
+  { name: 'context', kind: 'string', help: 'Overrides the context name specified in the target' },
+  { name: 'kubeconfig', kind: 'string', help: 'Overrides the kubeconfig to use' },
+  { name: 'arg', short: 'a', kind: 'list', help: 'Passes a template argument in the form of name=value' },
+  { name: 'args-from-file', kind: 'list', help: 'Loads a YAML file with arguments' },
+  { name: 'fixed-image', short: 'F', kind: 'list', help: 'Pin an image: image[:namespace[:deployment[:container]]]=result' },
+  { name: 'fixed-images-file', kind: 'string', help: 'Use fixed images from this file' },
+  { name: 'include-tag', short: 'I', kind: 'list', help: 'Include deployments with given tag' },
+  { name: 'exclude-tag', short: 'E', kind: 'list', help: 'Exclude deployments with given tag' },
+  { name: 'include-deployment-dir', kind: 'list', help: 'Include deployment dir (relative to the Git root)' },
+  { name: 'exclude-deployment-dir', kind: 'list', help: 'Exclude deployment dir (relative to the Git root)' },
+  { name: 'discriminator', kind: 'string', help: 'Override the target discriminator' },
+];
+
+export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', kind: 'bool', help: 'Show this help' };
+
+/** `image[:namespace[:deployment[:container]]]=result`, as kluctl's -F. */
+export function parseFixedImage(text: string): FixedImage {
+  const eq = text.indexOf('=');
+  if (eq < 0) throw new UsageError(`invalid --fixed-image ${text}: expected image=result`);
+  const [image, namespace, deployment, container] = text.slice(0, eq).split(':');
+  return { image, resultImage: text.slice(eq + 1), namespace: namespace || undefined, deployment: deployment || undefined, container: container || undefined };
+}
+
+export function projectOptions(flags: ParsedFlags, cwd: string, env?: NodeJS.ProcessEnv): RenderProjectOptions {
+  const str = (n: string) => flags[n] as string | undefined;
+  const list = (n: string) => (flags[n] as string[] | undefined) ?? [];
+  const file = (n: string) => (str(n) ? path.resolve(cwd, str(n)!) : undefined);
+  return {
+    projectDir: path.resolve(cwd, str('project-dir') ?? '.'),
+    projectConfig: file('project-config'),
+    target: str('target'),
+    targetNameOverride: str('target-name-override'),
+    context: str('context'),
+    kubeconfig: str('kubeconfig'),
+    args: list('arg'),
+    argsFromFiles: list('args-from-file').map((f) => path.resolve(cwd, f)),
+    env,
+    fixedImages: list('fixed-image').map(parseFixedImage),
+    fixedImagesFile: file('fixed-images-file'),
+    inclusion: {
+      includeTags: list('include-tag'),
+      excludeTags: list('exclude-tag'),
+      includeDeploymentDirs: list('include-deployment-dir'),
+      excludeDeploymentDirs: list('exclude-deployment-dir'),
+    },
+    discriminator: str('discriminator'),
+  };
+}
