@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import { Disposable } from './disposable.js';
 import { Commands } from './ids.js';
 import { findManifests } from './manifestScan.js';
@@ -37,4 +39,45 @@ export class KluctlDeploymentCodeLens extends Disposable implements vscode.CodeL
     }
     return lenses;
   }
+}
+
+/** CodeLens over `.kluctl.yaml`: Render, Diff, Deploy and Prune of each target with the bundled engine. */
+export class KluctlProjectCodeLens extends Disposable implements vscode.CodeLensProvider {
+  constructor() {
+    super();
+    this.register(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/.kluctl.{yaml,yml}' }, this));
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const projectDir = path.dirname(document.uri.fsPath);
+    const lenses: vscode.CodeLens[] = [];
+    const add = (offset: number, target: string | undefined) => {
+      const range = document.lineAt(document.positionAt(offset).line).range;
+      const arg = { projectDir, target };
+      lenses.push(
+        new vscode.CodeLens(range, { title: 'Render', command: Commands.renderTarget, arguments: [arg] }),
+        new vscode.CodeLens(range, { title: 'Diff', command: Commands.diffTarget, arguments: [arg] }),
+        new vscode.CodeLens(range, { title: 'Deploy…', command: Commands.deployTarget, arguments: [arg] }),
+        new vscode.CodeLens(range, { title: 'Prune…', command: Commands.pruneTarget, arguments: [arg] }),
+      );
+    };
+    const targets = targetPositions(document.getText());
+    if (targets.length === 0) add(0, undefined);
+    for (const t of targets) add(t.offset, t.name);
+    return lenses;
+  }
+}
+
+/** Each `targets[].name` with the offset of its list item; nothing for a document that does not parse. */
+export function targetPositions(text: string): Array<{ name: string; offset: number }> {
+  const doc = parseDocument(text);
+  const targets = doc.get('targets');
+  if (!isSeq(targets)) return [];
+  const out: Array<{ name: string; offset: number }> = [];
+  for (const item of targets.items) {
+    if (!isMap(item)) continue;
+    const name = item.get('name');
+    if (typeof name === 'string' && item.range) out.push({ name, offset: item.range[0] });
+  }
+  return out;
 }

@@ -21,6 +21,10 @@ export const Commands = {
   retry: 'kluctl.retry',
   openObjectDiff: 'kluctl.openObjectDiff',
   showOutput: 'kluctl.showOutput',
+  renderTarget: 'kluctl.renderTarget',
+  diffTarget: 'kluctl.diffTarget',
+  deployTarget: 'kluctl.deployTarget',
+  pruneTarget: 'kluctl.pruneTarget',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Clusters } from './clusters.js';
-import { KluctlDeploymentCodeLens } from './codeLens.js';
+import { KluctlDeploymentCodeLens, KluctlProjectCodeLens } from './codeLens.js';
 import { registerCommands } from './commands/index.js';
 import { DocumentStore } from './documents/documentStore.js';
 import { LogChannels } from './logChannels.js';
@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
   const documents = new DocumentStore();
   const logs = new LogChannels();
   const tree = new DeploymentsTree(clusters, projects);
-  context.subscriptions.push(output, clusters, projects, documents, logs, tree, new KluctlDeploymentCodeLens(tree));
+  context.subscriptions.push(output, clusters, projects, documents, logs, tree, new KluctlDeploymentCodeLens(tree), new KluctlProjectCodeLens());
   context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs }));
   void registerYamlSchemas(context.extensionUri).catch((error: Error) => output.log.warn(`YAML schemas not registered: ${error.message}`));
   return { clusters, projects, tree, documents, logs, activationMs: performance.now() - started };

@@ -11,6 +11,7 @@ import {
   showLogsCommand,
   suspendCommand,
 } from './deploymentCommands.js';
+import { pushCommand } from './pushCommands.js';
 import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
 
 /** Registers every command; each returns its result so tests can look at what it did. */
@@ -32,6 +33,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.openObjectDiff, (node) => openObjectDiffCommand(ctx, node)),
     register(Commands.showOutput, () => ctx.output.show()),
     register(Commands.diffWithLocalSource, (node) => diffWithLocalSourceCommand(ctx, node)),
+    register(Commands.renderTarget, (arg) => pushCommand(ctx, 'Render', arg)),
+    register(Commands.diffTarget, (arg) => pushCommand(ctx, 'Diff', arg)),
+    register(Commands.deployTarget, (arg) => pushCommand(ctx, 'Deploy', arg)),
+    register(Commands.pruneTarget, (arg) => pushCommand(ctx, 'Prune', arg)),
     ...REQUEST_COMMANDS.map(([id, kind]) => register(id, (node) => requestCommand(ctx, kind, node))),
   ];
 }

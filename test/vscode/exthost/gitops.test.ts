@@ -8,6 +8,7 @@ import { Commands } from '../../../src/extension/ids.js';
 // Types only: the extension's classes live in its own bundle, so `instanceof` would not work across bundles.
 import type { ContextNode, DeploymentNode, GroupNode, TreeNode } from '../../../src/extension/tree/nodes.js';
 import type { RequestCommandResult } from '../../../src/extension/commands/requests.js';
+import type { PushResult } from '../../../src/extension/commands/pushCommands.js';
 import { getDeployment } from '../../../src/gitops/deploymentApi.js';
 import { clientForContext, getObject, loadKubeConfig, ResourceMapper, type KubeClient } from '../../../src/kube/index.js';
 
@@ -188,5 +189,42 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     assert.match(text, /kind: KluctlDeployment/);
     assert.doesNotMatch(text, /managedFields/);
     assert.equal(uri.scheme, 'kluctl');
+  });
+
+  it('pushes the workspace with the bundled engine: Render opens YAML, Diff shows the uncommitted change, Deploy applies it', async () => {
+    const file = path.join(env.workspace, 'app', 'first.yaml');
+    const committed = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, committed.replace('blue', 'engine-green'));
+    try {
+      const arg = { projectDir: env.workspace, target: undefined };
+      const rendered = (await vscode.commands.executeCommand(Commands.renderTarget, arg)) as PushResult;
+      assert.ok(rendered.opened instanceof vscode.Uri || (rendered.opened as { scheme?: string })?.scheme === 'kluctl', 'a rendered document opened');
+      const renderedText = (await vscode.workspace.openTextDocument(rendered.opened as vscode.Uri)).getText();
+      assert.match(renderedText, /color: engine-green/);
+      assert.match(renderedText, /kluctl\.io\/discriminator: test-/);
+
+      const diff = (await vscode.commands.executeCommand(Commands.diffTarget, arg)) as PushResult;
+      const changed = (diff.result?.objects ?? []).filter((o) => o.changes?.length);
+      assert.deepEqual(changed.map((o) => `${o.ref.kind}/${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`), ['ConfigMap/first:data.color']);
+      const opened = diff.opened as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>;
+      const first = opened.find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
+      assert.ok(first, 'ConfigMap first is in the diff editor');
+      assert.match((await vscode.workspace.openTextDocument(first[1])).getText(), /color: blue/);
+      assert.match((await vscode.workspace.openTextDocument(first[2])).getText(), /color: engine-green/);
+      assert.deepEqual(await configMap('first'), { color: 'blue' }, 'a diff changes nothing');
+
+      const deployed = (await vscode.commands.executeCommand(Commands.deployTarget, arg)) as PushResult;
+      assert.equal(deployed.result?.errors, undefined, JSON.stringify(deployed.result?.errors));
+      assert.deepEqual(await configMap('first'), { color: 'engine-green' }, 'deployed by the bundled engine');
+
+      const document = await vscode.workspace.openTextDocument(path.join(env.workspace, '.kluctl.yaml'));
+      const lenses = await waitFor('.kluctl.yaml code lenses', async () => {
+        const found = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+        return found.length ? found : undefined;
+      });
+      assert.deepEqual(lenses.map((l) => l.command?.title), ['Render', 'Diff', 'Deploy…', 'Prune…']);
+    } finally {
+      fs.writeFileSync(file, committed);
+    }
   });
 });
