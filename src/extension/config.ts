@@ -15,6 +15,8 @@ export interface KluctlSettings {
   requestStartTimeoutSeconds: number;
   autoRefresh: boolean;
   revealSecrets: boolean;
+  /** Who renders Diff with Local Source. */
+  diffSource: 'auto' | 'controller' | 'engine';
   /** Ask before deploy, prune and approve (modal dialogs). */
   confirmClusterChanges: boolean;
 }
@@ -36,6 +38,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     requestStartTimeoutSeconds: c.get<number>('requestStartTimeoutSeconds') ?? 60,
     autoRefresh: c.get<boolean>('autoRefresh') ?? true,
     revealSecrets: c.get<boolean>('diff.revealSecrets') ?? false,
+    diffSource: c.get<'auto' | 'controller' | 'engine'>('diff.source') ?? 'auto',
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
   };
 }

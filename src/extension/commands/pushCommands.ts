@@ -51,7 +51,7 @@ export async function pushCommand(ctx: CommandContext, action: PushAction, arg: 
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label}`, cancellable: true }, async (progress, token) => {
       const signal = signalOf(token);
       if (action === 'Render') return render(ctx, target, label, base(signal, progress));
-      if (action === 'Diff') return diff(ctx, label, await diffProject(base(signal, progress)));
+      if (action === 'Diff') return showEngineDiff(ctx, label, await diffProject(base(signal, progress)));
       if (action === 'Prune') return prune(ctx, label, base(signal, progress));
       return deploy(ctx, label, base(signal, progress));
     });
@@ -70,7 +70,7 @@ async function render(ctx: CommandContext, target: PushTarget, label: string, o:
   return { opened: uri };
 }
 
-async function diff(ctx: CommandContext, label: string, result: CommandResult, title = `Kluctl Diff: ${label} (bundled engine)`): Promise<PushResult> {
+export async function showEngineDiff(ctx: CommandContext, label: string, result: CommandResult, title = `Kluctl Diff: ${label} (bundled engine)`): Promise<PushResult> {
   report(ctx, 'Diff', label, result);
   const diffs = objectDiffs(result, result.objects as CompactedObject[] | undefined, { revealSecrets: readSettings().revealSecrets });
   if (diffs.length === 0) {
@@ -90,7 +90,7 @@ async function deploy(ctx: CommandContext, label: string, o: CommandOptions): Pr
         void vscode.window.showInformationMessage(`Kluctl deploy ${label}: nothing to change.`);
         return false;
       }
-      opened = (await diff(ctx, label, preview, `Kluctl Deploy preview: ${label}`)).opened;
+      opened = (await showEngineDiff(ctx, label, preview, `Kluctl Deploy preview: ${label}`)).opened;
       if (!readSettings().confirmClusterChanges) return true;
       const context = preview.target.context ?? '(current context)';
       const detail = `${counts.new} new and ${counts.changed} changed objects will be applied with server-side apply (field manager "kluctl").${preview.errors?.length ? ` The diff had ${preview.errors.length} errors.` : ''}`;

@@ -10,6 +10,8 @@ import { CancelledError } from '../../kube/errors.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target } from './context.js';
+import { engineDiffForDeployment, useEngineForLocalDiff } from './engineDiff.js';
+import type { PushResult } from './pushCommands.js';
 
 const TITLES: Record<RequestKind, string> = { reconcile: 'Reconcile', diff: 'Diff', deploy: 'Deploy', prune: 'Prune', validate: 'Validate' };
 
@@ -143,7 +145,7 @@ export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [
  * Diff of the uncommitted checkout: the controller renders the local working tree, uploaded through Kluctl's
  * source-override protocol for exactly this request, instead of the Git commit. The upload is reported.
  */
-export async function diffWithLocalSourceCommand(ctx: CommandContext, arg: unknown): Promise<RequestCommandResult | undefined> {
+export async function diffWithLocalSourceCommand(ctx: CommandContext, arg: unknown): Promise<RequestCommandResult | PushResult | undefined> {
   const target = await resolveTarget(ctx, arg, 'Diff with Local Source');
   if (!target) return undefined;
   const project = target.node.project ?? (await ctx.projects.matching(target.node.kd))[0];
@@ -158,6 +160,7 @@ export async function diffWithLocalSourceCommand(ctx: CommandContext, arg: unkno
     if (!choice) return undefined;
     if (choice === 'Save All and Diff') await Promise.all(unsaved.map((d) => d.save()));
   }
+  if (await useEngineForLocalDiff(ctx, target)) return engineDiffForDeployment(ctx, target, project);
   const settings = readSettings();
   const label = `${target.ref.namespace}/${target.ref.name}`;
   let session: SourceOverrideSession | undefined;

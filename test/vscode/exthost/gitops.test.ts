@@ -227,4 +227,22 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       fs.writeFileSync(file, committed);
     }
   });
+
+  it('Diff with Local Source through the bundled engine (kluctl.diff.source = engine) shows the checkout against the cluster', async () => {
+    const config = vscode.workspace.getConfiguration('kluctl');
+    await config.update('diff.source', 'engine', vscode.ConfigurationTarget.Workspace);
+    try {
+      // The previous test deployed "engine-green" with the engine; the checkout says "blue" again.
+      const diff = (await vscode.commands.executeCommand(Commands.diffWithLocalSource, await node('app'))) as PushResult;
+      assert.ok(diff?.result, 'the engine produced a result');
+      const changed = (diff.result.objects ?? []).filter((o) => o.changes?.length).map((o) => `${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`);
+      assert.deepEqual(changed, ['first:data.color']);
+      const first = (diff.opened as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>).find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
+      assert.ok(first);
+      assert.match((await vscode.workspace.openTextDocument(first[1])).getText(), /color: engine-green/);
+      assert.match((await vscode.workspace.openTextDocument(first[2])).getText(), /color: blue/);
+    } finally {
+      await config.update('diff.source', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
