@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
+import { captureCli, type CliRun } from '../harness/cli.js';
 import type { CommandResult, ResultObject } from '../../src/gitops/resultTypes.js';
 import { clientForContext, getObject, loadKubeConfig, ResourceMapper } from '../../src/kube/index.js';
 import { tempTree, writeFiles } from '../harness/files.js';
@@ -17,18 +18,10 @@ import type { TestCluster } from '../harness/cluster.js';
  * discriminator.
  */
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 async function ours(args: string[], cwd: string, kubeconfig: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => ({ write: (chunk: string | Uint8Array) => (add(String(chunk)), true) }) as unknown as NodeJS.WritableStream;
-  const code = await runCli([...args, '--kubeconfig', kubeconfig, '--project-dir', cwd], { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) });
-  return { code, stdout, stderr };
+  return captureCli((io) => runCli([...args, '--kubeconfig', kubeconfig, '--project-dir', cwd], io));
 }
 
 function ourResult(run: Run): CommandResult {

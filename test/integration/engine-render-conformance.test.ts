@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runRender } from '../../src/cli/render.js';
+import { captureCli, type CliRun } from '../harness/cli.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
 import { sharedCluster } from '../harness/shared.js';
@@ -28,18 +29,10 @@ interface Case {
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'conformance', 'render');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 async function runOurs(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => ({ write: (chunk: string | Uint8Array) => (add(String(chunk)), true) }) as unknown as NodeJS.WritableStream;
-  const code = await runRender(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) }, { env, cwd });
-  return { code, stdout, stderr };
+  return captureCli((io) => runRender(args, io, { env, cwd }));
 }
 
 function objects(text: string): unknown[] {

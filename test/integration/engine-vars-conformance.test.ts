@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runRender } from '../../src/cli/render.js';
+import { captureCli, type CliRun } from '../harness/cli.js';
 import { ResourceMapper, serverSideApply, type KubeObject } from '../../src/kube/index.js';
 import { git, type GitServer } from '../harness/git-server.js';
 import { runKluctl } from '../harness/kluctl.js';
@@ -47,20 +48,12 @@ interface Case {
   error?: string[];
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'conformance', 'vars');
 
 async function runOurs(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => ({ write: (chunk: string | Uint8Array) => (add(String(chunk)), true) }) as unknown as NodeJS.WritableStream;
-  const code = await runRender(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) }, { env, cwd });
-  return { code, stdout, stderr };
+  return captureCli((io) => runRender(args, io, { env, cwd }));
 }
 
 const objects = (text: string): unknown[] => parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((o) => o !== null && o !== undefined);

@@ -21,7 +21,7 @@ import { DeploymentMessages } from './messages.js';
 import { deleteObjects, findObjectsForDelete } from './orphans.js';
 import { validateObject } from './readiness.js';
 import { RemoteObjects } from './remoteObjects.js';
-import { collectObjects, withoutDeleted } from './result.js';
+import { collectObjects, withoutDeleted, type ResultParts } from './result.js';
 
 export interface CommandOptions extends RenderProjectOptions {
   progress?: Progress;
@@ -156,14 +156,9 @@ async function applyAndDiff(s: Session, remote: RemoteObjects, messages: Deploym
   return { run, differ };
 }
 
-export async function diffProject(o: CommandOptions & Omit<ApplyOptions, 'dryRun'> & DiffFlags): Promise<CommandResult> {
-  const s = await start('diff', o);
-  noDiscriminatorWarning(s);
-  const remote = await remoteObjects(s, s.rendered.discriminator, s.rendered.objects.map(refOf));
-  if (!remote) return finish(s, o);
-  const { run, differ } = await applyAndDiff(s, remote, s.messages, { ...o, dryRun: true, abortOnError: false, noWait: true }, o, o.progress);
-  const orphans = await orphansOf(s, remote, o.inclusion ?? {});
-  s.result.objects = collectObjects({
+/** The parts of a result an apply pass and its diff produce. */
+function appliedParts(s: Session, remote: RemoteObjects, run: ApplyRun, differ: Differ): ResultParts {
+  return {
     rendered: s.rendered.objects,
     remote: remote.all(),
     applied: run.appliedObjects(),
@@ -171,8 +166,17 @@ export async function diffProject(o: CommandOptions & Omit<ApplyOptions, 'dryRun
     deletedByApply: run.deletedRefs(),
     changed: differ.changed,
     newRefs: run.newRefs(),
-    orphans,
-  });
+  };
+}
+
+export async function diffProject(o: CommandOptions & Omit<ApplyOptions, 'dryRun'> & DiffFlags): Promise<CommandResult> {
+  const s = await start('diff', o);
+  noDiscriminatorWarning(s);
+  const remote = await remoteObjects(s, s.rendered.discriminator, s.rendered.objects.map(refOf));
+  if (!remote) return finish(s, o);
+  const { run, differ } = await applyAndDiff(s, remote, s.messages, { ...o, dryRun: true, abortOnError: false, noWait: true }, o, o.progress);
+  const orphans = await orphansOf(s, remote, o.inclusion ?? {});
+  s.result.objects = collectObjects({ ...appliedParts(s, remote, run, differ), orphans });
   return finish(s, o);
 }
 
@@ -187,16 +191,7 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
     const { run, differ } = await applyAndDiff(s, remote, trial, { ...o, dryRun: true, abortOnError: false }, o);
     const preview: CommandResult = {
       ...s.result,
-      objects: collectObjects({
-        rendered: s.rendered.objects,
-        remote: remote.all(),
-        applied: run.appliedObjects(),
-        appliedHooks: run.appliedHooks(),
-        deletedByApply: run.deletedRefs(),
-        changed: differ.changed,
-        newRefs: run.newRefs(),
-        orphans: await orphansOf(s, remote, o.inclusion ?? {}),
-      }),
+      objects: collectObjects({ ...appliedParts(s, remote, run, differ), orphans: await orphansOf(s, remote, o.inclusion ?? {}) }),
       errors: trial.errorList,
       warnings: trial.warningList,
     };
@@ -215,17 +210,7 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
     deleted = await deleteObjects(s.cluster, orphans, s.messages, !o.noWait, o.dryRun);
     orphans = withoutDeleted(orphans, deleted);
   }
-  s.result.objects = collectObjects({
-    rendered: s.rendered.objects,
-    remote: remote.all(),
-    applied: run.appliedObjects(),
-    appliedHooks: run.appliedHooks(),
-    deletedByApply: run.deletedRefs(),
-    changed: differ.changed,
-    newRefs: run.newRefs(),
-    orphans,
-    deleted,
-  });
+  s.result.objects = collectObjects({ ...appliedParts(s, remote, run, differ), orphans, deleted });
   return finish(s, o);
 }
 

@@ -2,6 +2,7 @@
 
 import type { DeploymentError, ObjectRef } from '../../gitops/resultTypes.js';
 import { KubeApiError } from '../../kube/index.js';
+import { compactRef } from '../diff/objectRef.js';
 
 export class DeploymentMessages {
   private readonly errors = new Map<string, DeploymentError>();
@@ -16,7 +17,7 @@ export class DeploymentMessages {
   }
 
   hadError(ref: ObjectRef): boolean {
-    const key = JSON.stringify(emptyless(ref));
+    const key = JSON.stringify(compactRef(ref));
     for (const e of this.errors.values()) if (JSON.stringify(e.ref) === key) return true;
     return false;
   }
@@ -41,15 +42,6 @@ export class DeploymentMessages {
 function add(map: Map<string, DeploymentError>, ref: ObjectRef | undefined, error: unknown): void {
   // The API server's own message, as Kluctl reports it; the entry's ref names the object.
   const message = error instanceof KubeApiError && error.apiMessage ? error.apiMessage : error instanceof Error ? error.message : String(error);
-  const entry: DeploymentError = { ref: emptyless(ref ?? { kind: '', name: '' }), message };
+  const entry: DeploymentError = { ref: compactRef(ref ?? { kind: '', name: '' }), message };
   map.set(JSON.stringify(entry), entry);
-}
-
-/** Kluctl's ObjectRef JSON omits empty fields except kind and name. */
-function emptyless(ref: ObjectRef): ObjectRef {
-  const out: ObjectRef = { kind: ref.kind, name: ref.name };
-  if (ref.group) out.group = ref.group;
-  if (ref.version) out.version = ref.version;
-  if (ref.namespace) out.namespace = ref.namespace;
-  return out;
 }

@@ -2,7 +2,7 @@
 
 import type { Change, CommandResult, CommandResultSummary, ObjectRef, ResultObject } from '../../gitops/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
-import { gvkString, refKey, refOf } from '../diff/objectRef.js';
+import { compactRef, gvkString, refKey, refOf } from '../diff/objectRef.js';
 import { diffRef } from './differ.js';
 
 export interface ChangedObject {
@@ -29,7 +29,7 @@ export function collectObjects(p: ResultParts): ResultObject[] {
   const get = (ref: ObjectRef) => {
     const k = refKey(ref);
     let o = m.get(k);
-    if (!o) m.set(k, (o = { ref: cleanRef(ref) }));
+    if (!o) m.set(k, (o = { ref: compactRef(ref) }));
     return o;
   };
   const remoteNames = new Map<string, ObjectRef>();
@@ -63,14 +63,6 @@ export function collectObjects(p: ResultParts): ResultObject[] {
 
   const out = [...m.values()].filter((o) => o.rendered || o.applied || o.deleted || o.orphan);
   return out.sort((a, b) => (gvkString(a.ref) < gvkString(b.ref) ? -1 : gvkString(a.ref) > gvkString(b.ref) ? 1 : 0));
-}
-
-function cleanRef(ref: ObjectRef): ObjectRef {
-  const out: ObjectRef = { kind: ref.kind, name: ref.name };
-  if (ref.group) out.group = ref.group;
-  if (ref.version) out.version = ref.version;
-  if (ref.namespace) out.namespace = ref.namespace;
-  return out;
 }
 
 export function buildSummary(r: CommandResult): CommandResultSummary {

@@ -19,6 +19,15 @@ export function refOf(obj: KubeObject): ObjectRef {
   return ref;
 }
 
+/** Kluctl's ObjectRef JSON: empty group, version and namespace are omitted. */
+export function compactRef(ref: ObjectRef): ObjectRef {
+  const out: ObjectRef = { kind: ref.kind, name: ref.name };
+  if (ref.group) out.group = ref.group;
+  if (ref.version) out.version = ref.version;
+  if (ref.namespace) out.namespace = ref.namespace;
+  return out;
+}
+
 /** ObjectRef.String(): "ns/Kind/name", "Kind/name" when cluster-scoped, "Kind" without a name. */
 export function refString(ref: ObjectRef): string {
   if (ref.namespace) return `${ref.namespace}/${ref.kind}/${ref.name}`;

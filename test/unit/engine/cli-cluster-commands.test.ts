@@ -1,14 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { runCli } from '../../../src/cli/run.js';
+import { captureCli } from '../../harness/cli.js';
 import { tempTree } from '../../harness/files.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => ({ write: (chunk: string | Uint8Array) => (add(String(chunk)), true) }) as unknown as NodeJS.WritableStream;
-  const code = await runCli(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => captureCli((io) => runCli(args, io));
 
 describe('kluctl-ts diff/deploy/prune/delete/validate: arguments', () => {
   it('lists the cluster commands in the help', async () => {
