@@ -20,6 +20,8 @@ export interface SandboxState {
   controllerLog: string;
   sourceOverridePort: number;
   pids: Record<'etcd' | 'apiserver' | 'gitServer' | 'controller', number>;
+  /** Processes started on the sandbox later (the main job's code-server); sandboxDown stops them first. */
+  extraPids?: Record<string, number>;
 }
 
 export function sandboxDir(): string {
@@ -93,21 +95,39 @@ export async function sandboxUp(dir = sandboxDir()): Promise<{ state: SandboxSta
   }
 }
 
+/** Records (or, with no pid, forgets) a process that sandboxDown should stop with the sandbox. */
+export function recordSandboxProcess(dir: string, name: string, pid: number | undefined): void {
+  const state = readSandbox(dir);
+  if (!state) throw new Error(`no sandbox in ${dir}`);
+  const extraPids = { ...state.extraPids };
+  if (pid === undefined) delete extraPids[name];
+  else extraPids[name] = pid;
+  fs.writeFileSync(statePath(dir), JSON.stringify({ ...state, extraPids }, null, 2));
+}
+
 /** Stops every sandbox process by its recorded pid and removes the sandbox directory. */
 export async function sandboxDown(dir = sandboxDir()): Promise<string[]> {
   const state = readSandbox(dir);
   const stopped: string[] = [];
   if (state) {
+    for (const [name, pid] of Object.entries(state.extraPids ?? {})) {
+      if (await stopGroup(name, pid)) stopped.push(`${name} (pid ${pid})`);
+    }
     // Controller first (it talks to the API server), the API server before etcd.
     for (const name of ['controller', 'gitServer', 'apiserver', 'etcd'] as const) {
       const pid = state.pids[name];
-      if (!isAlive(pid)) continue;
-      signalGroup(pid, 'SIGTERM');
-      const gone = await waitUntil(`${name} (pid ${pid}) to exit`, async () => (isAlive(pid) ? undefined : true), { timeoutMs: 10_000 }).catch(() => false);
-      if (!gone) signalGroup(pid, 'SIGKILL');
-      stopped.push(`${name} (pid ${pid})`);
+      if (await stopGroup(name, pid)) stopped.push(`${name} (pid ${pid})`);
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
   return stopped;
+}
+
+/** SIGTERM to the process group, SIGKILL after 10 s; false if it was not running. */
+async function stopGroup(name: string, pid: number): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  signalGroup(pid, 'SIGTERM');
+  const gone = await waitUntil(`${name} (pid ${pid}) to exit`, async () => (isAlive(pid) ? undefined : true), { timeoutMs: 10_000 }).catch(() => false);
+  if (!gone) signalGroup(pid, 'SIGKILL');
+  return true;
 }

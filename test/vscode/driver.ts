@@ -271,7 +271,7 @@ export async function withWorkbench<T>(options: WorkbenchOptions, flow: (workben
  * Installs a .vsix into a fresh extensions dir with code-server's own CLI (as `code --install-extension` would);
  * returns the directory it was unpacked to.
  */
-async function installVsix(vsix: string, dirs: { userData: string; extensions: string; config: string; env: NodeJS.ProcessEnv }, logFile: string): Promise<string> {
+export async function installVsix(vsix: string, dirs: { userData: string; extensions: string; config: string; env: NodeJS.ProcessEnv }, logFile: string): Promise<string> {
   const { node, entry } = ensureCodeServer();
   const args = [entry, '--config', dirs.config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', path.resolve(vsix)];
   const output = await new Promise<string>((resolve, reject) => {
@@ -392,17 +392,7 @@ class Session {
     }
 
     const args = [
-      entry,
-      '--config', config,
-      '--bind-addr', `127.0.0.1:${this.port}`,
-      '--auth', 'none',
-      '--user-data-dir', dirs.userData,
-      '--extensions-dir', dirs.extensions,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-getting-started-override',
-      '--disable-proxy',
-      '--ignore-last-opened',
+      ...codeServerArgs(entry, config, this.port, dirs),
       ...(options.disableWorkspaceTrust ? ['--disable-workspace-trust'] : []),
       // Makes the built workbench honour the ?payload= test parameters.
       '--vscode-option', 'enable-smoke-test-driver',
@@ -685,13 +675,13 @@ if (invokedDirectly()) {
   process.exitCode = await cli(process.argv.slice(2));
 }
 
-const SESSION_ENV = 'KLUCTL_VSCODE_SESSION';
+export const SESSION_ENV = 'KLUCTL_VSCODE_SESSION';
 
 /**
  * VS Code starts its extension host in a process group of its own, so ending code-server's group can leave a busy
  * extension host behind. Every process of the session carries SESSION_ENV; whatever still does is killed.
  */
-function killSessionStragglers(sessionId: string): void {
+export function killSessionStragglers(sessionId: string): void {
   let pids: string[];
   try {
     pids = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
@@ -706,4 +696,22 @@ function killSessionStragglers(sessionId: string): void {
       // gone meanwhile, or not ours to read
     }
   }
+}
+
+/** code-server on 127.0.0.1 without auth, telemetry, update checks or a welcome page, in its own dirs. */
+export function codeServerArgs(entry: string, config: string, port: number, dirs: { userData: string; extensions: string }): string[] {
+  // prettier-ignore
+  return [
+    entry,
+    '--config', config,
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--user-data-dir', dirs.userData,
+    '--extensions-dir', dirs.extensions,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    '--disable-proxy',
+    '--ignore-last-opened',
+  ];
 }
