@@ -1,3 +1,4 @@
+import type { BenchRow } from './measure.js';
 import { performance } from 'node:perf_hooks';
 import { deploymentsPath } from '../../src/gitops/deploymentApi.js';
 import { DeploymentWatcher } from '../../src/gitops/deploymentWatcher.js';
@@ -11,7 +12,7 @@ import { TestCluster } from '../harness/cluster.js';
  * Lists 1,000 KluctlDeployments across 3 namespaces on a real kube-apiserver and measures what the tree needs:
  * the first list through the watcher, a raw list, and the status/detection model for all of them.
  */
-export async function benchGitopsList(count = 1000, namespaces = 3): Promise<Array<[string, string]>> {
+export async function benchGitopsList(count = 1000, namespaces = 3): Promise<BenchRow[]> {
   const cluster = await TestCluster.start();
   try {
     const client = cluster.client(120_000);
@@ -49,13 +50,11 @@ export async function benchGitopsList(count = 1000, namespaces = 3): Promise<Arr
     }
     const modelMs = (performance.now() - t) / rounds;
 
+    const what = `${list.items.length} KluctlDeployments in ${namespaces} namespaces`;
     return [
-      ['deployments (namespaces)', `${list.items.length} (${namespaces})`],
-      ['first list through the watcher', `${watcherMs.toFixed(0)} ms`],
-      ['raw list call', `${listMs.toFixed(0)} ms`],
-      ['status + detection model, all deployments', `${modelMs.toFixed(1)} ms (${matched / rounds} matched)`],
-      ['heap held by the watcher', `${(heapWatcher / 1024 / 1024).toFixed(1)} MiB`],
-      ['process RSS', `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`],
+      { area: 'tree', measure: `${what}: first list through the watcher`, ours: `${watcherMs.toFixed(0)} ms (raw list ${listMs.toFixed(0)} ms)` },
+      { area: 'tree', measure: `${what}: status + detection model`, ours: `${modelMs.toFixed(1)} ms (${matched / rounds} matched)` },
+      { area: 'tree', measure: `${what}: heap held by the watcher`, ours: `${(heapWatcher / 1024 / 1024).toFixed(1)} MiB` },
     ];
   } finally {
     await cluster.stop();

@@ -1,21 +1,33 @@
 import * as os from 'node:os';
 import { benchActivation } from './activation.bench.js';
+import { benchDiff } from './diff.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
+import type { BenchRow } from './measure.js';
 import { benchRender } from './render.bench.js';
 
-/** npm run bench: prints one Markdown table per benchmark, with the machine it ran on. */
+/** npm run bench: one Markdown table, every row measured in this run, kluctl and this project side by side. */
 async function main(): Promise<void> {
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
-  process.stdout.write(`Machine: ${machine}\n\n`);
-  process.stdout.write(table('GitOps: 1,000 KluctlDeployments on a real kube-apiserver', await benchGitopsList()));
-  process.stdout.write(table('Extension start-up in VS Code 1.139 (code-server)', await benchActivation()));
-  process.stdout.write(table('Render: kluctl v2.22.1 vs the bundled engine (offline)', await benchRender()));
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+  const rows: BenchRow[] = [];
+  for (const [name, bench] of [
+    ['render', benchRender],
+    ['diff', benchDiff],
+    ['tree', benchGitopsList],
+    ['extension', benchActivation],
+  ] as const) {
+    process.stderr.write(`bench: ${name}…\n`);
+    rows.push(...(await bench()));
+  }
+  rows.push({ area: 'bench', measure: 'peak RSS of this bench process (in-process APIs)', ours: `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB` });
+  process.stdout.write(`Machine: ${machine}\nkluctl: v2.22.1 (built from the Go module proxy); kluctl-ts: this checkout\n\n${table(rows)}`);
 }
 
-function table(title: string, rows: Array<[string, string]>): string {
-  const width = Math.max(...rows.map(([k]) => k.length), 'measure'.length);
-  const lines = rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`);
-  return [`### ${title}`, '', `| ${'measure'.padEnd(width)} | value |`, `|${'-'.repeat(width + 2)}|-------|`, ...lines, ''].join('\n') + '\n';
+function table(rows: BenchRow[]): string {
+  const header = ['area', 'measure', 'kluctl', 'kluctl-ts / extension', 'ratio'];
+  const cells = rows.map((r) => [r.area, r.measure, r.kluctl ?? '–', r.ours, r.ratio ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line), ''].join('\n');
 }
 
 main().then(
