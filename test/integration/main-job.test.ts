@@ -151,7 +151,6 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
       const file = path.join(dir, 'sample-gitops', 'apps', 'app1', 'greeter', 'configmap.yaml');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('greeting: Hello from', 'greeting: Uncommitted hello from'));
       const app1 = page.getByRole('treeitem', { name: /^app1 / });
-      await page.waitForTimeout(1000); // a click while the tree re-renders is lost
       await app1.hover();
       await app1.locator('.action-label[aria-label="Diff with Local Source"]').click();
       await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 90_000 });

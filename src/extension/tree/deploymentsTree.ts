@@ -21,7 +21,8 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     super();
     this.view = this.register(vscode.window.createTreeView(DEPLOYMENTS_VIEW, { treeDataProvider: this, showCollapseAll: true }));
     this.register(this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)));
-    this.register(clusters.onDidChange(() => this.refresh()));
+    this.register(clusters.onDidChange(() => this.scheduleRefresh()));
+    this.register({ dispose: () => clearTimeout(this.pending) });
     this.register(projects.onDidChange(() => this.refresh()));
     if (this.view.visible) this.onVisibility(true);
   }
@@ -29,6 +30,48 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   refresh(): void {
     this.changed.fire(undefined);
     void this.updateContextKeys();
+  }
+
+  private pending: NodeJS.Timeout | undefined;
+  private shown = '';
+
+  /**
+   * Watch events come in bursts (a reconcile writes the status several times). Re-rendering the view for each one
+   * swallowed clicks on its rows, so events are coalesced and the view is only redrawn when a row would look different.
+   */
+  private scheduleRefresh(): void {
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => void this.refreshIfChanged(), 150);
+  }
+
+  private async refreshIfChanged(): Promise<void> {
+    const now = await this.fingerprint();
+    if (now === this.shown) return;
+    this.shown = now;
+    this.refresh();
+  }
+
+  /** What the rows show: ids, labels, descriptions, icons and menus of every node down to deployment children. */
+  private async fingerprint(): Promise<string> {
+    const rows: unknown[] = [];
+    const add = (node: TreeNode) => {
+      const item = node.toTreeItem();
+      const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}:${item.iconPath.color?.id ?? ''}` : '';
+      rows.push([item.id, item.label, item.description, item.contextValue, icon, item.collapsibleState]);
+    };
+    for (const root of this.roots()) {
+      add(root);
+      if (root.kind !== 'context') continue;
+      for (const child of await this.contextChildren(root)) {
+        add(child);
+        const deployments = child.kind === 'group' ? child.deployments : child.kind === 'deployment' ? [child] : [];
+        for (const d of deployments) {
+          if (d !== child) add(d);
+          d.children().forEach(add);
+        }
+      }
+    }
+    return JSON.stringify(rows);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
