@@ -72,6 +72,7 @@ describe('the extension in a real VS Code (code-server 4.139.1, chromium) @integ
       'package',
       '--no-dependencies',
       '--allow-missing-repository',
+      '--no-rewrite-relative-links',
       '--skip-license',
       '--out',
       vsix,
