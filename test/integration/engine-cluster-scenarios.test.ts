@@ -218,6 +218,49 @@ describe('engine: kluctl e2e scenarios on a real apiserver', function () {
     assert.deepEqual(await data(), { a: '3', b: '3' });
   });
 
+  it('inclusion and discriminator: -I deploys and prunes only the tagged items; --discriminator overrides the target\'s', async () => {
+    const { ns, base, dir } = await newProject(
+      { 'front/cm.yaml': cm('front') + '---\n' + cm('front-old'), 'back/cm.yaml': cm('back') + '---\n' + cm('back-old') },
+      'deployments:\n  - path: front\n    tags: [front]\n  - path: back\n    tags: [back]\n',
+    );
+    const onlyFront = await deployProject({ ...base, inclusion: { includeTags: ['front'] } });
+    assert.deepEqual(names(onlyFront, (o) => o.new), ['front', 'front-old']);
+    assert.equal(await get(ns, 'back'), undefined, 'the excluded item is not deployed');
+    assert.equal((await deployProject(base)).errors, undefined);
+    writeFiles(dir, { 'front/cm.yaml': cm('front'), 'back/cm.yaml': cm('back') });
+    const pruned = await pruneProject({ ...base, inclusion: { includeTags: ['back'] } });
+    assert.deepEqual(names(pruned, (o) => o.deleted), ['back-old'], 'only orphans of the included item go');
+    assert.ok(await get(ns, 'front-old'));
+    const other = await diffProject({ ...base, discriminator: `other-${ns}` });
+    assert.deepEqual(names(other, (o) => o.orphan), [], 'objects of another discriminator are never orphans');
+    assert.equal((await get(ns, 'front'))?.metadata.labels?.['kluctl.io/discriminator'], `e2e-${ns}`);
+  });
+
+  it('cancellation midway: the command stops starting items, reports what was applied and the cancellation', async () => {
+    const items = Array.from({ length: 24 }, (_, i) => i);
+    const files = Object.fromEntries(items.map((i) => [`item-${i}/cm.yaml`, cm(`cm-${i}`, {}, { 'kluctl.io/is-ready': 'false' })]));
+    const { base } = await newProject(files, `deployments:\n${items.map((i) => `  - path: item-${i}\n    waitReadiness: true\n`).join('')}`);
+    const controller = new AbortController();
+    const r = await deployProject({ ...base, signal: controller.signal, progress: (m) => /Waiting for .* to get ready/.test(m) && controller.abort() });
+    const applied = (r.objects ?? []).filter((o) => o.applied).length;
+    assert.ok(applied > 0 && applied < items.length, `some but not all objects were applied (${applied})`);
+    assert.ok(r.errors?.some((e) => /cancel/i.test(e.message)), JSON.stringify(r.errors));
+  });
+
+  it('a user who may not list cluster-wide deploys into its namespace, with kluctl\'s permission warning', async () => {
+    const { ns, base } = await newProject({ 'a/cm.yaml': cm('mine') }, 'deployments:\n  - path: a\n');
+    const user = uniqueName('deployer');
+    const rbac = (o: Record<string, unknown>) => serverSideApply(client, mapper, o as KubeObject, { fieldManager: 'test' });
+    await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: user }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }] });
+    await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: user }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user }, subjects: [{ kind: 'User', name: user }] });
+    await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: user, namespace: ns }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }] });
+    await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: user, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user }, subjects: [{ kind: 'User', name: user }] });
+    const r = await deployProject({ ...base, kubeconfig: cluster.userKubeconfig(user) });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.ok(r.warnings?.some((w) => /permission error was encountered while gathering objects by discriminator labels/.test(w.message)), JSON.stringify(r.warnings));
+    assert.ok(await get(ns, 'mine'));
+  });
+
   it('an unreachable cluster and an RBAC-denied user give clear errors and change nothing', async () => {
     const { base } = await newProject({ 'a/cm.yaml': cm('x') }, 'deployments:\n  - path: a\n');
     const dead = tempTree('dead-kubeconfig-', {

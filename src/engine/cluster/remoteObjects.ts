@@ -21,7 +21,18 @@ export class RemoteObjects {
     if (discriminator) await this.listByDiscriminator(discriminator, onlyUsedKinds ? new Set(rendered.map(groupKind)) : undefined);
     await this.getMissing(rendered);
     const nsResource = await this.cluster.mapper.require('v1', 'Namespace', this.cluster.signal);
-    for (const ns of await listObjects(this.cluster.client, nsResource, { signal: this.cluster.signal })) this.namespaces.set(ns.metadata.name, ns);
+    try {
+      for (const ns of await listObjects(this.cluster.client, nsResource, { signal: this.cluster.signal })) this.namespaces.set(ns.metadata.name, ns);
+    } catch (error) {
+      // v2.28: a user who may not list namespaces can still deploy into the ones it may use.
+      if (!(error instanceof KubeApiError && error.isForbidden)) throw error;
+      await Promise.all(
+        [...new Set(rendered.map((r) => r.namespace).filter((n): n is string => !!n))].map(async (name) => {
+          const ns = await getObject(this.cluster.client, this.cluster.mapper, { apiVersion: 'v1', kind: 'Namespace', name }, this.cluster.signal).catch(() => undefined);
+          if (ns) this.namespaces.set(name, ns);
+        }),
+      );
+    }
   }
 
   get(ref: ObjectRef): KubeObject | undefined {
