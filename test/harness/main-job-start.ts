@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findOnPath } from '../../src/util/executables.js';
 import { clientForContext, loadKubeConfig } from '../../src/kube/index.js';
 import { applySample, publishSample, waitForSample, type DeploymentReadiness } from './main-job-sample.js';
 import { packageExtension, prepareWorkspace, startCodeServer, type CodeServer } from './main-job-vscode.js';
@@ -53,18 +54,10 @@ const REQUIRED_TOOLS: Record<string, string> = {
 };
 
 export function checkTools(pathVar = process.env.PATH ?? ''): void {
-  const missing = Object.entries(REQUIRED_TOOLS).filter(([tool]) => !pathVar.split(path.delimiter).some((d) => d && isExecutable(path.join(d, tool))));
+  const missing = Object.entries(REQUIRED_TOOLS).filter(([tool]) => !findOnPath(tool, pathVar));
   if (missing.length > 0) throw new Error(`missing on PATH: ${missing.map(([tool, why]) => `${tool} (needed ${why}; e.g. apt-get install ${tool})`).join(', ')}`);
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 interface MainJobRecord {
   pid: number;

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findOnPath } from '../../util/executables.js';
 import { ProjectError } from '../project/errors.js';
 import { exists, fixPathExt, isDirectory } from '../project/paths.js';
 import { HELM_CHART } from '../project/schema.js';
@@ -43,9 +44,7 @@ export function readHelmChart(file: string): HelmChartConfig {
 export const helmOutput = (c: HelmChartConfig): string => c.output ?? 'helm-rendered.yaml';
 
 export function findHelmBinary(): string | undefined {
-  if (process.env.KLUCTL_HELM_BINARY) return process.env.KLUCTL_HELM_BINARY;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir && fs.existsSync(path.join(dir, 'helm'))) return path.join(dir, 'helm');
-  return undefined;
+  return process.env.KLUCTL_HELM_BINARY || findOnPath('helm');
 }
 
 /** Kluctl's pre-pulled chart layout: `<scheme>[_port]_<host>/<urlpath lowercased>/<chartName>/<version>`. */

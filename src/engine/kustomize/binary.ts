@@ -1,23 +1,14 @@
 /** Building with a `kustomize` binary, configured as Kluctl configures kustomize (no plugins, no reordering). */
 
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../kube/objects.js';
+import { findOnPath } from '../../util/executables.js';
 import { KustomizeError } from './errors.js';
 
 /** `KLUCTL_KUSTOMIZE_BINARY`, else `kustomize` on PATH. */
 export function findKustomizeBinary(): string | undefined {
-  if (process.env.KLUCTL_KUSTOMIZE_BINARY) return process.env.KLUCTL_KUSTOMIZE_BINARY;
-  const names = process.platform === 'win32' ? ['kustomize.exe', 'kustomize.cmd', 'kustomize'] : ['kustomize'];
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of names) {
-      const candidate = path.join(dir, name);
-      if (dir && isExecutable(candidate)) return candidate;
-    }
-  }
-  return undefined;
+  return process.env.KLUCTL_KUSTOMIZE_BINARY || findOnPath('kustomize');
 }
 
 /**
@@ -51,13 +42,4 @@ function run(binary: string, args: string[], signal?: AbortSignal): Promise<{ co
     child.on('error', (e) => reject(e.name === 'AbortError' ? e : new KustomizeError(`cannot run ${binary}: ${e.message}`)));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
