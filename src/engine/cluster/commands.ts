@@ -46,7 +46,7 @@ export interface DeleteOptions extends CommandOptions {
   confirm?: (refs: ObjectRef[]) => Promise<boolean>;
 }
 
-type Command = 'diff' | 'deploy' | 'prune' | 'delete';
+type Command = 'diff' | 'deploy' | 'prune' | 'delete' | 'validate';
 
 interface Session {
   rendered: RenderProjectResult;
@@ -78,7 +78,8 @@ async function start(command: Command, o: CommandOptions & { dryRun?: boolean } 
       initiator: 'CommandLine',
       startTime,
       endTime: startTime,
-      command,
+      // validate reports a ValidateResult; this header only lends it the project and target keys.
+      command: command === 'validate' ? undefined : command,
       target: o.target,
       targetNameOverride: o.targetNameOverride,
       contextOverride: o.context,
@@ -104,7 +105,7 @@ function finish(s: Session, o: CommandOptions): CommandResult {
   const r = s.result;
   r.errors = s.messages.errorList;
   r.warnings = s.messages.warningList;
-  if (s.rendered.images.length) r.seenImages = s.rendered.images.map((x) => ({ ...x }) as never);
+  if (s.rendered.images.length) r.seenImages = s.rendered.images.map((x) => ({ ...x }));
   r.command!.endTime = new Date().toISOString();
   for (const k of ['errors', 'warnings', 'objects'] as const) if (!r[k]?.length) delete r[k];
   if (!o.noObfuscate) obfuscateResult(r);
@@ -253,7 +254,7 @@ export function deleteProject(o: DeleteOptions): Promise<CommandResult> {
 /** kluctl validate: every rendered object exists and is ready (not-ready is an error). */
 export async function validateProject(o: CommandOptions): Promise<ValidateResult> {
   const startTime = new Date().toISOString();
-  const s = await start('diff', o);
+  const s = await start('validate', o);
   const remote = await remoteObjects(s, s.rendered.discriminator, s.rendered.objects.map(refOf), true);
   const v: ValidateResult = {
     id: randomUUID(),
