@@ -9,6 +9,8 @@ import { deleteProject, deployProject, diffProject, pruneProject, validateProjec
 import { formatCommandResultText, formatValidateResultText } from '../engine/cluster/text.js';
 import { refString } from '../engine/diff/objectRef.js';
 import { parseGoDuration } from '../engine/cluster/hooks.js';
+import { compactedResult } from '../engine/cluster/compact.js';
+import type { WriteResultOptions } from '../engine/cluster/resultStore.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
 import type { CliStreams } from './run.js';
@@ -25,6 +27,11 @@ const APPLY = [
   f('force-replace-on-error', 'bool', 'Same as --replace-on-error, but also delete and re-create the object'),
 ];
 const YES = f('yes', 'bool', 'Suppresses the confirmation prompt', 'y');
+const RESULTS = [
+  f('write-command-result', 'bool', 'Write the command result to the cluster (default true; --write-command-result=false turns it off)'),
+  f('command-result-namespace', 'string', 'The namespace of the command results (default "kluctl-results")'),
+  f('keep-command-results-count', 'string', 'How many command results to keep per project and target (default 5)'),
+];
 const DRY_RUN = f('dry-run', 'bool', 'Performs all requests in dry-run mode');
 const NO_WAIT = f('no-wait', 'bool', "Don't wait for objects readiness");
 
@@ -62,7 +69,7 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
   },
   deploy: {
     summary: 'Deploys a target to the corresponding cluster',
-    flags: [YES, DRY_RUN, ...APPLY, f('abort-on-error', 'bool', 'Abort deploying when an error occurs'), NO_WAIT, f('prune', 'bool', 'Prune orphaned objects directly after deploying'), f('readiness-timeout', 'string', 'Maximum time to wait for object readiness (default 5m0s)'), ...OUTPUT],
+    flags: [YES, DRY_RUN, ...APPLY, f('abort-on-error', 'bool', 'Abort deploying when an error occurs'), NO_WAIT, f('prune', 'bool', 'Prune orphaned objects directly after deploying'), f('readiness-timeout', 'string', 'Maximum time to wait for object readiness (default 5m0s)'), ...OUTPUT, ...RESULTS],
     run: (fl, ctx) =>
       deployProject({
         ...projectOptions(fl, ctx.cwd, ctx.env),
@@ -73,6 +80,7 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
         prune: !!fl.prune,
         readinessTimeoutMs: duration(fl['readiness-timeout'] as string | undefined),
         noObfuscate: !!fl['no-obfuscate'],
+        writeResult: resultFlags(fl),
         signal: ctx.signal,
         progress: progress(ctx),
         confirm: fl.yes
@@ -85,12 +93,12 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
   },
   prune: {
     summary: 'Searches the target cluster for prunable objects and deletes them',
-    flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT],
+    flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT, ...RESULTS],
     run: (fl, ctx) => pruneProject(removeFlags(fl, ctx)),
   },
   delete: {
     summary: 'Delete a target (or parts of it) from the corresponding cluster',
-    flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT],
+    flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT, ...RESULTS],
     run: (fl, ctx) => deleteProject(removeFlags(fl, ctx)),
   },
   validate: {
@@ -110,6 +118,7 @@ function removeFlags(fl: ParsedFlags, ctx: Ctx) {
     dryRun: !!fl['dry-run'],
     noWait: !!fl['no-wait'],
     noObfuscate: !!fl['no-obfuscate'],
+    writeResult: resultFlags(fl),
     signal: ctx.signal,
     progress: progress(ctx),
     confirm: fl.yes
@@ -119,6 +128,13 @@ function removeFlags(fl: ParsedFlags, ctx: Ctx) {
           return ctx.confirm(`Do you really want to delete ${refs.length} objects?`);
         },
   };
+}
+
+function resultFlags(fl: ParsedFlags): WriteResultOptions | false {
+  if (fl['write-command-result'] === false) return false;
+  const keep = fl['keep-command-results-count'] as string | undefined;
+  if (keep !== undefined && !/^\d+$/.test(keep)) throw new UsageError(`invalid --keep-command-results-count "${keep}": a number`);
+  return { namespace: fl['command-result-namespace'] as string | undefined, keep: keep === undefined ? undefined : Number(keep) };
 }
 
 function duration(text: string | undefined): number | undefined {
@@ -188,6 +204,6 @@ export async function runClusterCommand(name: string, argv: string[], io: CliStr
 
 function render(result: CommandResult | ValidateResult, format: string, short: boolean): string {
   if (format === 'json') return JSON.stringify(result, null, 2) + '\n';
-  if (format === 'yaml') return stringify(result);
+  if (format === 'yaml') return stringify('ready' in result ? result : compactedResult(result));
   return 'ready' in result ? formatValidateResultText(result) : formatCommandResultText(result, { short });
 }

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { deleteProject, deployProject, diffProject, pruneProject, validateProject } from '../../src/engine/cluster/index.js';
 import type { CommandResult, ResultObject } from '../../src/gitops/resultTypes.js';
+import { readCommandResult, readCommandResultDiffs } from '../../src/gitops/resultStore.js';
 import { clientForContext, getObject, loadKubeConfig, ResourceMapper, serverSideApply, type KubeObject } from '../../src/kube/index.js';
 import { parse } from 'yaml';
 import { tempTree, writeFiles } from '../harness/files.js';
@@ -255,10 +256,30 @@ describe('engine: kluctl e2e scenarios on a real apiserver', function () {
     await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: user }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user }, subjects: [{ kind: 'User', name: user }] });
     await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: user, namespace: ns }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }] });
     await rbac({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: user, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user }, subjects: [{ kind: 'User', name: user }] });
-    const r = await deployProject({ ...base, kubeconfig: cluster.userKubeconfig(user) });
+    // Such a user may not write results to kluctl-results either; kluctl's --write-command-result=false.
+    const r = await deployProject({ ...base, kubeconfig: cluster.userKubeconfig(user), writeResult: false });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     assert.ok(r.warnings?.some((w) => /permission error was encountered while gathering objects by discriminator labels/.test(w.message)), JSON.stringify(r.warnings));
     assert.ok(await get(ns, 'mine'));
+  });
+
+  it('stores deploy results in kluctl-results like kluctl: readable as controller results, the newest 5 per target kept', async () => {
+    const { base, dir } = await newProject({ 'a/cm.yaml': cm('stored', { k: 'v0' }) }, 'deployments:\n  - path: a\n');
+    const ids: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      writeFiles(dir, { 'a/cm.yaml': cm('stored', { k: `v${i}` }) });
+      const r = await deployProject(base);
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      ids.push(r.id);
+    }
+    const { result, diffs } = await readCommandResultDiffs(client, ids[5]);
+    assert.equal(result.command?.command, 'deploy');
+    assert.deepEqual(result.objects?.map((o) => [o.ref.name, o.changes?.map((c) => c.jsonPath)]), [['stored', ['data["k"]']]]);
+    assert.match(diffs[0].right ?? '', /k: v6/, 'the compacted manifests decode');
+    await assert.rejects(readCommandResult(client, ids[0]), /not found|no .*result/i, 'the oldest of six is removed');
+    assert.ok(await readCommandResult(client, ids[1]));
+    const dry = await deployProject({ ...base, dryRun: true });
+    await assert.rejects(readCommandResult(client, dry.id), /not found|no .*result/i, 'dry-run results are not stored');
   });
 
   it('an unreachable cluster and an RBAC-denied user give clear errors and change nothing', async () => {

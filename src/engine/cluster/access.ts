@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { StatusSchemas, type KubeClient, type ResourceMapper } from '../../kube/index.js';
 
 /** One cluster as the cluster half of the engine uses it; every call carries the command's signal. */
@@ -10,7 +9,5 @@ export interface ClusterAccess {
 }
 
 export function clusterAccess(client: KubeClient, mapper: ResourceMapper, signal?: AbortSignal): ClusterAccess {
-  // Every call in flight listens on the signal: items, lists and readiness polls run in parallel.
-  if (signal) setMaxListeners(200, signal);
   return { client, mapper, schemas: new StatusSchemas(client), signal };
 }

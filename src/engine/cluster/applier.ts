@@ -28,6 +28,7 @@ import { apiVersionOf, type RemoteObjects } from './remoteObjects.js';
 
 export const FIELD_MANAGER = 'kluctl';
 const POLL_MS = 500;
+const CRD_SERVE_WAIT_MS = 15_000;
 
 export interface ApplyOptions {
   forceApply?: boolean;
@@ -169,13 +170,18 @@ export class ItemApplier {
         );
         return;
       }
-      this.cluster.mapper.reset();
-      try {
-        result = await this.apply(x);
-        error = undefined;
-      } catch (e) {
-        error = e;
-      }
+      // The CRD was applied in this run but the API server may not serve its kind yet: retry for a few seconds
+      // (Kluctl retries once, which races with the API server registering the new resource).
+      const deadline = Date.now() + CRD_SERVE_WAIT_MS;
+      do {
+        this.cluster.mapper.reset();
+        try {
+          result = await this.apply(x);
+          error = undefined;
+        } catch (e) {
+          error = e;
+        }
+      } while (error instanceof NoMatchError && Date.now() < deadline && (await sleep(POLL_MS, this.cluster.signal)));
     }
     if (result && ref.kind === 'Namespace' && !ref.group) this.run.appliedNamespaces.add(ref.name);
     if (result && ref.kind === 'CustomResourceDefinition' && ref.group === 'apiextensions.k8s.io') this.observeCrd(result);

@@ -4,6 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { CommandResult, ObjectRef, ValidateResult } from '../../gitops/resultTypes.js';
 import { findLocalProject } from '../../gitops/localProject.js';
 import { repoKeyString } from '../../gitops/repoKey.js';
@@ -22,11 +23,17 @@ import { deleteObjects, findObjectsForDelete } from './orphans.js';
 import { validateObject } from './readiness.js';
 import { RemoteObjects } from './remoteObjects.js';
 import { collectObjects, withoutDeleted, type ResultParts } from './result.js';
+import { writeCommandResult, type WriteResultOptions } from './resultStore.js';
 
 export interface CommandOptions extends RenderProjectOptions {
   progress?: Progress;
   /** `--no-obfuscate` */
   noObfuscate?: boolean;
+  /**
+   * deploy, prune and delete store their result in the cluster like kluctl (`--write-command-result`, default on;
+   * never in dry-run); false turns it off.
+   */
+  writeResult?: WriteResultOptions | false;
 }
 
 export interface DeployOptions extends CommandOptions, ApplyOptions, DiffFlags {
@@ -57,6 +64,8 @@ interface Session {
 
 async function start(command: Command, o: CommandOptions & { dryRun?: boolean } & Partial<ApplyOptions>): Promise<Session> {
   const startTime = new Date().toISOString();
+  // Every call in flight listens on the signal: discovery, lists, items and readiness polls run in parallel.
+  if (o.signal) setMaxListeners(200, o.signal);
   if (o.offline) throw new Error(`${command} needs a cluster; --offline-kubernetes is only for render`);
   const rendered = await renderProject(o);
   if (!rendered.cluster) throw new Error(`${command} needs a cluster, but no kubeconfig or context is usable: ${rendered.warnings.join('; ')}`);
@@ -109,6 +118,19 @@ function finish(s: Session, o: CommandOptions): CommandResult {
   r.command!.endTime = new Date().toISOString();
   for (const k of ['errors', 'warnings', 'objects'] as const) if (!r[k]?.length) delete r[k];
   if (!o.noObfuscate) obfuscateResult(r);
+  return r;
+}
+
+/** finish, then store the result as kluctl does; a failed write is an error of the command. */
+async function finishAndStore(s: Session, o: CommandOptions & { dryRun?: boolean }): Promise<CommandResult> {
+  const r = finish(s, o);
+  if (o.writeResult === false || o.dryRun) return r;
+  try {
+    const name = await writeCommandResult(s.cluster, r, o.writeResult ?? {});
+    o.progress?.(`Wrote the command result ${name}`);
+  } catch (error) {
+    r.errors = [...(r.errors ?? []), { ref: { kind: '', name: '' }, message: `failed to write the command result: ${(error as Error).message}` }];
+  }
   return r;
 }
 
@@ -185,7 +207,7 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
   const s = await start('deploy', o);
   noDiscriminatorWarning(s);
   const remote = await remoteObjects(s, s.rendered.discriminator, s.rendered.objects.map(refOf));
-  if (!remote) return finish(s, o);
+  if (!remote) return finishAndStore(s, o);
 
   if (o.confirm && !o.dryRun) {
     const trial = s.messages.clone();
@@ -199,7 +221,7 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
     if (!o.noObfuscate) obfuscateResult(preview);
     if (!(await o.confirm(preview))) {
       s.messages.addError(undefined, 'aborted');
-      return finish(s, o);
+      return finishAndStore(s, o);
     }
   }
 
@@ -212,7 +234,7 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
     orphans = withoutDeleted(orphans, deleted);
   }
   s.result.objects = collectObjects({ ...appliedParts(s, remote, run, differ), orphans, deleted });
-  return finish(s, o);
+  return finishAndStore(s, o);
 }
 
 /** prune (orphans only) or delete (everything with the discriminator that passes inclusion). */
@@ -221,17 +243,17 @@ async function removeObjects(command: 'prune' | 'delete', o: DeleteOptions): Pro
   const discriminator = s.rendered.discriminator;
   if (!discriminator) {
     s.messages.addError(undefined, `${command === 'prune' ? 'pruning' : 'deletion'} without a discriminator is not supported`);
-    return finish(s, o);
+    return finishAndStore(s, o);
   }
   const remote = await remoteObjects(s, discriminator, []);
-  if (!remote) return finish(s, o);
+  if (!remote) return finishAndStore(s, o);
   const inclusion = o.inclusion ?? {};
   const candidates = remote.filtered((entries) => isIncluded(inclusion, entries));
   const hasTags = hasInclusion({ includeTags: inclusion.includeTags, excludeTags: inclusion.excludeTags });
   const refs = await findObjectsForDelete(s.cluster, candidates, hasTags, command === 'prune' ? s.rendered.objects.map(refOf) : []);
   if (o.confirm && !o.dryRun && refs.length && !(await o.confirm(refs))) {
     s.messages.addError(undefined, 'aborted');
-    return finish(s, o);
+    return finishAndStore(s, o);
   }
   const deleted = await deleteObjects(s.cluster, refs, s.messages, !o.noWait, o.dryRun);
   s.result.objects = collectObjects({
@@ -240,7 +262,7 @@ async function removeObjects(command: 'prune' | 'delete', o: DeleteOptions): Pro
     orphans: command === 'prune' ? withoutDeleted(refs, deleted) : [],
     deleted,
   });
-  return finish(s, o);
+  return finishAndStore(s, o);
 }
 
 export function pruneProject(o: DeleteOptions): Promise<CommandResult> {

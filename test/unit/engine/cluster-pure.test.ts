@@ -5,6 +5,10 @@ import { hookOf, parseGoDuration } from '../../../src/engine/cluster/hooks.js';
 import { prettyTable, formatCommandResultText } from '../../../src/engine/cluster/text.js';
 import { collectObjects, buildSummary, withoutDeleted } from '../../../src/engine/cluster/result.js';
 import { fixObjectForPatch } from '../../../src/engine/cluster/fixForPatch.js';
+import { compactObjects } from '../../../src/engine/cluster/compact.js';
+import { secretName } from '../../../src/engine/cluster/resultStore.js';
+import { decodeCompactedObjects } from '../../../src/gitops/resultDocuments.js';
+import { gzipSync } from 'node:zlib';
 
 const obj = (apiVersion: string, kind: string, extra: Record<string, unknown> = {}, annotations?: Record<string, string>): KubeObject => ({
   apiVersion,
@@ -189,5 +193,27 @@ describe('engine cluster: results and text output', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('engine cluster: compacted objects (kluctl -o yaml and result Secrets)', () => {
+  it('stores the first manifest in full and the next ones as diff-match-patch deltas that the result reader decodes', () => {
+    const rendered: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns' }, data: { text: 'x'.repeat(200) } };
+    const applied: KubeObject = { ...rendered, metadata: { ...rendered.metadata, uid: '1234' } };
+    const encoded = compactObjects([{ ref: { version: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns' }, new: true, rendered, applied }]);
+    assert.match(encoded[0].rendered!, /^full: \{"apiVersion":"v1","data":/, 'keys sorted like Go');
+    assert.match(encoded[0].applied!, /^delta: /);
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { compactedObjects: gzipSync(Buffer.from(JSON.stringify(encoded))).toString('base64') } };
+    const decoded = decodeCompactedObjects(secret)!;
+    assert.deepEqual(decoded[0].rendered, rendered);
+    assert.deepEqual(decoded[0].applied, applied);
+    assert.equal(decoded[0].new, true);
+  });
+
+  it('names result Secrets like kluctl: cr-<repo>-<id>, the repo name cut to fit 63 characters', () => {
+    const id = '01234567-89ab-cdef-0123-456789abcdef';
+    assert.equal(secretName('cr', id, 'git://github.com/acme/my_deploy.git'), `cr-my-deploygit-${id}`);
+    assert.equal(secretName('cr', id, undefined), `cr-${id}`);
+    assert.equal(secretName('cr', id, `git://h/${'x'.repeat(80)}`).length, 63);
   });
 });
