@@ -49,7 +49,15 @@ interface Ctx {
   confirm(question: string): Promise<boolean>;
 }
 
-const progress = (ctx: Ctx) => (m: string) => ctx.io.stderr.write(`${m}\n`);
+/** What every cluster command takes from the flags and the invocation. */
+function commonOptions(fl: ParsedFlags, ctx: Ctx) {
+  return {
+    ...projectOptions(fl, ctx.cwd, ctx.env),
+    noObfuscate: !!fl['no-obfuscate'],
+    signal: ctx.signal,
+    progress: (m: string) => void ctx.io.stderr.write(`${m}\n`),
+  };
+}
 
 export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
   diff: {
@@ -57,14 +65,11 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
     flags: [...APPLY, f('ignore-tags', 'bool', 'Ignores changes in tags when diffing'), f('ignore-labels', 'bool', 'Ignores changes in labels when diffing'), f('ignore-annotations', 'bool', 'Ignores changes in annotations when diffing'), ...OUTPUT],
     run: (fl, ctx) =>
       diffProject({
-        ...projectOptions(fl, ctx.cwd, ctx.env),
+        ...commonOptions(fl, ctx),
         ...applyFlags(fl),
         ignoreTags: !!fl['ignore-tags'],
         ignoreLabels: !!fl['ignore-labels'],
         ignoreAnnotations: !!fl['ignore-annotations'],
-        noObfuscate: !!fl['no-obfuscate'],
-        signal: ctx.signal,
-        progress: progress(ctx),
       }),
   },
   deploy: {
@@ -72,17 +77,14 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
     flags: [YES, DRY_RUN, ...APPLY, f('abort-on-error', 'bool', 'Abort deploying when an error occurs'), NO_WAIT, f('prune', 'bool', 'Prune orphaned objects directly after deploying'), f('readiness-timeout', 'string', 'Maximum time to wait for object readiness (default 5m0s)'), ...OUTPUT, ...RESULTS],
     run: (fl, ctx) =>
       deployProject({
-        ...projectOptions(fl, ctx.cwd, ctx.env),
+        ...commonOptions(fl, ctx),
         ...applyFlags(fl),
         dryRun: !!fl['dry-run'],
         abortOnError: !!fl['abort-on-error'],
         noWait: !!fl['no-wait'],
         prune: !!fl.prune,
         readinessTimeoutMs: duration(fl['readiness-timeout'] as string | undefined),
-        noObfuscate: !!fl['no-obfuscate'],
         writeResult: resultFlags(fl),
-        signal: ctx.signal,
-        progress: progress(ctx),
         confirm: fl.yes
           ? undefined
           : async (diff) => {
@@ -104,7 +106,7 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
   validate: {
     summary: 'Validates the already deployed deployment',
     flags: [f('output', 'list', 'Output format and optional file: text, yaml or json (repeatable)', 'o')],
-    run: (fl, ctx) => validateProject({ ...projectOptions(fl, ctx.cwd, ctx.env), signal: ctx.signal, progress: progress(ctx) }),
+    run: (fl, ctx) => validateProject(commonOptions(fl, ctx)),
   },
 };
 
@@ -114,13 +116,10 @@ function applyFlags(fl: ParsedFlags) {
 
 function removeFlags(fl: ParsedFlags, ctx: Ctx) {
   return {
-    ...projectOptions(fl, ctx.cwd, ctx.env),
+    ...commonOptions(fl, ctx),
     dryRun: !!fl['dry-run'],
     noWait: !!fl['no-wait'],
-    noObfuscate: !!fl['no-obfuscate'],
     writeResult: resultFlags(fl),
-    signal: ctx.signal,
-    progress: progress(ctx),
     confirm: fl.yes
       ? undefined
       : async (refs: ObjectRef[]) => {
