@@ -32,7 +32,7 @@ export interface PushResult {
 
 export async function pushCommand(ctx: CommandContext, action: PushAction, arg: unknown): Promise<PushResult | undefined> {
   if (!requireTrust(`${action} with the bundled engine`)) return undefined;
-  const target = await resolvePushTarget(ctx, arg, action);
+  const target = await resolvePushTarget(arg, action);
   if (!target) return undefined;
   const settings = readSettings();
   const label = `${path.basename(target.projectDir)}${target.target ? ` · ${target.target}` : ''}`;
@@ -127,14 +127,13 @@ function report(ctx: CommandContext, action: string, label: string, r: CommandRe
 }
 
 /** The project (of several `.kluctl.yaml` in the workspace), its target and the declared args without defaults. */
-async function resolvePushTarget(ctx: CommandContext, arg: unknown, action: PushAction): Promise<PushTarget | undefined> {
+async function resolvePushTarget(arg: unknown, action: PushAction): Promise<PushTarget | undefined> {
   const given = arg as Partial<PushTarget> | undefined;
   let projectDir = typeof given?.projectDir === 'string' ? given.projectDir : undefined;
   if (!projectDir) {
-    const projects = await ctx.projects.all();
-    const dirs = [...new Set(projects.map((p) => p.projectDir))];
+    const dirs = await projectDirs();
     if (dirs.length === 0) {
-      void vscode.window.showWarningMessage('Kluctl: no Kluctl project (.kluctl.yaml in a Git checkout) in this workspace.');
+      void vscode.window.showWarningMessage('Kluctl: no Kluctl project (a .kluctl.yaml, or a deployment.yaml at the root of a folder) in this workspace.');
       return undefined;
     }
     projectDir = dirs.length === 1 ? dirs[0] : (await vscode.window.showQuickPick(dirs.map((d) => ({ label: path.basename(d), description: d, d })), { title: `Kluctl: ${action}`, placeHolder: 'Choose a project' }))?.d;
@@ -159,6 +158,18 @@ async function resolvePushTarget(ctx: CommandContext, arg: unknown, action: Push
     args.push(`${declared.name}=${value}`);
   }
   return { projectDir, target, args };
+}
+
+/** Every dir with a `.kluctl.yaml`, and workspace folders with a root `deployment.yaml` (targetless projects); no Git needed. */
+async function projectDirs(): Promise<string[]> {
+  const exclude = '**/{node_modules,.git}/**';
+  const configs = await vscode.workspace.findFiles('**/.kluctl.{yaml,yml}', exclude, 200);
+  const dirs = new Set(configs.map((f) => path.dirname(f.fsPath)));
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const roots = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, 'deployment.{yaml,yml}'), exclude, 1);
+    if (roots.length) dirs.add(folder.uri.fsPath);
+  }
+  return [...dirs].sort();
 }
 
 function sanitize(text: string): string {

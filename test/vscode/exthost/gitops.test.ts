@@ -202,6 +202,9 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       const renderedText = (await vscode.workspace.openTextDocument(rendered.opened as vscode.Uri)).getText();
       assert.match(renderedText, /color: engine-green/);
       assert.match(renderedText, /kluctl\.io\/discriminator: test-/);
+      // From the palette: the only project of the workspace, targetless, so nothing to pick.
+      const fromPalette = (await vscode.commands.executeCommand(Commands.renderTarget)) as PushResult;
+      assert.match((await vscode.workspace.openTextDocument(fromPalette.opened as vscode.Uri)).getText(), /color: engine-green/);
 
       const diff = (await vscode.commands.executeCommand(Commands.diffTarget, arg)) as PushResult;
       const changed = (diff.result?.objects ?? []).filter((o) => o.changes?.length);
