@@ -282,6 +282,53 @@ describe('engine: kluctl e2e scenarios on a real apiserver', function () {
     await assert.rejects(readCommandResult(client, dry.id), /not found|no .*result/i, 'dry-run results are not stored');
   });
 
+  it('replace-on-error: an immutable ConfigMap change fails like in kluctl; --force-replace-on-error re-creates it, unless skip-delete', async () => {
+    const frozen = (v: string, annotations: Record<string, string> = {}) => cm('frozen', { k: v }, annotations) + 'immutable: true\n';
+    const { ns, base, dir } = await newProject({ 'a/cm.yaml': frozen('v1') }, 'deployments:\n  - path: a\n');
+    assert.equal((await deployProject(base)).errors, undefined);
+    writeFiles(dir, { 'a/cm.yaml': frozen('v2') });
+
+    const real = await runKluctl(['deploy', '--yes', '-a', `ns=${ns}`, '-o', 'yaml'], { kubeconfig: cluster.kubeconfig, cwd: dir });
+    const theirs = ((parse(real.stdout) as CommandResult).errors ?? []).map((e) => e.message);
+    const plain = await deployProject(base);
+    assert.deepEqual(plain.errors?.map((e) => e.message), theirs, 'the same error as kluctl');
+    assert.match(theirs.join('\n'), /immutable/);
+
+    const replace = await deployProject({ ...base, replaceOnError: true });
+    assert.ok(replace.warnings?.some((w) => w.message === `patching ${ns}/ConfigMap/frozen failed, retrying with replace instead of patch`));
+    assert.ok(replace.errors?.length, 'a replace cannot change an immutable ConfigMap either');
+
+    const forced = await deployProject({ ...base, forceReplaceOnError: true });
+    assert.equal(forced.errors, undefined, JSON.stringify(forced.errors));
+    assert.ok(forced.warnings?.some((w) => w.message === `patching ${ns}/ConfigMap/frozen failed, retrying by deleting and re-applying`));
+    assert.equal(((await get(ns, 'frozen')) as KubeObject & { data: Record<string, string> }).data.k, 'v2');
+
+    writeFiles(dir, { 'a/cm.yaml': frozen('v3', { 'kluctl.io/skip-delete': 'true' }) });
+    const kept = await deployProject({ ...base, forceReplaceOnError: true });
+    assert.ok(kept.errors?.length, 'skip-delete forbids the delete-and-re-create');
+    assert.equal(((await get(ns, 'frozen')) as KubeObject & { data: Record<string, string> }).data.k, 'v2');
+  });
+
+  it('hook delete policies: hook-succeeded removes a ready hook, hook-failed a failed one, hook-wait false does not wait', async () => {
+    const hook = (name: string, annotations: Record<string, string>) => cm(name, {}, { 'kluctl.io/hook': 'post-deploy', ...annotations });
+    const { ns, base } = await newProject(
+      {
+        'a/ok.yaml': hook('ok', { 'kluctl.io/hook-delete-policy': 'hook-succeeded', 'kluctl.io/is-ready': 'true' }),
+        'a/bad.yaml': hook('bad', { 'kluctl.io/hook-delete-policy': 'hook-failed', 'kluctl.io/is-ready': 'false', 'kluctl.io/hook-timeout': '1s' }),
+        'a/nowait.yaml': hook('nowait', { 'kluctl.io/hook-wait': 'false', 'kluctl.io/is-ready': 'false' }),
+        'a/plain.yaml': cm('plain'),
+        'a/kustomization.yaml': 'resources: [plain.yaml, ok.yaml, bad.yaml, nowait.yaml]\n',
+      },
+      'deployments:\n  - path: a\n',
+    );
+    const r = await deployProject(base);
+    assert.deepEqual(r.errors?.map((e) => e.message), [`timed out while waiting for readiness of ${ns}/ConfigMap/bad`]);
+    assert.equal(await get(ns, 'ok'), undefined, 'hook-succeeded: deleted after it became ready');
+    assert.equal(await get(ns, 'bad'), undefined, 'hook-failed: deleted after it failed');
+    assert.ok(await get(ns, 'nowait'), 'hook-wait false: applied, not waited for, kept (before-hook-creation)');
+    assert.deepEqual(names(r, (o) => o.hook), ['bad', 'nowait', 'ok']);
+  });
+
   it('an unreachable cluster and an RBAC-denied user give clear errors and change nothing', async () => {
     const { base } = await newProject({ 'a/cm.yaml': cm('x') }, 'deployments:\n  - path: a\n');
     const dead = tempTree('dead-kubeconfig-', {

@@ -187,7 +187,8 @@ export class ItemApplier {
     if (result && ref.kind === 'CustomResourceDefinition' && ref.group === 'apiextensions.k8s.io') this.observeCrd(result);
 
     if (!error && result) this.handleResult(result, hook);
-    else if (error instanceof NoMatchError || error instanceof CancelledError) this.handleError(ref, error);
+    else if (error instanceof CancelledError) this.handleError(ref, error);
+    else if (error instanceof NoMatchError) this.handleError(ref, patchFailed(ref, error));
     else if (error instanceof KubeApiError && error.isConflict) await this.retryWithConflicts(x, hook, remote, error);
     else await this.retryWithReplace(x, hook, remote, error);
   }
@@ -199,7 +200,7 @@ export class ItemApplier {
 
   private async retryWithConflicts(x: KubeObject, hook: boolean, remote: KubeObject | undefined, applyError: KubeApiError): Promise<void> {
     const ref = refOf(x);
-    if (!remote) return this.handleError(ref, applyError);
+    if (!remote) return this.handleError(ref, patchFailed(ref, applyError));
     let resolved = x;
     if (!this.o.forceApply) {
       try {
@@ -217,13 +218,13 @@ export class ItemApplier {
       this.handleResult(await this.apply(resolved, true), hook);
     } catch (e) {
       // Not solved: better to stop here than to retry with replace.
-      this.handleError(ref, e);
+      this.handleError(ref, patchFailed(ref, e));
     }
   }
 
   private async retryWithReplace(x: KubeObject, hook: boolean, remote: KubeObject | undefined, applyError: unknown): Promise<void> {
     const ref = refOf(x);
-    if ((!this.o.replaceOnError && !this.o.forceReplaceOnError) || !remote) return this.handleError(ref, applyError);
+    if ((!this.o.replaceOnError && !this.o.forceReplaceOnError) || !remote) return this.handleError(ref, patchFailed(ref, applyError));
     this.handleWarning(ref, `patching ${refString(ref)} failed, retrying with replace instead of patch`);
     const body = structuredClone(x);
     body.metadata.resourceVersion = remote.metadata.resourceVersion;
@@ -247,7 +248,7 @@ export class ItemApplier {
     try {
       this.handleResult(await this.apply(x), hook);
     } catch (e) {
-      this.handleError(ref, e);
+      this.handleError(ref, patchFailed(ref, e));
     }
   }
 
@@ -310,6 +311,13 @@ export class ItemApplier {
       }
     }
   }
+}
+
+/** Kluctl reports every failed server-side apply as `failed to patch <ref>: <the API server's message>`. */
+function patchFailed(ref: ObjectRef, error: unknown): unknown {
+  if (error instanceof CancelledError) return error;
+  const message = error instanceof KubeApiError && error.apiMessage ? error.apiMessage : error instanceof Error ? error.message : String(error);
+  return `failed to patch ${refString(ref)}: ${message}`;
 }
 
 export function isSkipDelete(o: KubeObject): boolean {
