@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findOnPath } from '../../util/executables.js';
 import { ProjectError } from '../project/errors.js';
-import { exists, fixPathExt, isDirectory } from '../project/paths.js';
+import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
+import type { GitProject } from '../project/types.js';
+import type { GitRepoCache } from '../git/repo-cache.js';
 import { HELM_CHART } from '../project/schema.js';
 import { parseYaml, parseYamlAll, readYamlFile } from '../project/yaml-strict.js';
 import { isObject } from '../vars/merge.js';
@@ -16,7 +18,7 @@ export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 export interface HelmChartConfig {
   repo?: string;
   path?: string;
-  git?: unknown;
+  git?: GitProject;
   chartName?: string;
   chartVersion?: string;
   releaseName: string;
@@ -42,6 +44,26 @@ export function readHelmChart(file: string): HelmChartConfig {
 }
 
 export const helmOutput = (c: HelmChartConfig): string => c.output ?? 'helm-rendered.yaml';
+
+/**
+ * A chart in a Git repository (v2.28), checked out at its ref on demand with `skipPrePull: true`; kluctl's
+ * pre-pulled copies of Git charts (`kluctl helm-pull`) are not read yet.
+ */
+async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOptions): Promise<string> {
+  if (c.chartName !== undefined || c.chartVersion !== undefined) throw new ProjectError(o.chartFile, undefined, 'chartName and chartVersion can not be specified for git Helm charts');
+  const name = path.posix.basename(git.subDir || git.url.replace(/\.git$/, ''));
+  if (!c.skipPrePull) {
+    throw new ProjectError(o.chartFile, undefined, `Helm Chart ${name} has not been pre-pulled; kluctl-ts reads Git charts only with skipPrePull: true (it checks them out on demand)`);
+  }
+  if (!o.gitCache) throw new ProjectError(o.chartFile, undefined, 'git Helm charts need a Git cache (internal error)');
+  const checkout = await o.gitCache.checkout(git.url, git.ref, o.signal).catch((error: Error) => {
+    throw new ProjectError(o.chartFile, undefined, `git Helm chart ${git.url}: ${error.message}`);
+  });
+  const dir = path.resolve(checkout, git.subDir ?? '');
+  if (!isInside(checkout, dir)) throw new ProjectError(o.chartFile, undefined, `invalid git subDir: ${git.subDir}`);
+  if (!exists(path.join(dir, 'Chart.yaml'))) throw new ProjectError(o.chartFile, undefined, `git Helm chart ${git.url}: no Chart.yaml in ${git.subDir || 'the repository root'}`);
+  return dir;
+}
 
 export function findHelmBinary(): string | undefined {
   return process.env.KLUCTL_HELM_BINARY || findOnPath('helm');
@@ -69,13 +91,15 @@ export interface HelmRenderOptions {
   kubeVersion: string;
   apiVersions?: string[];
   helmBinary?: string;
+  /** Checkouts of Git-hosted charts (`helmChart.git`). */
+  gitCache?: GitRepoCache;
   signal?: AbortSignal;
 }
 
 /** Renders the chart into its output file (objects annotated with the install namespace, as Kluctl does). */
 export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartConfig> {
   const config = readHelmChart(o.chartFile);
-  const chartDir = locateChart(config, o);
+  const chartDir = await locateChart(config, o);
   const helm = o.helmBinary ?? findHelmBinary();
   if (!helm) throw new Error(`${o.chartFile}: Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)`);
   const namespace = config.namespace ?? 'default';
@@ -102,14 +126,14 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   return config;
 }
 
-function locateChart(c: HelmChartConfig, o: HelmRenderOptions): string {
+async function locateChart(c: HelmChartConfig, o: HelmRenderOptions): Promise<string> {
   if (c.path !== undefined) {
     if (path.isAbsolute(c.path)) throw new ProjectError(o.chartFile, undefined, 'helmChart.path must be relative');
     const dir = path.resolve(o.sourceDir, c.path);
     if (!isDirectory(dir)) throw new ProjectError(o.chartFile, undefined, `local chart ${c.path} not found`);
     return dir;
   }
-  if (c.git !== undefined) throw new ProjectError(o.chartFile, undefined, 'git Helm charts are not supported yet by kluctl-ts');
+  if (c.git !== undefined) return gitChart(c, c.git, o);
   if (!c.repo) throw new ProjectError(o.chartFile, undefined, 'helmChart needs repo, path or git');
   for (const base of o.helmChartsDirs) {
     const dir = prePulledChartDir(base, c);

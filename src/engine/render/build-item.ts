@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../kube/index.js';
 import type { DeploymentItem } from '../deployment/collection.js';
+import type { GitRepoCache } from '../git/repo-cache.js';
 import { overrideNamespace, parents } from '../deployment/project.js';
 import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
 import { ProjectError } from '../project/errors.js';
@@ -25,6 +26,7 @@ export interface BuildItemOptions {
   kubernetesVersion?: string;
   kustomizeBinary?: string;
   helmBinary?: string;
+  gitCache?: GitRepoCache;
   images: ImageResolver;
   searchDirs: string[];
   commonLabels: Record<string, string>;
@@ -65,6 +67,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
       kubeVersion: o.kubernetesVersion ?? o.kubeVersion ?? 'v1.20.0',
       apiVersions: o.apiVersions,
       helmBinary: o.helmBinary,
+      gitCache: o.gitCache,
       signal: o.signal,
     });
   }

@@ -123,6 +123,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
       apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
       kustomizeBinary: o.kustomizeBinary,
       helmBinary: o.helmBinary,
+      gitCache,
       images: { fixedImages, seen },
       signal: o.signal,
     });
