@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { sleep } from '../util/sleep.js';
 import type { KubeClient, Query } from './client.js';
 import { CancelledError, KubeApiError } from './errors.js';
 import type { KubeList, KubeObject } from './objects.js';
@@ -158,18 +159,4 @@ function readLines(response: IncomingMessage, idleMs: number, onLine: (line: str
 
 function isPermanent(error: unknown): boolean {
   return error instanceof KubeApiError && (error.isForbidden || error.isNotFound || error.statusCode === 401);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -16,6 +16,7 @@ import {
   type KubeObject,
 } from '../../kube/index.js';
 import type { ObjectRef } from '../../gitops/resultTypes.js';
+import { sleep } from '../../util/sleep.js';
 import type { ConflictResolutionConfig } from '../project/types.js';
 import { parseGoBool } from '../postprocess/metadata.js';
 import { resolveConflicts } from '../diff/conflicts.js';
@@ -328,21 +329,6 @@ export async function waitUntilDeleted(cluster: ClusterAccess, target: { apiVers
   while (await getObject(cluster.client, cluster.mapper, target, cluster.signal)) {
     if (!(await sleep(POLL_MS, cluster.signal))) throw new CancelledError(`waiting for deletion of ${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`);
   }
-}
-
-/** Resolves false when the signal aborted first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(ok);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function gvkKey(ref: ObjectRef): string {

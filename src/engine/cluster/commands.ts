@@ -12,6 +12,7 @@ import { getObject, type KubeObject } from '../../kube/index.js';
 import { hasInclusion, isIncluded, type InclusionOptions } from '../deployment/inclusion.js';
 import { obfuscateChanges, obfuscateSecret } from '../diff/obfuscate.js';
 import { refKey, refOf } from '../diff/objectRef.js';
+import { parseGoBool } from '../postprocess/metadata.js';
 import { renderProject, type RenderProjectOptions, type RenderProjectResult } from '../render/render-project.js';
 import { clusterAccess, type ClusterAccess } from './access.js';
 import { ApplyRun, type ApplyOptions, type Progress } from './applier.js';
@@ -298,7 +299,7 @@ export async function validateProject(o: CommandOptions): Promise<ValidateResult
   const problems = { error: (m: string) => s.messages.addError(undefined, m), warning: (m: string) => s.messages.addWarning(undefined, m) };
   for (const local of s.rendered.objects) {
     const ref = refOf(local);
-    if (local.metadata.annotations?.['kluctl.io/delete'] !== undefined && /^(1|t|T|TRUE|true|True)$/.test(local.metadata.annotations['kluctl.io/delete'])) {
+    if (parseGoBool(local.metadata.annotations?.['kluctl.io/delete'])) {
       if (remote.get(ref)) s.messages.addError(ref, 'object is marked for deletion but still exists on the target cluster');
       continue;
     }

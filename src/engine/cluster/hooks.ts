@@ -1,7 +1,7 @@
 /** Kluctl hooks (spec §6.3): `kluctl.io/hook*` annotations and their Helm equivalents. */
 
 import type { KubeObject } from '../../kube/index.js';
-import { parseGoBool } from '../postprocess/metadata.js';
+import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
 import { refOf, refString } from '../diff/objectRef.js';
 import type { ItemApplier } from './applier.js';
 
@@ -51,7 +51,7 @@ export function hookOf(o: KubeObject, problems: HookProblems): Hook | undefined 
   for (const p of deletePolicies) if (!DELETE_POLICIES.includes(p)) problems.error(`unsupported kluctl.io/hook-delete-policy '${p}'`);
 
   const waitText = a['kluctl.io/hook-wait'];
-  if (waitText !== undefined && !/^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(waitText)) problems.error(`strconv.ParseBool: parsing "${waitText}": invalid syntax`);
+  if (waitText !== undefined && !isGoBool(waitText)) problems.error(`strconv.ParseBool: parsing "${waitText}": invalid syntax`);
   const wait = waitText === undefined ? true : parseGoBool(waitText);
   const timeoutText = a['kluctl.io/hook-timeout'];
   const timeoutMs = timeoutText === undefined ? undefined : parseGoDuration(timeoutText);

@@ -1,7 +1,7 @@
 /** Kluctl's readiness and validation rules per kind (spec §6.6), as a pure function of the live object. */
 
 import type { KubeObject } from '../../kube/index.js';
-import { parseGoBool } from '../postprocess/metadata.js';
+import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
 
 export interface Validation {
   ready: boolean;
@@ -49,7 +49,7 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
   };
 
   const isReady = annotations['kluctl.io/is-ready'];
-  if (isReady !== undefined && /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(isReady)) {
+  if (isReady !== undefined && isGoBool(isReady)) {
     if (!parseGoBool(isReady)) addNotReady('kluctl.io/is-ready annotation is set to false');
     return v;
   }

@@ -40,6 +40,11 @@ export function applyMetadata(obj: KubeObject, meta: ItemMetadata): void {
 }
 
 /** Go's strconv.ParseBool; anything else counts as false (Kluctl's NoError variants). */
+/** Whether Go's strconv.ParseBool accepts the text. */
+export function isGoBool(v: string): boolean {
+  return /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(v);
+}
+
 export function parseGoBool(v: string | undefined): boolean {
   return v !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
 }
