@@ -5,6 +5,7 @@
  */
 
 import { goYamlKeyLess } from './go-yaml-keys.js';
+import { analyzeScalar, type ScalarRules } from '../yaml/scalar-analysis.js';
 
 const BEST_WIDTH = 80;
 
@@ -25,82 +26,21 @@ function resolvesToNonString(s: string): boolean {
   return GO_INT.test(plain) || YAML_FLOAT.test(plain) || BASE60_FLOAT.test(s) || TIMESTAMP.test(s) || /^-?0b[01]+$/.test(plain);
 }
 
-interface Analysis {
-  multiline: boolean;
-  blockPlain: boolean;
-  singleQuoted: boolean;
-  block: boolean;
-}
-
-/** go-yaml's yaml_emitter_analyze_scalar, for block context with unicode output. */
-function analyze(s: string): Analysis {
-  const chars = Array.from(s);
-  if (chars.length === 0) return { multiline: false, blockPlain: true, singleQuoted: true, block: false };
-  let blockIndicators = s.startsWith('---') || s.startsWith('...');
-  let lineBreaks = false;
-  let special = false;
-  let leadingSpace = false;
-  let leadingBreak = false;
-  let trailingSpace = false;
-  let trailingBreak = false;
-  let breakSpace = false;
-  let spaceBreak = false;
-  let previousSpace = false;
-  let previousBreak = false;
-  let precededByWhitespace = true;
-  const isBreak = (c: string | undefined) => c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
-  const isBlankz = (c: string | undefined) => c === undefined || c === ' ' || c === '\t' || isBreak(c) || c === '\0';
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i];
-    const followedByWhitespace = isBlankz(chars[i + 1]);
-    if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(c)) blockIndicators = true;
-      if ((c === '?' || c === ':' || c === '-') && followedByWhitespace) blockIndicators = true;
-    } else {
-      if (c === ':' && followedByWhitespace) blockIndicators = true;
-      if (c === '#' && precededByWhitespace) blockIndicators = true;
-    }
-    const code = c.codePointAt(0)!;
-    const printable =
-      code === 0x0a || code === 0x85 || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd && code !== 0xfeff) || code >= 0x10000;
-    if (!printable) special = true;
-    if (isBreak(c)) lineBreaks = true;
-    if (c === ' ') {
-      if (i === 0) leadingSpace = true;
-      if (i === chars.length - 1) trailingSpace = true;
-      if (previousBreak) breakSpace = true;
-      previousSpace = true;
-      previousBreak = false;
-    } else if (isBreak(c)) {
-      if (i === 0) leadingBreak = true;
-      if (i === chars.length - 1) trailingBreak = true;
-      if (previousSpace) spaceBreak = true;
-      previousBreak = true;
-      previousSpace = false;
-    } else {
-      previousSpace = false;
-      previousBreak = false;
-    }
-    precededByWhitespace = isBlankz(c);
-  }
-  const a: Analysis = { multiline: lineBreaks, blockPlain: true, singleQuoted: true, block: true };
-  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) a.blockPlain = false;
-  if (trailingSpace) a.block = false;
-  if (breakSpace) a.blockPlain = a.singleQuoted = false;
-  if (spaceBreak || special) a.blockPlain = a.singleQuoted = a.block = false;
-  if (lineBreaks) a.blockPlain = false;
-  if (blockIndicators) a.blockPlain = false;
-  return a;
-}
+/** go-yaml's yaml_emitter_analyze_scalar rules, for block context with unicode output. */
+const GO_YAML_SCALARS: ScalarRules = {
+  breaks: '\r\n\x85\u2028\u2029',
+  printable: (code) =>
+    code === 0x0a || code === 0x85 || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd && code !== 0xfeff) || code >= 0x10000,
+};
 
 type Style = 'plain' | 'single' | 'double' | 'literal';
 
 function chooseStyle(s: string, simpleKey: boolean): Style {
   let style: Style = s.includes('\n') ? 'literal' : resolvesToNonString(s) ? 'double' : 'plain';
-  const a = analyze(s);
-  if (style === 'plain' && (!a.blockPlain || (s.length === 0 && simpleKey) || (simpleKey && a.multiline))) style = 'single';
-  if (style === 'single' && (!a.singleQuoted || (simpleKey && a.multiline))) style = 'double';
-  if (style === 'literal' && (!a.block || simpleKey)) style = 'double';
+  const a = analyzeScalar(s, GO_YAML_SCALARS);
+  if (style === 'plain' && (!a.allowBlockPlain || (s.length === 0 && simpleKey) || (simpleKey && a.multiline))) style = 'single';
+  if (style === 'single' && (!a.allowSingleQuoted || (simpleKey && a.multiline))) style = 'double';
+  if (style === 'literal' && (!a.allowBlock || simpleKey)) style = 'double';
   return style;
 }
 

@@ -11,11 +11,11 @@ import { splitLines } from '../python/text.js';
 import { Markup, PyObject, PyTuple, type PyValue } from '../python/values.js';
 import { PyDate } from './yaml-load.js';
 import { resolvePlain } from './yaml-resolve.js';
+import { analyzeScalar, type ScalarAnalysis } from '../../yaml/scalar-analysis.js';
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;
 const BREAKS = '\n\x85\u2028\u2029';
-const WHITESPACE_OR_END = '\0 \t\r\n\x85\u2028\u2029';
 
 interface ScalarEvent {
   text: string;
@@ -24,15 +24,6 @@ interface ScalarEvent {
   /** Would the text read back as this value if written plain? */
   plainImplicit: boolean;
   tagLength: number;
-}
-
-interface Analysis {
-  empty: boolean;
-  multiline: boolean;
-  allowFlowPlain: boolean;
-  allowBlockPlain: boolean;
-  allowSingleQuoted: boolean;
-  allowBlock: boolean;
 }
 
 /** Values PyYAML may alias: lists, dicts and non-empty tuples (scalars are never aliased). */
@@ -60,71 +51,9 @@ function yamlFloat(x: number): string {
   return !text.includes('.') && text.includes('e') ? text.replace('e', '.0e') : text;
 }
 
-function analyze(scalar: string): Analysis {
-  if (scalar === '') {
-    return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: false };
-  }
-  const cs = Array.from(scalar);
-  let blockIndicators = false;
-  let flowIndicators = false;
-  let lineBreaks = false;
-  let special = false;
-  let leadingSpace = false;
-  let leadingBreak = false;
-  let trailingSpace = false;
-  let trailingBreak = false;
-  let breakSpace = false;
-  let spaceBreak = false;
-  if (scalar.startsWith('---') || scalar.startsWith('...')) blockIndicators = flowIndicators = true;
-  let precededByWhitespace = true;
-  let followedByWhitespace = cs.length === 1 || WHITESPACE_OR_END.includes(cs[1]);
-  let previousSpace = false;
-  let previousBreak = false;
-  cs.forEach((ch, index) => {
-    if (index === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) flowIndicators = blockIndicators = true;
-      if ('?:'.includes(ch)) {
-        flowIndicators = true;
-        if (followedByWhitespace) blockIndicators = true;
-      }
-      if (ch === '-' && followedByWhitespace) flowIndicators = blockIndicators = true;
-    } else {
-      if (',?[]{}'.includes(ch)) flowIndicators = true;
-      if (ch === ':') {
-        flowIndicators = true;
-        if (followedByWhitespace) blockIndicators = true;
-      }
-      if (ch === '#' && precededByWhitespace) flowIndicators = blockIndicators = true;
-    }
-    if (BREAKS.includes(ch)) lineBreaks = true;
-    if (!(ch === '\n' || (ch >= '\x20' && ch <= '\x7e'))) special = true;
-    if (ch === ' ') {
-      if (index === 0) leadingSpace = true;
-      if (index === cs.length - 1) trailingSpace = true;
-      if (previousBreak) breakSpace = true;
-      previousSpace = true;
-      previousBreak = false;
-    } else if (BREAKS.includes(ch)) {
-      if (index === 0) leadingBreak = true;
-      if (index === cs.length - 1) trailingBreak = true;
-      if (previousSpace) spaceBreak = true;
-      previousSpace = false;
-      previousBreak = true;
-    } else {
-      previousSpace = previousBreak = false;
-    }
-    precededByWhitespace = WHITESPACE_OR_END.includes(ch);
-    followedByWhitespace = index + 2 >= cs.length || WHITESPACE_OR_END.includes(cs[index + 2]);
-  });
-  const a = { empty: false, multiline: lineBreaks, allowFlowPlain: true, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: true };
-  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) a.allowFlowPlain = a.allowBlockPlain = false;
-  if (trailingSpace) a.allowBlock = false;
-  if (breakSpace) a.allowFlowPlain = a.allowBlockPlain = a.allowSingleQuoted = false;
-  if (spaceBreak || special) a.allowFlowPlain = a.allowBlockPlain = a.allowSingleQuoted = a.allowBlock = false;
-  if (lineBreaks) a.allowFlowPlain = a.allowBlockPlain = false;
-  if (flowIndicators) a.allowFlowPlain = false;
-  if (blockIndicators) a.allowBlockPlain = false;
-  return a;
+/** PyYAML's analyze_scalar with allow_unicode off: only ASCII is printable. */
+function analyze(scalar: string): ScalarAnalysis {
+  return analyzeScalar(scalar, { breaks: BREAKS, printable: (code) => code === 0x0a || (code >= 0x20 && code <= 0x7e) });
 }
 
 const ESCAPES: Record<string, string> = {
@@ -283,7 +212,7 @@ class Emitter {
     return Array.from(scalar.text).length + scalar.tagLength < 128 && !a.empty && !a.multiline;
   }
 
-  private chooseStyle(e: ScalarEvent, a: Analysis): string {
+  private chooseStyle(e: ScalarEvent, a: ScalarAnalysis): string {
     const simpleKey = this.ctx.simpleKey === true;
     if (e.style === undefined && e.plainImplicit && !(simpleKey && (a.empty || a.multiline)) && a.allowBlockPlain) return '';
     if (e.style === '|' && !simpleKey && a.allowBlock) return '|';
