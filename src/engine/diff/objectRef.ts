@@ -3,6 +3,7 @@
 import { splitApiVersion, type KubeObject } from '../../kube/objects.js';
 
 import type { ObjectRef } from '../../gitops/resultTypes.js';
+import { objectRefString } from '../../gitops/results.js';
 export type { ObjectRef };
 
 /** The ref of an object; empty group, version and namespace are left out (as Kluctl's JSON omits them). */
@@ -30,8 +31,7 @@ export function compactRef(ref: ObjectRef): ObjectRef {
 
 /** ObjectRef.String(): "ns/Kind/name", "Kind/name" when cluster-scoped, "Kind" without a name. */
 export function refString(ref: ObjectRef): string {
-  if (ref.namespace) return `${ref.namespace}/${ref.kind}/${ref.name}`;
-  return ref.name ? `${ref.kind}/${ref.name}` : ref.kind;
+  return ref.namespace || ref.name ? objectRefString(ref) : ref.kind;
 }
 
 /** Identity without the version (group, kind, namespace, name), usable as a map key. */
