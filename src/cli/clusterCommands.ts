@@ -15,9 +15,19 @@ import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } fr
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
 import type { CliStreams } from './run.js';
 
-const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({ name, kind, help, short });
+const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({
+  name,
+  kind,
+  help,
+  short,
+});
 const OUTPUT = [
-  f('output', 'list', 'Output format and optional file: text, yaml or json, e.g. -o yaml=result.yaml (repeatable)', 'o'),
+  f(
+    'output',
+    'list',
+    'Output format and optional file: text, yaml or json, e.g. -o yaml=result.yaml (repeatable)',
+    'o',
+  ),
   f('no-obfuscate', 'bool', 'Disable obfuscation of sensitive/secret data'),
   f('short-output', 'bool', 'When using the text output format, only list changed objects, no diffs'),
 ];
@@ -28,7 +38,11 @@ const APPLY = [
 ];
 const YES = f('yes', 'bool', 'Suppresses the confirmation prompt', 'y');
 const RESULTS = [
-  f('write-command-result', 'bool', 'Write the command result to the cluster (default true; --write-command-result=false turns it off)'),
+  f(
+    'write-command-result',
+    'bool',
+    'Write the command result to the cluster (default true; --write-command-result=false turns it off)',
+  ),
   f('command-result-namespace', 'string', 'The namespace of the command results (default "kluctl-results")'),
   f('keep-command-results-count', 'string', 'How many command results to keep per project and target (default 5)'),
 ];
@@ -62,7 +76,13 @@ function commonOptions(fl: ParsedFlags, ctx: Ctx) {
 export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
   diff: {
     summary: 'Perform a diff between the locally rendered objects and the cluster',
-    flags: [...APPLY, f('ignore-tags', 'bool', 'Ignores changes in tags when diffing'), f('ignore-labels', 'bool', 'Ignores changes in labels when diffing'), f('ignore-annotations', 'bool', 'Ignores changes in annotations when diffing'), ...OUTPUT],
+    flags: [
+      ...APPLY,
+      f('ignore-tags', 'bool', 'Ignores changes in tags when diffing'),
+      f('ignore-labels', 'bool', 'Ignores changes in labels when diffing'),
+      f('ignore-annotations', 'bool', 'Ignores changes in annotations when diffing'),
+      ...OUTPUT,
+    ],
     run: (fl, ctx) =>
       diffProject({
         ...commonOptions(fl, ctx),
@@ -74,7 +94,17 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
   },
   deploy: {
     summary: 'Deploys a target to the corresponding cluster',
-    flags: [YES, DRY_RUN, ...APPLY, f('abort-on-error', 'bool', 'Abort deploying when an error occurs'), NO_WAIT, f('prune', 'bool', 'Prune orphaned objects directly after deploying'), f('readiness-timeout', 'string', 'Maximum time to wait for object readiness (default 5m0s)'), ...OUTPUT, ...RESULTS],
+    flags: [
+      YES,
+      DRY_RUN,
+      ...APPLY,
+      f('abort-on-error', 'bool', 'Abort deploying when an error occurs'),
+      NO_WAIT,
+      f('prune', 'bool', 'Prune orphaned objects directly after deploying'),
+      f('readiness-timeout', 'string', 'Maximum time to wait for object readiness (default 5m0s)'),
+      ...OUTPUT,
+      ...RESULTS,
+    ],
     run: (fl, ctx) =>
       deployProject({
         ...commonOptions(fl, ctx),
@@ -89,7 +119,11 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
           ? undefined
           : async (diff) => {
               ctx.io.stderr.write(formatCommandResultText(diff, { short: !!fl['short-output'] }));
-              return ctx.confirm(diff.errors?.length ? 'The diff resulted in errors, do you still want to proceed?' : 'The diff succeeded, do you want to proceed?');
+              return ctx.confirm(
+                diff.errors?.length
+                  ? 'The diff resulted in errors, do you still want to proceed?'
+                  : 'The diff succeeded, do you want to proceed?',
+              );
             },
       }),
   },
@@ -111,7 +145,11 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
 };
 
 function applyFlags(fl: ParsedFlags) {
-  return { forceApply: !!fl['force-apply'], replaceOnError: !!fl['replace-on-error'], forceReplaceOnError: !!fl['force-replace-on-error'] };
+  return {
+    forceApply: !!fl['force-apply'],
+    replaceOnError: !!fl['replace-on-error'],
+    forceReplaceOnError: !!fl['force-replace-on-error'],
+  };
 }
 
 function removeFlags(fl: ParsedFlags, ctx: Ctx) {
@@ -123,7 +161,9 @@ function removeFlags(fl: ParsedFlags, ctx: Ctx) {
     confirm: fl.yes
       ? undefined
       : async (refs: ObjectRef[]) => {
-          ctx.io.stderr.write(`The following objects will be deleted:\n${refs.map((r) => `  ${refString(r)}\n`).join('')}`);
+          ctx.io.stderr.write(
+            `The following objects will be deleted:\n${refs.map((r) => `  ${refString(r)}\n`).join('')}`,
+          );
           return ctx.confirm(`Do you really want to delete ${refs.length} objects?`);
         },
   };
@@ -132,8 +172,12 @@ function removeFlags(fl: ParsedFlags, ctx: Ctx) {
 function resultFlags(fl: ParsedFlags): WriteResultOptions | false {
   if (fl['write-command-result'] === false) return false;
   const keep = fl['keep-command-results-count'] as string | undefined;
-  if (keep !== undefined && !/^\d+$/.test(keep)) throw new UsageError(`invalid --keep-command-results-count "${keep}": a number`);
-  return { namespace: fl['command-result-namespace'] as string | undefined, keep: keep === undefined ? undefined : Number(keep) };
+  if (keep !== undefined && !/^\d+$/.test(keep))
+    throw new UsageError(`invalid --keep-command-results-count "${keep}": a number`);
+  return {
+    namespace: fl['command-result-namespace'] as string | undefined,
+    keep: keep === undefined ? undefined : Number(keep),
+  };
 }
 
 function duration(text: string | undefined): number | undefined {
@@ -148,14 +192,26 @@ export function usage(name: string): string {
   return `Usage: kluctl-ts ${name} [flags]\n\n${spec.summary}.\n\nFlags:\n${flagsHelp([...PROJECT_FLAGS, ...spec.flags, HELP_FLAG])}\n`;
 }
 
-export async function runClusterCommand(name: string, argv: string[], io: CliStreams, options: { env?: NodeJS.ProcessEnv; cwd?: string; signal?: AbortSignal; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } } = {}): Promise<number> {
+export async function runClusterCommand(
+  name: string,
+  argv: string[],
+  io: CliStreams,
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    signal?: AbortSignal;
+    stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  } = {},
+): Promise<number> {
   const spec = CLUSTER_COMMANDS[name];
   let flags: ParsedFlags;
   try {
     const parsed = parseFlags(argv, [...PROJECT_FLAGS, ...spec.flags, HELP_FLAG]);
     if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
     flags = parsed.flags;
-    for (const o of (flags.output as string[] | undefined) ?? []) if (!/^(text|yaml|json)(=.+)?$/.test(o)) throw new UsageError(`invalid output format ${o}: use text, yaml or json, optionally =file`);
+    for (const o of (flags.output as string[] | undefined) ?? [])
+      if (!/^(text|yaml|json)(=.+)?$/.test(o))
+        throw new UsageError(`invalid output format ${o}: use text, yaml or json, optionally =file`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`kluctl-ts ${name}: ${error.message}\n\n${usage(name)}`);

@@ -11,7 +11,10 @@ export class UsageError extends Error {}
 
 export type ParsedFlags = Record<string, string | string[] | boolean | undefined>;
 
-export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): { flags: ParsedFlags; positional: string[] } {
+export function parseFlags(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+): { flags: ParsedFlags; positional: string[] } {
   const flags: ParsedFlags = {};
   const positional: string[] = [];
   const byLong = new Map(specs.map((s) => [s.name, s]));
@@ -38,7 +41,8 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       continue;
     }
     if (spec.kind === 'bool') {
-      if (inline !== undefined && !['true', 'false'].includes(inline)) throw new UsageError(`invalid value "${inline}" for --${spec.name}`);
+      if (inline !== undefined && !['true', 'false'].includes(inline))
+        throw new UsageError(`invalid value "${inline}" for --${spec.name}`);
       flags[spec.name] = inline !== 'false';
       continue;
     }

@@ -14,7 +14,12 @@ export const PROJECT_FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', kind: 'string', help: 'Overrides the kubeconfig to use' },
   { name: 'arg', short: 'a', kind: 'list', help: 'Passes a template argument in the form of name=value' },
   { name: 'args-from-file', kind: 'list', help: 'Loads a YAML file with arguments' },
-  { name: 'fixed-image', short: 'F', kind: 'list', help: 'Pin an image: image[:namespace[:deployment[:container]]]=result' },
+  {
+    name: 'fixed-image',
+    short: 'F',
+    kind: 'list',
+    help: 'Pin an image: image[:namespace[:deployment[:container]]]=result',
+  },
   { name: 'fixed-images-file', kind: 'string', help: 'Use fixed images from this file' },
   { name: 'include-tag', short: 'I', kind: 'list', help: 'Include deployments with given tag' },
   { name: 'exclude-tag', short: 'E', kind: 'list', help: 'Exclude deployments with given tag' },
@@ -30,7 +35,13 @@ export function parseFixedImage(text: string): FixedImage {
   const eq = text.indexOf('=');
   if (eq < 0) throw new UsageError(`invalid --fixed-image ${text}: expected image=result`);
   const [image, namespace, deployment, container] = text.slice(0, eq).split(':');
-  return { image, resultImage: text.slice(eq + 1), namespace: namespace || undefined, deployment: deployment || undefined, container: container || undefined };
+  return {
+    image,
+    resultImage: text.slice(eq + 1),
+    namespace: namespace || undefined,
+    deployment: deployment || undefined,
+    container: container || undefined,
+  };
 }
 
 export function projectOptions(flags: ParsedFlags, cwd: string, env?: NodeJS.ProcessEnv): RenderProjectOptions {

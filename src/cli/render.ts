@@ -26,7 +26,11 @@ Flags:
 ${flagsHelp(FLAGS)}
 `;
 
-export async function runRender(argv: string[], io: CliStreams, options: { env?: NodeJS.ProcessEnv; cwd?: string; signal?: AbortSignal } = {}): Promise<number> {
+export async function runRender(
+  argv: string[],
+  io: CliStreams,
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; signal?: AbortSignal } = {},
+): Promise<number> {
   let flags;
   try {
     const parsed = parseFlags(argv, FLAGS);

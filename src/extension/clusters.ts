@@ -36,7 +36,11 @@ export class Clusters extends Disposable {
     super();
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kluctl.kubeconfig') || e.affectsConfiguration('kluctl.contexts') || e.affectsConfiguration('kluctl.requestTimeoutSeconds')) {
+        if (
+          e.affectsConfiguration('kluctl.kubeconfig') ||
+          e.affectsConfiguration('kluctl.contexts') ||
+          e.affectsConfiguration('kluctl.requestTimeoutSeconds')
+        ) {
           this.reload();
         }
       }),
@@ -69,12 +73,17 @@ export class Clusters extends Disposable {
       if (this.watchers.has(name)) continue;
       let watcher: DeploymentWatcher;
       try {
-        watcher = new DeploymentWatcher(this.contexts.client(name), { fallbackNamespaces: [this.contexts.client(name).defaultNamespace] });
+        watcher = new DeploymentWatcher(this.contexts.client(name), {
+          fallbackNamespaces: [this.contexts.client(name).defaultNamespace],
+        });
       } catch {
         continue;
       }
       this.watchers.set(name, watcher);
-      this.unsubscribers.set(name, watcher.onDidChange(() => this.fireSoon()));
+      this.unsubscribers.set(
+        name,
+        watcher.onDidChange(() => this.fireSoon()),
+      );
       watcher.start();
     }
     this.watchKubeconfigFiles();
@@ -100,7 +109,12 @@ export class Clusters extends Disposable {
     const current = this.contexts.snapshot().current;
     return this.selectedContexts().map((name) => {
       const watcher = this.watchers.get(name);
-      return { name, isCurrent: name === current, state: watcher?.state ?? { kind: 'loading' }, deployments: watcher?.deployments ?? [] };
+      return {
+        name,
+        isCurrent: name === current,
+        state: watcher?.state ?? { kind: 'loading' },
+        deployments: watcher?.deployments ?? [],
+      };
     });
   }
 
@@ -108,7 +122,11 @@ export class Clusters extends Disposable {
   async whenLoaded(timeoutMs: number, token?: vscode.CancellationToken): Promise<void> {
     this.watch();
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !token?.isCancellationRequested && this.views().some((v) => v.state.kind === 'loading')) {
+    while (
+      Date.now() < deadline &&
+      !token?.isCancellationRequested &&
+      this.views().some((v) => v.state.kind === 'loading')
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }

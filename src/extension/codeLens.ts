@@ -29,12 +29,30 @@ export class KluctlDeploymentCodeLens extends Disposable implements vscode.CodeL
       const range = document.lineAt(document.positionAt(manifest.offset).line).range;
       const node = nodes.find((n) => n.namespace === manifest.ref.namespace && n.name === manifest.ref.name);
       if (!node) {
-        lenses.push(new vscode.CodeLens(range, { title: 'Kluctl: not found in the watched contexts', command: Commands.selectContexts }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: 'Kluctl: not found in the watched contexts',
+            command: Commands.selectContexts,
+          }),
+        );
         continue;
       }
-      lenses.push(new vscode.CodeLens(range, { title: `$(${node.status.suspended ? 'debug-pause' : 'pass'}) ${node.context}: ${node.status.summary || node.status.state}`, command: Commands.openDeploymentYaml, arguments: [node] }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `$(${node.status.suspended ? 'debug-pause' : 'pass'}) ${node.context}: ${node.status.summary || node.status.state}`,
+          command: Commands.openDeploymentYaml,
+          arguments: [node],
+        }),
+      );
       lenses.push(new vscode.CodeLens(range, { title: 'Diff', command: Commands.diff, arguments: [node] }));
-      if (node.project) lenses.push(new vscode.CodeLens(range, { title: 'Diff with Local Source', command: Commands.diffWithLocalSource, arguments: [node] }));
+      if (node.project)
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: 'Diff with Local Source',
+            command: Commands.diffWithLocalSource,
+            arguments: [node],
+          }),
+        );
       lenses.push(new vscode.CodeLens(range, { title: 'Show Logs', command: Commands.showLogs, arguments: [node] }));
     }
     return lenses;
@@ -45,7 +63,9 @@ export class KluctlDeploymentCodeLens extends Disposable implements vscode.CodeL
 export class KluctlProjectCodeLens extends Disposable implements vscode.CodeLensProvider {
   constructor() {
     super();
-    this.register(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/.kluctl.{yaml,yml}' }, this));
+    this.register(
+      vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/.kluctl.{yaml,yml}' }, this),
+    );
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {

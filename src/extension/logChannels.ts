@@ -1,5 +1,12 @@
 import * as vscode from 'vscode';
-import { formatLogRecord, groupHeader, streamFileLogs, streamPodLogs, type LogFilter, type LogRecord } from '../gitops/controllerLogs.js';
+import {
+  formatLogRecord,
+  groupHeader,
+  streamFileLogs,
+  streamPodLogs,
+  type LogFilter,
+  type LogRecord,
+} from '../gitops/controllerLogs.js';
 import type { DeploymentRef } from '../gitops/deploymentApi.js';
 import type { KubeClient } from '../kube/index.js';
 import { readSettings } from './config.js';
@@ -32,7 +39,11 @@ export class LogChannels extends Disposable {
    * Streams matching controller log lines into the deployment's channel until the signal aborts (follow) or the
    * logs end. Returns the number of lines written.
    */
-  async stream(client: KubeClient, ref: DeploymentRef, options: { reconcileId?: string; follow: boolean; signal?: AbortSignal }): Promise<number> {
+  async stream(
+    client: KubeClient,
+    ref: DeploymentRef,
+    options: { reconcileId?: string; follow: boolean; signal?: AbortSignal },
+  ): Promise<number> {
     const channel = this.channel(ref);
     const filter: LogFilter = { namespace: ref.namespace, name: ref.name, reconcileId: options.reconcileId };
     let group: string | undefined;
@@ -55,9 +66,21 @@ export class LogChannels extends Disposable {
     };
     const settings = readSettings();
     if (settings.controllerLogFile) {
-      await streamFileLogs(settings.controllerLogFile, { filter, follow: options.follow, signal: options.signal, onRecord });
+      await streamFileLogs(settings.controllerLogFile, {
+        filter,
+        follow: options.follow,
+        signal: options.signal,
+        onRecord,
+      });
     } else {
-      await streamPodLogs(client, { controllerNamespace: settings.controllerNamespace, sinceSeconds: options.reconcileId ? 600 : 3600, filter, follow: options.follow, signal: options.signal, onRecord });
+      await streamPodLogs(client, {
+        controllerNamespace: settings.controllerNamespace,
+        sinceSeconds: options.reconcileId ? 600 : 3600,
+        filter,
+        follow: options.follow,
+        signal: options.signal,
+        onRecord,
+      });
     }
     return count;
   }

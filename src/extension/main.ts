@@ -32,9 +32,20 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
   const documents = new DocumentStore();
   const logs = new LogChannels();
   const tree = new DeploymentsTree(clusters, projects);
-  context.subscriptions.push(output, clusters, projects, documents, logs, tree, new KluctlDeploymentCodeLens(tree), new KluctlProjectCodeLens());
+  context.subscriptions.push(
+    output,
+    clusters,
+    projects,
+    documents,
+    logs,
+    tree,
+    new KluctlDeploymentCodeLens(tree),
+    new KluctlProjectCodeLens(),
+  );
   context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs }));
-  void registerYamlSchemas(context.extensionUri).catch((error: Error) => output.log.warn(`YAML schemas not registered: ${error.message}`));
+  void registerYamlSchemas(context.extensionUri).catch((error: Error) =>
+    output.log.warn(`YAML schemas not registered: ${error.message}`),
+  );
   return { clusters, projects, tree, documents, logs, activationMs: performance.now() - started };
 }
 

@@ -6,9 +6,21 @@ export function findManifests(text: string): Array<{ ref: DeploymentRef; offset:
   const found: Array<{ ref: DeploymentRef; offset: number }> = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) continue;
-    const value = doc.toJS() as { kind?: string; apiVersion?: string; metadata?: { name?: string; namespace?: string } } | null;
-    if (value?.kind !== 'KluctlDeployment' || !value.apiVersion?.startsWith('gitops.kluctl.io/') || !value.metadata?.name) continue;
-    found.push({ ref: { namespace: value.metadata.namespace ?? 'default', name: value.metadata.name }, offset: doc.contents?.range?.[0] ?? doc.range[0] });
+    const value = doc.toJS() as {
+      kind?: string;
+      apiVersion?: string;
+      metadata?: { name?: string; namespace?: string };
+    } | null;
+    if (
+      value?.kind !== 'KluctlDeployment' ||
+      !value.apiVersion?.startsWith('gitops.kluctl.io/') ||
+      !value.metadata?.name
+    )
+      continue;
+    found.push({
+      ref: { namespace: value.metadata.namespace ?? 'default', name: value.metadata.name },
+      offset: doc.contents?.range?.[0] ?? doc.range[0],
+    });
   }
   return found;
 }

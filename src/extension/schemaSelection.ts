@@ -16,7 +16,8 @@ export type SchemaKind = keyof typeof SCHEMAS;
 export function chooseSchema(fileName: string, text: string, insideKluctlProject: boolean): SchemaKind | undefined {
   const base = path.basename(fileName);
   if (base === '.kluctl.yaml' || base === '.kluctl.yml') return 'project';
-  if (/^kind:\s*KluctlDeployment\s*$/m.test(text) && /^apiVersion:\s*gitops\.kluctl\.io\//m.test(text)) return 'kluctlDeployment';
+  if (/^kind:\s*KluctlDeployment\s*$/m.test(text) && /^apiVersion:\s*gitops\.kluctl\.io\//m.test(text))
+    return 'kluctlDeployment';
   if (base === 'deployment.yaml' || base === 'deployment.yml') {
     if (/^kind:/m.test(text)) return undefined;
     if (insideKluctlProject || /^(deployments|vars|commonLabels|overrideNamespace):/m.test(text)) return 'deployment';

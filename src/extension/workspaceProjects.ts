@@ -21,7 +21,9 @@ export class WorkspaceProjects extends Disposable {
 
   constructor() {
     super();
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/.kluctl.{yaml,yml}', false, true, false));
+    const watcher = this.register(
+      vscode.workspace.createFileSystemWatcher('**/.kluctl.{yaml,yml}', false, true, false),
+    );
     this.register(watcher.onDidCreate(() => this.rescan()));
     this.register(watcher.onDidDelete(() => this.rescan()));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.rescan()));
@@ -49,7 +51,10 @@ export class WorkspaceProjects extends Disposable {
 
   private async scan(): Promise<void> {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    const files = folders.length > 0 ? await vscode.workspace.findFiles('**/.kluctl.{yaml,yml}', '**/{node_modules,.git}/**', 500) : [];
+    const files =
+      folders.length > 0
+        ? await vscode.workspace.findFiles('**/.kluctl.{yaml,yml}', '**/{node_modules,.git}/**', 500)
+        : [];
     const dirs = new Map<string, vscode.WorkspaceFolder>();
     for (const folder of folders) dirs.set(folder.uri.fsPath, folder);
     for (const file of files) {

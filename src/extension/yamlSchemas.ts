@@ -6,7 +6,11 @@ import { chooseSchema, SCHEMAS, type SchemaKind } from './schemaSelection.js';
 const SCHEME = 'kluctl-schema';
 
 interface YamlExtensionApi {
-  registerContributor(id: string, requestSchema: (resource: string) => string | undefined, requestSchemaContent: (uri: string) => string | undefined): boolean;
+  registerContributor(
+    id: string,
+    requestSchema: (resource: string) => string | undefined,
+    requestSchemaContent: (uri: string) => string | undefined,
+  ): boolean;
 }
 
 /**
@@ -24,7 +28,11 @@ export async function registerYamlSchemas(extensionUri: vscode.Uri): Promise<voi
     (resource) => {
       const uri = vscode.Uri.parse(resource);
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === resource);
-      const kind = chooseSchema(uri.fsPath, document?.getText() ?? '', uri.scheme === 'file' && insideKluctlProject(uri.fsPath));
+      const kind = chooseSchema(
+        uri.fsPath,
+        document?.getText() ?? '',
+        uri.scheme === 'file' && insideKluctlProject(uri.fsPath),
+      );
       return kind ? `${SCHEME}://schemas/${kind}` : undefined;
     },
     (schemaUri) => {

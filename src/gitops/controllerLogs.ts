@@ -99,13 +99,19 @@ export async function streamPodLogs(
     description: 'find kluctl-controller pods',
   });
   if (pods.items.length === 0) {
-    throw new Error(`no kluctl-controller pods (label ${CONTROLLER_POD_SELECTOR}) in namespace "${options.controllerNamespace}": is the controller installed there?`);
+    throw new Error(
+      `no kluctl-controller pods (label ${CONTROLLER_POD_SELECTOR}) in namespace "${options.controllerNamespace}": is the controller installed there?`,
+    );
   }
   await Promise.all(
     pods.items.map(async (pod) => {
       const response = await client.stream({
         path: `/api/v1/namespaces/${encodeURIComponent(options.controllerNamespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`,
-        query: { container: CONTROLLER_CONTAINER, follow: options.follow || undefined, sinceSeconds: options.sinceSeconds ?? 60 },
+        query: {
+          container: CONTROLLER_CONTAINER,
+          follow: options.follow || undefined,
+          sinceSeconds: options.sinceSeconds ?? 60,
+        },
         signal: options.signal,
         description: `logs of pod ${pod.metadata.name}`,
       });

@@ -26,12 +26,26 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export function getDeployment(client: KubeClient, ref: DeploymentRef, options: CallOptions = {}): Promise<KluctlDeployment> {
-  return client.requestJson<KluctlDeployment>({ path: deploymentsPath(ref.namespace, ref.name), ...options, description: `get ${describeRef(ref)}` });
+export function getDeployment(
+  client: KubeClient,
+  ref: DeploymentRef,
+  options: CallOptions = {},
+): Promise<KluctlDeployment> {
+  return client.requestJson<KluctlDeployment>({
+    path: deploymentsPath(ref.namespace, ref.name),
+    ...options,
+    description: `get ${describeRef(ref)}`,
+  });
 }
 
 /** A JSON merge patch (RFC 7386) with our field manager, as the kluctl CLI and Webui write. */
-export function mergePatchDeployment(client: KubeClient, ref: DeploymentRef, patch: object, what: string, options: CallOptions = {}): Promise<KluctlDeployment> {
+export function mergePatchDeployment(
+  client: KubeClient,
+  ref: DeploymentRef,
+  patch: object,
+  what: string,
+  options: CallOptions = {},
+): Promise<KluctlDeployment> {
   return client.requestJson<KluctlDeployment>({
     method: 'PATCH',
     path: deploymentsPath(ref.namespace, ref.name),

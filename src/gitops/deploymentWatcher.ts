@@ -104,24 +104,42 @@ export class DeploymentWatcher {
     const namespaces = await this.listableNamespaces(signal);
     const perNamespace = await this.watchNamespaces(namespaces, signal);
     if (perNamespace.allowed.length === 0) {
-      this.setState({ kind: 'forbidden', message: `not allowed to list KluctlDeployments cluster-wide or in ${namespaces.length === 0 ? 'any namespace' : `namespace(s) ${namespaces.join(', ')}`}` });
+      this.setState({
+        kind: 'forbidden',
+        message: `not allowed to list KluctlDeployments cluster-wide or in ${namespaces.length === 0 ? 'any namespace' : `namespace(s) ${namespaces.join(', ')}`}`,
+      });
     }
   }
 
   /** Undefined when KluctlDeployments can be served, else the state that explains why not. */
   private async checkApi(signal: AbortSignal): Promise<ContextState | undefined> {
     try {
-      await this.client.requestJson({ path: `/apis/${KLUCTL_GROUP}/${KLUCTL_VERSION}`, signal, description: 'discover the KluctlDeployment API' });
+      await this.client.requestJson({
+        path: `/apis/${KLUCTL_GROUP}/${KLUCTL_VERSION}`,
+        signal,
+        description: 'discover the KluctlDeployment API',
+      });
     } catch (error) {
       if (error instanceof KubeApiError && error.isNotFound) {
-        return { kind: 'crdMissing', message: `the KluctlDeployment API (${KLUCTL_GROUP}/${KLUCTL_VERSION}) is not installed in this cluster: is the kluctl-controller installed?` };
+        return {
+          kind: 'crdMissing',
+          message: `the KluctlDeployment API (${KLUCTL_GROUP}/${KLUCTL_VERSION}) is not installed in this cluster: is the kluctl-controller installed?`,
+        };
       }
       throw error;
     }
     try {
-      const crd = await this.client.requestJson<KubeObject>({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${KLUCTL_DEPLOYMENT_CRD}`, signal, description: 'read the KluctlDeployment CRD' });
+      const crd = await this.client.requestJson<KubeObject>({
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${KLUCTL_DEPLOYMENT_CRD}`,
+        signal,
+        description: 'read the KluctlDeployment CRD',
+      });
       if (!JSON.stringify(crd.spec ?? {}).includes('"reconcileRequestResult"')) {
-        return { kind: 'controllerTooOld', message: 'the installed KluctlDeployment CRD predates kluctl-controller v2.22.0; upgrade the controller to use manual requests' };
+        return {
+          kind: 'controllerTooOld',
+          message:
+            'the installed KluctlDeployment CRD predates kluctl-controller v2.22.0; upgrade the controller to use manual requests',
+        };
       }
     } catch (error) {
       // Reading CRDs needs cluster-scoped rights many users lack; the check is then skipped.
@@ -132,7 +150,11 @@ export class DeploymentWatcher {
 
   private async listableNamespaces(signal: AbortSignal): Promise<string[]> {
     try {
-      const list = await this.client.requestJson<KubeList>({ path: '/api/v1/namespaces', signal, description: 'list namespaces' });
+      const list = await this.client.requestJson<KubeList>({
+        path: '/api/v1/namespaces',
+        signal,
+        description: 'list namespaces',
+      });
       return list.items.map((n) => n.metadata.name);
     } catch (error) {
       if (!(error instanceof KubeApiError && error.isForbidden)) throw error;
@@ -153,7 +175,10 @@ export class DeploymentWatcher {
       this.setState({
         kind: 'ready',
         namespaces: allowed.includes('*') ? 'all' : allowed,
-        warning: denied.length > 0 && !namespaces.includes('*') ? `not allowed to list KluctlDeployments in ${denied.join(', ')}` : undefined,
+        warning:
+          denied.length > 0 && !namespaces.includes('*')
+            ? `not allowed to list KluctlDeployments in ${denied.join(', ')}`
+            : undefined,
       });
     }
     return { allowed };
@@ -171,7 +196,12 @@ export class DeploymentWatcher {
       };
       void listAndWatch<KluctlDeployment>(
         this.client,
-        { path: deploymentsPath(key || undefined), signal, backoffMs: this.options.backoffMs, description: `KluctlDeployments${key ? ` in ${key}` : ''}` },
+        {
+          path: deploymentsPath(key || undefined),
+          signal,
+          backoffMs: this.options.backoffMs,
+          description: `KluctlDeployments${key ? ` in ${key}` : ''}`,
+        },
         {
           onList: (items) => {
             this.replace(key, items);
@@ -223,6 +253,7 @@ function finalState(error: Error): ContextState | undefined {
     return { kind: 'credentials', message: `${error.message} (the cluster rejected the credentials: log in again)` };
   }
   if (error instanceof KubeApiError && error.isForbidden) return { kind: 'forbidden', message: error.message };
-  if (error instanceof KubeUnreachableError || (error instanceof KubeApiError && error.statusCode >= 500)) return undefined;
+  if (error instanceof KubeUnreachableError || (error instanceof KubeApiError && error.statusCode >= 500))
+    return undefined;
   return { kind: 'unreachable', message: error.message };
 }

@@ -57,7 +57,10 @@ function originRepoKey(originUrl: string, gitRoot: string): RepoKey {
   try {
     return normalizeGitUrl(originUrl);
   } catch (error) {
-    throw new LocalProjectError('unsupportedOriginUrl', `the "origin" remote of ${gitRoot} cannot be used: ${(error as Error).message}`);
+    throw new LocalProjectError(
+      'unsupportedOriginUrl',
+      `the "origin" remote of ${gitRoot} cannot be used: ${(error as Error).message}`,
+    );
   }
 }
 

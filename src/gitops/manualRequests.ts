@@ -1,7 +1,20 @@
 import type { KubeClient } from '../kube/client.js';
 import { CancelledError } from '../kube/errors.js';
-import { describeRef, getDeployment, mergePatchDeployment, waitForDeployment, type DeploymentRef } from './deploymentApi.js';
-import { approvePatch, buildManualRequest, newRequestValue, requestPatch, requestResultFor, suspendPatch } from './requests.js';
+import {
+  describeRef,
+  getDeployment,
+  mergePatchDeployment,
+  waitForDeployment,
+  type DeploymentRef,
+} from './deploymentApi.js';
+import {
+  approvePatch,
+  buildManualRequest,
+  newRequestValue,
+  requestPatch,
+  requestResultFor,
+  suspendPatch,
+} from './requests.js';
 import { REQUEST_ANNOTATIONS, type KluctlDeployment, type ManualRequestResult, type RequestKind } from './types.js';
 
 export type RequestProgress =
@@ -35,10 +48,17 @@ export interface RequestOutcome {
  * has started (its `reconcileId` is known, for logs) and finished. This mirrors `kluctl gitops <kind>`, with a watch
  * instead of polling and a timeout when the controller never picks the request up.
  */
-export async function runRequest(client: KubeClient, ref: DeploymentRef, kind: RequestKind, options: RunRequestOptions = {}): Promise<RequestOutcome> {
+export async function runRequest(
+  client: KubeClient,
+  ref: DeploymentRef,
+  kind: RequestKind,
+  options: RunRequestOptions = {},
+): Promise<RequestOutcome> {
   const requestValue = newRequestValue();
   const annotation = buildManualRequest(requestValue, options.overridesPatch);
-  await mergePatchDeployment(client, ref, requestPatch(kind, annotation), `request ${kind} of`, { signal: options.signal });
+  await mergePatchDeployment(client, ref, requestPatch(kind, annotation), `request ${kind} of`, {
+    signal: options.signal,
+  });
   options.onProgress?.({ phase: 'requested', requestValue });
 
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
@@ -94,11 +114,15 @@ function rejectedByController(kd: KluctlDeployment, kind: RequestKind): undefine
   if (conditions.some((c) => c.type === 'Reconciling' && c.status === 'True')) return undefined;
   const ready = conditions.find((c) => c.type === 'Ready');
   const reason = kd.status?.lastPrepareError || ready?.message || 'no reason given';
-  throw new Error(`the kluctl-controller rejected the ${kind} request for ${describeRef(kd.metadata as DeploymentRef)}: ${reason}`);
+  throw new Error(
+    `the kluctl-controller rejected the ${kind} request for ${describeRef(kd.metadata as DeploymentRef)}: ${reason}`,
+  );
 }
 
 function withCancelNote(error: Error, note: string): Error {
-  return error instanceof CancelledError ? new CancelledError(`${error.message.replace(/: cancelled$/, '')} (${note})`) : error;
+  return error instanceof CancelledError
+    ? new CancelledError(`${error.message.replace(/: cancelled$/, '')} (${note})`)
+    : error;
 }
 
 export interface SuspendOptions {
@@ -111,8 +135,15 @@ export interface SuspendOptions {
  * Suspends or resumes automatic reconciliation, then waits until the controller has observed the new generation,
  * as `kluctl gitops suspend/resume` do. Manual requests still run while suspended.
  */
-export async function setSuspended(client: KubeClient, ref: DeploymentRef, suspended: boolean, options: SuspendOptions = {}): Promise<KluctlDeployment> {
-  const patched = await mergePatchDeployment(client, ref, suspendPatch(suspended), suspended ? 'suspend' : 'resume', { signal: options.signal });
+export async function setSuspended(
+  client: KubeClient,
+  ref: DeploymentRef,
+  suspended: boolean,
+  options: SuspendOptions = {},
+): Promise<KluctlDeployment> {
+  const patched = await mergePatchDeployment(client, ref, suspendPatch(suspended), suspended ? 'suspend' : 'resume', {
+    signal: options.signal,
+  });
   const generation = patched.metadata.generation ?? 0;
   const timeoutMs = options.timeoutMs ?? 60_000;
   return waitForDeployment(client, ref, (kd) => ((kd.status?.observedGeneration ?? 0) >= generation ? kd : undefined), {
@@ -123,7 +154,11 @@ export async function setSuspended(client: KubeClient, ref: DeploymentRef, suspe
 }
 
 /** Approves the currently rendered objects of a deployment in manual mode, as the Webui's "Approve" does. */
-export async function approveDeployment(client: KubeClient, ref: DeploymentRef, options: { signal?: AbortSignal } = {}): Promise<KluctlDeployment> {
+export async function approveDeployment(
+  client: KubeClient,
+  ref: DeploymentRef,
+  options: { signal?: AbortSignal } = {},
+): Promise<KluctlDeployment> {
   const current = await getDeployment(client, ref, options);
   return mergePatchDeployment(client, ref, approvePatch(current), 'approve', options);
 }

@@ -89,7 +89,8 @@ function splitHostPort(hostPort: string, shown: string): { hostname: string; por
   if (hostPort.startsWith('[')) {
     const close = hostPort.indexOf(']');
     const after = close < 0 ? '' : hostPort.slice(close + 1);
-    if (close < 0 || (after !== '' && !after.startsWith(':'))) throw new Error(`"${shown}" is not a Git URL: malformed IPv6 host`);
+    if (close < 0 || (after !== '' && !after.startsWith(':')))
+      throw new Error(`"${shown}" is not a Git URL: malformed IPv6 host`);
     hostname = hostPort.slice(1, close);
     port = after.slice(1);
   } else if (hostPort.includes(':')) {

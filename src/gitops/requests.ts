@@ -46,16 +46,22 @@ export function buildManualRequest(requestValue: string, overridesPatch?: Record
 export function parseManualRequest(annotationValue: string): ManualRequest | undefined {
   try {
     const parsed = JSON.parse(annotationValue) as Partial<ManualRequest> | null;
-    return typeof parsed?.requestValue === 'string' && parsed.requestValue !== '' ? (parsed as ManualRequest) : undefined;
+    return typeof parsed?.requestValue === 'string' && parsed.requestValue !== ''
+      ? (parsed as ManualRequest)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The merge patch that asks for a request; `annotationValue` comes from `buildManualRequest`. */
-export function requestPatch(kind: RequestKind, annotationValue: string): { metadata: { annotations: Record<string, string> } } {
+export function requestPatch(
+  kind: RequestKind,
+  annotationValue: string,
+): { metadata: { annotations: Record<string, string> } } {
   // A plain string (the v2.21 style) makes the controller fail without ever acknowledging: refuse it here.
-  if (!parseManualRequest(annotationValue)) throw new Error('the request annotation must be a ManualRequest JSON (use buildManualRequest)');
+  if (!parseManualRequest(annotationValue))
+    throw new Error('the request annotation must be a ManualRequest JSON (use buildManualRequest)');
   return { metadata: { annotations: { [REQUEST_ANNOTATIONS[kind]]: annotationValue } } };
 }
 
@@ -68,7 +74,10 @@ export function suspendPatch(suspend: boolean): { spec: { suspend: true | null }
 export function approvePatch(kd: KluctlDeployment): { spec: { manualObjectsHash: string } } {
   const hash = kd.status?.lastObjectsHash;
   if (!kd.spec.manual) throw new Error(`${kd.metadata.name} is not in manual mode; there is nothing to approve`);
-  if (!hash) throw new Error(`${kd.metadata.name} has not rendered its objects yet (status.lastObjectsHash is empty); there is nothing to approve`);
+  if (!hash)
+    throw new Error(
+      `${kd.metadata.name} has not rendered its objects yet (status.lastObjectsHash is empty); there is nothing to approve`,
+    );
   return { spec: { manualObjectsHash: hash } };
 }
 
@@ -76,14 +85,21 @@ export function approvePatch(kd: KluctlDeployment): { spec: { manualObjectsHash:
  * `spec.sourceOverrides` for an overridesPatch. A merge patch replaces arrays, so the existing entries must
  * be carried along; an existing entry for the same repo key and kind (group or not) gives way to ours.
  */
-export function mergeSourceOverrides(existing: readonly SourceOverride[] | undefined, added: readonly SourceOverride[]): SourceOverride[] {
+export function mergeSourceOverrides(
+  existing: readonly SourceOverride[] | undefined,
+  added: readonly SourceOverride[],
+): SourceOverride[] {
   const identity = (o: SourceOverride): string => `${o.repoKey}\n${o.isGroup === true}`;
   const replaced = new Set(added.map(identity));
   return [...(existing ?? []).filter((o) => !replaced.has(identity(o))), ...added];
 }
 
 /** The controller's record of our request once it has picked it up, else undefined. */
-export function requestResultFor(kd: KluctlDeployment, kind: RequestKind, requestValue: string): ManualRequestResult | undefined {
+export function requestResultFor(
+  kd: KluctlDeployment,
+  kind: RequestKind,
+  requestValue: string,
+): ManualRequestResult | undefined {
   const result = kd.status?.[REQUEST_RESULT_FIELDS[kind]];
   return result?.request?.requestValue === requestValue ? result : undefined;
 }
@@ -99,5 +115,7 @@ export function isRequestFinished(kd: KluctlDeployment, kind: RequestKind, reque
 }
 
 function isEmptyPatch(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isEmptyPatch);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isEmptyPatch)
+  );
 }

@@ -31,7 +31,13 @@ export interface ObjectDiff {
 export function decodeCompactedObjects(secret: SecretObject): CompactedObject[] | undefined {
   const payload = secret.data?.[RESULT_DATA_KEYS.compactedObjects];
   if (!payload) return undefined;
-  const raw = decodeSecretPayload<Array<Omit<CompactedObject, 'rendered' | 'remote' | 'applied'> & Record<'rendered' | 'remote' | 'applied', string | undefined>>>(payload);
+  const raw =
+    decodeSecretPayload<
+      Array<
+        Omit<CompactedObject, 'rendered' | 'remote' | 'applied'> &
+          Record<'rendered' | 'remote' | 'applied', string | undefined>
+      >
+    >(payload);
   const dmp = new DiffMatchPatch();
   return raw.map((entry) => {
     let previous = '';
@@ -55,7 +61,10 @@ export function decodeCompactedObjects(secret: SecretObject): CompactedObject[] 
 
 function applyDelta(dmp: DiffMatchPatch, base: string, delta: string): string {
   const diffs = dmp.diff_fromDelta(base, delta);
-  return diffs.filter(([op]) => op !== DiffMatchPatch.DIFF_DELETE).map(([, text]) => text).join('');
+  return diffs
+    .filter(([op]) => op !== DiffMatchPatch.DIFF_DELETE)
+    .map(([, text]) => text)
+    .join('');
 }
 
 export interface ObjectDiffOptions {
@@ -67,7 +76,11 @@ export interface ObjectDiffOptions {
  * The objects a command result touches, as document pairs. With compacted objects the documents are the full
  * manifests (server fields removed); without them (drift results) they hold only the changed fields.
  */
-export function objectDiffs(result: Pick<CommandResult, 'objects'>, compacted: CompactedObject[] | undefined, options: ObjectDiffOptions = {}): ObjectDiff[] {
+export function objectDiffs(
+  result: Pick<CommandResult, 'objects'>,
+  compacted: CompactedObject[] | undefined,
+  options: ObjectDiffOptions = {},
+): ObjectDiff[] {
   const full = new Map((compacted ?? []).map((c) => [objectRefString(c.ref), c]));
   const diffs: ObjectDiff[] = [];
   for (const object of result.objects ?? []) {
@@ -122,7 +135,10 @@ function toYaml(object: Record<string, unknown>): string {
 }
 
 /** Documents holding only the changed fields, from a result without full manifests (e.g. drift detection). */
-function partialObjects(object: ResultObject, status: DiffStatus): { left?: Record<string, unknown>; right?: Record<string, unknown> } {
+function partialObjects(
+  object: ResultObject,
+  status: DiffStatus,
+): { left?: Record<string, unknown>; right?: Record<string, unknown> } {
   const header = (): Record<string, unknown> => ({
     apiVersion: object.ref.group ? `${object.ref.group}/${object.ref.version}` : object.ref.version,
     kind: object.ref.kind,
@@ -159,7 +175,8 @@ function setPath(target: Record<string, unknown>, path: Array<string | number>, 
       node[segment] = value;
       return;
     }
-    if (typeof node[segment] !== 'object' || node[segment] === null) node[segment] = typeof path[i + 1] === 'number' ? [] : {};
+    if (typeof node[segment] !== 'object' || node[segment] === null)
+      node[segment] = typeof path[i + 1] === 'number' ? [] : {};
     node = node[segment] as Record<string | number, unknown>;
   });
 }
@@ -185,7 +202,10 @@ function maskSecrets(
   });
   const before = values(l);
   const after = values(r);
-  for (const [doc, other] of [[l, before], [r, before]] as const) {
+  for (const [doc, other] of [
+    [l, before],
+    [r, before],
+  ] as const) {
     if (!doc) continue;
     for (const field of ['data', 'stringData'] as const) {
       const map = doc[field] as Record<string, string> | undefined;
@@ -200,5 +220,7 @@ function maskSecrets(
 }
 
 function decodedValues(map: Record<string, string> | undefined, base64: boolean): Record<string, string> {
-  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, base64 ? Buffer.from(v, 'base64').toString('utf8') : v]));
+  return Object.fromEntries(
+    Object.entries(map ?? {}).map(([k, v]) => [k, base64 ? Buffer.from(v, 'base64').toString('utf8') : v]),
+  );
 }

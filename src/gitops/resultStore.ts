@@ -1,6 +1,13 @@
 import type { KubeClient } from '../kube/client.js';
 import type { KubeList } from '../kube/objects.js';
-import { decodeCommandResult, decodeValidateResult, DEFAULT_RESULTS_NAMESPACE, findResultSecretSelector, type ResultKind, type SecretObject } from './results.js';
+import {
+  decodeCommandResult,
+  decodeValidateResult,
+  DEFAULT_RESULTS_NAMESPACE,
+  findResultSecretSelector,
+  type ResultKind,
+  type SecretObject,
+} from './results.js';
 import { decodeCompactedObjects, objectDiffs, type ObjectDiff } from './resultDocuments.js';
 import { maskSecretChanges } from './secretMasking.js';
 import type { CommandResult, ValidateResult } from './types.js';
@@ -14,7 +21,11 @@ export interface ReadResultOptions {
 }
 
 /** A stored diff/deploy/prune result by id, Secret values masked unless revealed. */
-export async function readCommandResult(client: KubeClient, resultId: string, options: ReadResultOptions = {}): Promise<CommandResult> {
+export async function readCommandResult(
+  client: KubeClient,
+  resultId: string,
+  options: ReadResultOptions = {},
+): Promise<CommandResult> {
   const result = decodeCommandResult(await readResultSecret(client, 'command', resultId, options));
   return maskSecretChanges(result, { reveal: options.revealSecrets });
 }
@@ -27,14 +38,26 @@ export async function readCommandResultDiffs(
 ): Promise<{ result: CommandResult; diffs: ObjectDiff[] }> {
   const secret = await readResultSecret(client, 'command', resultId, options);
   const result = maskSecretChanges(decodeCommandResult(secret), { reveal: options.revealSecrets });
-  return { result, diffs: objectDiffs(result, decodeCompactedObjects(secret), { revealSecrets: options.revealSecrets }) };
+  return {
+    result,
+    diffs: objectDiffs(result, decodeCompactedObjects(secret), { revealSecrets: options.revealSecrets }),
+  };
 }
 
-export async function readValidateResult(client: KubeClient, resultId: string, options: ReadResultOptions = {}): Promise<ValidateResult> {
+export async function readValidateResult(
+  client: KubeClient,
+  resultId: string,
+  options: ReadResultOptions = {},
+): Promise<ValidateResult> {
   return decodeValidateResult(await readResultSecret(client, 'validate', resultId, options));
 }
 
-async function readResultSecret(client: KubeClient, kind: ResultKind, resultId: string, options: ReadResultOptions): Promise<SecretObject> {
+async function readResultSecret(
+  client: KubeClient,
+  kind: ResultKind,
+  resultId: string,
+  options: ReadResultOptions,
+): Promise<SecretObject> {
   const namespace = options.namespace ?? DEFAULT_RESULTS_NAMESPACE;
   const list = await client.requestJson<KubeList<SecretObject>>({
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
@@ -43,6 +66,9 @@ async function readResultSecret(client: KubeClient, kind: ResultKind, resultId: 
     description: `read ${kind} result ${resultId}`,
   });
   const secret = list.items[0];
-  if (!secret) throw new Error(`${kind} result ${resultId} not found in namespace "${namespace}" (it may have been cleaned up already)`);
+  if (!secret)
+    throw new Error(
+      `${kind} result ${resultId} not found in namespace "${namespace}" (it may have been cleaned up already)`,
+    );
   return secret;
 }

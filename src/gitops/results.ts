@@ -30,7 +30,11 @@ export const RESULT_ANNOTATIONS = {
 } as const;
 
 /** The `data` keys holding gzip'd JSON. */
-export const RESULT_DATA_KEYS = { commandResult: 'reducedResult', compactedObjects: 'compactedObjects', validateResult: 'result' } as const;
+export const RESULT_DATA_KEYS = {
+  commandResult: 'reducedResult',
+  compactedObjects: 'compactedObjects',
+  validateResult: 'result',
+} as const;
 
 export type ResultKind = 'command' | 'validate';
 
@@ -69,7 +73,8 @@ const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 /** A result Secret's `data` value: base64 → gunzip → JSON. */
 export function decodeSecretPayload<T = unknown>(base64: string): T {
   const gzipped = Buffer.from(base64, 'base64');
-  if (gzipped.length < 2 || gzipped[0] !== 0x1f || gzipped[1] !== 0x8b) throw new Error('the result payload is not gzip data');
+  if (gzipped.length < 2 || gzipped[0] !== 0x1f || gzipped[1] !== 0x8b)
+    throw new Error('the result payload is not gzip data');
   let json: string;
   try {
     json = gunzipSync(gzipped, { maxOutputLength: MAX_PAYLOAD_BYTES }).toString('utf8');
@@ -97,12 +102,16 @@ export function resultSecretInfo(secret: KubeObject): ResultSecretInfo | undefin
   const validateId = labels[RESULT_LABELS.validateResultId];
   const kind: ResultKind | undefined = commandId ? 'command' : validateId ? 'validate' : undefined;
   if (!kind) return undefined;
-  const summaryKey = kind === 'command' ? RESULT_ANNOTATIONS.commandResultSummary : RESULT_ANNOTATIONS.validateResultSummary;
+  const summaryKey =
+    kind === 'command' ? RESULT_ANNOTATIONS.commandResultSummary : RESULT_ANNOTATIONS.validateResultSummary;
   return {
     kind,
-    id: (commandId || validateId)!,
+    id: commandId || validateId,
     deployment: resultSecretDeployment(secret),
-    projectKey: { repoKey: annotations[RESULT_ANNOTATIONS.projectRepoKey], subDir: annotations[RESULT_ANNOTATIONS.projectSubDir] },
+    projectKey: {
+      repoKey: annotations[RESULT_ANNOTATIONS.projectRepoKey],
+      subDir: annotations[RESULT_ANNOTATIONS.projectSubDir],
+    },
     summary: parseJsonOrUndefined(annotations[summaryKey]),
   };
 }
@@ -152,7 +161,10 @@ function compareStrings(a: string, b: string): number {
 
 function requireData(secret: SecretObject, key: string): string {
   const value = secret.data?.[key];
-  if (!value) throw new Error(`Secret ${secret.metadata.namespace}/${secret.metadata.name} has no data "${key}"; is it a Kluctl result?`);
+  if (!value)
+    throw new Error(
+      `Secret ${secret.metadata.namespace}/${secret.metadata.name} has no data "${key}"; is it a Kluctl result?`,
+    );
   return value;
 }
 

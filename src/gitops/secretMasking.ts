@@ -23,9 +23,12 @@ const SECRET_FIELD_PATH = /^\$?\.?(?:(?:data|stringData)|\[(["'])(?:data|stringD
  * diff of an updated map hides which keys changed. Object copies get every data/stringData value masked.
  * The input is not modified.
  */
-export function maskSecretChanges<T extends { objects?: ResultObject[] }>(result: T, options: { reveal?: boolean } = {}): T {
+export function maskSecretChanges<T extends { objects?: ResultObject[] }>(
+  result: T,
+  options: { reveal?: boolean } = {},
+): T {
   if (options.reveal || !result.objects?.some((o) => isSecret(o.ref))) return result;
-  return { ...result, objects: result.objects.map((o) => (isSecret(o.ref) ? maskObject(o) : o)) } as T;
+  return { ...result, objects: result.objects.map((o) => (isSecret(o.ref) ? maskObject(o) : o)) };
 }
 
 function isSecret(ref: ObjectRef): boolean {
@@ -57,10 +60,14 @@ function maskValues(value: unknown, mask: string): unknown {
 }
 
 function maskedDiff(oldValue: unknown, newValue: unknown): string {
-  if (isMap(oldValue) || isMap(newValue)) return maskedMapDiff(isMap(oldValue) ? oldValue : {}, isMap(newValue) ? newValue : {});
+  if (isMap(oldValue) || isMap(newValue))
+    return maskedMapDiff(isMap(oldValue) ? oldValue : {}, isMap(newValue) ? newValue : {});
   const lines: string[] = [];
   if (present(oldValue)) lines.push(`-${MASKED_DIFF_VALUE}`);
-  if (present(newValue)) lines.push(`+${present(oldValue) && !isDeepStrictEqual(oldValue, newValue) ? MASKED_CHANGED_DIFF_VALUE : MASKED_DIFF_VALUE}`);
+  if (present(newValue))
+    lines.push(
+      `+${present(oldValue) && !isDeepStrictEqual(oldValue, newValue) ? MASKED_CHANGED_DIFF_VALUE : MASKED_DIFF_VALUE}`,
+    );
   return lines.join('\n');
 }
 
@@ -71,7 +78,8 @@ function maskedMapDiff(oldMap: Record<string, unknown>, newMap: Record<string, u
     .flatMap((key) => {
       const inOld = key in oldMap;
       const inNew = key in newMap;
-      if (inOld && inNew && isDeepStrictEqual(oldMap[key], newMap[key])) return [` ${yamlEntry(key, MASKED_DIFF_VALUE)}`];
+      if (inOld && inNew && isDeepStrictEqual(oldMap[key], newMap[key]))
+        return [` ${yamlEntry(key, MASKED_DIFF_VALUE)}`];
       const lines: string[] = [];
       if (inOld) lines.push(`-${yamlEntry(key, MASKED_DIFF_VALUE)}`);
       if (inNew) lines.push(`+${yamlEntry(key, inOld ? MASKED_CHANGED_DIFF_VALUE : MASKED_DIFF_VALUE)}`);

@@ -10,7 +10,8 @@ import {
   type RequestKind,
 } from './types.js';
 
-export type DeploymentState = 'suspended' | 'requestPending' | 'reconciling' | 'ready' | 'prepareFailed' | 'failed' | 'unknown';
+export type DeploymentState =
+  'suspended' | 'requestPending' | 'reconciling' | 'ready' | 'prepareFailed' | 'failed' | 'unknown';
 export type ValidationState = 'disabled' | 'unknown' | 'ready' | 'warnings' | 'failed';
 
 export interface PresentedStatus {
@@ -52,7 +53,8 @@ export function presentStatus(kd: KluctlDeployment, now: Date = new Date()): Pre
   const base: Omit<PresentedStatus, 'state' | 'summary' | 'since'> = {
     suspended,
     pendingRequests: requests.map((r) => r.kind),
-    manualApprovalPending: kd.spec.manual === true && !!status?.lastObjectsHash && status.lastObjectsHash !== kd.spec.manualObjectsHash,
+    manualApprovalPending:
+      kd.spec.manual === true && !!status?.lastObjectsHash && status.lastObjectsHash !== kd.spec.manualObjectsHash,
     drift: presentDrift(kd),
     lastDeploy: presentLastDeploy(kd),
     lastValidate: presentLastValidate(kd),
@@ -64,7 +66,12 @@ export function presentStatus(kd: KluctlDeployment, now: Date = new Date()): Pre
   if (suspended && requests.length === 0) return { ...base, state: 'suspended', summary: 'Suspended' };
   if (reconciling) {
     const extra = queued.length > 0 ? ` (${queued.join(', ')})` : '';
-    return { ...base, state: 'reconciling', summary: firstLine(reconciling.message) + extra, since: timeOf(reconciling.lastTransitionTime) };
+    return {
+      ...base,
+      state: 'reconciling',
+      summary: firstLine(reconciling.message) + extra,
+      since: timeOf(reconciling.lastTransitionTime),
+    };
   }
   if (requests.length > 0) {
     // Without a Reconciling condition nothing runs (see pendingRequests): these are all waiting.
@@ -72,7 +79,8 @@ export function presentStatus(kd: KluctlDeployment, now: Date = new Date()): Pre
     const since = times.length > 0 ? new Date(Math.min(...times)) : undefined;
     return { ...base, state: 'requestPending', summary: describeWaiting(requests, since, now), since };
   }
-  if (!status || Object.keys(status).length === 0) return { ...base, state: 'unknown', summary: 'Status not available yet' };
+  if (!status || Object.keys(status).length === 0)
+    return { ...base, state: 'unknown', summary: 'Status not available yet' };
   if (!ready) return { ...base, state: 'unknown', summary: 'Ready condition is missing' };
 
   const since = timeOf(ready.lastTransitionTime);
@@ -106,11 +114,13 @@ function pendingRequests(kd: KluctlDeployment, controllerBusy: boolean): Pending
   return REQUEST_KINDS.flatMap((kind): PendingRequest[] => {
     const annotation = kd.metadata.annotations?.[REQUEST_ANNOTATIONS[kind]];
     const result = kd.status?.[REQUEST_RESULT_FIELDS[kind]];
-    const requestValue = annotation === undefined ? undefined : (parseManualRequest(annotation)?.requestValue ?? annotation);
+    const requestValue =
+      annotation === undefined ? undefined : (parseManualRequest(annotation)?.requestValue ?? annotation);
     if (requestValue !== undefined && result?.request?.requestValue !== requestValue) {
       return [{ kind, phase: 'requested', since: requestTime(requestValue) }];
     }
-    if (result?.startTime && !result.endTime && controllerBusy) return [{ kind, phase: 'running', since: timeOf(result.startTime) }];
+    if (result?.startTime && !result.endTime && controllerBusy)
+      return [{ kind, phase: 'running', since: timeOf(result.startTime) }];
     return [];
   });
 }
@@ -129,7 +139,13 @@ function presentDrift(kd: KluctlDeployment): PresentedStatus['drift'] {
   if (!result && !message) return undefined;
   const objects = countObjects(result?.objects ?? []);
   const hasDrift = objects.new + objects.changed + objects.deleted + objects.orphan > 0;
-  return { message: message ?? (hasDrift ? 'drift' : 'no drift'), hasDrift, objects, errors: result?.errors?.length ?? 0, warnings: result?.warnings?.length ?? 0 };
+  return {
+    message: message ?? (hasDrift ? 'drift' : 'no drift'),
+    hasDrift,
+    objects,
+    errors: result?.errors?.length ?? 0,
+    warnings: result?.warnings?.length ?? 0,
+  };
 }
 
 function presentLastDeploy(kd: KluctlDeployment): PresentedStatus['lastDeploy'] {
@@ -138,7 +154,12 @@ function presentLastDeploy(kd: KluctlDeployment): PresentedStatus['lastDeploy'] 
   return {
     command: summary.commandInfo?.command,
     endTime: timeOf(summary.commandInfo?.endTime),
-    objects: { new: summary.newObjects ?? 0, changed: summary.changedObjects ?? 0, deleted: summary.deletedObjects ?? 0, orphan: summary.orphanObjects ?? 0 },
+    objects: {
+      new: summary.newObjects ?? 0,
+      changed: summary.changedObjects ?? 0,
+      deleted: summary.deletedObjects ?? 0,
+      orphan: summary.orphanObjects ?? 0,
+    },
     errors: summary.errors?.length ?? 0,
     warnings: summary.warnings?.length ?? 0,
   };
@@ -147,7 +168,12 @@ function presentLastDeploy(kd: KluctlDeployment): PresentedStatus['lastDeploy'] 
 function presentLastValidate(kd: KluctlDeployment): PresentedStatus['lastValidate'] {
   const result = kd.status?.lastValidateResult;
   if (!result) return undefined;
-  return { ready: result.ready, endTime: timeOf(result.endTime), errors: result.errors?.length ?? 0, warnings: result.warnings?.length ?? 0 };
+  return {
+    ready: result.ready,
+    endTime: timeOf(result.endTime),
+    errors: result.errors?.length ?? 0,
+    warnings: result.warnings?.length ?? 0,
+  };
 }
 
 function validationState(kd: KluctlDeployment): ValidationState {

@@ -26,7 +26,11 @@ export async function serverSideApply(
   return client.requestJson<KubeObject>({
     method: 'PATCH',
     path: ResourceMapper.path(resource, namespace, object.metadata.name),
-    query: { fieldManager: options.fieldManager, force: options.force || undefined, dryRun: options.dryRun ? 'All' : undefined },
+    query: {
+      fieldManager: options.fieldManager,
+      force: options.force || undefined,
+      dryRun: options.dryRun ? 'All' : undefined,
+    },
     body,
     contentType: 'application/apply-patch+yaml',
     signal: options.signal,
@@ -64,7 +68,12 @@ export interface WriteOptions {
 }
 
 /** PUT of a whole object (Kluctl's replace-on-error path); the object must carry the current resourceVersion. */
-export async function replaceObject(client: KubeClient, mapper: ResourceMapper, object: KubeObject, options: WriteOptions): Promise<KubeObject> {
+export async function replaceObject(
+  client: KubeClient,
+  mapper: ResourceMapper,
+  object: KubeObject,
+  options: WriteOptions,
+): Promise<KubeObject> {
   const resource = await mapper.require(object.apiVersion, object.kind, options.signal);
   const namespace = resource.namespaced ? object.metadata.namespace || client.defaultNamespace : undefined;
   return client.requestJson<KubeObject>({
@@ -91,7 +100,12 @@ export async function deleteObject(
       method: 'DELETE',
       path: ResourceMapper.path(resource, ref.namespace, ref.name),
       // With a body the server takes every option from it, so dryRun must be there too (a query dryRun is ignored).
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(options.dryRun ? { dryRun: ['All'] } : {}) },
+      body: {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background',
+        ...(options.dryRun ? { dryRun: ['All'] } : {}),
+      },
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       description: `delete ${describeObject({ kind: ref.kind, metadata: ref })}`,
@@ -107,7 +121,13 @@ export async function deleteObject(
 export async function listObjects(
   client: KubeClient,
   resource: ApiResource,
-  options: { labelSelector?: string; namespace?: string; signal?: AbortSignal; timeoutMs?: number; onWarnings?: (warnings: string[]) => void },
+  options: {
+    labelSelector?: string;
+    namespace?: string;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    onWarnings?: (warnings: string[]) => void;
+  },
 ): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
   const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;

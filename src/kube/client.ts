@@ -1,7 +1,13 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CancelledError, KubeApiError, KubeCredentialsError, KubeUnreachableError, type StatusCause } from './errors.js';
+import {
+  CancelledError,
+  KubeApiError,
+  KubeCredentialsError,
+  KubeUnreachableError,
+  type StatusCause,
+} from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -66,7 +72,12 @@ export class KubeClient {
    * Certificates, tokens and credential plugins (exec, OIDC) are applied here. A plugin waiting for an
    * interactive login would never return, so this step is bounded by the request's timeout and signal.
    */
-  private async authenticate(requestOptions: https.RequestOptions, what: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  private async authenticate(
+    requestOptions: https.RequestOptions,
+    what: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stopped = new Promise<never>((_, reject) => {
@@ -88,7 +99,11 @@ export class KubeClient {
       await Promise.race([this.kubeConfig.applyToHTTPSOptions(requestOptions), stopped]);
     } catch (error) {
       if (error instanceof CancelledError || error instanceof KubeCredentialsError) throw error;
-      throw new KubeCredentialsError(this.contextName, what, `could not be obtained: ${(error as Error).message.trim()}`);
+      throw new KubeCredentialsError(
+        this.contextName,
+        what,
+        `could not be obtained: ${(error as Error).message.trim()}`,
+      );
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);

@@ -36,7 +36,10 @@ export class KubeContexts {
   snapshot(): ContextsSnapshot {
     this.ensureLoaded();
     if (!this.config) return { contexts: [], problem: this.problem ?? this.missingProblem() };
-    return { contexts: this.config.getContexts().map((c) => c.name), current: this.config.getCurrentContext() || undefined };
+    return {
+      contexts: this.config.getContexts().map((c) => c.name),
+      current: this.config.getCurrentContext() || undefined,
+    };
   }
 
   /** The client of a context (the current one when omitted); throws if the kubeconfig or context is missing. */

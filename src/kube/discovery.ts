@@ -53,13 +53,22 @@ export class ResourceMapper {
   }
 
   private async loadPreferred(signal?: AbortSignal): Promise<ApiResource[]> {
-    const core = await this.client.requestJson<{ versions: string[] }>({ path: '/api', signal, description: 'discover the core API' });
-    const groups = await this.client.requestJson<{ groups: Array<{ preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }> }>({
+    const core = await this.client.requestJson<{ versions: string[] }>({
+      path: '/api',
+      signal,
+      description: 'discover the core API',
+    });
+    const groups = await this.client.requestJson<{
+      groups: Array<{ preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }>;
+    }>({
       path: '/apis',
       signal,
       description: 'discover API groups',
     });
-    const gvs = [core.versions[0] ?? 'v1', ...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0].groupVersion)];
+    const gvs = [
+      core.versions[0] ?? 'v1',
+      ...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0].groupVersion),
+    ];
     const lists = await Promise.all(gvs.map((gv) => this.groupVersion(gv, signal)));
     return lists.flat();
   }
@@ -85,7 +94,11 @@ export class ResourceMapper {
     const { group, version } = splitApiVersion(apiVersion);
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
     try {
-      const list = await this.client.requestJson<ApiResourceList>({ path, signal, description: `discover ${apiVersion}` });
+      const list = await this.client.requestJson<ApiResourceList>({
+        path,
+        signal,
+        description: `discover ${apiVersion}`,
+      });
       return list.resources
         .filter((r) => !r.name.includes('/')) // sub-resources such as pods/log
         .map((r) => ({ group, version, kind: r.kind, name: r.name, namespaced: r.namespaced, verbs: r.verbs }));

@@ -65,7 +65,14 @@ export function clientForContext(kubeConfig: KubeConfig, contextName?: string, t
 function nonInteractiveExec(user: User): User {
   const exec = (user as { exec?: { env?: Array<{ name: string; value: string }> | null; apiVersion?: string } }).exec;
   if (!exec) return user;
-  const info = { apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } };
-  const env = [...(exec.env ?? []).filter((e) => e.name !== 'KUBERNETES_EXEC_INFO'), { name: 'KUBERNETES_EXEC_INFO', value: JSON.stringify(info) }];
-  return { ...user, exec: { ...exec, env } } as User;
+  const info = {
+    apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    spec: { interactive: false },
+  };
+  const env = [
+    ...(exec.env ?? []).filter((e) => e.name !== 'KUBERNETES_EXEC_INFO'),
+    { name: 'KUBERNETES_EXEC_INFO', value: JSON.stringify(info) },
+  ];
+  return { ...user, exec: { ...exec, env } };
 }

@@ -2,7 +2,15 @@ import type { KubeClient } from './client.js';
 import { splitApiVersion } from './objects.js';
 
 interface OpenApiV3Doc {
-  components?: { schemas?: Record<string, { properties?: Record<string, unknown>; 'x-kubernetes-group-version-kind'?: Array<{ group: string; version: string; kind: string }> }> };
+  components?: {
+    schemas?: Record<
+      string,
+      {
+        properties?: Record<string, unknown>;
+        'x-kubernetes-group-version-kind'?: Array<{ group: string; version: string; kind: string }>;
+      }
+    >;
+  };
 }
 
 /**
@@ -21,7 +29,8 @@ export class StatusSchemas {
     if (!doc) return undefined;
     for (const schema of Object.values(doc.components?.schemas ?? {})) {
       const gvks = schema['x-kubernetes-group-version-kind'] ?? [];
-      if (gvks.some((g) => g.group === group && g.version === version && g.kind === kind)) return 'status' in (schema.properties ?? {});
+      if (gvks.some((g) => g.group === group && g.version === version && g.kind === kind))
+        return 'status' in (schema.properties ?? {});
     }
     return undefined;
   }
@@ -37,11 +46,20 @@ export class StatusSchemas {
 
   private async load(gvPath: string, signal?: AbortSignal): Promise<OpenApiV3Doc | undefined> {
     this.index ??= this.client
-      .requestJson<{ paths: Record<string, { serverRelativeURL: string }> }>({ path: '/openapi/v3', signal, description: 'read the OpenAPI index' })
+      .requestJson<{ paths: Record<string, { serverRelativeURL: string }> }>({
+        path: '/openapi/v3',
+        signal,
+        description: 'read the OpenAPI index',
+      })
       .then((x) => x.paths);
     const entry = (await this.index)[gvPath];
     if (!entry) return undefined;
     const url = new URL(entry.serverRelativeURL, 'http://x');
-    return this.client.requestJson<OpenApiV3Doc>({ path: url.pathname, query: Object.fromEntries(url.searchParams), signal, description: `read the OpenAPI schema of ${gvPath}` });
+    return this.client.requestJson<OpenApiV3Doc>({
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      signal,
+      description: `read the OpenAPI schema of ${gvPath}`,
+    });
   }
 }

@@ -39,7 +39,11 @@ export interface WatchOptions {
  * expired version (410) or a dropped stream leads to a re-list, network failures are retried with backoff.
  * Runs until the signal aborts (then resolves) or a permanent error (403/404), which it reports and resolves.
  */
-export async function listAndWatch<T extends KubeObject>(client: KubeClient, options: WatchOptions, handlers: WatchHandlers<T>): Promise<void> {
+export async function listAndWatch<T extends KubeObject>(
+  client: KubeClient,
+  options: WatchOptions,
+  handlers: WatchHandlers<T>,
+): Promise<void> {
   const backoff = options.backoffMs ?? { initial: 1000, max: 30_000 };
   let delay = backoff.initial;
   const query: Query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
@@ -48,7 +52,12 @@ export async function listAndWatch<T extends KubeObject>(client: KubeClient, opt
   while (!options.signal.aborted) {
     handlers.onState?.({ kind: 'connecting' });
     try {
-      const list = await client.requestJson<KubeList<T>>({ path: options.path, query, signal: options.signal, description: `list ${what}` });
+      const list = await client.requestJson<KubeList<T>>({
+        path: options.path,
+        query,
+        signal: options.signal,
+        description: `list ${what}`,
+      });
       handlers.onList?.(list.items ?? []);
       handlers.onState?.({ kind: 'live' });
       delay = backoff.initial;

@@ -26,15 +26,35 @@ export async function benchDiff(): Promise<BenchRow[]> {
     const args = ['diff', '--project-dir', project];
     const env = kluctlEnv(cluster.kubeconfig);
     const kluctl = await medianOf(3, () => runMeasured(testBinaries('kluctl').kluctl, args, { env }));
-    const cli = await medianOf(3, () => runMeasured(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.cjs'), ...args], { env }));
+    const cli = await medianOf(3, () =>
+      runMeasured(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.cjs'), ...args], { env }),
+    );
     const result = await diffProject(base);
     const changed = (result.objects ?? []).filter((o) => o.changes?.length).length;
     if (changed !== 50) throw new Error(`kluctl-ts diff found ${changed} changed objects, expected 50`);
     const warm = await medianOf(3, async () => void (await diffProject(base)));
     return [
-      { area: 'diff', measure: '500 objects, 50 changed: process', kluctl: ms(kluctl.ms), ours: ms(cli.ms), ratio: faster(kluctl.ms, cli.ms) },
-      { area: 'diff', measure: '500 objects: peak memory (process)', kluctl: mib(kluctl.maxRssMiB), ours: mib(cli.maxRssMiB), ratio: lessMemory(kluctl.maxRssMiB, cli.maxRssMiB) },
-      { area: 'diff', measure: '500 objects: diffProject() warm', kluctl: ms(kluctl.ms), ours: ms(warm.ms), ratio: faster(kluctl.ms, warm.ms) },
+      {
+        area: 'diff',
+        measure: '500 objects, 50 changed: process',
+        kluctl: ms(kluctl.ms),
+        ours: ms(cli.ms),
+        ratio: faster(kluctl.ms, cli.ms),
+      },
+      {
+        area: 'diff',
+        measure: '500 objects: peak memory (process)',
+        kluctl: mib(kluctl.maxRssMiB),
+        ours: mib(cli.maxRssMiB),
+        ratio: lessMemory(kluctl.maxRssMiB, cli.maxRssMiB),
+      },
+      {
+        area: 'diff',
+        measure: '500 objects: diffProject() warm',
+        kluctl: ms(kluctl.ms),
+        ours: ms(warm.ms),
+        ratio: faster(kluctl.ms, warm.ms),
+      },
     ];
   } finally {
     await cluster.stop();
@@ -51,7 +71,8 @@ function writeProject(dir: string, items: number, perItem: number, value: string
   for (let i = 0; i < items; i++) {
     for (let j = 0; j < perItem; j++) {
       const v = i < changedItems ? value : 'v1';
-      files[`item-${i}/cm-${j}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}-${j}\n  namespace: bench-diff\ndata:\n  value: "${v}"\n  config: |\n    line a\n    line ${v}\n    line c\n`;
+      files[`item-${i}/cm-${j}.yaml`] =
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}-${j}\n  namespace: bench-diff\ndata:\n  value: "${v}"\n  config: |\n    line a\n    line ${v}\n    line c\n`;
     }
   }
   writeFiles(dir, files);

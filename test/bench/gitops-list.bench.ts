@@ -52,9 +52,21 @@ export async function benchGitopsList(count = 1000, namespaces = 3): Promise<Ben
 
     const what = `${list.items.length} KluctlDeployments in ${namespaces} namespaces`;
     return [
-      { area: 'tree', measure: `${what}: first list through the watcher`, ours: `${watcherMs.toFixed(0)} ms (raw list ${listMs.toFixed(0)} ms)` },
-      { area: 'tree', measure: `${what}: status + detection model`, ours: `${modelMs.toFixed(1)} ms (${matched / rounds} matched)` },
-      { area: 'tree', measure: `${what}: heap held by the watcher`, ours: `${(heapWatcher / 1024 / 1024).toFixed(1)} MiB` },
+      {
+        area: 'tree',
+        measure: `${what}: first list through the watcher`,
+        ours: `${watcherMs.toFixed(0)} ms (raw list ${listMs.toFixed(0)} ms)`,
+      },
+      {
+        area: 'tree',
+        measure: `${what}: status + detection model`,
+        ours: `${modelMs.toFixed(1)} ms (${matched / rounds} matched)`,
+      },
+      {
+        area: 'tree',
+        measure: `${what}: heap held by the watcher`,
+        ours: `${(heapWatcher / 1024 / 1024).toFixed(1)} MiB`,
+      },
     ];
   } finally {
     await cluster.stop();
@@ -64,7 +76,12 @@ export async function benchGitopsList(count = 1000, namespaces = 3): Promise<Ben
 async function seed(client: KubeClient, count: number, namespaces: number): Promise<void> {
   const mapper = new ResourceMapper(client);
   for (let n = 0; n < namespaces; n++) {
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${n}` } }, { fieldManager: 'bench' });
+    await serverSideApply(
+      client,
+      mapper,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${n}` } },
+      { fieldManager: 'bench' },
+    );
   }
   const batch = 25;
   for (let start = 0; start < count; start += batch) {
@@ -79,7 +96,16 @@ async function seed(client: KubeClient, count: number, namespaces: number): Prom
             apiVersion: 'gitops.kluctl.io/v1beta1',
             kind: 'KluctlDeployment',
             metadata: ref,
-            spec: { interval: '5m', target: 'prod', source: { git: { url: `https://github.com/acme/deploy-${i % 50}.git`, path: i % 2 ? 'clusters/prod' : 'clusters/dev' } } },
+            spec: {
+              interval: '5m',
+              target: 'prod',
+              source: {
+                git: {
+                  url: `https://github.com/acme/deploy-${i % 50}.git`,
+                  path: i % 2 ? 'clusters/prod' : 'clusters/dev',
+                },
+              },
+            },
           },
           { fieldManager: 'bench' },
         );
@@ -99,7 +125,16 @@ function realisticStatus(i: number): Record<string, unknown> {
   return {
     observedGeneration: 1,
     observedCommit: `${i}`.padStart(40, 'a'),
-    conditions: [{ type: 'Ready', status: i % 7 ? 'True' : 'False', reason: i % 7 ? 'ReconciliationSucceeded' : 'DeployFailed', message: 'deploy succeeded', lastTransitionTime: time, observedGeneration: 1 }],
+    conditions: [
+      {
+        type: 'Ready',
+        status: i % 7 ? 'True' : 'False',
+        reason: i % 7 ? 'ReconciliationSucceeded' : 'DeployFailed',
+        message: 'deploy succeeded',
+        lastTransitionTime: time,
+        observedGeneration: 1,
+      },
+    ],
     lastDriftDetectionResultMessage: i % 5 ? 'no drift' : '1 chg',
     lastObjectsHash: 'f'.repeat(64),
   };

@@ -21,17 +21,26 @@ export interface ProcessSample {
 const TIME = '/usr/bin/time';
 
 /** Runs a process to completion and measures wall time and peak RSS; a non-zero exit is an error. */
-export function runMeasured(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ProcessSample> {
+export function runMeasured(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ProcessSample> {
   const withTime = fs.existsSync(TIME);
   const [cmd, argv] = withTime ? [TIME, ['-f', '__maxrss=%M', file, ...args]] : [file, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    execFile(cmd, argv, { env: options.env, cwd: options.cwd, maxBuffer: 256 * 1024 * 1024 }, (error, _stdout, stderr) => {
-      const ms = performance.now() - started;
-      if (error) return reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr.slice(-2000)}`));
-      const rss = /__maxrss=(\d+)/.exec(stderr);
-      resolve({ ms, maxRssMiB: rss ? Number(rss[1]) / 1024 : undefined });
-    });
+    execFile(
+      cmd,
+      argv,
+      { env: options.env, cwd: options.cwd, maxBuffer: 256 * 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        const ms = performance.now() - started;
+        if (error) return reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr.slice(-2000)}`));
+        const rss = /__maxrss=(\d+)/.exec(stderr);
+        resolve({ ms, maxRssMiB: rss ? Number(rss[1]) / 1024 : undefined });
+      },
+    );
   });
 }
 
@@ -50,6 +59,11 @@ export async function medianOf(n: number, run: () => Promise<ProcessSample | voi
 
 export const ms = (x: number) => `${x.toFixed(0)} ms`;
 export const mib = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(0)} MiB`);
-export const faster = (base: number, ours: number) => `${(base / ours).toFixed(1)}× ${base >= ours ? 'faster' : 'slower'}`;
+export const faster = (base: number, ours: number) =>
+  `${(base / ours).toFixed(1)}× ${base >= ours ? 'faster' : 'slower'}`;
 export const lessMemory = (base: number | undefined, ours: number | undefined) =>
-  base === undefined || ours === undefined ? undefined : base >= ours ? `${(base / ours).toFixed(1)}× less memory` : `${(ours / base).toFixed(1)}× more memory`;
+  base === undefined || ours === undefined
+    ? undefined
+    : base >= ours
+      ? `${(base / ours).toFixed(1)}× less memory`
+      : `${(ours / base).toFixed(1)}× more memory`;

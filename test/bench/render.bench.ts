@@ -25,14 +25,38 @@ export async function benchRender(): Promise<BenchRow[]> {
       const args = ['render', '--print-all', '--offline-kubernetes', '-t', target, '--project-dir', project];
       const env = kluctlEnv(path.join(dir, 'no-kubeconfig'));
       const kluctl = await medianOf(3, () => runMeasured(testBinaries('kluctl').kluctl, args, { env }));
-      const cli = await medianOf(3, () => runMeasured(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.cjs'), ...args], { env }));
+      const cli = await medianOf(3, () =>
+        runMeasured(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.cjs'), ...args], { env }),
+      );
       const first = await renderProject({ projectDir: project, target, offline: true });
       const expected = name.startsWith('synthetic') ? 2000 : 3;
-      if (first.objects.length !== expected) throw new Error(`${name}: rendered ${first.objects.length} objects, expected ${expected}`);
-      const warm = await medianOf(3, async () => void (await renderProject({ projectDir: project, target, offline: true })));
-      rows.push({ area: 'render', measure: `${name}: process`, kluctl: ms(kluctl.ms), ours: ms(cli.ms), ratio: faster(kluctl.ms, cli.ms) });
-      rows.push({ area: 'render', measure: `${name}: peak memory (process)`, kluctl: mib(kluctl.maxRssMiB), ours: mib(cli.maxRssMiB), ratio: lessMemory(kluctl.maxRssMiB, cli.maxRssMiB) });
-      rows.push({ area: 'render', measure: `${name}: renderProject() warm`, kluctl: ms(kluctl.ms), ours: ms(warm.ms), ratio: faster(kluctl.ms, warm.ms) });
+      if (first.objects.length !== expected)
+        throw new Error(`${name}: rendered ${first.objects.length} objects, expected ${expected}`);
+      const warm = await medianOf(
+        3,
+        async () => void (await renderProject({ projectDir: project, target, offline: true })),
+      );
+      rows.push({
+        area: 'render',
+        measure: `${name}: process`,
+        kluctl: ms(kluctl.ms),
+        ours: ms(cli.ms),
+        ratio: faster(kluctl.ms, cli.ms),
+      });
+      rows.push({
+        area: 'render',
+        measure: `${name}: peak memory (process)`,
+        kluctl: mib(kluctl.maxRssMiB),
+        ours: mib(cli.maxRssMiB),
+        ratio: lessMemory(kluctl.maxRssMiB, cli.maxRssMiB),
+      });
+      rows.push({
+        area: 'render',
+        measure: `${name}: renderProject() warm`,
+        kluctl: ms(kluctl.ms),
+        ours: ms(warm.ms),
+        ratio: faster(kluctl.ms, warm.ms),
+      });
     }
     return rows;
   } finally {
@@ -42,8 +66,14 @@ export async function benchRender(): Promise<BenchRow[]> {
 
 function writeSyntheticProject(dir: string, items: number, perItem: number): string {
   const write = (file: string, text: string): void => writeFiles(dir, { [file]: text });
-  write('.kluctl.yaml', 'discriminator: bench-{{ target.name }}\ntargets:\n  - name: bench\n    args:\n      env: bench\nargs:\n  - name: env\n');
-  write('deployment.yaml', `deployments:\n${Array.from({ length: items }, (_, i) => `  - path: item-${i}\n`).join('')}`);
+  write(
+    '.kluctl.yaml',
+    'discriminator: bench-{{ target.name }}\ntargets:\n  - name: bench\n    args:\n      env: bench\nargs:\n  - name: env\n',
+  );
+  write(
+    'deployment.yaml',
+    `deployments:\n${Array.from({ length: items }, (_, i) => `  - path: item-${i}\n`).join('')}`,
+  );
   for (let i = 0; i < items; i++) {
     for (let j = 0; j < perItem; j++) {
       write(

@@ -18,8 +18,14 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${name}…\n`);
     rows.push(...(await bench()));
   }
-  rows.push({ area: 'bench', measure: 'peak RSS of this bench process (in-process APIs)', ours: `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB` });
-  process.stdout.write(`Machine: ${machine}\nkluctl: v2.22.1 (built from the Go module proxy); kluctl-ts: this checkout\n\n${table(rows)}`);
+  rows.push({
+    area: 'bench',
+    measure: 'peak RSS of this bench process (in-process APIs)',
+    ours: `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  });
+  process.stdout.write(
+    `Machine: ${machine}\nkluctl: v2.22.1 (built from the Go module proxy); kluctl-ts: this checkout\n\n${table(rows)}`,
+  );
 }
 
 function table(rows: BenchRow[]): string {

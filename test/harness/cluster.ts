@@ -3,7 +3,14 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { clientForContext, loadKubeConfig, ResourceMapper, serverSideApply, type KubeClient, type KubeObject } from '../../src/kube/index.js';
+import {
+  clientForContext,
+  loadKubeConfig,
+  ResourceMapper,
+  serverSideApply,
+  type KubeClient,
+  type KubeObject,
+} from '../../src/kube/index.js';
 import { generateClusterCerts, issueClientCert, type ClusterCerts } from './certs.js';
 import { kluctlCrdPath, testBinaries } from './paths.js';
 import { assertPortFree, freePort, ManagedProcess, waitUntil } from './processes.js';
@@ -64,7 +71,11 @@ export class TestCluster implements ClusterInfo {
     }
   }
 
-  private static async startIn(workDir: string, ownsWorkDir: boolean, options: StartClusterOptions): Promise<TestCluster> {
+  private static async startIn(
+    workDir: string,
+    ownsWorkDir: boolean,
+    options: StartClusterOptions,
+  ): Promise<TestCluster> {
     const bins = testBinaries('etcd', 'kube-apiserver');
     fs.mkdirSync(workDir, { recursive: true });
     const started = Date.now();
@@ -93,7 +104,10 @@ export class TestCluster implements ClusterInfo {
     });
     let apiserver: ManagedProcess | undefined;
     try {
-      await waitUntil('etcd', () => httpOk(`http://127.0.0.1:${etcdPort}/health`), { timeoutMs: 30_000, process: etcd });
+      await waitUntil('etcd', () => httpOk(`http://127.0.0.1:${etcdPort}/health`), {
+        timeoutMs: 30_000,
+        process: etcd,
+      });
       apiserver = ManagedProcess.start({
         name: 'kube-apiserver',
         command: bins['kube-apiserver'],
@@ -102,7 +116,11 @@ export class TestCluster implements ClusterInfo {
         detached: options.detached,
       });
       const readyz = `https://127.0.0.1:${apiPort}/readyz`;
-      await waitUntil('kube-apiserver /readyz', () => httpsOk(readyz, certs), { timeoutMs: 90_000, intervalMs: 300, process: apiserver });
+      await waitUntil('kube-apiserver /readyz', () => httpsOk(readyz, certs), {
+        timeoutMs: 90_000,
+        intervalMs: 300,
+        process: apiserver,
+      });
     } catch (error) {
       await apiserver?.stop();
       await etcd.stop();
@@ -111,14 +129,24 @@ export class TestCluster implements ClusterInfo {
 
     const kubeconfig = path.join(workDir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, kubeconfigYaml(`https://127.0.0.1:${apiPort}`, certs), { mode: 0o600 });
-    const cluster = new TestCluster(workDir, kubeconfig, TEST_CONTEXT, `https://127.0.0.1:${apiPort}`, etcd, apiserver, ownsWorkDir);
+    const cluster = new TestCluster(
+      workDir,
+      kubeconfig,
+      TEST_CONTEXT,
+      `https://127.0.0.1:${apiPort}`,
+      etcd,
+      apiserver,
+      ownsWorkDir,
+    );
     try {
       if (options.installCrd ?? true) await cluster.applyManifestFile(kluctlCrdPath(), { waitEstablished: true });
     } catch (error) {
       await cluster.stop();
       throw error;
     }
-    process.stderr.write(`test cluster: kube-apiserver ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    process.stderr.write(
+      `test cluster: kube-apiserver ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+    );
     return cluster;
   }
 
@@ -139,17 +167,28 @@ export class TestCluster implements ClusterInfo {
   async applyManifestFile(file: string, options: { waitEstablished?: boolean } = {}): Promise<KubeObject[]> {
     const client = this.client();
     const mapper = new ResourceMapper(client);
-    const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
+    const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'))
+      .map((d) => d.toJS() as KubeObject)
+      .filter(Boolean);
     const applied: KubeObject[] = [];
-    for (const doc of docs) applied.push(await serverSideApply(client, mapper, doc, { fieldManager: 'kluctl-test-harness', force: true }));
+    for (const doc of docs)
+      applied.push(await serverSideApply(client, mapper, doc, { fieldManager: 'kluctl-test-harness', force: true }));
     if (options.waitEstablished) {
       for (const crd of applied.filter((o) => o.kind === 'CustomResourceDefinition')) {
-        await waitUntil(`CRD ${crd.metadata.name} Established`, async () => {
-          const current = await client.requestJson<{ status?: { conditions?: Array<{ type: string; status: string }> } }>({
-            path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-          });
-          return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-        }, { timeoutMs: 30_000 });
+        await waitUntil(
+          `CRD ${crd.metadata.name} Established`,
+          async () => {
+            const current = await client.requestJson<{
+              status?: { conditions?: Array<{ type: string; status: string }> };
+            }>({
+              path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+            });
+            return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+              ? true
+              : undefined;
+          },
+          { timeoutMs: 30_000 },
+        );
       }
     }
     return applied;
@@ -184,7 +223,11 @@ function apiserverArgs(certs: ClusterCerts, etcdPort: number, apiPort: number, w
   ];
 }
 
-function kubeconfigYaml(server: string, certs: Pick<ClusterCerts, 'caCert' | 'adminCert' | 'adminKey'>, context = TEST_CONTEXT): string {
+function kubeconfigYaml(
+  server: string,
+  certs: Pick<ClusterCerts, 'caCert' | 'adminCert' | 'adminKey'>,
+  context = TEST_CONTEXT,
+): string {
   const b64 = (file: string): string => fs.readFileSync(file).toString('base64');
   return [
     'apiVersion: v1',

@@ -30,7 +30,13 @@ export class GitServer {
     const server = http.createServer((req, res) => serveCgi(root, req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new Error(error.code === 'EADDRINUSE' ? `git server: port 127.0.0.1:${port} is already in use` : `git server: ${error.message}`)),
+        reject(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? `git server: port 127.0.0.1:${port} is already in use`
+              : `git server: ${error.message}`,
+          ),
+        ),
       );
       server.listen(port, '127.0.0.1', resolve);
     });
@@ -51,7 +57,11 @@ export class GitServer {
    * Commits the contents of `sourceDir` (or the given files) as the new tip of `main` and pushes it through
    * the HTTP server, as a user would. Returns the commit id. Git runs asynchronously: this process serves it.
    */
-  async pushTree(repo: string, content: { sourceDir?: string; files?: Record<string, string> }, message = 'update'): Promise<string> {
+  async pushTree(
+    repo: string,
+    content: { sourceDir?: string; files?: Record<string, string> },
+    message = 'update',
+  ): Promise<string> {
     const url = this.createRepo(repo);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-test-push-'));
     try {
@@ -62,7 +72,8 @@ export class GitServer {
         await gitAsync(work, 'fetch', '--quiet', 'origin', 'main');
         await gitAsync(work, 'reset', '--quiet', '--soft', 'FETCH_HEAD');
       }
-      if (content.sourceDir) fs.cpSync(content.sourceDir, work, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
+      if (content.sourceDir)
+        fs.cpSync(content.sourceDir, work, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
       writeFiles(work, content.files ?? {});
       await gitAsync(work, 'add', '--all');
       await gitAsync(work, 'commit', '--quiet', '--allow-empty', '-m', message);

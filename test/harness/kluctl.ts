@@ -42,7 +42,9 @@ export function runKluctl(
       },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
-          reject(new Error(`kluctl ${args.join(' ')}: ${error.message}${error.killed ? ' (timed out)' : ''}\n${stderr}`));
+          reject(
+            new Error(`kluctl ${args.join(' ')}: ${error.message}${error.killed ? ' (timed out)' : ''}\n${stderr}`),
+          );
           return;
         }
         resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
@@ -84,7 +86,12 @@ export class KluctlController {
     const resultsNamespace = options.resultsNamespace ?? 'kluctl-results';
     const client = clientForContext(loadKubeConfig(cluster.kubeconfig), cluster.context);
     // The source-override server needs its namespace to exist before it starts.
-    await serverSideApply(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: controllerNamespace } }, { fieldManager: 'kluctl-test-harness' });
+    await serverSideApply(
+      client,
+      new ResourceMapper(client),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: controllerNamespace } },
+      { fieldManager: 'kluctl-test-harness' },
+    );
 
     const sourceOverridePort = await freePort();
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
@@ -115,7 +122,15 @@ export class KluctlController {
     // The source-override CA (two RSA-4096 keys) can take seconds more; clients need it.
     await waitUntil(
       'kluctl-controller source-override CA',
-      async () => ((await getObject(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'ConfigMap', namespace: controllerNamespace, name: 'kluctl-source-override-ca' })) ? true : undefined),
+      async () =>
+        (await getObject(client, new ResourceMapper(client), {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: controllerNamespace,
+          name: 'kluctl-source-override-ca',
+        }))
+          ? true
+          : undefined,
       { timeoutMs: 90_000, intervalMs: 500, process: proc },
     );
     return new KluctlController(proc, controllerNamespace, resultsNamespace, sourceOverridePort);

@@ -59,7 +59,13 @@ export function publishSample(state: SandboxState): PublishedSample {
   if (remoteHasMain && git(checkout, 'status', '--porcelain').trim() === '') {
     return { url, commit: git(checkout, 'rev-parse', 'HEAD').trim(), changed: false, checkout };
   }
-  git(checkout, 'commit', '--quiet', '-m', remoteHasMain ? 'Update the sample from test/sample-gitops' : 'The sample GitOps project');
+  git(
+    checkout,
+    'commit',
+    '--quiet',
+    '-m',
+    remoteHasMain ? 'Update the sample from test/sample-gitops' : 'The sample GitOps project',
+  );
   git(checkout, 'push', '--quiet', 'origin', 'HEAD:main');
   return { url, commit: git(checkout, 'rev-parse', 'HEAD').trim(), changed: true, checkout };
 }
@@ -85,10 +91,25 @@ async function findDeployment(client: KubeClient, name: string): Promise<KluctlD
 export async function applySample(state: SandboxState, client: KubeClient, sample: PublishedSample): Promise<string> {
   const existed = (await findDeployment(client, 'gitops')) !== undefined;
   if (existed && !sample.changed) return 'the KluctlDeployments are up to date';
-  const args = ['deploy', '--yes', '-t', 'gitops', '-a', `cluster_name=${SAMPLE_CLUSTER}`, '-a', `repo_url=${sample.url}`];
-  const run = await runKluctl(args, { kubeconfig: state.kubeconfig, cwd: path.join(sample.checkout, 'gitops'), timeoutMs: 300_000 });
+  const args = [
+    'deploy',
+    '--yes',
+    '-t',
+    'gitops',
+    '-a',
+    `cluster_name=${SAMPLE_CLUSTER}`,
+    '-a',
+    `repo_url=${sample.url}`,
+  ];
+  const run = await runKluctl(args, {
+    kubeconfig: state.kubeconfig,
+    cwd: path.join(sample.checkout, 'gitops'),
+    timeoutMs: 300_000,
+  });
   if (run.code !== 0) {
-    throw new Error(`bootstrapping the sample failed: kluctl ${args.join(' ')} exited with ${run.code}:\n${run.stderr.trim().split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `bootstrapping the sample failed: kluctl ${args.join(' ')} exited with ${run.code}:\n${run.stderr.trim().split('\n').slice(-15).join('\n')}`,
+    );
   }
   if (existed) await requestReconcile(client);
   return `${existed ? 'updated' : 'bootstrapped'} the GitOps deployment (kluctl deploy -t gitops)`;
@@ -97,7 +118,12 @@ export async function applySample(state: SandboxState, client: KubeClient, sampl
 async function requestReconcile(client: KubeClient): Promise<void> {
   for (const name of SAMPLE_DEPLOYMENTS) {
     if (!(await findDeployment(client, name))) continue;
-    await mergePatchDeployment(client, sampleRef(name), requestPatch('reconcile', buildManualRequest(newRequestValue())), 'request reconcile of');
+    await mergePatchDeployment(
+      client,
+      sampleRef(name),
+      requestPatch('reconcile', buildManualRequest(newRequestValue())),
+      'request reconcile of',
+    );
   }
 }
 
@@ -117,7 +143,9 @@ export function readiness(name: string, kd: KluctlDeployment | undefined, commit
   return {
     name,
     ready: condition.status === 'True' && current,
-    message: current ? `${condition.reason ?? ''}: ${condition.message ?? ''}` : `${condition.message ?? ''} (still at an older commit)`,
+    message: current
+      ? `${condition.reason ?? ''}: ${condition.message ?? ''}`
+      : `${condition.message ?? ''} (still at an older commit)`,
   };
 }
 
@@ -133,7 +161,9 @@ export async function waitForSample(
   const deadline = Date.now() + options.timeoutMs;
   const reported = new Set<string>();
   for (;;) {
-    const states = await Promise.all(SAMPLE_DEPLOYMENTS.map(async (name) => readiness(name, await findDeployment(client, name), commit)));
+    const states = await Promise.all(
+      SAMPLE_DEPLOYMENTS.map(async (name) => readiness(name, await findDeployment(client, name), commit)),
+    );
     for (const s of states) {
       if (s.ready && !reported.has(s.name)) {
         reported.add(s.name);

@@ -55,9 +55,11 @@ const REQUIRED_TOOLS: Record<string, string> = {
 
 export function checkTools(pathVar = process.env.PATH ?? ''): void {
   const missing = Object.entries(REQUIRED_TOOLS).filter(([tool]) => !findOnPath(tool, pathVar));
-  if (missing.length > 0) throw new Error(`missing on PATH: ${missing.map(([tool, why]) => `${tool} (needed ${why}; e.g. apt-get install ${tool})`).join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(
+      `missing on PATH: ${missing.map(([tool, why]) => `${tool} (needed ${why}; e.g. apt-get install ${tool})`).join(', ')}`,
+    );
 }
-
 
 interface MainJobRecord {
   pid: number;
@@ -88,14 +90,22 @@ export async function startMainJob(options: MainJobOptions = {}): Promise<MainJo
     if (options.signal?.aborted) throw new Error('interrupted');
   };
   const { state, reused } = await sandboxUp(dir);
-  log(reused ? `sandbox    reused the running sandbox in ${dir}` : `sandbox    started in ${dir}: API server ${state.server}, kluctl-controller, Git server ${state.gitBaseUrl}`);
+  log(
+    reused
+      ? `sandbox    reused the running sandbox in ${dir}`
+      : `sandbox    started in ${dir}: API server ${state.server}, kluctl-controller, Git server ${state.gitBaseUrl}`,
+  );
   let codeServer: CodeServer | undefined;
   try {
     interrupted();
     stopLeftoverCodeServer(state, log);
     const sample = publishSample(state);
     const commit = sample.commit.slice(0, 8);
-    log(sample.changed ? `sample     pushed ${commit} to ${sample.url}` : `sample     ${sample.url} is already at ${commit}`);
+    log(
+      sample.changed
+        ? `sample     pushed ${commit} to ${sample.url}`
+        : `sample     ${sample.url} is already at ${commit}`,
+    );
     const client = clientForContext(loadKubeConfig(state.kubeconfig), state.context);
     log(`gitops     ${await applySample(state, client, sample)}`);
     interrupted();
@@ -105,7 +115,10 @@ export async function startMainJob(options: MainJobOptions = {}): Promise<MainJo
       waitForSample(client, sample.commit, {
         timeoutMs: options.readyTimeoutMs ?? 5 * 60_000,
         signal: options.signal,
-        onReady: (name) => log(`ready      KluctlDeployment kluctl-gitops/${name} is Ready (${((Date.now() - started) / 1000).toFixed(0)}s)`),
+        onReady: (name) =>
+          log(
+            `ready      KluctlDeployment kluctl-gitops/${name} is Ready (${((Date.now() - started) / 1000).toFixed(0)}s)`,
+          ),
       }),
       (async () => {
         const workspace = prepareWorkspace(state, sample.url);
@@ -122,7 +135,8 @@ export async function startMainJob(options: MainJobOptions = {}): Promise<MainJo
     if (readiness.status === 'rejected') throw readiness.reason;
     if (vscode.status === 'rejected') throw vscode.reason;
     interrupted();
-    for (const r of readiness.value.filter((s) => !s.ready)) log(`WARNING    KluctlDeployment kluctl-gitops/${r.name} is not Ready: ${r.message}`);
+    for (const r of readiness.value.filter((s) => !s.ready))
+      log(`WARNING    KluctlDeployment kluctl-gitops/${r.name} is not Ready: ${r.message}`);
 
     const server = vscode.value.codeServer;
     fs.writeFileSync(recordFile(dir), JSON.stringify({ pid: process.pid, url: server.url } satisfies MainJobRecord));
@@ -140,7 +154,9 @@ export async function startMainJob(options: MainJobOptions = {}): Promise<MainJo
     };
   } catch (error) {
     const stopped = await stopAll(dir, codeServer, reused).catch((e: Error) => [`(cleanup failed: ${e.message})`]);
-    log(`stopped    ${stopped.join(', ') || 'nothing'}${reused ? ' (the sandbox was running before and keeps running)' : ''}`);
+    log(
+      `stopped    ${stopped.join(', ') || 'nothing'}${reused ? ' (the sandbox was running before and keeps running)' : ''}`,
+    );
     throw error;
   }
 }

@@ -1,7 +1,14 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BASE_SETTINGS, codeServerArgs, ensureCodeServer, installVsix, killSessionStragglers, SESSION_ENV } from '../vscode/driver.js';
+import {
+  BASE_SETTINGS,
+  codeServerArgs,
+  ensureCodeServer,
+  installVsix,
+  killSessionStragglers,
+  SESSION_ENV,
+} from '../vscode/driver.js';
 import { configureIdentity, git } from './git-server.js';
 import { REPO_ROOT } from './paths.js';
 import { freePort, ManagedProcess, waitUntil } from './processes.js';
@@ -42,15 +49,21 @@ export function prepareWorkspace(state: SandboxState, url: string): { dir: strin
 
 /** `npm run package` (vsce) into `out`; dist/ must have been built (npm run build). */
 export async function packageExtension(out: string): Promise<void> {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.cjs'))) throw new Error('dist/extension.cjs is missing: run `npm run build` first');
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.cjs')))
+    throw new Error('dist/extension.cjs is missing: run `npm run build` first');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.rmSync(out, { force: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   await new Promise<void>((resolve, reject) => {
-    execFile(npm, ['run', '--silent', 'package', '--', '--out', out], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`npm run package failed: ${error.message}\n${stdout}${stderr}`));
-      else resolve();
-    });
+    execFile(
+      npm,
+      ['run', '--silent', 'package', '--', '--out', out],
+      { cwd: REPO_ROOT, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`npm run package failed: ${error.message}\n${stdout}${stderr}`));
+        else resolve();
+      },
+    );
   });
 }
 
@@ -76,7 +89,10 @@ export async function startCodeServer(state: SandboxState, workspace: string, vs
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions, { recursive: true });
   // The sample's README opens first: it says what to try.
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, 'workbench.startupEditor': 'readme' }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify({ ...BASE_SETTINGS, 'workbench.startupEditor': 'readme' }, null, 2),
+  );
   const port = await freePort();
   fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const sessionId = `main-job-${process.pid}-${Date.now()}`;
@@ -98,11 +114,15 @@ export async function startCodeServer(state: SandboxState, workspace: string, vs
     cwd: workspace,
   });
   const base = `http://127.0.0.1:${port}`;
-  await waitUntil(`code-server on ${base}/healthz`, async () => ((await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined), {
-    timeoutMs: 120_000,
-    intervalMs: 200,
-    process: server,
-  }).catch(async (error: Error) => {
+  await waitUntil(
+    `code-server on ${base}/healthz`,
+    async () => ((await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined),
+    {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      process: server,
+    },
+  ).catch(async (error: Error) => {
     await server.stop();
     throw error;
   });

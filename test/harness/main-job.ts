@@ -22,7 +22,8 @@ async function finish(reason: string, code: number): Promise<never> {
     out(`\n${reason}: stopping ...`);
     const stopped = await job.stop();
     out(`stopped: ${stopped.join(', ') || 'nothing was running'}`);
-    if (job.sandboxReused) out(`the sandbox was running before npm start and keeps running (npm run sandbox:down stops it)`);
+    if (job.sandboxReused)
+      out(`the sandbox was running before npm start and keeps running (npm run sandbox:down stops it)`);
   }
   process.exit(code);
 }

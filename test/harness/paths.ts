@@ -40,6 +40,8 @@ function runBuildScript(args: string[]): string[] {
     });
     return stdout.trim().split('\n');
   } catch (error) {
-    throw new Error(`test binaries unavailable (test/k8s-bins/build.sh ${args.join(' ')} failed): ${(error as Error).message}`);
+    throw new Error(
+      `test binaries unavailable (test/k8s-bins/build.sh ${args.join(' ')} failed): ${(error as Error).message}`,
+    );
   }
 }

@@ -144,7 +144,9 @@ export async function waitUntil<T>(
     }
     if (Date.now() > deadline) {
       const log = options.process ? `\nlast lines of ${options.process.logFile}:\n${options.process.tail()}` : '';
-      throw new Error(`${what}: not ready after ${options.timeoutMs / 1000}s${lastError ? ` (last error: ${lastError})` : ''}${log}`);
+      throw new Error(
+        `${what}: not ready after ${options.timeoutMs / 1000}s${lastError ? ` (last error: ${lastError})` : ''}${log}`,
+      );
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
   }

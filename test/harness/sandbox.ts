@@ -68,12 +68,19 @@ export async function sandboxUp(dir = sandboxDir()): Promise<{ state: SandboxSta
     });
     started.push(git.pid);
     const gitBaseUrl = `http://127.0.0.1:${gitPort}`;
-    await waitUntil('git server', async () => ((await fetch(gitBaseUrl, { signal: AbortSignal.timeout(2000) })) ? true : undefined), {
-      timeoutMs: 15_000,
-      process: git,
-    });
+    await waitUntil(
+      'git server',
+      async () => ((await fetch(gitBaseUrl, { signal: AbortSignal.timeout(2000) })) ? true : undefined),
+      {
+        timeoutMs: 15_000,
+        process: git,
+      },
+    );
 
-    const controller = await KluctlController.start(cluster, { logFile: path.join(dir, 'kluctl-controller.log'), detached: true });
+    const controller = await KluctlController.start(cluster, {
+      logFile: path.join(dir, 'kluctl-controller.log'),
+      detached: true,
+    });
     started.push(controller.pid);
 
     const state: SandboxState = {
@@ -127,7 +134,9 @@ export async function sandboxDown(dir = sandboxDir()): Promise<string[]> {
 async function stopGroup(name: string, pid: number): Promise<boolean> {
   if (!isAlive(pid)) return false;
   signalGroup(pid, 'SIGTERM');
-  const gone = await waitUntil(`${name} (pid ${pid}) to exit`, async () => (isAlive(pid) ? undefined : true), { timeoutMs: 10_000 }).catch(() => false);
+  const gone = await waitUntil(`${name} (pid ${pid}) to exit`, async () => (isAlive(pid) ? undefined : true), {
+    timeoutMs: 10_000,
+  }).catch(() => false);
   if (!gone) signalGroup(pid, 'SIGKILL');
   return true;
 }

@@ -26,7 +26,9 @@ export function sharedGitServer(): Promise<GitServer> {
 
 /** The controller watches all namespaces; results go to `kluctl-results`. */
 export function sharedController(): Promise<KluctlController> {
-  controller ??= sharedCluster().then((c) => KluctlController.start(c, { logFile: path.join(scratchDir(), 'kluctl-controller.log') }));
+  controller ??= sharedCluster().then((c) =>
+    KluctlController.start(c, { logFile: path.join(scratchDir(), 'kluctl-controller.log') }),
+  );
   return controller;
 }
 
@@ -40,7 +42,10 @@ let counter = 0;
 /** A namespace name unique to this run and test. */
 export function uniqueName(prefix: string): string {
   counter += 1;
-  return `${prefix}-${process.pid}-${counter}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  return `${prefix}-${process.pid}-${counter}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63);
 }
 
 export async function teardownShared(): Promise<void> {

@@ -10,7 +10,12 @@ describe('real kube-apiserver @integration', function () {
     const client = cluster.client();
     const mapper = new ResourceMapper(client);
     const namespace = uniqueName('ssa');
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'kluctl' });
+    await serverSideApply(
+      client,
+      mapper,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      { fieldManager: 'kluctl' },
+    );
 
     const configMap: KubeObject = {
       apiVersion: 'v1',
@@ -29,7 +34,10 @@ describe('real kube-apiserver @integration', function () {
     assert.equal(kluctl.operation, 'Apply');
     const owned = kluctl.fieldsV1 as Record<string, Record<string, unknown>>;
     assert.ok(owned['f:data']?.['f:greeting'], 'kluctl owns data.greeting');
-    assert.ok((owned['f:metadata']?.['f:labels'] as Record<string, unknown>)?.['f:kluctl.io/discriminator'], 'kluctl owns the label');
+    assert.ok(
+      (owned['f:metadata']?.['f:labels'] as Record<string, unknown>)?.['f:kluctl.io/discriminator'],
+      'kluctl owns the label',
+    );
   });
 
   it('reports a field conflict with another manager, and force takes ownership', async () => {
@@ -37,8 +45,18 @@ describe('real kube-apiserver @integration', function () {
     const client = cluster.client();
     const mapper = new ResourceMapper(client);
     const namespace = uniqueName('conflict');
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'kluctl' });
-    const cm = (value: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace }, data: { k: value } });
+    await serverSideApply(
+      client,
+      mapper,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      { fieldManager: 'kluctl' },
+    );
+    const cm = (value: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace },
+      data: { k: value },
+    });
     await serverSideApply(client, mapper, cm('a'), { fieldManager: 'someone-else' });
 
     await assert.rejects(serverSideApply(client, mapper, cm('b'), { fieldManager: 'kluctl' }), (error: unknown) => {
@@ -56,10 +74,23 @@ describe('real kube-apiserver @integration', function () {
     const client = cluster.client();
     const mapper = new ResourceMapper(client);
     const namespace = uniqueName('dryrun');
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'kluctl' });
-    const result = await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ghost', namespace }, data: { a: '1' } }, { fieldManager: 'kluctl', dryRun: true });
+    await serverSideApply(
+      client,
+      mapper,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      { fieldManager: 'kluctl' },
+    );
+    const result = await serverSideApply(
+      client,
+      mapper,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ghost', namespace }, data: { a: '1' } },
+      { fieldManager: 'kluctl', dryRun: true },
+    );
     assert.equal(result.metadata.name, 'ghost');
-    assert.equal(await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'ghost', namespace }), undefined);
+    assert.equal(
+      await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'ghost', namespace }),
+      undefined,
+    );
   });
 
   it('has the KluctlDeployment CRD installed and served', async () => {

@@ -36,11 +36,18 @@ function kluctlObjects(run: Run): ResultObject[] {
 }
 
 const refText = (o: ResultObject) => `${o.ref.namespace ?? ''}/${o.ref.kind}/${o.ref.name}`;
-const flagged = (objects: ResultObject[], flag: 'new' | 'orphan' | 'deleted') => objects.filter((o) => o[flag]).map(refText).sort();
+const flagged = (objects: ResultObject[], flag: 'new' | 'orphan' | 'deleted') =>
+  objects
+    .filter((o) => o[flag])
+    .map(refText)
+    .sort();
 const changes = (objects: ResultObject[]) =>
   objects
     .filter((o) => o.changes?.length)
-    .map((o) => ({ ref: refText(o), changes: o.changes!.map((c) => ({ type: c.type, jsonPath: c.jsonPath, unifiedDiff: c.unifiedDiff })) }))
+    .map((o) => ({
+      ref: refText(o),
+      changes: o.changes!.map((c) => ({ type: c.type, jsonPath: c.jsonPath, unifiedDiff: c.unifiedDiff })),
+    }))
     .sort((a, b) => (a.ref < b.ref ? -1 : 1));
 
 function project(): Record<string, string> {
@@ -109,7 +116,16 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     const deployed = await ours(['deploy', '--yes', '-a', `ns=${ns}`, '-o', 'json'], dir, cluster.kubeconfig);
     assert.equal(deployed.code, 0, deployed.stderr);
     const first = ourResult(deployed);
-    assert.deepEqual(flagged(first.objects ?? [], 'new'), [`${ns}/ConfigMap/app-config`, `${ns}/Deployment/web`, `${ns}/Secret/creds`, `${ns}/Service/web`, `/Namespace/${ns}`].sort());
+    assert.deepEqual(
+      flagged(first.objects ?? [], 'new'),
+      [
+        `${ns}/ConfigMap/app-config`,
+        `${ns}/Deployment/web`,
+        `${ns}/Secret/creds`,
+        `${ns}/Service/web`,
+        `/Namespace/${ns}`,
+      ].sort(),
+    );
     assert.equal(first.errors, undefined);
 
     const k1 = await kluctl(['diff', '-a', `ns=${ns}`, '-o', 'yaml'], dir);
@@ -121,8 +137,12 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     // Edits: a changed value, an added key, a changed multi-line value, a new image, a changed env var, a changed
     // Secret value, and a removed item (its Secret becomes an orphan... once the secret item is dropped below).
     writeFiles(dir, {
-      'app/configmap.yaml': project()['app/configmap.yaml'].replace('greeting: hello', 'greeting: hi\n  added: "yes"').replace('line two', 'line 2'),
-      'app/deployment.yaml': project()['app/deployment.yaml'].replace('nginx:1.25', 'nginx:1.27').replace('value: two', 'value: three'),
+      'app/configmap.yaml': project()
+        ['app/configmap.yaml'].replace('greeting: hello', 'greeting: hi\n  added: "yes"')
+        .replace('line two', 'line 2'),
+      'app/deployment.yaml': project()
+        ['app/deployment.yaml'].replace('nginx:1.25', 'nginx:1.27')
+        .replace('value: two', 'value: three'),
       'secrets/secret.yaml': project()['secrets/secret.yaml'].replace('first', 'second'),
     });
     const k2 = await kluctl(['diff', '-a', `ns=${ns}`, '-o', 'yaml'], dir);
@@ -130,7 +150,10 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     assert.equal(k2.code, 0, k2.stderr);
     assert.equal(o2.code, 0, o2.stderr);
     const theirs = changes(kluctlObjects(k2));
-    assert.deepEqual(theirs.map((c) => c.ref), [`${ns}/ConfigMap/app-config`, `${ns}/Deployment/web`, `${ns}/Secret/creds`]);
+    assert.deepEqual(
+      theirs.map((c) => c.ref),
+      [`${ns}/ConfigMap/app-config`, `${ns}/Deployment/web`, `${ns}/Secret/creds`],
+    );
     assert.deepEqual(changes(ourResult(o2).objects ?? []), theirs);
     assert.ok(JSON.stringify(theirs).includes('***** (obfuscated)'), 'the Secret change is obfuscated');
 
@@ -140,7 +163,10 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     assert.equal(normaliseText(oText.stdout), normaliseText(kText.stdout));
 
     // Drop the secrets item: both list the Secret as an orphan; prune removes exactly that.
-    fs.writeFileSync(path.join(dir, 'deployment.yaml'), project()['deployment.yaml'].replace('  - path: secrets\n', ''));
+    fs.writeFileSync(
+      path.join(dir, 'deployment.yaml'),
+      project()['deployment.yaml'].replace('  - path: secrets\n', ''),
+    );
     const k3 = await kluctl(['diff', '-a', `ns=${ns}`, '-o', 'yaml'], dir);
     const o3 = ourResult(await ours(['diff', '-a', `ns=${ns}`, '-o', 'json'], dir, cluster.kubeconfig));
     assert.deepEqual(flagged(kluctlObjects(k3), 'orphan'), [`${ns}/Secret/creds`]);
@@ -151,8 +177,14 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     assert.deepEqual(flagged(ourResult(pruned).objects ?? [], 'deleted'), [`${ns}/Secret/creds`]);
     const client = clientForContext(loadKubeConfig(cluster.kubeconfig), cluster.context);
     const mapper = new ResourceMapper(client);
-    assert.equal(await getObject(client, mapper, { apiVersion: 'v1', kind: 'Secret', name: 'creds', namespace: ns }), undefined);
-    assert.ok(await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'app-config', namespace: ns }), 'non-orphans stay');
+    assert.equal(
+      await getObject(client, mapper, { apiVersion: 'v1', kind: 'Secret', name: 'creds', namespace: ns }),
+      undefined,
+    );
+    assert.ok(
+      await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'app-config', namespace: ns }),
+      'non-orphans stay',
+    );
     const k4 = await kluctl(['diff', '-a', `ns=${ns}`, '-o', 'yaml'], dir);
     assert.deepEqual(flagged(kluctlObjects(k4), 'orphan'), [], 'kluctl sees no orphan left');
   });

@@ -16,10 +16,11 @@ describe('engine: Helm charts from Git', function () {
   const chart = (version: string) => ({
     'charts/demo/Chart.yaml': `apiVersion: v2\nname: demo\nversion: ${version}\n`,
     'charts/demo/values.yaml': 'greeting: hello\n',
-    'charts/demo/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-demo\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  chart: {{ .Chart.Version | quote }}\n',
+    'charts/demo/templates/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-demo\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  chart: {{ .Chart.Version | quote }}\n',
   });
 
-  it('renders the chart at a tag and a sub-directory, with the item\'s helm-values.yaml', async () => {
+  it("renders the chart at a tag and a sub-directory, with the item's helm-values.yaml", async () => {
     const gs = await sharedGitServer();
     const repo = uniqueName('charts');
     const bare = path.join(gs.root, `${repo}.git`);
@@ -37,13 +38,22 @@ describe('engine: Helm charts from Git', function () {
     const render = (dir: string) => renderProject({ projectDir: dir, offline: true, helmBinary: helm });
 
     const tagged = await render(project('\n      tag: v1.0.0', '  skipPrePull: true\n'));
-    assert.deepEqual(tagged.objects.map((o) => [o.kind, o.metadata.name, (o as { data?: Record<string, string> }).data]), [['ConfigMap', 'rel-demo', { greeting: 'from values', chart: '1.0.0' }]]);
+    assert.deepEqual(
+      tagged.objects.map((o) => [o.kind, o.metadata.name, (o as { data?: Record<string, string> }).data]),
+      [['ConfigMap', 'rel-demo', { greeting: 'from values', chart: '1.0.0' }]],
+    );
     assert.equal(tagged.objects[0].metadata.annotations?.['kluctl.io/helm-install-namespace'], 'apps');
 
     const branch = await render(project('\n      branch: main', '  skipPrePull: true\n'));
     assert.equal((branch.objects[0] as { data?: Record<string, string> }).data?.chart, '2.0.0');
 
-    await assert.rejects(render(project('\n      tag: v1.0.0')), /app\/helm-chart\.yaml.*has not been pre-pulled.*skipPrePull: true/s);
-    await assert.rejects(render(project('\n      tag: v9.9.9', '  skipPrePull: true\n')), /app\/helm-chart\.yaml.*git Helm chart .*v9\.9\.9/s);
+    await assert.rejects(
+      render(project('\n      tag: v1.0.0')),
+      /app\/helm-chart\.yaml.*has not been pre-pulled.*skipPrePull: true/s,
+    );
+    await assert.rejects(
+      render(project('\n      tag: v9.9.9', '  skipPrePull: true\n')),
+      /app\/helm-chart\.yaml.*git Helm chart .*v9\.9\.9/s,
+    );
   });
 });

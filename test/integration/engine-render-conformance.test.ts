@@ -36,7 +36,9 @@ async function runOurs(args: string[], env: NodeJS.ProcessEnv, cwd: string): Pro
 }
 
 function objects(text: string): unknown[] {
-  return parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((o) => o !== null && o !== undefined);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as unknown)
+    .filter((o) => o !== null && o !== undefined);
 }
 
 const ref = (o: unknown): string => {
@@ -60,7 +62,8 @@ function compare(kluctl: Run, ours: Run, c: Pick<Case, 'error' | 'v2_22_keeps'>,
   const keep = new Set(c.v2_22_keeps ?? []);
   const expected = objects(maskGeneratedCerts(kluctl.stdout)).filter((o) => !keep.has(ref(o)));
   assert.deepEqual(objects(maskGeneratedCerts(ours.stdout)), expected, `${what}: objects differ`);
-  if (keep.size === 0) assert.equal(maskGeneratedCerts(ours.stdout), maskGeneratedCerts(kluctl.stdout), `${what}: text differs`);
+  if (keep.size === 0)
+    assert.equal(maskGeneratedCerts(ours.stdout), maskGeneratedCerts(kluctl.stdout), `${what}: text differs`);
 }
 
 describe('engine render conformance with kluctl render --print-all @integration @conformance', function () {
@@ -78,17 +81,29 @@ describe('engine render conformance with kluctl render --print-all @integration 
   });
 
   after(() => {
-    for (const [k, v] of [['KLUCTL_HELM_BINARY', saved.helm], ['KLUCTL_KUSTOMIZE_BINARY', saved.kustomize]] as const) {
+    for (const [k, v] of [
+      ['KLUCTL_HELM_BINARY', saved.helm],
+      ['KLUCTL_KUSTOMIZE_BINARY', saved.kustomize],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function both(projectDir: string, args: string[], env: Record<string, string> = {}, kubeconfig?: string): Promise<[Run, Run]> {
+  async function both(
+    projectDir: string,
+    args: string[],
+    env: Record<string, string> = {},
+    kubeconfig?: string,
+  ): Promise<[Run, Run]> {
     const full = ['--print-all', '--project-dir', projectDir, ...args];
     const offline = kubeconfig ? [] : ['--offline-kubernetes'];
-    const kluctl = await runKluctl(['render', ...offline, ...full], { kubeconfig: kubeconfig ?? noKubeconfig, cwd: projectDir, env });
+    const kluctl = await runKluctl(['render', ...offline, ...full], {
+      kubeconfig: kubeconfig ?? noKubeconfig,
+      cwd: projectDir,
+      env,
+    });
     const ourEnv = { ...process.env, KUBECONFIG: kubeconfig ?? noKubeconfig, ...env };
     const ours = await runOurs([...offline, ...full], ourEnv, projectDir);
     return [kluctl, ours];
@@ -123,7 +138,12 @@ describe('engine render conformance with kluctl render --print-all @integration 
     for (const [dir, args] of examples) {
       it(`${dir} ${args.join(' ')}`, async () => {
         const cluster = await sharedCluster();
-        const [kluctl, ours] = await both(path.join(KLUCTL_EXAMPLES, dir), [...args, '--context', cluster.context], {}, cluster.kubeconfig);
+        const [kluctl, ours] = await both(
+          path.join(KLUCTL_EXAMPLES, dir),
+          [...args, '--context', cluster.context],
+          {},
+          cluster.kubeconfig,
+        );
         compare(kluctl, ours, {}, dir);
       });
     }

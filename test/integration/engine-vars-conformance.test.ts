@@ -56,7 +56,10 @@ async function runOurs(args: string[], env: NodeJS.ProcessEnv, cwd: string): Pro
   return captureCli((io) => runRender(args, io, { env, cwd }));
 }
 
-const objects = (text: string): unknown[] => parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((o) => o !== null && o !== undefined);
+const objects = (text: string): unknown[] =>
+  parseAllDocuments(text)
+    .map((d) => d.toJS() as unknown)
+    .filter((o) => o !== null && o !== undefined);
 
 /** Copies `from` to `to`, replacing the placeholders in every file. */
 function copySubstituted(from: string, to: string, vars: Record<string, string>): void {
@@ -79,7 +82,14 @@ function substitute(text: string, vars: Record<string, string>): string {
 }
 
 /** Pushes each ref's tree as main, names it, and leaves main at the last one. */
-async function pushRepo(gs: GitServer, name: string, refs: RepoRef[], caseDir: string, scratch: string, vars: Record<string, string>): Promise<void> {
+async function pushRepo(
+  gs: GitServer,
+  name: string,
+  refs: RepoRef[],
+  caseDir: string,
+  scratch: string,
+  vars: Record<string, string>,
+): Promise<void> {
   const bare = path.join(gs.root, `${name}.git`);
   for (const ref of refs) {
     const tree = fs.mkdtempSync(path.join(scratch, 'tree-'));
@@ -88,7 +98,8 @@ async function pushRepo(gs: GitServer, name: string, refs: RepoRef[], caseDir: s
     const sha = await gs.pushTree(name, { sourceDir: tree });
     for (const b of ref.branches ?? []) git(bare, 'branch', '--force', b, sha);
     for (const t of ref.tags ?? []) git(bare, 'tag', t, sha);
-    for (const t of ref.annotatedTags ?? []) git(bare, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'tag', '-a', '-m', `tag ${t}`, t, sha);
+    for (const t of ref.annotatedTags ?? [])
+      git(bare, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'tag', '-a', '-m', `tag ${t}`, t, sha);
   }
 }
 
@@ -101,7 +112,8 @@ function serveRoutes(routes: () => Record<string, HttpRoute>): http.Server {
       if (!route) return void res.writeHead(404).end('not found');
       if ((route.method ?? 'GET') !== req.method) return void res.writeHead(542).end('wrong method');
       if (route.body !== undefined && route.body !== body) return void res.writeHead(543).end('wrong body');
-      for (const [k, v] of Object.entries(route.headers ?? {})) if (req.headers[k] !== v) return void res.writeHead(544).end('wrong header');
+      for (const [k, v] of Object.entries(route.headers ?? {}))
+        if (req.headers[k] !== v) return void res.writeHead(544).end('wrong header');
       res.writeHead(200, { 'content-type': 'application/yaml' }).end(route.response);
     });
   });
@@ -131,7 +143,11 @@ describe('engine vars and git includes: conformance with kluctl render --print-a
   });
 
   after(async () => {
-    for (const [k, v] of [['KLUCTL_HELM_BINARY', saved.helm], ['KLUCTL_KUSTOMIZE_BINARY', saved.kustomize], ['KLUCTL_TS_CACHE_DIR', saved.cache]] as const) {
+    for (const [k, v] of [
+      ['KLUCTL_HELM_BINARY', saved.helm],
+      ['KLUCTL_KUSTOMIZE_BINARY', saved.kustomize],
+      ['KLUCTL_TS_CACHE_DIR', saved.cache],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -162,7 +178,12 @@ describe('engine vars and git includes: conformance with kluctl render --print-a
         const client = cluster.client();
         const mapper = new ResourceMapper(client);
         vars.NAMESPACE = uniqueName(`vars-${name}`);
-        await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: vars.NAMESPACE } }, { fieldManager: 'test' });
+        await serverSideApply(
+          client,
+          mapper,
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: vars.NAMESPACE } },
+          { fieldManager: 'test' },
+        );
         const objectsFile = path.join(caseDir, 'cluster-objects.yaml');
         if (fs.existsSync(objectsFile)) {
           for (const obj of objects(substitute(fs.readFileSync(objectsFile, 'utf8'), vars))) {

@@ -58,8 +58,18 @@ describe('engine vars: gitFiles (v2.28 semantics) @integration', function () {
 
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  async function load(gitFiles: Partial<NonNullable<VarsSource['gitFiles']>>, extra: Partial<VarsSource> = { targetPath: 'my.target' }, vars: JsonObject = {}): Promise<JsonObject> {
-    return loadVarsList(ctx, vars, [{ gitFiles: { url: repo.url, ...gitFiles }, ...extra }], [], path.join(tmp, 'deployment.yaml'));
+  async function load(
+    gitFiles: Partial<NonNullable<VarsSource['gitFiles']>>,
+    extra: Partial<VarsSource> = { targetPath: 'my.target' },
+    vars: JsonObject = {},
+  ): Promise<JsonObject> {
+    return loadVarsList(
+      ctx,
+      vars,
+      [{ gitFiles: { url: repo.url, ...gitFiles }, ...extra }],
+      [],
+      path.join(tmp, 'deployment.yaml'),
+    );
   }
   const results = (vars: JsonObject) => (vars.my as JsonObject).target as Array<JsonObject & { files: JsonObject[] }>;
   const paths = (r: { files: JsonObject[] }) => r.files.map((f) => f.path);
@@ -68,7 +78,13 @@ describe('engine vars: gitFiles (v2.28 semantics) @integration', function () {
     const vars = await load({ files: [{ glob: 'test1.yaml' }] });
     const file = { file: { glob: 'test1.yaml' }, path: 'test1.yaml', size: yamlFile(42).length, content: yamlFile(42) };
     assert.deepEqual(results(vars), [
-      { ref: { branch: 'main' }, refStr: 'refs/heads/main', files: [file], filesByPath: { 'test1.yaml': file }, filesTree: { 'test1.yaml': file } },
+      {
+        ref: { branch: 'main' },
+        refStr: 'refs/heads/main',
+        files: [file],
+        filesByPath: { 'test1.yaml': file },
+        filesTree: { 'test1.yaml': file },
+      },
     ]);
   });
 
@@ -79,32 +95,64 @@ describe('engine vars: gitFiles (v2.28 semantics) @integration', function () {
     assert.deepEqual(Object.keys(r.filesByPath as JsonObject), ['dir1/test.yaml', 'dir2/test.yaml']);
     const tree = r.filesTree as Record<string, Record<string, JsonObject>>;
     assert.equal(tree.dir2['test.yaml'].content, yamlFile(2));
-    assert.deepEqual(paths(results(await load({ files: [{ glob: '**.yaml' }] }))[0]), ['dir1/test.yaml', 'dir2/test.yaml', 'test1.yaml', 'test2.yaml']);
+    assert.deepEqual(paths(results(await load({ files: [{ glob: '**.yaml' }] }))[0]), [
+      'dir1/test.yaml',
+      'dir2/test.yaml',
+      'test1.yaml',
+      'test2.yaml',
+    ]);
   });
 
   it('the first matching glob wins and its spec is echoed without false flags', async () => {
-    const [r] = results(await load({ files: [{ glob: 'test1.yaml', render: false }, { glob: 'test*.yaml', parseYaml: true }] }));
-    assert.deepEqual(r.files.map((f) => f.file), [{ glob: 'test1.yaml' }, { glob: 'test*.yaml', parseYaml: true }]);
+    const [r] = results(
+      await load({
+        files: [
+          { glob: 'test1.yaml', render: false },
+          { glob: 'test*.yaml', parseYaml: true },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      r.files.map((f) => f.file),
+      [{ glob: 'test1.yaml' }, { glob: 'test*.yaml', parseYaml: true }],
+    );
     assert.equal(r.files[0].parsed, undefined);
     assert.deepEqual(r.files[1].parsed, { test1: { test2: 43 } });
   });
 
   it('branch regexes match whole names; no files gives empty lists', async () => {
     const rs = results(await load({ ref: { branch: 'b.*' } }));
-    assert.deepEqual(rs.map((r) => [r.ref, r.refStr, r.files, r.filesByPath, r.filesTree]), [
-      [{ branch: 'b1' }, 'refs/heads/b1', [], {}, {}],
-      [{ branch: 'b2' }, 'refs/heads/b2', [], {}, {}],
-    ]);
+    assert.deepEqual(
+      rs.map((r) => [r.ref, r.refStr, r.files, r.filesByPath, r.filesTree]),
+      [
+        [{ branch: 'b1' }, 'refs/heads/b1', [], {}, {}],
+        [{ branch: 'b2' }, 'refs/heads/b2', [], {}, {}],
+      ],
+    );
     assert.deepEqual(results(await load({ ref: { branch: 'b' } })), []);
   });
 
   it('several branches with parsed YAML', async () => {
-    const rs = results(await load({ ref: { branch: 'b.*' }, files: [{ glob: 'test1.yaml' }, { glob: 'test2.yaml', parseYaml: true }] }));
+    const rs = results(
+      await load({ ref: { branch: 'b.*' }, files: [{ glob: 'test1.yaml' }, { glob: 'test2.yaml', parseYaml: true }] }),
+    );
     assert.deepEqual(
       rs.map((r) => [r.refStr, r.files.map((f) => [f.path, f.parsed])]),
       [
-        ['refs/heads/b1', [['test1.yaml', undefined], ['test2.yaml', { test1: { test2: 143 } }]]],
-        ['refs/heads/b2', [['test1.yaml', undefined], ['test2.yaml', { test1: { test2: 243 } }]]],
+        [
+          'refs/heads/b1',
+          [
+            ['test1.yaml', undefined],
+            ['test2.yaml', { test1: { test2: 143 } }],
+          ],
+        ],
+        [
+          'refs/heads/b2',
+          [
+            ['test1.yaml', undefined],
+            ['test2.yaml', { test1: { test2: 243 } }],
+          ],
+        ],
       ],
     );
   });
@@ -127,10 +175,19 @@ describe('engine vars: gitFiles (v2.28 semantics) @integration', function () {
   });
 
   it('multi-document YAML and rendering with the current vars', async () => {
-    const [multi] = results(await load({ ref: { branch: 'c1' }, files: [{ glob: 'multidoc.yaml', parseYaml: true, yamlMultiDoc: true }] }));
+    const [multi] = results(
+      await load({ ref: { branch: 'c1' }, files: [{ glob: 'multidoc.yaml', parseYaml: true, yamlMultiDoc: true }] }),
+    );
     assert.deepEqual(multi.files[0].parsed, [{ test1: { test2: 1000 } }, { test1: { test2: 2000 } }]);
     const [rendered] = results(
-      await load({ ref: { branch: 'c1' }, files: [{ glob: 'rendered.yaml', render: true, parseYaml: true, yamlMultiDoc: true }] }, { targetPath: 'my.target' }, { myVar: 4 }),
+      await load(
+        {
+          ref: { branch: 'c1' },
+          files: [{ glob: 'rendered.yaml', render: true, parseYaml: true, yamlMultiDoc: true }],
+        },
+        { targetPath: 'my.target' },
+        { myVar: 4 },
+      ),
     );
     // Jinja2 drops one trailing newline; `size` stays the size of the file in Git.
     assert.equal(rendered.files[0].content, '\ntest1:\n  test2: 3\n---\ntest1:\n  test2: 4');
@@ -139,16 +196,31 @@ describe('engine vars: gitFiles (v2.28 semantics) @integration', function () {
   });
 
   it('needs targetPath; no matching ref is null with ignoreMissing', async () => {
-    await assert.rejects(load({}, {}), /deployment\.yaml: vars source gitFiles \S+: 'targetPath' is required for this variable source/);
-    assert.deepEqual(results(await load({ ref: { branch: 'nope' } }, { targetPath: 'my.target', ignoreMissing: true })), null);
+    await assert.rejects(
+      load({}, {}),
+      /deployment\.yaml: vars source gitFiles \S+: 'targetPath' is required for this variable source/,
+    );
+    assert.deepEqual(
+      results(await load({ ref: { branch: 'nope' } }, { targetPath: 'my.target', ignoreMissing: true })),
+      null,
+    );
   });
 
   it('errors name the deployment.yaml and the source', async () => {
-    await assert.rejects(load({ ref: { branch: 'c1' }, files: [{ glob: 'secret.yaml' }] }), /vars source gitFiles \S+ ref refs\/heads\/c1: secret\.yaml is SOPS-encrypted: SOPS is not supported yet/);
+    await assert.rejects(
+      load({ ref: { branch: 'c1' }, files: [{ glob: 'secret.yaml' }] }),
+      /vars source gitFiles \S+ ref refs\/heads\/c1: secret\.yaml is SOPS-encrypted: SOPS is not supported yet/,
+    );
     await assert.rejects(load({ ref: { branch: '(' } }), /invalid branch regex specified/);
     await assert.rejects(load({ ref: 'main' }), /a plain string ref \(main\) is not supported here/);
     await assert.rejects(
-      loadVarsList(ctx, {}, [{ gitFiles: { url: 'http://127.0.0.1:1/none.git' }, targetPath: 'x' }], [], path.join(tmp, 'deployment.yaml')),
+      loadVarsList(
+        ctx,
+        {},
+        [{ gitFiles: { url: 'http://127.0.0.1:1/none.git' }, targetPath: 'x' }],
+        [],
+        path.join(tmp, 'deployment.yaml'),
+      ),
       /deployment\.yaml: vars source gitFiles http:\/\/127\.0\.0\.1:1\/none\.git: failed to fetch git repository/,
     );
   });

@@ -5,7 +5,13 @@ import { mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
 import { DeploymentWatcher, type ContextState } from '../../src/gitops/deploymentWatcher.js';
 import { findLocalProject } from '../../src/gitops/localProject.js';
 import { matchesDeployment } from '../../src/gitops/repoKey.js';
-import { clientForContext, loadKubeConfig, ResourceMapper, serverSideApply, type KubeClient } from '../../src/kube/index.js';
+import {
+  clientForContext,
+  loadKubeConfig,
+  ResourceMapper,
+  serverSideApply,
+  type KubeClient,
+} from '../../src/kube/index.js';
 import { TestCluster } from '../harness/cluster.js';
 import { git, gitAsync } from '../harness/git-server.js';
 import { freePort } from '../harness/processes.js';
@@ -13,11 +19,19 @@ import { scratchDir, sharedCluster, sharedGitServer, uniqueName } from '../harne
 import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
 
 /** Resolves when the watcher reaches a state (and deployments) the predicate accepts. */
-function until(watcher: DeploymentWatcher, accept: (w: DeploymentWatcher) => boolean, timeoutMs = 30_000): Promise<void> {
+function until(
+  watcher: DeploymentWatcher,
+  accept: (w: DeploymentWatcher) => boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`watcher never got there; state ${JSON.stringify(watcher.state)}, ${watcher.deployments.length} deployments`));
+      reject(
+        new Error(
+          `watcher never got there; state ${JSON.stringify(watcher.state)}, ${watcher.deployments.length} deployments`,
+        ),
+      );
     }, timeoutMs);
     const check = (): void => {
       if (!accept(watcher)) return;
@@ -31,7 +45,10 @@ function until(watcher: DeploymentWatcher, accept: (w: DeploymentWatcher) => boo
 }
 
 const names = (w: DeploymentWatcher, namespace: string): string[] =>
-  w.deployments.filter((d) => d.metadata.namespace === namespace).map((d) => d.metadata.name).sort();
+  w.deployments
+    .filter((d) => d.metadata.namespace === namespace)
+    .map((d) => d.metadata.name)
+    .sort();
 
 describe('KluctlDeployment discovery and auto-detection @integration', function () {
   this.timeout(300_000);
@@ -54,7 +71,10 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
       await mergePatchDeployment(client, { namespace: nsB, name: 'two' }, { spec: { target: 'changed' } }, 'edit');
       await until(watcher, (w) => w.deployments.some((d) => d.metadata.name === 'two' && d.spec.target === 'changed'));
 
-      await client.requestJson({ method: 'DELETE', path: `/apis/gitops.kluctl.io/v1beta1/namespaces/${nsA}/kluctldeployments/one` });
+      await client.requestJson({
+        method: 'DELETE',
+        path: `/apis/gitops.kluctl.io/v1beta1/namespaces/${nsA}/kluctldeployments/one`,
+      });
       await until(watcher, (w) => names(w, nsA).length === 0);
     } finally {
       watcher.stop();
@@ -69,10 +89,18 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
     const repo = uniqueName('detect-repo');
     const other = uniqueName('other-repo');
     const files = projectFiles(namespace, { cm: { a: '1' } });
-    await gitServer.pushTree(repo, { files: { ...Object.fromEntries(Object.entries(files).map(([f, t]) => [`deploy/${f}`, t])), 'README.md': 'x\n' } });
+    await gitServer.pushTree(repo, {
+      files: { ...Object.fromEntries(Object.entries(files).map(([f, t]) => [`deploy/${f}`, t])), 'README.md': 'x\n' },
+    });
     await gitServer.pushTree(other, { files });
     // The deployment names the repository as users often do: https-ish, with .git and a ./sub/ path.
-    await createDeployment(client, gitServer, repo, { namespace, name: 'from-sub' }, { suspend: true, source: { git: { url: gitServer.url(repo), path: './deploy/' } } });
+    await createDeployment(
+      client,
+      gitServer,
+      repo,
+      { namespace, name: 'from-sub' },
+      { suspend: true, source: { git: { url: gitServer.url(repo), path: './deploy/' } } },
+    );
     await createDeployment(client, gitServer, other, { namespace, name: 'unrelated' }, { suspend: true });
 
     const watcher = new DeploymentWatcher(client);
@@ -101,7 +129,10 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
       git(unrelatedClone, 'remote', 'add', 'origin', `https://127.0.0.1:${gitServer.port}/${repo}-fork.git`);
       fs.writeFileSync(path.join(unrelatedClone, '.kluctl.yaml'), '');
       const unrelated = await findLocalProject(unrelatedClone);
-      assert.deepEqual(watcher.deployments.filter((kd) => matchesDeployment(unrelated, kd)), []);
+      assert.deepEqual(
+        watcher.deployments.filter((kd) => matchesDeployment(unrelated, kd)),
+        [],
+      );
     } finally {
       watcher.stop();
     }
@@ -116,16 +147,44 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
     await createDeployment(admin, gitServer, 'none', { namespace: denied, name: 'hidden' }, { suspend: true });
     const user = uniqueName('alice');
     const mapper = new ResourceMapper(admin);
-    await serverSideApply(admin, mapper, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'kd-reader', namespace: allowed }, rules: [{ apiGroups: ['gitops.kluctl.io'], resources: ['kluctldeployments'], verbs: ['get', 'list', 'watch'] }] } as never, { fieldManager: 'test' });
-    await serverSideApply(admin, mapper, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'kd-reader', namespace: allowed }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kd-reader' }, subjects: [{ kind: 'User', name: user }] } as never, { fieldManager: 'test' });
+    await serverSideApply(
+      admin,
+      mapper,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'kd-reader', namespace: allowed },
+        rules: [{ apiGroups: ['gitops.kluctl.io'], resources: ['kluctldeployments'], verbs: ['get', 'list', 'watch'] }],
+      },
+      { fieldManager: 'test' },
+    );
+    await serverSideApply(
+      admin,
+      mapper,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'kd-reader', namespace: allowed },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kd-reader' },
+        subjects: [{ kind: 'User', name: user }],
+      },
+      { fieldManager: 'test' },
+    );
 
     const client = clientForContext(loadKubeConfig(cluster.userKubeconfig(user)));
     const watcher = new DeploymentWatcher(client, { fallbackNamespaces: [allowed, denied] });
     watcher.start();
     try {
       await until(watcher, (w) => w.state.kind === 'ready' && w.deployments.length > 0);
-      assert.deepEqual(watcher.state, { kind: 'ready', namespaces: [allowed], warning: `not allowed to list KluctlDeployments in ${denied}` });
-      assert.deepEqual(watcher.deployments.map((d) => d.metadata.name), ['visible']);
+      assert.deepEqual(watcher.state, {
+        kind: 'ready',
+        namespaces: [allowed],
+        warning: `not allowed to list KluctlDeployments in ${denied}`,
+      });
+      assert.deepEqual(
+        watcher.deployments.map((d) => d.metadata.name),
+        ['visible'],
+      );
     } finally {
       watcher.stop();
     }
@@ -138,7 +197,10 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
     watcher.start();
     try {
       await until(watcher, (w) => w.state.kind === 'forbidden');
-      assert.match((watcher.state as { message: string }).message, /not allowed to list KluctlDeployments cluster-wide or in namespace\(s\) default/);
+      assert.match(
+        (watcher.state as { message: string }).message,
+        /not allowed to list KluctlDeployments cluster-wide or in namespace\(s\) default/,
+      );
     } finally {
       watcher.stop();
     }
@@ -150,7 +212,10 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
     try {
       watcher.start();
       await until(watcher, (w) => w.state.kind === 'crdMissing');
-      assert.match((watcher.state as { message: string }).message, /KluctlDeployment API \(gitops\.kluctl\.io\/v1beta1\) is not installed.*kluctl-controller/);
+      assert.match(
+        (watcher.state as { message: string }).message,
+        /KluctlDeployment API \(gitops\.kluctl\.io\/v1beta1\) is not installed.*kluctl-controller/,
+      );
     } finally {
       watcher.stop();
       await bare.stop();
@@ -160,7 +225,9 @@ describe('KluctlDeployment discovery and auto-detection @integration', function 
   it('reports an unreachable cluster and keeps retrying', async () => {
     const cluster = await sharedCluster();
     const port = await freePort();
-    const kubeconfig = fs.readFileSync(cluster.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`);
+    const kubeconfig = fs
+      .readFileSync(cluster.kubeconfig, 'utf8')
+      .replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`);
     const file = path.join(scratchDir(), 'kubeconfig-unreachable');
     fs.writeFileSync(file, kubeconfig);
     const client: KubeClient = clientForContext(loadKubeConfig(file), undefined, 2000);

@@ -21,28 +21,57 @@ describe('kluctl-controller logs @integration', function () {
     // Follow a's logs while requests run on both deployments.
     const followed: LogRecord[] = [];
     const stop = new AbortController();
-    const following = streamFileLogs(controller.logFile, { filter: { namespace, name: 'a' }, follow: true, signal: stop.signal, onRecord: (r) => followed.push(r), pollMs: 100 });
+    const following = streamFileLogs(controller.logFile, {
+      filter: { namespace, name: 'a' },
+      follow: true,
+      signal: stop.signal,
+      onRecord: (r) => followed.push(r),
+      pollMs: 100,
+    });
     const [outcomeA, outcomeB] = await Promise.all([runRequest(client, a, 'deploy'), runRequest(client, b, 'deploy')]);
     await new Promise((r) => setTimeout(r, 500));
     stop.abort();
     await following;
 
     const records: LogRecord[] = [];
-    await streamFileLogs(controller.logFile, { filter: { namespace, name: 'a', reconcileId: outcomeA.reconcileId }, follow: false, onRecord: (r) => records.push(r) });
+    await streamFileLogs(controller.logFile, {
+      filter: { namespace, name: 'a', reconcileId: outcomeA.reconcileId },
+      follow: false,
+      onRecord: (r) => records.push(r),
+    });
     assert.ok(records.length >= 3, `several lines for the request (${records.length})`);
-    assert.ok(records.every((r) => r.reconcileId === outcomeA.reconcileId && r.name === 'a' && r.namespace === namespace));
-    assert.ok(records.some((r) => r.message.startsWith('Processing kluctl.io/request-deploy')), records.map((r) => r.message).join('\n'));
-    assert.ok(records.every((r) => r.time instanceof Date && !Number.isNaN(r.time.getTime())), 'timestamps parse');
+    assert.ok(
+      records.every((r) => r.reconcileId === outcomeA.reconcileId && r.name === 'a' && r.namespace === namespace),
+    );
+    assert.ok(
+      records.some((r) => r.message.startsWith('Processing kluctl.io/request-deploy')),
+      records.map((r) => r.message).join('\n'),
+    );
+    assert.ok(
+      records.every((r) => r.time instanceof Date && !Number.isNaN(r.time.getTime())),
+      'timestamps parse',
+    );
     assert.ok(!records.some((r) => r.reconcileId === outcomeB.reconcileId));
 
-    assert.ok(followed.some((r) => r.reconcileId === outcomeA.reconcileId), 'following saw the request while it ran');
-    assert.ok(followed.every((r) => r.name === 'a'), "following never shows b's lines");
+    assert.ok(
+      followed.some((r) => r.reconcileId === outcomeA.reconcileId),
+      'following saw the request while it ran',
+    );
+    assert.ok(
+      followed.every((r) => r.name === 'a'),
+      "following never shows b's lines",
+    );
   });
 
   it('says clearly that no controller pod exists (a controller running outside the cluster)', async () => {
     const [cluster, controller] = await Promise.all([sharedCluster(), sharedController()]);
     await assert.rejects(
-      streamPodLogs(cluster.client(), { controllerNamespace: controller.controllerNamespace, filter: {}, follow: false, onRecord: () => undefined }),
+      streamPodLogs(cluster.client(), {
+        controllerNamespace: controller.controllerNamespace,
+        filter: {},
+        follow: false,
+        onRecord: () => undefined,
+      }),
       /no kluctl-controller pods \(label control-plane=kluctl-controller\) in namespace "kluctl-system"/,
     );
   });

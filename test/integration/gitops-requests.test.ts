@@ -12,8 +12,17 @@ import { KluctlController } from '../harness/kluctl.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
 import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
 
-async function configMap(client: KubeClient, namespace: string, name: string): Promise<Record<string, string> | undefined> {
-  const cm = await getObject(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
+async function configMap(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  const cm = await getObject(client, new ResourceMapper(client), {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace,
+    name,
+  });
   return cm?.data as Record<string, string> | undefined;
 }
 
@@ -31,7 +40,11 @@ describe('GitOps requests against the real kluctl-controller @integration', func
     const namespace = uniqueName('requests');
     repo = uniqueName('requests-repo');
     ref = { namespace, name: 'app' };
-    await git.pushTree(repo, { files: projectFiles(namespace, { first: { color: 'blue' }, second: { size: 'L' } }) }, 'initial');
+    await git.pushTree(
+      repo,
+      { files: projectFiles(namespace, { first: { color: 'blue' }, second: { size: 'L' } }) },
+      'initial',
+    );
     // Suspended from the start: only manual requests deploy anything.
     await createDeployment(client, git, repo, ref, { suspend: true });
   });
@@ -46,7 +59,9 @@ describe('GitOps requests against the real kluctl-controller @integration', func
     assert.deepEqual(await configMap(client, ref.namespace, 'first'), { color: 'blue' });
 
     const result = await readCommandResult(client, outcome.resultId);
-    const names = summarizeObjects(result).new.map((o) => `${o.ref.kind}/${o.ref.name}`).sort();
+    const names = summarizeObjects(result)
+      .new.map((o) => `${o.ref.kind}/${o.ref.name}`)
+      .sort();
     assert.deepEqual(names, ['ConfigMap/first', 'ConfigMap/second']);
     assert.equal((await getDeployment(client, ref)).spec.suspend, true, 'still suspended');
   });
@@ -67,12 +82,19 @@ describe('GitOps requests against the real kluctl-controller @integration', func
   });
 
   it('returns the changed object with its unified diff for a diff after a pushed change', async () => {
-    await git.pushTree(repo, { files: projectFiles(ref.namespace, { first: { color: 'green' }, second: { size: 'L' } }) }, 'recolour');
+    await git.pushTree(
+      repo,
+      { files: projectFiles(ref.namespace, { first: { color: 'green' }, second: { size: 'L' } }) },
+      'recolour',
+    );
     const outcome = await runRequest(client, ref, 'diff');
     assert.equal(outcome.commandError, '');
     const result = await readCommandResult(client, outcome.resultId);
     const changed = summarizeObjects(result).changed;
-    assert.deepEqual(changed.map((o) => o.ref.name), ['first']);
+    assert.deepEqual(
+      changed.map((o) => o.ref.name),
+      ['first'],
+    );
     const change = changed[0].changes?.[0];
     assert.equal(change?.jsonPath, 'data.color');
     assert.equal(change?.unifiedDiff, '-blue\n+green');
@@ -81,7 +103,8 @@ describe('GitOps requests against the real kluctl-controller @integration', func
 
   it('turns a diff result into full-manifest document pairs, Secret values masked', async () => {
     const files = projectFiles(ref.namespace, { first: { color: 'green' }, second: { size: 'L' } });
-    files['app/secret.yaml'] = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: ${ref.namespace}\nstringData:\n  password: hunter2\n`;
+    files['app/secret.yaml'] =
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: ${ref.namespace}\nstringData:\n  password: hunter2\n`;
     await git.pushTree(repo, { files }, 'add a secret');
     const outcome = await runRequest(client, ref, 'diff');
     const { diffs } = await readCommandResultDiffs(client, outcome.resultId);
@@ -108,13 +131,20 @@ describe('GitOps requests against the real kluctl-controller @integration', func
     await git.pushTree(repo, { files: projectFiles(ref.namespace, { first: { color: 'green' } }) }, 'drop second');
     const deploy = await runRequest(client, ref, 'deploy');
     const deployed = await readCommandResult(client, deploy.resultId);
-    assert.deepEqual(summarizeObjects(deployed).orphan.map((o) => o.ref.name), ['second'], 'second is an orphan after the deploy');
+    assert.deepEqual(
+      summarizeObjects(deployed).orphan.map((o) => o.ref.name),
+      ['second'],
+      'second is an orphan after the deploy',
+    );
     assert.ok(await configMap(client, ref.namespace, 'second'), 'deploy without prune keeps it');
 
     const prune = await runRequest(client, ref, 'prune');
     assert.equal(prune.commandError, '');
     const pruned = await readCommandResult(client, prune.resultId);
-    assert.deepEqual(summarizeObjects(pruned).deleted.map((o) => o.ref.name), ['second']);
+    assert.deepEqual(
+      summarizeObjects(pruned).deleted.map((o) => o.ref.name),
+      ['second'],
+    );
     assert.equal(await configMap(client, ref.namespace, 'second'), undefined);
   });
 
@@ -150,16 +180,23 @@ describe('manual approval against the real kluctl-controller @integration', func
     await git.pushTree(repo, { files: projectFiles(ref.namespace, { gated: { v: '1' } }) });
     await createDeployment(client, git, repo, ref, { manual: true });
 
-    const rendered = await waitUntil('rendered objects hash', async () => {
-      const kd = await getDeployment(client, ref);
-      return kd.status?.lastObjectsHash ? kd : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const rendered = await waitUntil(
+      'rendered objects hash',
+      async () => {
+        const kd = await getDeployment(client, ref);
+        return kd.status?.lastObjectsHash ? kd : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     assert.equal(presentStatus(rendered).manualApprovalPending, true);
     assert.equal(await configMap(client, ref.namespace, 'gated'), undefined, 'nothing deployed before approval');
 
     const approved = await approveDeployment(client, ref);
     assert.equal(approved.spec.manualObjectsHash, rendered.status?.lastObjectsHash);
-    await waitUntil('deploy after approval', () => configMap(client, ref.namespace, 'gated'), { timeoutMs: 120_000, intervalMs: 500 });
+    await waitUntil('deploy after approval', () => configMap(client, ref.namespace, 'gated'), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
     assert.equal(presentStatus(await getDeployment(client, ref)).manualApprovalPending, false);
   });
 });
@@ -177,7 +214,10 @@ describe('GitOps requests without a running controller @integration', function (
       const ref = { namespace: uniqueName('stopped'), name: 'app' };
       await git.pushTree('stopped', { files: projectFiles(ref.namespace, { first: { a: '1' } }) });
       await createDeployment(cluster.client(), git, 'stopped', ref);
-      await assert.rejects(runRequest(cluster.client(), ref, 'deploy', { startTimeoutMs: 3000 }), /the kluctl-controller did not pick up the deploy request for KluctlDeployment .* within 3s: is it running/);
+      await assert.rejects(
+        runRequest(cluster.client(), ref, 'deploy', { startTimeoutMs: 3000 }),
+        /the kluctl-controller did not pick up the deploy request for KluctlDeployment .* within 3s: is it running/,
+      );
     } finally {
       await git.stop();
       await cluster.stop();

@@ -43,7 +43,11 @@ describe('test harness failure modes', function () {
     const wrappers = path.join(emptyCache, 'wrappers');
     fs.mkdirSync(path.join(wrappers, 'etcd'), { recursive: true });
     fs.writeFileSync(path.join(wrappers, 'etcd', 'go.mod'), 'this is not a go.mod\n');
-    const run = await runBuild(['etcd'], { ...process.env, KLUCTL_TESTBIN_CACHE: emptyCache, KLUCTL_TESTBIN_WRAPPERS: wrappers });
+    const run = await runBuild(['etcd'], {
+      ...process.env,
+      KLUCTL_TESTBIN_CACHE: emptyCache,
+      KLUCTL_TESTBIN_WRAPPERS: wrappers,
+    });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /building etcd v[\d.]+ failed \(full log: .*etcd-v[\d.]+\.build\.log\)/);
     assert.match(run.stderr, /go\.mod/, 'the Go error is quoted');
@@ -61,7 +65,10 @@ describe('test harness failure modes', function () {
     const port = (blocker.address() as net.AddressInfo).port;
     try {
       const started = Date.now();
-      await assert.rejects(TestCluster.start({ apiserverPort: port, installCrd: false }), new RegExp(`port 127\\.0\\.0\\.1:${port} for kube-apiserver is already in use`));
+      await assert.rejects(
+        TestCluster.start({ apiserverPort: port, installCrd: false }),
+        new RegExp(`port 127\\.0\\.0\\.1:${port} for kube-apiserver is already in use`),
+      );
       assert.ok(Date.now() - started < 30_000, 'fails fast');
     } finally {
       blocker.close();
@@ -72,7 +79,10 @@ describe('test harness failure modes', function () {
     const blocker = await listen();
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await assert.rejects(GitServer.start(path.join(emptyCache, 'git'), port), new RegExp(`git server: port 127\\.0\\.0\\.1:${port} is already in use`));
+      await assert.rejects(
+        GitServer.start(path.join(emptyCache, 'git'), port),
+        new RegExp(`git server: port 127\\.0\\.0\\.1:${port} is already in use`),
+      );
     } finally {
       blocker.close();
     }

@@ -17,9 +17,13 @@ describe('real kluctl CLI and controller @integration', function () {
   it('kluctl render --print-all renders the simple example', async () => {
     const cluster = await sharedCluster();
     const project = path.join(KLUCTL_EXAMPLES, 'simple');
-    const run = await runKluctl(['render', '--print-all', '-t', 'simple', '--project-dir', project], { kubeconfig: cluster.kubeconfig });
+    const run = await runKluctl(['render', '--print-all', '-t', 'simple', '--project-dir', project], {
+      kubeconfig: cluster.kubeconfig,
+    });
     assert.equal(run.code, 0, run.stderr);
-    const objects = parseAllDocuments(run.stdout).map((d) => d.toJS() as KubeObject).filter(Boolean);
+    const objects = parseAllDocuments(run.stdout)
+      .map((d) => d.toJS() as KubeObject)
+      .filter(Boolean);
     assert.deepEqual(
       objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`),
       ['Namespace//simple-simple', 'Deployment/simple-simple/nginx-deployment', 'Service/simple-simple/nginx'],
@@ -39,7 +43,12 @@ describe('real kluctl CLI and controller @integration', function () {
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
 
     const client = cluster.client();
-    const cm = await getObject(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'ConfigMap', name: 'app-config', namespace });
+    const cm = await getObject(client, new ResourceMapper(client), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'app-config',
+      namespace,
+    });
     assert.ok(cm, 'the ConfigMap was deployed');
     assert.deepEqual(cm.data, { color: 'blue' });
     assert.equal(cm.metadata.labels?.['kluctl.io/discriminator'], `peer-${namespace}`);
@@ -58,13 +67,22 @@ describe('real kluctl CLI and controller @integration', function () {
     const kd = await waitUntil(
       'KluctlDeployment Ready=True',
       async () => {
-        const current = await getObject(client, mapper, { apiVersion: 'gitops.kluctl.io/v1beta1', kind: 'KluctlDeployment', name: 'app', namespace });
-        const ready = (current?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.find((c) => c.type === 'Ready');
+        const current = await getObject(client, mapper, {
+          apiVersion: 'gitops.kluctl.io/v1beta1',
+          kind: 'KluctlDeployment',
+          name: 'app',
+          namespace,
+        });
+        const ready = (
+          current?.status as { conditions?: Array<{ type: string; status: string }> } | undefined
+        )?.conditions?.find((c) => c.type === 'Ready');
         return ready?.status === 'True' ? current : undefined;
       },
       { timeoutMs: 180_000, intervalMs: 1000 },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\ncontroller log (${controller.logFile}):\n${fs.readFileSync(controller.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
+      throw new Error(
+        `${error.message}\ncontroller log (${controller.logFile}):\n${fs.readFileSync(controller.logFile, 'utf8').split('\n').slice(-30).join('\n')}`,
+      );
     });
 
     const status = kd.status as { observedCommit?: string; projectKey?: { repoKey?: string } };
@@ -72,7 +90,10 @@ describe('real kluctl CLI and controller @integration', function () {
     assert.equal(status.projectKey?.repoKey, `git://127.0.0.1:${git.port}/${repo}`);
     const cm = await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'app-config', namespace });
     assert.deepEqual(cm?.data, { color: 'blue' });
-    assert.ok(controller.logLines().some((l) => l.namespace === namespace && l.name === 'app'), 'the controller logged JSON lines for the deployment');
+    assert.ok(
+      controller.logLines().some((l) => l.namespace === namespace && l.name === 'app'),
+      'the controller logged JSON lines for the deployment',
+    );
   });
 });
 

@@ -23,7 +23,11 @@ class MainJobCli {
   private readonly child: ChildProcess;
 
   constructor(dir: string) {
-    this.child = spawn(process.execPath, [MAIN_JOB], { cwd: REPO_ROOT, env: { ...process.env, KLUCTL_SANDBOX_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN_JOB], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, KLUCTL_SANDBOX_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.on('exit', (code, signal) => (this.exitCode = code ?? (signal ? 128 : null)));
@@ -49,7 +53,9 @@ class MainJobCli {
 
   async interrupt(): Promise<number | null> {
     if (this.exitCode === undefined) this.child.kill('SIGINT');
-    await waitUntil('npm start to stop after SIGINT', async () => (this.exitCode !== undefined ? true : undefined), { timeoutMs: 90_000 });
+    await waitUntil('npm start to stop after SIGINT', async () => (this.exitCode !== undefined ? true : undefined), {
+      timeoutMs: 90_000,
+    });
     return this.exitCode ?? null;
   }
 }
@@ -62,7 +68,8 @@ function processesMentioning(text: string): string[] {
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
       const environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (cmdline.includes(text) || environ.includes(text)) found.push(`${pid} ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
+      if (cmdline.includes(text) || environ.includes(text))
+        found.push(`${pid} ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
     } catch {
       // gone meanwhile
     }
@@ -114,8 +121,12 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
   it('the apps objects exist in the cluster, rendered with the args of their KluctlDeployments', async () => {
     const mapper = new ResourceMapper(client);
     const get = async (kind: string, namespace: string, name: string) =>
-      (await getObject(client, mapper, { apiVersion: 'v1', kind, namespace, name })) as { data?: Record<string, string>; spec?: { clusterIP?: string } } | undefined;
-    assert.deepEqual((await get('ConfigMap', 'app1', 'greeter'))?.data, { greeting: 'Hello from sandbox!', replies: '3' });
+      (await getObject(client, mapper, { apiVersion: 'v1', kind, namespace, name })) as
+        { data?: Record<string, string>; spec?: { clusterIP?: string } } | undefined;
+    assert.deepEqual((await get('ConfigMap', 'app1', 'greeter'))?.data, {
+      greeting: 'Hello from sandbox!',
+      replies: '3',
+    });
     assert.match(String((await get('Service', 'app1', 'greeter'))?.spec?.clusterIP), /^10\.0\.0\./);
     assert.equal((await get('ConfigMap', 'app2', 'inventory'))?.data?.cacheSeconds, '5');
     assert.ok(await get('Secret', 'app2', 'inventory-db'), 'Secret app2/inventory-db');
@@ -133,33 +144,50 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
       'kluctl.controllerLogFile': state.controllerLog,
     });
     const installed = fs.readdirSync(path.join(dir, 'vscode', 'extensions'));
-    assert.ok(installed.some((e) => e.startsWith('kluctl-tools.kluctl-gitops-')), `installed from the .vsix: ${installed.join(', ')}`);
+    assert.ok(
+      installed.some((e) => e.startsWith('kluctl-tools.kluctl-gitops-')),
+      `installed from the .vsix: ${installed.join(', ')}`,
+    );
   });
 
   it('serves VS Code on 127.0.0.1: the Kluctl view lists the three deployments, Diff with Local Source shows an uncommitted change', async () => {
     assert.equal((await fetch(url)).status, 200);
-    const browser = await chromium.launch({ executablePath: ensureCodeServer().chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath: ensureCodeServer().chromium,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(url);
       await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
       await openKluctlView(page);
       // Each row is labelled "<name> <namespace> · ● <path> · <commit>"; ● marks a deployment of this checkout.
-      for (const name of SAMPLE_DEPLOYMENTS) await page.getByRole('treeitem', { name: new RegExp(`^${name} kluctl-gitops · ●`) }).waitFor({ timeout: 60_000 });
+      for (const name of SAMPLE_DEPLOYMENTS)
+        await page
+          .getByRole('treeitem', { name: new RegExp(`^${name} kluctl-gitops · ●`) })
+          .waitFor({ timeout: 60_000 });
       console.log(`      screenshot: ${path.relative(REPO_ROOT, await screenshot(page, 'main-job.png'))}`);
 
       const file = path.join(dir, 'sample-gitops', 'apps', 'app1', 'greeter', 'configmap.yaml');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('greeting: Hello from', 'greeting: Uncommitted hello from'));
+      fs.writeFileSync(
+        file,
+        fs.readFileSync(file, 'utf8').replace('greeting: Hello from', 'greeting: Uncommitted hello from'),
+      );
       const app1 = page.getByRole('treeitem', { name: /^app1 / });
       await app1.hover();
       await app1.locator('.action-label[aria-label="Diff with Local Source"]').click();
       await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 90_000 });
-      await page.getByText(/Uncommitted\s+hello\s+from\s+sandbox/).first().waitFor({ timeout: 30_000 });
+      await page
+        .getByText(/Uncommitted\s+hello\s+from\s+sandbox/)
+        .first()
+        .waitFor({ timeout: 30_000 });
       await page.mouse.move(800, 600);
       await page.waitForTimeout(1000);
       console.log(`      screenshot: ${path.relative(REPO_ROOT, await screenshot(page, 'main-job-diff.png'))}`);
     } catch (error) {
-      for (const page of browser.contexts().flatMap((c) => c.pages())) await screenshot(page, 'main-job-failure.png').catch(() => undefined);
+      for (const page of browser.contexts().flatMap((c) => c.pages()))
+        await screenshot(page, 'main-job-failure.png').catch(() => undefined);
       throw error;
     } finally {
       await browser.close();
@@ -168,7 +196,9 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
 
   it('is idempotent: a second npm start points at the running one, and an unchanged sample is not pushed again', async () => {
     const second = new MainJobCli(dir);
-    await waitUntil('the second npm start to exit', async () => (second.exitCode !== undefined ? true : undefined), { timeoutMs: 60_000 });
+    await waitUntil('the second npm start to exit', async () => (second.exitCode !== undefined ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     assert.equal(second.exitCode, 0, second.output);
     assert.match(second.output, /already running/);
     assert.ok(second.output.includes(url), second.output);
@@ -185,9 +215,18 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
     const code = await job.interrupt();
     assert.equal(code, 0, job.output);
     assert.match(job.output, /SIGINT: stopping/);
-    assert.match(job.output, new RegExp(`stopped: code-server \\(pid ${pids.codeServer}\\), controller \\(pid ${pids.controller}\\), gitServer .*apiserver .*etcd`));
+    assert.match(
+      job.output,
+      new RegExp(
+        `stopped: code-server \\(pid ${pids.codeServer}\\), controller \\(pid ${pids.controller}\\), gitServer .*apiserver .*etcd`,
+      ),
+    );
     for (const [name, pid] of Object.entries(pids)) assert.ok(!isAlive(pid), `${name} (pid ${pid}) was stopped`);
-    await waitUntil('every process of the job to be gone', async () => (processesMentioning(dir).length === 0 ? true : undefined), { timeoutMs: 15_000 }).catch(() => {
+    await waitUntil(
+      'every process of the job to be gone',
+      async () => (processesMentioning(dir).length === 0 ? true : undefined),
+      { timeoutMs: 15_000 },
+    ).catch(() => {
       assert.deepEqual(processesMentioning(dir), [], 'processes left behind');
     });
     assert.equal(fs.existsSync(dir), false, 'the sandbox dir is removed');

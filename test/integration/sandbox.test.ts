@@ -12,8 +12,11 @@ const CLI = path.join(REPO_ROOT, 'out', 'test', 'harness', 'sandbox-cli.js');
 
 function sandboxCli(command: string, dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, command], { env: { ...process.env, KLUCTL_SANDBOX_DIR: dir }, timeout: 180_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [CLI, command],
+      { env: { ...process.env, KLUCTL_SANDBOX_DIR: dir }, timeout: 180_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -37,9 +40,17 @@ describe('sandbox (npm run sandbox:up / sandbox:down) @integration', function ()
     // The processes outlived the command that started them.
     for (const [name, pid] of Object.entries(state.pids)) assert.ok(isAlive(pid), `${name} is running`);
     const client = clientForContext(loadKubeConfig(state.kubeconfig));
-    const namespaces = await client.requestJson<{ items: Array<{ metadata: { name: string } }> }>({ path: '/api/v1/namespaces' });
-    assert.ok(namespaces.items.some((n) => n.metadata.name === 'kluctl-system'), 'the controller namespace exists');
-    assert.ok((await fetch(`${state.gitBaseUrl}/none.git/info/refs?service=git-upload-pack`)).status >= 400, 'the Git server answers');
+    const namespaces = await client.requestJson<{ items: Array<{ metadata: { name: string } }> }>({
+      path: '/api/v1/namespaces',
+    });
+    assert.ok(
+      namespaces.items.some((n) => n.metadata.name === 'kluctl-system'),
+      'the controller namespace exists',
+    );
+    assert.ok(
+      (await fetch(`${state.gitBaseUrl}/none.git/info/refs?service=git-upload-pack`)).status >= 400,
+      'the Git server answers',
+    );
     assert.match(fs.readFileSync(state.controllerLog, 'utf8'), /Starting workers/);
 
     const again = await sandboxCli('up', dir);

@@ -79,7 +79,15 @@ describe('source override against the real kluctl-controller @integration', func
     // "Starting workers" comes before the controller has generated its TLS pair (two RSA-4096 keys, seconds).
     await waitUntil(
       'the controller CA ConfigMap',
-      async () => ((await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'kluctl-source-override-ca', namespace: controller.controllerNamespace })) ? true : undefined),
+      async () =>
+        (await getObject(client, mapper, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          name: 'kluctl-source-override-ca',
+          namespace: controller.controllerNamespace,
+        }))
+          ? true
+          : undefined,
       { timeoutMs: 180_000, intervalMs: 500 },
     );
     namespace = uniqueName('so');
@@ -94,7 +102,10 @@ describe('source override against the real kluctl-controller @integration', func
     const initialDeploy = await runRequest(client, kd, 'deploy');
     assert.equal(initialDeploy.commandError ?? '', '', controllerLogTail());
     assert.deepEqual(await configMapData(), { color: 'blue' });
-    assert.ok(await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'lib-config', namespace }), 'the included library was deployed');
+    assert.ok(
+      await getObject(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', name: 'lib-config', namespace }),
+      'the included library was deployed',
+    );
 
     const cloneDir = path.join(scratchDir(), 'clones', repo);
     fs.mkdirSync(path.dirname(cloneDir), { recursive: true });
@@ -114,19 +125,35 @@ describe('source override against the real kluctl-controller @integration', func
     const session = await start({ onUpload: (u) => uploads.push(u.repoKey) });
     try {
       assert.equal(session.sourceOverride.repoKey, repoKeyString(local.repoKey));
-      assert.match(session.sourceOverride.url, new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`));
+      assert.match(
+        session.sourceOverride.url,
+        new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`),
+      );
       // The controller's certificate pair is rejected by Node's OpenSSL (leaf and CA share one subject): verified by hand.
       assert.equal(session.trust, 'verifiedLeaf');
 
-      const withOverride = await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+      const withOverride = await runRequest(client, kd, 'diff', {
+        overridesPatch: await overridesPatch(session.sourceOverride),
+      });
       assert.equal(withOverride.commandError ?? '', '', controllerLogTail());
-      const result = await readCommandResult(client, withOverride.resultId!, { namespace: controller.resultsNamespace });
+      const result = await readCommandResult(client, withOverride.resultId, {
+        namespace: controller.resultsNamespace,
+      });
       assert.deepEqual(result.overridesPatch, await overridesPatch(session.sourceOverride));
       const objects = summarizeObjects(result);
-      assert.deepEqual(objects.changed.map((o) => objectRefString(o.ref)), [`${namespace}/ConfigMap/app-config`]);
-      assert.deepEqual([objects.new, objects.deleted, objects.orphan].map((l) => l.length), [0, 0, 0]);
+      assert.deepEqual(
+        objects.changed.map((o) => objectRefString(o.ref)),
+        [`${namespace}/ConfigMap/app-config`],
+      );
+      assert.deepEqual(
+        [objects.new, objects.deleted, objects.orphan].map((l) => l.length),
+        [0, 0, 0],
+      );
       const changes = objects.changed[0].changes ?? [];
-      assert.deepEqual(changes.map((c) => [c.jsonPath, c.oldValue, c.newValue]), [['data.color', 'blue', 'green']]);
+      assert.deepEqual(
+        changes.map((c) => [c.jsonPath, c.oldValue, c.newValue]),
+        [['data.color', 'blue', 'green']],
+      );
       assert.match(changes[0].unifiedDiff ?? '', /-blue\n\+green/);
       assert.deepEqual(uploads, [repoKeyString(local.repoKey)], 'one upload, reported');
       assert.equal(session.uploads.length, 1);
@@ -137,8 +164,13 @@ describe('source override against the real kluctl-controller @integration', func
 
     const without = await runRequest(client, kd, 'diff');
     assert.equal(without.commandError ?? '', '');
-    const plain = summarizeObjects(await readCommandResult(client, without.resultId!, { namespace: controller.resultsNamespace }));
-    assert.deepEqual([plain.new, plain.changed, plain.deleted, plain.orphan].map((l) => l.length), [0, 0, 0, 0]);
+    const plain = summarizeObjects(
+      await readCommandResult(client, without.resultId, { namespace: controller.resultsNamespace }),
+    );
+    assert.deepEqual(
+      [plain.new, plain.changed, plain.deleted, plain.orphan].map((l) => l.length),
+      [0, 0, 0, 0],
+    );
     assert.deepEqual(await configMapData(), { color: 'blue' }, 'a diff changes nothing in the cluster');
   });
 
@@ -148,13 +180,28 @@ describe('source override against the real kluctl-controller @integration', func
     try {
       const both = [session.sourceOverride, { repoKey: libRepoKey, url: session.sourceOverride.url }];
       const current = await getDeployment(client, kd);
-      const diff = await runRequest(client, kd, 'diff', { overridesPatch: { spec: { sourceOverrides: mergeSourceOverrides(current.spec.sourceOverrides, both) } } });
+      const diff = await runRequest(client, kd, 'diff', {
+        overridesPatch: { spec: { sourceOverrides: mergeSourceOverrides(current.spec.sourceOverrides, both) } },
+      });
       assert.equal(diff.commandError ?? '', '', controllerLogTail());
       assert.deepEqual(requested, [repoKeyString(local.repoKey), libRepoKey], 'the controller asked for both');
-      assert.deepEqual(session.uploads.map((u) => u.repoKey), [repoKeyString(local.repoKey)], 'only ours was uploaded');
-      const objects = summarizeObjects(await readCommandResult(client, diff.resultId!, { namespace: controller.resultsNamespace }));
-      assert.deepEqual(objects.changed.map((o) => objectRefString(o.ref)), [`${namespace}/ConfigMap/app-config`]);
-      assert.deepEqual([objects.new, objects.deleted].map((l) => l.length), [0, 0], 'the library came from Git');
+      assert.deepEqual(
+        session.uploads.map((u) => u.repoKey),
+        [repoKeyString(local.repoKey)],
+        'only ours was uploaded',
+      );
+      const objects = summarizeObjects(
+        await readCommandResult(client, diff.resultId, { namespace: controller.resultsNamespace }),
+      );
+      assert.deepEqual(
+        objects.changed.map((o) => objectRefString(o.ref)),
+        [`${namespace}/ConfigMap/app-config`],
+      );
+      assert.deepEqual(
+        [objects.new, objects.deleted].map((l) => l.length),
+        [0, 0],
+        'the library came from Git',
+      );
     } finally {
       await session.close();
     }
@@ -164,11 +211,18 @@ describe('source override against the real kluctl-controller @integration', func
     const session = await start();
     let deployResultId: string;
     try {
-      const deployed = await runRequest(client, kd, 'deploy', { overridesPatch: await overridesPatch(session.sourceOverride) });
+      const deployed = await runRequest(client, kd, 'deploy', {
+        overridesPatch: await overridesPatch(session.sourceOverride),
+      });
       assert.equal(deployed.commandError ?? '', '', controllerLogTail());
       deployResultId = deployed.resultId!;
-      const changed = summarizeObjects(await readCommandResult(client, deployResultId, { namespace: controller.resultsNamespace })).changed;
-      assert.deepEqual(changed.map((o) => objectRefString(o.ref)), [`${namespace}/ConfigMap/app-config`]);
+      const changed = summarizeObjects(
+        await readCommandResult(client, deployResultId, { namespace: controller.resultsNamespace }),
+      ).changed;
+      assert.deepEqual(
+        changed.map((o) => objectRefString(o.ref)),
+        [`${namespace}/ConfigMap/app-config`],
+      );
       assert.equal(session.uploads.length, 1);
     } finally {
       await session.close();
@@ -186,10 +240,19 @@ describe('source override against the real kluctl-controller @integration', func
       { timeoutMs: 120_000, intervalMs: 500 },
     );
     assert.ok(
-      controller.logLines().some((l) => l.namespace === namespace && l.name === kd.name && String(l.msg).startsWith('Reconciliation is suspended')),
+      controller
+        .logLines()
+        .some(
+          (l) =>
+            l.namespace === namespace && l.name === kd.name && String(l.msg).startsWith('Reconciliation is suspended'),
+        ),
       'the controller logged the pass as suspended',
     );
-    assert.equal((passed.status?.lastDeployResult as { id?: string } | undefined)?.id, deployResultId, 'no deploy after ours');
+    assert.equal(
+      (passed.status?.lastDeployResult as { id?: string } | undefined)?.id,
+      deployResultId,
+      'no deploy after ours',
+    );
     assert.deepEqual(await configMapData(), { color: 'green' }, 'the override deploy was not undone');
   });
 
@@ -200,7 +263,9 @@ describe('source override against the real kluctl-controller @integration', func
     try {
       const session = await start();
       try {
-        const diff = await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+        const diff = await runRequest(client, kd, 'diff', {
+          overridesPatch: await overridesPatch(session.sourceOverride),
+        });
         assert.equal(diff.commandError ?? '', '', controllerLogTail());
       } finally {
         await session.close();
@@ -215,9 +280,18 @@ describe('source override against the real kluctl-controller @integration', func
       assert.ok(!names.some((n) => n.endsWith('.secret')), `no secret in ${names.join(', ')}`);
       assert.ok(!names.some((n) => n === '.git/' || n.startsWith('.git/')), 'no .git');
       assert.ok(!entries.some((e) => e.content.includes('hunter2') || e.content.includes('token=abc')));
-      assert.deepEqual(names, ['.gitignore', '.kluctl.yaml', 'app/', 'app/configmap.yaml', 'deployment.yaml', 'namespaces/', 'namespaces/namespace.yaml']);
+      assert.deepEqual(names, [
+        '.gitignore',
+        '.kluctl.yaml',
+        'app/',
+        'app/configmap.yaml',
+        'deployment.yaml',
+        'namespaces/',
+        'namespaces/namespace.yaml',
+      ]);
     } finally {
-      for (const file of ['.gitignore', 'db.secret', 'app/local.secret']) fs.rmSync(path.join(local.gitRoot, file), { force: true });
+      for (const file of ['.gitignore', 'db.secret', 'app/local.secret'])
+        fs.rmSync(path.join(local.gitRoot, file), { force: true });
     }
   });
 
@@ -230,13 +304,18 @@ describe('source override against the real kluctl-controller @integration', func
       const session = await start({ onUploadFailed: (f) => failures.push(f.error) });
       let commandError: string;
       try {
-        commandError = (await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) })).commandError ?? '';
+        commandError =
+          (await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) }))
+            .commandError ?? '';
       } finally {
         await session.close();
       }
       assert.equal(session.uploads.length, 0);
       assert.equal(failures.length, 1);
-      assert.match(failures[0], /its files hold 65\.0 MiB, more than the controller unpacks \(64\.0 MiB\)\. Largest files: app\/big\.bin \(65\.0 MiB\), /);
+      assert.match(
+        failures[0],
+        /its files hold 65\.0 MiB, more than the controller unpacks \(64\.0 MiB\)\. Largest files: app\/big\.bin \(65\.0 MiB\), /,
+      );
       assert.ok(!failures[0].includes(local.gitRoot), 'no local path goes to the cluster');
       assert.ok(commandError.includes(failures[0]), `the controller reports our error: ${commandError}`);
     } finally {
@@ -259,7 +338,12 @@ describe('source override against the real kluctl-controller @integration', func
       const emptyNamespace = await namespaceWithCa(uniqueName('no-pods'));
       const error = await rejection(start({ controllerNamespace: emptyNamespace, localPort: undefined }));
       assert.equal(error.problem, 'noControllerPod');
-      assert.match(error.message, new RegExp(`no kluctl-controller pod in namespace "${emptyNamespace}" \\(label control-plane=kluctl-controller\\)`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `no kluctl-controller pod in namespace "${emptyNamespace}" \\(label control-plane=kluctl-controller\\)`,
+        ),
+      );
       await assertNoLeftovers(baseline);
     });
 
@@ -278,7 +362,12 @@ describe('source override against the real kluctl-controller @integration', func
       await createReadyControllerPod(podNamespace);
       const error = await rejection(start({ controllerNamespace: podNamespace, localPort: undefined }));
       assert.equal(error.problem, 'controllerUnreachable');
-      assert.match(error.message, new RegExp(`pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082 failed`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082 failed`,
+        ),
+      );
       const listenerPort = Number(/port-forward from 127\.0\.0\.1:(\d+)/.exec(error.message)?.[1]);
       assert.ok(listenerPort > 0, error.message);
       assert.equal(await canConnect(listenerPort), false, 'the port-forward listener is closed');
@@ -289,9 +378,17 @@ describe('source override against the real kluctl-controller @integration', func
       const baseline = openHandles();
       const ca = await loadControllerCa(client, controller.controllerNamespace);
       const endpoint = `localhost:${controller.sourceOverridePort}`;
-      const trust = await establishServerTrust({ host: 'localhost', port: controller.sourceOverridePort }, ca, { describeEndpoint: endpoint });
+      const trust = await establishServerTrust({ host: 'localhost', port: controller.sourceOverridePort }, ca, {
+        describeEndpoint: endpoint,
+      });
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const options = { target: endpoint, trust, describeEndpoint: endpoint, privateKey, resolve: async () => undefined };
+      const options = {
+        target: endpoint,
+        trust,
+        describeEndpoint: endpoint,
+        privateKey,
+        resolve: async () => undefined,
+      };
       const first = await ProxyStreamClient.open(options);
       try {
         const error = await rejection(ProxyStreamClient.open(options));
@@ -316,14 +413,25 @@ describe('source override against the real kluctl-controller @integration', func
             proxy.dropAll();
           },
         });
-        const request = runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+        const request = runRequest(client, kd, 'diff', {
+          overridesPatch: await overridesPatch(session.sourceOverride),
+        });
         const broken = await session.closed;
         assert.ok(broken instanceof SourceOverrideError);
         assert.equal(broken.problem, 'connectionLost');
-        assert.match(broken.message, new RegExp(`connection to the kluctl-controller's source-override server at localhost:${proxy.port} .* was lost`));
+        assert.match(
+          broken.message,
+          new RegExp(
+            `connection to the kluctl-controller's source-override server at localhost:${proxy.port} .* was lost`,
+          ),
+        );
         assert.equal(requests, 1);
         const failed = await request;
-        assert.match(failed.commandError ?? '', /failed to clone git source: rpc error: code = Unavailable/, 'the controller could not get the source');
+        assert.match(
+          failed.commandError ?? '',
+          /failed to clone git source: rpc error: code = Unavailable/,
+          'the controller could not get the source',
+        );
         await session.close();
       } finally {
         await proxy.close();
@@ -336,8 +444,23 @@ describe('source override against the real kluctl-controller @integration', func
     const ca = await client.requestJson<KubeObject & { data: Record<string, string> }>({
       path: `/api/v1/namespaces/${controller.controllerNamespace}/configmaps/kluctl-source-override-ca`,
     });
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'test' });
-    await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kluctl-source-override-ca', namespace: name }, data: ca.data }, { fieldManager: 'test' });
+    await serverSideApply(
+      client,
+      mapper,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      { fieldManager: 'test' },
+    );
+    await serverSideApply(
+      client,
+      mapper,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'kluctl-source-override-ca', namespace: name },
+        data: ca.data,
+      },
+      { fieldManager: 'test' },
+    );
     return name;
   }
 
@@ -351,14 +474,29 @@ describe('source override against the real kluctl-controller @integration', func
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name, labels: { 'control-plane': 'kluctl-controller' } },
-        spec: { containers: [{ name: 'controller', image: 'ghcr.io/kluctl/kluctl:v2.22.1', ports: [{ name: 'source-override', containerPort: 8082 }] }] },
+        spec: {
+          containers: [
+            {
+              name: 'controller',
+              image: 'ghcr.io/kluctl/kluctl:v2.22.1',
+              ports: [{ name: 'source-override', containerPort: 8082 }],
+            },
+          ],
+        },
       },
     });
     await client.requestJson({
       method: 'PATCH',
       path: `/api/v1/namespaces/${podNamespace}/pods/${name}/status`,
       contentType: 'application/merge-patch+json',
-      body: { status: { phase: 'Running', podIP: '10.244.0.17', podIPs: [{ ip: '10.244.0.17' }], conditions: [{ type: 'Ready', status: 'True' }] } },
+      body: {
+        status: {
+          phase: 'Running',
+          podIP: '10.244.0.17',
+          podIPs: [{ ip: '10.244.0.17' }],
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      },
     });
   }
 });
@@ -394,7 +532,10 @@ async function rejection(promise: Promise<unknown>): Promise<SourceOverrideError
 /** This process's open TCP sockets (ref'd or not) and listening servers, from its handle list. */
 function openHandles(): Array<net.Socket | net.Server> {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  return handles.filter((h): h is net.Socket | net.Server => (h instanceof net.Socket && !h.destroyed) || (h instanceof net.Server && h.listening));
+  return handles.filter(
+    (h): h is net.Socket | net.Server =>
+      (h instanceof net.Socket && !h.destroyed) || (h instanceof net.Server && h.listening),
+  );
 }
 
 /**
@@ -407,8 +548,15 @@ async function assertNoLeftovers(baseline: ReadonlyArray<net.Socket | net.Server
     openHandles()
       .filter((h) => !baseline.includes(h))
       .filter((h) => h instanceof net.Server || h.remotePort === controller.sourceOverridePort || h.connecting)
-      .map((h) => (h instanceof net.Server ? `listener ${JSON.stringify(h.address())}` : `socket to ${h.remoteAddress}:${h.remotePort}`));
-  await waitUntil('no leftover sockets or listeners', async () => (suspicious().length === 0 ? true : undefined), { timeoutMs: 5_000, intervalMs: 100 }).catch(() => {
+      .map((h) =>
+        h instanceof net.Server
+          ? `listener ${JSON.stringify(h.address())}`
+          : `socket to ${h.remoteAddress}:${h.remotePort}`,
+      );
+  await waitUntil('no leftover sockets or listeners', async () => (suspicious().length === 0 ? true : undefined), {
+    timeoutMs: 5_000,
+    intervalMs: 100,
+  }).catch(() => {
     assert.deepEqual(suspicious(), [], 'leftover sockets or listeners');
   });
 }

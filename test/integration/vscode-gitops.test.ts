@@ -24,7 +24,10 @@ describe('the extension in a real VS Code against the real controller @integrati
   it('lists, suspends, resumes, deploys, reconciles, validates, diffs and prunes from VS Code', async () => {
     ensureCodeServer();
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'esbuild.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'test', 'vscode', 'build-exthost.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'test', 'vscode', 'build-exthost.mjs')], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
 
     const [cluster, git, controller] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
     const client = cluster.client();
@@ -34,10 +37,14 @@ describe('the extension in a real VS Code against the real controller @integrati
     await git.pushTree(`${repo}-other`, { files: projectFiles(namespace, {}) }, 'initial');
     await createDeployment(client, git, repo, { namespace, name: 'app' });
     await createDeployment(client, git, `${repo}-other`, { namespace, name: 'unrelated' }, { suspend: true });
-    await waitUntil('app Ready=True', async () => {
-      const kd = await getDeployment(client, { namespace, name: 'app' });
-      return kd.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    await waitUntil(
+      'app Ready=True',
+      async () => {
+        const kd = await getDeployment(client, { namespace, name: 'app' });
+        return kd.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
 
     workspace = path.join(scratchDir(), uniqueName('workspace'));
     await gitAsync(scratchDir(), 'clone', '-q', git.url(repo), workspace);
@@ -57,7 +64,11 @@ describe('the extension in a real VS Code against the real controller @integrati
 
     const run = await runExtensionTests({
       workspace,
-      env: { KLUCTL_EXT_TEST_KUBECONFIG: cluster.kubeconfig, KLUCTL_EXT_TEST_NAMESPACE: namespace, KLUCTL_EXT_TEST_WORKSPACE: workspace },
+      env: {
+        KLUCTL_EXT_TEST_KUBECONFIG: cluster.kubeconfig,
+        KLUCTL_EXT_TEST_NAMESPACE: namespace,
+        KLUCTL_EXT_TEST_WORKSPACE: workspace,
+      },
       timeoutMs: 600_000,
     });
     const results = run.results!;
@@ -65,7 +76,10 @@ describe('the extension in a real VS Code against the real controller @integrati
     assert.equal(results.failed, 0, results.failures.map((f) => `${f.title}: ${f.error}`).join('\n'));
     assert.equal(run.exitCode, 0);
     const gitops = results.tests.filter((t) => t.title.startsWith('Kluctl GitOps extension against a real cluster'));
-    assert.ok(gitops.length >= 6 && gitops.every((t) => t.state === 'passed'), `the GitOps suite ran: ${gitops.map((t) => `${t.state} ${t.title}`).join('; ')}`);
+    assert.ok(
+      gitops.length >= 6 && gitops.every((t) => t.state === 'passed'),
+      `the GitOps suite ran: ${gitops.map((t) => `${t.state} ${t.title}`).join('; ')}`,
+    );
   });
 
   it('shows the tree with statuses, the context menu, the diff editor and the logs (screenshots)', async function () {
@@ -73,40 +87,57 @@ describe('the extension in a real VS Code against the real controller @integrati
     // An uncommitted change for the diff with the local source.
     const file = path.join(workspace, 'app', 'first.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/color: .*/, 'color: "screenshot-green"'));
-    await withWorkbench({ workspace, artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-ui'), viewport: { width: 1440, height: 900 } }, async ({ page }) => {
-      await openKluctlView(page);
-      // The shared cluster holds other tests' deployments too: name them with their namespace.
-      const app = page.getByRole('treeitem', { name: new RegExp(`^app ${namespace}\\b`) });
-      await app.waitFor({ timeout: 60_000 });
-      await page.getByRole('treeitem', { name: /Other deployments/ }).click();
-      await page.getByRole('treeitem', { name: new RegExp(`^unrelated ${namespace}\\b`) }).waitFor({ timeout: 30_000 });
-      await app.click();
-      await page.mouse.move(1200, 800);
-      await page.waitForTimeout(500);
-      await screenshot(page, 'tree.png');
+    await withWorkbench(
+      {
+        workspace,
+        artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-ui'),
+        viewport: { width: 1440, height: 900 },
+      },
+      async ({ page }) => {
+        await openKluctlView(page);
+        // The shared cluster holds other tests' deployments too: name them with their namespace.
+        const app = page.getByRole('treeitem', { name: new RegExp(`^app ${namespace}\\b`) });
+        await app.waitFor({ timeout: 60_000 });
+        await page.getByRole('treeitem', { name: /Other deployments/ }).click();
+        await page
+          .getByRole('treeitem', { name: new RegExp(`^unrelated ${namespace}\\b`) })
+          .waitFor({ timeout: 30_000 });
+        await app.click();
+        await page.mouse.move(1200, 800);
+        await page.waitForTimeout(500);
+        await screenshot(page, 'tree.png');
 
-      await app.click({ button: 'right' });
-      const menu = page.locator('.context-view .monaco-menu');
-      await menu.getByText('Diff with Local Source').waitFor({ timeout: 30_000 });
-      await menu.getByText('Resume').waitFor();
-      assert.equal(await menu.getByText('Suspend', { exact: true }).count(), 0, 'a suspended deployment offers Resume only');
-      await screenshot(page, 'context-menu.png');
+        await app.click({ button: 'right' });
+        const menu = page.locator('.context-view .monaco-menu');
+        await menu.getByText('Diff with Local Source').waitFor({ timeout: 30_000 });
+        await menu.getByText('Resume').waitFor();
+        assert.equal(
+          await menu.getByText('Suspend', { exact: true }).count(),
+          0,
+          'a suspended deployment offers Resume only',
+        );
+        await screenshot(page, 'context-menu.png');
 
-      await menu.getByText('Diff with Local Source').click();
-      await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 120_000 });
-      await page.getByText('screenshot-green').first().waitFor({ timeout: 60_000 });
-      await page.waitForTimeout(1000);
-      await screenshot(page, 'diff-editor.png');
+        await menu.getByText('Diff with Local Source').click();
+        await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 120_000 });
+        await page.getByText('screenshot-green').first().waitFor({ timeout: 60_000 });
+        await page.waitForTimeout(1000);
+        await screenshot(page, 'diff-editor.png');
 
-      // From the palette: with no node, the command picks the deployment of this workspace by itself.
-      await page.keyboard.press('F1');
-      await page.keyboard.type('Kluctl: Show Logs');
-      await page.locator('.quick-input-widget').getByText('Kluctl: Show Logs').first().waitFor();
-      await page.keyboard.press('Enter');
-      // Monaco renders spaces as no-break spaces: match them with \s.
-      await page.locator('.part.panel').getByText(/Showing\s+logs\s+for\s+\S+\/app/).first().waitFor({ timeout: 60_000 });
-      await page.waitForTimeout(500);
-      await screenshot(page, 'logs.png');
-    });
+        // From the palette: with no node, the command picks the deployment of this workspace by itself.
+        await page.keyboard.press('F1');
+        await page.keyboard.type('Kluctl: Show Logs');
+        await page.locator('.quick-input-widget').getByText('Kluctl: Show Logs').first().waitFor();
+        await page.keyboard.press('Enter');
+        // Monaco renders spaces as no-break spaces: match them with \s.
+        await page
+          .locator('.part.panel')
+          .getByText(/Showing\s+logs\s+for\s+\S+\/app/)
+          .first()
+          .waitFor({ timeout: 60_000 });
+        await page.waitForTimeout(500);
+        await screenshot(page, 'logs.png');
+      },
+    );
   });
 });

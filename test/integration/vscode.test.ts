@@ -20,7 +20,12 @@ const CODE_SHIM = path.join(REPO_ROOT, 'test', 'vscode', 'code-shim.mjs');
 /** Runs a build step; its output is shown only when it fails. */
 function build(what: string, command: string, args: string[]): void {
   try {
-    execFileSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5 * 60_000 });
+    execFileSync(command, args, {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 5 * 60_000,
+    });
   } catch (error) {
     const e = error as { message: string; stdout?: string; stderr?: string };
     throw new Error(`${what} failed (${command} ${args.join(' ')}): ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
@@ -44,10 +49,20 @@ describe('the extension in a real VS Code (code-server 4.139.1, chromium) @integ
   });
 
   it('passes the extension-host suites (test/vscode/exthost) inside VS Code', async () => {
-    const run = await runExtensionTests({ workspace, artifactsDir: path.join(ARTIFACTS, 'vscode', 'exthost'), timeoutMs: 5 * 60_000 });
+    const run = await runExtensionTests({
+      workspace,
+      artifactsDir: path.join(ARTIFACTS, 'vscode', 'exthost'),
+      timeoutMs: 5 * 60_000,
+    });
     assert.ok(run.results, 'results');
-    console.log(`${formatResults(run.results).replace(/^/gm, '      ')}\n      (${(run.durationMs / 1000).toFixed(1)}s; host log ${path.relative(REPO_ROOT, run.hostLog)})`);
-    assert.equal(run.results.failed, 0, `failures:\n${run.results.failures.map((f) => `${f.title}: ${f.error}`).join('\n')}`);
+    console.log(
+      `${formatResults(run.results).replace(/^/gm, '      ')}\n      (${(run.durationMs / 1000).toFixed(1)}s; host log ${path.relative(REPO_ROOT, run.hostLog)})`,
+    );
+    assert.equal(
+      run.results.failed,
+      0,
+      `failures:\n${run.results.failures.map((f) => `${f.title}: ${f.error}`).join('\n')}`,
+    );
     assert.equal(run.exitCode, 0, 'extension host exit code');
     assert.ok(run.results.passed >= 1, 'at least one extension-host test passed');
     assert.match(run.results.vscodeVersion, /^1\.139\./);
@@ -80,7 +95,10 @@ describe('the extension in a real VS Code (code-server 4.139.1, chromium) @integ
     assert.ok(fs.statSync(vsix).size > 0, 'the .vsix was written');
     await withWorkbench({ workspace, vsix, artifactsDir: dir }, async ({ page }) => {
       const installed = fs.readdirSync(path.join(dir, 'state', 'extensions'));
-      assert.ok(installed.some((e) => e.startsWith('kluctl-tools.kluctl-gitops-')), `installed: ${installed.join(', ')}`);
+      assert.ok(
+        installed.some((e) => e.startsWith('kluctl-tools.kluctl-gitops-')),
+        `installed: ${installed.join(', ')}`,
+      );
       await openKluctlView(page);
       // The installed copy, not a development folder.
       assert.doesNotMatch(await page.title(), /Extension Development Host/);

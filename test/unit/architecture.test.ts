@@ -25,7 +25,12 @@ describe('architecture', () => {
   });
 
   it('the check itself recognises every import form', () => {
-    for (const line of ["import * as vscode from 'vscode';", 'import { window } from "vscode"', "const v = require('vscode')", "await import('vscode')"]) {
+    for (const line of [
+      "import * as vscode from 'vscode';",
+      'import { window } from "vscode"',
+      "const v = require('vscode')",
+      "await import('vscode')",
+    ]) {
       assert.match(line, importsVscode, line);
     }
     assert.doesNotMatch("import { x } from './vscode-free.js';", importsVscode);

@@ -53,7 +53,9 @@ describe('esbuild bundles', () => {
     const builtins = new Set(builtinModules);
     // Optional accelerators of ws and node-fetch, required inside try/catch and absent on purpose.
     const optional = new Set(['bufferutil', 'utf-8-validate', 'encoding']);
-    const nonBuiltins = required.filter((m) => m !== 'vscode' && !m.startsWith('node:') && !builtins.has(m) && !optional.has(m));
+    const nonBuiltins = required.filter(
+      (m) => m !== 'vscode' && !m.startsWith('node:') && !builtins.has(m) && !optional.has(m),
+    );
     assert.deepEqual(nonBuiltins, []);
   });
 });

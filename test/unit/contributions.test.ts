@@ -46,13 +46,23 @@ describe('contributions (package.json ⇔ code)', () => {
   });
 
   it('declares the view container and view the code uses, and documents every setting', () => {
-    assert.deepEqual(manifest.contributes.viewsContainers.activitybar.map((c) => c.id), [VIEW_CONTAINER]);
-    assert.deepEqual(manifest.contributes.views[VIEW_CONTAINER].map((v) => v.id), [DEPLOYMENTS_VIEW]);
-    for (const [key, prop] of Object.entries(manifest.contributes.configuration.properties)) assert.ok(prop.markdownDescription, key);
+    assert.deepEqual(
+      manifest.contributes.viewsContainers.activitybar.map((c) => c.id),
+      [VIEW_CONTAINER],
+    );
+    assert.deepEqual(
+      manifest.contributes.views[VIEW_CONTAINER].map((v) => v.id),
+      [DEPLOYMENTS_VIEW],
+    );
+    for (const [key, prop] of Object.entries(manifest.contributes.configuration.properties))
+      assert.ok(prop.markdownDescription, key);
   });
 
   it('builds contextValues in the kluctl:<type>+flag grammar', () => {
-    assert.equal(contextValue('deployment', { suspended: true, drift: false, manual: true }), 'kluctl:deployment+suspended+manual');
+    assert.equal(
+      contextValue('deployment', { suspended: true, drift: false, manual: true }),
+      'kluctl:deployment+suspended+manual',
+    );
     assert.equal(contextValue('context'), 'kluctl:context');
     assert.match(contextValue('deployment', { suspended: true }), /^kluctl:deployment\b/);
   });

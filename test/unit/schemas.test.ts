@@ -17,7 +17,10 @@ function files(dir: string, names: RegExp): string[] {
 describe('JSON schemas for Kluctl files', () => {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = Object.fromEntries(
-    Object.entries(SCHEMAS).map(([kind, file]) => [kind, ajv.compile(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'schemas', file), 'utf8')))]),
+    Object.entries(SCHEMAS).map(([kind, file]) => [
+      kind,
+      ajv.compile(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'schemas', file), 'utf8'))),
+    ]),
   );
 
   it('picks the schema by name, content and location', () => {
@@ -25,8 +28,15 @@ describe('JSON schemas for Kluctl files', () => {
     assert.equal(chooseSchema('/p/.kluctl.yml', '', false), 'project');
     assert.equal(chooseSchema('/p/deployment.yaml', 'deployments:\n  - path: x\n', false), 'deployment');
     assert.equal(chooseSchema('/p/sub/deployment.yml', 'commonLabels: {}\n', true), 'deployment');
-    assert.equal(chooseSchema('/p/deployment.yaml', 'apiVersion: apps/v1\nkind: Deployment\n', true), undefined, 'a Kubernetes Deployment is not a Kluctl file');
-    assert.equal(chooseSchema('/x/kd.yaml', 'apiVersion: gitops.kluctl.io/v1beta1\nkind: KluctlDeployment\n', false), 'kluctlDeployment');
+    assert.equal(
+      chooseSchema('/p/deployment.yaml', 'apiVersion: apps/v1\nkind: Deployment\n', true),
+      undefined,
+      'a Kubernetes Deployment is not a Kluctl file',
+    );
+    assert.equal(
+      chooseSchema('/x/kd.yaml', 'apiVersion: gitops.kluctl.io/v1beta1\nkind: KluctlDeployment\n', false),
+      'kluctlDeployment',
+    );
     assert.equal(chooseSchema('/x/other.yaml', 'a: 1\n', true), undefined);
   });
 
@@ -42,7 +52,10 @@ describe('JSON schemas for Kluctl files', () => {
       }
       const kind = chooseSchema(file, fs.readFileSync(file, 'utf8'), true);
       if (!kind) continue;
-      assert.ok(validate[kind](document), `${path.relative(KLUCTL_EXAMPLES, file)}: ${ajv.errorsText(validate[kind].errors)}`);
+      assert.ok(
+        validate[kind](document),
+        `${path.relative(KLUCTL_EXAMPLES, file)}: ${ajv.errorsText(validate[kind].errors)}`,
+      );
       checked.push(path.relative(KLUCTL_EXAMPLES, file));
     }
     assert.ok(checked.length >= 8, `checked ${checked.join(', ')}`);
@@ -59,6 +72,10 @@ describe('JSON schemas for Kluctl files', () => {
     }
     assert.equal(validate.project({ targets: [{ name: 't', contxt: 'typo' }] }), false);
     assert.match(ajv.errorsText(validate.project.errors), /must NOT have additional properties/);
-    assert.equal(validate.deployment({ deployments: [{ path: 'a', barrier: '{{ args.b }}' }] }), true, 'templated scalars are accepted');
+    assert.equal(
+      validate.deployment({ deployments: [{ path: 'a', barrier: '{{ args.b }}' }] }),
+      true,
+      'templated scalars are accepted',
+    );
   });
 });

@@ -30,8 +30,12 @@ const suitesPlugin = {
     build.onResolve({ filter: /^exthost:suites$/ }, () => ({ path: 'exthost:suites', namespace: 'exthost-suites' }));
     build.onLoad({ filter: /.*/, namespace: 'exthost-suites' }, () => {
       const files = suiteFiles();
-      if (files.length === 0) return { errors: [{ text: `no *.test.ts suites under ${path.relative(root, exthostDir)}` }] };
-      const entries = files.map((file) => `  { file: ${JSON.stringify(path.relative(root, file))}, load: () => import(${JSON.stringify(file)}) },`);
+      if (files.length === 0)
+        return { errors: [{ text: `no *.test.ts suites under ${path.relative(root, exthostDir)}` }] };
+      const entries = files.map(
+        (file) =>
+          `  { file: ${JSON.stringify(path.relative(root, file))}, load: () => import(${JSON.stringify(file)}) },`,
+      );
       return {
         contents: `export const suites = [\n${entries.join('\n')}\n];\n`,
         resolveDir: exthostDir,

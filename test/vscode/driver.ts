@@ -95,7 +95,9 @@ export function ensureCodeServer(): CodeServerInstall {
         timeout: 30 * 60 * 1000,
       });
     } catch (error) {
-      throw new Error(`VS Code test server unavailable (${path.relative(REPO_ROOT, SETUP_SCRIPT)} failed; its messages are above): ${(error as Error).message}`);
+      throw new Error(
+        `VS Code test server unavailable (${path.relative(REPO_ROOT, SETUP_SCRIPT)} failed; its messages are above): ${(error as Error).message}`,
+      );
     }
     values = Object.fromEntries(
       stdout
@@ -111,7 +113,8 @@ export function ensureCodeServer(): CodeServerInstall {
     chromium: values.CHROMIUM ?? '/usr/bin/chromium',
   };
   for (const [what, file] of Object.entries(found)) {
-    if (!file || !fs.existsSync(file)) throw new Error(`VS Code test server: ${what} not found (${file || 'not reported by the setup script'})`);
+    if (!file || !fs.existsSync(file))
+      throw new Error(`VS Code test server: ${what} not found (${file || 'not reported by the setup script'})`);
   }
   install = found;
   return found;
@@ -196,7 +199,10 @@ export function createTestWorkspace(dir?: string): string {
   const workspace = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-vscode-ws-'));
   if (!dir) tempWorkspaces.add(workspace);
   fs.mkdirSync(workspace, { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.kluctl.yaml'), '# minimal Kluctl project for the VS Code tests\ntargets:\n  - name: test\n');
+  fs.writeFileSync(
+    path.join(workspace, '.kluctl.yaml'),
+    '# minimal Kluctl project for the VS Code tests\ntargets:\n  - name: test\n',
+  );
   fs.writeFileSync(path.join(workspace, 'deployment.yaml'), 'deployments: []\n');
   fs.writeFileSync(path.join(workspace, 'README.md'), '# VS Code test workspace\n');
   return workspace;
@@ -206,7 +212,9 @@ export function createTestWorkspace(dir?: string): string {
 export async function runExtensionTests(options: ExtensionTestOptions): Promise<ExtensionTestRun> {
   const testsBundle = path.resolve(options.testsBundle ?? DEFAULT_TESTS_BUNDLE);
   if (!fs.existsSync(testsBundle)) {
-    throw new Error(`extension tests bundle ${testsBundle} does not exist: build it with \`node test/vscode/build-exthost.mjs\``);
+    throw new Error(
+      `extension tests bundle ${testsBundle} does not exist: build it with \`node test/vscode/build-exthost.mjs\``,
+    );
   }
   const session = new Session(options);
   const started = Date.now();
@@ -222,7 +230,13 @@ export async function runExtensionTests(options: ExtensionTestOptions): Promise<
     }
     const failed = exitCode !== 0 || (results?.failed ?? 0) > 0;
     await session.close(failed ? { failure: `extension tests failed (exit code ${exitCode})` } : {});
-    return { exitCode, results, artifactsDir: session.artifactsDir, hostLog: session.hostLog, durationMs: Date.now() - started };
+    return {
+      exitCode,
+      results,
+      artifactsDir: session.artifactsDir,
+      hostLog: session.hostLog,
+      durationMs: Date.now() - started,
+    };
   } catch (error) {
     await session.close({ failure: error });
     throw annotate(error, session);
@@ -251,7 +265,10 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
 }
 
 /** openWorkbench, run `flow`, close; a failure saves failure.png, keeps the artifacts and names them in the error. */
-export async function withWorkbench<T>(options: WorkbenchOptions, flow: (workbench: Workbench) => Promise<T>): Promise<T> {
+export async function withWorkbench<T>(
+  options: WorkbenchOptions,
+  flow: (workbench: Workbench) => Promise<T>,
+): Promise<T> {
   const workbench = await openWorkbench(options);
   try {
     const result = await flow(workbench);
@@ -261,9 +278,12 @@ export async function withWorkbench<T>(options: WorkbenchOptions, flow: (workben
     const tail = workbench.hostLogTail(15);
     await workbench.close({ failure: error });
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\nartifacts (failure.png, host.log, code-server.log): ${workbench.artifactsDir}\nlast host log lines:\n${tail}`, {
-      cause: error,
-    });
+    throw new Error(
+      `${message}\nartifacts (failure.png, host.log, code-server.log): ${workbench.artifactsDir}\nlast host log lines:\n${tail}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -271,22 +291,49 @@ export async function withWorkbench<T>(options: WorkbenchOptions, flow: (workben
  * Installs a .vsix into a fresh extensions dir with code-server's own CLI (as `code --install-extension` would);
  * returns the directory it was unpacked to.
  */
-export async function installVsix(vsix: string, dirs: { userData: string; extensions: string; config: string; env: NodeJS.ProcessEnv }, logFile: string): Promise<string> {
+export async function installVsix(
+  vsix: string,
+  dirs: { userData: string; extensions: string; config: string; env: NodeJS.ProcessEnv },
+  logFile: string,
+): Promise<string> {
   const { node, entry } = ensureCodeServer();
-  const args = [entry, '--config', dirs.config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', path.resolve(vsix)];
+  const args = [
+    entry,
+    '--config',
+    dirs.config,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
+    '--install-extension',
+    path.resolve(vsix),
+  ];
   const output = await new Promise<string>((resolve, reject) => {
     execFile(node, args, { env: dirs.env, timeout: 120_000, encoding: 'utf8' }, (error, stdout, stderr) => {
       const text = `${stdout}${stderr}`;
       fs.writeFileSync(logFile, `$ ${node} ${args.join(' ')}\n${text}`);
-      if (error) reject(new Error(`installing ${vsix} failed (${error.message.split('\n')[0]}); log ${logFile}:\n${text.trim()}`));
+      if (error)
+        reject(
+          new Error(`installing ${vsix} failed (${error.message.split('\n')[0]}); log ${logFile}:\n${text.trim()}`),
+        );
       else resolve(text);
     });
   });
-  if (!/successfully installed/i.test(output)) throw new Error(`installing ${vsix}: no "successfully installed" in the output (log ${logFile}):\n${output.trim()}`);
-  const installed = (JSON.parse(fs.readFileSync(path.join(dirs.extensions, 'extensions.json'), 'utf8')) as { relativeLocation?: string }[])
+  if (!/successfully installed/i.test(output))
+    throw new Error(
+      `installing ${vsix}: no "successfully installed" in the output (log ${logFile}):\n${output.trim()}`,
+    );
+  const installed = (
+    JSON.parse(fs.readFileSync(path.join(dirs.extensions, 'extensions.json'), 'utf8')) as {
+      relativeLocation?: string;
+    }[]
+  )
     .map((e) => e.relativeLocation)
     .filter((location): location is string => typeof location === 'string');
-  if (installed.length !== 1) throw new Error(`installing ${vsix}: expected one extension in ${dirs.extensions}, found ${installed.join(', ') || 'none'}`);
+  if (installed.length !== 1)
+    throw new Error(
+      `installing ${vsix}: expected one extension in ${dirs.extensions}, found ${installed.join(', ') || 'none'}`,
+    );
   return path.join(dirs.extensions, installed[0]);
 }
 
@@ -351,12 +398,21 @@ class Session {
     const { node, entry, chromium: chromiumPath } = ensureCodeServer();
     const options = this.options;
     const workspace = path.resolve(options.workspace);
-    if (!fs.statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`workspace ${workspace} is not a directory`);
+    if (!fs.statSync(workspace, { throwIfNoEntry: false })?.isDirectory())
+      throw new Error(`workspace ${workspace} is not a directory`);
     const startTimeout = options.startTimeoutMs ?? 120_000;
 
     // Fresh state; only the files this driver writes are removed from a caller's artifacts dir.
     fs.mkdirSync(this.artifactsDir, { recursive: true });
-    for (const name of ['state', 'host.log', 'code-server.log', 'install-extension.log', 'code-server.yaml', 'ext-test-results.json', 'failure.png']) {
+    for (const name of [
+      'state',
+      'host.log',
+      'code-server.log',
+      'install-extension.log',
+      'code-server.yaml',
+      'ext-test-results.json',
+      'failure.png',
+    ]) {
       fs.rmSync(path.join(this.artifactsDir, name), { recursive: true, force: true });
     }
     this.hostLogFd = fs.openSync(this.hostLog, 'a');
@@ -375,7 +431,10 @@ class Session {
     };
     for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
     fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-    fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2));
+    fs.writeFileSync(
+      path.join(dirs.userData, 'User', 'settings.json'),
+      JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2),
+    );
 
     this.port = await freePort();
     const config = path.join(this.artifactsDir, 'code-server.yaml');
@@ -385,7 +444,11 @@ class Session {
     let developmentPath: string | undefined = options.extensionDevelopmentPath ?? REPO_ROOT;
     if (options.vsix) {
       this.note(`installing ${options.vsix}`);
-      const installed = await installVsix(options.vsix, { userData: dirs.userData, extensions: dirs.extensions, config, env }, path.join(this.artifactsDir, 'install-extension.log'));
+      const installed = await installVsix(
+        options.vsix,
+        { userData: dirs.userData, extensions: dirs.extensions, config, env },
+        path.join(this.artifactsDir, 'install-extension.log'),
+      );
       // The workbench runs extensionTestsPath only for a development extension: for tests, load the installed
       // copy (the VSIX's files) as that; for UI flows, run it as the ordinary installed extension.
       developmentPath = testsBundle ? installed : undefined;
@@ -395,10 +458,18 @@ class Session {
       ...codeServerArgs(entry, config, this.port, dirs),
       ...(options.disableWorkspaceTrust ? ['--disable-workspace-trust'] : []),
       // Makes the built workbench honour the ?payload= test parameters.
-      '--vscode-option', 'enable-smoke-test-driver',
+      '--vscode-option',
+      'enable-smoke-test-driver',
       workspace,
     ];
-    this.server = ManagedProcess.start({ name: 'code-server', command: node, args, logFile: path.join(this.artifactsDir, 'code-server.log'), env, cwd: workspace });
+    this.server = ManagedProcess.start({
+      name: 'code-server',
+      command: node,
+      args,
+      logFile: path.join(this.artifactsDir, 'code-server.log'),
+      env,
+      cwd: workspace,
+    });
     const base = `http://127.0.0.1:${this.port}`;
     await waitUntil(
       `code-server on ${base}/healthz`,
@@ -413,7 +484,11 @@ class Session {
       args: CHROMIUM_ARGS,
       // Debian's chromium always starts a crashpad handler (its own session; it exits with the browser) with its
       // database under $XDG_CONFIG_HOME/chromium: keep that, and chromium's caches, out of ~ and in the temp dir.
-      env: { ...process.env, XDG_CONFIG_HOME: path.join(this.tmpDir, 'chromium-config'), XDG_CACHE_HOME: path.join(this.tmpDir, 'chromium-cache') },
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: path.join(this.tmpDir, 'chromium-config'),
+        XDG_CACHE_HOME: path.join(this.tmpDir, 'chromium-cache'),
+      },
       timeout: startTimeout,
     });
     const page = await this.browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
@@ -446,10 +521,14 @@ class Session {
   async waitForExit(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (this.exitCode === undefined) {
-      if (this.server?.hasExited) throw new Error(`code-server died while the extension tests ran: ${this.server.describeExit()}`);
-      if (this.pageGone) throw new Error(`${this.pageGone} while the extension tests ran; last host log lines:\n${this.hostLogTail()}`);
+      if (this.server?.hasExited)
+        throw new Error(`code-server died while the extension tests ran: ${this.server.describeExit()}`);
+      if (this.pageGone)
+        throw new Error(`${this.pageGone} while the extension tests ran; last host log lines:\n${this.hostLogTail()}`);
       if (Date.now() > deadline) {
-        throw new Error(`the extension tests did not finish within ${timeoutMs / 1000}s (no codeAutomationExit); last host log lines:\n${this.hostLogTail()}`);
+        throw new Error(
+          `the extension tests did not finish within ${timeoutMs / 1000}s (no codeAutomationExit); last host log lines:\n${this.hostLogTail()}`,
+        );
       }
       await sleep(200);
     }
@@ -480,7 +559,8 @@ class Session {
       const message = options.failure instanceof Error ? options.failure.message : String(options.failure);
       this.note(`FAILED: ${message.split('\n')[0]}`);
       try {
-        if (this.page && !this.page.isClosed()) await this.page.screenshot({ path: path.join(this.artifactsDir, 'failure.png'), timeout: 10_000 });
+        if (this.page && !this.page.isClosed())
+          await this.page.screenshot({ path: path.join(this.artifactsDir, 'failure.png'), timeout: 10_000 });
       } catch {
         // no screenshot from a crashed page
       }
@@ -538,11 +618,14 @@ class Session {
 }
 
 /** Routine workbench lines left out of the log tails in error messages (they stay in host.log). */
-const HOST_LOG_NOISE = /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Resolv(ing|ed) connection token|Creating a socket|\[AccountPolicyGate\]|\[reconnection-grace-time\]|\[AgentHost:remote\] Initializing)/;
+const HOST_LOG_NOISE =
+  /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Resolv(ing|ed) connection token|Creating a socket|\[AccountPolicyGate\]|\[reconnection-grace-time\]|\[AgentHost:remote\] Initializing)/;
 
 function annotate(error: unknown, session: Session): Error {
   const message = error instanceof Error ? error.message : String(error);
-  return new Error(`${message}\nartifacts (failure.png, host.log, code-server.log): ${session.artifactsDir}`, { cause: error });
+  return new Error(`${message}\nartifacts (failure.png, host.log, code-server.log): ${session.artifactsDir}`, {
+    cause: error,
+  });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -552,10 +635,14 @@ function sleep(ms: number): Promise<void> {
 /** One line per in-host test, then the closing `N passed, N failed` line. */
 export function formatResults(results: ExtHostTestResults): string {
   const mark = { passed: 'ok  ', failed: 'FAIL', pending: 'skip' } as const;
-  const lines = results.tests.map((t) => `  ${mark[t.state]} ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
+  const lines = results.tests.map(
+    (t) => `  ${mark[t.state]} ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`,
+  );
   for (const f of results.failures) lines.push(`\n  FAIL ${f.title}\n    ${f.error.split('\n').join('\n    ')}`);
   lines.push(`extension host: VS Code ${results.vscodeVersion}, Node ${results.nodeVersion}`);
-  lines.push(`${results.passed} passed, ${results.failed} failed${results.pending ? `, ${results.pending} pending` : ''}`);
+  lines.push(
+    `${results.passed} passed, ${results.failed} failed${results.pending ? `, ${results.pending} pending` : ''}`,
+  );
   return lines.join('\n');
 }
 
@@ -637,23 +724,34 @@ async function cli(argv: string[]): Promise<number> {
   };
   try {
     if (mode === 'test') {
-      const run = await runExtensionTests({ ...common, testsBundle: values.tests, timeoutMs: values.timeout ? Number(values.timeout) : undefined });
+      const run = await runExtensionTests({
+        ...common,
+        testsBundle: values.tests,
+        timeoutMs: values.timeout ? Number(values.timeout) : undefined,
+      });
       if (run.results) console.log(formatResults(run.results));
       console.log(`exit code ${run.exitCode} after ${(run.durationMs / 1000).toFixed(1)}s`);
       return run.exitCode === 0 && (run.results?.failed ?? 0) === 0 ? 0 : 1;
     }
-    const steps = (tokens ?? []).flatMap((t) => (t.kind === 'option' && (t.name === 'click' || t.name === 'wait') && t.value ? [{ action: t.name, selector: t.value }] : []));
-    await withWorkbench({ ...common, keepArtifacts: common.keepArtifacts || values.screenshot === undefined }, async ({ page, artifactsDir }) => {
-      for (const step of steps) {
-        const target = page.locator(step.selector).first();
-        if (step.action === 'click') await target.click({ timeout: 30_000 });
-        else await target.waitFor({ state: 'visible', timeout: 30_000 });
-      }
-      const file = path.resolve(values.screenshot ?? path.join(artifactsDir, 'workbench.png'));
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page.screenshot({ path: file });
-      console.log(`screenshot: ${file}`);
-    });
+    const steps = (tokens ?? []).flatMap((t) =>
+      t.kind === 'option' && (t.name === 'click' || t.name === 'wait') && t.value
+        ? [{ action: t.name, selector: t.value }]
+        : [],
+    );
+    await withWorkbench(
+      { ...common, keepArtifacts: common.keepArtifacts || values.screenshot === undefined },
+      async ({ page, artifactsDir }) => {
+        for (const step of steps) {
+          const target = page.locator(step.selector).first();
+          if (step.action === 'click') await target.click({ timeout: 30_000 });
+          else await target.waitFor({ state: 'visible', timeout: 30_000 });
+        }
+        const file = path.resolve(values.screenshot ?? path.join(artifactsDir, 'workbench.png'));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        await page.screenshot({ path: file });
+        console.log(`screenshot: ${file}`);
+      },
+    );
     return 0;
   } catch (error) {
     console.error(`driver: ${error instanceof Error ? error.message : String(error)}`);
@@ -691,7 +789,8 @@ export function killSessionStragglers(sessionId: string): void {
   for (const pid of pids) {
     if (Number(pid) === process.pid) continue;
     try {
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${SESSION_ENV}=${sessionId}`)) process.kill(Number(pid), 'SIGKILL');
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${SESSION_ENV}=${sessionId}`))
+        process.kill(Number(pid), 'SIGKILL');
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -699,7 +798,12 @@ export function killSessionStragglers(sessionId: string): void {
 }
 
 /** code-server on 127.0.0.1 without auth, telemetry, update checks or a welcome page, in its own dirs. */
-export function codeServerArgs(entry: string, config: string, port: number, dirs: { userData: string; extensions: string }): string[] {
+export function codeServerArgs(
+  entry: string,
+  config: string,
+  port: number,
+  dirs: { userData: string; extensions: string },
+): string[] {
   // prettier-ignore
   return [
     entry,

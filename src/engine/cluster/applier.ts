@@ -132,7 +132,13 @@ export class ItemApplier {
 
   private apply(obj: KubeObject, force = false): Promise<KubeObject> {
     const onWarnings = (ws: string[]) => ws.forEach((w) => this.handleWarning(refOf(obj), w));
-    return serverSideApply(this.cluster.client, this.cluster.mapper, obj, { fieldManager: FIELD_MANAGER, force, dryRun: this.o.dryRun, signal: this.cluster.signal, onWarnings });
+    return serverSideApply(this.cluster.client, this.cluster.mapper, obj, {
+      fieldManager: FIELD_MANAGER,
+      force,
+      dryRun: this.o.dryRun,
+      signal: this.cluster.signal,
+      onWarnings,
+    });
   }
 
   async applyObject(input: KubeObject, replaced: boolean, hook: boolean): Promise<void> {
@@ -145,7 +151,8 @@ export class ItemApplier {
     // applied under a temporary name (in `default`) and renamed back in the result.
     let dummyName: string | undefined;
     if (this.o.dryRun && replaced && remote) dummyName = `${ref.name}-${randomSuffix()}`;
-    else if (this.o.dryRun && ref.namespace && !remoteNamespace && this.run.appliedNamespaces.has(ref.namespace)) dummyName = `${ref.name}-${randomSuffix()}`;
+    else if (this.o.dryRun && ref.namespace && !remoteNamespace && this.run.appliedNamespaces.has(ref.namespace))
+      dummyName = `${ref.name}-${randomSuffix()}`;
     if (dummyName) {
       x = structuredClone(x);
       x.metadata.name = dummyName;
@@ -185,7 +192,8 @@ export class ItemApplier {
       } while (error instanceof NoMatchError && Date.now() < deadline && (await sleep(POLL_MS, this.cluster.signal)));
     }
     if (result && ref.kind === 'Namespace' && !ref.group) this.run.appliedNamespaces.add(ref.name);
-    if (result && ref.kind === 'CustomResourceDefinition' && ref.group === 'apiextensions.k8s.io') this.observeCrd(result);
+    if (result && ref.kind === 'CustomResourceDefinition' && ref.group === 'apiextensions.k8s.io')
+      this.observeCrd(result);
 
     if (!error && result) this.handleResult(result, hook);
     else if (error instanceof CancelledError) this.handleError(ref, error);
@@ -195,11 +203,17 @@ export class ItemApplier {
   }
 
   private observeCrd(crd: KubeObject): void {
-    const spec = crd.spec as { group?: string; names?: { kind?: string }; versions?: Array<{ name: string }> } | undefined;
+    const spec = crd.spec as
+      { group?: string; names?: { kind?: string }; versions?: Array<{ name: string }> } | undefined;
     for (const v of spec?.versions ?? []) this.run.appliedCrdKinds.add(`${spec?.group}/${v.name}/${spec?.names?.kind}`);
   }
 
-  private async retryWithConflicts(x: KubeObject, hook: boolean, remote: KubeObject | undefined, applyError: KubeApiError): Promise<void> {
+  private async retryWithConflicts(
+    x: KubeObject,
+    hook: boolean,
+    remote: KubeObject | undefined,
+    applyError: KubeApiError,
+  ): Promise<void> {
     const ref = refOf(x);
     if (!remote) return this.handleError(ref, patchFailed(ref, applyError));
     let resolved = x;
@@ -223,20 +237,38 @@ export class ItemApplier {
     }
   }
 
-  private async retryWithReplace(x: KubeObject, hook: boolean, remote: KubeObject | undefined, applyError: unknown): Promise<void> {
+  private async retryWithReplace(
+    x: KubeObject,
+    hook: boolean,
+    remote: KubeObject | undefined,
+    applyError: unknown,
+  ): Promise<void> {
     const ref = refOf(x);
-    if ((!this.o.replaceOnError && !this.o.forceReplaceOnError) || !remote) return this.handleError(ref, patchFailed(ref, applyError));
+    if ((!this.o.replaceOnError && !this.o.forceReplaceOnError) || !remote)
+      return this.handleError(ref, patchFailed(ref, applyError));
     this.handleWarning(ref, `patching ${refString(ref)} failed, retrying with replace instead of patch`);
     const body = structuredClone(x);
     body.metadata.resourceVersion = remote.metadata.resourceVersion;
     try {
-      this.handleResult(await replaceObject(this.cluster.client, this.cluster.mapper, body, { fieldManager: FIELD_MANAGER, dryRun: this.o.dryRun, signal: this.cluster.signal }), hook);
+      this.handleResult(
+        await replaceObject(this.cluster.client, this.cluster.mapper, body, {
+          fieldManager: FIELD_MANAGER,
+          dryRun: this.o.dryRun,
+          signal: this.cluster.signal,
+        }),
+        hook,
+      );
     } catch (e) {
       await this.retryForceReplace(x, hook, remote, e);
     }
   }
 
-  private async retryForceReplace(x: KubeObject, hook: boolean, remote: KubeObject, applyError: unknown): Promise<void> {
+  private async retryForceReplace(
+    x: KubeObject,
+    hook: boolean,
+    remote: KubeObject,
+    applyError: unknown,
+  ): Promise<void> {
     const ref = refOf(x);
     if (!this.o.forceReplaceOnError) return this.handleError(ref, applyError);
     if (isSkipDelete(x) || isSkipDelete(remote)) {
@@ -258,7 +290,10 @@ export class ItemApplier {
     const target = { apiVersion: apiVersionOf(ref), kind: ref.kind, name: ref.name, namespace: ref.namespace };
     let existed: boolean;
     try {
-      existed = await deleteObject(this.cluster.client, this.cluster.mapper, target, { dryRun: this.o.dryRun, signal: this.cluster.signal });
+      existed = await deleteObject(this.cluster.client, this.cluster.mapper, target, {
+        dryRun: this.o.dryRun,
+        signal: this.cluster.signal,
+      });
       if (existed && !this.o.dryRun) await waitUntilDeleted(this.cluster, target);
     } catch (e) {
       this.handleError(ref, e);
@@ -285,7 +320,10 @@ export class ItemApplier {
       try {
         o = await getObject(this.cluster.client, this.cluster.mapper, target, this.cluster.signal);
       } catch (e) {
-        this.handleError(ref, e instanceof CancelledError ? `context cancelled while waiting for readiness of ${refString(ref)}` : e);
+        this.handleError(
+          ref,
+          e instanceof CancelledError ? `context cancelled while waiting for readiness of ${refString(ref)}` : e,
+        );
         if (e instanceof CancelledError) this.run.aborted = true;
         return false;
       }
@@ -317,17 +355,31 @@ export class ItemApplier {
 /** Kluctl reports every failed server-side apply as `failed to patch <ref>: <the API server's message>`. */
 function patchFailed(ref: ObjectRef, error: unknown): unknown {
   if (error instanceof CancelledError) return error;
-  const message = error instanceof KubeApiError && error.apiMessage ? error.apiMessage : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof KubeApiError && error.apiMessage
+      ? error.apiMessage
+      : error instanceof Error
+        ? error.message
+        : String(error);
   return `failed to patch ${refString(ref)}: ${message}`;
 }
 
 export function isSkipDelete(o: KubeObject): boolean {
-  return parseGoBool(o.metadata.annotations?.['kluctl.io/skip-delete']) || o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep';
+  return (
+    parseGoBool(o.metadata.annotations?.['kluctl.io/skip-delete']) ||
+    o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep'
+  );
 }
 
-export async function waitUntilDeleted(cluster: ClusterAccess, target: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<void> {
+export async function waitUntilDeleted(
+  cluster: ClusterAccess,
+  target: { apiVersion: string; kind: string; name: string; namespace?: string },
+): Promise<void> {
   while (await getObject(cluster.client, cluster.mapper, target, cluster.signal)) {
-    if (!(await sleep(POLL_MS, cluster.signal))) throw new CancelledError(`waiting for deletion of ${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`);
+    if (!(await sleep(POLL_MS, cluster.signal)))
+      throw new CancelledError(
+        `waiting for deletion of ${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`,
+      );
   }
 }
 
@@ -343,7 +395,8 @@ function randomSuffix(): string {
 function renameBack(obj: KubeObject, tmp: string, name: string): KubeObject {
   const walk = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(walk);
-    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k === tmp ? name : k, walk(v)]));
+    if (x && typeof x === 'object')
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k === tmp ? name : k, walk(v)]));
     return x === tmp ? name : x;
   };
   return walk(obj) as KubeObject;

@@ -37,13 +37,22 @@ async function applyItem(a: ItemApplier, item: RenderedItem): Promise<void> {
   const run = a.run;
   const toDelete = new Map<string, ObjectRef>();
   for (const d of item.deleteObjects) {
-    const resources = (await run.cluster.mapper.preferredResources(run.cluster.signal)).filter((r) => (d.group === undefined || r.group === d.group) && (d.kind === undefined || r.kind === d.kind));
+    const resources = (await run.cluster.mapper.preferredResources(run.cluster.signal)).filter(
+      (r) => (d.group === undefined || r.group === d.group) && (d.kind === undefined || r.kind === d.kind),
+    );
     for (const r of resources) {
-      const ref: ObjectRef = { group: r.group || undefined, version: r.version, kind: r.kind, name: d.name, namespace: d.namespace };
+      const ref: ObjectRef = {
+        group: r.group || undefined,
+        version: r.version,
+        kind: r.kind,
+        name: d.name,
+        namespace: d.namespace,
+      };
       toDelete.set(refKey(ref), ref);
     }
   }
-  for (const o of item.objects) if (parseGoBool(o.metadata.annotations?.['kluctl.io/delete'])) toDelete.set(refKey(refOf(o)), refOf(o));
+  for (const o of item.objects)
+    if (parseGoBool(o.metadata.annotations?.['kluctl.io/delete'])) toDelete.set(refKey(refOf(o)), refOf(o));
 
   const initial = !item.objects.some((o) => run.remote.get(refOf(o)));
   const plain = item.objects.filter((o) => !hookOf(o, problemsFor(a, o)) && !toDelete.has(refKey(refOf(o))));
@@ -68,12 +77,23 @@ async function applyItem(a: ItemApplier, item: RenderedItem): Promise<void> {
   // v2.28's waitReadinessObjects (v2.22 has no such field).
   for (const w of item.waitReadinessObjects) {
     if (run.aborted || run.options.noWait) break;
-    const r = (await run.cluster.mapper.preferredResources(run.cluster.signal)).find((x) => x.kind === w.kind && (w.group === undefined || x.group === w.group));
+    const r = (await run.cluster.mapper.preferredResources(run.cluster.signal)).find(
+      (x) => x.kind === w.kind && (w.group === undefined || x.group === w.group),
+    );
     if (!r) {
-      a.handleError(undefined, `failed to wait for readiness of ${w.namespace ? `${w.namespace}/` : ''}${w.kind}/${w.name}: resource with group/kind ${w.group ?? ''}/${w.kind} not found`);
+      a.handleError(
+        undefined,
+        `failed to wait for readiness of ${w.namespace ? `${w.namespace}/` : ''}${w.kind}/${w.name}: resource with group/kind ${w.group ?? ''}/${w.kind} not found`,
+      );
       continue;
     }
-    await a.waitReadiness({ group: r.group || undefined, version: r.version, kind: r.kind, name: w.name, namespace: w.namespace });
+    await a.waitReadiness({
+      group: r.group || undefined,
+      version: r.version,
+      kind: r.kind,
+      name: w.name,
+      namespace: w.namespace,
+    });
   }
   if (run.aborted) return;
   await runHooks(postHooks, a);

@@ -63,13 +63,19 @@ interface Session {
   result: CommandResult;
 }
 
-async function start(command: Command, o: CommandOptions & { dryRun?: boolean } & Partial<ApplyOptions>): Promise<Session> {
+async function start(
+  command: Command,
+  o: CommandOptions & { dryRun?: boolean } & Partial<ApplyOptions>,
+): Promise<Session> {
   const startTime = new Date().toISOString();
   // Every call in flight listens on the signal: discovery, lists, items and readiness polls run in parallel.
   if (o.signal) setMaxListeners(200, o.signal);
   if (o.offline) throw new Error(`${command} needs a cluster; --offline-kubernetes is only for render`);
   const rendered = await renderProject(o);
-  if (!rendered.cluster) throw new Error(`${command} needs a cluster, but no kubeconfig or context is usable: ${rendered.warnings.join('; ')}`);
+  if (!rendered.cluster)
+    throw new Error(
+      `${command} needs a cluster, but no kubeconfig or context is usable: ${rendered.warnings.join('; ')}`,
+    );
   const cluster = clusterAccess(rendered.cluster.client, rendered.cluster.mapper, o.signal);
   const messages = new DeploymentMessages();
   for (const w of rendered.warnings) messages.addWarning(undefined, w);
@@ -82,7 +88,11 @@ async function start(command: Command, o: CommandOptions & { dryRun?: boolean } 
     id: randomUUID(),
     reconcileId: '',
     projectKey: project ? { repoKey: repoKeyString(project.repoKey), subDir: project.subDir || undefined } : {},
-    targetKey: { targetName: rendered.target.name || undefined, clusterId, discriminator: rendered.discriminator || undefined },
+    targetKey: {
+      targetName: rendered.target.name || undefined,
+      clusterId,
+      discriminator: rendered.discriminator || undefined,
+    },
     target: { ...rendered.target },
     command: {
       initiator: 'CommandLine',
@@ -130,7 +140,10 @@ async function finishAndStore(s: Session, o: CommandOptions & { dryRun?: boolean
     const name = await writeCommandResult(s.cluster, r, o.writeResult ?? {});
     o.progress?.(`Wrote the command result ${name}`);
   } catch (error) {
-    r.errors = [...(r.errors ?? []), { ref: { kind: '', name: '' }, message: `failed to write the command result: ${(error as Error).message}` }];
+    r.errors = [
+      ...(r.errors ?? []),
+      { ref: { kind: '', name: '' }, message: `failed to write the command result: ${(error as Error).message}` },
+    ];
   }
   return r;
 }
@@ -145,12 +158,22 @@ function obfuscateResult(r: CommandResult): void {
 }
 
 async function kubeSystemUid(c: ClusterAccess): Promise<string> {
-  const ns = await getObject(c.client, c.mapper, { apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }, c.signal);
+  const ns = await getObject(
+    c.client,
+    c.mapper,
+    { apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' },
+    c.signal,
+  );
   return ns?.metadata.uid ?? '';
 }
 
 /** Kluctl stops a command whose remote objects cannot be gathered, with that error in the result. */
-async function remoteObjects(s: Session, discriminator: string | undefined, rendered: ObjectRef[], onlyUsedKinds = false): Promise<RemoteObjects | undefined> {
+async function remoteObjects(
+  s: Session,
+  discriminator: string | undefined,
+  rendered: ObjectRef[],
+  onlyUsedKinds = false,
+): Promise<RemoteObjects | undefined> {
   const remote = new RemoteObjects(s.cluster, s.messages);
   try {
     await remote.update(discriminator, rendered, onlyUsedKinds);
@@ -162,16 +185,29 @@ async function remoteObjects(s: Session, discriminator: string | undefined, rend
 }
 
 function noDiscriminatorWarning(s: Session): void {
-  if (!s.rendered.discriminator) s.messages.addWarning(undefined, 'no discriminator configured. Orphan object detection will not work');
+  if (!s.rendered.discriminator)
+    s.messages.addWarning(undefined, 'no discriminator configured. Orphan object detection will not work');
 }
 
 async function orphansOf(s: Session, remote: RemoteObjects, inclusion: InclusionOptions): Promise<ObjectRef[]> {
   const candidates = remote.filtered((entries) => isIncluded(inclusion, entries));
-  return findObjectsForDelete(s.cluster, candidates, (inclusion.includeTags?.length ?? 0) + (inclusion.excludeTags?.length ?? 0) > 0, s.rendered.objects.map(refOf));
+  return findObjectsForDelete(
+    s.cluster,
+    candidates,
+    (inclusion.includeTags?.length ?? 0) + (inclusion.excludeTags?.length ?? 0) > 0,
+    s.rendered.objects.map(refOf),
+  );
 }
 
 /** One apply pass (dry-run for diff) followed by its diff; the parts of the result it yields. */
-async function applyAndDiff(s: Session, remote: RemoteObjects, messages: DeploymentMessages, options: ApplyOptions, flags: DiffFlags, progress?: Progress) {
+async function applyAndDiff(
+  s: Session,
+  remote: RemoteObjects,
+  messages: DeploymentMessages,
+  options: ApplyOptions,
+  flags: DiffFlags,
+  progress?: Progress,
+) {
   const run = new ApplyRun(s.cluster, remote, messages, options, progress);
   await applyItems(run, s.rendered.items);
   const applied = new Map(run.appliedObjects().map((x) => [refKey(refOf(x)), x] as const));
@@ -193,12 +229,21 @@ function appliedParts(s: Session, remote: RemoteObjects, run: ApplyRun, differ: 
   };
 }
 
-export async function diffProject(o: CommandOptions & Omit<ApplyOptions, 'dryRun'> & DiffFlags): Promise<CommandResult> {
+export async function diffProject(
+  o: CommandOptions & Omit<ApplyOptions, 'dryRun'> & DiffFlags,
+): Promise<CommandResult> {
   const s = await start('diff', o);
   noDiscriminatorWarning(s);
   const remote = await remoteObjects(s, s.rendered.discriminator, s.rendered.objects.map(refOf));
   if (!remote) return finish(s, o);
-  const { run, differ } = await applyAndDiff(s, remote, s.messages, { ...o, dryRun: true, abortOnError: false, noWait: true }, o, o.progress);
+  const { run, differ } = await applyAndDiff(
+    s,
+    remote,
+    s.messages,
+    { ...o, dryRun: true, abortOnError: false, noWait: true },
+    o,
+    o.progress,
+  );
   const orphans = await orphansOf(s, remote, o.inclusion ?? {});
   s.result.objects = collectObjects({ ...appliedParts(s, remote, run, differ), orphans });
   return finish(s, o);
@@ -215,7 +260,10 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
     const { run, differ } = await applyAndDiff(s, remote, trial, { ...o, dryRun: true, abortOnError: false }, o);
     const preview: CommandResult = {
       ...s.result,
-      objects: collectObjects({ ...appliedParts(s, remote, run, differ), orphans: await orphansOf(s, remote, o.inclusion ?? {}) }),
+      objects: collectObjects({
+        ...appliedParts(s, remote, run, differ),
+        orphans: await orphansOf(s, remote, o.inclusion ?? {}),
+      }),
       errors: trial.errorList,
       warnings: trial.warningList,
     };
@@ -229,7 +277,8 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
   const { run, differ } = await applyAndDiff(s, remote, s.messages, o, o, o.progress);
   let orphans = await orphansOf(s, remote, o.inclusion ?? {});
   let deleted: ObjectRef[] = [];
-  if (o.prune && !s.rendered.discriminator) s.messages.addError(undefined, 'pruning without a discriminator is not supported');
+  if (o.prune && !s.rendered.discriminator)
+    s.messages.addError(undefined, 'pruning without a discriminator is not supported');
   else if (o.prune) {
     deleted = await deleteObjects(s.cluster, orphans, s.messages, !o.noWait, o.dryRun);
     orphans = withoutDeleted(orphans, deleted);
@@ -243,7 +292,10 @@ async function removeObjects(command: 'prune' | 'delete', o: DeleteOptions): Pro
   const s = await start(command, o);
   const discriminator = s.rendered.discriminator;
   if (!discriminator) {
-    s.messages.addError(undefined, `${command === 'prune' ? 'pruning' : 'deletion'} without a discriminator is not supported`);
+    s.messages.addError(
+      undefined,
+      `${command === 'prune' ? 'pruning' : 'deletion'} without a discriminator is not supported`,
+    );
     return finishAndStore(s, o);
   }
   const remote = await remoteObjects(s, discriminator, []);
@@ -251,7 +303,12 @@ async function removeObjects(command: 'prune' | 'delete', o: DeleteOptions): Pro
   const inclusion = o.inclusion ?? {};
   const candidates = remote.filtered((entries) => isIncluded(inclusion, entries));
   const hasTags = hasInclusion({ includeTags: inclusion.includeTags, excludeTags: inclusion.excludeTags });
-  const refs = await findObjectsForDelete(s.cluster, candidates, hasTags, command === 'prune' ? s.rendered.objects.map(refOf) : []);
+  const refs = await findObjectsForDelete(
+    s.cluster,
+    candidates,
+    hasTags,
+    command === 'prune' ? s.rendered.objects.map(refOf) : [],
+  );
   if (o.confirm && !o.dryRun && refs.length && !(await o.confirm(refs))) {
     s.messages.addError(undefined, 'aborted');
     return finishAndStore(s, o);
@@ -296,11 +353,15 @@ export async function validateProject(o: CommandOptions): Promise<ValidateResult
     v.errors = s.messages.errorList;
     return v;
   }
-  const problems = { error: (m: string) => s.messages.addError(undefined, m), warning: (m: string) => s.messages.addWarning(undefined, m) };
+  const problems = {
+    error: (m: string) => s.messages.addError(undefined, m),
+    warning: (m: string) => s.messages.addWarning(undefined, m),
+  };
   for (const local of s.rendered.objects) {
     const ref = refOf(local);
     if (parseGoBool(local.metadata.annotations?.['kluctl.io/delete'])) {
-      if (remote.get(ref)) s.messages.addError(ref, 'object is marked for deletion but still exists on the target cluster');
+      if (remote.get(ref))
+        s.messages.addError(ref, 'object is marked for deletion but still exists on the target cluster');
       continue;
     }
     const hook = hookOf(local, problems);

@@ -9,7 +9,11 @@ import type { CommandResult, ResultObject } from '../../gitops/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
 
 /** One object as stored: its flags and changes, each manifest as `full: …` or `delta: …`. */
-export type EncodedObject = Omit<ResultObject, 'rendered' | 'remote' | 'applied'> & { rendered?: string; remote?: string; applied?: string };
+export type EncodedObject = Omit<ResultObject, 'rendered' | 'remote' | 'applied'> & {
+  rendered?: string;
+  remote?: string;
+  applied?: string;
+};
 
 export function compactObjects(objects: ResultObject[]): EncodedObject[] {
   const dmp = new DiffMatchPatch();
@@ -28,7 +32,11 @@ export function compactObjects(objects: ResultObject[]): EncodedObject[] {
       return delta.length < json.length ? `delta: ${delta}` : `full: ${json}`;
     };
     const out: EncodedObject = { ...base };
-    for (const [key, value] of [['rendered', rendered], ['remote', remote], ['applied', applied]] as const) {
+    for (const [key, value] of [
+      ['rendered', rendered],
+      ['remote', remote],
+      ['applied', applied],
+    ] as const) {
       const s = encode(value);
       if (s !== undefined) out[key] = s;
     }
@@ -48,12 +56,15 @@ export function reducedObject(o: KubeObject | undefined): KubeObject | undefined
   const metadata: KubeObject['metadata'] = { name: o.metadata.name };
   if (o.metadata.namespace) metadata.namespace = o.metadata.namespace;
   if (o.metadata.labels && Object.keys(o.metadata.labels).length) metadata.labels = o.metadata.labels;
-  if (o.metadata.annotations && Object.keys(o.metadata.annotations).length) metadata.annotations = o.metadata.annotations;
+  if (o.metadata.annotations && Object.keys(o.metadata.annotations).length)
+    metadata.annotations = o.metadata.annotations;
   return { apiVersion: o.apiVersion, kind: o.kind, metadata };
 }
 
 export function sortedJson(x: unknown): string {
   return JSON.stringify(x, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
   );
 }

@@ -38,7 +38,8 @@ export class Differ {
       const key = refKey(diffRef(o));
       const old = this.remoteByDiffRef.get(key);
       const created = (x: KubeObject) => Date.parse(String(x.metadata.creationTimestamp ?? '')) || 0;
-      if (!old || (created(old) === created(o) ? o.metadata.name > old.metadata.name : created(o) > created(old))) this.remoteByDiffRef.set(key, o);
+      if (!old || (created(old) === created(o) ? o.metadata.name > old.metadata.name : created(o) > created(old)))
+        this.remoteByDiffRef.set(key, o);
     }
   }
 
@@ -47,7 +48,9 @@ export class Differ {
       const rules = [...item.ignoreForDiff, ...flagRules(this.flags)];
       for (const local of item.objects) this.diffOne(local, rules);
     }
-    this.changed.sort((a, b) => (refString(a.ref) < refString(b.ref) ? -1 : refString(a.ref) > refString(b.ref) ? 1 : 0));
+    this.changed.sort((a, b) =>
+      refString(a.ref) < refString(b.ref) ? -1 : refString(a.ref) > refString(b.ref) ? 1 : 0,
+    );
   }
 
   private diffOne(local: KubeObject, rules: IgnoreForDiffConfig[]): void {

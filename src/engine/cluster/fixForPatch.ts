@@ -6,12 +6,15 @@ type Json = Record<string, unknown>;
 
 export function fixObjectForPatch(obj: KubeObject): KubeObject {
   const o = structuredClone(obj);
-  const at = (root: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Json)[k] : undefined), root);
+  const at = (root: unknown, ...keys: string[]): unknown =>
+    keys.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Json)[k] : undefined), root);
   const fixPorts = (ports: unknown) => {
-    if (Array.isArray(ports)) for (const p of ports) if (p && typeof p === 'object' && !('protocol' in p)) (p as Json).protocol = 'TCP';
+    if (Array.isArray(ports))
+      for (const p of ports) if (p && typeof p === 'object' && !('protocol' in p)) (p as Json).protocol = 'TCP';
   };
   const fixCpu = (holder: unknown) => {
-    if (holder && typeof holder === 'object' && 'cpu' in holder && typeof (holder as Json).cpu !== 'string') (holder as Json).cpu = String((holder as Json).cpu);
+    if (holder && typeof holder === 'object' && 'cpu' in holder && typeof (holder as Json).cpu !== 'string')
+      (holder as Json).cpu = String((holder as Json).cpu);
   };
   const containers = at(o, 'spec', 'template', 'spec', 'containers');
   if (Array.isArray(containers)) {

@@ -5,10 +5,26 @@ import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
 import { refOf, refString } from '../diff/objectRef.js';
 import type { ItemApplier } from './applier.js';
 
-const KLUCTL_HOOKS = ['pre-deploy', 'post-deploy', 'pre-deploy-initial', 'post-deploy-initial', 'pre-deploy-upgrade', 'post-deploy-upgrade'];
+const KLUCTL_HOOKS = [
+  'pre-deploy',
+  'post-deploy',
+  'pre-deploy-initial',
+  'post-deploy-initial',
+  'pre-deploy-upgrade',
+  'post-deploy-upgrade',
+];
 const DELETE_POLICIES = ['before-hook-creation', 'hook-succeeded', 'hook-failed'];
 // delete/rollback hooks are not run, but not warned about either.
-const HELM_HOOKS = ['pre-install', 'post-install', 'pre-upgrade', 'post-upgrade', 'pre-delete', 'post-delete', 'pre-rollback', 'post-rollback'];
+const HELM_HOOKS = [
+  'pre-install',
+  'post-install',
+  'pre-upgrade',
+  'post-upgrade',
+  'pre-delete',
+  'post-delete',
+  'pre-rollback',
+  'post-rollback',
+];
 const HELM_TO_KLUCTL: Record<string, string> = {
   'pre-install': 'pre-deploy-initial',
   'pre-upgrade': 'pre-deploy-upgrade',
@@ -33,7 +49,13 @@ export type HookProblems = { error(message: string): void; warning(message: stri
 export function hookOf(o: KubeObject, problems: HookProblems): Hook | undefined {
   const a = o.metadata.annotations ?? {};
   if (parseGoBool(a['kluctl.io/delete'])) return undefined;
-  const set = (name: string) => new Set((a[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const set = (name: string) =>
+    new Set(
+      (a[name] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   const hooks = set('kluctl.io/hook');
   for (const h of hooks) if (!KLUCTL_HOOKS.includes(h)) problems.error(`unsupported kluctl.io/hook '${h}'`);
   const helm = set('helm.sh/hook');
@@ -48,14 +70,17 @@ export function hookOf(o: KubeObject, problems: HookProblems): Hook | undefined 
   const deletePolicies = set('kluctl.io/hook-delete-policy');
   for (const p of set('helm.sh/hook-delete-policy')) deletePolicies.add(p);
   if (deletePolicies.size === 0) deletePolicies.add('before-hook-creation');
-  for (const p of deletePolicies) if (!DELETE_POLICIES.includes(p)) problems.error(`unsupported kluctl.io/hook-delete-policy '${p}'`);
+  for (const p of deletePolicies)
+    if (!DELETE_POLICIES.includes(p)) problems.error(`unsupported kluctl.io/hook-delete-policy '${p}'`);
 
   const waitText = a['kluctl.io/hook-wait'];
-  if (waitText !== undefined && !isGoBool(waitText)) problems.error(`strconv.ParseBool: parsing "${waitText}": invalid syntax`);
+  if (waitText !== undefined && !isGoBool(waitText))
+    problems.error(`strconv.ParseBool: parsing "${waitText}": invalid syntax`);
   const wait = waitText === undefined ? true : parseGoBool(waitText);
   const timeoutText = a['kluctl.io/hook-timeout'];
   const timeoutMs = timeoutText === undefined ? undefined : parseGoDuration(timeoutText);
-  if (timeoutText !== undefined && timeoutMs === undefined) problems.error(`failed to parse duration: time: invalid duration "${timeoutText}"`);
+  if (timeoutText !== undefined && timeoutMs === undefined)
+    problems.error(`failed to parse duration: time: invalid duration "${timeoutText}"`);
 
   if (hooks.size === 0) return undefined;
   return { object: o, hooks, weight, deletePolicies, wait, timeoutMs };
@@ -86,7 +111,9 @@ export async function runHooks(hooks: Hook[], a: ItemApplier): Promise<void> {
   const describePolicies = (h: Hook) => [...h.deletePolicies].join(',');
   const recreated = hooks.filter((h) => h.deletePolicies.has('before-hook-creation'));
   for (const [i, h] of recreated.entries()) {
-    a.report(`Deleting hook ${refString(refOf(h.object))} due to hook-delete-policy ${describePolicies(h)} (${i + 1} of ${recreated.length})`);
+    a.report(
+      `Deleting hook ${refString(refOf(h.object))} due to hook-delete-policy ${describePolicies(h)} (${i + 1} of ${recreated.length})`,
+    );
     await a.deleteObject(refOf(h.object), true);
   }
   const outcomes = new Map<Hook, boolean>();
@@ -97,16 +124,24 @@ export async function runHooks(hooks: Hook[], a: ItemApplier): Promise<void> {
     if (a.hadError(ref) || !h.wait || a.run.options.noWait) continue;
     outcomes.set(h, await a.waitReadiness(ref, h.timeoutMs));
   }
-  const after = [...hooks].reverse().filter((h) => outcomes.has(h) && (outcomes.get(h) ? h.deletePolicies.has('hook-succeeded') : h.deletePolicies.has('hook-failed')));
+  const after = [...hooks]
+    .reverse()
+    .filter(
+      (h) =>
+        outcomes.has(h) &&
+        (outcomes.get(h) ? h.deletePolicies.has('hook-succeeded') : h.deletePolicies.has('hook-failed')),
+    );
   for (const [i, h] of after.entries()) {
-    a.report(`Deleting hook ${refString(refOf(h.object))} due to hook-delete-policy ${describePolicies(h)} (${i + 1} of ${after.length})`);
+    a.report(
+      `Deleting hook ${refString(refOf(h.object))} due to hook-delete-policy ${describePolicies(h)} (${i + 1} of ${after.length})`,
+    );
     await a.deleteObject(refOf(h.object), true);
   }
 }
 
 /** Go's time.ParseDuration for the common forms ("30s", "1m30s", "500ms", "2h"). */
 export function parseGoDuration(s: string): number | undefined {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   if (s === '0') return 0;
   const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
   let total = 0;

@@ -41,7 +41,12 @@ export class DeploymentMessages {
 
 function add(map: Map<string, DeploymentError>, ref: ObjectRef | undefined, error: unknown): void {
   // The API server's own message, as Kluctl reports it; the entry's ref names the object.
-  const message = error instanceof KubeApiError && error.apiMessage ? error.apiMessage : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof KubeApiError && error.apiMessage
+      ? error.apiMessage
+      : error instanceof Error
+        ? error.message
+        : String(error);
   const entry: DeploymentError = { ref: compactRef(ref ?? { kind: '', name: '' }), message };
   map.set(JSON.stringify(entry), entry);
 }

@@ -12,23 +12,44 @@ import { apiVersionOf } from './remoteObjects.js';
 /** Namespaces first, then well-known CRD API groups, then workloads, then everything else. */
 const DELETE_ORDER: Array<string[] | undefined> = [
   ['Namespace'],
-  ['monitoring.coreos.com', 'kafka.strimzi.io', 'zookeeper.pravega.io', 'elasticsearch.k8s.elastic.co', 'cert-manager.io', 'bitnami.com', 'acid.zalan.do'],
+  [
+    'monitoring.coreos.com',
+    'kafka.strimzi.io',
+    'zookeeper.pravega.io',
+    'elasticsearch.k8s.elastic.co',
+    'cert-manager.io',
+    'bitnami.com',
+    'acid.zalan.do',
+  ],
   ['Deployment', 'StatefulSet', 'DaemonSet', 'Service', 'Ingress'],
   undefined,
 ];
 
 /** The candidates kluctl would delete, in deletion order; `excluded` are the rendered refs (none for `delete`). */
-export async function findObjectsForDelete(cluster: ClusterAccess, candidates: KubeObject[], inclusionHasTags: boolean, excluded: ObjectRef[]): Promise<ObjectRef[]> {
+export async function findObjectsForDelete(
+  cluster: ClusterAccess,
+  candidates: KubeObject[],
+  inclusionHasTags: boolean,
+  excluded: ObjectRef[],
+): Promise<ObjectRef[]> {
   const resources = await cluster.mapper.preferredResources(cluster.signal);
   const namespaced = new Map(resources.map((r) => [`${r.group}/${r.kind}`, r.namespaced]));
   const exclusionKey = (ref: ObjectRef) => {
     const ns = namespaced.get(`${ref.group ?? ''}/${ref.kind}`);
-    return refKey({ ...ref, version: undefined, namespace: ns === undefined ? ref.namespace : ns ? ref.namespace || 'default' : undefined });
+    return refKey({
+      ...ref,
+      version: undefined,
+      namespace: ns === undefined ? ref.namespace : ns ? ref.namespace || 'default' : undefined,
+    });
   };
   const excludedKeys = new Set(excluded.map(exclusionKey));
   const out: ObjectRef[] = [];
   for (const filter of DELETE_ORDER) {
-    const allowed = new Set(resources.filter((r) => !filter || filter.some((f) => f === r.name || f === r.group || f === r.kind)).map((r) => `${r.group}/${r.kind}`));
+    const allowed = new Set(
+      resources
+        .filter((r) => !filter || filter.some((f) => f === r.name || f === r.group || f === r.kind))
+        .map((r) => `${r.group}/${r.kind}`),
+    );
     for (const o of candidates) {
       const ref = refOf(o);
       if (!allowed.has(`${ref.group ?? ''}/${ref.kind}`)) continue;
@@ -50,7 +71,13 @@ function managedByKluctl(o: KubeObject): boolean {
 }
 
 /** Deletes namespaces first (8 at a time), then the rest, skipping what lived in a deleted namespace. */
-export async function deleteObjects(cluster: ClusterAccess, refs: ObjectRef[], messages: DeploymentMessages, wait: boolean, dryRun = false): Promise<ObjectRef[]> {
+export async function deleteObjects(
+  cluster: ClusterAccess,
+  refs: ObjectRef[],
+  messages: DeploymentMessages,
+  wait: boolean,
+  dryRun = false,
+): Promise<ObjectRef[]> {
   const deleted: ObjectRef[] = [];
   const one = async (ref: ObjectRef) => {
     const target = { apiVersion: apiVersionOf(ref), kind: ref.kind, name: ref.name, namespace: ref.namespace };
@@ -66,7 +93,11 @@ export async function deleteObjects(cluster: ClusterAccess, refs: ObjectRef[], m
   const namespaces = refs.filter(isNamespace);
   await inParallel(namespaces, 8, one);
   const gone = new Set(namespaces.map((r) => r.name));
-  await inParallel(refs.filter((r) => !isNamespace(r) && !(r.namespace && gone.has(r.namespace))), 8, one);
+  await inParallel(
+    refs.filter((r) => !isNamespace(r) && !(r.namespace && gone.has(r.namespace))),
+    8,
+    one,
+  );
   return deleted;
 }
 

@@ -31,7 +31,8 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
   const v: Validation = { ready: true, errors: [], warnings: [], results: [] };
   const annotations = o.metadata.annotations ?? {};
   if (parseGoBool(annotations['kluctl.io/validate-ignore'])) return v;
-  for (const [k, m] of Object.entries(annotations)) if (k.startsWith('validate-result.kluctl.io/')) v.results.push({ annotation: k, message: m });
+  for (const [k, m] of Object.entries(annotations))
+    if (k.startsWith('validate-result.kluctl.io/')) v.results.push({ annotation: k, message: m });
 
   const addError = (m: string) => {
     v.errors.push(m);
@@ -65,11 +66,17 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
   }
 
   const conditions = (type: string, r: Reaction, raise: boolean): Json[] => {
-    const list = (Array.isArray(status.conditions) ? status.conditions : []).filter((c: Json) => c?.type === type) as Json[];
+    const list = (Array.isArray(status.conditions) ? status.conditions : []).filter(
+      (c: Json) => c?.type === type,
+    ) as Json[];
     if (list.length === 0) react(`${type} condition not in status`, r, raise);
     return list;
   };
-  const condition = (type: string, r: Reaction, raise: boolean): { status: string; reason: string; message: string } => {
+  const condition = (
+    type: string,
+    r: Reaction,
+    raise: boolean,
+  ): { status: string; reason: string; message: string } => {
     const list = conditions(type, r, raise);
     if (list.length > 1) {
       addError(`${type} condition found more then once`);
@@ -89,7 +96,8 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
     return def;
   };
   const spec = (o.spec ?? {}) as Json;
-  const nested = (obj: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Json)[k] : undefined), obj);
+  const nested = (obj: unknown, ...keys: string[]): unknown =>
+    keys.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Json)[k] : undefined), obj);
 
   try {
     const observed = statusInt('observedGeneration', REACT.ignore, false, -1);
@@ -101,7 +109,8 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
     switch (`${group}/${o.kind}`) {
       case '/Pod': {
         for (const cs of (Array.isArray(status.containerStatuses) ? status.containerStatuses : []) as Json[]) {
-          if (nested(cs, 'state', 'terminated', 'reason') === 'Error') addError(`container ${String(cs.name)} exited with error`);
+          if (nested(cs, 'state', 'terminated', 'reason') === 'Error')
+            addError(`container ${String(cs.name)} exited with error`);
         }
         const rc = condition('Ready', REACT.notReady, false);
         if (rc.status === 'False' && rc.reason === 'PodCompleted') break;
@@ -151,7 +160,8 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
         const maxUnavailable = intOrPercent(nested(spec, 'updateStrategy', 'maxUnavailable') ?? 1, desired) ?? desired;
         const expected = desired - maxUnavailable;
         const ready = statusInt('numberReady', REACT.notReady, true, 0);
-        if (ready < expected) addNotReady(`DaemonSet is not ready. ${ready} out of ${expected} expected pods are ready`);
+        if (ready < expected)
+          addNotReady(`DaemonSet is not ready. ${ready} out of ${expected} expected pods are ready`);
         break;
       }
       case 'apiextensions.k8s.io/CustomResourceDefinition': {
@@ -167,11 +177,14 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
         if (replicas === 0) break;
         const updated = statusInt('updatedReplicas', REACT.notReady, true, 0);
         if (updated !== replicas - partition) {
-          addNotReady(`StatefulSet is not ready. ${updated} out of ${replicas - partition} expected pods have been scheduled`);
+          addNotReady(
+            `StatefulSet is not ready. ${updated} out of ${replicas - partition} expected pods have been scheduled`,
+          );
           break;
         }
         const ready = statusInt('readyReplicas', REACT.notReady, true, 0);
-        if (ready !== replicas) addNotReady(`StatefulSet is not ready. ${ready} out of ${replicas} expected pods are ready`);
+        if (ready !== replicas)
+          addNotReady(`StatefulSet is not ready. ${ready} out of ${replicas} expected pods are ready`);
         break;
       }
       case 'cluster.x-k8s.io/MachineDeployment': {

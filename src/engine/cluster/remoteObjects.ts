@@ -1,6 +1,13 @@
 /** What the cluster has of a project (spec §8.1): objects carrying the discriminator, rendered refs, namespaces. */
 
-import { getObject, listObjects, KubeApiError, NoMatchError, type ApiResource, type KubeObject } from '../../kube/index.js';
+import {
+  getObject,
+  listObjects,
+  KubeApiError,
+  NoMatchError,
+  type ApiResource,
+  type KubeObject,
+} from '../../kube/index.js';
 import type { ObjectRef } from '../../gitops/resultTypes.js';
 import { refKey, refOf } from '../diff/objectRef.js';
 import type { InclusionEntry } from '../deployment/inclusion.js';
@@ -18,17 +25,24 @@ export class RemoteObjects {
 
   /** Lists by discriminator (all listable preferred-version resources in parallel), GETs the missing rendered refs, lists namespaces. */
   async update(discriminator: string | undefined, rendered: ObjectRef[], onlyUsedKinds = false): Promise<void> {
-    if (discriminator) await this.listByDiscriminator(discriminator, onlyUsedKinds ? new Set(rendered.map(groupKind)) : undefined);
+    if (discriminator)
+      await this.listByDiscriminator(discriminator, onlyUsedKinds ? new Set(rendered.map(groupKind)) : undefined);
     await this.getMissing(rendered);
     const nsResource = await this.cluster.mapper.require('v1', 'Namespace', this.cluster.signal);
     try {
-      for (const ns of await listObjects(this.cluster.client, nsResource, { signal: this.cluster.signal })) this.namespaces.set(ns.metadata.name, ns);
+      for (const ns of await listObjects(this.cluster.client, nsResource, { signal: this.cluster.signal }))
+        this.namespaces.set(ns.metadata.name, ns);
     } catch (error) {
       // v2.28: a user who may not list namespaces can still deploy into the ones it may use.
       if (!(error instanceof KubeApiError && error.isForbidden)) throw error;
       await Promise.all(
         [...new Set(rendered.map((r) => r.namespace).filter((n): n is string => !!n))].map(async (name) => {
-          const ns = await getObject(this.cluster.client, this.cluster.mapper, { apiVersion: 'v1', kind: 'Namespace', name }, this.cluster.signal).catch(() => undefined);
+          const ns = await getObject(
+            this.cluster.client,
+            this.cluster.mapper,
+            { apiVersion: 'v1', kind: 'Namespace', name },
+            this.cluster.signal,
+          ).catch(() => undefined);
           if (ns) this.namespaces.set(name, ns);
         }),
       );
@@ -58,14 +72,22 @@ export class RemoteObjects {
 
   private async listByDiscriminator(discriminator: string, usedKinds: Set<string> | undefined): Promise<void> {
     const resources = (await this.cluster.mapper.preferredResources(this.cluster.signal)).filter(
-      (r) => r.verbs.includes('list') && !(r.group === 'extensions' && r.name === 'ingresses') && r.name !== 'componentstatuses' && (!usedKinds || usedKinds.has(`${r.group}/${r.kind}`)),
+      (r) =>
+        r.verbs.includes('list') &&
+        !(r.group === 'extensions' && r.name === 'ingresses') &&
+        r.name !== 'componentstatuses' &&
+        (!usedKinds || usedKinds.has(`${r.group}/${r.kind}`)),
     );
     let permissionErrors = 0;
     await Promise.all(
       resources.map(async (r) => {
         try {
           const onWarnings = (ws: string[]) => ws.forEach((w) => this.messages.addWarning(resourceRef(r), w));
-          for (const o of await listObjects(this.cluster.client, r, { labelSelector: `kluctl.io/discriminator=${discriminator}`, signal: this.cluster.signal, onWarnings })) {
+          for (const o of await listObjects(this.cluster.client, r, {
+            labelSelector: `kluctl.io/discriminator=${discriminator}`,
+            signal: this.cluster.signal,
+            onWarnings,
+          })) {
             this.objects.set(refKey(refOf(o)), o);
           }
         } catch (error) {
@@ -76,7 +98,10 @@ export class RemoteObjects {
       }),
     );
     if (permissionErrors) {
-      this.messages.addWarning(undefined, 'at least one permission error was encountered while gathering objects by discriminator labels. This might result in orphan object detection to not work properly');
+      this.messages.addWarning(
+        undefined,
+        'at least one permission error was encountered while gathering objects by discriminator labels. This might result in orphan object detection to not work properly',
+      );
     }
   }
 
@@ -87,7 +112,12 @@ export class RemoteObjects {
     await Promise.all(
       [...missing.values()].map(async (ref) => {
         try {
-          const o = await getObject(this.cluster.client, this.cluster.mapper, { apiVersion: apiVersionOf(ref), kind: ref.kind, name: ref.name, namespace: ref.namespace }, this.cluster.signal);
+          const o = await getObject(
+            this.cluster.client,
+            this.cluster.mapper,
+            { apiVersion: apiVersionOf(ref), kind: ref.kind, name: ref.name, namespace: ref.namespace },
+            this.cluster.signal,
+          );
           if (o) this.objects.set(refKey(refOf(o)), o);
         } catch (error) {
           if (error instanceof NoMatchError) return;
@@ -97,13 +127,16 @@ export class RemoteObjects {
       }),
     );
     if (permissionErrors) {
-      this.messages.addWarning(undefined, 'at least one permission error was encountered while gathering known objects. This might result in orphan object detection and diffs to not work properly');
+      this.messages.addWarning(
+        undefined,
+        'at least one permission error was encountered while gathering known objects. This might result in orphan object detection and diffs to not work properly',
+      );
     }
   }
 }
 
 export function apiVersionOf(ref: ObjectRef): string {
-  return ref.group ? `${ref.group}/${ref.version}` : ref.version ?? 'v1';
+  return ref.group ? `${ref.group}/${ref.version}` : (ref.version ?? 'v1');
 }
 
 function groupKind(ref: ObjectRef): string {
@@ -116,7 +149,8 @@ function resourceRef(r: ApiResource): ObjectRef {
 
 export function inclusionEntries(o: KubeObject): InclusionEntry[] {
   const out: InclusionEntry[] = [];
-  for (const [k, v] of Object.entries(o.metadata.labels ?? {})) if (/^kluctl\.io\/tag-\d+$/.test(k)) out.push({ type: 'tag', value: v });
+  for (const [k, v] of Object.entries(o.metadata.labels ?? {}))
+    if (/^kluctl\.io\/tag-\d+$/.test(k)) out.push({ type: 'tag', value: v });
   const dir = o.metadata.annotations?.['kluctl.io/deployment-item-dir'];
   if (dir !== undefined) out.push({ type: 'deploymentItemDir', value: dir });
   return out;

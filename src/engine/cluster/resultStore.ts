@@ -6,7 +6,13 @@
 
 import { gzipSync } from 'node:zlib';
 import type { CommandResult, CommandResultSummary } from '../../gitops/resultTypes.js';
-import { DEFAULT_RESULTS_NAMESPACE, RESULT_ANNOTATIONS, RESULT_DATA_KEYS, RESULT_LABELS, resultSecretInfo } from '../../gitops/results.js';
+import {
+  DEFAULT_RESULTS_NAMESPACE,
+  RESULT_ANNOTATIONS,
+  RESULT_DATA_KEYS,
+  RESULT_LABELS,
+  resultSecretInfo,
+} from '../../gitops/results.js';
 import { deleteObject, getObject, listObjects, serverSideApply, type KubeObject } from '../../kube/index.js';
 import type { ClusterAccess } from './access.js';
 import { compactObjects, reducedObject, sortedJson } from './compact.js';
@@ -21,13 +27,30 @@ export interface WriteResultOptions {
 }
 
 /** Returns the Secret's name. */
-export async function writeCommandResult(cluster: ClusterAccess, r: CommandResult, o: WriteResultOptions = {}): Promise<string> {
+export async function writeCommandResult(
+  cluster: ClusterAccess,
+  r: CommandResult,
+  o: WriteResultOptions = {},
+): Promise<string> {
   const namespace = o.namespace ?? DEFAULT_RESULTS_NAMESPACE;
   const nsRef = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
   if (!(await getObject(cluster.client, cluster.mapper, nsRef, cluster.signal))) {
-    await serverSideApply(cluster.client, cluster.mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: RESULTS_FIELD_MANAGER, signal: cluster.signal });
+    await serverSideApply(
+      cluster.client,
+      cluster.mapper,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      { fieldManager: RESULTS_FIELD_MANAGER, signal: cluster.signal },
+    );
   }
-  const reduced: CommandResult = { ...r, objects: r.objects?.map((x) => ({ ...x, rendered: reducedObject(x.rendered), remote: reducedObject(x.remote), applied: reducedObject(x.applied) })) };
+  const reduced: CommandResult = {
+    ...r,
+    objects: r.objects?.map((x) => ({
+      ...x,
+      rendered: reducedObject(x.rendered),
+      remote: reducedObject(x.remote),
+      applied: reducedObject(x.applied),
+    })),
+  };
   const gz = (value: unknown) => gzipSync(Buffer.from(sortedJson(value)), { level: 9 }).toString('base64');
   const secret: KubeObject = {
     apiVersion: 'v1',
@@ -42,9 +65,15 @@ export async function writeCommandResult(cluster: ClusterAccess, r: CommandResul
         ...(r.projectKey.subDir ? { [RESULT_ANNOTATIONS.projectSubDir]: r.projectKey.subDir } : {}),
       },
     },
-    data: { [RESULT_DATA_KEYS.commandResult]: gz(reduced), [RESULT_DATA_KEYS.compactedObjects]: gz(compactObjects(r.objects ?? [])) },
+    data: {
+      [RESULT_DATA_KEYS.commandResult]: gz(reduced),
+      [RESULT_DATA_KEYS.compactedObjects]: gz(compactObjects(r.objects ?? [])),
+    },
   };
-  await serverSideApply(cluster.client, cluster.mapper, secret, { fieldManager: RESULTS_FIELD_MANAGER, signal: cluster.signal });
+  await serverSideApply(cluster.client, cluster.mapper, secret, {
+    fieldManager: RESULTS_FIELD_MANAGER,
+    signal: cluster.signal,
+  });
   await removeOldResults(cluster, namespace, r, o.keep ?? 5);
   return secret.metadata.name;
 }
@@ -57,7 +86,12 @@ export function secretName(prefix: string, id: string, repoKey: string | undefin
   return `${prefix}-${name ? `${name}-` : ''}${id}`;
 }
 
-async function removeOldResults(cluster: ClusterAccess, namespace: string, r: CommandResult, keep: number): Promise<void> {
+async function removeOldResults(
+  cluster: ClusterAccess,
+  namespace: string,
+  r: CommandResult,
+  keep: number,
+): Promise<void> {
   const secrets = await listObjects(cluster.client, await cluster.mapper.require('v1', 'Secret', cluster.signal), {
     namespace,
     labelSelector: `${RESULT_LABELS.isResult}=true,${RESULT_LABELS.commandResultId}`,
@@ -65,11 +99,21 @@ async function removeOldResults(cluster: ClusterAccess, namespace: string, r: Co
   });
   const sameTarget = secrets
     .map((s) => ({ s, info: resultSecretInfo(s) }))
-    .filter(({ info }) => info?.kind === 'command' && (info.projectKey.repoKey ?? '') === (r.projectKey.repoKey ?? '') && (info.projectKey.subDir ?? '') === (r.projectKey.subDir ?? ''))
+    .filter(
+      ({ info }) =>
+        info?.kind === 'command' &&
+        (info.projectKey.repoKey ?? '') === (r.projectKey.repoKey ?? '') &&
+        (info.projectKey.subDir ?? '') === (r.projectKey.subDir ?? ''),
+    )
     .map(({ s, info }) => ({ s, summary: info!.summary as CommandResultSummary | undefined }))
     .filter(({ summary }) => summary && sortedJson(summary.targetKey) === sortedJson(r.targetKey))
     .sort((a, b) => (a.summary!.commandInfo.startTime < b.summary!.commandInfo.startTime ? 1 : -1));
   for (const { s } of sameTarget.slice(keep)) {
-    await deleteObject(cluster.client, cluster.mapper, { apiVersion: 'v1', kind: 'Secret', name: s.metadata.name, namespace }, { signal: cluster.signal });
+    await deleteObject(
+      cluster.client,
+      cluster.mapper,
+      { apiVersion: 'v1', kind: 'Secret', name: s.metadata.name, namespace },
+      { signal: cluster.signal },
+    );
   }
 }

@@ -19,7 +19,11 @@ export function formatCommandResultText(r: CommandResult, o: { short?: boolean; 
         if (!x.changes?.length) return;
         if (i !== 0) out += '\n';
         out += `Diff for object ${refString(x.ref)}\n`;
-        out += prettyTable([['Path', 'Diff'], ...x.changes.map((c) => [c.jsonPath, c.unifiedDiff ?? ''])], [60], o.columns);
+        out += prettyTable(
+          [['Path', 'Diff'], ...x.changes.map((c) => [c.jsonPath, c.unifiedDiff ?? ''])],
+          [60],
+          o.columns,
+        );
       });
     }
   }
@@ -37,7 +41,11 @@ export function formatValidateResultText(v: ValidateResult, columns?: number): s
   let out = '';
   if (v.warnings?.length) out += '\nValidation Warnings:\n' + errors(v.warnings);
   if (v.errors?.length) out += (out ? '\n' : '') + 'Validation Errors:\n' + errors(v.errors);
-  if (v.results?.length) out += (out ? '\n' : '') + 'Results:\n' + prettyTable([['Object', 'Message'], ...v.results.map((e) => [refString(e.ref), e.message])], [60], columns);
+  if (v.results?.length)
+    out +=
+      (out ? '\n' : '') +
+      'Results:\n' +
+      prettyTable([['Object', 'Message'], ...v.results.map((e) => [refString(e.ref), e.message])], [60], columns);
   return out;
 }
 

@@ -24,18 +24,27 @@ export interface DeploymentItem {
   relRenderedDir?: string;
 }
 
-export async function collectDeployments(ctx: VarsLoaderContext, root: DeploymentProject, inclusion: InclusionOptions): Promise<DeploymentItem[]> {
+export async function collectDeployments(
+  ctx: VarsLoaderContext,
+  root: DeploymentProject,
+  inclusion: InclusionOptions,
+): Promise<DeploymentItem[]> {
   const indexes = new Map<string, number>();
   const all = await collect(ctx, root, indexes);
   return all.filter((item) => {
     if (item.config.onlyRender || item.config.alwaysDeploy || item.config.barrier) return true;
     const entries: InclusionEntry[] = item.tags.map((value) => ({ type: 'tag', value }));
-    if (item.relToSourceItemDir !== undefined) entries.push({ type: 'deploymentItemDir', value: item.relToSourceItemDir });
+    if (item.relToSourceItemDir !== undefined)
+      entries.push({ type: 'deploymentItemDir', value: item.relToSourceItemDir });
     return isIncluded(inclusion, entries);
   });
 }
 
-async function collect(ctx: VarsLoaderContext, project: DeploymentProject, indexes: Map<string, number>): Promise<DeploymentItem[]> {
+async function collect(
+  ctx: VarsLoaderContext,
+  project: DeploymentProject,
+  indexes: Map<string, number>,
+): Promise<DeploymentItem[]> {
   if (!project.whenTrue) return [];
   const out: DeploymentItem[] = [];
   const configFile = path.join(project.absDir, 'deployment.yml');
@@ -60,7 +69,13 @@ async function collect(ctx: VarsLoaderContext, project: DeploymentProject, index
   return out;
 }
 
-async function newItem(ctx: VarsLoaderContext, project: DeploymentProject, config: DeploymentItemConfig, dir: string | undefined, index: number): Promise<DeploymentItem> {
+async function newItem(
+  ctx: VarsLoaderContext,
+  project: DeploymentProject,
+  config: DeploymentItemConfig,
+  dir: string | undefined,
+  index: number,
+): Promise<DeploymentItem> {
   const tags = projectTags(project);
   for (const t of config.tags ?? []) if (!tags.includes(t)) tags.push(t);
   const item: DeploymentItem = { project, config, dir, index, vars: project.vars, tags };
@@ -68,6 +83,12 @@ async function newItem(ctx: VarsLoaderContext, project: DeploymentProject, confi
     item.relToSourceItemDir = relSlash(project.source.dir, dir);
     item.relRenderedDir = index === 0 ? item.relToSourceItemDir : `${item.relToSourceItemDir}-${index}`;
   }
-  item.vars = await loadVarsList(ctx, project.vars, config.vars, searchDirs(project), path.join(project.absDir, 'deployment.yml'));
+  item.vars = await loadVarsList(
+    ctx,
+    project.vars,
+    config.vars,
+    searchDirs(project),
+    path.join(project.absDir, 'deployment.yml'),
+  );
   return item;
 }

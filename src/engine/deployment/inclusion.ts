@@ -13,19 +13,28 @@ export interface InclusionEntry {
 }
 
 export function hasInclusion(o: InclusionOptions): boolean {
-  return [o.includeTags, o.excludeTags, o.includeDeploymentDirs, o.excludeDeploymentDirs].some((l) => (l?.length ?? 0) > 0);
+  return [o.includeTags, o.excludeTags, o.includeDeploymentDirs, o.excludeDeploymentDirs].some(
+    (l) => (l?.length ?? 0) > 0,
+  );
 }
 
 export function isIncluded(o: InclusionOptions, entries: readonly InclusionEntry[]): boolean {
   const includes: InclusionEntry[] = [
     ...(o.includeTags ?? []).map((value) => ({ type: 'tag' as const, value })),
-    ...(o.includeDeploymentDirs ?? []).map((value) => ({ type: 'deploymentItemDir' as const, value: normalizeDir(value) })),
+    ...(o.includeDeploymentDirs ?? []).map((value) => ({
+      type: 'deploymentItemDir' as const,
+      value: normalizeDir(value),
+    })),
   ];
   const excludes: InclusionEntry[] = [
     ...(o.excludeTags ?? []).map((value) => ({ type: 'tag' as const, value })),
-    ...(o.excludeDeploymentDirs ?? []).map((value) => ({ type: 'deploymentItemDir' as const, value: normalizeDir(value) })),
+    ...(o.excludeDeploymentDirs ?? []).map((value) => ({
+      type: 'deploymentItemDir' as const,
+      value: normalizeDir(value),
+    })),
   ];
-  const matches = (list: InclusionEntry[]) => entries.some((e) => list.some((x) => x.type === e.type && x.value === e.value));
+  const matches = (list: InclusionEntry[]) =>
+    entries.some((e) => list.some((x) => x.type === e.type && x.value === e.value));
   if (matches(excludes)) return false;
   return includes.length === 0 || matches(includes);
 }

@@ -5,7 +5,12 @@ import { applyDefaultArgs } from '../project/args.js';
 import { ProjectError } from '../project/errors.js';
 import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_LIBRARY } from '../project/schema.js';
-import type { DeploymentItemConfig, DeploymentProjectConfig, GitProject, KluctlProjectConfig } from '../project/types.js';
+import type {
+  DeploymentItemConfig,
+  DeploymentProjectConfig,
+  GitProject,
+  KluctlProjectConfig,
+} from '../project/types.js';
 import { parseYaml, readYamlFile } from '../project/yaml-strict.js';
 import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
@@ -43,7 +48,17 @@ export async function loadDeploymentProject(
   const absDir = path.resolve(source.dir, relDir);
   if (!isInside(source.dir, absDir)) throw new Error(`path/include is not part of the deployment project: ${relDir}`);
   if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
-  const p: DeploymentProject = { source, relDir, absDir, config: {}, vars: clone(varsIn), parent, parentInclude, includes: new Map(), whenTrue: true };
+  const p: DeploymentProject = {
+    source,
+    relDir,
+    absDir,
+    config: {},
+    vars: clone(varsIn),
+    parent,
+    parentInclude,
+    includes: new Map(),
+    whenTrue: true,
+  };
 
   const configFile = fixPathExt(path.join(absDir, 'deployment.yml'));
   if (!exists(configFile)) {
@@ -57,7 +72,7 @@ export async function loadDeploymentProject(
   } else {
     // The project's own vars are not visible while its deployment.yaml is rendered.
     const rendered = rendererFor(searchDirs(p)).renderFile(configFile, asContext(p.vars));
-    p.config = (parseYaml(rendered, configFile, DEPLOYMENT_PROJECT) ?? {}) as DeploymentProjectConfig;
+    p.config = parseYaml(rendered, configFile, DEPLOYMENT_PROJECT) ?? {};
     (p.config.deployments ?? []).forEach((item, i) => {
       const problem = validateItem(item);
       if (problem) throw new ProjectError(configFile, undefined, `deployments[${i}]: ${problem}`);
@@ -65,7 +80,12 @@ export async function loadDeploymentProject(
     p.vars = await loadVarsList(ctx, p.vars, p.config.vars, searchDirs(p), configFile);
     for (const item of p.config.deployments ?? []) {
       if (item.tags?.length) continue;
-      const base = item.path !== undefined ? path.basename(item.path) : item.include !== undefined ? path.basename(item.include) : undefined;
+      const base =
+        item.path !== undefined
+          ? path.basename(item.path)
+          : item.include !== undefined
+            ? path.basename(item.include)
+            : undefined;
       if (base !== undefined && base !== '.' && base !== '..') item.tags = [base];
     }
     checkItemDirs(p, configFile);
@@ -86,7 +106,11 @@ export async function loadDeploymentProject(
       });
       p.includes.set(i, await loadInclude(ctx, p, { dir, id: `git-${path.basename(dir)}` }, git.subDir ?? '', item));
     } else if (item.oci !== undefined) {
-      throw new ProjectError(configFile, undefined, `oci include ${item.oci.url}: OCI includes are not supported yet by kluctl-ts (use the kluctl CLI)`);
+      throw new ProjectError(
+        configFile,
+        undefined,
+        `oci include ${item.oci.url}: OCI includes are not supported yet by kluctl-ts (use the kluctl CLI)`,
+      );
     }
   }
   return p;
@@ -97,14 +121,23 @@ function checkItemDirs(p: DeploymentProject, configFile: string): void {
   for (const item of p.config.deployments ?? []) {
     if (item.path === undefined || !checkWhen(item.when, p.vars, configFile)) continue;
     const dir = path.resolve(p.absDir, item.path);
-    if (!isInside(p.source.dir, dir)) throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
-    if (!exists(dir)) throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
-    if (!isDirectory(dir)) throw new ProjectError(configFile, undefined, `deployment path is not a directory: ${item.path}`);
+    if (!isInside(p.source.dir, dir))
+      throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
+    if (!exists(dir))
+      throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
+    if (!isDirectory(dir))
+      throw new ProjectError(configFile, undefined, `deployment path is not a directory: ${item.path}`);
   }
 }
 
 /** Library projects (`.kluctl-library.yaml`) start from an empty context with only their args (spec §2.2). */
-async function loadInclude(ctx: VarsLoaderContext, p: DeploymentProject, source: Source, relDir: string, item: DeploymentItemConfig): Promise<DeploymentProject> {
+async function loadInclude(
+  ctx: VarsLoaderContext,
+  p: DeploymentProject,
+  source: Source,
+  relDir: string,
+  item: DeploymentItemConfig,
+): Promise<DeploymentProject> {
   let vars: JsonObject;
   const libraryFile = fixPathExt(path.join(source.dir, relDir, '.kluctl-library.yml'));
   if (exists(libraryFile)) {
@@ -141,11 +174,21 @@ export function searchDirs(p: DeploymentProject): string[] {
 }
 
 export function commonLabels(p: DeploymentProject): Record<string, string> {
-  return Object.assign({}, ...parents(p).reverse().map((e) => e.project.config.commonLabels ?? {})) as Record<string, string>;
+  return Object.assign(
+    {},
+    ...parents(p)
+      .reverse()
+      .map((e) => e.project.config.commonLabels ?? {}),
+  ) as Record<string, string>;
 }
 
 export function commonAnnotations(p: DeploymentProject): Record<string, string> {
-  return Object.assign({}, ...parents(p).reverse().map((e) => e.project.config.commonAnnotations ?? {})) as Record<string, string>;
+  return Object.assign(
+    {},
+    ...parents(p)
+      .reverse()
+      .map((e) => e.project.config.commonAnnotations ?? {}),
+  ) as Record<string, string>;
 }
 
 export function overrideNamespace(p: DeploymentProject): string | undefined {

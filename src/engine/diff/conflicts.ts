@@ -9,11 +9,18 @@
 import type { KubeObject } from '../../kube/objects.js';
 import type { ConflictResolutionConfig } from '../project/types.js';
 import { annotationBool, annotationValuesMatching } from './annotations.js';
-import { deepClone, isMap, jsonEqual, type JsonMap } from './go-values.js';
+import { deepClone, isMap, jsonEqual } from './go-values.js';
 import { compileGoRegexp } from './go-regexp.js';
 import { deletePaths, listMatchingFields } from './jsonpath.js';
 import { toJsonPath } from './key-path.js';
-import { fieldPathsEqual, fieldPathString, iterateFieldSet, parseFieldsV1, resolveFieldPath, type FieldPath } from './managed-fields.js';
+import {
+  fieldPathsEqual,
+  fieldPathString,
+  iterateFieldSet,
+  parseFieldsV1,
+  resolveFieldPath,
+  type FieldPath,
+} from './managed-fields.js';
 import { getNested } from './nested-fields.js';
 import { asList, ruleMatches } from './normalize.js';
 import { refOf } from './objectRef.js';
@@ -40,7 +47,12 @@ const ANNOTATION_RULES: { key: RegExp; action: Action; as: 'fieldPath' | 'manage
  * The object to re-apply with force, and the warnings Kluctl reports. Throws (with Kluctl's message) when a cause
  * cannot be matched to the managed fields or to the objects.
  */
-export function resolveConflicts(local: KubeObject, remote: KubeObject, causes: ConflictCause[], rules: ConflictResolutionConfig[]): { object: KubeObject; warnings: string[] } {
+export function resolveConflicts(
+  local: KubeObject,
+  remote: KubeObject,
+  causes: ConflictCause[],
+  rules: ConflictResolutionConfig[],
+): { object: KubeObject; warnings: string[] } {
   const { byField, byManager } = managersByField(remote);
   const actions = collectActions(local, remote, byManager, [...rules, ...annotationRules(local)]);
   const object = deepClone(local);
@@ -57,13 +69,18 @@ export function resolveConflicts(local: KubeObject, remote: KubeObject, causes: 
     const localJsonPath = toJsonPath(localPath.keys);
     const action = actions.get(localJsonPath) ?? actions.get(toJsonPath(remotePath.keys));
     const ignore = action === 'ignore';
-    const overwrite = action === 'force-apply' || (!ignore && mf.managers.some((m) => OVERWRITE_ALLOWED_MANAGERS.some((rx) => rx.test(m))));
+    const overwrite =
+      action === 'force-apply' ||
+      (!ignore && mf.managers.some((m) => OVERWRITE_ALLOWED_MANAGERS.some((rx) => rx.test(m))));
     if (overwrite) continue;
 
     deletePaths(localJsonPath, object);
     const localValue = getNested(local, localPath.keys);
     const remoteValue = getNested(remote, remotePath.keys);
-    if (!ignore && !jsonEqual(localValue.found ? localValue.value : undefined, remoteValue.found ? remoteValue.value : undefined)) {
+    if (
+      !ignore &&
+      !jsonEqual(localValue.found ? localValue.value : undefined, remoteValue.found ? remoteValue.value : undefined)
+    ) {
       warnings.push(`${cause.message}. Not updating field '${cause.field}' as we lost field ownership`);
     }
   }
@@ -75,12 +92,15 @@ interface ManagersByField {
   managers: string[];
 }
 
-function managersByField(remote: KubeObject): { byField: Map<string, ManagersByField>; byManager: Map<string, ManagersByField[]> } {
+function managersByField(remote: KubeObject): {
+  byField: Map<string, ManagersByField>;
+  byManager: Map<string, ManagersByField[]>;
+} {
   const byField = new Map<string, ManagersByField>();
   const byManager = new Map<string, ManagersByField[]>();
   const entries = remote.metadata?.managedFields as unknown;
   if (!Array.isArray(entries) || !entries.every(isMap)) return { byField, byManager };
-  for (const entry of entries as JsonMap[]) {
+  for (const entry of entries) {
     const fields = entry.fieldsV1;
     if (fields === undefined || fields === null) continue;
     if (!isMap(fields)) throw new Error('nested value is not a map');
@@ -104,23 +124,31 @@ function managersByField(remote: KubeObject): { byField: Map<string, ManagersByF
 function annotationRules(local: KubeObject): ConflictResolutionConfig[] {
   const out: ConflictResolutionConfig[] = [];
   for (const action of ['force-apply', 'ignore'] as const) {
-    if (annotationBool(local, action === 'force-apply' ? 'kluctl.io/force-apply' : 'kluctl.io/ignore-conflicts')) out.push({ fieldPath: ['..'], action });
+    if (annotationBool(local, action === 'force-apply' ? 'kluctl.io/force-apply' : 'kluctl.io/ignore-conflicts'))
+      out.push({ fieldPath: ['..'], action });
     for (const r of ANNOTATION_RULES.filter((x) => x.action === action)) {
-      for (const v of annotationValuesMatching(local, r.key)) out.push(r.as === 'manager' ? { manager: [v], action } : { fieldPath: [v], action });
+      for (const v of annotationValuesMatching(local, r.key))
+        out.push(r.as === 'manager' ? { manager: [v], action } : { fieldPath: [v], action });
     }
   }
   return out;
 }
 
 /** collectFields: the action per JSONPath of every field a rule marks (later rules overwrite earlier ones). */
-function collectActions(local: KubeObject, remote: KubeObject, byManager: Map<string, ManagersByField[]>, rules: ConflictResolutionConfig[]): Map<string, Action> {
+function collectActions(
+  local: KubeObject,
+  remote: KubeObject,
+  byManager: Map<string, ManagersByField[]>,
+  rules: ConflictResolutionConfig[],
+): Map<string, Action> {
   const result = new Map<string, Action>();
   const ref = refOf(local);
   let allLocalFields: string[] | undefined;
   for (const rule of rules) {
     if (!ruleMatches(rule, ref.group ?? '', ref.kind, ref.namespace ?? '', ref.name)) continue;
     for (const fp of asList(rule.fieldPath)) {
-      for (const obj of [local, remote]) for (const f of listMatchingFields(fp, obj)) result.set(toJsonPath(f), rule.action);
+      for (const obj of [local, remote])
+        for (const f of listMatchingFields(fp, obj)) result.set(toJsonPath(f), rule.action);
     }
     for (const rx of asList(rule.fieldPathRegex)) {
       const regex = compileGoRegexp(rx);

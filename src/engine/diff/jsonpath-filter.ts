@@ -20,7 +20,18 @@ type Node =
 const NOTHING = Symbol('nothing');
 type Value = unknown; // a literal, a Got (a path that exists), NOTHING (one that does not), a RegExp or a boolean
 
-const PRECEDENCE: Record<string, number> = { '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 3, '<=': 3, '>': 3, '>=': 3, '=~': 3, in: 3 };
+const PRECEDENCE: Record<string, number> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '<=': 3,
+  '>': 3,
+  '>=': 3,
+  '=~': 3,
+  in: 3,
+};
 
 class FilterParser {
   pos = 0;
@@ -45,7 +56,9 @@ class FilterParser {
     let left = this.unary();
     for (;;) {
       this.skipSpace();
-      const op = ['||', '&&', '==', '!=', '<=', '>=', '=~', '<', '>', 'in'].find((o) => this.src.startsWith(o, this.pos));
+      const op = ['||', '&&', '==', '!=', '<=', '>=', '=~', '<', '>', 'in'].find((o) =>
+        this.src.startsWith(o, this.pos),
+      );
       if (!op || PRECEDENCE[op] <= minPrec) return left;
       this.pos += op.length;
       left = { kind: 'binary', op, left, right: this.expression(PRECEDENCE[op]) };

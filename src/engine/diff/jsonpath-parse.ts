@@ -241,7 +241,16 @@ class Parser {
   readEscStr(start: number, term: string): string {
     this.pos--;
     let out = this.buf.slice(start, this.pos);
-    const escapes: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', "'": "'", '\\': '\\' };
+    const escapes: Record<string, string> = {
+      b: '\b',
+      t: '\t',
+      n: '\n',
+      f: '\f',
+      r: '\r',
+      '"': '"',
+      "'": "'",
+      '\\': '\\',
+    };
     while (this.pos < this.buf.length) {
       const b = this.buf[this.pos++];
       if (b === '\\') {

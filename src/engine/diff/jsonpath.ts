@@ -62,7 +62,8 @@ function locateFrags(frags: Frag[], data: unknown): Located[] {
         }
         break;
       case 'filter':
-        if (isMap(node)) for (const [k, v] of Object.entries(node)) if (f.filter.matches(v, null, filterPathValues)) found(k, v);
+        if (isMap(node))
+          for (const [k, v] of Object.entries(node)) if (f.filter.matches(v, null, filterPathValues)) found(k, v);
         if (Array.isArray(node)) node.forEach((v, i) => f.filter.matches(v, null, filterPathValues) && found(i, v));
         break;
       case 'descent':
@@ -115,13 +116,26 @@ export function listMatchingFields(path: string | Frag[], data: unknown): KeyPat
   const frags = typeof path === 'string' ? parseJsonPath(path) : path;
   return locateFrags(frags, data).map((loc) =>
     loc.map((step) => {
-      if (typeof step === 'object') throw new JsonPathError(`unsupported element in jsonpath: type=${FRAG_NAMES[step.kind]}, path=${exprString(loc.map((x) => (typeof x === 'object' ? x : typeof x === 'number' ? { kind: 'nth', index: x } : { kind: 'child', key: x })))}`);
+      if (typeof step === 'object')
+        throw new JsonPathError(
+          `unsupported element in jsonpath: type=${FRAG_NAMES[step.kind]}, path=${exprString(loc.map((x) => (typeof x === 'object' ? x : typeof x === 'number' ? { kind: 'nth', index: x } : { kind: 'child', key: x })))}`,
+        );
       return step;
     }),
   );
 }
 
-const FRAG_NAMES: Record<Frag['kind'], string> = { root: 'Root', at: 'At', child: 'Child', nth: 'Nth', wildcard: 'Wildcard', descent: 'Descent', union: 'Union', slice: 'Slice', filter: 'Filter' };
+const FRAG_NAMES: Record<Frag['kind'], string> = {
+  root: 'Root',
+  at: 'At',
+  child: 'Child',
+  nth: 'Nth',
+  wildcard: 'Wildcard',
+  descent: 'Descent',
+  union: 'Union',
+  slice: 'Slice',
+  filter: 'Filter',
+};
 
 /** Roughly ojg's Expr.String(), for error messages. */
 function exprString(frags: Frag[]): string {
@@ -166,7 +180,13 @@ export function deletePaths(path: string | Frag[], data: unknown): void {
   const frags = typeof path === 'string' ? parseJsonPath(path) : path;
   if (frags.length === 0) throw new JsonPathError('can not delete with an empty expression');
   const lastKind = frags[frags.length - 1].kind;
-  if (lastKind === 'root' || lastKind === 'at' || lastKind === 'descent' || lastKind === 'slice' || lastKind === 'filter') {
+  if (
+    lastKind === 'root' ||
+    lastKind === 'at' ||
+    lastKind === 'descent' ||
+    lastKind === 'slice' ||
+    lastKind === 'filter'
+  ) {
     throw new JsonPathError(`can not delete with an expression ending with a ${FRAG_NAMES[lastKind]}`);
   }
   const cannotFollow = (v: unknown, fi: number): never => {
@@ -193,7 +213,10 @@ export function deletePaths(path: string | Frag[], data: unknown): void {
       case 'nth': {
         if (!Array.isArray(node)) break;
         const i = f.index < 0 ? node.length + f.index : f.index;
-        if (i < 0 || i >= node.length) throw new JsonPathError(`can not follow out of bounds array index at '${exprString(frags.slice(0, fi + 1))}'`);
+        if (i < 0 || i >= node.length)
+          throw new JsonPathError(
+            `can not follow out of bounds array index at '${exprString(frags.slice(0, fi + 1))}'`,
+          );
         if (last) node[i] = null;
         else follow(node[i], true);
         break;
@@ -238,8 +261,10 @@ export function deletePaths(path: string | Frag[], data: unknown): void {
       }
       case 'filter':
         // Matches, scalars included, continue with the rest of the path (which ignores scalars).
-        if (isMap(node)) for (const v of Object.values(node)) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
-        if (Array.isArray(node)) for (const v of [...node]) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
+        if (isMap(node))
+          for (const v of Object.values(node)) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
+        if (Array.isArray(node))
+          for (const v of [...node]) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
         break;
       case 'descent':
         // Post-order: every container below is expanded before the rest of the path is applied to this node.

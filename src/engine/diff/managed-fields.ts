@@ -44,7 +44,18 @@ function parsePathElement(s: string): PathElement {
 
 /** Total order of values (value.Compare): floats and ints numerically, then strings, bools, lists, maps, null. */
 function compareValues(a: unknown, b: unknown): number {
-  const rank = (v: unknown) => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : typeof v === 'boolean' ? 2 : Array.isArray(v) ? 3 : isMap(v) ? 4 : 5);
+  const rank = (v: unknown) =>
+    typeof v === 'number'
+      ? 0
+      : typeof v === 'string'
+        ? 1
+        : typeof v === 'boolean'
+          ? 2
+          : Array.isArray(v)
+            ? 3
+            : isMap(v)
+              ? 4
+              : 5;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -127,7 +138,11 @@ function convert(m: JsonMap): { children?: FieldSet; isMember: boolean } {
 }
 
 /** Set.Iterate: members before children, both in path element order. */
-export function iterateFieldSet(set: FieldSet | undefined, cb: (path: FieldPath) => void, prefix: FieldPath = []): void {
+export function iterateFieldSet(
+  set: FieldSet | undefined,
+  cb: (path: FieldPath) => void,
+  prefix: FieldPath = [],
+): void {
   if (!set) return;
   for (const pe of set.members) cb([...prefix, pe]);
   for (const c of set.children) iterateFieldSet(c.set, cb, [...prefix, c.pe]);
@@ -135,7 +150,17 @@ export function iterateFieldSet(set: FieldSet | undefined, cb: (path: FieldPath)
 
 /** Go's %q for a string (strconv.Quote). */
 function goQuote(s: string): string {
-  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+  const named: Record<string, string> = {
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\v': '\\v',
+    '\\': '\\\\',
+    '"': '\\"',
+  };
   let out = '"';
   for (const c of s) {
     const code = c.codePointAt(0)!;
@@ -155,7 +180,10 @@ function valueString(v: unknown): string {
   if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(valueString).join(',')}]`;
-  if (isMap(v)) return sortedEntries(v).map(([k, x]) => `${k}=${valueString(x)}`).join('');
+  if (isMap(v))
+    return sortedEntries(v)
+      .map(([k, x]) => `${k}=${valueString(x)}`)
+      .join('');
   return '{{undefined}}';
 }
 

@@ -9,8 +9,10 @@ import { toJsonPath, type KeyPath } from './key-path.js';
 type Found = { found: true; value: unknown } | { found: false };
 
 export function getChild(parent: unknown, key: string | number): Found {
-  if (isMap(parent) && typeof key === 'string') return Object.hasOwn(parent, key) ? { found: true, value: parent[key] } : { found: false };
-  if (Array.isArray(parent) && typeof key === 'number' && key >= 0 && key < parent.length) return { found: true, value: parent[key] };
+  if (isMap(parent) && typeof key === 'string')
+    return Object.hasOwn(parent, key) ? { found: true, value: parent[key] } : { found: false };
+  if (Array.isArray(parent) && typeof key === 'number' && key >= 0 && key < parent.length)
+    return { found: true, value: parent[key] };
   return { found: false };
 }
 

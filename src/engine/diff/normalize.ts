@@ -16,7 +16,11 @@ const IGNORE_DIFF_FIELD = /^kluctl.io\/ignore-diff-field(-\d*)?$/;
 const IGNORE_DIFF_FIELD_REGEX = /^kluctl.io\/ignore-diff-field-regex(-\d*)?$/;
 
 /** Returns a normalised copy; `{}` when the local object carries `kluctl.io/ignore-diff: "true"`. */
-export function normalizeObject(obj: KubeObject, ignoreForDiff: IgnoreForDiffConfig[], localObject: KubeObject): KubeObject {
+export function normalizeObject(
+  obj: KubeObject,
+  ignoreForDiff: IgnoreForDiffConfig[],
+  localObject: KubeObject,
+): KubeObject {
   const ref = refOf(obj);
   const o = deepClone(obj) as unknown as JsonMap;
   normalizeMetadata(o);
@@ -43,7 +47,9 @@ export function normalizeObject(obj: KubeObject, ignoreForDiff: IgnoreForDiffCon
   const rules: IgnoreForDiffConfig[] = [
     ...ignoreForDiff,
     ...annotationValuesMatching(localObject, IGNORE_DIFF_FIELD).map((fieldPath) => ({ fieldPath: [fieldPath] })),
-    ...annotationValuesMatching(localObject, IGNORE_DIFF_FIELD_REGEX).map((fieldPathRegex) => ({ fieldPathRegex: [fieldPathRegex] })),
+    ...annotationValuesMatching(localObject, IGNORE_DIFF_FIELD_REGEX).map((fieldPathRegex) => ({
+      fieldPathRegex: [fieldPathRegex],
+    })),
   ];
   for (const rule of rules) {
     if (!ruleMatches(rule, ref.group ?? '', ref.kind, ref.namespace ?? '', ref.name)) continue;
@@ -65,15 +71,24 @@ export function asList(v: string | string[] | undefined): string[] {
 }
 
 /** Kluctl's filter of a rule by group/kind/namespace/name; an empty object value matches any filter. */
-export function ruleMatches(rule: { group?: string; kind?: string; namespace?: string; name?: string }, group: string, kind: string, namespace: string, name: string): boolean {
+export function ruleMatches(
+  rule: { group?: string; kind?: string; namespace?: string; name?: string },
+  group: string,
+  kind: string,
+  namespace: string,
+  name: string,
+): boolean {
   const check = (v: string, m: string | undefined) => v === '' || m === undefined || v === m;
-  return check(group, rule.group) && check(kind, rule.kind) && check(namespace, rule.namespace) && check(name, rule.name);
+  return (
+    check(group, rule.group) && check(kind, rule.kind) && check(namespace, rule.namespace) && check(name, rule.name)
+  );
 }
 
 function normalizeMetadata(o: JsonMap): void {
   tryRemoveNested(o, ['metadata', 'managedFields']);
   tryRemoveNested(o, ['metadata', 'annotations', 'kubectl.kubernetes.io/last-applied-configuration']);
-  for (const f of ['creationTimestamp', 'generation', 'resourceVersion', 'selfLink', 'uid']) tryRemoveNested(o, ['metadata', f]);
+  for (const f of ['creationTimestamp', 'generation', 'resourceVersion', 'selfLink', 'uid'])
+    tryRemoveNested(o, ['metadata', f]);
   for (const f of ['labels', 'annotations']) {
     const cur = getNested(o, ['metadata', f]);
     if (!cur.found || cur.value === null) setNested(o, {}, ['metadata', f]);
@@ -92,7 +107,7 @@ function normalizeMisc(o: JsonMap): void {
 function objectList(o: unknown, keys: string[]): JsonMap[] {
   const l = getNested(o, keys);
   if (!l.found || !Array.isArray(l.value) || !l.value.every(isMap)) return [];
-  return l.value as JsonMap[];
+  return l.value;
 }
 
 function normalizeEnv(container: JsonMap): void {
@@ -128,6 +143,8 @@ function normalizeServiceAccount(o: JsonMap): void {
   if (!name.found || typeof name.value !== 'string') return;
   const secrets = getNested(o, ['secrets']);
   if (!secrets.found || !Array.isArray(secrets.value) || !secrets.value.every(isMap)) return;
-  const kept = (secrets.value as JsonMap[]).filter((s) => typeof s.name === 'string' && !s.name.startsWith(`${name.value}-`)).map(asGoPointer);
+  const kept = secrets.value
+    .filter((s) => typeof s.name === 'string' && !s.name.startsWith(`${name.value}-`))
+    .map(asGoPointer);
   o.secrets = kept.length ? kept : goNilSlice();
 }

@@ -24,7 +24,9 @@ export function obfuscateChanges(ref: ObjectRef, changes: Change[]): void {
       if (c.newValue !== undefined) c.newValue = replaceValues(c.newValue, placeholderNew);
     };
     masked(`${MASK}b`, `${MASK}a`);
-    c.unifiedDiff = unifiedDiffOf(c).replaceAll(`${MASK}a`, `${MASK} (obfuscated)`).replaceAll(`${MASK}b`, `${MASK} (obfuscated)`);
+    c.unifiedDiff = unifiedDiffOf(c)
+      .replaceAll(`${MASK}a`, `${MASK} (obfuscated)`)
+      .replaceAll(`${MASK}b`, `${MASK} (obfuscated)`);
     masked(MASK, MASK);
   }
 }

@@ -142,7 +142,8 @@ function shortestEditSequence(a: string[], b: string[]): (TraceStep | undefined)
   for (let d = 0; d <= n + m; d++) {
     for (let k = -d; k <= d; k += 2) {
       // Prefer the larger x: deletions before insertions.
-      let x = k === -d || (k !== d && v[k - 1 + offset] < v[k + 1 + offset]) ? v[k + 1 + offset] : v[k - 1 + offset] + 1;
+      let x =
+        k === -d || (k !== d && v[k - 1 + offset] < v[k + 1 + offset]) ? v[k + 1 + offset] : v[k - 1 + offset] + 1;
       let y = x - k;
       while (x < m && y < n && a[x] === b[y]) {
         x++;

@@ -3,7 +3,8 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 /** Editors, pagers and hooks-like overrides that clone/fetch/checkout never need. */
-const NOT_NEEDED = /^(EDITOR|VISUAL|PAGER|PREFIX|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_PAGER|GIT_EXTERNAL_DIFF|GIT_EXEC_PATH|GIT_TEMPLATE_DIR)$/i;
+const NOT_NEEDED =
+  /^(EDITOR|VISUAL|PAGER|PREFIX|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_PAGER|GIT_EXTERNAL_DIFF|GIT_EXEC_PATH|GIT_TEMPLATE_DIR)$/i;
 
 /**
  * simple-git strips or rejects GIT_* and some other variables unless allowed. The environment here is the user's
@@ -18,7 +19,13 @@ export function gitClient(cwd?: string, signal?: AbortSignal): SimpleGit {
     baseDir: cwd,
     abort: signal,
     allowEnvironment: Object.keys(env),
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true, allowUnsafeGitProxy: true },
+    unsafe: {
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeGitProxy: true,
+    },
   }).env(env);
 }
 

@@ -63,13 +63,17 @@ export function checkRef(ref: GitRef | undefined): void {
 export function resolveRef(info: RepoInfo, ref: GitRef | undefined): MatchedRef {
   checkRef(ref);
   if (ref === undefined) {
-    if (!info.defaultRef || !info.refs.has(info.defaultRef)) throw new Error(`the repository ${info.url} has no default branch`);
+    if (!info.defaultRef || !info.refs.has(info.defaultRef))
+      throw new Error(`the repository ${info.url} has no default branch`);
     return { refName: info.defaultRef, commit: info.refs.get(info.defaultRef)! };
   }
   if (typeof ref !== 'string' && ref.commit) return { commit: ref.commit };
   const name = refString(ref);
   // A legacy string ref may be a short branch or tag name; branches win.
-  const candidates = typeof ref === 'string' && !/^refs\/(heads|tags)\//.test(name) ? [`refs/heads/${name}`, `refs/tags/${name}`] : [name];
+  const candidates =
+    typeof ref === 'string' && !/^refs\/(heads|tags)\//.test(name)
+      ? [`refs/heads/${name}`, `refs/tags/${name}`]
+      : [name];
   for (const c of candidates) if (info.refs.has(c)) return { refName: c, commit: info.refs.get(c)! };
   throw new Error(`ref ${name} not found`);
 }
@@ -78,7 +82,8 @@ export function resolveRef(info: RepoInfo, ref: GitRef | undefined): MatchedRef 
 export function matchRefs(info: RepoInfo, ref: GitRef | undefined): MatchedRef[] {
   checkRef(ref);
   if (ref === undefined) return [resolveRef(info, undefined)];
-  if (typeof ref === 'string') throw new Error(`a plain string ref (${ref}) is not supported here; use ref.branch or ref.tag`);
+  if (typeof ref === 'string')
+    throw new Error(`a plain string ref (${ref}) is not supported here; use ref.branch or ref.tag`);
   if (ref.commit) {
     const hit = [...info.refs].sort(([a], [b]) => (a < b ? -1 : 1)).find(([, commit]) => commit === ref.commit);
     if (!hit) throw new Error(`commit ${ref.commit} not found`);

@@ -66,21 +66,33 @@ export class GitRepoCache {
   private async updateMirror(url: string, signal?: AbortSignal): Promise<RepoInfo> {
     const dir = this.mirrorDir(url);
     fs.mkdirSync(path.dirname(dir), { recursive: true });
-    return withFileLock(`${dir}.lock`, async () => {
-      try {
-        const info = parseLsRemote(url, await gitClient(undefined, signal).listRemote(['--symref', url]));
-        if (!fs.existsSync(path.join(dir, 'HEAD'))) {
-          fs.rmSync(dir, { recursive: true, force: true });
-          await gitClient(undefined, signal).raw(['init', '--quiet', '--bare', dir]);
+    return withFileLock(
+      `${dir}.lock`,
+      async () => {
+        try {
+          const info = parseLsRemote(url, await gitClient(undefined, signal).listRemote(['--symref', url]));
+          if (!fs.existsSync(path.join(dir, 'HEAD'))) {
+            fs.rmSync(dir, { recursive: true, force: true });
+            await gitClient(undefined, signal).raw(['init', '--quiet', '--bare', dir]);
+          }
+          if (info.refs.size > 0) {
+            await gitClient(dir, signal).raw([
+              'fetch',
+              '--quiet',
+              '--prune',
+              '--force',
+              url,
+              '+refs/heads/*:refs/heads/*',
+              '+refs/tags/*:refs/tags/*',
+            ]);
+          }
+          return info;
+        } catch (error) {
+          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`);
         }
-        if (info.refs.size > 0) {
-          await gitClient(dir, signal).raw(['fetch', '--quiet', '--prune', '--force', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
-        }
-        return info;
-      } catch (error) {
-        throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`);
-      }
-    }, signal);
+      },
+      signal,
+    );
   }
 
   private async createCheckout(url: string, commit: string, signal?: AbortSignal): Promise<string> {

@@ -50,10 +50,19 @@ export const helmOutput = (c: HelmChartConfig): string => c.output ?? 'helm-rend
  * pre-pulled copies of Git charts (`kluctl helm-pull`) are not read yet.
  */
 async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOptions): Promise<string> {
-  if (c.chartName !== undefined || c.chartVersion !== undefined) throw new ProjectError(o.chartFile, undefined, 'chartName and chartVersion can not be specified for git Helm charts');
+  if (c.chartName !== undefined || c.chartVersion !== undefined)
+    throw new ProjectError(
+      o.chartFile,
+      undefined,
+      'chartName and chartVersion can not be specified for git Helm charts',
+    );
   const name = path.posix.basename(git.subDir || git.url.replace(/\.git$/, ''));
   if (!c.skipPrePull) {
-    throw new ProjectError(o.chartFile, undefined, `Helm Chart ${name} has not been pre-pulled; kluctl-ts reads Git charts only with skipPrePull: true (it checks them out on demand)`);
+    throw new ProjectError(
+      o.chartFile,
+      undefined,
+      `Helm Chart ${name} has not been pre-pulled; kluctl-ts reads Git charts only with skipPrePull: true (it checks them out on demand)`,
+    );
   }
   if (!o.gitCache) throw new ProjectError(o.chartFile, undefined, 'git Helm charts need a Git cache (internal error)');
   const checkout = await o.gitCache.checkout(git.url, git.ref, o.signal).catch((error: Error) => {
@@ -61,7 +70,12 @@ async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOption
   });
   const dir = path.resolve(checkout, git.subDir ?? '');
   if (!isInside(checkout, dir)) throw new ProjectError(o.chartFile, undefined, `invalid git subDir: ${git.subDir}`);
-  if (!exists(path.join(dir, 'Chart.yaml'))) throw new ProjectError(o.chartFile, undefined, `git Helm chart ${git.url}: no Chart.yaml in ${git.subDir || 'the repository root'}`);
+  if (!exists(path.join(dir, 'Chart.yaml')))
+    throw new ProjectError(
+      o.chartFile,
+      undefined,
+      `git Helm chart ${git.url}: no Chart.yaml in ${git.subDir || 'the repository root'}`,
+    );
   return dir;
 }
 
@@ -74,8 +88,13 @@ export function prePulledChartDir(helmChartsDir: string, c: HelmChartConfig): st
   const u = new URL(c.repo!);
   const scheme = u.protocol.replace(/:$/, '');
   if (!['oci', 'http', 'https'].includes(scheme)) throw new Error(`unsupported scheme in ${c.repo}`);
-  const port = u.port && !((scheme === 'http' && u.port === '80') || (scheme === 'https' && u.port === '443')) ? `_${u.port}` : '';
-  let dir = path.join(helmChartsDir, `${scheme}${port}_${u.hostname.toLowerCase()}`, ...decodeURIComponent(u.pathname).toLowerCase().split('/').filter(Boolean));
+  const port =
+    u.port && !((scheme === 'http' && u.port === '80') || (scheme === 'https' && u.port === '443')) ? `_${u.port}` : '';
+  let dir = path.join(
+    helmChartsDir,
+    `${scheme}${port}_${u.hostname.toLowerCase()}`,
+    ...decodeURIComponent(u.pathname).toLowerCase().split('/').filter(Boolean),
+  );
   if (scheme !== 'oci') dir = path.join(dir, c.chartName ?? '');
   return path.join(dir, c.chartVersion ?? '');
 }
@@ -101,19 +120,40 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   const config = readHelmChart(o.chartFile);
   const chartDir = await locateChart(config, o);
   const helm = o.helmBinary ?? findHelmBinary();
-  if (!helm) throw new Error(`${o.chartFile}: Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)`);
+  if (!helm)
+    throw new Error(`${o.chartFile}: Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)`);
   const namespace = config.namespace ?? 'default';
-  const args = ['template', config.releaseName, chartDir, '--namespace', namespace, '--kube-version', o.kubeVersion, '--skip-tests'];
+  const args = [
+    'template',
+    config.releaseName,
+    chartDir,
+    '--namespace',
+    namespace,
+    '--kube-version',
+    o.kubeVersion,
+    '--skip-tests',
+  ];
   if (!config.skipCRDs) args.push('--include-crds');
   for (const v of o.apiVersions ?? []) args.push('--api-versions', v);
   const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
   if (exists(values)) {
-    if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m)) throw new Error(`${values} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts`);
+    if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m))
+      throw new Error(`${values} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts`);
     args.push('--values', values);
   }
   const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(helm, args, { maxBuffer: 512 * 1024 * 1024, signal: o.signal, env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') } }, (error, out, err) =>
-      error ? reject(new Error(`${o.chartFile}: helm template failed: ${err.trim() || error.message}`)) : resolve(out),
+    execFile(
+      helm,
+      args,
+      {
+        maxBuffer: 512 * 1024 * 1024,
+        signal: o.signal,
+        env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') },
+      },
+      (error, out, err) =>
+        error
+          ? reject(new Error(`${o.chartFile}: helm template failed: ${err.trim() || error.message}`))
+          : resolve(out),
     ),
   );
   const objects = parseYamlAll(stdout).filter(isObject);
@@ -122,7 +162,10 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
     const metadata = (obj.metadata ??= {}) as { annotations?: Record<string, string> };
     metadata.annotations = { ...(metadata.annotations ?? {}), [HELM_INSTALL_NAMESPACE]: config.namespace };
   }
-  fs.writeFileSync(path.join(path.dirname(o.chartFile), helmOutput(config)), objects.map((x) => toGoYaml(x)).join('---\n'));
+  fs.writeFileSync(
+    path.join(path.dirname(o.chartFile), helmOutput(config)),
+    objects.map((x) => toGoYaml(x)).join('---\n'),
+  );
   return config;
 }
 
@@ -138,14 +181,19 @@ async function locateChart(c: HelmChartConfig, o: HelmRenderOptions): Promise<st
   for (const base of o.helmChartsDirs) {
     const dir = prePulledChartDir(base, c);
     if (isDirectory(dir) && exists(path.join(dir, 'Chart.yaml'))) {
-      const version = (parseYaml(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version?: string } | null)?.version;
+      const version = (parseYaml(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version?: string } | null)
+        ?.version;
       if (c.chartVersion && version && String(version) !== c.chartVersion) continue;
       return dir;
     }
   }
   const name = c.chartName ?? c.repo;
   if (!c.skipPrePull) {
-    throw new Error(`Helm Chart ${name} has not been pre-pulled, which is not allowed when skipPrePull is not enabled. Run 'kluctl helm-pull' to pre-pull all Helm Charts`);
+    throw new Error(
+      `Helm Chart ${name} has not been pre-pulled, which is not allowed when skipPrePull is not enabled. Run 'kluctl helm-pull' to pre-pull all Helm Charts`,
+    );
   }
-  throw new Error(`Helm Chart ${name} is not pre-pulled; pulling charts on demand (skipPrePull) is not supported yet by kluctl-ts`);
+  throw new Error(
+    `Helm Chart ${name} is not pre-pulled; pulling charts on demand (skipPrePull) is not supported yet by kluctl-ts`,
+  );
 }

@@ -20,7 +20,11 @@ export async function buildWithBinary(binary: string, dir: string, signal?: Abor
   const args = ['build', '--load-restrictor', 'LoadRestrictionsNone', '--reorder', 'none', dir];
   const { code, stdout, stderr } = await run(binary, args, signal);
   if (code !== 0) {
-    const message = stderr.split('\n').filter((l) => l && !l.startsWith('Flag --reorder has been deprecated') && !l.startsWith('# Warning:')).join('\n').replace(/^Error: /, '');
+    const message = stderr
+      .split('\n')
+      .filter((l) => l && !l.startsWith('Flag --reorder has been deprecated') && !l.startsWith('# Warning:'))
+      .join('\n')
+      .replace(/^Error: /, '');
     throw new KustomizeError(`kustomize build failed: ${message || `exit code ${code}`}`, dir);
   }
   const objects: KubeObject[] = [];
@@ -32,14 +36,26 @@ export async function buildWithBinary(binary: string, dir: string, signal?: Abor
   return objects;
 }
 
-function run(binary: string, args: string[], signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  binary: string,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(e.name === 'AbortError' ? e : new KustomizeError(`cannot run ${binary}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('error', (e) =>
+      reject(e.name === 'AbortError' ? e : new KustomizeError(`cannot run ${binary}: ${e.message}`)),
+    );
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
   });
 }

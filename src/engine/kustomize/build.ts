@@ -31,8 +31,22 @@ const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 /** Annotations kustomize uses internally and removes from its output, also when a resource brings them. */
 const BUILD_ANNOTATIONS = new Set([
   ...[
-    'previousKinds', 'previousNames', 'previousNamespaces', 'prefixes', 'suffixes', 'allowNameChange', 'allowKindChange', 'refBy',
-    'generatorBehavior', 'needsHashSuffix', 'path', 'index', 'seqindent', 'id', 'annotations-migration-resource-id', 'helm-generated',
+    'previousKinds',
+    'previousNames',
+    'previousNamespaces',
+    'prefixes',
+    'suffixes',
+    'allowNameChange',
+    'allowKindChange',
+    'refBy',
+    'generatorBehavior',
+    'needsHashSuffix',
+    'path',
+    'index',
+    'seqindent',
+    'id',
+    'annotations-migration-resource-id',
+    'helm-generated',
   ].map((a) => `internal.config.kubernetes.io/${a}`),
   'config.kubernetes.io/path',
   'config.kubernetes.io/index',
@@ -66,12 +80,20 @@ export function buildNative(dir: string, ctx: BuildContext): KubeObject[] {
  * The resources of the kustomization in `dir`, added to `into` (a component works on its parent's resources).
  * `expect` is the kind the referencing field requires; `stack` the directories being built, against cycles.
  */
-function accumulate(dir: string, ctx: BuildContext, into: Resource[], expect: 'Kustomization' | 'Component' | undefined, stack: string[]): Resource[] {
+function accumulate(
+  dir: string,
+  ctx: BuildContext,
+  into: Resource[],
+  expect: 'Kustomization' | 'Component' | undefined,
+  stack: string[],
+): Resource[] {
   ctx.signal?.throwIfAborted();
   if (stack.includes(dir)) throw new KustomizeError(`cycle detected: ${[...stack, dir].join(' -> ')}`, dir);
   const k = loadKustomization(dir);
-  if (expect === 'Component' && k.kind !== 'Component') throw new KustomizeError(`expected kind 'Component' for path '${dir}' but got '${k.kind}'`, k.file);
-  if (expect === 'Kustomization' && k.kind === 'Component') throw new KustomizeError(`expected kind != 'Component' for path '${dir}'`, k.file);
+  if (expect === 'Component' && k.kind !== 'Component')
+    throw new KustomizeError(`expected kind 'Component' for path '${dir}' but got '${k.kind}'`, k.file);
+  if (expect === 'Kustomization' && k.kind === 'Component')
+    throw new KustomizeError(`expected kind != 'Component' for path '${dir}'`, k.file);
   const inner = [...stack, dir];
   let ra = into;
 
@@ -117,5 +139,10 @@ function accumulate(dir: string, ctx: BuildContext, into: Resource[], expect: 'K
 
 /** What kustomize would fetch: git/http URLs. */
 function isRemote(entry: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@') || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) || entry.includes('?ref=');
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
+    entry.startsWith('git@') ||
+    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) ||
+    entry.includes('?ref=')
+  );
 }

@@ -2,7 +2,11 @@
 
 import type { FieldSpec } from './kustomization.js';
 
-const spec = (path: string, create: boolean, gvk: { group?: string; version?: string; kind?: string } = {}): FieldSpec => ({ path, create, ...gvk });
+const spec = (
+  path: string,
+  create: boolean,
+  gvk: { group?: string; version?: string; kind?: string } = {},
+): FieldSpec => ({ path, create, ...gvk });
 
 /** Where labels go on objects and on the pod/job templates they carry. */
 const METADATA_LABELS: FieldSpec[] = [
@@ -68,7 +72,10 @@ export const COMMON_ANNOTATIONS: FieldSpec[] = [
 export const NAMESPACE: FieldSpec[] = [
   spec('metadata/name', true, { kind: 'Namespace' }),
   spec('spec/service/namespace', true, { group: 'apiregistration.k8s.io', kind: 'APIService' }),
-  spec('spec/conversion/webhook/clientConfig/service/namespace', false, { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }),
+  spec('spec/conversion/webhook/clientConfig/service/namespace', false, {
+    group: 'apiextensions.k8s.io',
+    kind: 'CustomResourceDefinition',
+  }),
 ];
 
 export const IMAGES: FieldSpec[] = ['spec', 'spec/template/spec'].flatMap((pod) => [
@@ -77,4 +84,6 @@ export const IMAGES: FieldSpec[] = ['spec', 'spec/template/spec'].flatMap((pod) 
   spec(`${pod}/volumes[]/image/reference`, true),
 ]);
 
-export const REPLICAS: FieldSpec[] = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].map((kind) => spec('spec/replicas', true, { kind }));
+export const REPLICAS: FieldSpec[] = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].map((kind) =>
+  spec('spec/replicas', true, { kind }),
+);

@@ -63,7 +63,8 @@ function walk(ref: FieldRef, path: string[], spec: FieldSpec, options: FieldSpec
     for (let i = 0; i < node.length; i++) walk({ container: node, key: i }, path, spec, options);
     return;
   }
-  if (!isPlainObject(node)) throw new KustomizeError(`considering field '${spec.path}': expected sequence or mapping node`);
+  if (!isPlainObject(node))
+    throw new KustomizeError(`considering field '${spec.path}': expected sequence or mapping node`);
   const isSeq = path[0].endsWith('[]');
   const name = isSeq ? path[0].slice(0, -2) : path[0];
   if (!name) throw new KustomizeError(`considering field '${spec.path}': cannot set or create an empty field name`);
@@ -82,7 +83,13 @@ function walk(ref: FieldRef, path: string[], spec: FieldSpec, options: FieldSpec
 export function mergeFieldSpecs(into: FieldSpec[], incoming: FieldSpec[]): FieldSpec[] {
   const result = [...into];
   for (const x of incoming) {
-    const existing = result.find((s) => s.path === x.path && (!x.group || s.group === x.group) && (!x.version || s.version === x.version) && (!x.kind || s.kind === x.kind));
+    const existing = result.find(
+      (s) =>
+        s.path === x.path &&
+        (!x.group || s.group === x.group) &&
+        (!x.version || s.version === x.version) &&
+        (!x.kind || s.kind === x.kind),
+    );
     if (!existing) result.push(x);
     else if (!!existing.create !== !!x.create) throw new KustomizeError('conflicting fieldspecs');
   }

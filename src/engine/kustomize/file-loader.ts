@@ -36,7 +36,10 @@ export class FileLoader {
       return this.readFile(file);
     } catch (e) {
       if (e instanceof KustomizeError) throw e;
-      throw new KustomizeError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+      throw new KustomizeError(
+        `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        file,
+      );
     }
   }
 

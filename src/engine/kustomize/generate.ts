@@ -15,15 +15,23 @@ const KLUCTL_KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml'];
 const HELM_VALUES = ['helm-values.yml', 'helm-values.yaml'];
 const HELM_CHART = ['helm-chart.yml', 'helm-chart.yaml'];
 
-export async function generateKustomization(dir: string, options: { recursive?: boolean } = {}): Promise<{ resources: string[] }> {
+export async function generateKustomization(
+  dir: string,
+  options: { recursive?: boolean } = {},
+): Promise<{ resources: string[] }> {
   if (options.recursive) {
     for (const name of KLUCTL_KUSTOMIZATION_NAMES) {
       if (await isFile(path.join(dir, name))) {
-        throw new KustomizeError('recursive: true cannot be used when a kustomization.yaml/yml already exists', path.join(dir, name));
+        throw new KustomizeError(
+          'recursive: true cannot be used when a kustomization.yaml/yml already exists',
+          path.join(dir, name),
+        );
       }
     }
   }
-  const files = options.recursive ? await walk(dir, '') : (await sortedEntries(dir)).filter((e) => !e.isDirectory()).map((e) => e.name);
+  const files = options.recursive
+    ? await walk(dir, '')
+    : (await sortedEntries(dir)).filter((e) => !e.isDirectory()).map((e) => e.name);
   const resources: string[] = [];
   for (const file of files) {
     const base = path.basename(file);
@@ -52,7 +60,10 @@ async function walk(dir: string, rel: string): Promise<string[]> {
       continue;
     }
     if (KLUCTL_KUSTOMIZATION_NAMES.includes(e.name)) {
-      throw new KustomizeError('recursive: true cannot be used when a nested kustomization.yaml/yml already exists', path.join(dir, relPath));
+      throw new KustomizeError(
+        'recursive: true cannot be used when a nested kustomization.yaml/yml already exists',
+        path.join(dir, relPath),
+      );
     }
     files.push(relPath);
   }
@@ -60,7 +71,9 @@ async function walk(dir: string, rel: string): Promise<string[]> {
 }
 
 async function sortedEntries(dir: string): Promise<Dirent[]> {
-  return (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  return (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)),
+  );
 }
 
 /** `helmChart.output` of a helm-chart.yaml, default `helm-rendered.yaml`. */

@@ -8,12 +8,20 @@ import { Resource, type Behavior, type Obj, type Source } from './resource.js';
 
 export function generate(k: Kustomization, files: FileLoader): Resource[] {
   const out: Resource[] = [];
-  k.configMapGenerator.forEach((args, i) => out.push(generateOne(k, files, args, 'ConfigMap', ['configMapGenerator', i])));
+  k.configMapGenerator.forEach((args, i) =>
+    out.push(generateOne(k, files, args, 'ConfigMap', ['configMapGenerator', i])),
+  );
   k.secretGenerator.forEach((args, i) => out.push(generateOne(k, files, args, 'Secret', ['secretGenerator', i])));
   return out;
 }
 
-function generateOne(k: Kustomization, files: FileLoader, args: GeneratorArgs, kind: 'ConfigMap' | 'Secret', at: (string | number)[]): Resource {
+function generateOne(
+  k: Kustomization,
+  files: FileLoader,
+  args: GeneratorArgs,
+  kind: 'ConfigMap' | 'Secret',
+  at: (string | number)[],
+): Resource {
   const source = { file: k.file, line: k.lineOf(at) };
   const fail = (message: string): never => {
     throw new KustomizeError(message, source.file, source.line);
@@ -37,27 +45,47 @@ function generateOne(k: Kustomization, files: FileLoader, args: GeneratorArgs, k
     obj.data = Object.fromEntries(keys.map((key) => [key, encodeBase64(data.get(key)!)]));
   }
   if (options?.labels && Object.keys(options.labels).length) metadata.labels = { ...options.labels };
-  if (options?.annotations && Object.keys(options.annotations).length) metadata.annotations = { ...options.annotations };
+  if (options?.annotations && Object.keys(options.annotations).length)
+    metadata.annotations = { ...options.annotations };
   if (options?.immutable) obj.immutable = true;
   const res = new Resource(obj, source);
   res.needsHash = !options?.disableNameSuffixHash;
-  res.behavior = (['create', 'merge', 'replace'].includes(args.behavior ?? '') ? args.behavior : 'unspecified') as Behavior;
+  res.behavior = (
+    ['create', 'merge', 'replace'].includes(args.behavior ?? '') ? args.behavior : 'unspecified'
+  ) as Behavior;
   return res;
 }
 
 /** Generator options over the kustomization's generatorOptions: own map entries win, flags are or-ed. */
-function mergeOptions(local: GeneratorOptions | undefined, global: GeneratorOptions | undefined): GeneratorOptions | undefined {
+function mergeOptions(
+  local: GeneratorOptions | undefined,
+  global: GeneratorOptions | undefined,
+): GeneratorOptions | undefined {
   if (!global) return local;
   const result: GeneratorOptions = { ...(local ?? {}) };
-  result.labels = local?.labels ? { ...(global.labels ?? {}), ...local.labels } : global.labels ? { ...global.labels } : undefined;
-  result.annotations = local?.annotations ? { ...(global.annotations ?? {}), ...local.annotations } : global.annotations ? { ...global.annotations } : undefined;
+  result.labels = local?.labels
+    ? { ...(global.labels ?? {}), ...local.labels }
+    : global.labels
+      ? { ...global.labels }
+      : undefined;
+  result.annotations = local?.annotations
+    ? { ...(global.annotations ?? {}), ...local.annotations }
+    : global.annotations
+      ? { ...global.annotations }
+      : undefined;
   result.disableNameSuffixHash = !!(local?.disableNameSuffixHash || global.disableNameSuffixHash);
   result.immutable = !!(local?.immutable || global.immutable);
   return result;
 }
 
 /** Keys and raw values: env files first, then literals, then files; a key may appear once. */
-function loadPairs(k: Kustomization, files: FileLoader, args: GeneratorArgs, source: Source, fail: (m: string) => never): Map<string, Buffer> {
+function loadPairs(
+  k: Kustomization,
+  files: FileLoader,
+  args: GeneratorArgs,
+  source: Source,
+  fail: (m: string) => never,
+): Map<string, Buffer> {
   const pairs: [string, Buffer][] = [];
   for (const env of args.envs ?? []) pairs.push(...envFilePairs(files.read(files.resolve(k.dir, env, source)), fail));
   for (const literal of args.literals ?? []) {

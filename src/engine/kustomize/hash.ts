@@ -43,7 +43,7 @@ export function goJson(v: unknown): string {
   if (typeof v === 'string') return goString(v);
   if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
-  const keys = Object.keys(v as object).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const keys = Object.keys(v).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return `{${keys.map((k) => `${goString(k)}:${goJson((v as Obj)[k])}`).join(',')}}`;
 }
 

@@ -35,7 +35,10 @@ export interface KustomizeResult {
 
 export async function kustomizeBuild(dir: string, options: KustomizeOptions): Promise<KustomizeResult> {
   try {
-    return { objects: buildNative(dir, { files: new FileLoader(options.root, options.readFile), signal: options.signal }), builder: 'native' };
+    return {
+      objects: buildNative(dir, { files: new FileLoader(options.root, options.readFile), signal: options.signal }),
+      builder: 'native',
+    };
   } catch (e) {
     if (!(e instanceof NeedsBinary)) throw e;
     if (!options.kustomizeBinary) {

@@ -91,12 +91,31 @@ export interface Kustomization {
 
 type Spec = 'string' | 'bool' | 'int' | 'strings' | 'stringMap' | { list: Spec } | { object: Record<string, Spec> };
 
-const FIELD_SPEC: Spec = { object: { group: 'string', version: 'string', kind: 'string', path: 'string', create: 'bool' } };
-const SELECTOR: Spec = {
-  object: { group: 'string', version: 'string', kind: 'string', name: 'string', namespace: 'string', labelSelector: 'string', annotationSelector: 'string' },
+const FIELD_SPEC: Spec = {
+  object: { group: 'string', version: 'string', kind: 'string', path: 'string', create: 'bool' },
 };
-const PATCH: Spec = { object: { path: 'string', patch: 'string', target: SELECTOR, options: { object: { allowNameChange: 'bool', allowKindChange: 'bool' } } } };
-const GENERATOR_OPTIONS: Spec = { object: { labels: 'stringMap', annotations: 'stringMap', disableNameSuffixHash: 'bool', immutable: 'bool' } };
+const SELECTOR: Spec = {
+  object: {
+    group: 'string',
+    version: 'string',
+    kind: 'string',
+    name: 'string',
+    namespace: 'string',
+    labelSelector: 'string',
+    annotationSelector: 'string',
+  },
+};
+const PATCH: Spec = {
+  object: {
+    path: 'string',
+    patch: 'string',
+    target: SELECTOR,
+    options: { object: { allowNameChange: 'bool', allowKindChange: 'bool' } },
+  },
+};
+const GENERATOR_OPTIONS: Spec = {
+  object: { labels: 'stringMap', annotations: 'stringMap', disableNameSuffixHash: 'bool', immutable: 'bool' },
+};
 const GENERATOR_FIELDS: Record<string, Spec> = {
   name: 'string',
   namespace: 'string',
@@ -107,7 +126,9 @@ const GENERATOR_FIELDS: Record<string, Spec> = {
   env: 'string',
   options: GENERATOR_OPTIONS,
 };
-const IMAGE: Spec = { object: { name: 'string', newName: 'string', newTag: 'string', digest: 'string', tagSuffix: 'string' } };
+const IMAGE: Spec = {
+  object: { name: 'string', newName: 'string', newTag: 'string', digest: 'string', tagSuffix: 'string' },
+};
 
 /** What the native builder builds. */
 const SUPPORTED: Record<string, Spec> = {
@@ -121,7 +142,11 @@ const SUPPORTED: Record<string, Spec> = {
   namePrefix: 'string',
   nameSuffix: 'string',
   commonLabels: 'stringMap',
-  labels: { list: { object: { pairs: 'stringMap', includeSelectors: 'bool', includeTemplates: 'bool', fields: { list: FIELD_SPEC } } } },
+  labels: {
+    list: {
+      object: { pairs: 'stringMap', includeSelectors: 'bool', includeTemplates: 'bool', fields: { list: FIELD_SPEC } },
+    },
+  },
   commonAnnotations: 'stringMap',
   images: { list: IMAGE },
   imageTags: { list: IMAGE },
@@ -144,24 +169,36 @@ export function findKustomizationFile(dir: string): string | undefined {
 export function loadKustomization(dir: string): Kustomization {
   const file = findKustomizationFile(dir);
   if (!file) {
-    throw new KustomizeError(`unable to find one of ${KUSTOMIZATION_FILE_NAMES.map((n) => `'${n}'`).join(', ')} in directory '${dir}'`, dir);
+    throw new KustomizeError(
+      `unable to find one of ${KUSTOMIZATION_FILE_NAMES.map((n) => `'${n}'`).join(', ')} in directory '${dir}'`,
+      dir,
+    );
   }
   const { value, lineOf } = parseYaml11(fs.readFileSync(file, 'utf8'), file);
-  if (value !== null && value !== undefined && !isPlainObject(value)) throw new KustomizeError('invalid Kustomization: not a YAML mapping', file, 1);
-  const raw = (value ?? {}) as Record<string, unknown>;
+  if (value !== null && value !== undefined && !isPlainObject(value))
+    throw new KustomizeError('invalid Kustomization: not a YAML mapping', file, 1);
+  const raw = value ?? {};
   checkValue(raw, { object: SUPPORTED }, [], file, lineOf);
   if (isEmpty(raw)) throw new KustomizeError('kustomization.yaml is empty', file);
   return normalize(raw, file, dir, lineOf);
 }
 
-function normalize(raw: Record<string, unknown>, file: string, dir: string, lineOf: Kustomization['lineOf']): Kustomization {
+function normalize(
+  raw: Record<string, unknown>,
+  file: string,
+  dir: string,
+  lineOf: Kustomization['lineOf'],
+): Kustomization {
   const kind = (raw.kind as string | undefined) || 'Kustomization';
-  if (kind !== 'Kustomization' && kind !== 'Component') throw new KustomizeError('kind should be Kustomization or Component', file, lineOf(['kind']));
+  if (kind !== 'Kustomization' && kind !== 'Component')
+    throw new KustomizeError('kind should be Kustomization or Component', file, lineOf(['kind']));
   const requiredVersion = kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1';
-  if (raw.apiVersion && raw.apiVersion !== requiredVersion) throw new KustomizeError(`apiVersion for ${kind} should be ${requiredVersion}`, file, lineOf(['apiVersion']));
+  if (raw.apiVersion && raw.apiVersion !== requiredVersion)
+    throw new KustomizeError(`apiVersion for ${kind} should be ${requiredVersion}`, file, lineOf(['apiVersion']));
   // A null list element is Go's zero value: '' or an empty struct.
   const list = <T>(key: string): T[] => ((raw[key] as T[] | null | undefined) ?? []).map((x) => x ?? ({} as T));
-  const strings = (key: string): string[] => ((raw[key] as (string | null)[] | null | undefined) ?? []).map((x) => x ?? '');
+  const strings = (key: string): string[] =>
+    ((raw[key] as (string | null)[] | null | undefined) ?? []).map((x) => x ?? '');
   const generators = (key: string): GeneratorArgs[] =>
     list<GeneratorArgs>(key).map((g) => ({ ...g, envs: [...(g.envs ?? []), ...(g.env ? [g.env] : [])] }));
   return {
@@ -198,7 +235,13 @@ function isEmpty(raw: Record<string, unknown>): boolean {
 }
 
 /** Go's JSON decoding into the Kustomization struct: null is the zero value, wrong types and unknown keys fail. */
-function checkValue(v: unknown, spec: Spec, at: (string | number)[], file: string, lineOf: Kustomization['lineOf']): void {
+function checkValue(
+  v: unknown,
+  spec: Spec,
+  at: (string | number)[],
+  file: string,
+  lineOf: Kustomization['lineOf'],
+): void {
   if (v === null || v === undefined) return;
   const fail = (expected: string): never => {
     throw new KustomizeError(`invalid Kustomization: ${at.join('.')} must be ${expected}`, file, lineOf(at));
@@ -214,7 +257,7 @@ function checkValue(v: unknown, spec: Spec, at: (string | number)[], file: strin
     (v as unknown[]).forEach((x, i) => checkValue(x, 'string', [...at, i], file, lineOf));
   } else if (spec === 'stringMap') {
     if (!isPlainObject(v)) fail('a map of strings');
-    for (const [k, x] of Object.entries(v as object)) checkValue(x, 'string', [...at, k], file, lineOf);
+    for (const [k, x] of Object.entries(v)) checkValue(x, 'string', [...at, k], file, lineOf);
   } else if ('list' in spec) {
     if (!Array.isArray(v)) fail('a list');
     (v as unknown[]).forEach((x, i) => checkValue(x, spec.list, [...at, i], file, lineOf));
@@ -224,7 +267,8 @@ function checkValue(v: unknown, spec: Spec, at: (string | number)[], file: strin
     for (const [k, x] of Object.entries(obj)) {
       // Go's JSON decoding matches field names case-insensitively.
       const name = k in spec.object ? k : Object.keys(spec.object).find((f) => f.toLowerCase() === k.toLowerCase());
-      if (!name) throw new NeedsBinary([...at.filter((p) => typeof p === 'string'), k].join('.'), file, lineOf([...at, k]));
+      if (!name)
+        throw new NeedsBinary([...at.filter((p) => typeof p === 'string'), k].join('.'), file, lineOf([...at, k]));
       checkValue(x, spec.object[name], [...at, k], file, lineOf);
       if (name !== k) {
         delete obj[k];

@@ -33,9 +33,11 @@ export function resourcesFromYaml(text: string, file: string, line?: number): Re
 function validate(value: unknown, file: string, line: number): void {
   if (!isPlainObject(value)) throw new KustomizeError('expected a YAML mapping (a Kubernetes object)', file, line);
   const kind = value.kind;
-  if (kind === undefined || kind === null || kind === '') throw new KustomizeError('missing kind in object', file, line);
+  if (kind === undefined || kind === null || kind === '')
+    throw new KustomizeError('missing kind in object', file, line);
   const metadata = value.metadata;
-  if (metadata !== undefined && metadata !== null && !isPlainObject(metadata)) throw new KustomizeError('metadata must be a mapping', file, line);
+  if (metadata !== undefined && metadata !== null && !isPlainObject(metadata))
+    throw new KustomizeError('metadata must be a mapping', file, line);
   const name = isPlainObject(metadata) ? metadata.name : undefined;
   if (!String(kind).endsWith('List') && (name === undefined || name === null || name === '')) {
     throw new KustomizeError(`missing metadata.name in object of kind ${String(kind)}`, file, line);

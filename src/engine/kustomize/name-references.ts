@@ -22,19 +22,26 @@ const fs = (path: string, gvk: GvkSelector): FieldSpec => ({ path, ...gvk });
 const POD_SPECS: [GvkSelector, string][] = [
   [{ version: 'v1', kind: 'Pod' }, 'spec'],
   [{ kind: 'PodTemplate' }, 'template/spec'],
-  ...['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job'].map((kind): [GvkSelector, string] => [{ kind }, 'spec/template/spec']),
+  ...['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job'].map((kind): [GvkSelector, string] => [
+    { kind },
+    'spec/template/spec',
+  ]),
   [{ kind: 'CronJob' }, 'spec/jobTemplate/spec/template/spec'],
 ];
 
 /** ...and for ServiceAccounts, PVCs and PriorityClasses. */
 const WORKLOAD_SPECS: [GvkSelector, string][] = [
   [{ kind: 'Pod' }, 'spec'],
-  ...['StatefulSet', 'Deployment', 'ReplicationController'].map((kind): [GvkSelector, string] => [{ kind }, 'spec/template/spec']),
+  ...['StatefulSet', 'Deployment', 'ReplicationController'].map((kind): [GvkSelector, string] => [
+    { kind },
+    'spec/template/spec',
+  ]),
   [{ kind: 'CronJob' }, 'spec/jobTemplate/spec/template/spec'],
   ...['Job', 'DaemonSet'].map((kind): [GvkSelector, string] => [{ kind }, 'spec/template/spec']),
 ];
 
-const inPods = (specs: [GvkSelector, string][], paths: string[]): FieldSpec[] => specs.flatMap(([gvk, pod]) => paths.map((p) => fs(`${pod}/${p}`, gvk)));
+const inPods = (specs: [GvkSelector, string][], paths: string[]): FieldSpec[] =>
+  specs.flatMap(([gvk, pod]) => paths.map((p) => fs(`${pod}/${p}`, gvk)));
 const rbac = 'rbac.authorization.k8s.io';
 const webhooks = 'admissionregistration.k8s.io';
 
@@ -77,10 +84,16 @@ const BACK_REFERENCES: BackReference[] = [
       fs('metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret', { kind: 'Ingress' }),
       fs('metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret', { kind: 'Ingress' }),
       fs('imagePullSecrets/name', { kind: 'ServiceAccount' }),
-      ...['secretName', 'adminSecretName', 'userSecretName', 'secretRef'].map((p) => fs(`parameters/${p}`, { kind: 'StorageClass' })),
+      ...['secretName', 'adminSecretName', 'userSecretName', 'secretRef'].map((p) =>
+        fs(`parameters/${p}`, { kind: 'StorageClass' }),
+      ),
       fs('rules/resourceNames', { kind: 'Role' }),
       fs('rules/resourceNames', { kind: 'ClusterRole' }),
-      fs('spec/template/spec/containers/env/valueFrom/secretKeyRef/name', { group: 'serving.knative.dev', version: 'v1', kind: 'Service' }),
+      fs('spec/template/spec/containers/env/valueFrom/secretKeyRef/name', {
+        group: 'serving.knative.dev',
+        version: 'v1',
+        kind: 'Service',
+      }),
       fs('spec/azureFile/secretName', { kind: 'PersistentVolume' }),
     ],
   },
@@ -100,7 +113,10 @@ const BACK_REFERENCES: BackReference[] = [
   { target: { group: rbac, kind: 'Role' }, referrers: [fs('roleRef/name', { group: rbac, kind: 'RoleBinding' })] },
   {
     target: { group: rbac, kind: 'ClusterRole' },
-    referrers: [fs('roleRef/name', { group: rbac, kind: 'RoleBinding' }), fs('roleRef/name', { group: rbac, kind: 'ClusterRoleBinding' })],
+    referrers: [
+      fs('roleRef/name', { group: rbac, kind: 'RoleBinding' }),
+      fs('roleRef/name', { group: rbac, kind: 'ClusterRoleBinding' }),
+    ],
   },
   {
     target: { version: 'v1', kind: 'ServiceAccount' },
@@ -110,10 +126,16 @@ const BACK_REFERENCES: BackReference[] = [
       ...inPods(WORKLOAD_SPECS, ['serviceAccountName']),
     ],
   },
-  { target: { version: 'v1', kind: 'PersistentVolumeClaim' }, referrers: inPods(WORKLOAD_SPECS, ['volumes/persistentVolumeClaim/claimName']) },
+  {
+    target: { version: 'v1', kind: 'PersistentVolumeClaim' },
+    referrers: inPods(WORKLOAD_SPECS, ['volumes/persistentVolumeClaim/claimName']),
+  },
   {
     target: { version: 'v1', kind: 'PersistentVolume' },
-    referrers: [fs('spec/volumeName', { kind: 'PersistentVolumeClaim' }), fs('rules/resourceNames', { kind: 'ClusterRole' })],
+    referrers: [
+      fs('spec/volumeName', { kind: 'PersistentVolumeClaim' }),
+      fs('rules/resourceNames', { kind: 'ClusterRole' }),
+    ],
   },
   {
     target: { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass' },
@@ -123,9 +145,15 @@ const BACK_REFERENCES: BackReference[] = [
       fs('spec/volumeClaimTemplates/spec/storageClassName', { kind: 'StatefulSet' }),
     ],
   },
-  { target: { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass' }, referrers: inPods(WORKLOAD_SPECS, ['priorityClassName']) },
+  {
+    target: { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass' },
+    referrers: inPods(WORKLOAD_SPECS, ['priorityClassName']),
+  },
   // The group includes the version in kustomize's table, so IngressClass references are never updated; kept as is.
-  { target: { group: 'networking.k8s.io/v1', version: 'v1', kind: 'IngressClass' }, referrers: [fs('spec/ingressClassName', { kind: 'Ingress' })] },
+  {
+    target: { group: 'networking.k8s.io/v1', version: 'v1', kind: 'IngressClass' },
+    referrers: [fs('spec/ingressClassName', { kind: 'Ingress' })],
+  },
   {
     target: { group: webhooks, kind: 'ValidatingAdmissionPolicy' },
     referrers: [fs('spec/policyName', { group: webhooks, kind: 'ValidatingAdmissionPolicyBinding' })],
@@ -173,7 +201,11 @@ function updateReference(ref: FieldRef, ctx: ReferenceContext): void {
       if (element === null || element === undefined) return;
       if (isPlainObject(element)) updateMapping(element, ctx);
       else if (typeof element !== 'object') updateScalar({ container: value, key: i }, ctx);
-      else throw new KustomizeError(`${ctx.reference.spec.path} is expected to be either a string or a map of string`, ctx.referrer.source.file);
+      else
+        throw new KustomizeError(
+          `${ctx.reference.spec.path} is expected to be either a string or a map of string`,
+          ctx.referrer.source.file,
+        );
     });
   } else if (isPlainObject(value)) updateMapping(value, ctx);
   else updateScalar(ref, ctx);
@@ -187,22 +219,35 @@ function updateScalar(ref: FieldRef, ctx: ReferenceContext): void {
 
 function updateMapping(node: Obj, ctx: ReferenceContext): void {
   if (!('name' in node)) {
-    throw new KustomizeError(`updating name reference in '${ctx.reference.spec.path}': path config error; no 'name' field in node`, ctx.referrer.source.file);
+    throw new KustomizeError(
+      `updating name reference in '${ctx.reference.spec.path}': path config error; no 'name' field in node`,
+      ctx.referrer.source.file,
+    );
   }
   let candidates = ctx.candidates;
   if ('namespace' in node) {
     const ns = scalarString(node.namespace);
     const byOriginal = candidates.filter((r) => !r.isClusterScoped && effectiveNamespace(r.orgId()) === ns);
-    candidates = byOriginal.length > 0 ? byOriginal : candidates.filter((r) => !r.isClusterScoped && effectiveNamespace(r.curId()) === ns);
+    candidates =
+      byOriginal.length > 0
+        ? byOriginal
+        : candidates.filter((r) => !r.isClusterScoped && effectiveNamespace(r.curId()) === ns);
   }
   const oldName = scalarString(node.name);
-  const referral = selectReferral(oldName, candidates, ctx, (rs) => rs.every((r) => r.name === rs[0].name && r.namespace === rs[0].namespace));
+  const referral = selectReferral(oldName, candidates, ctx, (rs) =>
+    rs.every((r) => r.name === rs[0].name && r.namespace === rs[0].namespace),
+  );
   if (!referral || (referral.name === oldName && referral.namespace === '')) return;
   node.name = referral.name;
   if (referral.namespace) node.namespace = referral.namespace;
 }
 
-function selectReferral(oldName: string, all: Resource[], ctx: ReferenceContext, identical: (rs: Resource[]) => boolean): Resource | undefined {
+function selectReferral(
+  oldName: string,
+  all: Resource[],
+  ctx: ReferenceContext,
+  identical: (rs: Resource[]) => boolean,
+): Resource | undefined {
   const { referrer, reference } = ctx;
   let candidates = all.filter((r) => r.previousIds().some((id) => id.name === oldName));
   candidates = candidates.filter((r) => r.previousIds().some((id) => isSelected(id, reference.target)));
@@ -210,7 +255,9 @@ function selectReferral(oldName: string, all: Resource[], ctx: ReferenceContext,
   if (roleRef) candidates = candidates.filter((r) => r.previousIds().some((id) => isSelected(id, roleRef)));
   if (!referrer.isClusterScoped) {
     const ns = effectiveNamespace(referrer.curId());
-    candidates = candidates.filter((r) => r.isClusterScoped || r.kind === 'ServiceAccount' || effectiveNamespace(r.curId()) === ns);
+    candidates = candidates.filter(
+      (r) => r.isClusterScoped || r.kind === 'ServiceAccount' || effectiveNamespace(r.curId()) === ns,
+    );
   }
   if (candidates.length === 1) return candidates[0];
   candidates = candidates.filter((r) => sameAffixes(r, referrer, true));
@@ -231,8 +278,10 @@ function roleRefGvk(obj: Obj): GvkSelector | undefined {
 }
 
 function sameAffixes(a: Resource, b: Resource, allowEmpty: boolean): boolean {
-  const prefixes = (allowEmpty && (a.prefixes.length === 0 || b.prefixes.length === 0)) || sameEnding(a.prefixes, b.prefixes);
-  const suffixes = (allowEmpty && (a.suffixes.length === 0 || b.suffixes.length === 0)) || sameEnding(a.suffixes, b.suffixes);
+  const prefixes =
+    (allowEmpty && (a.prefixes.length === 0 || b.prefixes.length === 0)) || sameEnding(a.prefixes, b.prefixes);
+  const suffixes =
+    (allowEmpty && (a.suffixes.length === 0 || b.suffixes.length === 0)) || sameEnding(a.suffixes, b.suffixes);
   return prefixes && suffixes;
 }
 
@@ -252,9 +301,15 @@ function couldBeReferencedBy(resources: Resource[], referrer: Resource): Resourc
   if (referrer.kind === 'RoleBinding' && Array.isArray(referrer.obj.subjects)) {
     for (const s of referrer.obj.subjects) {
       if (!isPlainObject(s) || !('namespace' in s) || !('kind' in s) || s.kind !== 'ServiceAccount') continue;
-      if (typeof s.namespace !== 'string') throw new KustomizeError(`Invalid Input: namespace is blank for resource ${idString(referrer.curId())}`, referrer.source.file);
+      if (typeof s.namespace !== 'string')
+        throw new KustomizeError(
+          `Invalid Input: namespace is blank for resource ${idString(referrer.curId())}`,
+          referrer.source.file,
+        );
       subjectNamespaces.add(s.namespace);
     }
   }
-  return resources.filter((r) => r.isClusterScoped || effectiveNamespace(r.curId()) === ns || subjectNamespaces.has(r.namespace));
+  return resources.filter(
+    (r) => r.isClusterScoped || effectiveNamespace(r.curId()) === ns || subjectNamespaces.has(r.namespace),
+  );
 }

@@ -16,7 +16,9 @@ export type GvkSelector = Partial<Gvk>;
 
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 function apiVersionOf(gvk: Gvk): string {
@@ -27,46 +29,44 @@ function apiVersionOf(gvk: Gvk): string {
  * The cluster-scoped kinds of kustomize's built-in schema, by exact apiVersion. Anything else (CRDs, newer API
  * versions) counts as namespaced, as in kustomize.
  */
-const CLUSTER_SCOPED = new Set(
-  [
-    'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration',
-    'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration',
-    'admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration',
-    'admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration',
-    'apiextensions.k8s.io/v1 CustomResourceDefinition',
-    'apiextensions.k8s.io/v1beta1 CustomResourceDefinition',
-    'apiregistration.k8s.io/v1 APIService',
-    'apiregistration.k8s.io/v1beta1 APIService',
-    'certificates.k8s.io/v1 CertificateSigningRequest',
-    'certificates.k8s.io/v1beta1 CertificateSigningRequest',
-    'flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema',
-    'flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration',
-    'networking.k8s.io/v1 IngressClass',
-    'networking.k8s.io/v1beta1 IngressClass',
-    'node.k8s.io/v1 RuntimeClass',
-    'node.k8s.io/v1beta1 RuntimeClass',
-    'policy/v1beta1 PodSecurityPolicy',
-    'rbac.authorization.k8s.io/v1 ClusterRole',
-    'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
-    'rbac.authorization.k8s.io/v1beta1 ClusterRole',
-    'rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding',
-    'scheduling.k8s.io/v1 PriorityClass',
-    'scheduling.k8s.io/v1beta1 PriorityClass',
-    'storage.k8s.io/v1 CSIDriver',
-    'storage.k8s.io/v1 CSINode',
-    'storage.k8s.io/v1 StorageClass',
-    'storage.k8s.io/v1 VolumeAttachment',
-    'storage.k8s.io/v1beta1 CSIDriver',
-    'storage.k8s.io/v1beta1 CSINode',
-    'storage.k8s.io/v1beta1 StorageClass',
-    'storage.k8s.io/v1beta1 VolumeAttachment',
-    'v1 ComponentStatus',
-    'v1 Namespace',
-    'v1 Node',
-    'v1 NodeProxyOptions',
-    'v1 PersistentVolume',
-  ],
-);
+const CLUSTER_SCOPED = new Set([
+  'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration',
+  'apiextensions.k8s.io/v1 CustomResourceDefinition',
+  'apiextensions.k8s.io/v1beta1 CustomResourceDefinition',
+  'apiregistration.k8s.io/v1 APIService',
+  'apiregistration.k8s.io/v1beta1 APIService',
+  'certificates.k8s.io/v1 CertificateSigningRequest',
+  'certificates.k8s.io/v1beta1 CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema',
+  'flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration',
+  'networking.k8s.io/v1 IngressClass',
+  'networking.k8s.io/v1beta1 IngressClass',
+  'node.k8s.io/v1 RuntimeClass',
+  'node.k8s.io/v1beta1 RuntimeClass',
+  'policy/v1beta1 PodSecurityPolicy',
+  'rbac.authorization.k8s.io/v1 ClusterRole',
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1beta1 ClusterRole',
+  'rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding',
+  'scheduling.k8s.io/v1 PriorityClass',
+  'scheduling.k8s.io/v1beta1 PriorityClass',
+  'storage.k8s.io/v1 CSIDriver',
+  'storage.k8s.io/v1 CSINode',
+  'storage.k8s.io/v1 StorageClass',
+  'storage.k8s.io/v1 VolumeAttachment',
+  'storage.k8s.io/v1beta1 CSIDriver',
+  'storage.k8s.io/v1beta1 CSINode',
+  'storage.k8s.io/v1beta1 StorageClass',
+  'storage.k8s.io/v1beta1 VolumeAttachment',
+  'v1 ComponentStatus',
+  'v1 Namespace',
+  'v1 Node',
+  'v1 NodeProxyOptions',
+  'v1 PersistentVolume',
+]);
 
 export function isClusterScoped(gvk: Gvk): boolean {
   return CLUSTER_SCOPED.has(`${apiVersionOf(gvk)} ${gvk.kind}`);

@@ -7,7 +7,11 @@ import { Resource } from './resource.js';
 export function appendResource(list: Resource[], res: Resource): void {
   const id = res.curId();
   if (list.some((r) => idEquals(r.curId(), id))) {
-    throw new KustomizeError(`may not add resource with an already registered id: ${idString(id)}`, res.source.file, res.source.line);
+    throw new KustomizeError(
+      `may not add resource with an already registered id: ${idString(id)}`,
+      res.source.file,
+      res.source.line,
+    );
   }
   list.push(res);
 }
@@ -20,7 +24,9 @@ function resourcesMatchingAnyId(list: Resource[], match: (id: ResId) => boolean)
 export function resourceById(list: Resource[], id: ResId): Resource {
   const found = resourcesMatchingAnyId(list, (other) => idEquals(other, id));
   if (found.length === 1) return found[0];
-  throw new KustomizeError(`${found.length > 1 ? 'multiple matches' : 'no matches'} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`);
+  throw new KustomizeError(
+    `${found.length > 1 ? 'multiple matches' : 'no matches'} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`,
+  );
 }
 
 /** Adds a generated resource, merging with or replacing an existing one as its behavior says. */
@@ -34,7 +40,8 @@ export function absorbResource(list: Resource[], res: Resource): void {
     appendResource(list, res);
     return;
   }
-  if (matches.length > 1) throw new KustomizeError(`found multiple objects that could accept merge of ${idString(id)}`, res.source.file);
+  if (matches.length > 1)
+    throw new KustomizeError(`found multiple objects that could accept merge of ${idString(id)}`, res.source.file);
   const old = matches[0];
   if (res.behavior !== 'merge' && res.behavior !== 'replace') {
     throw new KustomizeError(`id ${idString(id)} exists; behavior must be merge or replace`, res.source.file);
@@ -68,5 +75,7 @@ function mergeDataMap(res: Resource, old: Resource, field: string): void {
 
 function stringEntries(v: unknown): Record<string, string> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null || x === undefined ? '' : typeof x === 'object' ? '' : String(x)]));
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k, x === null || x === undefined ? '' : typeof x === 'object' ? '' : String(x)]),
+  );
 }

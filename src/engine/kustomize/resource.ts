@@ -126,7 +126,12 @@ export class Resource {
   /** kyaml's SetLabels/SetAnnotations: string values, and no field at all when empty. */
   setStringMap(field: 'labels' | 'annotations', map: Record<string, string>): void {
     if (Object.keys(map).length === 0) delete this.metadata[field];
-    else this.metadata[field] = Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+    else
+      this.metadata[field] = Object.fromEntries(
+        Object.keys(map)
+          .sort()
+          .map((k) => [k, map[k]]),
+      );
   }
 }
 

@@ -4,7 +4,19 @@
  * Parse errors name the file and line.
  */
 
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type Scalar, type Tags } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Scalar,
+  type Tags,
+} from 'yaml';
 import { KustomizeError } from './errors.js';
 
 export interface YamlDocument {
@@ -16,7 +28,8 @@ export interface YamlDocument {
 const YAML11 = {
   version: '1.1' as const,
   merge: true,
-  customTags: (tags: Tags) => tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
+  customTags: (tags: Tags) =>
+    tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
 };
 
 /** All documents of a resource stream, go-yaml v3 style; empty documents (null, `{}`) are dropped. */
@@ -38,7 +51,10 @@ export function parseResourceYaml(text: string, file: string): YamlDocument[] {
 }
 
 /** One YAML 1.1 document (kustomization files, JSON patches), with a way to find the line of a key path. */
-export function parseYaml11(text: string, file: string): { value: unknown; lineOf: (path: (string | number)[]) => number | undefined } {
+export function parseYaml11(
+  text: string,
+  file: string,
+): { value: unknown; lineOf: (path: (string | number)[]) => number | undefined } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...YAML11, lineCounter: lines });
   checkErrors(doc, lines, file);
@@ -116,10 +132,10 @@ function lineOfPath(doc: Document, lines: LineCounter, path: (string | number)[]
 function resolveLikeGo(doc: Document, text: string): void {
   visit(doc, {
     Scalar(key, node) {
-      if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') return clipAtEndOfInput(node as Scalar, text);
+      if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') return clipAtEndOfInput(node, text);
       if (node.type !== 'PLAIN' || node.tag || typeof node.source !== 'string') return;
       // Keys stay text, as kyaml and JSON see them.
-      (node as Scalar).value = key === 'key' ? node.source : resolvePlainScalar(node.source);
+      node.value = key === 'key' ? node.source : resolvePlainScalar(node.source);
     },
   });
 }
@@ -136,11 +152,29 @@ function clipAtEndOfInput(node: Scalar, text: string): void {
 
 const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const SPECIAL: Record<string, unknown> = {
-  true: true, True: true, TRUE: true, false: false, False: false, FALSE: false,
-  '': null, '~': null, null: null, Null: null, NULL: null,
-  '.nan': NaN, '.NaN': NaN, '.NAN': NaN,
-  '.inf': Infinity, '.Inf': Infinity, '.INF': Infinity, '+.inf': Infinity, '+.Inf': Infinity, '+.INF': Infinity,
-  '-.inf': -Infinity, '-.Inf': -Infinity, '-.INF': -Infinity,
+  true: true,
+  True: true,
+  TRUE: true,
+  false: false,
+  False: false,
+  FALSE: false,
+  '': null,
+  '~': null,
+  null: null,
+  Null: null,
+  NULL: null,
+  '.nan': NaN,
+  '.NaN': NaN,
+  '.NAN': NaN,
+  '.inf': Infinity,
+  '.Inf': Infinity,
+  '.INF': Infinity,
+  '+.inf': Infinity,
+  '+.Inf': Infinity,
+  '+.INF': Infinity,
+  '-.inf': -Infinity,
+  '-.Inf': -Infinity,
+  '-.INF': -Infinity,
 };
 
 export function resolvePlainScalar(s: string): unknown {
@@ -167,7 +201,8 @@ function goParseInt(s: string): number | undefined {
   else if (digits.length > 1 && digits[0] === '0') value = BigInt(`0o${digits.slice(1)}`);
   else value = BigInt(digits);
   if (m[1] === '-') value = -value;
-  if (value > 18446744073709551615n || value < -9223372036854775808n || (m[1] === '+' && value > 9223372036854775807n)) return undefined;
+  if (value > 18446744073709551615n || value < -9223372036854775808n || (m[1] === '+' && value > 9223372036854775807n))
+    return undefined;
   return Number(value);
 }
 

@@ -23,20 +23,35 @@ export interface ImageResolver {
   seen: SeenImage[];
 }
 
-function matches(f: FixedImage, image: string, namespace: string | undefined, deployment: string, container: string | undefined): boolean {
-  if (f.image !== undefined ? f.image !== image : f.imageRegex === undefined || !new RegExp(f.imageRegex).test(image)) return false;
+function matches(
+  f: FixedImage,
+  image: string,
+  namespace: string | undefined,
+  deployment: string,
+  container: string | undefined,
+): boolean {
+  if (f.image !== undefined ? f.image !== image : f.imageRegex === undefined || !new RegExp(f.imageRegex).test(image))
+    return false;
   if (f.namespace !== undefined && f.namespace !== namespace) return false;
   if (f.deployment !== undefined && f.deployment !== deployment) return false;
   if (f.container !== undefined && f.container !== container) return false;
   return true;
 }
 
-function lookup(list: readonly FixedImage[], ...key: Parameters<typeof matches> extends [unknown, ...infer R] ? R : never): FixedImage | undefined {
+function lookup(
+  list: readonly FixedImage[],
+  ...key: Parameters<typeof matches> extends [unknown, ...infer R] ? R : never
+): FixedImage | undefined {
   for (let i = list.length - 1; i >= 0; i--) if (matches(list[i], ...key)) return list[i];
   return undefined;
 }
 
-export function resolveImagePlaceholders(obj: KubeObject, resolver: ImageResolver, vars: Record<string, unknown>, item: { tags: string[]; dir: string }): void {
+export function resolveImagePlaceholders(
+  obj: KubeObject,
+  resolver: ImageResolver,
+  vars: Record<string, unknown>,
+  item: { tags: string[]; dir: string },
+): void {
   const deployment = `${obj.kind}/${obj.metadata?.name}`;
   const namespace = obj.metadata?.namespace;
   const varsImages = Array.isArray(vars.images) ? (vars.images as FixedImage[]) : [];
@@ -52,9 +67,19 @@ export function resolveImagePlaceholders(obj: KubeObject, resolver: ImageResolve
       if (!v.includes(IMAGE_PLACEHOLDER.begin)) continue;
       node[k] = v.replace(PLACEHOLDER, (_, b64: string) => {
         const image = (JSON.parse(Buffer.from(b64, 'base64').toString('utf8')) as { image: string }).image;
-        const fixed = lookup(resolver.fixedImages, image, namespace, deployment, container) ?? lookup(varsImages, image, namespace, deployment, container);
+        const fixed =
+          lookup(resolver.fixedImages, image, namespace, deployment, container) ??
+          lookup(varsImages, image, namespace, deployment, container);
         if (!fixed) throw new Error(`failed to find fixed image for ${image}`);
-        resolver.seen.push({ image, resultImage: fixed.resultImage, namespace, deployment, container, deployTags: item.tags, deploymentDir: item.dir });
+        resolver.seen.push({
+          image,
+          resultImage: fixed.resultImage,
+          namespace,
+          deployment,
+          container,
+          deployTags: item.tags,
+          deploymentDir: item.dir,
+        });
         return fixed.resultImage;
       });
     }

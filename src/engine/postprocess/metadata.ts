@@ -19,7 +19,10 @@ export function itemMetadata(o: {
   const labels = { ...o.commonLabels };
   if (o.discriminator) labels['kluctl.io/discriminator'] = o.discriminator;
   o.tags.forEach((t, i) => (labels[`kluctl.io/tag-${i}`] = t));
-  const annotations: Record<string, string> = { ...o.commonAnnotations, 'kluctl.io/deployment-item-dir': o.deploymentItemDir };
+  const annotations: Record<string, string> = {
+    ...o.commonAnnotations,
+    'kluctl.io/deployment-item-dir': o.deploymentItemDir,
+  };
   if (o.skipDeleteIfTags) annotations['kluctl.io/skip-delete-if-tags'] = 'true';
   return { labels, annotations };
 }
@@ -35,7 +38,8 @@ export function applyMetadata(obj: KubeObject, meta: ItemMetadata): void {
     o.metadata ??= { name: '' };
     // Kluctl only creates the maps when it sets something.
     if (Object.keys(meta.labels).length) o.metadata.labels = { ...(o.metadata.labels ?? {}), ...meta.labels };
-    if (Object.keys(meta.annotations).length) o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...meta.annotations };
+    if (Object.keys(meta.annotations).length)
+      o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...meta.annotations };
   }
 }
 

@@ -4,12 +4,18 @@ import type { KubeObject, ResourceMapper } from '../../kube/index.js';
 import { splitApiVersion } from '../../kube/index.js';
 import { HELM_INSTALL_NAMESPACE } from '../helm/helm-chart.js';
 
-export async function fixNamespaces(objects: readonly KubeObject[], mapper: ResourceMapper, signal?: AbortSignal): Promise<void> {
+export async function fixNamespaces(
+  objects: readonly KubeObject[],
+  mapper: ResourceMapper,
+  signal?: AbortSignal,
+): Promise<void> {
   const fromCrds = new Map<string, boolean>();
   for (const o of objects) {
-    if (o.kind !== 'CustomResourceDefinition' || splitApiVersion(o.apiVersion ?? '').group !== 'apiextensions.k8s.io') continue;
+    if (o.kind !== 'CustomResourceDefinition' || splitApiVersion(o.apiVersion ?? '').group !== 'apiextensions.k8s.io')
+      continue;
     const spec = (o.spec ?? {}) as { scope?: string; group?: string; names?: { kind?: string } };
-    if (spec.scope && spec.group && spec.names?.kind) fromCrds.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Namespaced');
+    if (spec.scope && spec.group && spec.names?.kind)
+      fromCrds.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Namespaced');
   }
   for (const o of objects) {
     let def = 'default';
@@ -19,7 +25,8 @@ export async function fixNamespaces(objects: readonly KubeObject[], mapper: Reso
       delete o.metadata.annotations![HELM_INSTALL_NAMESPACE];
     }
     let namespaced = fromCrds.get(`${splitApiVersion(o.apiVersion ?? '').group}/${o.kind}`);
-    if (namespaced === undefined) namespaced = (await mapper.find(o.apiVersion, o.kind, signal).catch(() => undefined))?.namespaced;
+    if (namespaced === undefined)
+      namespaced = (await mapper.find(o.apiVersion, o.kind, signal).catch(() => undefined))?.namespaced;
     if (namespaced === undefined) continue;
     if (namespaced && !o.metadata.namespace) o.metadata.namespace = def;
     else if (!namespaced && o.metadata.namespace !== undefined) delete o.metadata.namespace;

@@ -20,7 +20,8 @@ export function argsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 export function parseArgs(list: readonly string[], options: { cwd?: string } = {}): JsonObject {
   const byName = new Map<string, string>();
   for (const arg of list) {
-    if (!ARG_PATTERN.test(arg)) throw new Error(`invalid --arg argument. Must be --arg=some_var_name=value, not '${arg}'`);
+    if (!ARG_PATTERN.test(arg))
+      throw new Error(`invalid --arg argument. Must be --arg=some_var_name=value, not '${arg}'`);
     const eq = arg.indexOf('=');
     byName.delete(arg.slice(0, eq)); // last one wins, in its position
     byName.set(arg.slice(0, eq), arg.slice(eq + 1));
@@ -58,7 +59,8 @@ export function applyDefaultArgs(declared: readonly DeploymentArg[] | undefined,
   }
   const merged = deepMerge(defaults, args);
   for (const a of declared ?? []) {
-    if (!getNested(merged, a.name.split('.')).found && a.default === undefined) throw new Error(`required argument ${a.name} not set`);
+    if (!getNested(merged, a.name.split('.')).found && a.default === undefined)
+      throw new Error(`required argument ${a.name} not set`);
   }
   return merged;
 }

@@ -18,7 +18,11 @@ export interface LoadedKluctlProject {
   warnings: string[];
 }
 
-export function loadKluctlProject(projectDir: string, externalArgs: JsonObject, configFile?: string): LoadedKluctlProject {
+export function loadKluctlProject(
+  projectDir: string,
+  externalArgs: JsonObject,
+  configFile?: string,
+): LoadedKluctlProject {
   const file = configFile ?? fixPathExt(path.join(projectDir, '.kluctl.yml'));
   const config = exists(file) ? ((readYamlFile(file, KLUCTL_PROJECT) ?? {}) as KluctlProjectConfig) : {};
   const warnings: string[] = [];
@@ -113,7 +117,11 @@ export function selectTarget(project: LoadedKluctlProject, externalArgs: JsonObj
 }
 
 /** The kube context a target asks for (`--context` wins). */
-export function requestedContext(project: LoadedKluctlProject, targetName: string | undefined, override: string | undefined): string | undefined {
+export function requestedContext(
+  project: LoadedKluctlProject,
+  targetName: string | undefined,
+  override: string | undefined,
+): string | undefined {
   if (override) return override;
   if (!targetName) return undefined;
   const t = project.targets.find((x) => x.name === targetName);

@@ -35,8 +35,20 @@ const fixedImage = obj({
   deploymentDir: str,
 });
 
-export const TARGET: Schema = obj({ name: str, context: str, args: map(any), aws: awsConfig, images: list(fixedImage), discriminator: str });
-export const KLUCTL_PROJECT: Schema = obj({ targets: list(TARGET), args: list(deploymentArg), discriminator: str, aws: awsConfig });
+export const TARGET: Schema = obj({
+  name: str,
+  context: str,
+  args: map(any),
+  aws: awsConfig,
+  images: list(fixedImage),
+  discriminator: str,
+});
+export const KLUCTL_PROJECT: Schema = obj({
+  targets: list(TARGET),
+  args: list(deploymentArg),
+  discriminator: str,
+  aws: awsConfig,
+});
 export const KLUCTL_LIBRARY: Schema = obj({ args: list(deploymentArg) });
 
 const gitRef = obj({ branch: str, tag: str, commit: str });
@@ -58,7 +70,15 @@ export const VARS_SOURCE: Schema = obj({
   }),
   clusterConfigMap: obj({ ...clusterObjectRef, key: str, targetPath: str }),
   clusterSecret: obj({ ...clusterObjectRef, key: str, targetPath: str }),
-  clusterObject: obj({ ...clusterObjectRef, kind: str, apiVersion: str, list: bool, path: str, render: bool, parseYaml: bool }),
+  clusterObject: obj({
+    ...clusterObjectRef,
+    kind: str,
+    apiVersion: str,
+    list: bool,
+    path: str,
+    render: bool,
+    parseYaml: bool,
+  }),
   systemEnvVars: map(any),
   http: obj({ url: str, method: str, body: str, headers: map(str), jsonPath: str }),
   awsSecretsManager: obj({ secretName: str, region: str, profile: str }),
@@ -73,7 +93,14 @@ export const VARS_SOURCE: Schema = obj({
   multidoc: bool,
 });
 
-const ignoreForDiff = obj({ fieldPath: strOrList, fieldPathRegex: strOrList, group: str, kind: str, name: str, namespace: str });
+const ignoreForDiff = obj({
+  fieldPath: strOrList,
+  fieldPathRegex: strOrList,
+  group: str,
+  kind: str,
+  name: str,
+  namespace: str,
+});
 const conflictResolution = obj({
   fieldPath: strOrList,
   fieldPathRegex: strOrList,

@@ -56,10 +56,21 @@ export interface VarsSource {
   values?: JsonObject;
   file?: string;
   git?: { url: string; ref?: GitRef; path: string };
-  gitFiles?: { url: string; ref?: GitRef; files?: Array<{ glob: string; render?: boolean; parseYaml?: boolean; yamlMultiDoc?: boolean }> };
+  gitFiles?: {
+    url: string;
+    ref?: GitRef;
+    files?: Array<{ glob: string; render?: boolean; parseYaml?: boolean; yamlMultiDoc?: boolean }>;
+  };
   clusterConfigMap?: ClusterObjectSource;
   clusterSecret?: ClusterObjectSource;
-  clusterObject?: ClusterObjectSource & { kind: string; apiVersion?: string; list?: boolean; path: string; render?: boolean; parseYaml?: boolean };
+  clusterObject?: ClusterObjectSource & {
+    kind: string;
+    apiVersion?: string;
+    list?: boolean;
+    path: string;
+    render?: boolean;
+    parseYaml?: boolean;
+  };
   systemEnvVars?: JsonObject;
   http?: { url: string; method?: string; body?: string; headers?: Record<string, string>; jsonPath?: string };
   awsSecretsManager?: unknown;

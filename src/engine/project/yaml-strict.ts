@@ -13,7 +13,8 @@ const OPTIONS = {
   version: '1.1' as const,
   uniqueKeys: true,
   merge: true,
-  customTags: (tags: Tags) => tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
+  customTags: (tags: Tags) =>
+    tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
 };
 
 export function parseYaml(text: string, file?: string, schema?: Schema): unknown {
@@ -45,7 +46,8 @@ function checkErrors(doc: Document, lines: LineCounter, file: string | undefined
   const error = doc.errors[0];
   if (!error) return;
   const line = error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line;
-  const message = error.code === 'DUPLICATE_KEY' ? `duplicate key: ${error.message.split('\n')[0]}` : error.message.split('\n')[0];
+  const message =
+    error.code === 'DUPLICATE_KEY' ? `duplicate key: ${error.message.split('\n')[0]}` : error.message.split('\n')[0];
   throw new ProjectError(file, line, message);
 }
 
@@ -81,13 +83,21 @@ export function validate(value: unknown, schema: Schema, path: (string | number)
     case 'any':
       return undefined;
     case 'scalar':
-      return typeof value === 'object' ? { path, message: `expected a scalar${at}, got ${describe(value)}` } : undefined;
+      return typeof value === 'object'
+        ? { path, message: `expected a scalar${at}, got ${describe(value)}` }
+        : undefined;
     case 'string':
-      return typeof value === 'string' ? undefined : { path, message: `cannot unmarshal ${describe(value)} into a string${at}` };
+      return typeof value === 'string'
+        ? undefined
+        : { path, message: `cannot unmarshal ${describe(value)} into a string${at}` };
     case 'bool':
-      return typeof value === 'boolean' ? undefined : { path, message: `cannot unmarshal ${describe(value)} into a bool${at}` };
+      return typeof value === 'boolean'
+        ? undefined
+        : { path, message: `cannot unmarshal ${describe(value)} into a bool${at}` };
     case 'int':
-      return Number.isInteger(value) ? undefined : { path, message: `cannot unmarshal ${describe(value)} into an int${at}` };
+      return Number.isInteger(value)
+        ? undefined
+        : { path, message: `cannot unmarshal ${describe(value)} into an int${at}` };
     case 'list':
       if (!Array.isArray(value)) return { path, message: `cannot unmarshal ${describe(value)} into a list${at}` };
       for (let i = 0; i < value.length; i++) {
@@ -97,7 +107,8 @@ export function validate(value: unknown, schema: Schema, path: (string | number)
       return undefined;
     case 'map':
     case 'object': {
-      if (typeof value !== 'object' || Array.isArray(value)) return { path, message: `cannot unmarshal ${describe(value)} into an object${at}` };
+      if (typeof value !== 'object' || Array.isArray(value))
+        return { path, message: `cannot unmarshal ${describe(value)} into an object${at}` };
       for (const [k, v] of Object.entries(value)) {
         const field = schema.type === 'map' ? schema.of : schema.fields[k];
         if (!field) return { path: [...path, k], message: `unknown field "${k}"${at}` };

@@ -38,14 +38,22 @@ export interface BuildItemOptions {
 }
 
 export function renderedDirOf(item: DeploymentItem, renderDir: string): string | undefined {
-  return item.relRenderedDir === undefined ? undefined : path.join(renderDir, item.project.source.id, item.relRenderedDir);
+  return item.relRenderedDir === undefined
+    ? undefined
+    : path.join(renderDir, item.project.source.id, item.relRenderedDir);
 }
 
 /** Stage 1: Jinja2 over the whole item dir. */
 export function renderItemTemplates(item: DeploymentItem, o: BuildItemOptions): void {
   const target = renderedDirOf(item, o.renderDir);
   if (!item.dir || !target) return;
-  renderDirectory({ sourceRoot: item.project.source.dir, itemDir: item.dir, targetDir: target, searchDirs: [item.dir, ...o.searchDirs], vars: item.vars });
+  renderDirectory({
+    sourceRoot: item.project.source.dir,
+    itemDir: item.dir,
+    targetDir: target,
+    searchDirs: [item.dir, ...o.searchDirs],
+    vars: item.vars,
+  });
 }
 
 /** Stage 2: every helm-chart.yaml anywhere in the rendered dir. */
@@ -57,7 +65,9 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
     const config = readHelmChart(chartFile);
     const kustomization = readKustomization(path.dirname(chartFile));
     if (kustomization && !((kustomization.resources as unknown[] | undefined) ?? []).includes(helmOutput(config))) {
-      throw new Error(`${item.relRenderedDir}/kustomization.yaml does not include the rendered helm chart: ${helmOutput(config)}`);
+      throw new Error(
+        `${item.relRenderedDir}/kustomization.yaml does not include the rendered helm chart: ${helmOutput(config)}`,
+      );
     }
     await renderHelmChart({
       renderedDir: rendered,
@@ -102,14 +112,21 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   if (!item.dir || !rendered || item.config.onlyRender) return result;
 
   const kustomization = await prepareKustomization(item, rendered);
-  const annotations = ((kustomization.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+  const annotations =
+    (kustomization.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
   result.barrier ||= parseGoBool(annotations['kluctl.io/barrier']);
   result.waitReadiness ||= parseGoBool(annotations['kluctl.io/wait-readiness']);
 
   let objects: KubeObject[];
   try {
     const root = path.join(o.renderDir, item.project.source.id);
-    objects = (await kustomizeBuild(rendered, { root, kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(), signal: o.signal })).objects;
+    objects = (
+      await kustomizeBuild(rendered, {
+        root,
+        kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(),
+        signal: o.signal,
+      })
+    ).objects;
   } catch (error) {
     throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`);
   }
@@ -149,7 +166,8 @@ function readKustomization(dir: string): Record<string, unknown> | undefined {
 /** The item's kustomization (generated when missing), with overrideNamespace applied; written back for kustomize. */
 async function prepareKustomization(item: DeploymentItem, rendered: string): Promise<Record<string, unknown>> {
   let k = readKustomization(rendered);
-  if (k && item.config.recursive) throw new ProjectError(item.dir, undefined, 'recursive is set but the item already has a kustomization.yaml');
+  if (k && item.config.recursive)
+    throw new ProjectError(item.dir, undefined, 'recursive is set but the item already has a kustomization.yaml');
   if (!k) {
     const { resources } = await generateKustomization(rendered, { recursive: item.config.recursive });
     const list: string[] = [];

@@ -12,17 +12,26 @@ export interface ClusterConnection {
  * Without a usable kubeconfig and no requested context Kluctl only warns and runs without a client; a requested
  * context that does not exist is an error.
  */
-export function connect(kubeconfig: string | undefined, requested: string | undefined, warnings: string[], env: NodeJS.ProcessEnv = process.env): ClusterConnection | undefined {
+export function connect(
+  kubeconfig: string | undefined,
+  requested: string | undefined,
+  warnings: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ClusterConnection | undefined {
   let config;
   try {
     config = loadKubeConfig(kubeconfig, env);
   } catch (error) {
     if (requested) throw error;
-    warnings.push(`No valid KUBECONFIG provided, which means the Kubernetes client is not available (${(error as Error).message})`);
+    warnings.push(
+      `No valid KUBECONFIG provided, which means the Kubernetes client is not available (${(error as Error).message})`,
+    );
     return undefined;
   }
   if (!requested && !config.getCurrentContext()) {
-    warnings.push('No valid KUBECONFIG provided, which means the Kubernetes client is not available. Depending on your deployment project, this might cause follow-up errors.');
+    warnings.push(
+      'No valid KUBECONFIG provided, which means the Kubernetes client is not available. Depending on your deployment project, this might cause follow-up errors.',
+    );
     return undefined;
   }
   const client = clientForContext(config, requested);
@@ -30,7 +39,11 @@ export function connect(kubeconfig: string | undefined, requested: string | unde
 }
 
 export async function serverVersion(c: ClusterConnection, signal?: AbortSignal): Promise<string> {
-  const v = await c.client.requestJson<{ gitVersion: string }>({ path: '/version', signal, description: 'get server version' });
+  const v = await c.client.requestJson<{ gitVersion: string }>({
+    path: '/version',
+    signal,
+    description: 'get server version',
+  });
   return v.gitVersion;
 }
 
@@ -38,13 +51,19 @@ export async function serverVersion(c: ClusterConnection, signal?: AbortSignal):
 export async function apiVersions(c: ClusterConnection, signal?: AbortSignal): Promise<string[]> {
   const out = new Set<string>();
   const core = await c.client.requestJson<{ versions: string[] }>({ path: '/api', signal });
-  const groups = await c.client.requestJson<{ groups: Array<{ versions: Array<{ groupVersion: string }> }> }>({ path: '/apis', signal });
+  const groups = await c.client.requestJson<{ groups: Array<{ versions: Array<{ groupVersion: string }> }> }>({
+    path: '/apis',
+    signal,
+  });
   const gvs = [...core.versions, ...groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
   await Promise.all(
     gvs.map(async (gv) => {
       out.add(gv);
       const list = await c.client
-        .requestJson<{ resources: Array<{ name: string; kind: string }> }>({ path: gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`, signal })
+        .requestJson<{ resources: Array<{ name: string; kind: string }> }>({
+          path: gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`,
+          signal,
+        })
         .catch(() => ({ resources: [] }));
       for (const r of list.resources) if (!r.name.includes('/')) out.add(`${gv}/${r.kind}`);
     }),

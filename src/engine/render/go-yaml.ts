@@ -10,27 +10,80 @@ import { analyzeScalar, type ScalarRules } from '../yaml/scalar-analysis.js';
 const BEST_WIDTH = 80;
 
 const RESOLVE_TABLE = new Set(
-  ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']
-    .concat(['', '~', 'null', 'Null', 'NULL', '.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '<<']),
+  [
+    'y',
+    'Y',
+    'yes',
+    'Yes',
+    'YES',
+    'true',
+    'True',
+    'TRUE',
+    'on',
+    'On',
+    'ON',
+    'n',
+    'N',
+    'no',
+    'No',
+    'NO',
+    'false',
+    'False',
+    'FALSE',
+    'off',
+    'Off',
+    'OFF',
+  ].concat([
+    '',
+    '~',
+    'null',
+    'Null',
+    'NULL',
+    '.nan',
+    '.NaN',
+    '.NAN',
+    '.inf',
+    '.Inf',
+    '.INF',
+    '+.inf',
+    '+.Inf',
+    '+.INF',
+    '-.inf',
+    '-.Inf',
+    '-.INF',
+    '<<',
+  ]),
 );
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
-const TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?(Z|[-+][0-9]{1,2}(:[0-9]{2})?)?)?$/;
+const TIMESTAMP =
+  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?(Z|[-+][0-9]{1,2}(:[0-9]{2})?)?)?$/;
 
 /** Whether go-yaml v2 would read the plain scalar as something other than a string (then it double-quotes it). */
 function resolvesToNonString(s: string): boolean {
   if (RESOLVE_TABLE.has(s)) return true;
   if (!/^[-+.0-9]/.test(s)) return false;
   const plain = s.replace(/_/g, '');
-  return GO_INT.test(plain) || YAML_FLOAT.test(plain) || BASE60_FLOAT.test(s) || TIMESTAMP.test(s) || /^-?0b[01]+$/.test(plain);
+  return (
+    GO_INT.test(plain) ||
+    YAML_FLOAT.test(plain) ||
+    BASE60_FLOAT.test(s) ||
+    TIMESTAMP.test(s) ||
+    /^-?0b[01]+$/.test(plain)
+  );
 }
 
 /** go-yaml's yaml_emitter_analyze_scalar rules, for block context with unicode output. */
 const GO_YAML_SCALARS: ScalarRules = {
   breaks: '\r\n\x85\u2028\u2029',
   printable: (code) =>
-    code === 0x0a || code === 0x85 || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd && code !== 0xfeff) || code >= 0x10000,
+    code === 0x0a ||
+    code === 0x85 ||
+    (code >= 0x20 && code <= 0x7e) ||
+    (code >= 0xa0 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd && code !== 0xfeff) ||
+    code >= 0x10000,
 };
 
 type Style = 'plain' | 'single' | 'double' | 'literal';
@@ -38,7 +91,8 @@ type Style = 'plain' | 'single' | 'double' | 'literal';
 function chooseStyle(s: string, simpleKey: boolean): Style {
   let style: Style = s.includes('\n') ? 'literal' : resolvesToNonString(s) ? 'double' : 'plain';
   const a = analyzeScalar(s, GO_YAML_SCALARS);
-  if (style === 'plain' && (!a.allowBlockPlain || (s.length === 0 && simpleKey) || (simpleKey && a.multiline))) style = 'single';
+  if (style === 'plain' && (!a.allowBlockPlain || (s.length === 0 && simpleKey) || (simpleKey && a.multiline)))
+    style = 'single';
   if (style === 'single' && (!a.allowSingleQuoted || (simpleKey && a.multiline))) style = 'double';
   if (style === 'literal' && (!a.allowBlock || simpleKey)) style = 'double';
   return style;
@@ -80,10 +134,29 @@ function scalar(s: string, column: number, indent: number, simpleKey: boolean): 
 }
 
 function escapeDouble(c: string): string {
-  const map: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\0': '\\0', '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r', '\x1b': '\\e', '\u0085': '\\N', '\u00a0': '\\_', '\u2028': '\\L', '\u2029': '\\P' };
+  const map: Record<string, string> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\0': '\\0',
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\t': '\\t',
+    '\n': '\\n',
+    '\v': '\\v',
+    '\f': '\\f',
+    '\r': '\\r',
+    '\x1b': '\\e',
+    '\u0085': '\\N',
+    '\u00a0': '\\_',
+    '\u2028': '\\L',
+    '\u2029': '\\P',
+  };
   if (map[c]) return map[c];
   const code = c.codePointAt(0)!;
-  if (code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0xfeff) return code <= 0xff ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0xfeff)
+    return code <= 0xff
+      ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+      : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return c;
 }
 
@@ -92,7 +165,10 @@ function literal(s: string, indent: number): string {
   const hint = s.startsWith(' ') || s.startsWith('\n') ? '2' : '';
   const body = s.endsWith('\n') ? s.slice(0, -1) : s;
   const pad = ' '.repeat(indent);
-  return `|${hint}${chomp}\n${body.split('\n').map((l) => (l ? pad + l : '')).join('\n')}`;
+  return `|${hint}${chomp}\n${body
+    .split('\n')
+    .map((l) => (l ? pad + l : ''))
+    .join('\n')}`;
 }
 
 function formatNumber(n: number): string {

@@ -12,7 +12,13 @@ import { argsFromEnv, argsFromFiles, parseArgs } from '../project/args.js';
 import { gitRoot } from '../project/paths.js';
 import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../project/kluctl-project.js';
 import { FIXED_IMAGES_FILE } from '../project/schema.js';
-import type { ConflictResolutionConfig, FixedImage, IgnoreForDiffConfig, ObjectRefConfig, Target } from '../project/types.js';
+import type {
+  ConflictResolutionConfig,
+  FixedImage,
+  IgnoreForDiffConfig,
+  ObjectRefConfig,
+  Target,
+} from '../project/types.js';
 import { readYamlFile } from '../project/yaml-strict.js';
 import { deepMerge } from '../vars/merge.js';
 import type { VarsLoaderContext } from '../vars/vars-loader.js';
@@ -96,22 +102,35 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
 
   let cluster: ClusterConnection | undefined;
   if (!o.offline) cluster = connect(o.kubeconfig, requestedContext(project, o.target, o.context), warnings, env);
-  const target = selectTarget(project, external, { targetName: o.target, targetNameOverride: o.targetNameOverride, contextName: cluster?.contextName ?? '' });
+  const target = selectTarget(project, external, {
+    targetName: o.target,
+    targetNameOverride: o.targetNameOverride,
+    contextName: cluster?.contextName ?? '',
+  });
   const discriminator = o.discriminator ?? target.discriminator;
 
   const sourceDir = gitRoot(projectDir) ?? projectDir;
   const gitCache = new GitRepoCache();
   const ctx: VarsLoaderContext = { client: cluster?.client, mapper: cluster?.mapper, gitCache, signal: o.signal, env };
   const rootVars = buildRootVars(project.config, target, external);
-  const root = await loadDeploymentProject(ctx, rootVars, { dir: sourceDir, id: 'root' }, path.relative(sourceDir, projectDir));
+  const root = await loadDeploymentProject(
+    ctx,
+    rootVars,
+    { dir: sourceDir, id: 'root' },
+    path.relative(sourceDir, projectDir),
+  );
   const items = await collectDeployments(ctx, root, o.inclusion ?? {});
 
   const fixedImages: FixedImage[] = [
     ...(target.images ?? []),
-    ...(o.fixedImagesFile ? (((readYamlFile(o.fixedImagesFile, FIXED_IMAGES_FILE) as { images?: FixedImage[] } | null)?.images ?? [])) : []),
+    ...(o.fixedImagesFile
+      ? ((readYamlFile(o.fixedImagesFile, FIXED_IMAGES_FILE) as { images?: FixedImage[] } | null)?.images ?? [])
+      : []),
     ...(o.fixedImages ?? []),
   ];
-  const renderDir = o.renderOutputDir ? path.resolve(o.renderOutputDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
+  const renderDir = o.renderOutputDir
+    ? path.resolve(o.renderOutputDir)
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
   const seen: SeenImage[] = [];
   try {
     const built = await buildAll(items, {
@@ -147,8 +166,16 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   }
 }
 
-async function buildAll(items: DeploymentItem[], base: Omit<BuildItemOptions, 'searchDirs' | 'commonLabels' | 'commonAnnotations'>): Promise<RenderedItem[]> {
-  const opts = items.map((item) => ({ ...base, searchDirs: searchDirs(item.project), commonLabels: commonLabels(item.project), commonAnnotations: commonAnnotations(item.project) }));
+async function buildAll(
+  items: DeploymentItem[],
+  base: Omit<BuildItemOptions, 'searchDirs' | 'commonLabels' | 'commonAnnotations'>,
+): Promise<RenderedItem[]> {
+  const opts = items.map((item) => ({
+    ...base,
+    searchDirs: searchDirs(item.project),
+    commonLabels: commonLabels(item.project),
+    commonAnnotations: commonAnnotations(item.project),
+  }));
   // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
   items.forEach((item, i) => renderItemTemplates(item, opts[i]));
   for (const [i, item] of items.entries()) await renderItemHelmCharts(item, opts[i]);

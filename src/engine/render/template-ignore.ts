@@ -19,7 +19,8 @@ export class TemplateIgnore {
   constructor(sourceRoot: string, itemDir: string) {
     const rel = path.relative(sourceRoot, itemDir);
     const chain = [sourceRoot];
-    if (rel && !rel.startsWith('..')) rel.split(path.sep).forEach((part) => chain.push(path.join(chain[chain.length - 1], part)));
+    if (rel && !rel.startsWith('..'))
+      rel.split(path.sep).forEach((part) => chain.push(path.join(chain[chain.length - 1], part)));
     for (const dir of chain.slice(0, -1)) this.addDir(dir);
   }
 

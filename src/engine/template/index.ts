@@ -4,6 +4,12 @@
  * way Python does.
  */
 
-export { createRenderer, TemplateRenderError, type RenderOptions, type RendererOptions, type TemplateRenderer } from './renderer.js';
+export {
+  createRenderer,
+  TemplateRenderError,
+  type RenderOptions,
+  type RendererOptions,
+  type TemplateRenderer,
+} from './renderer.js';
 export { TemplateFloat, type TemplateContext, type TemplateValue } from './context.js';
 export { IMAGE_PLACEHOLDER } from './kluctl/functions.js';

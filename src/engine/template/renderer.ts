@@ -82,8 +82,19 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
 
   const environment = (context: TemplateContext, rootTemplate?: string): Environment => {
     // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
-    const globals = new Map<string, PyValue>([...defaultGlobals(), ...(toPython(context) as Map<string, PyValue>), ...extGlobals]);
-    return new Environment(new SearchPathLoader(searchDirs, rootTemplate), strict, globals, new Map(Object.entries(FILTERS)), new Map(Object.entries(TESTS)), parse);
+    const globals = new Map<string, PyValue>([
+      ...defaultGlobals(),
+      ...(toPython(context) as Map<string, PyValue>),
+      ...extGlobals,
+    ]);
+    return new Environment(
+      new SearchPathLoader(searchDirs, rootTemplate),
+      strict,
+      globals,
+      new Map(Object.entries(FILTERS)),
+      new Map(Object.entries(TESTS)),
+      parse,
+    );
   };
 
   const render = (displayName: string, load: () => Template, env: Environment): string => {
@@ -106,7 +117,8 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
 
     renderFile(file, context) {
       const resolved = path.isAbsolute(file) ? file : searchDirs.map((d) => path.join(d, file)).find(isFile);
-      if (resolved === undefined) throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
+      if (resolved === undefined)
+        throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
       const source = fs.readFileSync(resolved, 'utf8');
       if (!source.includes('{')) return source;
       const env = environment(context, resolved);

@@ -5,9 +5,11 @@
 
 import { isObject, type JsonObject } from './merge.js';
 
-type Step = { kind: 'child'; name: string } | { kind: 'nth'; index: number } | { kind: 'wildcard' } | { kind: 'descent' };
+type Step =
+  { kind: 'child'; name: string } | { kind: 'nth'; index: number } | { kind: 'wildcard' } | { kind: 'descent' };
 
-const TOKEN = /(?<descent>\.\.)|\.(?<dotName>[^.[\]]+)|\[\s*(?:(?<nth>-?\d+)|'(?<sq>[^']*)'|"(?<dq>[^"]*)"|(?<star>\*))\s*\]|(?<bare>[^.[\]$]+)/y;
+const TOKEN =
+  /(?<descent>\.\.)|\.(?<dotName>[^.[\]]+)|\[\s*(?:(?<nth>-?\d+)|'(?<sq>[^']*)'|"(?<dq>[^"]*)"|(?<star>\*))\s*\]|(?<bare>[^.[\]$]+)/y;
 
 export function parseJsonPath(text: string): Step[] {
   const steps: Step[] = [];
@@ -15,7 +17,8 @@ export function parseJsonPath(text: string): Step[] {
   while (pos < text.length) {
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(text);
-    if (!m || (m.groups!.bare !== undefined && pos !== 0)) throw new Error(`unsupported or invalid JSONPath ${text} at position ${pos}`);
+    if (!m || (m.groups!.bare !== undefined && pos !== 0))
+      throw new Error(`unsupported or invalid JSONPath ${text} at position ${pos}`);
     pos = TOKEN.lastIndex;
     const g = m.groups!;
     if (g.descent) {
@@ -33,7 +36,7 @@ export function parseJsonPath(text: string): Step[] {
     const name = g.dotName ?? g.bare ?? g.sq ?? g.dq;
     if (g.star || name === '*') steps.push({ kind: 'wildcard' });
     else if (g.nth !== undefined) steps.push({ kind: 'nth', index: Number(g.nth) });
-    else steps.push({ kind: 'child', name: name! });
+    else steps.push({ kind: 'child', name: name });
   }
   return steps;
 }
@@ -55,7 +58,13 @@ function apply(v: unknown, step: Step): unknown[] {
       return i >= 0 && i < v.length ? [v[i]] : [];
     }
     case 'wildcard':
-      return Array.isArray(v) ? v : isObject(v) ? Object.keys(v).sort().map((k) => v[k]) : [];
+      return Array.isArray(v)
+        ? v
+        : isObject(v)
+          ? Object.keys(v)
+              .sort()
+              .map((k) => v[k])
+          : [];
     case 'descent':
       return descendants(v);
   }

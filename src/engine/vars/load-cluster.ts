@@ -1,6 +1,13 @@
 /** `clusterConfigMap`, `clusterSecret` and `clusterObject` vars: values read from the target cluster. */
 
-import { describeObject, KubeApiError, ResourceMapper, type ApiResource, type KubeClient, type KubeObject } from '../../kube/index.js';
+import {
+  describeObject,
+  KubeApiError,
+  ResourceMapper,
+  type ApiResource,
+  type KubeClient,
+  type KubeObject,
+} from '../../kube/index.js';
 import type { ClusterObjectSource, VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
 import { getJsonPath, objectAtPath } from './json-path.js';
@@ -25,17 +32,31 @@ const selector = (labels: Record<string, string> | undefined) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 
-async function getObject(c: Cluster, resource: ApiResource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+async function getObject(
+  c: Cluster,
+  resource: ApiResource,
+  namespace: string | undefined,
+  name: string,
+): Promise<KubeObject | undefined> {
   const what = `${resource.kind} ${namespace ? `${namespace}/` : ''}${name}`;
   try {
-    return await c.client.requestJson<KubeObject>({ path: ResourceMapper.path(resource, namespace, name), signal: c.signal, description: `get ${what}` });
+    return await c.client.requestJson<KubeObject>({
+      path: ResourceMapper.path(resource, namespace, name),
+      signal: c.signal,
+      description: `get ${what}`,
+    });
   } catch (error) {
     if (error instanceof KubeApiError && error.isNotFound) return undefined;
     throw error;
   }
 }
 
-async function listObjects(c: Cluster, resource: ApiResource, namespace: string | undefined, labels: Record<string, string> | undefined): Promise<KubeObject[]> {
+async function listObjects(
+  c: Cluster,
+  resource: ApiResource,
+  namespace: string | undefined,
+  labels: Record<string, string> | undefined,
+): Promise<KubeObject[]> {
   const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
   const list = await c.client.requestJson<{ items: KubeObject[] }>({
     path: ResourceMapper.path(resource, namespace),
@@ -50,7 +71,14 @@ async function listObjects(c: Cluster, resource: ApiResource, namespace: string 
  * `data[key]` of a ConfigMap or Secret, rendered and parsed as YAML. Undefined when `ignoreMissing` skipped a missing
  * object or key: such a source is not merged at all, so it cannot clobber an earlier default.
  */
-export async function loadConfigMapOrSecret(access: ClusterAccess, vars: JsonObject, ref: ClusterObjectSource, kind: 'ConfigMap' | 'Secret', ignoreMissing: boolean, multidoc?: boolean): Promise<unknown> {
+export async function loadConfigMapOrSecret(
+  access: ClusterAccess,
+  vars: JsonObject,
+  ref: ClusterObjectSource,
+  kind: 'ConfigMap' | 'Secret',
+  ignoreMissing: boolean,
+  multidoc?: boolean,
+): Promise<unknown> {
   const c = requireCluster(access);
   const resource = await c.mapper.require('v1', kind, c.signal);
   let obj: KubeObject | undefined;
@@ -61,7 +89,8 @@ export async function loadConfigMapOrSecret(access: ClusterAccess, vars: JsonObj
     const objs = await listObjects(c, resource, ref.namespace, ref.labels);
     if (objs.length > 1) throw new Error(`found more than one objects with labels ${selector(ref.labels)}`);
     obj = objs[0];
-    if (!obj && !ignoreMissing) throw new Error(`no ${kind} found with labels ${selector(ref.labels)} in namespace ${ref.namespace}`);
+    if (!obj && !ignoreMissing)
+      throw new Error(`no ${kind} found with labels ${selector(ref.labels)} in namespace ${ref.namespace}`);
   }
   if (!obj) return undefined;
 
@@ -86,14 +115,20 @@ async function resourceForKind(c: Cluster, kind: string, apiVersion: string | un
   if (apiVersion) return c.mapper.require(apiVersion, kind, c.signal);
   const matches = (await c.mapper.preferredResources(c.signal)).filter((r) => r.kind === kind);
   if (matches.length === 0) throw new Error(`no matching resource found for kind ${kind}`);
-  if (matches.length > 1) throw new Error(`more then one matching resources found for kind ${kind}, consider also specifying apiVersion`);
+  if (matches.length > 1)
+    throw new Error(`more then one matching resources found for kind ${kind}, consider also specifying apiVersion`);
   return matches[0];
 }
 
 const objectKey = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** `clusterObject` (v2.28): one JSONPath match per object; a list of them with `list: true`. */
-export async function loadClusterObject(access: ClusterAccess, vars: JsonObject, src: NonNullable<VarsSource['clusterObject']>, ignoreMissing: boolean): Promise<unknown> {
+export async function loadClusterObject(
+  access: ClusterAccess,
+  vars: JsonObject,
+  src: NonNullable<VarsSource['clusterObject']>,
+  ignoreMissing: boolean,
+): Promise<unknown> {
   const c = requireCluster(access);
   const resource = await resourceForKind(c, src.kind, src.apiVersion);
   const namespace = src.namespace || undefined;
@@ -113,7 +148,8 @@ export async function loadClusterObject(access: ClusterAccess, vars: JsonObject,
 
   const values: unknown[] = [];
   for (const obj of objs) {
-    const fail = (why: string) => new Error(`failed to load vars from kubernetes object ${describeObject(obj)} and json path ${src.path}: ${why}`);
+    const fail = (why: string) =>
+      new Error(`failed to load vars from kubernetes object ${describeObject(obj)} and json path ${src.path}: ${why}`);
     const matches = getJsonPath(obj, src.path);
     if (matches.length === 0) {
       if (ignoreMissing) return {};
@@ -122,7 +158,8 @@ export async function loadClusterObject(access: ClusterAccess, vars: JsonObject,
     if (matches.length > 1) throw fail('json path resulted in multiple matches');
     let value = matches[0];
     try {
-      if (src.render && (typeof value === 'string' || isObject(value))) value = renderStrings(value, vars, [], describeObject(obj)).value;
+      if (src.render && (typeof value === 'string' || isObject(value)))
+        value = renderStrings(value, vars, [], describeObject(obj)).value;
     } catch (error) {
       throw fail((error as Error).message);
     }

@@ -6,13 +6,21 @@ import type { JsonObject } from './merge.js';
 import { looksLikeSops, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';
 
-export function loadVarsFile(vars: JsonObject, file: string, searchDirs: readonly string[], ignoreMissing: boolean, multidoc?: boolean): unknown {
+export function loadVarsFile(
+  vars: JsonObject,
+  file: string,
+  searchDirs: readonly string[],
+  ignoreMissing: boolean,
+  multidoc?: boolean,
+): unknown {
   let rendered: string;
   try {
     rendered = rendererFor(searchDirs).renderFile(file, asContext(vars));
   } catch (error) {
     const notFound =
-      (error instanceof TemplateRenderError && error.errorType === 'TemplateNotFound' && error.location === error.template) ||
+      (error instanceof TemplateRenderError &&
+        error.errorType === 'TemplateNotFound' &&
+        error.location === error.template) ||
       (error as Error).message.includes(`absolute path of ${file} could not be resolved`);
     if (ignoreMissing && notFound) return {};
     throw new Error(`failed to render vars file ${file}: ${(error as Error).message}`);

@@ -40,7 +40,12 @@ function walkFiles(dir: string, rel = ''): string[] {
 
 /** The spec as Kluctl echoes it: false flags are omitted. */
 function specCopy(f: GitFileSpec): GitFileSpec {
-  return { glob: f.glob, ...(f.render && { render: true }), ...(f.parseYaml && { parseYaml: true }), ...(f.yamlMultiDoc && { yamlMultiDoc: true }) };
+  return {
+    glob: f.glob,
+    ...(f.render && { render: true }),
+    ...(f.parseYaml && { parseYaml: true }),
+    ...(f.yamlMultiDoc && { yamlMultiDoc: true }),
+  };
 }
 
 function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonObject): FileMatch {
@@ -65,7 +70,13 @@ function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonOb
   return match;
 }
 
-export async function loadGitFiles(cache: GitRepoCache, vars: JsonObject, src: GitFilesSource, ignoreMissing: boolean, signal?: AbortSignal): Promise<unknown> {
+export async function loadGitFiles(
+  cache: GitRepoCache,
+  vars: JsonObject,
+  src: GitFilesSource,
+  ignoreMissing: boolean,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const info = await cache.repoInfo(src.url, signal);
   const refs = matchRefs(info, src.ref);
   if (refs.length === 0 && ignoreMissing) return null;

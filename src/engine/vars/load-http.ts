@@ -35,7 +35,12 @@ function request(spec: HttpSource, signal?: AbortSignal): Promise<HttpResponse> 
 }
 
 /** The loaded value; `{}` for a 404 with `ignoreMissing`. */
-export async function loadHttp(spec: HttpSource, ignoreMissing: boolean, multidoc?: boolean, signal?: AbortSignal): Promise<unknown> {
+export async function loadHttp(
+  spec: HttpSource,
+  ignoreMissing: boolean,
+  multidoc?: boolean,
+  signal?: AbortSignal,
+): Promise<unknown> {
   let res: HttpResponse;
   try {
     res = await request(spec, signal);
@@ -44,14 +49,18 @@ export async function loadHttp(spec: HttpSource, ignoreMissing: boolean, multido
   }
   if (res.status < 200 || res.status >= 300) {
     if (res.status === 404 && ignoreMissing) return {};
-    const auth = res.status === 401 ? ' (kluctl-ts does not prompt for credentials; put them into the URL as user:password@host)' : '';
+    const auth =
+      res.status === 401
+        ? ' (kluctl-ts does not prompt for credentials; put them into the URL as user:password@host)'
+        : '';
     throw new Error(`http request to ${spec.url} failed with status code ${res.status}${auth}`);
   }
   const doc = multidoc ? parseYamlAll(res.body, spec.url) : parseYaml(res.body, spec.url);
   if (spec.jsonPath === undefined) return doc;
   const [hit] = getJsonPath(doc, spec.jsonPath);
   if (hit === undefined) throw new Error(`${spec.jsonPath} not found in result from http request ${spec.url}`);
-  if (typeof hit !== 'string') throw new Error(`${spec.jsonPath} in result of http request ${spec.url} is not a string`);
+  if (typeof hit !== 'string')
+    throw new Error(`${spec.jsonPath} in result of http request ${spec.url} is not a string`);
   const value = parseYaml(hit, `${spec.url} ${spec.jsonPath}`);
   if (!isObject(value)) throw new Error(`${spec.jsonPath} in result of http request ${spec.url} is not a YAML map`);
   return value;

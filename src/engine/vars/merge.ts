@@ -6,14 +6,14 @@ export function isObject(v: unknown): v is JsonObject {
 }
 
 export function clone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
+  return v === undefined ? v : structuredClone(v);
 }
 
 /** Kluctl's MergeMap: map+map recurses; anything else (lists, scalars, null) replaces. Returns a new object. */
 export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
   const out: JsonObject = clone(base);
   for (const [k, v] of Object.entries(over)) {
-    out[k] = isObject(out[k]) && isObject(v) ? deepMerge(out[k] as JsonObject, v) : clone(v);
+    out[k] = isObject(out[k]) && isObject(v) ? deepMerge(out[k], v) : clone(v);
   }
   return out;
 }

@@ -18,5 +18,7 @@ export function looksLikeSopsText(text: string, file: string): boolean {
 }
 
 export function sopsNotSupported(file: string): Error {
-  return new Error(`${file} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts (decrypt it or use the kluctl CLI)`);
+  return new Error(
+    `${file} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts (decrypt it or use the kluctl CLI)`,
+  );
 }

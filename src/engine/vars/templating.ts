@@ -23,7 +23,12 @@ export const asContext = (vars: JsonObject): TemplateContext => vars as Template
  * Kluctl's RenderStruct: every string inside the value (map values and list items, not keys) is rendered.
  * Returns the new value and whether any string changed.
  */
-export function renderStrings<T>(value: T, vars: JsonObject, searchDirs: readonly string[] = [], name = '<struct>'): { value: T; changed: boolean } {
+export function renderStrings<T>(
+  value: T,
+  vars: JsonObject,
+  searchDirs: readonly string[] = [],
+  name = '<struct>',
+): { value: T; changed: boolean } {
   const renderer = rendererFor(searchDirs);
   let changed = false;
   const walk = (v: unknown): unknown => {

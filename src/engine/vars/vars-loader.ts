@@ -25,29 +25,58 @@ export interface VarsLoaderContext {
 }
 
 /** Loads the sources in order into a copy of `vars` and returns it. `where` is the deployment.yml declaring them. */
-export async function loadVarsList(ctx: VarsLoaderContext, vars: JsonObject, sources: readonly VarsSource[] | undefined, searchDirs: readonly string[], where: string): Promise<JsonObject> {
+export async function loadVarsList(
+  ctx: VarsLoaderContext,
+  vars: JsonObject,
+  sources: readonly VarsSource[] | undefined,
+  searchDirs: readonly string[],
+  where: string,
+): Promise<JsonObject> {
   const file = fixPathExt(where);
   let current = vars;
   for (const source of sources ?? []) current = await loadVars(ctx, current, source, searchDirs, file);
   return current;
 }
 
-const TYPES = ['values', 'file', 'git', 'gitFiles', 'clusterConfigMap', 'clusterSecret', 'clusterObject', 'systemEnvVars', 'http', 'awsSecretsManager', 'gcpSecretManager', 'azureKeyVault', 'vault'] as const;
+const TYPES = [
+  'values',
+  'file',
+  'git',
+  'gitFiles',
+  'clusterConfigMap',
+  'clusterSecret',
+  'clusterObject',
+  'systemEnvVars',
+  'http',
+  'awsSecretsManager',
+  'gcpSecretManager',
+  'azureKeyVault',
+  'vault',
+] as const;
 type SourceType = (typeof TYPES)[number];
 
 /** Loaders return this when `ignoreMissing` skipped the source entirely (nothing is merged). */
 const SKIP = Symbol('skip');
 
-async function loadVars(ctx: VarsLoaderContext, vars: JsonObject, sourceIn: VarsSource, searchDirs: readonly string[], file: string): Promise<JsonObject> {
+async function loadVars(
+  ctx: VarsLoaderContext,
+  vars: JsonObject,
+  sourceIn: VarsSource,
+  searchDirs: readonly string[],
+  file: string,
+): Promise<JsonObject> {
   const types = TYPES.filter((t) => sourceIn[t] !== undefined && sourceIn[t] !== null);
-  if (types.length === 0) throw new ProjectError(file, undefined, `unknown vars source type (one of ${TYPES.join(', ')} is needed)`);
+  if (types.length === 0)
+    throw new ProjectError(file, undefined, `unknown vars source type (one of ${TYPES.join(', ')} is needed)`);
   if (types.length > 1) throw new ProjectError(file, undefined, `more then one vars source type: ${types.join(', ')}`);
   const type = types[0];
   const source = renderStrings(sourceIn, vars, searchDirs, `${file} vars`).value;
   if (!checkWhen(source.when, vars, `${file} vars`)) return vars;
 
-  const fail = (message: string) => new ProjectError(file, undefined, `vars source ${describe(type, source)}: ${message}`);
-  if (source.multidoc && !source.targetPath) throw fail('multidoc vars sources can only be used when targetPath is also specified');
+  const fail = (message: string) =>
+    new ProjectError(file, undefined, `vars source ${describe(type, source)}: ${message}`);
+  if (source.multidoc && !source.targetPath)
+    throw fail('multidoc vars sources can only be used when targetPath is also specified');
   let loaded: unknown;
   try {
     checkRequired(type, source);
@@ -67,7 +96,13 @@ async function loadVars(ctx: VarsLoaderContext, vars: JsonObject, sourceIn: Vars
   return source.noOverride ? deepMerge(newVars, vars) : deepMerge(vars, newVars);
 }
 
-async function loadByType(ctx: VarsLoaderContext, vars: JsonObject, type: SourceType, source: VarsSource, searchDirs: readonly string[]): Promise<unknown> {
+async function loadByType(
+  ctx: VarsLoaderContext,
+  vars: JsonObject,
+  type: SourceType,
+  source: VarsSource,
+  searchDirs: readonly string[],
+): Promise<unknown> {
   const ignoreMissing = source.ignoreMissing ?? false;
   switch (type) {
     case 'values':
@@ -93,7 +128,9 @@ async function loadByType(ctx: VarsLoaderContext, vars: JsonObject, type: Source
     case 'http':
       return loadHttp(source.http!, ignoreMissing, source.multidoc, ctx.signal);
     default:
-      throw new Error('this vars source is not supported by kluctl-ts (it needs cloud credentials; use the kluctl CLI)');
+      throw new Error(
+        'this vars source is not supported by kluctl-ts (it needs cloud credentials; use the kluctl CLI)',
+      );
   }
 }
 

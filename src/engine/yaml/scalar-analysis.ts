@@ -23,11 +23,20 @@ export interface ScalarRules {
 const SPACES_AND_NUL = '\0 \t';
 
 export function analyzeScalar(scalar: string, rules: ScalarRules): ScalarAnalysis {
-  if (scalar === '') return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: false };
+  if (scalar === '')
+    return {
+      empty: true,
+      multiline: false,
+      allowFlowPlain: false,
+      allowBlockPlain: true,
+      allowSingleQuoted: true,
+      allowBlock: false,
+    };
   const cs = Array.from(scalar);
   const isBreak = (c: string) => rules.breaks.includes(c);
   // libyaml's IS_BLANKZ: spaces, tabs, NUL, every break and the end of the text.
-  const isBlankz = (c: string | undefined) => c === undefined || SPACES_AND_NUL.includes(c) || '\r\n\x85\u2028\u2029'.includes(c);
+  const isBlankz = (c: string | undefined) =>
+    c === undefined || SPACES_AND_NUL.includes(c) || '\r\n\x85\u2028\u2029'.includes(c);
   let blockIndicators = false;
   let flowIndicators = false;
   let lineBreaks = false;
@@ -78,7 +87,14 @@ export function analyzeScalar(scalar: string, rules: ScalarRules): ScalarAnalysi
     }
     precededByWhitespace = isBlankz(ch);
   });
-  const a = { empty: false, multiline: lineBreaks, allowFlowPlain: true, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: true };
+  const a = {
+    empty: false,
+    multiline: lineBreaks,
+    allowFlowPlain: true,
+    allowBlockPlain: true,
+    allowSingleQuoted: true,
+    allowBlock: true,
+  };
   if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) a.allowFlowPlain = a.allowBlockPlain = false;
   if (trailingSpace) a.allowBlock = false;
   if (breakSpace) a.allowFlowPlain = a.allowBlockPlain = a.allowSingleQuoted = false;

@@ -34,17 +34,28 @@ export interface Target {
 export async function resolveTarget(ctx: CommandContext, arg: unknown, action: string): Promise<Target | undefined> {
   let node = arg instanceof DeploymentNode ? arg : undefined;
   if (!node) {
-    await vscode.window.withProgress({ location: { viewId: 'kluctl.deployments' }, title: 'Loading KluctlDeployments' }, () => ctx.clusters.whenLoaded(15_000));
+    await vscode.window.withProgress(
+      { location: { viewId: 'kluctl.deployments' }, title: 'Loading KluctlDeployments' },
+      () => ctx.clusters.whenLoaded(15_000),
+    );
     const nodes = await ctx.tree.deploymentNodes();
     const matching = nodes.filter((n) => n.project);
     if (matching.length === 1) node = matching[0];
     else node = await pickDeployment(matching.length > 0 ? matching : nodes, action);
     if (!node) {
-      if (nodes.length === 0) void vscode.window.showWarningMessage(`No KluctlDeployments found in ${ctx.clusters.selectedContexts().join(', ') || 'any context'}.`);
+      if (nodes.length === 0)
+        void vscode.window.showWarningMessage(
+          `No KluctlDeployments found in ${ctx.clusters.selectedContexts().join(', ') || 'any context'}.`,
+        );
       return undefined;
     }
   }
-  return { context: node.context, ref: { namespace: node.namespace, name: node.name }, client: ctx.clusters.client(node.context), node };
+  return {
+    context: node.context,
+    ref: { namespace: node.namespace, name: node.name },
+    client: ctx.clusters.client(node.context),
+    node,
+  };
 }
 
 async function pickDeployment(nodes: DeploymentNode[], action: string): Promise<DeploymentNode | undefined> {
@@ -55,7 +66,11 @@ async function pickDeployment(nodes: DeploymentNode[], action: string): Promise<
     detail: node.status.summary,
     node,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: `Kluctl: ${action}`, placeHolder: 'Choose a KluctlDeployment', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Kluctl: ${action}`,
+    placeHolder: 'Choose a KluctlDeployment',
+    matchOnDescription: true,
+  });
   return picked?.node;
 }
 

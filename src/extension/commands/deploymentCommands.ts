@@ -13,10 +13,20 @@ export async function suspendCommand(ctx: CommandContext, arg: unknown, suspend:
   if (!target) return;
   const label = `${target.ref.namespace}/${target.ref.name}`;
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label} (${target.context})`, cancellable: true }, (progress, token) => {
-      progress.report({ message: 'Waiting for the kluctl-controller to observe it…' });
-      return setSuspended(target.client, target.ref, suspend, { signal: signalOf(token), timeoutMs: readSettings().requestStartTimeoutSeconds * 1000 });
-    });
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Kluctl ${action} ${label} (${target.context})`,
+        cancellable: true,
+      },
+      (progress, token) => {
+        progress.report({ message: 'Waiting for the kluctl-controller to observe it…' });
+        return setSuspended(target.client, target.ref, suspend, {
+          signal: signalOf(token),
+          timeoutMs: readSettings().requestStartTimeoutSeconds * 1000,
+        });
+      },
+    );
     ctx.output.log.info(`${action} ${label} on ${target.context}: done`);
   } catch (error) {
     void vscode.window.showErrorMessage(`Kluctl ${action} ${label}: ${(error as Error).message}`);
@@ -31,7 +41,11 @@ export async function approveCommand(ctx: CommandContext, arg: unknown): Promise
   if (readSettings().confirmClusterChanges) {
     const answer = await vscode.window.showWarningMessage(
       `Approve the rendered objects of ${label} on ${target.context}?`,
-      { modal: true, detail: 'The kluctl-controller deploys the currently rendered objects of this manual-mode deployment. Diff it first if unsure.' },
+      {
+        modal: true,
+        detail:
+          'The kluctl-controller deploys the currently rendered objects of this manual-mode deployment. Diff it first if unsure.',
+      },
       'Approve',
     );
     if (answer !== 'Approve') return;
@@ -50,8 +64,9 @@ export async function showLogsCommand(ctx: CommandContext, arg: unknown): Promis
   const channel = ctx.logs.channel(target.ref);
   channel.show(true);
   try {
-    const count = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading kluctl-controller logs' }, (_p, token) =>
-      ctx.logs.stream(target.client, target.ref, { follow: false, signal: signalOf(token) }),
+    const count = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Reading kluctl-controller logs' },
+      (_p, token) => ctx.logs.stream(target.client, target.ref, { follow: false, signal: signalOf(token) }),
     );
     if (count === 0) channel.info(`No controller log lines for ${target.ref.namespace}/${target.ref.name} yet.`);
   } catch (error) {
@@ -62,7 +77,10 @@ export async function showLogsCommand(ctx: CommandContext, arg: unknown): Promis
 export async function openDeploymentYamlCommand(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
   const target = await resolveTarget(ctx, arg, 'Open KluctlDeployment YAML');
   if (!target) return undefined;
-  const uri = ctx.documents.put(`/deployments/${target.context}/${target.ref.namespace}/${target.ref.name}.yaml`, stringify(cleanManifest(target.node.kd), YAML_OPTIONS));
+  const uri = ctx.documents.put(
+    `/deployments/${target.context}/${target.ref.namespace}/${target.ref.name}.yaml`,
+    stringify(cleanManifest(target.node.kd), YAML_OPTIONS),
+  );
   await vscode.window.showTextDocument(uri, { preview: true });
   return uri;
 }
@@ -80,7 +98,12 @@ export async function openObjectDiffCommand(ctx: CommandContext, node: unknown):
   const base = `/drift/${node.deployment.context}/${node.deployment.namespace}/${node.deployment.name}/${diff.ref.kind}-${diff.ref.name}`;
   const left = ctx.documents.put(`${base}.yaml`, diff.left ?? '', 'cluster');
   const right = ctx.documents.put(`${base}.yaml`, diff.right ?? '', 'project');
-  await vscode.commands.executeCommand('vscode.diff', left, right, `${diff.ref.kind}/${diff.ref.name} (cluster ↔ project)`);
+  await vscode.commands.executeCommand(
+    'vscode.diff',
+    left,
+    right,
+    `${diff.ref.kind}/${diff.ref.name} (cluster ↔ project)`,
+  );
 }
 
 export function retryCommand(ctx: CommandContext, node: unknown): void {
@@ -96,9 +119,21 @@ export async function selectContextsCommand(ctx: CommandContext): Promise<void> 
   }
   const selected = new Set(ctx.clusters.selectedContexts());
   const picked = await vscode.window.showQuickPick(
-    snapshot.contexts.map((name) => ({ label: name, description: name === snapshot.current ? 'current context' : undefined, picked: selected.has(name) })),
-    { canPickMany: true, title: 'Kluctl: contexts to show', placeHolder: 'None selected means the current context. The kubeconfig is not changed.' },
+    snapshot.contexts.map((name) => ({
+      label: name,
+      description: name === snapshot.current ? 'current context' : undefined,
+      picked: selected.has(name),
+    })),
+    {
+      canPickMany: true,
+      title: 'Kluctl: contexts to show',
+      placeHolder: 'None selected means the current context. The kubeconfig is not changed.',
+    },
   );
   if (!picked) return;
-  await vscode.workspace.getConfiguration('kluctl').update('contexts', picked.map((p) => p.label), vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('kluctl').update(
+    'contexts',
+    picked.map((p) => p.label),
+    vscode.ConfigurationTarget.Global,
+  );
 }

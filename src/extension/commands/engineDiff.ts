@@ -23,31 +23,54 @@ export async function useEngineForLocalDiff(ctx: CommandContext, target: Target)
     return false;
   } catch (error) {
     if (!(error instanceof SourceOverrideError)) throw error;
-    ctx.output.log.info(`Diff with Local Source of ${target.ref.namespace}/${target.ref.name}: ${error.message} Using the bundled engine.`);
+    ctx.output.log.info(
+      `Diff with Local Source of ${target.ref.namespace}/${target.ref.name}: ${error.message} Using the bundled engine.`,
+    );
     return true;
   }
 }
 
-export async function engineDiffForDeployment(ctx: CommandContext, target: Target, project: WorkspaceProject): Promise<PushResult | undefined> {
+export async function engineDiffForDeployment(
+  ctx: CommandContext,
+  target: Target,
+  project: WorkspaceProject,
+): Promise<PushResult | undefined> {
   const spec = target.node.kd.spec;
   const projectDir = path.join(project.gitRoot, spec.source.git?.path ?? spec.source.path ?? '');
   const label = `${target.ref.namespace}/${target.ref.name}`;
   const args = Object.entries(spec.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   try {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kluctl Diff with Local Source ${label} (bundled engine)`, cancellable: true }, async (progress, token) => {
-      const result = await diffProject({
-        projectDir,
-        target: spec.target,
-        targetNameOverride: spec.targetNameOverride,
-        args,
-        context: target.context,
-        kubeconfig: readSettings().kubeconfig,
-        inclusion: { includeTags: spec.includeTags, excludeTags: spec.excludeTags, includeDeploymentDirs: spec.includeDeploymentDirs, excludeDeploymentDirs: spec.excludeDeploymentDirs },
-        signal: signalOf(token),
-        progress: (message) => progress.report({ message }),
-      });
-      return showEngineDiff(ctx, label, result, `Kluctl Diff: ${label} (${target.context}, local source, bundled engine)`);
-    });
+    return await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Kluctl Diff with Local Source ${label} (bundled engine)`,
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const result = await diffProject({
+          projectDir,
+          target: spec.target,
+          targetNameOverride: spec.targetNameOverride,
+          args,
+          context: target.context,
+          kubeconfig: readSettings().kubeconfig,
+          inclusion: {
+            includeTags: spec.includeTags,
+            excludeTags: spec.excludeTags,
+            includeDeploymentDirs: spec.includeDeploymentDirs,
+            excludeDeploymentDirs: spec.excludeDeploymentDirs,
+          },
+          signal: signalOf(token),
+          progress: (message) => progress.report({ message }),
+        });
+        return showEngineDiff(
+          ctx,
+          label,
+          result,
+          `Kluctl Diff: ${label} (${target.context}, local source, bundled engine)`,
+        );
+      },
+    );
   } catch (error) {
     ctx.output.log.error(`Diff with Local Source ${label} (bundled engine): ${(error as Error).message}`);
     void vscode.window.showErrorMessage(`Kluctl Diff with Local Source ${label} failed: ${(error as Error).message}`);

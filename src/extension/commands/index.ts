@@ -16,7 +16,8 @@ import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './
 
 /** Registers every command; each returns its result so tests can look at what it did. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  const register = (id: string, run: (arg?: unknown) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, run);
+  const register = (id: string, run: (arg?: unknown) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, run);
   return [
     register(Commands.refresh, () => {
       ctx.projects.rescan();

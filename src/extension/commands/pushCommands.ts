@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { deployProject, diffProject, pruneProject, type CommandOptions } from '../../engine/cluster/index.js';
 import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
 import { printAll, renderProject } from '../../engine/render/index.js';
-import { objectDiffs, type CompactedObject } from '../../gitops/resultDocuments.js';
+import { objectDiffs } from '../../gitops/resultDocuments.js';
 import type { CommandResult, ObjectRef } from '../../gitops/resultTypes.js';
 import { countObjects, objectRefString } from '../../gitops/results.js';
 import { readSettings } from '../config.js';
@@ -30,7 +30,11 @@ export interface PushResult {
   opened?: Array<[vscode.Uri, vscode.Uri, vscode.Uri]> | vscode.Uri;
 }
 
-export async function pushCommand(ctx: CommandContext, action: PushAction, arg: unknown): Promise<PushResult | undefined> {
+export async function pushCommand(
+  ctx: CommandContext,
+  action: PushAction,
+  arg: unknown,
+): Promise<PushResult | undefined> {
   if (!requireTrust(`${action} with the bundled engine`)) return undefined;
   const target = await resolvePushTarget(arg, action);
   if (!target) return undefined;
@@ -48,16 +52,21 @@ export async function pushCommand(ctx: CommandContext, action: PushAction, arg: 
     },
   });
   try {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label}`, cancellable: true }, async (progress, token) => {
-      const signal = signalOf(token);
-      if (action === 'Render') return render(ctx, target, label, base(signal, progress));
-      if (action === 'Diff') return showEngineDiff(ctx, label, await diffProject(base(signal, progress)));
-      if (action === 'Prune') return prune(ctx, label, base(signal, progress));
-      return deploy(ctx, label, base(signal, progress));
-    });
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label}`, cancellable: true },
+      async (progress, token) => {
+        const signal = signalOf(token);
+        if (action === 'Render') return render(ctx, target, label, base(signal, progress));
+        if (action === 'Diff') return showEngineDiff(ctx, label, await diffProject(base(signal, progress)));
+        if (action === 'Prune') return prune(ctx, label, base(signal, progress));
+        return deploy(ctx, label, base(signal, progress));
+      },
+    );
   } catch (error) {
     ctx.output.log.error(`${action} ${label}: ${(error as Error).message}`);
-    void vscode.window.showErrorMessage(`Kluctl ${action} ${label} failed: ${(error as Error).message}`, 'Show Output').then((c) => c && ctx.output.show());
+    void vscode.window
+      .showErrorMessage(`Kluctl ${action} ${label} failed: ${(error as Error).message}`, 'Show Output')
+      .then((c) => c && ctx.output.show());
     return undefined;
   }
 }
@@ -65,16 +74,28 @@ export async function pushCommand(ctx: CommandContext, action: PushAction, arg: 
 async function render(ctx: CommandContext, target: PushTarget, label: string, o: CommandOptions): Promise<PushResult> {
   const rendered = await renderProject(o);
   for (const w of rendered.warnings) ctx.output.log.warn(`Render ${label}: ${w}`);
-  const uri = ctx.documents.put(`/render/${sanitize(path.basename(target.projectDir))}/${sanitize(target.target ?? 'no-target')}.yaml`, printAll(rendered.objects));
+  const uri = ctx.documents.put(
+    `/render/${sanitize(path.basename(target.projectDir))}/${sanitize(target.target ?? 'no-target')}.yaml`,
+    printAll(rendered.objects),
+  );
   await vscode.window.showTextDocument(uri, { preview: false });
   return { opened: uri };
 }
 
-export async function showEngineDiff(ctx: CommandContext, label: string, result: CommandResult, title = `Kluctl Diff: ${label} (bundled engine)`): Promise<PushResult> {
+export async function showEngineDiff(
+  ctx: CommandContext,
+  label: string,
+  result: CommandResult,
+  title = `Kluctl Diff: ${label} (bundled engine)`,
+): Promise<PushResult> {
   report(ctx, 'Diff', label, result);
-  const diffs = objectDiffs(result, result.objects as CompactedObject[] | undefined, { revealSecrets: readSettings().revealSecrets });
+  const diffs = objectDiffs(result, result.objects, {
+    revealSecrets: readSettings().revealSecrets,
+  });
   if (diffs.length === 0) {
-    void vscode.window.showInformationMessage(`Kluctl diff ${label}: no changes.${result.errors?.length ? ` ${result.errors.length} errors, see the Kluctl output.` : ''}`);
+    void vscode.window.showInformationMessage(
+      `Kluctl diff ${label}: no changes.${result.errors?.length ? ` ${result.errors.length} errors, see the Kluctl output.` : ''}`,
+    );
     return { result };
   }
   return { result, opened: await ctx.documents.showDiffs(title, `engine/${label}`, diffs) };
@@ -94,14 +115,21 @@ async function deploy(ctx: CommandContext, label: string, o: CommandOptions): Pr
       if (!readSettings().confirmClusterChanges) return true;
       const context = preview.target.context ?? '(current context)';
       const detail = `${counts.new} new and ${counts.changed} changed objects will be applied with server-side apply (field manager "kluctl").${preview.errors?.length ? ` The diff had ${preview.errors.length} errors.` : ''}`;
-      return (await vscode.window.showWarningMessage(`Deploy ${label} to ${context}?`, { modal: true, detail }, 'Deploy')) === 'Deploy';
+      return (
+        (await vscode.window.showWarningMessage(
+          `Deploy ${label} to ${context}?`,
+          { modal: true, detail },
+          'Deploy',
+        )) === 'Deploy'
+      );
     },
   });
   if (result.errors?.some((e) => e.message === 'aborted')) return { result, opened };
   report(ctx, 'Deploy', label, result);
   const counts = countObjects(result.objects ?? []);
   const text = `Kluctl deploy ${label}: ${counts.new} new, ${counts.changed} changed, ${counts.orphan} orphan, ${result.errors?.length ?? 0} errors.`;
-  if (result.errors?.length) void vscode.window.showErrorMessage(text, 'Show Output').then((c) => c && ctx.output.show());
+  if (result.errors?.length)
+    void vscode.window.showErrorMessage(text, 'Show Output').then((c) => c && ctx.output.show());
   else void vscode.window.showInformationMessage(text);
   return { result, opened };
 }
@@ -110,20 +138,36 @@ async function prune(ctx: CommandContext, label: string, o: CommandOptions): Pro
   const result = await pruneProject({
     ...o,
     confirm: async (refs: ObjectRef[]) => {
-      const detail = refs.map(objectRefString).slice(0, 20).join('\n') + (refs.length > 20 ? `\n… and ${refs.length - 20} more` : '');
-      return (await vscode.window.showWarningMessage(`Delete ${refs.length} orphan objects of ${label}?`, { modal: true, detail }, 'Prune')) === 'Prune';
+      const detail =
+        refs.map(objectRefString).slice(0, 20).join('\n') +
+        (refs.length > 20 ? `\n… and ${refs.length - 20} more` : '');
+      return (
+        (await vscode.window.showWarningMessage(
+          `Delete ${refs.length} orphan objects of ${label}?`,
+          { modal: true, detail },
+          'Prune',
+        )) === 'Prune'
+      );
     },
   });
   report(ctx, 'Prune', label, result);
   const deleted = (result.objects ?? []).filter((x) => x.deleted).length;
-  if (result.errors?.length) void vscode.window.showErrorMessage(`Kluctl prune ${label}: ${deleted} deleted, ${result.errors.length} errors.`, 'Show Output').then((c) => c && ctx.output.show());
-  else void vscode.window.showInformationMessage(deleted ? `Kluctl prune ${label}: deleted ${deleted} objects.` : `Kluctl prune ${label}: no orphans.`);
+  if (result.errors?.length)
+    void vscode.window
+      .showErrorMessage(`Kluctl prune ${label}: ${deleted} deleted, ${result.errors.length} errors.`, 'Show Output')
+      .then((c) => c && ctx.output.show());
+  else
+    void vscode.window.showInformationMessage(
+      deleted ? `Kluctl prune ${label}: deleted ${deleted} objects.` : `Kluctl prune ${label}: no orphans.`,
+    );
   return { result };
 }
 
 function report(ctx: CommandContext, action: string, label: string, r: CommandResult): void {
-  for (const w of r.warnings ?? []) ctx.output.log.warn(`${action} ${label}: ${w.ref.name ? `${objectRefString(w.ref)}: ` : ''}${w.message}`);
-  for (const e of r.errors ?? []) ctx.output.log.error(`${action} ${label}: ${e.ref.name ? `${objectRefString(e.ref)}: ` : ''}${e.message}`);
+  for (const w of r.warnings ?? [])
+    ctx.output.log.warn(`${action} ${label}: ${w.ref.name ? `${objectRefString(w.ref)}: ` : ''}${w.message}`);
+  for (const e of r.errors ?? [])
+    ctx.output.log.error(`${action} ${label}: ${e.ref.name ? `${objectRefString(e.ref)}: ` : ''}${e.message}`);
 }
 
 /** The project (of several `.kluctl.yaml` in the workspace), its target and the declared args without defaults. */
@@ -133,17 +177,31 @@ async function resolvePushTarget(arg: unknown, action: PushAction): Promise<Push
   if (!projectDir) {
     const dirs = await projectDirs();
     if (dirs.length === 0) {
-      void vscode.window.showWarningMessage('Kluctl: no Kluctl project (a .kluctl.yaml, or a deployment.yaml at the root of a folder) in this workspace.');
+      void vscode.window.showWarningMessage(
+        'Kluctl: no Kluctl project (a .kluctl.yaml, or a deployment.yaml at the root of a folder) in this workspace.',
+      );
       return undefined;
     }
-    projectDir = dirs.length === 1 ? dirs[0] : (await vscode.window.showQuickPick(dirs.map((d) => ({ label: path.basename(d), description: d, d })), { title: `Kluctl: ${action}`, placeHolder: 'Choose a project' }))?.d;
+    projectDir =
+      dirs.length === 1
+        ? dirs[0]
+        : (
+            await vscode.window.showQuickPick(
+              dirs.map((d) => ({ label: path.basename(d), description: d, d })),
+              { title: `Kluctl: ${action}`, placeHolder: 'Choose a project' },
+            )
+          )?.d;
     if (!projectDir) return undefined;
   }
   const project = loadKluctlProject(projectDir, {});
   let target = given && 'target' in given ? given.target : undefined;
   if (!(given && 'target' in given) && project.targets.length > 0) {
     const picked = await vscode.window.showQuickPick(
-      project.targets.map((t) => ({ label: t.name, description: t.context ? `context ${t.context}` : 'current context', t })),
+      project.targets.map((t) => ({
+        label: t.name,
+        description: t.context ? `context ${t.context}` : 'current context',
+        t,
+      })),
       { title: `Kluctl: ${action}`, placeHolder: 'Choose a target' },
     );
     if (!picked) return undefined;
@@ -152,8 +210,17 @@ async function resolvePushTarget(arg: unknown, action: PushAction): Promise<Push
   const args = [...(given?.args ?? [])];
   const targetArgs = project.targets.find((t) => t.name === target)?.args ?? {};
   for (const declared of project.config.args ?? []) {
-    if (declared.default !== undefined || declared.name in targetArgs || args.some((a) => a.startsWith(`${declared.name}=`))) continue;
-    const value = await vscode.window.showInputBox({ title: `Kluctl: ${action}`, prompt: `Value of the required arg "${declared.name}"`, ignoreFocusOut: true });
+    if (
+      declared.default !== undefined ||
+      declared.name in targetArgs ||
+      args.some((a) => a.startsWith(`${declared.name}=`))
+    )
+      continue;
+    const value = await vscode.window.showInputBox({
+      title: `Kluctl: ${action}`,
+      prompt: `Value of the required arg "${declared.name}"`,
+      ignoreFocusOut: true,
+    });
     if (value === undefined) return undefined;
     args.push(`${declared.name}=${value}`);
   }
@@ -166,7 +233,11 @@ async function projectDirs(): Promise<string[]> {
   const configs = await vscode.workspace.findFiles('**/.kluctl.{yaml,yml}', exclude, 200);
   const dirs = new Set(configs.map((f) => path.dirname(f.fsPath)));
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const roots = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, 'deployment.{yaml,yml}'), exclude, 1);
+    const roots = await vscode.workspace.findFiles(
+      new vscode.RelativePattern(folder, 'deployment.{yaml,yml}'),
+      exclude,
+      1,
+    );
     if (roots.length) dirs.add(folder.uri.fsPath);
   }
   return [...dirs].sort();

@@ -13,7 +13,13 @@ import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target
 import { engineDiffForDeployment, useEngineForLocalDiff } from './engineDiff.js';
 import type { PushResult } from './pushCommands.js';
 
-const TITLES: Record<RequestKind, string> = { reconcile: 'Reconcile', diff: 'Diff', deploy: 'Deploy', prune: 'Prune', validate: 'Validate' };
+const TITLES: Record<RequestKind, string> = {
+  reconcile: 'Reconcile',
+  diff: 'Diff',
+  deploy: 'Deploy',
+  prune: 'Prune',
+  validate: 'Validate',
+};
 
 /** What a finished request left for the user to look at. */
 export interface RequestCommandResult {
@@ -23,7 +29,12 @@ export interface RequestCommandResult {
 }
 
 /** Runs `kluctl.io/request-<kind>` for a deployment with a cancellable progress notification and live logs. */
-export async function requestCommand(ctx: CommandContext, kind: RequestKind, arg: unknown, overridesPatch?: Record<string, unknown>): Promise<RequestCommandResult | undefined> {
+export async function requestCommand(
+  ctx: CommandContext,
+  kind: RequestKind,
+  arg: unknown,
+  overridesPatch?: Record<string, unknown>,
+): Promise<RequestCommandResult | undefined> {
   if (kind !== 'diff' && !requireTrust(TITLES[kind])) return undefined;
   const target = await resolveTarget(ctx, arg, TITLES[kind]);
   if (!target) return undefined;
@@ -37,16 +48,29 @@ async function confirm(kind: RequestKind, target: Target): Promise<boolean> {
     kind === 'prune'
       ? `The kluctl-controller will delete every object of ${target.ref.namespace}/${target.ref.name} that is no longer part of its project, in context "${target.context}".`
       : `The kluctl-controller will deploy ${target.ref.namespace}/${target.ref.name} from its source into context "${target.context}"${target.node.status.suspended ? ' (the deployment stays suspended)' : ''}.`;
-  const answer = await vscode.window.showWarningMessage(`${TITLES[kind]} ${target.ref.namespace}/${target.ref.name} on ${target.context}?`, { modal: true, detail }, TITLES[kind]);
+  const answer = await vscode.window.showWarningMessage(
+    `${TITLES[kind]} ${target.ref.namespace}/${target.ref.name} on ${target.context}?`,
+    { modal: true, detail },
+    TITLES[kind],
+  );
   return answer === TITLES[kind];
 }
 
-export async function runWithProgress(ctx: CommandContext, kind: RequestKind, target: Target, overridesPatch?: Record<string, unknown>): Promise<RequestCommandResult | undefined> {
+export async function runWithProgress(
+  ctx: CommandContext,
+  kind: RequestKind,
+  target: Target,
+  overridesPatch?: Record<string, unknown>,
+): Promise<RequestCommandResult | undefined> {
   const label = `${target.ref.namespace}/${target.ref.name}`;
   const settings = readSettings();
   try {
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Kluctl ${TITLES[kind]} ${label} (${target.context})`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Kluctl ${TITLES[kind]} ${label} (${target.context})`,
+        cancellable: true,
+      },
       async (progress, token) => {
         const signal = signalOf(token);
         const logsStop = new AbortController();
@@ -59,11 +83,16 @@ export async function runWithProgress(ctx: CommandContext, kind: RequestKind, ta
             signal,
             startTimeoutMs: settings.requestStartTimeoutSeconds * 1000,
             onProgress: (p) => {
-              if (p.phase === 'requested') progress.report({ message: 'Waiting for the kluctl-controller to pick it up…' });
+              if (p.phase === 'requested')
+                progress.report({ message: 'Waiting for the kluctl-controller to pick it up…' });
               if (p.phase === 'started') {
                 progress.report({ message: `Running (reconcile id ${p.reconcileId.slice(0, 8)})…` });
                 following = ctx.logs
-                  .stream(target.client, target.ref, { reconcileId: p.reconcileId, follow: true, signal: logsStop.signal })
+                  .stream(target.client, target.ref, {
+                    reconcileId: p.reconcileId,
+                    follow: true,
+                    signal: logsStop.signal,
+                  })
                   .catch((error: Error) => ctx.output.log.warn(`Logs of ${label}: ${error.message}`));
               }
               if (p.phase === 'finished') progress.report({ message: 'Fetching the result…' });
@@ -80,44 +109,65 @@ export async function runWithProgress(ctx: CommandContext, kind: RequestKind, ta
     );
   } catch (error) {
     if (error instanceof CancelledError) {
-      void vscode.window.showInformationMessage(`Kluctl: stopped waiting for ${kind} of ${label}. ${error.message.includes('(') ? error.message.slice(error.message.indexOf('(')) : ''}`);
+      void vscode.window.showInformationMessage(
+        `Kluctl: stopped waiting for ${kind} of ${label}. ${error.message.includes('(') ? error.message.slice(error.message.indexOf('(')) : ''}`,
+      );
       return undefined;
     }
     ctx.output.log.error(`${TITLES[kind]} ${label}: ${(error as Error).message}`);
-    void vscode.window.showErrorMessage(`Kluctl ${TITLES[kind]} ${label} failed: ${(error as Error).message}`, 'Show Logs').then((choice) => {
-      if (choice) void vscode.commands.executeCommand(Commands.showLogs, target.node);
-    });
+    void vscode.window
+      .showErrorMessage(`Kluctl ${TITLES[kind]} ${label} failed: ${(error as Error).message}`, 'Show Logs')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand(Commands.showLogs, target.node);
+      });
     return undefined;
   }
 }
 
-async function present(ctx: CommandContext, kind: RequestKind, target: Target, outcome: RequestOutcome): Promise<RequestCommandResult> {
+async function present(
+  ctx: CommandContext,
+  kind: RequestKind,
+  target: Target,
+  outcome: RequestOutcome,
+): Promise<RequestCommandResult> {
   const label = `${target.ref.namespace}/${target.ref.name}`;
   const settings = readSettings();
-  ctx.output.log.info(`${TITLES[kind]} ${label} finished (reconcile id ${outcome.reconcileId}, result ${outcome.resultId || 'none'})${outcome.commandError ? `: ${outcome.commandError}` : ''}`);
+  ctx.output.log.info(
+    `${TITLES[kind]} ${label} finished (reconcile id ${outcome.reconcileId}, result ${outcome.resultId || 'none'})${outcome.commandError ? `: ${outcome.commandError}` : ''}`,
+  );
   const showLogs = (): void => void vscode.commands.executeCommand(Commands.showLogs, target.node);
   if (!outcome.resultId) {
-    if (outcome.commandError) void vscode.window.showErrorMessage(`Kluctl ${TITLES[kind]} ${label}: ${outcome.commandError}`, 'Show Logs').then((c) => c && showLogs());
+    if (outcome.commandError)
+      void vscode.window
+        .showErrorMessage(`Kluctl ${TITLES[kind]} ${label}: ${outcome.commandError}`, 'Show Logs')
+        .then((c) => c && showLogs());
     else void vscode.window.showInformationMessage(`Kluctl ${TITLES[kind]} ${label} done.`);
     return { outcome };
   }
   if (kind === 'validate') {
     const result = await readValidateResult(target.client, outcome.resultId, { namespace: settings.resultsNamespace });
     const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
-    for (const p of problems) ctx.logs.channel(target.ref).warn(`validate: ${p.ref ? `${p.ref.kind}/${p.ref.name}: ` : ''}${p.message}`);
+    for (const p of problems)
+      ctx.logs.channel(target.ref).warn(`validate: ${p.ref ? `${p.ref.kind}/${p.ref.name}: ` : ''}${p.message}`);
     const text = `Kluctl validate ${label}: ${result.ready ? 'ready' : 'not ready'}, ${result.errors?.length ?? 0} errors, ${result.warnings?.length ?? 0} warnings.`;
     if (result.ready && problems.length === 0) void vscode.window.showInformationMessage(text);
     else void vscode.window.showWarningMessage(text, 'Show Logs').then((c) => c && showLogs());
     return { outcome };
   }
-  const { result, diffs } = await readCommandResultDiffs(target.client, outcome.resultId, { namespace: settings.resultsNamespace, revealSecrets: settings.revealSecrets });
+  const { result, diffs } = await readCommandResultDiffs(target.client, outcome.resultId, {
+    namespace: settings.resultsNamespace,
+    revealSecrets: settings.revealSecrets,
+  });
   const counts = countObjects(result.objects ?? []);
   const summary = `${counts.new} new, ${counts.changed} changed, ${counts.orphan} orphan, ${counts.deleted} deleted, ${result.errors?.length ?? 0} errors`;
-  for (const e of result.errors ?? []) ctx.logs.channel(target.ref).error(`${kind}: ${e.ref ? `${e.ref.kind}/${e.ref.name}: ` : ''}${e.message}`);
+  for (const e of result.errors ?? [])
+    ctx.logs.channel(target.ref).error(`${kind}: ${e.ref ? `${e.ref.kind}/${e.ref.name}: ` : ''}${e.message}`);
   const title = `Kluctl ${TITLES[kind]}: ${label} (${target.context})`;
   if (kind === 'diff') {
     if (diffs.length === 0) {
-      void vscode.window.showInformationMessage(`Kluctl diff ${label}: no changes.${outcome.commandError ? ` ${outcome.commandError}` : ''}`);
+      void vscode.window.showInformationMessage(
+        `Kluctl diff ${label}: no changes.${outcome.commandError ? ` ${outcome.commandError}` : ''}`,
+      );
       return { outcome };
     }
     const opened = await ctx.documents.showDiffs(title, `${target.context}/${label}`, diffs);
@@ -125,7 +175,9 @@ async function present(ctx: CommandContext, kind: RequestKind, target: Target, o
   }
   const message = `Kluctl ${TITLES[kind]} ${label}: ${summary}.`;
   const show = diffs.length > 0 ? 'Show Changes' : undefined;
-  const action = outcome.commandError ? vscode.window.showErrorMessage(`${message} ${outcome.commandError}`, 'Show Logs', ...(show ? [show] : [])) : vscode.window.showInformationMessage(message, ...(show ? [show] : []));
+  const action = outcome.commandError
+    ? vscode.window.showErrorMessage(`${message} ${outcome.commandError}`, 'Show Logs', ...(show ? [show] : []))
+    : vscode.window.showInformationMessage(message, ...(show ? [show] : []));
   void action.then((choice) => {
     if (choice === 'Show Logs') showLogs();
     if (choice === 'Show Changes') void ctx.documents.showDiffs(title, `${target.context}/${label}`, diffs);
@@ -145,18 +197,29 @@ export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [
  * Diff of the uncommitted checkout: the controller renders the local working tree, uploaded through Kluctl's
  * source-override protocol for exactly this request, instead of the Git commit. The upload is reported.
  */
-export async function diffWithLocalSourceCommand(ctx: CommandContext, arg: unknown): Promise<RequestCommandResult | PushResult | undefined> {
+export async function diffWithLocalSourceCommand(
+  ctx: CommandContext,
+  arg: unknown,
+): Promise<RequestCommandResult | PushResult | undefined> {
   const target = await resolveTarget(ctx, arg, 'Diff with Local Source');
   if (!target) return undefined;
   const project = target.node.project ?? (await ctx.projects.matching(target.node.kd))[0];
   if (!project) {
-    void vscode.window.showWarningMessage(`Kluctl: ${target.ref.namespace}/${target.ref.name} does not deploy a Git checkout of this workspace, so there is no local source to diff.`);
+    void vscode.window.showWarningMessage(
+      `Kluctl: ${target.ref.namespace}/${target.ref.name} does not deploy a Git checkout of this workspace, so there is no local source to diff.`,
+    );
     return undefined;
   }
   if (!requireTrust('Uploading the local source')) return undefined;
-  const unsaved = vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file' && d.uri.fsPath.startsWith(project.gitRoot));
+  const unsaved = vscode.workspace.textDocuments.filter(
+    (d) => d.isDirty && d.uri.scheme === 'file' && d.uri.fsPath.startsWith(project.gitRoot),
+  );
   if (unsaved.length > 0) {
-    const choice = await vscode.window.showWarningMessage(`${unsaved.length} unsaved file(s) in ${project.gitRoot} would not be part of the diff.`, 'Save All and Diff', 'Diff Saved Files');
+    const choice = await vscode.window.showWarningMessage(
+      `${unsaved.length} unsaved file(s) in ${project.gitRoot} would not be part of the diff.`,
+      'Save All and Diff',
+      'Diff Saved Files',
+    );
     if (!choice) return undefined;
     if (choice === 'Save All and Diff') await Promise.all(unsaved.map((d) => d.save()));
   }
@@ -171,12 +234,20 @@ export async function diffWithLocalSourceCommand(ctx: CommandContext, arg: unkno
       localPort: settings.localSourceOverridePort || undefined,
       gitRoot: project.gitRoot,
       repoKey: project.repoKey,
-      onUpload: (u) => ctx.output.log.info(`Uploaded ${(u.bytes / 1024).toFixed(1)} KiB (${u.files} files) of ${project.gitRoot} as ${u.repoKey} for the diff of ${label}`),
+      onUpload: (u) =>
+        ctx.output.log.info(
+          `Uploaded ${(u.bytes / 1024).toFixed(1)} KiB (${u.files} files) of ${project.gitRoot} as ${u.repoKey} for the diff of ${label}`,
+        ),
       onUploadFailed: (f) => ctx.output.log.error(`Could not upload ${project.gitRoot} for ${f.repoKey}: ${f.error}`),
     });
-    const overridesPatch = { spec: { sourceOverrides: mergeSourceOverrides(target.node.kd.spec.sourceOverrides, [session.sourceOverride]) } };
+    const overridesPatch = {
+      spec: { sourceOverrides: mergeSourceOverrides(target.node.kd.spec.sourceOverrides, [session.sourceOverride]) },
+    };
     const result = await runWithProgress(ctx, 'diff', target, overridesPatch);
-    if (result && session.uploads.length === 0) ctx.output.log.warn(`The controller did not ask for ${repoKeyString(project.repoKey)}: the diff shows the Git source.`);
+    if (result && session.uploads.length === 0)
+      ctx.output.log.warn(
+        `The controller did not ask for ${repoKeyString(project.repoKey)}: the diff shows the Git source.`,
+      );
     return result;
   } catch (error) {
     void vscode.window.showErrorMessage(`Kluctl Diff with Local Source ${label}: ${(error as Error).message}`);

@@ -25,7 +25,11 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
 
   /** Stores a document and returns its URI; `side` tells two versions of one object apart. */
   put(path: string, content: string, side?: 'cluster' | 'project'): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: DOCUMENT_SCHEME, path: path.startsWith('/') ? path : `/${path}`, query: side ? `side=${side}` : '' });
+    const uri = vscode.Uri.from({
+      scheme: DOCUMENT_SCHEME,
+      path: path.startsWith('/') ? path : `/${path}`,
+      query: side ? `side=${side}` : '',
+    });
     this.files.set(key(uri), new TextEncoder().encode(content));
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     return uri;
@@ -40,7 +44,11 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
    * Opens all object diffs in one multi-file diff editor (`vscode.changes`), left the cluster, right the project.
    * A missing side is an empty document. Returns the URIs, for tests.
    */
-  async showDiffs(title: string, label: string, diffs: ObjectDiff[]): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
+  async showDiffs(
+    title: string,
+    label: string,
+    diffs: ObjectDiff[],
+  ): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
     const folder = `/diff-${++this.session}/${sanitize(label)}`;
     const resources = diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
       const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind}/${d.ref.name}`;
@@ -62,10 +70,23 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     const data = this.files.get(key(uri));
     if (!data) {
       const isDir = [...this.files.keys()].some((k) => k.startsWith(`${uri.path}/`));
-      if (isDir) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
+      if (isDir)
+        return {
+          type: vscode.FileType.Directory,
+          ctime: 0,
+          mtime: 0,
+          size: 0,
+          permissions: vscode.FilePermission.Readonly,
+        };
       throw vscode.FileSystemError.FileNotFound(uri);
     }
-    return { type: vscode.FileType.File, ctime: 0, mtime: Date.now(), size: data.byteLength, permissions: vscode.FilePermission.Readonly };
+    return {
+      type: vscode.FileType.File,
+      ctime: 0,
+      mtime: Date.now(),
+      size: data.byteLength,
+      permissions: vscode.FilePermission.Readonly,
+    };
   }
   readDirectory(): [string, vscode.FileType][] {
     return [];

@@ -19,7 +19,9 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     private readonly projects: WorkspaceProjects,
   ) {
     super();
-    this.view = this.register(vscode.window.createTreeView(DEPLOYMENTS_VIEW, { treeDataProvider: this, showCollapseAll: true }));
+    this.view = this.register(
+      vscode.window.createTreeView(DEPLOYMENTS_VIEW, { treeDataProvider: this, showCollapseAll: true }),
+    );
     this.register(this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)));
     this.register(clusters.onDidChange(() => this.scheduleRefresh()));
     this.register({ dispose: () => clearTimeout(this.pending) });
@@ -56,7 +58,8 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     const rows: unknown[] = [];
     const add = (node: TreeNode) => {
       const item = node.toTreeItem();
-      const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}:${item.iconPath.color?.id ?? ''}` : '';
+      const icon =
+        item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}:${item.iconPath.color?.id ?? ''}` : '';
       rows.push([item.id, item.label, item.description, item.contextValue, icon, item.collapsibleState]);
     };
     for (const root of this.roots()) {
@@ -100,7 +103,8 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   async deploymentNodes(): Promise<DeploymentNode[]> {
     await this.projects.all();
     const nodes: DeploymentNode[] = [];
-    for (const view of this.clusters.views()) nodes.push(...this.partition(view.name, view.deployments).flatMap((g) => g));
+    for (const view of this.clusters.views())
+      nodes.push(...this.partition(view.name, view.deployments).flatMap((g) => g));
     return nodes;
   }
 
@@ -120,18 +124,31 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     const [matching, others] = this.partition(node.context, view.deployments);
     const nodes: TreeNode[] = [...matching];
     if (matching.length === 0 && others.length > 0 && projects.length > 0) {
-      const where = projects.map((p) => `${p.repoKey.host}/${p.repoKey.path}${p.subDir ? ` (${p.subDir})` : ''}`).join(', ');
-      nodes.push(new MessageNode(node.context, 'no-match', 'No deployment here deploys this workspace', where, 'info', false));
+      const where = projects
+        .map((p) => `${p.repoKey.host}/${p.repoKey.path}${p.subDir ? ` (${p.subDir})` : ''}`)
+        .join(', ');
+      nodes.push(
+        new MessageNode(node.context, 'no-match', 'No deployment here deploys this workspace', where, 'info', false),
+      );
     }
-    if (others.length > 0) nodes.push(new GroupNode(node.context, matching.length > 0 ? 'Other deployments' : 'All deployments', others));
-    if (view.state.kind === 'ready' && view.state.warning) nodes.push(new MessageNode(node.context, 'warning', 'Some namespaces are hidden', view.state.warning, 'lock', false));
-    if (nodes.length === 0) nodes.push(new MessageNode(node.context, 'empty', 'No KluctlDeployments in this cluster', undefined, 'info', false));
+    if (others.length > 0)
+      nodes.push(new GroupNode(node.context, matching.length > 0 ? 'Other deployments' : 'All deployments', others));
+    if (view.state.kind === 'ready' && view.state.warning)
+      nodes.push(
+        new MessageNode(node.context, 'warning', 'Some namespaces are hidden', view.state.warning, 'lock', false),
+      );
+    if (nodes.length === 0)
+      nodes.push(
+        new MessageNode(node.context, 'empty', 'No KluctlDeployments in this cluster', undefined, 'info', false),
+      );
     return nodes;
   }
 
   private partition(context: string, deployments: DeploymentNode['kd'][]): [DeploymentNode[], DeploymentNode[]] {
     const now = new Date();
-    const sorted = [...deployments].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const sorted = [...deployments].sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+    );
     const nodes = sorted.map((kd) => new DeploymentNode(context, kd, this.projects.matchesSync(kd), now));
     return [nodes.filter((n) => n.project), nodes.filter((n) => !n.project)];
   }

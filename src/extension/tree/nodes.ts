@@ -54,9 +54,23 @@ export class MessageNode {
       case 'credentials':
         return new MessageNode(context, 'error', 'Credentials not available', state.message, 'key', true);
       case 'crdMissing':
-        return new MessageNode(context, 'error', 'Kluctl controller not installed', state.message, 'extensions-warning-message', true);
+        return new MessageNode(
+          context,
+          'error',
+          'Kluctl controller not installed',
+          state.message,
+          'extensions-warning-message',
+          true,
+        );
       case 'controllerTooOld':
-        return new MessageNode(context, 'error', 'Kluctl controller too old (needs v2.22+)', state.message, 'warning', true);
+        return new MessageNode(
+          context,
+          'error',
+          'Kluctl controller too old (needs v2.22+)',
+          state.message,
+          'warning',
+          true,
+        );
       case 'forbidden':
         return new MessageNode(context, 'error', 'Not allowed to list KluctlDeployments', state.message, 'lock', true);
       case 'ready':
@@ -67,7 +81,10 @@ export class MessageNode {
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
     item.id = `message/${this.context}/${this.id}`;
-    item.iconPath = new vscode.ThemeIcon(this.iconId, this.retryable ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      this.iconId,
+      this.retryable ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined,
+    );
     item.description = this.detail;
     item.tooltip = this.detail ? new vscode.MarkdownString().appendText(this.detail) : undefined;
     item.contextValue = contextValue(this.retryable ? 'error' : 'info', { retryable: this.retryable });
@@ -147,12 +164,22 @@ export class DeploymentNode {
   private tooltip(): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(this.label)}** · \`${escape(this.context)}\`\n\n`);
-    md.appendMarkdown(`$(${statusIcon(this.status.state).codicon}) ${escape(this.status.summary || this.status.state)}`);
+    md.appendMarkdown(
+      `$(${statusIcon(this.status.state).codicon}) ${escape(this.status.summary || this.status.state)}`,
+    );
     if (this.status.since) md.appendMarkdown(` — since ${this.status.since.toLocaleString()}`);
     md.appendMarkdown('\n\n');
-    const source = this.kd.spec.source?.git ?? (this.kd.spec.source?.url ? { url: this.kd.spec.source.url, path: this.kd.spec.source.path } : undefined);
-    if (source) md.appendMarkdown(`Source: \`${escape(source.url)}\`${source.path ? ` path \`${escape(source.path)}\`` : ''}\n\n`);
-    if (this.project) md.appendMarkdown(`Matches the workspace project \`${escape(this.project.subDir || '.')}\` in ${escape(this.project.folder.name)}\n\n`);
+    const source =
+      this.kd.spec.source?.git ??
+      (this.kd.spec.source?.url ? { url: this.kd.spec.source.url, path: this.kd.spec.source.path } : undefined);
+    if (source)
+      md.appendMarkdown(
+        `Source: \`${escape(source.url)}\`${source.path ? ` path \`${escape(source.path)}\`` : ''}\n\n`,
+      );
+    if (this.project)
+      md.appendMarkdown(
+        `Matches the workspace project \`${escape(this.project.subDir || '.')}\` in ${escape(this.project.folder.name)}\n\n`,
+      );
     const deploy = this.status.lastDeploy;
     if (deploy) {
       md.appendMarkdown(
@@ -160,12 +187,18 @@ export class DeploymentNode {
       );
     }
     const validate = this.status.lastValidate;
-    if (validate) md.appendMarkdown(`Last validate: ${validate.ready ? 'ready' : 'not ready'}, ${validate.errors} errors, ${validate.warnings} warnings\n\n`);
-    if (this.status.manualApprovalPending) md.appendMarkdown('$(warning) Manual mode: rendered objects wait for approval\n\n');
+    if (validate)
+      md.appendMarkdown(
+        `Last validate: ${validate.ready ? 'ready' : 'not ready'}, ${validate.errors} errors, ${validate.warnings} warnings\n\n`,
+      );
+    if (this.status.manualApprovalPending)
+      md.appendMarkdown('$(warning) Manual mode: rendered objects wait for approval\n\n');
     if (this.status.conditions.length > 0) {
       md.appendMarkdown('| Condition | Status | Reason | Message |\n|---|---|---|---|\n');
       for (const c of this.status.conditions) {
-        md.appendMarkdown(`| ${escape(c.type)} | ${escape(c.status)} | ${escape(c.reason ?? '')} | ${escape((c.message ?? '').split('\n')[0])} |\n`);
+        md.appendMarkdown(
+          `| ${escape(c.type)} | ${escape(c.status)} | ${escape(c.reason ?? '')} | ${escape((c.message ?? '').split('\n')[0])} |\n`,
+        );
       }
     }
     return md;
@@ -177,19 +210,52 @@ export class DeploymentNode {
     const deploy = this.status.lastDeploy;
     if (deploy) {
       const o = deploy.objects;
-      nodes.push(new DetailNode(id('deploy'), `Last ${deploy.command ?? 'deploy'}`, `${o.new} new · ${o.changed} changed · ${o.orphan} orphan · ${deploy.errors} errors`, deploy.errors > 0 ? { codicon: 'error', themeColor: 'problemsErrorIcon.foreground' } : { codicon: 'rocket' }, deploy.endTime?.toLocaleString()));
+      nodes.push(
+        new DetailNode(
+          id('deploy'),
+          `Last ${deploy.command ?? 'deploy'}`,
+          `${o.new} new · ${o.changed} changed · ${o.orphan} orphan · ${deploy.errors} errors`,
+          deploy.errors > 0 ? { codicon: 'error', themeColor: 'problemsErrorIcon.foreground' } : { codicon: 'rocket' },
+          deploy.endTime?.toLocaleString(),
+        ),
+      );
     }
     const validate = this.status.lastValidate;
     if (validate) {
-      nodes.push(new DetailNode(id('validate'), 'Last validate', validate.ready ? `ready · ${validate.warnings} warnings` : `not ready · ${validate.errors} errors`, validationIcon(this.status.validation), validate.endTime?.toLocaleString()));
+      nodes.push(
+        new DetailNode(
+          id('validate'),
+          'Last validate',
+          validate.ready ? `ready · ${validate.warnings} warnings` : `not ready · ${validate.errors} errors`,
+          validationIcon(this.status.validation),
+          validate.endTime?.toLocaleString(),
+        ),
+      );
     }
     const driftObjects = (this.kd.status?.lastDriftDetectionResult?.objects ?? []) as ResultObject[];
     if (this.status.drift) {
-      nodes.push(new DetailNode(id('drift'), 'Drift', this.status.drift.message, this.status.drift.hasDrift ? DRIFT_ICON : { codicon: 'check' }, undefined));
+      nodes.push(
+        new DetailNode(
+          id('drift'),
+          'Drift',
+          this.status.drift.message,
+          this.status.drift.hasDrift ? DRIFT_ICON : { codicon: 'check' },
+          undefined,
+        ),
+      );
       for (const object of driftObjects) nodes.push(new DriftObjectNode(this, object));
     }
     const prepareError = this.kd.status?.lastPrepareError;
-    if (prepareError) nodes.push(new DetailNode(id('prepare-error'), 'Prepare failed', prepareError.split('\n')[0], { codicon: 'error', themeColor: 'problemsErrorIcon.foreground' }, prepareError));
+    if (prepareError)
+      nodes.push(
+        new DetailNode(
+          id('prepare-error'),
+          'Prepare failed',
+          prepareError.split('\n')[0],
+          { codicon: 'error', themeColor: 'problemsErrorIcon.foreground' },
+          prepareError,
+        ),
+      );
     return nodes;
   }
 }

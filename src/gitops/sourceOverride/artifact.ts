@@ -40,12 +40,19 @@ export async function buildArtifact(
   gitRoot: string,
   options: { signal?: AbortSignal; limits?: Partial<ArtifactLimits> } = {},
 ): Promise<Artifact> {
-  const limits: ArtifactLimits = { maxArtifactBytes: MAX_ARTIFACT_BYTES, maxUnpackedBytes: MAX_UNPACKED_BYTES, ...options.limits };
+  const limits: ArtifactLimits = {
+    maxArtifactBytes: MAX_ARTIFACT_BYTES,
+    maxUnpackedBytes: MAX_UNPACKED_BYTES,
+    ...options.limits,
+  };
   const entries = await listSourceTree(gitRoot, options.signal);
   const files = entries.filter((e) => e.type === 'file');
   const unpackedBytes = files.reduce((sum, f) => sum + f.size, 0);
   if (unpackedBytes > limits.maxUnpackedBytes) {
-    throw tooLarge(`its files hold ${formatBytes(unpackedBytes)}, more than the controller unpacks (${formatBytes(limits.maxUnpackedBytes)})`, files);
+    throw tooLarge(
+      `its files hold ${formatBytes(unpackedBytes)}, more than the controller unpacks (${formatBytes(limits.maxUnpackedBytes)})`,
+      files,
+    );
   }
 
   const blocks: Buffer[] = [];
@@ -55,13 +62,20 @@ export async function buildArtifact(
     const content = entry.type === 'file' ? await readFile(gitRoot, entry) : undefined;
     readBytes += content?.length ?? 0;
     // Files may grow between listing and reading.
-    if (readBytes > limits.maxUnpackedBytes) throw tooLarge(`its files hold more than the controller unpacks (${formatBytes(limits.maxUnpackedBytes)})`, files);
+    if (readBytes > limits.maxUnpackedBytes)
+      throw tooLarge(
+        `its files hold more than the controller unpacks (${formatBytes(limits.maxUnpackedBytes)})`,
+        files,
+      );
     blocks.push(...entryBlocks(entry, content));
   }
   blocks.push(Buffer.alloc(2 * BLOCK));
   const data = await gzip(Buffer.concat(blocks), { level: zlib.constants.Z_BEST_COMPRESSION });
   if (data.length > limits.maxArtifactBytes) {
-    throw tooLarge(`it compresses to ${formatBytes(data.length)}, more than the controller accepts (${formatBytes(limits.maxArtifactBytes)})`, files);
+    throw tooLarge(
+      `it compresses to ${formatBytes(data.length)}, more than the controller accepts (${formatBytes(limits.maxArtifactBytes)})`,
+      files,
+    );
   }
   return { data, entries: entries.map(archiveName), files: files.length, unpackedBytes: readBytes };
 }
@@ -102,7 +116,10 @@ async function readFile(root: string, entry: TreeEntry): Promise<Buffer> {
 const LARGEST_SHOWN = 5;
 
 function tooLarge(why: string, files: TreeEntry[]): ArtifactTooLargeError {
-  const largest: SizedFile[] = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1)).slice(0, LARGEST_SHOWN).map((f) => ({ path: f.path, size: f.size }));
+  const largest: SizedFile[] = [...files]
+    .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
+    .slice(0, LARGEST_SHOWN)
+    .map((f) => ({ path: f.path, size: f.size }));
   const list = largest.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ');
   return new ArtifactTooLargeError(
     `the working tree is too large for a source override: ${why}. Largest files: ${list}. Add what the deployment does not need to .gitignore.`,

@@ -21,7 +21,11 @@ export interface ControllerPod {
 }
 
 /** A Running, Ready kluctl-controller pod of the namespace that exposes the source-override port. */
-export async function findControllerPod(client: KubeClient, namespace: string, signal?: AbortSignal): Promise<ControllerPod> {
+export async function findControllerPod(
+  client: KubeClient,
+  namespace: string,
+  signal?: AbortSignal,
+): Promise<ControllerPod> {
   let pods: PodLike[];
   try {
     pods = (
@@ -34,7 +38,10 @@ export async function findControllerPod(client: KubeClient, namespace: string, s
     ).items;
   } catch (error) {
     if (error instanceof KubeApiError && error.isForbidden) {
-      throw new SourceOverrideError('noControllerPod', `${error.message}. Uploading a source override needs "list pods" and "create pods/portforward" in namespace ${namespace}.`);
+      throw new SourceOverrideError(
+        'noControllerPod',
+        `${error.message}. Uploading a source override needs "list pods" and "create pods/portforward" in namespace ${namespace}.`,
+      );
     }
     throw error;
   }
@@ -58,7 +65,10 @@ export function chooseControllerPod(pods: readonly PodLike[], namespace: string)
     }
     return { namespace, name: pod.metadata.name, podIP: pod.status!.podIP!, port: sourceOverridePort(pod)! };
   }
-  throw new SourceOverrideError('noControllerPod', `no usable kluctl-controller pod in namespace "${namespace}": ${problems.join('; ')}`);
+  throw new SourceOverrideError(
+    'noControllerPod',
+    `no usable kluctl-controller pod in namespace "${namespace}": ${problems.join('; ')}`,
+  );
 }
 
 function podProblem(pod: PodLike): string | undefined {

@@ -67,7 +67,14 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new SourceOverrideError('controllerUnreachable', `cannot listen for a port-forward to ${where}: ${error.message}`)));
+    server.once('error', (error) =>
+      reject(
+        new SourceOverrideError(
+          'controllerUnreachable',
+          `cannot listen for a port-forward to ${where}: ${error.message}`,
+        ),
+      ),
+    );
     server.listen(0, '127.0.0.1', resolve);
   });
   const port = (server.address() as net.AddressInfo).port;

@@ -87,7 +87,12 @@ let serviceDefinition: grpc.ServiceDefinition | undefined;
 export function proxyServiceDefinition(): grpc.ServiceDefinition {
   if (!serviceDefinition) {
     const root = protobuf.parse(SOURCE_OVERRIDE_PROTO, { keepCase: true }).root;
-    const packageDefinition = fromJSON(root.toJSON(), { keepCase: true, defaults: false, oneofs: false, longs: String });
+    const packageDefinition = fromJSON(root.toJSON(), {
+      keepCase: true,
+      defaults: false,
+      oneofs: false,
+      longs: String,
+    });
     serviceDefinition = packageDefinition[PROXY_SERVICE_NAME] as grpc.ServiceDefinition;
   }
   return serviceDefinition;
@@ -101,7 +106,11 @@ interface ProxyClientShape {
 
 export type ProxyClient = grpc.Client & ProxyClientShape;
 
-export function createProxyClient(target: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): ProxyClient {
+export function createProxyClient(
+  target: string,
+  credentials: grpc.ChannelCredentials,
+  options: grpc.ChannelOptions,
+): ProxyClient {
   const Client = grpc.makeGenericClientConstructor(proxyServiceDefinition(), 'Proxy');
   return new Client(target, credentials, options) as unknown as ProxyClient;
 }

@@ -1,7 +1,14 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { SourceOverrideError } from './errors.js';
-import { createProxyClient, type ProxyClient, type ProxyRequest, type ProxyResponse, type ProxyStreamCall, type ResolveOverrideResponse } from './proto.js';
+import {
+  createProxyClient,
+  type ProxyClient,
+  type ProxyRequest,
+  type ProxyResponse,
+  type ProxyStreamCall,
+  type ResolveOverrideResponse,
+} from './proto.js';
 import { SERVER_NAME, type ServerTrust } from './tlsTrust.js';
 
 const CHALLENGE_BYTES = 32;
@@ -98,11 +105,13 @@ export class ProxyStreamClient {
   private async handshake(pubKey: Buffer, pubKeyHash: Buffer, privateKey: KeyObject): Promise<void> {
     const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const next = (): Promise<ProxyRequest> => this.inbox.next(deadline - Date.now(), () => this.timeoutError(timeoutMs));
+    const next = (): Promise<ProxyRequest> =>
+      this.inbox.next(deadline - Date.now(), () => this.timeoutError(timeoutMs));
 
     this.send({ auth: { pubKey } });
     const challenge = (await next()).auth?.challenge;
-    if (!challenge || challenge.length !== CHALLENGE_BYTES) throw this.handshakeError('the controller sent no valid challenge');
+    if (!challenge || challenge.length !== CHALLENGE_BYTES)
+      throw this.handshakeError('the controller sent no valid challenge');
     this.send({ auth: { pop: sign('sha256', Buffer.concat([pubKeyHash, challenge]), privateKey) } });
     const verdict = (await next()).auth;
     if (!verdict) throw this.handshakeError('the controller sent no handshake result');
@@ -120,7 +129,12 @@ export class ProxyStreamClient {
       }
       const repoKey = message.request?.repoKey;
       if (repoKey === undefined) {
-        this.terminate(new SourceOverrideError('connectionLost', `the source-override server at ${this.options.describeEndpoint} sent a message without a request; the stream was closed`));
+        this.terminate(
+          new SourceOverrideError(
+            'connectionLost',
+            `the source-override server at ${this.options.describeEndpoint} sent a message without a request; the stream was closed`,
+          ),
+        );
         return;
       }
       this.currentRequest = repoKey;
@@ -131,14 +145,18 @@ export class ProxyStreamClient {
         const artifact = await this.options.resolve(repoKey, this.abort.signal);
         // An empty artifact would make the controller gunzip nothing and fail: "no override" has neither field.
         response = artifact?.length ? { artifact } : {};
-        served = artifact?.length ? { repoKey, outcome: 'artifact', bytes: artifact.length } : { repoKey, outcome: 'noOverride' };
+        served = artifact?.length
+          ? { repoKey, outcome: 'artifact', bytes: artifact.length }
+          : { repoKey, outcome: 'noOverride' };
       } catch (error) {
         const text = (error as Error).message;
         response = { error: text };
         served = { repoKey, outcome: 'error', error: text };
       }
       if (this.state !== 'serving') return;
-      const written = await new Promise<boolean>((resolve) => this.call.write({ response } satisfies ProxyResponse, (error?: Error | null) => resolve(!error)));
+      const written = await new Promise<boolean>((resolve) =>
+        this.call.write({ response } satisfies ProxyResponse, (error?: Error | null) => resolve(!error)),
+      );
       if (this.state !== 'serving' || !written) return;
       this.currentRequest = undefined;
       this.options.onServed?.(served);
@@ -152,7 +170,8 @@ export class ProxyStreamClient {
   /** Ends everything once; `error` is undefined for an intended close. */
   private terminate(error: grpc.ServiceError | SourceOverrideError | undefined): void {
     if (this.state === 'closed') return;
-    const reason = error === undefined || error instanceof SourceOverrideError ? error : this.describeStreamError(error);
+    const reason =
+      error === undefined || error instanceof SourceOverrideError ? error : this.describeStreamError(error);
     const wasServing = this.state === 'serving';
     this.state = 'closed';
     this.abort.abort();
@@ -167,7 +186,8 @@ export class ProxyStreamClient {
     const where = `the kluctl-controller's source-override server at ${this.options.describeEndpoint}`;
     const details = error.details || error.message;
     if (this.state === 'handshake') {
-      if (error.code === grpc.status.UNAVAILABLE) return new SourceOverrideError('controllerUnreachable', `cannot reach ${where}: ${details}`);
+      if (error.code === grpc.status.UNAVAILABLE)
+        return new SourceOverrideError('controllerUnreachable', `cannot reach ${where}: ${details}`);
       return this.handshakeError(`${details} (gRPC ${grpc.status[error.code] ?? error.code})`);
     }
     const during = this.currentRequest === undefined ? '' : ` while the controller was fetching ${this.currentRequest}`;
@@ -175,11 +195,17 @@ export class ProxyStreamClient {
   }
 
   private handshakeError(reason: string): SourceOverrideError {
-    return new SourceOverrideError('handshakeFailed', `the source-override handshake with ${this.options.describeEndpoint} failed: ${reason}`);
+    return new SourceOverrideError(
+      'handshakeFailed',
+      `the source-override handshake with ${this.options.describeEndpoint} failed: ${reason}`,
+    );
   }
 
   private timeoutError(timeoutMs: number): SourceOverrideError {
-    return new SourceOverrideError('handshakeFailed', `the source-override server at ${this.options.describeEndpoint} did not complete the handshake within ${timeoutMs / 1000}s`);
+    return new SourceOverrideError(
+      'handshakeFailed',
+      `the source-override server at ${this.options.describeEndpoint} did not complete the handshake within ${timeoutMs / 1000}s`,
+    );
   }
 }
 
@@ -200,7 +226,9 @@ class Inbox {
       }
     });
     call.on('error', (error: grpc.ServiceError) => onBroken(error));
-    call.on('end', () => onBroken(new SourceOverrideError('connectionLost', 'the kluctl-controller ended the source-override stream')));
+    call.on('end', () =>
+      onBroken(new SourceOverrideError('connectionLost', 'the kluctl-controller ended the source-override stream')),
+    );
   }
 
   next(timeoutMs?: number, onTimeout?: () => Error): Promise<ProxyRequest> {
@@ -208,7 +236,10 @@ class Inbox {
     if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.fail(onTimeout?.() ?? new Error('timed out')), Math.max(timeoutMs, 0));
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => this.fail(onTimeout?.() ?? new Error('timed out')), Math.max(timeoutMs, 0));
       const clear = (): void => clearTimeout(timer);
       this.waiter = {
         resolve: (m) => (clear(), resolve(m)),

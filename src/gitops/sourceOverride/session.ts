@@ -88,13 +88,19 @@ interface Endpoint {
 export async function startSourceOverride(options: StartSourceOverrideOptions): Promise<SourceOverrideSession> {
   const namespace = options.controllerNamespace || DEFAULT_CONTROLLER_NAMESPACE;
   if (!(await fs.stat(options.gitRoot).catch(() => undefined))?.isDirectory()) {
-    throw new SourceOverrideError('artifactFailed', `${options.gitRoot} is not a directory; there is nothing to upload`);
+    throw new SourceOverrideError(
+      'artifactFailed',
+      `${options.gitRoot} is not a directory; there is nothing to upload`,
+    );
   }
   const ca = await loadControllerCa(options.client, namespace, options.signal);
   const endpoint = await reachController(options, namespace);
   try {
     const trust = await withForwardError(endpoint, () =>
-      establishServerTrust({ host: endpoint.dialHost, port: endpoint.dialPort }, ca, { describeEndpoint: endpoint.description, signal: options.signal }),
+      establishServerTrust({ host: endpoint.dialHost, port: endpoint.dialPort }, ca, {
+        describeEndpoint: endpoint.description,
+        signal: options.signal,
+      }),
     );
     const uploads: SourceOverrideUpload[] = [];
     const packed = new Map<string, { files: number; sha256: string }>();
@@ -109,7 +115,10 @@ export async function startSourceOverride(options: StartSourceOverrideOptions): 
         resolve: async (requested, signal) => {
           if (!requestMatchesRepo(requested, options.repoKey)) return undefined;
           const artifact = await buildArtifact(options.gitRoot, { signal });
-          packed.set(requested, { files: artifact.files, sha256: createHash('sha256').update(artifact.data).digest('hex') });
+          packed.set(requested, {
+            files: artifact.files,
+            sha256: createHash('sha256').update(artifact.data).digest('hex'),
+          });
           return artifact.data;
         },
         onServed: (served: ServedRequest) => {
@@ -128,7 +137,10 @@ export async function startSourceOverride(options: StartSourceOverrideOptions): 
       return error;
     });
     return {
-      sourceOverride: { repoKey: repoKeyString(options.repoKey), url: buildProxyUrl(endpoint.urlHost, endpoint.urlPort, stream.serverId) },
+      sourceOverride: {
+        repoKey: repoKeyString(options.repoKey),
+        url: buildProxyUrl(endpoint.urlHost, endpoint.urlPort, stream.serverId),
+      },
       uploads,
       endpoint: endpoint.description,
       trust: trust.mode,
@@ -147,10 +159,19 @@ export async function startSourceOverride(options: StartSourceOverrideOptions): 
 async function reachController(options: StartSourceOverrideOptions, namespace: string): Promise<Endpoint> {
   if (options.localPort !== undefined) {
     if (!Number.isInteger(options.localPort) || options.localPort < 1 || options.localPort > 65535) {
-      throw new SourceOverrideError('controllerUnreachable', `${options.localPort} is not a valid source-override port`);
+      throw new SourceOverrideError(
+        'controllerUnreachable',
+        `${options.localPort} is not a valid source-override port`,
+      );
     }
     const port = options.localPort;
-    return { dialHost: 'localhost', dialPort: port, urlHost: 'localhost', urlPort: port, description: `localhost:${port} (local kluctl-controller)` };
+    return {
+      dialHost: 'localhost',
+      dialPort: port,
+      urlHost: 'localhost',
+      urlPort: port,
+      description: `localhost:${port} (local kluctl-controller)`,
+    };
   }
   const pod = await findControllerPod(options.client, namespace, options.signal);
   const forwarder = options.portForwarder ?? new PortForward(options.client.kubeConfig, true);
@@ -174,7 +195,10 @@ async function withForwardError<T>(endpoint: Endpoint, step: () => Promise<T>): 
   } catch (error) {
     const forwardError = endpoint.listener?.lastError();
     if (error instanceof SourceOverrideError && forwardError && error.problem !== 'cancelled') {
-      throw new SourceOverrideError(error.problem === 'untrustedServer' ? error.problem : 'controllerUnreachable', `${error.message} (${forwardError})`);
+      throw new SourceOverrideError(
+        error.problem === 'untrustedServer' ? error.problem : 'controllerUnreachable',
+        `${error.message} (${forwardError})`,
+      );
     }
     throw error;
   }

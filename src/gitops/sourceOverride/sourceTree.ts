@@ -34,11 +34,20 @@ export async function listSourceTree(root: string, signal?: AbortSignal): Promis
   return entries;
 }
 
-async function walk(dir: string, rel: string, levels: IgnoreLevel[], out: TreeEntry[], signal?: AbortSignal): Promise<void> {
+async function walk(
+  dir: string,
+  rel: string,
+  levels: IgnoreLevel[],
+  out: TreeEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
   if (signal?.aborted) throw new SourceOverrideError('cancelled', 'source override: cancelled');
-  const names = (await fs.readdir(dir).catch((error: unknown) => Promise.reject(unreadableError(rel, error)))).sort(compareBytes);
+  const names = (await fs.readdir(dir).catch((error: unknown) => Promise.reject(unreadableError(rel, error)))).sort(
+    compareBytes,
+  );
   const own = await readGitignore(dir, rel);
-  const scoped = own === undefined ? levels : [...levels, { base: rel, matcher: ignore({ allowRelativePaths: true }).add(own) }];
+  const scoped =
+    own === undefined ? levels : [...levels, { base: rel, matcher: ignore({ allowRelativePaths: true }).add(own) }];
   for (const name of names) {
     if (name === '.git') continue;
     const entryRel = rel === '' ? name : `${rel}/${name}`;
@@ -49,7 +58,10 @@ async function walk(dir: string, rel: string, levels: IgnoreLevel[], out: TreeEn
     if (isIgnored(scoped, entryRel, isDir)) continue;
     if (name.includes('\\')) {
       // The controller's untar rejects such names and would fail the whole upload.
-      throw new SourceOverrideError('artifactFailed', `cannot upload "${entryRel}": the kluctl-controller rejects names containing "\\" (rename it or add it to .gitignore)`);
+      throw new SourceOverrideError(
+        'artifactFailed',
+        `cannot upload "${entryRel}": the kluctl-controller rejects names containing "\\" (rename it or add it to .gitignore)`,
+      );
     }
     if (isDir) {
       out.push({ path: entryRel, type: 'directory', size: 0, executable: false });
@@ -76,7 +88,9 @@ async function readGitignore(dir: string, rel: string): Promise<string | undefin
   const file = path.join(dir, '.gitignore');
   const stat = await fs.lstat(file).catch(() => undefined);
   if (!stat?.isFile()) return undefined;
-  return fs.readFile(file, 'utf8').catch((error: unknown) => Promise.reject(unreadableError(rel === '' ? '.gitignore' : `${rel}/.gitignore`, error)));
+  return fs
+    .readFile(file, 'utf8')
+    .catch((error: unknown) => Promise.reject(unreadableError(rel === '' ? '.gitignore' : `${rel}/.gitignore`, error)));
 }
 
 /** Byte order of the UTF-8 names, as Go's filepath.Walk visits them; independent of locale. */

@@ -13,7 +13,11 @@ const SERVER_AUTH_EKU = '1.3.6.1.5.5.7.3.1';
 const PROBE_TIMEOUT_MS = 15_000;
 
 /** The controller's CA from ConfigMap `kluctl-source-override-ca` (key `ca.pem`) in its namespace. */
-export async function loadControllerCa(client: KubeClient, controllerNamespace: string, signal?: AbortSignal): Promise<X509Certificate> {
+export async function loadControllerCa(
+  client: KubeClient,
+  controllerNamespace: string,
+  signal?: AbortSignal,
+): Promise<X509Certificate> {
   const where = `ConfigMap ${controllerNamespace}/${CA_CONFIGMAP_NAME}`;
   let configMap: { data?: Record<string, string> };
   try {
@@ -36,7 +40,10 @@ export async function loadControllerCa(client: KubeClient, controllerNamespace: 
   try {
     return new X509Certificate(pem);
   } catch (error) {
-    throw new SourceOverrideError('caMissing', `${where} "${CA_CONFIGMAP_KEY}" is not a PEM certificate: ${(error as Error).message}`);
+    throw new SourceOverrideError(
+      'caMissing',
+      `${where} "${CA_CONFIGMAP_KEY}" is not a PEM certificate: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -45,15 +52,27 @@ export async function loadControllerCa(client: KubeClient, controllerNamespace: 
  * issued and signed by `ca`, both valid now, `ca` a CA, the leaf valid for TLS servers and for `hostname`.
  * The checks OpenSSL would make for this one-level chain.
  */
-export function serverCertificateProblem(leaf: X509Certificate, ca: X509Certificate, hostname: string, now = new Date()): string | undefined {
+export function serverCertificateProblem(
+  leaf: X509Certificate,
+  ca: X509Certificate,
+  hostname: string,
+  now = new Date(),
+): string | undefined {
   if (!ca.ca) return 'the CA certificate is not a CA';
-  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) return 'the server certificate is not signed by the controller CA';
-  for (const [what, cert] of [['server certificate', leaf], ['CA certificate', ca]] as const) {
-    if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) return `the ${what} is not valid now (valid ${cert.validFrom} to ${cert.validTo})`;
+  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey))
+    return 'the server certificate is not signed by the controller CA';
+  for (const [what, cert] of [
+    ['server certificate', leaf],
+    ['CA certificate', ca],
+  ] as const) {
+    if (now < new Date(cert.validFrom) || now > new Date(cert.validTo))
+      return `the ${what} is not valid now (valid ${cert.validFrom} to ${cert.validTo})`;
   }
   // Node names the extended key usages `keyUsage`; undefined means no restriction.
-  if (leaf.keyUsage && !leaf.keyUsage.includes(SERVER_AUTH_EKU)) return 'the server certificate is not meant for TLS servers';
-  if (leaf.checkHost(hostname, { subject: 'never' }) === undefined) return `the server certificate is not valid for "${hostname}"`;
+  if (leaf.keyUsage && !leaf.keyUsage.includes(SERVER_AUTH_EKU))
+    return 'the server certificate is not meant for TLS servers';
+  if (leaf.checkHost(hostname, { subject: 'never' }) === undefined)
+    return `the server certificate is not valid for "${hostname}"`;
   return undefined;
 }
 
@@ -78,11 +97,20 @@ export async function establishServerTrust(
   options: { describeEndpoint: string; signal?: AbortSignal; timeoutMs?: number },
 ): Promise<ServerTrust> {
   const { describeEndpoint } = options;
-  const { authorized, leaf } = await probeServerCertificate(endpoint, ca, describeEndpoint, options.signal, options.timeoutMs ?? PROBE_TIMEOUT_MS);
+  const { authorized, leaf } = await probeServerCertificate(
+    endpoint,
+    ca,
+    describeEndpoint,
+    options.signal,
+    options.timeoutMs ?? PROBE_TIMEOUT_MS,
+  );
   if (authorized) return { rootCerts: Buffer.from(ca.toString()), mode: 'ca' };
   const problem = serverCertificateProblem(leaf, ca, SERVER_NAME);
   if (problem) {
-    throw new SourceOverrideError('untrustedServer', `the source-override server at ${describeEndpoint} is not the kluctl-controller's: ${problem}`);
+    throw new SourceOverrideError(
+      'untrustedServer',
+      `the source-override server at ${describeEndpoint} is not the kluctl-controller's: ${problem}`,
+    );
   }
   return { rootCerts: Buffer.from(leaf.toString()), mode: 'verifiedLeaf' };
 }
@@ -121,17 +149,41 @@ function probeServerCertificate(
     const onAbort = (): void => finish(new SourceOverrideError('cancelled', 'source override: cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
-      () => finish(new SourceOverrideError('controllerUnreachable', `the source-override server at ${describeEndpoint} did not complete a TLS handshake within ${timeoutMs / 1000}s`)),
+      () =>
+        finish(
+          new SourceOverrideError(
+            'controllerUnreachable',
+            `the source-override server at ${describeEndpoint} did not complete a TLS handshake within ${timeoutMs / 1000}s`,
+          ),
+        ),
       timeoutMs,
     );
     socket.once('secureConnect', () => {
       const leaf = socket.getPeerX509Certificate();
-      if (!leaf) finish(new SourceOverrideError('untrustedServer', `the source-override server at ${describeEndpoint} sent no certificate`));
+      if (!leaf)
+        finish(
+          new SourceOverrideError(
+            'untrustedServer',
+            `the source-override server at ${describeEndpoint} sent no certificate`,
+          ),
+        );
       else finish(undefined, { authorized: socket.authorized, leaf });
     });
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish(new SourceOverrideError('controllerUnreachable', `cannot reach the kluctl-controller's source-override server at ${describeEndpoint}: ${error.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that port)' : error.message}`)),
+      finish(
+        new SourceOverrideError(
+          'controllerUnreachable',
+          `cannot reach the kluctl-controller's source-override server at ${describeEndpoint}: ${error.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that port)' : error.message}`,
+        ),
+      ),
     );
-    socket.once('close', () => finish(new SourceOverrideError('controllerUnreachable', `the source-override server at ${describeEndpoint} closed the connection during the TLS handshake`)));
+    socket.once('close', () =>
+      finish(
+        new SourceOverrideError(
+          'controllerUnreachable',
+          `the source-override server at ${describeEndpoint} closed the connection during the TLS handshake`,
+        ),
+      ),
+    );
   });
 }

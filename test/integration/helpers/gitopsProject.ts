@@ -7,7 +7,10 @@ import type { GitServer } from '../../harness/git-server.js';
  * The files of a small Kluctl project deploying ConfigMaps into `namespace`: the namespace first, a barrier, then
  * one ConfigMap per entry of `configMaps` (name → data).
  */
-export function projectFiles(namespace: string, configMaps: Record<string, Record<string, string>>): Record<string, string> {
+export function projectFiles(
+  namespace: string,
+  configMaps: Record<string, Record<string, string>>,
+): Record<string, string> {
   const files: Record<string, string> = {
     '.kluctl.yaml': `discriminator: test-${namespace}\n`,
     'deployment.yaml': 'deployments:\n  - path: namespaces\n  - barrier: true\n  - path: app\n',
@@ -15,7 +18,8 @@ export function projectFiles(namespace: string, configMaps: Record<string, Recor
   };
   for (const [name, data] of Object.entries(configMaps)) {
     const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
-    files[`app/${name}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n${lines.join('\n')}\n`;
+    files[`app/${name}.yaml`] =
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n${lines.join('\n')}\n`;
   }
   return files;
 }
@@ -29,7 +33,12 @@ export async function createDeployment(
   spec: Partial<KluctlDeploymentSpec> = {},
 ): Promise<void> {
   const mapper = new ResourceMapper(client);
-  await serverSideApply(client, mapper, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ref.namespace } }, { fieldManager: 'test' });
+  await serverSideApply(
+    client,
+    mapper,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ref.namespace } },
+    { fieldManager: 'test' },
+  );
   await serverSideApply(
     client,
     mapper,

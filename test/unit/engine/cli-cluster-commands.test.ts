@@ -8,13 +8,27 @@ const cli = (args: string[]) => captureCli((io) => runCli(args, io));
 describe('kluctl-ts diff/deploy/prune/delete/validate: arguments', () => {
   it('lists the cluster commands in the help', async () => {
     const r = await cli(['--help']);
-    for (const c of ['diff', 'deploy', 'prune', 'delete', 'validate']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['diff', 'deploy', 'prune', 'delete', 'validate'])
+      assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
   });
 
-  it('documents kluctl\'s flags per command', async () => {
+  it("documents kluctl's flags per command", async () => {
     const deploy = await cli(['deploy', '--help']);
     assert.equal(deploy.code, 0);
-    for (const f of ['--yes', '--dry-run', '--prune', '--no-wait', '--force-apply', '--replace-on-error', '--force-replace-on-error', '--abort-on-error', '--readiness-timeout', '--output', '--no-obfuscate', '--short-output']) {
+    for (const f of [
+      '--yes',
+      '--dry-run',
+      '--prune',
+      '--no-wait',
+      '--force-apply',
+      '--replace-on-error',
+      '--force-replace-on-error',
+      '--abort-on-error',
+      '--readiness-timeout',
+      '--output',
+      '--no-obfuscate',
+      '--short-output',
+    ]) {
       assert.ok(deploy.stdout.includes(f), f);
     }
   });

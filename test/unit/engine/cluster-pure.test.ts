@@ -10,7 +10,12 @@ import { secretName } from '../../../src/engine/cluster/resultStore.js';
 import { decodeCompactedObjects } from '../../../src/gitops/resultDocuments.js';
 import { gzipSync } from 'node:zlib';
 
-const obj = (apiVersion: string, kind: string, extra: Record<string, unknown> = {}, annotations?: Record<string, string>): KubeObject => ({
+const obj = (
+  apiVersion: string,
+  kind: string,
+  extra: Record<string, unknown> = {},
+  annotations?: Record<string, string>,
+): KubeObject => ({
   apiVersion,
   kind,
   metadata: { name: 'x', namespace: 'ns', annotations, generation: 1 },
@@ -18,11 +23,14 @@ const obj = (apiVersion: string, kind: string, extra: Record<string, unknown> = 
 });
 
 describe('engine cluster: readiness (Kluctl ValidateObject)', () => {
-  const ready = (o: KubeObject, statusRequired?: boolean) => validateObject(o, { notReadyIsError: true, statusRequired });
+  const ready = (o: KubeObject, statusRequired?: boolean) =>
+    validateObject(o, { notReadyIsError: true, statusRequired });
 
   it('kluctl.io/is-ready overrides everything; validate-ignore is always ready', () => {
     assert.equal(ready(obj('batch/v1', 'Job', { status: {} }, { 'kluctl.io/is-ready': 'true' })).ready, true);
-    assert.deepEqual(ready(obj('v1', 'ConfigMap', {}, { 'kluctl.io/is-ready': 'false' })).errors, ['kluctl.io/is-ready annotation is set to false']);
+    assert.deepEqual(ready(obj('v1', 'ConfigMap', {}, { 'kluctl.io/is-ready': 'false' })).errors, [
+      'kluctl.io/is-ready annotation is set to false',
+    ]);
     assert.equal(ready(obj('batch/v1', 'Job', { status: {} }, { 'kluctl.io/validate-ignore': 'true' })).ready, true);
   });
 
@@ -36,32 +44,88 @@ describe('engine cluster: readiness (Kluctl ValidateObject)', () => {
   });
 
   it('observedGeneration, Deployments, Jobs, Pods, PVCs, Services, CRDs, StatefulSets, DaemonSets', () => {
-    assert.deepEqual(ready(obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { observedGeneration: 0 } })).errors, ['Waiting for reconciliation']);
-    assert.deepEqual(ready(obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { observedGeneration: 1, replicas: 2, readyReplicas: 1 } })).errors, ['readyReplicas (1) is less then replicas (2)']);
-    assert.deepEqual(ready(obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { replicas: 2 } })).errors, ['readyReplicas field not in status or empty']);
+    assert.deepEqual(
+      ready(obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { observedGeneration: 0 } })).errors,
+      ['Waiting for reconciliation'],
+    );
+    assert.deepEqual(
+      ready(
+        obj('apps/v1', 'Deployment', {
+          spec: { replicas: 2 },
+          status: { observedGeneration: 1, replicas: 2, readyReplicas: 1 },
+        }),
+      ).errors,
+      ['readyReplicas (1) is less then replicas (2)'],
+    );
+    assert.deepEqual(ready(obj('apps/v1', 'Deployment', { spec: { replicas: 2 }, status: { replicas: 2 } })).errors, [
+      'readyReplicas field not in status or empty',
+    ]);
     assert.equal(ready(obj('apps/v1', 'Deployment', { spec: { replicas: 0 }, status: {} })).ready, true);
-    assert.deepEqual(ready(obj('batch/v1', 'Job', { status: { conditions: [{ type: 'Failed', status: 'True', message: 'BackoffLimitExceeded' }] } })).errors, ['BackoffLimitExceeded']);
+    assert.deepEqual(
+      ready(
+        obj('batch/v1', 'Job', {
+          status: { conditions: [{ type: 'Failed', status: 'True', message: 'BackoffLimitExceeded' }] },
+        }),
+      ).errors,
+      ['BackoffLimitExceeded'],
+    );
     assert.deepEqual(ready(obj('batch/v1', 'Job', { status: { active: 1 } })).errors, ['Not completed']);
-    assert.equal(ready(obj('batch/v1', 'Job', { status: { conditions: [{ type: 'Complete', status: 'True' }] } })).ready, true);
-    assert.deepEqual(ready(obj('v1', 'Pod', { status: { containerStatuses: [{ name: 'c', state: { terminated: { reason: 'Error' } } }], conditions: [] } })).errors, [
-      'container c exited with error',
-      'Ready condition not in status',
-      'Not ready',
+    assert.equal(
+      ready(obj('batch/v1', 'Job', { status: { conditions: [{ type: 'Complete', status: 'True' }] } })).ready,
+      true,
+    );
+    assert.deepEqual(
+      ready(
+        obj('v1', 'Pod', {
+          status: { containerStatuses: [{ name: 'c', state: { terminated: { reason: 'Error' } } }], conditions: [] },
+        }),
+      ).errors,
+      ['container c exited with error', 'Ready condition not in status', 'Not ready'],
+    );
+    assert.deepEqual(ready(obj('v1', 'PersistentVolumeClaim', { status: { phase: 'Pending' } })).errors, [
+      'Volume is not bound',
     ]);
-    assert.deepEqual(ready(obj('v1', 'PersistentVolumeClaim', { status: { phase: 'Pending' } })).errors, ['Volume is not bound']);
-    assert.deepEqual(ready(obj('v1', 'Service', { spec: { type: 'ClusterIP' }, status: {} })).errors, ['Service does not have a cluster IP']);
-    assert.deepEqual(ready(obj('v1', 'Service', { spec: { type: 'LoadBalancer', clusterIP: '10.0.0.1' }, status: {} })).errors, ['Not ready']);
-    assert.equal(ready(obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', { status: { conditions: [{ type: 'Established', status: 'True' }] } })).ready, true);
-    assert.deepEqual(ready(obj('apps/v1', 'StatefulSet', { spec: { updateStrategy: { type: 'RollingUpdate' }, replicas: 3 }, status: { updatedReplicas: 3, readyReplicas: 2 } })).errors, [
-      'StatefulSet is not ready. 2 out of 3 expected pods are ready',
+    assert.deepEqual(ready(obj('v1', 'Service', { spec: { type: 'ClusterIP' }, status: {} })).errors, [
+      'Service does not have a cluster IP',
     ]);
-    const ds = obj('apps/v1', 'DaemonSet', { spec: { updateStrategy: { type: 'RollingUpdate', maxUnavailable: '50%' } }, status: { updatedNumberScheduled: 4, desiredNumberScheduled: 4, numberReady: 1 } });
+    assert.deepEqual(
+      ready(obj('v1', 'Service', { spec: { type: 'LoadBalancer', clusterIP: '10.0.0.1' }, status: {} })).errors,
+      ['Not ready'],
+    );
+    assert.equal(
+      ready(
+        obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
+          status: { conditions: [{ type: 'Established', status: 'True' }] },
+        }),
+      ).ready,
+      true,
+    );
+    assert.deepEqual(
+      ready(
+        obj('apps/v1', 'StatefulSet', {
+          spec: { updateStrategy: { type: 'RollingUpdate' }, replicas: 3 },
+          status: { updatedReplicas: 3, readyReplicas: 2 },
+        }),
+      ).errors,
+      ['StatefulSet is not ready. 2 out of 3 expected pods are ready'],
+    );
+    const ds = obj('apps/v1', 'DaemonSet', {
+      spec: { updateStrategy: { type: 'RollingUpdate', maxUnavailable: '50%' } },
+      status: { updatedNumberScheduled: 4, desiredNumberScheduled: 4, numberReady: 1 },
+    });
     assert.deepEqual(ready(ds).errors, ['DaemonSet is not ready. 1 out of 2 expected pods are ready']);
   });
 
   it('not-ready is a warning while waiting, an error when validating; results come from annotations', () => {
-    const v = validateObject(obj('batch/v1', 'Job', { status: {} }, { 'validate-result.kluctl.io/check': 'ok' }), { notReadyIsError: false });
-    assert.deepEqual(v, { ready: false, errors: [], warnings: ['Not completed'], results: [{ annotation: 'validate-result.kluctl.io/check', message: 'ok' }] });
+    const v = validateObject(obj('batch/v1', 'Job', { status: {} }, { 'validate-result.kluctl.io/check': 'ok' }), {
+      notReadyIsError: false,
+    });
+    assert.deepEqual(v, {
+      ready: false,
+      errors: [],
+      warnings: ['Not completed'],
+      results: [{ annotation: 'validate-result.kluctl.io/check', message: 'ok' }],
+    });
   });
 });
 
@@ -73,7 +137,15 @@ describe('engine cluster: hooks, durations, patch fixes', () => {
 
   it('reads kluctl and helm hook annotations, weights and delete policies', () => {
     const { seen, p } = problems();
-    const h = hookOf(obj('batch/v1', 'Job', {}, { 'helm.sh/hook': 'pre-install,post-upgrade', 'helm.sh/hook-weight': '-5', 'kluctl.io/hook-timeout': '1m30s' }), p);
+    const h = hookOf(
+      obj(
+        'batch/v1',
+        'Job',
+        {},
+        { 'helm.sh/hook': 'pre-install,post-upgrade', 'helm.sh/hook-weight': '-5', 'kluctl.io/hook-timeout': '1m30s' },
+      ),
+      p,
+    );
     assert.deepEqual([...h!.hooks].sort(), ['post-deploy-upgrade', 'pre-deploy-initial']);
     assert.equal(h!.weight, -5);
     assert.deepEqual([...h!.deletePolicies], ['before-hook-creation']);
@@ -81,8 +153,14 @@ describe('engine cluster: hooks, durations, patch fixes', () => {
     assert.equal(h!.wait, true);
     assert.deepEqual(seen, []);
     assert.equal(hookOf(obj('v1', 'ConfigMap'), p), undefined);
-    hookOf(obj('v1', 'ConfigMap', {}, { 'kluctl.io/hook': 'pre-whatever', 'kluctl.io/hook-delete-policy': 'never' }), p);
-    assert.deepEqual(seen, ["E unsupported kluctl.io/hook 'pre-whatever'", "E unsupported kluctl.io/hook-delete-policy 'never'"]);
+    hookOf(
+      obj('v1', 'ConfigMap', {}, { 'kluctl.io/hook': 'pre-whatever', 'kluctl.io/hook-delete-policy': 'never' }),
+      p,
+    );
+    assert.deepEqual(seen, [
+      "E unsupported kluctl.io/hook 'pre-whatever'",
+      "E unsupported kluctl.io/hook-delete-policy 'never'",
+    ]);
   });
 
   it('parses Go durations', () => {
@@ -93,7 +171,12 @@ describe('engine cluster: hooks, durations, patch fixes', () => {
   });
 
   it('adds TCP to ports and makes CPU quantities strings, without touching the input', () => {
-    const d = obj('apps/v1', 'Deployment', { spec: { template: { spec: { containers: [{ ports: [{ containerPort: 80 }], resources: { requests: { cpu: 0.5 } } }] } }, ports: [{ port: 1 }] } });
+    const d = obj('apps/v1', 'Deployment', {
+      spec: {
+        template: { spec: { containers: [{ ports: [{ containerPort: 80 }], resources: { requests: { cpu: 0.5 } } }] } },
+        ports: [{ port: 1 }],
+      },
+    });
     const fixed = fixObjectForPatch(d) as any;
     assert.equal(fixed.spec.template.spec.containers[0].ports[0].protocol, 'TCP');
     assert.equal(fixed.spec.template.spec.containers[0].resources.requests.cpu, '0.5');
@@ -103,7 +186,11 @@ describe('engine cluster: hooks, durations, patch fixes', () => {
 });
 
 describe('engine cluster: results and text output', () => {
-  const cm = (name: string, annotations?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', annotations } });
+  const cm = (name: string, annotations?: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'ns', annotations },
+  });
   const dep: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'ns' } };
 
   it('collects by diff-name, flags new only without changes, drops unflagged remote-only objects, sorts by GVK', () => {
@@ -111,7 +198,12 @@ describe('engine cluster: results and text output', () => {
       rendered: [dep, cm('b2', { 'kluctl.io/diff-name': 'b' })],
       remote: [cm('b'), cm('stray')],
       applied: [dep, cm('b2', { 'kluctl.io/diff-name': 'b' })],
-      changed: [{ ref: { version: 'v1', kind: 'ConfigMap', name: 'b', namespace: 'ns' }, changes: [{ type: 'update', jsonPath: 'data.x', unifiedDiff: '-1\n+2' }] }],
+      changed: [
+        {
+          ref: { version: 'v1', kind: 'ConfigMap', name: 'b', namespace: 'ns' },
+          changes: [{ type: 'update', jsonPath: 'data.x', unifiedDiff: '-1\n+2' }],
+        },
+      ],
       newRefs: [{ group: 'apps', version: 'v1', kind: 'Deployment', name: 'd', namespace: 'ns' }],
       orphans: [{ version: 'v1', kind: 'ConfigMap', name: 'old', namespace: 'ns' }],
     });
@@ -123,8 +215,28 @@ describe('engine cluster: results and text output', () => {
         ['Deployment', 'd', true, false, 0],
       ],
     );
-    const summary = buildSummary({ id: '', reconcileId: '', projectKey: {}, targetKey: { clusterId: '' }, target: { name: '' }, clusterInfo: { clusterId: '' }, command: { initiator: 'CommandLine', startTime: '', endTime: '' }, objects });
-    assert.deepEqual([summary.renderedObjects, summary.remoteObjects, summary.appliedObjects, summary.newObjects, summary.changedObjects, summary.orphanObjects, summary.totalChanges], [2, 1, 2, 1, 1, 1, 1]);
+    const summary = buildSummary({
+      id: '',
+      reconcileId: '',
+      projectKey: {},
+      targetKey: { clusterId: '' },
+      target: { name: '' },
+      clusterInfo: { clusterId: '' },
+      command: { initiator: 'CommandLine', startTime: '', endTime: '' },
+      objects,
+    });
+    assert.deepEqual(
+      [
+        summary.renderedObjects,
+        summary.remoteObjects,
+        summary.appliedObjects,
+        summary.newObjects,
+        summary.changedObjects,
+        summary.orphanObjects,
+        summary.totalChanges,
+      ],
+      [2, 1, 2, 1, 1, 1, 1],
+    );
   });
 
   it('an orphan inside a deleted namespace is no orphan any more', () => {
@@ -135,14 +247,46 @@ describe('engine cluster: results and text output', () => {
       ],
       [{ version: 'v1', kind: 'Namespace', name: 'gone' }],
     );
-    assert.deepEqual(left.map((r) => r.name), ['b']);
+    assert.deepEqual(
+      left.map((r) => r.name),
+      ['b'],
+    );
   });
 
   it('lays out the pretty table like kluctl: first column capped at 60, last fills the width, long cells wrap', () => {
-    const t = prettyTable([['Path', 'Diff'], ['data.d1', '-v1\n+v2']], [60], 30);
-    assert.equal(t, ['+---------+------------------+', '| Path    | Diff             |', '+---------+------------------+', '| data.d1 | -v1              |', '|         | +v2              |', '+---------+------------------+', ''].join('\n'));
-    const wrapped = prettyTable([['Path', 'Diff'], ['p', 'x'.repeat(30)]], [60], 20);
-    assert.equal(wrapped.split('\n').filter((l) => l.startsWith('| p') || l.startsWith('|  ')).length, 4, 'thirty characters in a nine-wide column take four lines');
+    const t = prettyTable(
+      [
+        ['Path', 'Diff'],
+        ['data.d1', '-v1\n+v2'],
+      ],
+      [60],
+      30,
+    );
+    assert.equal(
+      t,
+      [
+        '+---------+------------------+',
+        '| Path    | Diff             |',
+        '+---------+------------------+',
+        '| data.d1 | -v1              |',
+        '|         | +v2              |',
+        '+---------+------------------+',
+        '',
+      ].join('\n'),
+    );
+    const wrapped = prettyTable(
+      [
+        ['Path', 'Diff'],
+        ['p', 'x'.repeat(30)],
+      ],
+      [60],
+      20,
+    );
+    assert.equal(
+      wrapped.split('\n').filter((l) => l.startsWith('| p') || l.startsWith('|  ')).length,
+      4,
+      'thirty characters in a nine-wide column take four lines',
+    );
   });
 
   it('prints warnings first, then new, changed (with diffs), deleted, hooks, orphans, errors', () => {
@@ -155,7 +299,10 @@ describe('engine cluster: results and text output', () => {
         target: { name: '' },
         clusterInfo: { clusterId: '' },
         objects: [
-          { ref: { version: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns' }, changes: [{ type: 'update', jsonPath: 'data.x', unifiedDiff: '-1\n+2' }] },
+          {
+            ref: { version: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns' },
+            changes: [{ type: 'update', jsonPath: 'data.x', unifiedDiff: '-1\n+2' }],
+          },
           { ref: { version: 'v1', kind: 'Namespace', name: 'ns' }, new: true },
           { ref: { version: 'v1', kind: 'ConfigMap', name: 'o', namespace: 'ns' }, orphan: true },
         ],
@@ -198,12 +345,24 @@ describe('engine cluster: results and text output', () => {
 
 describe('engine cluster: compacted objects (kluctl -o yaml and result Secrets)', () => {
   it('stores the first manifest in full and the next ones as diff-match-patch deltas that the result reader decodes', () => {
-    const rendered: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns' }, data: { text: 'x'.repeat(200) } };
+    const rendered: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a', namespace: 'ns' },
+      data: { text: 'x'.repeat(200) },
+    };
     const applied: KubeObject = { ...rendered, metadata: { ...rendered.metadata, uid: '1234' } };
-    const encoded = compactObjects([{ ref: { version: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns' }, new: true, rendered, applied }]);
+    const encoded = compactObjects([
+      { ref: { version: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns' }, new: true, rendered, applied },
+    ]);
     assert.match(encoded[0].rendered!, /^full: \{"apiVersion":"v1","data":/, 'keys sorted like Go');
     assert.match(encoded[0].applied!, /^delta: /);
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { compactedObjects: gzipSync(Buffer.from(JSON.stringify(encoded))).toString('base64') } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { compactedObjects: gzipSync(Buffer.from(JSON.stringify(encoded))).toString('base64') },
+    };
     const decoded = decodeCompactedObjects(secret)!;
     assert.deepEqual(decoded[0].rendered, rendered);
     assert.deepEqual(decoded[0].applied, applied);

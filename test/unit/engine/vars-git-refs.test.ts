@@ -19,7 +19,16 @@ describe('engine vars: git refs as Kluctl resolves them', () => {
 
   it('reads the default branch, and peels annotated tags', () => {
     assert.equal(info.defaultRef, 'refs/heads/main');
-    assert.deepEqual([...info.refs], [['refs/heads/main', 'c1'], ['refs/heads/feature', 'c2'], ['refs/heads/same', 'c3'], ['refs/tags/same', 'c4'], ['refs/tags/v1.0', 'c5']]);
+    assert.deepEqual(
+      [...info.refs],
+      [
+        ['refs/heads/main', 'c1'],
+        ['refs/heads/feature', 'c2'],
+        ['refs/heads/same', 'c3'],
+        ['refs/tags/same', 'c4'],
+        ['refs/tags/v1.0', 'c5'],
+      ],
+    );
   });
 
   it('resolves includes and git vars refs: default, branch, tag, commit, legacy string (branch first)', () => {
@@ -36,7 +45,10 @@ describe('engine vars: git refs as Kluctl resolves them', () => {
   });
 
   it('matches gitFiles refs as anchored regexes, sorted by name', () => {
-    assert.deepEqual(matchRefs(info, { branch: '.*a.*' }).map((r) => r.refName), ['refs/heads/feature', 'refs/heads/main', 'refs/heads/same']);
+    assert.deepEqual(
+      matchRefs(info, { branch: '.*a.*' }).map((r) => r.refName),
+      ['refs/heads/feature', 'refs/heads/main', 'refs/heads/same'],
+    );
     assert.deepEqual(matchRefs(info, { branch: 'mai' }), []);
     assert.deepEqual(matchRefs(info, { tag: 'v1\\.\\d' }), [{ refName: 'refs/tags/v1.0', commit: 'c5' }]);
     assert.deepEqual(matchRefs(info, { commit: 'c2' }), [{ refName: 'refs/heads/feature', commit: 'c2' }]);

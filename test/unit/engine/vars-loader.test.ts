@@ -19,14 +19,31 @@ describe('engine vars: the common steps of every source', () => {
   });
 
   it('systemEnvVars: YAML values, defaults, ignoreMissing', async () => {
-    assert.deepEqual(await load([{ systemEnvVars: { h: 'HOME_X', f: 'FLAG', d: 'NOPE:7', e: 'NOPE:', nested: { m: 'NOPE' } }, ignoreMissing: true }]), { h: '/home/x', f: true, d: 7, e: '' });
-    await assert.rejects(load([{ systemEnvVars: { m: 'NOPE' } }]), /vars source systemEnvVars: environment variable NOPE not found for m/);
+    assert.deepEqual(
+      await load([
+        {
+          systemEnvVars: { h: 'HOME_X', f: 'FLAG', d: 'NOPE:7', e: 'NOPE:', nested: { m: 'NOPE' } },
+          ignoreMissing: true,
+        },
+      ]),
+      { h: '/home/x', f: true, d: 7, e: '' },
+    );
+    await assert.rejects(
+      load([{ systemEnvVars: { m: 'NOPE' } }]),
+      /vars source systemEnvVars: environment variable NOPE not found for m/,
+    );
   });
 
   it('rejects zero or several types, and names unsupported cloud sources', async () => {
     await assert.rejects(load([{ when: 'true' }]), /\/p\/deployment\.yml: unknown vars source type/);
     await assert.rejects(load([{ values: {}, file: 'x' }]), /more then one vars source type: values, file/);
-    await assert.rejects(load([{ vault: { address: 'a', path: 'p' } }]), /\/p\/deployment\.yml: vars source vault: this vars source is not supported by kluctl-ts \(it needs cloud credentials; use the kluctl CLI\)/);
-    await assert.rejects(load([{ git: { url: 'http://x/y.git' } as never }]), /vars source git http:\/\/x\/y\.git path undefined: git\.path is required/);
+    await assert.rejects(
+      load([{ vault: { address: 'a', path: 'p' } }]),
+      /\/p\/deployment\.yml: vars source vault: this vars source is not supported by kluctl-ts \(it needs cloud credentials; use the kluctl CLI\)/,
+    );
+    await assert.rejects(
+      load([{ git: { url: 'http://x/y.git' } as never }]),
+      /vars source git http:\/\/x\/y\.git path undefined: git\.path is required/,
+    );
   });
 });

@@ -34,7 +34,8 @@ describe('gitops core boundaries', () => {
   });
 
   it('the import scan sees every form, vscode included', () => {
-    const sample = "import * as vscode from 'vscode';\nimport { x } from \"./a.js\";\nconst y = await import('yaml');\nimport 'node:fs';";
+    const sample =
+      "import * as vscode from 'vscode';\nimport { x } from \"./a.js\";\nconst y = await import('yaml');\nimport 'node:fs';";
     assert.deepEqual(importedModules(sample), ['vscode', './a.js', 'yaml', 'node:fs']);
   });
 });

@@ -25,7 +25,10 @@ describe('controller log lines', () => {
   });
 
   it('accepts epoch-seconds timestamps and drops non-JSON lines', () => {
-    assert.deepEqual(parseLogLine('{"level":"error","ts":1750846272.5,"msg":"boom","error":"x"}')?.time, new Date(1750846272500));
+    assert.deepEqual(
+      parseLogLine('{"level":"error","ts":1750846272.5,"msg":"boom","error":"x"}')?.time,
+      new Date(1750846272500),
+    );
     assert.equal(parseLogLine('I1125 klog style line'), undefined);
     assert.equal(parseLogLine('{"no":"msg"}'), undefined);
   });
@@ -35,7 +38,10 @@ describe('controller log lines', () => {
     assert.ok(matchesFilter(record, { name: 'app', namespace: 'team', reconcileId: '3f1c-aa' }));
     assert.ok(!matchesFilter(record, { name: 'other' }));
     assert.ok(!matchesFilter(record, { reconcileId: 'x' }));
-    assert.ok(!matchesFilter({ level: 'info', message: 'startup' }, { name: 'app' }), 'general lines have no deployment');
+    assert.ok(
+      !matchesFilter({ level: 'info', message: 'startup' }, { name: 'app' }),
+      'general lines have no deployment',
+    );
   });
 
   it('formats records and group headers', () => {

@@ -2,7 +2,12 @@ import type { KluctlDeployment, KluctlDeploymentSpec, KluctlDeploymentStatus } f
 
 /** A KluctlDeployment as the API server returns it, with the given spec and status on top of a plain default. */
 export function kluctlDeployment(
-  overrides: { spec?: Partial<KluctlDeploymentSpec>; status?: KluctlDeploymentStatus; annotations?: Record<string, string>; name?: string } = {},
+  overrides: {
+    spec?: Partial<KluctlDeploymentSpec>;
+    status?: KluctlDeploymentStatus;
+    annotations?: Record<string, string>;
+    name?: string;
+  } = {},
 ): KluctlDeployment {
   return {
     apiVersion: 'gitops.kluctl.io/v1beta1',

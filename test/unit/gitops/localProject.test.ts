@@ -8,12 +8,16 @@ import { findLocalProject, LocalProjectError, relativeSubDir } from '../../../sr
 import { repoKeyString } from '../../../src/gitops/repoKey.js';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'protocol.file.allow=always', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
-  });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'protocol.file.allow=always', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    },
+  );
 }
 
 function write(file: string, text = ''): void {
@@ -166,7 +170,10 @@ describe('gitops/gitConfig remoteUrls', () => {
       '\tpushurl = git@github.com:acme/x.git',
       '\tURL = https://mirror.example.com/acme/x.git',
     ].join('\n');
-    assert.deepEqual(remoteUrls(config, 'origin'), ['https://github.com/acme/x.git', 'https://mirror.example.com/acme/x.git']);
+    assert.deepEqual(remoteUrls(config, 'origin'), [
+      'https://github.com/acme/x.git',
+      'https://mirror.example.com/acme/x.git',
+    ]);
   });
 
   it('treats section names case-insensitively and subsection names case-sensitively', () => {
@@ -179,9 +186,13 @@ describe('gitops/gitConfig remoteUrls', () => {
   });
 
   it('strips comments and quotes, keeps # inside quotes, and joins continuation lines', () => {
-    const config = ['[remote "origin"] ; comment', '  url = "https://h/a#b" # trailing', '  url = https://h/\\', 'continued ; c', '# url = https://commented/out'].join(
-      '\r\n',
-    );
+    const config = [
+      '[remote "origin"] ; comment',
+      '  url = "https://h/a#b" # trailing',
+      '  url = https://h/\\',
+      'continued ; c',
+      '# url = https://commented/out',
+    ].join('\r\n');
     assert.deepEqual(remoteUrls(config, 'origin'), ['https://h/a#b', 'https://h/continued']);
   });
 

@@ -22,7 +22,11 @@ describe('gitops/repoKey', () => {
       ['git@github.com:Org/Repo.git', 'git://github.com/org/repo', 'git://github.com/Org/Repo'],
       ['https://github.com/org/repo.git', 'git://github.com/org/repo', 'git://github.com/org/repo'],
       ['https://user:tok@github.com/org/repo', 'git://github.com/org/repo', 'git://github.com/org/repo'],
-      ['ssh://git@gitlab.example.com:22/g/s/r.git', 'git://gitlab.example.com/g/s/r', 'git://gitlab.example.com:22/g/s/r'],
+      [
+        'ssh://git@gitlab.example.com:22/g/s/r.git',
+        'git://gitlab.example.com/g/s/r',
+        'git://gitlab.example.com:22/g/s/r',
+      ],
       ['ssh://git@host:2222/x/y.git', 'git://host:2222/x/y', 'git://host:2222/x/y'],
       ['git@host:2222:x/y.git', 'git://host:2222/x/y', 'git://host:2222/x/y'],
       ['https://github.com/org/repo.git/', 'git://github.com/org/repo.git', 'git://github.com/org/repo.git'],
@@ -39,7 +43,12 @@ describe('gitops/repoKey', () => {
     it('reads scp-like addresses with and without user as ssh', () => {
       assert.equal(localKey('github.com:org/repo.git'), 'git://github.com/org/repo');
       assert.equal(localKey('git@host:/srv/git/repo.git'), 'git://host/srv/git/repo');
-      assert.deepEqual(parseGitUrl('git@host:2222:x/y.git'), { scheme: 'ssh', hostname: 'host', port: '2222', path: '/x/y.git' });
+      assert.deepEqual(parseGitUrl('git@host:2222:x/y.git'), {
+        scheme: 'ssh',
+        hostname: 'host',
+        port: '2222',
+        path: '/x/y.git',
+      });
     });
 
     it('lower-cases scheme, host and path', () => {
@@ -75,7 +84,12 @@ describe('gitops/repoKey', () => {
     });
 
     it('drops user info and never keeps it in the parsed URL', () => {
-      assert.deepEqual(parseGitUrl('https://user:s3cret@host/x'), { scheme: 'https', hostname: 'host', port: '', path: '/x' });
+      assert.deepEqual(parseGitUrl('https://user:s3cret@host/x'), {
+        scheme: 'https',
+        hostname: 'host',
+        port: '',
+        path: '/x',
+      });
       assert.equal(localKey('https://oauth2:glpat-xyz@GitLab.example.com/g/r.git'), 'git://gitlab.example.com/g/r');
     });
 
@@ -137,7 +151,8 @@ describe('gitops/repoKey', () => {
       ['Apps/Foo', 'Apps/Foo'],
     ];
     for (const [input, expected] of cases) {
-      it(`${JSON.stringify(input)} → ${JSON.stringify(expected)}`, () => assert.equal(normalizeSubDir(input), expected));
+      it(`${JSON.stringify(input)} → ${JSON.stringify(expected)}`, () =>
+        assert.equal(normalizeSubDir(input), expected));
     }
   });
 
@@ -150,7 +165,10 @@ describe('gitops/repoKey', () => {
       const kd = gitKd('https://GitHub.com/Kluctl/Kluctl-Examples.git', './simple/');
       assert.ok(matchesDeployment(local('git@github.com:kluctl/kluctl-examples.git'), kd));
       // The real CLI compares NewRepoKeyFromGitUrl and the raw path: both differ.
-      assert.notEqual(cliKdKey('https://GitHub.com/Kluctl/Kluctl-Examples.git'), localKey('git@github.com:kluctl/kluctl-examples.git'));
+      assert.notEqual(
+        cliKdKey('https://GitHub.com/Kluctl/Kluctl-Examples.git'),
+        localKey('git@github.com:kluctl/kluctl-examples.git'),
+      );
     });
 
     it('matches ssh://host:22/x and git@host:x, which the v2.28 CLI does not', () => {
@@ -160,30 +178,58 @@ describe('gitops/repoKey', () => {
 
     it('matches one repository across https, http and ssh transports', () => {
       const kd = gitKd('https://github.com/org/repo.git', 'simple');
-      for (const url of ['git@github.com:org/repo.git', 'http://github.com/org/repo', 'ssh://git@github.com/org/repo']) {
+      for (const url of [
+        'git@github.com:org/repo.git',
+        'http://github.com/org/repo',
+        'ssh://git@github.com/org/repo',
+      ]) {
         assert.ok(matchesDeployment(local(url), kd), url);
       }
     });
 
     it('matches repo, repo.git and repo.git/ as one repository', () => {
-      assert.ok(matchesDeployment(local('git@github.com:org/repo.git'), gitKd('https://github.com/org/repo.git/', 'simple')));
-      assert.ok(matchesDeployment(local('https://github.com/org/repo.git/'), gitKd('https://github.com/org/repo', 'simple')));
+      assert.ok(
+        matchesDeployment(local('git@github.com:org/repo.git'), gitKd('https://github.com/org/repo.git/', 'simple')),
+      );
+      assert.ok(
+        matchesDeployment(local('https://github.com/org/repo.git/'), gitKd('https://github.com/org/repo', 'simple')),
+      );
     });
 
     it('keeps non-default ports significant: other port, other server', () => {
-      assert.equal(matchesDeployment(local('ssh://git@gitlab.corp:2222/g/r.git'), gitKd('https://gitlab.corp/g/r.git', 'simple')), false);
-      assert.equal(matchesDeployment(local('http://127.0.0.1:4001/repo.git'), gitKd('http://127.0.0.1:4002/repo.git', 'simple')), false);
+      assert.equal(
+        matchesDeployment(local('ssh://git@gitlab.corp:2222/g/r.git'), gitKd('https://gitlab.corp/g/r.git', 'simple')),
+        false,
+      );
+      assert.equal(
+        matchesDeployment(local('http://127.0.0.1:4001/repo.git'), gitKd('http://127.0.0.1:4002/repo.git', 'simple')),
+        false,
+      );
     });
 
     it('requires the same sub-directory, the root being ""', () => {
-      assert.equal(matchesDeployment(local('https://github.com/org/repo', 'other'), gitKd('https://github.com/org/repo', 'simple')), false);
-      assert.equal(matchesDeployment(local('https://github.com/org/repo', ''), gitKd('https://github.com/org/repo', 'simple')), false);
+      assert.equal(
+        matchesDeployment(
+          local('https://github.com/org/repo', 'other'),
+          gitKd('https://github.com/org/repo', 'simple'),
+        ),
+        false,
+      );
+      assert.equal(
+        matchesDeployment(local('https://github.com/org/repo', ''), gitKd('https://github.com/org/repo', 'simple')),
+        false,
+      );
       assert.ok(matchesDeployment(local('https://github.com/org/repo', ''), gitKd('https://github.com/org/repo')));
       assert.ok(matchesDeployment(local('https://github.com/org/repo', ''), gitKd('https://github.com/org/repo', '.')));
     });
 
     it('matches the deprecated spec.source.url and spec.source.path', () => {
-      assert.ok(matchesDeployment(local('git@github.com:org/repo.git'), kdWith({ url: 'https://github.com/org/repo.git', path: 'simple/' })));
+      assert.ok(
+        matchesDeployment(
+          local('git@github.com:org/repo.git'),
+          kdWith({ url: 'https://github.com/org/repo.git', path: 'simple/' }),
+        ),
+      );
     });
 
     it('matches status.projectKey, lower-cased and with the explicit :22 the controller keeps', () => {

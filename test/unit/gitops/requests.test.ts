@@ -31,16 +31,25 @@ describe('gitops/requests', () => {
     });
 
     it('keeps null entries, which a merge patch uses to remove fields', () => {
-      assert.equal(buildManualRequest('v', { spec: { prune: null } }), '{"requestValue":"v","overridesPatch":{"spec":{"prune":null}}}');
+      assert.equal(
+        buildManualRequest('v', { spec: { prune: null } }),
+        '{"requestValue":"v","overridesPatch":{"spec":{"prune":null}}}',
+      );
     });
 
     it('refuses an empty requestValue and a patch outside spec, which the controller would reject', () => {
       assert.throws(() => buildManualRequest(''), /non-empty requestValue/);
-      assert.throws(() => buildManualRequest('v', { metadata: { labels: { a: 'b' } } }), /only change spec, not metadata/);
+      assert.throws(
+        () => buildManualRequest('v', { metadata: { labels: { a: 'b' } } }),
+        /only change spec, not metadata/,
+      );
     });
 
     it('round-trips through parseManualRequest, which rejects anything else', () => {
-      assert.deepEqual(parseManualRequest(buildManualRequest('v', { spec: { noWait: true } })), { requestValue: 'v', overridesPatch: { spec: { noWait: true } } });
+      assert.deepEqual(parseManualRequest(buildManualRequest('v', { spec: { noWait: true } })), {
+        requestValue: 'v',
+        overridesPatch: { spec: { noWait: true } },
+      });
       for (const bad of ['2026-06-25T10:11:12Z', '{}', '{"requestValue":""}', 'null', '{"requestValue":5}']) {
         assert.equal(parseManualRequest(bad), undefined, bad);
       }
@@ -68,7 +77,10 @@ describe('gitops/requests', () => {
     it('sets the annotation of each request kind as a merge patch', () => {
       const value = buildManualRequest('v');
       for (const kind of REQUEST_KINDS) {
-        assert.equal(JSON.stringify(requestPatch(kind, value)), `{"metadata":{"annotations":{"kluctl.io/request-${kind}":"{\\"requestValue\\":\\"v\\"}"}}}`);
+        assert.equal(
+          JSON.stringify(requestPatch(kind, value)),
+          `{"metadata":{"annotations":{"kluctl.io/request-${kind}":"{\\"requestValue\\":\\"v\\"}"}}}`,
+        );
       }
     });
 
@@ -84,13 +96,22 @@ describe('gitops/requests', () => {
     });
 
     it('approves by copying status.lastObjectsHash to spec.manualObjectsHash', () => {
-      const kd = kluctlDeployment({ spec: { manual: true, manualObjectsHash: 'old' }, status: { lastObjectsHash: 'c0ffee' } });
+      const kd = kluctlDeployment({
+        spec: { manual: true, manualObjectsHash: 'old' },
+        status: { lastObjectsHash: 'c0ffee' },
+      });
       assert.deepEqual(approvePatch(kd), { spec: { manualObjectsHash: 'c0ffee' } });
     });
 
     it('refuses to approve without manual mode or before anything was rendered', () => {
-      assert.throws(() => approvePatch(kluctlDeployment({ status: { lastObjectsHash: 'c0ffee' } })), /not in manual mode/);
-      assert.throws(() => approvePatch(kluctlDeployment({ spec: { manual: true }, status: {} })), /lastObjectsHash is empty/);
+      assert.throws(
+        () => approvePatch(kluctlDeployment({ status: { lastObjectsHash: 'c0ffee' } })),
+        /not in manual mode/,
+      );
+      assert.throws(
+        () => approvePatch(kluctlDeployment({ spec: { manual: true }, status: {} })),
+        /lastObjectsHash is empty/,
+      );
     });
   });
 
@@ -100,7 +121,10 @@ describe('gitops/requests', () => {
       { repoKey: 'git://github.com/acme/app', url: 'grpc+source-override://10.0.0.9:8082/old' },
       { repoKey: 'git://github.com/acme', url: 'grpc+source-override://10.0.0.9:8082/grp', isGroup: true },
     ];
-    const ours: SourceOverride = { repoKey: 'git://github.com/acme/app', url: 'grpc+source-override://10.0.0.17:8082/new' };
+    const ours: SourceOverride = {
+      repoKey: 'git://github.com/acme/app',
+      url: 'grpc+source-override://10.0.0.17:8082/new',
+    };
 
     it('carries the existing entries and replaces one for the same repo key', () => {
       assert.deepEqual(mergeSourceOverrides(existing, [ours]), [existing[0], existing[2], ours]);
@@ -117,10 +141,15 @@ describe('gitops/requests', () => {
   });
 
   describe('isRequestAcknowledged and isRequestFinished', () => {
-    const withResult = (deployRequestResult?: KluctlDeploymentStatus['deployRequestResult']) => kluctlDeployment({ status: { deployRequestResult } });
+    const withResult = (deployRequestResult?: KluctlDeploymentStatus['deployRequestResult']) =>
+      kluctlDeployment({ status: { deployRequestResult } });
 
     it('are false before the controller has seen our value', () => {
-      for (const kd of [kluctlDeployment(), withResult(), withResult({ request: { requestValue: 'other' }, startTime: T0, endTime: T1, reconcileId: 'r' })]) {
+      for (const kd of [
+        kluctlDeployment(),
+        withResult(),
+        withResult({ request: { requestValue: 'other' }, startTime: T0, endTime: T1, reconcileId: 'r' }),
+      ]) {
         assert.equal(isRequestAcknowledged(kd, 'deploy', 'mine'), false);
         assert.equal(isRequestFinished(kd, 'deploy', 'mine'), false);
       }
@@ -130,7 +159,14 @@ describe('gitops/requests', () => {
       const started = withResult({ request: { requestValue: 'mine' }, startTime: T0, reconcileId: 'r' });
       assert.equal(isRequestAcknowledged(started, 'deploy', 'mine'), true);
       assert.equal(isRequestFinished(started, 'deploy', 'mine'), false);
-      const finished = withResult({ request: { requestValue: 'mine' }, startTime: T0, endTime: T1, reconcileId: 'r', resultId: 'res', commandError: '' });
+      const finished = withResult({
+        request: { requestValue: 'mine' },
+        startTime: T0,
+        endTime: T1,
+        reconcileId: 'r',
+        resultId: 'res',
+        commandError: '',
+      });
       assert.equal(isRequestFinished(finished, 'deploy', 'mine'), true);
       assert.equal(requestResultFor(finished, 'deploy', 'mine')?.resultId, 'res');
     });

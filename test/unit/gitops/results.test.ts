@@ -14,7 +14,8 @@ import {
 } from '../../../src/gitops/results.js';
 import type { CommandResult, ResultObject, ValidateResult } from '../../../src/gitops/types.js';
 
-const gzipBase64 = (value: unknown): string => gzipSync(Buffer.from(JSON.stringify(value)), { level: 9 }).toString('base64');
+const gzipBase64 = (value: unknown): string =>
+  gzipSync(Buffer.from(JSON.stringify(value)), { level: 9 }).toString('base64');
 
 const header = {
   id: '5b0d9c43-4a43-4d0f-a3e3-4b8b2b3b9c01',
@@ -24,7 +25,10 @@ const header = {
 };
 
 const objects: ResultObject[] = [
-  { ref: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', namespace: 'simple' }, changes: [{ type: 'update', jsonPath: 'spec.replicas', oldValue: 1, newValue: 2, unifiedDiff: '-1\n+2' }] },
+  {
+    ref: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', namespace: 'simple' },
+    changes: [{ type: 'update', jsonPath: 'spec.replicas', oldValue: 1, newValue: 2, unifiedDiff: '-1\n+2' }],
+  },
   { ref: { version: 'v1', kind: 'Namespace', name: 'simple' }, new: true },
   { ref: { version: 'v1', kind: 'ConfigMap', name: 'b-old', namespace: 'simple' }, orphan: true },
   { ref: { version: 'v1', kind: 'ConfigMap', name: 'a-old', namespace: 'simple' }, orphan: true },
@@ -36,14 +40,24 @@ const objects: ResultObject[] = [
 const commandResult: CommandResult = {
   ...header,
   target: { name: 'simple', context: 'default' },
-  command: { initiator: 'KluctlDeployment', startTime: '2026-06-25T10:00:00Z', endTime: '2026-06-25T10:00:09Z', command: 'diff' },
+  command: {
+    initiator: 'KluctlDeployment',
+    startTime: '2026-06-25T10:00:00Z',
+    endTime: '2026-06-25T10:00:09Z',
+    command: 'diff',
+  },
   clusterInfo: { clusterId: header.targetKey.clusterId },
   objects,
   errors: [],
   warnings: [],
 };
 
-const validateResult: ValidateResult = { ...header, startTime: '2026-06-25T10:00:00Z', endTime: '2026-06-25T10:00:01Z', ready: true };
+const validateResult: ValidateResult = {
+  ...header,
+  startTime: '2026-06-25T10:00:00Z',
+  endTime: '2026-06-25T10:00:01Z',
+  ready: true,
+};
 
 function resultSecret(
   kind: 'command' | 'validate',
@@ -52,7 +66,10 @@ function resultSecret(
   summary: string = JSON.stringify({ ...header, newObjects: 2 }),
 ): SecretObject {
   const idLabel = kind === 'command' ? 'kluctl.io/command-result-id' : 'kluctl.io/validate-result-id';
-  const deployment = { 'kluctl.io/result-deployment-name': 'podinfo', 'kluctl.io/result-deployment-namespace': 'kluctl-system' };
+  const deployment = {
+    'kluctl.io/result-deployment-name': 'podinfo',
+    'kluctl.io/result-deployment-namespace': 'kluctl-system',
+  };
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -81,7 +98,9 @@ describe('gitops/results', () => {
     it('reports a payload that is not gzip, not JSON, or truncated', () => {
       assert.throws(() => decodeSecretPayload(Buffer.from('{"id":"x"}').toString('base64')), /not gzip data/);
       assert.throws(() => decodeSecretPayload(gzipSync(Buffer.from('not json')).toString('base64')), /not JSON/);
-      const truncated = gzipSync(Buffer.from(JSON.stringify(commandResult))).subarray(0, 30).toString('base64');
+      const truncated = gzipSync(Buffer.from(JSON.stringify(commandResult)))
+        .subarray(0, 30)
+        .toString('base64');
       assert.throws(() => decodeSecretPayload(truncated), /cannot be decompressed/);
     });
   });
@@ -89,7 +108,10 @@ describe('gitops/results', () => {
   describe('findResultSecretSelector', () => {
     it('selects result Secrets by the id label of their kind', () => {
       assert.equal(findResultSecretSelector('command', 'abc'), 'kluctl.io/result=true,kluctl.io/command-result-id=abc');
-      assert.equal(findResultSecretSelector('validate', 'abc'), 'kluctl.io/result=true,kluctl.io/validate-result-id=abc');
+      assert.equal(
+        findResultSecretSelector('validate', 'abc'),
+        'kluctl.io/result=true,kluctl.io/validate-result-id=abc',
+      );
     });
   });
 
@@ -114,19 +136,35 @@ describe('gitops/results', () => {
     });
 
     it('ignores Secrets that are no results and summaries that are not JSON', () => {
-      assert.equal(resultSecretInfo({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', labels: { 'kluctl.io/result': 'true' } } }), undefined);
+      assert.equal(
+        resultSecretInfo({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'x', labels: { 'kluctl.io/result': 'true' } },
+        }),
+        undefined,
+      );
       assert.equal(resultSecretInfo(resultSecret('command', 'annotations', {}, '{broken'))?.summary, undefined);
     });
   });
 
   describe('decodeCommandResult and decodeValidateResult', () => {
     it('decode the reducedResult and result payloads', () => {
-      assert.deepEqual(decodeCommandResult(resultSecret('command', 'annotations', { reducedResult: gzipBase64(commandResult) })), commandResult);
-      assert.deepEqual(decodeValidateResult(resultSecret('validate', 'annotations', { result: gzipBase64(validateResult) })), validateResult);
+      assert.deepEqual(
+        decodeCommandResult(resultSecret('command', 'annotations', { reducedResult: gzipBase64(commandResult) })),
+        commandResult,
+      );
+      assert.deepEqual(
+        decodeValidateResult(resultSecret('validate', 'annotations', { result: gzipBase64(validateResult) })),
+        validateResult,
+      );
     });
 
     it('name the Secret and the missing key when the payload is absent', () => {
-      assert.throws(() => decodeCommandResult(resultSecret('command', 'annotations', {})), /kluctl-results\/cr-kluctl-examples-.* has no data "reducedResult"/);
+      assert.throws(
+        () => decodeCommandResult(resultSecret('command', 'annotations', {})),
+        /kluctl-results\/cr-kluctl-examples-.* has no data "reducedResult"/,
+      );
     });
   });
 

@@ -24,7 +24,13 @@ function maskedChanges(...changes: Change[]): Change[] {
 
 describe('gitops/secretMasking maskSecretChanges', () => {
   it('masks an updated data value, keeping path, type and markers, and marks the new side as changed', () => {
-    const [change] = maskedChanges({ type: 'update', jsonPath: 'data.password', oldValue: 'aHVudGVyMg==', newValue: 'czNjcjN0', unifiedDiff: '-aHVudGVyMg==\n+czNjcjN0' });
+    const [change] = maskedChanges({
+      type: 'update',
+      jsonPath: 'data.password',
+      oldValue: 'aHVudGVyMg==',
+      newValue: 'czNjcjN0',
+      unifiedDiff: '-aHVudGVyMg==\n+czNjcjN0',
+    });
     assert.deepEqual(change, {
       type: 'update',
       jsonPath: 'data.password',
@@ -78,16 +84,40 @@ describe('gitops/secretMasking maskSecretChanges', () => {
   });
 
   it('leaves a null side out of the diff and null in the values', () => {
-    const [change] = maskedChanges({ type: 'update', jsonPath: 'data.x', oldValue: null, newValue: 'eA==', unifiedDiff: '-null\n+eA==' });
+    const [change] = maskedChanges({
+      type: 'update',
+      jsonPath: 'data.x',
+      oldValue: null,
+      newValue: 'eA==',
+      unifiedDiff: '-null\n+eA==',
+    });
     assert.equal(change.oldValue, null);
     assert.equal(change.unifiedDiff, '+***** (obfuscated)');
   });
 
   it('leaves other fields of a Secret, ConfigMaps and non-core "Secret" kinds alone', () => {
-    const label: Change = { type: 'update', jsonPath: 'metadata.labels.tier', oldValue: 'a', newValue: 'b', unifiedDiff: '-a\n+b' };
-    const dataChange: Change = { type: 'update', jsonPath: 'data.x', oldValue: 'a', newValue: 'b', unifiedDiff: '-a\n+b' };
-    const configMap: ResultObject = { ref: { version: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'simple' }, changes: [dataChange] };
-    const foreign: ResultObject = { ref: { group: 'example.com', version: 'v1', kind: 'Secret', name: 's' }, changes: [dataChange] };
+    const label: Change = {
+      type: 'update',
+      jsonPath: 'metadata.labels.tier',
+      oldValue: 'a',
+      newValue: 'b',
+      unifiedDiff: '-a\n+b',
+    };
+    const dataChange: Change = {
+      type: 'update',
+      jsonPath: 'data.x',
+      oldValue: 'a',
+      newValue: 'b',
+      unifiedDiff: '-a\n+b',
+    };
+    const configMap: ResultObject = {
+      ref: { version: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'simple' },
+      changes: [dataChange],
+    };
+    const foreign: ResultObject = {
+      ref: { group: 'example.com', version: 'v1', kind: 'Secret', name: 's' },
+      changes: [dataChange],
+    };
     const masked = maskSecretChanges(resultWith({ ref: secretRef, changes: [label] }, configMap, foreign));
     assert.deepEqual(masked.objects![0].changes, [label]);
     assert.deepEqual(masked.objects![1], configMap);
@@ -95,8 +125,15 @@ describe('gitops/secretMasking maskSecretChanges', () => {
   });
 
   it('masks data and stringData in the rendered, remote and applied copies', () => {
-    const copy = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'simple' }, data: { a: 'cGxhaW4=' }, stringData: { b: 'plain' } };
-    const masked = maskSecretChanges(resultWith({ ref: secretRef, rendered: copy, remote: copy, applied: copy })).objects![0];
+    const copy = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'simple' },
+      data: { a: 'cGxhaW4=' },
+      stringData: { b: 'plain' },
+    };
+    const masked = maskSecretChanges(resultWith({ ref: secretRef, rendered: copy, remote: copy, applied: copy }))
+      .objects![0];
     for (const side of [masked.rendered, masked.remote, masked.applied]) {
       assert.deepEqual(side?.data, { a: Buffer.from('*****').toString('base64') });
       assert.deepEqual(side?.stringData, { b: '*****' });
@@ -105,7 +142,10 @@ describe('gitops/secretMasking maskSecretChanges', () => {
   });
 
   it('does not modify its input, and returns it untouched when revealing', () => {
-    const original = resultWith({ ref: secretRef, changes: [{ type: 'insert', jsonPath: 'data.p', newValue: 'cA==', unifiedDiff: '+cA==' }] });
+    const original = resultWith({
+      ref: secretRef,
+      changes: [{ type: 'insert', jsonPath: 'data.p', newValue: 'cA==', unifiedDiff: '+cA==' }],
+    });
     const before = structuredClone(original);
     const masked = maskSecretChanges(original);
     assert.deepEqual(original, before);
@@ -121,7 +161,13 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       targetKey: { clusterId: 'k' },
       startTime: 't',
       endTime: 't',
-      objects: [{ ref: secretRef, lastResourceVersion: '7', changes: [{ type: 'update', jsonPath: 'data.p', oldValue: 'YQ==', newValue: 'Yg==' }] }],
+      objects: [
+        {
+          ref: secretRef,
+          lastResourceVersion: '7',
+          changes: [{ type: 'update', jsonPath: 'data.p', oldValue: 'YQ==', newValue: 'Yg==' }],
+        },
+      ],
     };
     const first = maskSecretChanges(drift);
     assert.deepEqual(first, maskSecretChanges(structuredClone(drift)));
@@ -130,7 +176,12 @@ describe('gitops/secretMasking maskSecretChanges', () => {
   });
 
   it('masks a result decoded from a gzipped result payload end to end', () => {
-    const stored = resultWith({ ref: secretRef, changes: [{ type: 'update', jsonPath: 'data.password', oldValue: 'b2xk', newValue: 'bmV3', unifiedDiff: '-b2xk\n+bmV3' }] });
+    const stored = resultWith({
+      ref: secretRef,
+      changes: [
+        { type: 'update', jsonPath: 'data.password', oldValue: 'b2xk', newValue: 'bmV3', unifiedDiff: '-b2xk\n+bmV3' },
+      ],
+    });
     const payload = gzipSync(Buffer.from(JSON.stringify(stored))).toString('base64');
     const masked = maskSecretChanges(decodeSecretPayload<CommandResult>(payload));
     assert.ok(!JSON.stringify(masked).includes('b2xk') && !JSON.stringify(masked).includes('bmV3'));

@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { presentStatus, REQUEST_STALL_MS, type DeploymentState } from '../../../src/gitops/status.js';
 import { DRIFT_ICON, statusIcon, validationIcon } from '../../../src/gitops/statusIcons.js';
-import type { Condition, CommandResultSummary, KluctlDeploymentStatus, ValidateResult } from '../../../src/gitops/types.js';
+import type {
+  Condition,
+  CommandResultSummary,
+  KluctlDeploymentStatus,
+  ValidateResult,
+} from '../../../src/gitops/types.js';
 import { kluctlDeployment, T0, T1, T2 } from './kdFixtures.js';
 
 const header = {
@@ -46,7 +51,15 @@ const lastDeployResult: CommandResultSummary = {
   totalChanges: 3,
 };
 
-const lastValidateResult: ValidateResult = { ...header, startTime: T1, endTime: T1, ready: true, warnings: [], errors: [], results: [] };
+const lastValidateResult: ValidateResult = {
+  ...header,
+  startTime: T1,
+  endTime: T1,
+  ready: true,
+  warnings: [],
+  errors: [],
+  results: [],
+};
 
 /** A healthy, deployed, validated KD with one drifted object. */
 const healthyStatus = (): KluctlDeploymentStatus => ({
@@ -55,7 +68,13 @@ const healthyStatus = (): KluctlDeploymentStatus => ({
   projectKey: header.projectKey,
   targetKey: header.targetKey,
   lastObjectsHash: 'c0ffee',
-  conditions: [readyCondition('True', 'ReconciliationSucceeded', 'deploy succeeded. 2 new objects. 1 changed objects. validate succeeded.')],
+  conditions: [
+    readyCondition(
+      'True',
+      'ReconciliationSucceeded',
+      'deploy succeeded. 2 new objects. 1 changed objects. validate succeeded.',
+    ),
+  ],
   lastDeployResult,
   lastValidateResult,
   lastDriftDetectionResult: {
@@ -85,7 +104,13 @@ describe('gitops/status presentStatus', () => {
     assert.deepEqual(presented.since, new Date(T1));
     assert.deepEqual(presented.pendingRequests, []);
     assert.equal(presented.manualApprovalPending, false);
-    assert.deepEqual(presented.drift, { message: '1 chg', hasDrift: true, objects: { new: 0, changed: 1, deleted: 0, orphan: 0 }, errors: 0, warnings: 0 });
+    assert.deepEqual(presented.drift, {
+      message: '1 chg',
+      hasDrift: true,
+      objects: { new: 0, changed: 1, deleted: 0, orphan: 0 },
+      errors: 0,
+      warnings: 0,
+    });
     assert.deepEqual(presented.lastDeploy, {
       command: 'deploy',
       endTime: new Date(T1),
@@ -99,14 +124,21 @@ describe('gitops/status presentStatus', () => {
   });
 
   it('ready: no drift reads as such', () => {
-    const status = { ...healthyStatus(), lastDriftDetectionResult: { ...header, startTime: T1, endTime: T1 }, lastDriftDetectionResultMessage: 'no drift' };
+    const status = {
+      ...healthyStatus(),
+      lastDriftDetectionResult: { ...header, startTime: T1, endTime: T1 },
+      lastDriftDetectionResultMessage: 'no drift',
+    };
     const drift = presentStatus(kluctlDeployment({ status })).drift;
     assert.equal(drift?.hasDrift, false);
     assert.equal(drift?.message, 'no drift');
   });
 
   it('suspended: wins over Ready and over a routine Reconciling pass', () => {
-    const status = { ...healthyStatus(), conditions: [...healthyStatus().conditions!, reconcilingCondition('Initializing')] };
+    const status = {
+      ...healthyStatus(),
+      conditions: [...healthyStatus().conditions!, reconcilingCondition('Initializing')],
+    };
     const presented = presentStatus(kluctlDeployment({ spec: { suspend: true }, status }));
     assert.equal(presented.state, 'suspended');
     assert.equal(presented.summary, 'Suspended');
@@ -114,7 +146,11 @@ describe('gitops/status presentStatus', () => {
   });
 
   it('requestPending: a suspended KD with an unacknowledged deploy request shows the request (it will run)', () => {
-    const kd = kluctlDeployment({ spec: { suspend: true }, status: healthyStatus(), annotations: deployRequest('2026-06-25T10:02:00.000Z-1a2b3c4d') });
+    const kd = kluctlDeployment({
+      spec: { suspend: true },
+      status: healthyStatus(),
+      annotations: deployRequest('2026-06-25T10:02:00.000Z-1a2b3c4d'),
+    });
     const presented = presentStatus(kd, new Date('2026-06-25T10:02:10Z'));
     assert.equal(presented.state, 'requestPending');
     assert.equal(presented.summary, 'Deploy requested');
@@ -126,7 +162,13 @@ describe('gitops/status presentStatus', () => {
   it('requestPending: an annotation whose value an older result does not acknowledge is pending, CLI timestamps included', () => {
     const status = {
       ...healthyStatus(),
-      deployRequestResult: { request: { requestValue: 'older' }, startTime: T0, endTime: T1, reconcileId: 'r1', resultId: 'x' },
+      deployRequestResult: {
+        request: { requestValue: 'older' },
+        startTime: T0,
+        endTime: T1,
+        reconcileId: 'r1',
+        resultId: 'x',
+      },
     };
     const annotations = {
       ...deployRequest('2026-06-25T12:02:00.123456789+02:00'),
@@ -140,9 +182,15 @@ describe('gitops/status presentStatus', () => {
   });
 
   it('requestPending: a request nobody picks up while the controller is idle says so after a while', () => {
-    const kd = kluctlDeployment({ status: healthyStatus(), annotations: deployRequest('2026-06-25T10:02:00.000Z-1a2b3c4d') });
+    const kd = kluctlDeployment({
+      status: healthyStatus(),
+      annotations: deployRequest('2026-06-25T10:02:00.000Z-1a2b3c4d'),
+    });
     const later = new Date(Date.parse('2026-06-25T10:02:00Z') + REQUEST_STALL_MS + 120_000);
-    assert.match(presentStatus(kd, later).summary, /^Deploy requested 3 min ago, not picked up yet: is the kluctl-controller running/);
+    assert.match(
+      presentStatus(kd, later).summary,
+      /^Deploy requested 3 min ago, not picked up yet: is the kluctl-controller running/,
+    );
   });
 
   it('reconciling: the Reconciling condition wins and the running request is listed', () => {
@@ -160,7 +208,9 @@ describe('gitops/status presentStatus', () => {
 
   it('reconciling: a request queued behind the current pass is mentioned', () => {
     const status = { ...healthyStatus(), conditions: [reconcilingCondition('Performing drift detection')] };
-    const presented = presentStatus(kluctlDeployment({ status, annotations: { 'kluctl.io/request-diff': '{"requestValue":"7"}' } }));
+    const presented = presentStatus(
+      kluctlDeployment({ status, annotations: { 'kluctl.io/request-diff': '{"requestValue":"7"}' } }),
+    );
     assert.equal(presented.state, 'reconciling');
     assert.equal(presented.summary, 'Performing drift detection (diff requested)');
   });
@@ -171,21 +221,28 @@ describe('gitops/status presentStatus', () => {
   });
 
   it('a started request the controller abandoned (no endTime, not reconciling) is not shown as pending', () => {
-    const status = { ...healthyStatus(), deployRequestResult: { request: { requestValue: 'mine' }, startTime: T0, reconcileId: 'r0' } };
+    const status = {
+      ...healthyStatus(),
+      deployRequestResult: { request: { requestValue: 'mine' }, startTime: T0, reconcileId: 'r0' },
+    };
     const presented = presentStatus(kluctlDeployment({ status, annotations: deployRequest('mine') }));
     assert.equal(presented.state, 'ready');
     assert.deepEqual(presented.pendingRequests, []);
   });
 
   it('a plain-string (v2.21 style) annotation still counts as requested', () => {
-    const presented = presentStatus(kluctlDeployment({ status: healthyStatus(), annotations: { 'kluctl.io/request-reconcile': 'now' } }));
+    const presented = presentStatus(
+      kluctlDeployment({ status: healthyStatus(), annotations: { 'kluctl.io/request-reconcile': 'now' } }),
+    );
     assert.deepEqual(presented.pendingRequests, ['reconcile']);
   });
 
   it('prepareFailed: shows the first line of lastPrepareError', () => {
     const status = {
       ...healthyStatus(),
-      conditions: [readyCondition('False', 'PrepareFailed', 'prepare failed. Check status.lastPrepareError for details')],
+      conditions: [
+        readyCondition('False', 'PrepareFailed', 'prepare failed. Check status.lastPrepareError for details'),
+      ],
       lastPrepareError: 'failed to clone git source: authentication required\ngoroutine 1 [running]:',
     };
     const presented = presentStatus(kluctlDeployment({ status }));
@@ -194,13 +251,29 @@ describe('gitops/status presentStatus', () => {
   });
 
   it('prepareFailed: falls back to the condition message', () => {
-    const status = { conditions: [readyCondition('False', 'PrepareFailed', 'prepare failed with 2 errors. Check status.lastPrepareError for details')] };
-    assert.equal(presentStatus(kluctlDeployment({ status })).summary, 'prepare failed with 2 errors. Check status.lastPrepareError for details');
+    const status = {
+      conditions: [
+        readyCondition(
+          'False',
+          'PrepareFailed',
+          'prepare failed with 2 errors. Check status.lastPrepareError for details',
+        ),
+      ],
+    };
+    assert.equal(
+      presentStatus(kluctlDeployment({ status })).summary,
+      'prepare failed with 2 errors. Check status.lastPrepareError for details',
+    );
   });
 
   for (const reason of ['DeployFailed', 'DiffFailed', 'PruneFailed']) {
     it(`failed: Ready=False/${reason}`, () => {
-      const status = { ...healthyStatus(), conditions: [readyCondition('False', reason, `${reason.replace('Failed', '').toLowerCase()} failed with 1 errors.`)] };
+      const status = {
+        ...healthyStatus(),
+        conditions: [
+          readyCondition('False', reason, `${reason.replace('Failed', '').toLowerCase()} failed with 1 errors.`),
+        ],
+      };
       const presented = presentStatus(kluctlDeployment({ status }));
       assert.equal(presented.state, 'failed');
       assert.match(presented.summary, /failed with 1 errors\.$/);
@@ -216,7 +289,11 @@ describe('gitops/status presentStatus', () => {
     const status = {
       ...healthyStatus(),
       conditions: [readyCondition('False', 'ValidateFailed', 'deploy succeeded. validate failed with 1 errors.')],
-      lastValidateResult: { ...lastValidateResult, ready: false, errors: [{ ref: { kind: 'Pod', name: 'p', namespace: 'n' }, message: 'CrashLoopBackOff' }] },
+      lastValidateResult: {
+        ...lastValidateResult,
+        ready: false,
+        errors: [{ ref: { kind: 'Pod', name: 'p', namespace: 'n' }, message: 'CrashLoopBackOff' }],
+      },
     };
     const presented = presentStatus(kluctlDeployment({ status }));
     assert.equal(presented.state, 'ready');
@@ -225,15 +302,27 @@ describe('gitops/status presentStatus', () => {
   });
 
   it('validation: disabled, unknown and warnings', () => {
-    assert.equal(presentStatus(kluctlDeployment({ spec: { validate: false }, status: healthyStatus() })).validation, 'disabled');
-    assert.equal(presentStatus(kluctlDeployment({ status: { ...healthyStatus(), lastValidateResult: undefined } })).validation, 'unknown');
+    assert.equal(
+      presentStatus(kluctlDeployment({ spec: { validate: false }, status: healthyStatus() })).validation,
+      'disabled',
+    );
+    assert.equal(
+      presentStatus(kluctlDeployment({ status: { ...healthyStatus(), lastValidateResult: undefined } })).validation,
+      'unknown',
+    );
     const warned = { ...lastValidateResult, warnings: [{ ref: { kind: 'Pod', name: 'p' }, message: 'restarts' }] };
-    assert.equal(presentStatus(kluctlDeployment({ status: { ...healthyStatus(), lastValidateResult: warned } })).validation, 'warnings');
+    assert.equal(
+      presentStatus(kluctlDeployment({ status: { ...healthyStatus(), lastValidateResult: warned } })).validation,
+      'warnings',
+    );
   });
 
   it('unknown: no status yet, an empty status, or no Ready condition', () => {
     assert.deepEqual(
-      [presentStatus(kluctlDeployment()), presentStatus(kluctlDeployment({ status: {} }))].map((p) => [p.state, p.summary]),
+      [presentStatus(kluctlDeployment()), presentStatus(kluctlDeployment({ status: {} }))].map((p) => [
+        p.state,
+        p.summary,
+      ]),
       [
         ['unknown', 'Status not available yet'],
         ['unknown', 'Status not available yet'],
@@ -245,10 +334,22 @@ describe('gitops/status presentStatus', () => {
 
   it('manual mode: approval is pending while the rendered hash differs from the approved one', () => {
     const status = healthyStatus();
-    assert.equal(presentStatus(kluctlDeployment({ spec: { manual: true, manualObjectsHash: 'old' }, status })).manualApprovalPending, true);
-    assert.equal(presentStatus(kluctlDeployment({ spec: { manual: true, manualObjectsHash: 'c0ffee' }, status })).manualApprovalPending, false);
+    assert.equal(
+      presentStatus(kluctlDeployment({ spec: { manual: true, manualObjectsHash: 'old' }, status }))
+        .manualApprovalPending,
+      true,
+    );
+    assert.equal(
+      presentStatus(kluctlDeployment({ spec: { manual: true, manualObjectsHash: 'c0ffee' }, status }))
+        .manualApprovalPending,
+      false,
+    );
     assert.equal(presentStatus(kluctlDeployment({ spec: { manual: false }, status })).manualApprovalPending, false);
-    assert.equal(presentStatus(kluctlDeployment({ spec: { manual: true }, status: { ...status, lastObjectsHash: undefined } })).manualApprovalPending, false);
+    assert.equal(
+      presentStatus(kluctlDeployment({ spec: { manual: true }, status: { ...status, lastObjectsHash: undefined } }))
+        .manualApprovalPending,
+      false,
+    );
   });
 
   it('keeps summaries to one line of at most 200 characters', () => {
@@ -277,7 +378,10 @@ describe('gitops/statusIcons', () => {
 
   it('maps validation states to hearts, and drift to a diff badge', () => {
     assert.deepEqual(validationIcon('ready'), { codicon: 'heart-filled', themeColor: 'testing.iconPassed' });
-    assert.deepEqual(validationIcon('warnings'), { codicon: 'heart-filled', themeColor: 'problemsWarningIcon.foreground' });
+    assert.deepEqual(validationIcon('warnings'), {
+      codicon: 'heart-filled',
+      themeColor: 'problemsWarningIcon.foreground',
+    });
     assert.deepEqual(validationIcon('failed'), { codicon: 'error', themeColor: 'problemsErrorIcon.foreground' });
     assert.deepEqual(validationIcon('disabled'), { codicon: 'heart', themeColor: 'disabledForeground' });
     assert.deepEqual(validationIcon('unknown'), { codicon: 'question', themeColor: 'problemsWarningIcon.foreground' });

@@ -24,7 +24,10 @@ describe('KubeContexts', () => {
 
   it('says where it looked when there is no kubeconfig', () => {
     const contexts = new KubeContexts({ env: { KUBECONFIG: path.join(dir, 'none') } });
-    assert.deepEqual(contexts.snapshot(), { contexts: [], problem: `no kubeconfig found (looked for ${path.join(dir, 'none')})` });
+    assert.deepEqual(contexts.snapshot(), {
+      contexts: [],
+      problem: `no kubeconfig found (looked for ${path.join(dir, 'none')})`,
+    });
     assert.throws(() => contexts.client(), /no kubeconfig found/);
   });
 

@@ -6,11 +6,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { clientForContext, KubeCredentialsError, kubeconfigPaths, loadKubeConfig } from '../../../src/kube/index.js';
 
-function kubeconfig(contexts: Array<{ name: string; server: string; user?: Record<string, unknown> }>, current: string): string {
+function kubeconfig(
+  contexts: Array<{ name: string; server: string; user?: Record<string, unknown> }>,
+  current: string,
+): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: contexts.map((c) => ({ name: c.name, cluster: { server: c.server, 'insecure-skip-tls-verify': c.server.startsWith('http:') } })),
+    clusters: contexts.map((c) => ({
+      name: c.name,
+      cluster: { server: c.server, 'insecure-skip-tls-verify': c.server.startsWith('http:') },
+    })),
     users: contexts.map((c) => ({ name: c.name, user: c.user ?? { token: `token-${c.name}` } })),
     contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
     'current-context': current,
@@ -26,11 +32,23 @@ describe('kubeconfig loading', () => {
     const a = path.join(dir, 'a');
     const b = path.join(dir, 'b');
     fs.writeFileSync(a, kubeconfig([{ name: 'dev', server: 'https://dev.a' }], 'dev'));
-    fs.writeFileSync(b, kubeconfig([{ name: 'dev', server: 'https://dev.b' }, { name: 'prod', server: 'https://prod.b' }], 'prod'));
+    fs.writeFileSync(
+      b,
+      kubeconfig(
+        [
+          { name: 'dev', server: 'https://dev.b' },
+          { name: 'prod', server: 'https://prod.b' },
+        ],
+        'prod',
+      ),
+    );
     const env = { KUBECONFIG: [a, path.join(dir, 'missing'), b].join(path.delimiter) };
     assert.deepEqual(kubeconfigPaths(undefined, env), [a, path.join(dir, 'missing'), b]);
     const merged = loadKubeConfig(undefined, env);
-    assert.deepEqual(merged.getContexts().map((c) => c.name), ['dev', 'prod']);
+    assert.deepEqual(
+      merged.getContexts().map((c) => c.name),
+      ['dev', 'prod'],
+    );
     assert.equal(merged.getCluster('dev')?.server, 'https://dev.a');
     assert.equal(merged.getCurrentContext(), 'dev');
   });
@@ -48,7 +66,13 @@ describe('kubeconfig loading', () => {
 
   it('a client for another context leaves the loaded kubeconfig (and the file) untouched', () => {
     const file = path.join(dir, 'config');
-    const text = kubeconfig([{ name: 'dev', server: 'https://dev' }, { name: 'prod', server: 'https://prod' }], 'dev');
+    const text = kubeconfig(
+      [
+        { name: 'dev', server: 'https://dev' },
+        { name: 'prod', server: 'https://prod' },
+      ],
+      'dev',
+    );
     fs.writeFileSync(file, text);
     const loaded = loadKubeConfig(file);
     const client = clientForContext(loaded, 'prod');
@@ -83,12 +107,26 @@ describe('credential plugins', () => {
     fs.writeFileSync(plugin, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
     const file = path.join(dir, 'config');
     const port = (server.address() as AddressInfo).port;
-    fs.writeFileSync(file, kubeconfig([{ name: 'c', server: `http://127.0.0.1:${port}`, user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } } }], 'c'));
+    fs.writeFileSync(
+      file,
+      kubeconfig(
+        [
+          {
+            name: 'c',
+            server: `http://127.0.0.1:${port}`,
+            user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } },
+          },
+        ],
+        'c',
+      ),
+    );
     return file;
   }
 
   it('tells the plugin it cannot prompt, and uses the token it returns', async () => {
-    const file = execUser(`echo "$KUBERNETES_EXEC_INFO" > ${dir}/info.json\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}'`);
+    const file = execUser(
+      `echo "$KUBERNETES_EXEC_INFO" > ${dir}/info.json\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}'`,
+    );
     await clientForContext(loadKubeConfig(file)).requestJson({ path: '/api/v1/namespaces' });
     assert.equal(seenAuthorization, 'Bearer from-plugin');
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'info.json'), 'utf8')).spec.interactive, false);
@@ -97,16 +135,22 @@ describe('credential plugins', () => {
   it('fails fast with a clear message when the plugin waits for a login', async () => {
     const file = execUser('read answer');
     const started = Date.now();
-    await assert.rejects(clientForContext(loadKubeConfig(file), undefined, 1500).requestJson({ path: '/api/v1/namespaces' }), (error: unknown) => {
-      assert.ok(error instanceof KubeCredentialsError);
-      assert.match(error.message, /credentials of context "c" were not available within 2s .*interactive login/);
-      return true;
-    });
+    await assert.rejects(
+      clientForContext(loadKubeConfig(file), undefined, 1500).requestJson({ path: '/api/v1/namespaces' }),
+      (error: unknown) => {
+        assert.ok(error instanceof KubeCredentialsError);
+        assert.match(error.message, /credentials of context "c" were not available within 2s .*interactive login/);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 5000);
   });
 
   it('reports a failing plugin with its message', async () => {
     const file = execUser('echo "token expired, run: cloud login" >&2; exit 1');
-    await assert.rejects(clientForContext(loadKubeConfig(file)).requestJson({ path: '/api/v1/namespaces' }), /credentials of context "c" could not be obtained: token expired, run: cloud login/);
+    await assert.rejects(
+      clientForContext(loadKubeConfig(file)).requestJson({ path: '/api/v1/namespaces' }),
+      /credentials of context "c" could not be obtained: token expired, run: cloud login/,
+    );
   });
 });

@@ -30,7 +30,9 @@ describe('activation without cluster traffic', function () {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'counting', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+        clusters: [
+          { name: 'counting', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } },
+        ],
         users: [{ name: 'counting', user: { token: 'x' } }],
         contexts: [{ name: 'counting', context: { cluster: 'counting', user: 'counting' } }],
         'current-context': 'counting',
@@ -39,7 +41,9 @@ describe('activation without cluster traffic', function () {
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('kluctl').update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('kluctl')
+      .update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     server?.close();
   });
 
@@ -47,7 +51,9 @@ describe('activation without cluster traffic', function () {
     const extension = vscode.extensions.getExtension('kluctl-tools.kluctl-gitops');
     assert.ok(extension);
     await extension.activate();
-    await vscode.workspace.getConfiguration('kluctl').update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('kluctl')
+      .update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(connections, 0, 'no connection before the view is shown');
 

@@ -26,6 +26,9 @@ describe('benchmark: activation', function () {
       loads.push(performance.now() - started);
     }
     loads.sort((a, b) => a - b);
-    fs.writeFileSync(out!, JSON.stringify({ loadMs: loads[2], activateMs: api.activationMs, bundleBytes: fs.statSync(bundle).size }));
+    fs.writeFileSync(
+      out,
+      JSON.stringify({ loadMs: loads[2], activateMs: api.activationMs, bundleBytes: fs.statSync(bundle).size }),
+    );
   });
 });

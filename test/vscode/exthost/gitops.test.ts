@@ -10,7 +10,13 @@ import type { ContextNode, DeploymentNode, GroupNode, TreeNode } from '../../../
 import type { RequestCommandResult } from '../../../src/extension/commands/requests.js';
 import type { PushResult } from '../../../src/extension/commands/pushCommands.js';
 import { getDeployment } from '../../../src/gitops/deploymentApi.js';
-import { clientForContext, getObject, loadKubeConfig, ResourceMapper, type KubeClient } from '../../../src/kube/index.js';
+import {
+  clientForContext,
+  getObject,
+  loadKubeConfig,
+  ResourceMapper,
+  type KubeClient,
+} from '../../../src/kube/index.js';
 
 /**
  * The extension against the real kube-apiserver and kluctl-controller the outer test started (see
@@ -24,7 +30,11 @@ const env = {
 
 let describeState: () => Promise<string> = async () => '';
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -35,7 +45,11 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
 }
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: env.workspace, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  return execFileSync('git', args, {
+    cwd: env.workspace,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
 }
 
 describe('Kluctl GitOps extension against a real cluster and controller', function () {
@@ -51,7 +65,9 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     client = clientForContext(loadKubeConfig(env.kubeconfig));
     await vscode.commands.executeCommand('workbench.view.extension.kluctl');
     describeState = async () => {
-      const views = api.clusters.views().map((v) => `${v.name}: ${JSON.stringify(v.state)} (${v.deployments.length} deployments)`);
+      const views = api.clusters
+        .views()
+        .map((v) => `${v.name}: ${JSON.stringify(v.state)} (${v.deployments.length} deployments)`);
       const projects = (await api.projects.all()).map((p) => `${p.repoKey.host}/${p.repoKey.path} [${p.subDir}]`);
       return `kubeconfig ${JSON.stringify(api.clusters.snapshot())}; contexts ${views.join(', ') || 'none'}; workspace projects ${projects.join(', ') || 'none'}`;
     };
@@ -67,12 +83,19 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
   async function node(name: string): Promise<DeploymentNode> {
     return waitFor(`tree node ${name}`, async () => {
       const { top, others } = await deploymentNodes();
-      return [...top, ...others].find((n): n is DeploymentNode => n.kind === 'deployment' && n.namespace === env.namespace && n.name === name);
+      return [...top, ...others].find(
+        (n): n is DeploymentNode => n.kind === 'deployment' && n.namespace === env.namespace && n.name === name,
+      );
     });
   }
 
   async function configMap(name: string): Promise<Record<string, string> | undefined> {
-    const cm = await getObject(client, new ResourceMapper(client), { apiVersion: 'v1', kind: 'ConfigMap', namespace: env.namespace, name });
+    const cm = await getObject(client, new ResourceMapper(client), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: env.namespace,
+      name,
+    });
     return cm?.data as Record<string, string> | undefined;
   }
 
@@ -85,15 +108,24 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     assert.ok(matching.project, 'marked as deploying this workspace');
     const item = matching.toTreeItem();
     assert.match(String(item.contextValue), /^kluctl:deployment\b.*\+matching\b/);
-    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass', `status ${matching.status.state}: ${matching.status.summary}`);
+    assert.equal(
+      (item.iconPath as vscode.ThemeIcon).id,
+      'pass',
+      `status ${matching.status.state}: ${matching.status.summary}`,
+    );
     const { others } = await deploymentNodes();
-    assert.ok(others.some((n) => n.name === 'unrelated'), 'the unrelated deployment is under "Other deployments"');
+    assert.ok(
+      others.some((n) => n.name === 'unrelated'),
+      'the unrelated deployment is under "Other deployments"',
+    );
   });
 
   it('suspends and resumes, updating the tree from the watch', async () => {
     await vscode.commands.executeCommand(Commands.suspend, await node('app'));
     assert.equal((await getDeployment(client, { namespace: env.namespace, name: 'app' })).spec.suspend, true);
-    const suspended = await waitFor('suspended node', async () => ((await node('app')).status.suspended ? node('app') : undefined));
+    const suspended = await waitFor('suspended node', async () =>
+      (await node('app')).status.suspended ? node('app') : undefined,
+    );
     assert.match(String(suspended.toTreeItem().contextValue), /\+suspended\b/);
 
     await vscode.commands.executeCommand(Commands.resume, suspended);
@@ -103,7 +135,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
 
   it('deploys, reconciles and validates through the controller, with the logs in the output channel', async () => {
     git('commit', '--allow-empty', '-m', 'noop');
-    fs.writeFileSync(path.join(env.workspace, 'app', 'extra.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${env.namespace}\ndata:\n  added: "yes"\n`);
+    fs.writeFileSync(
+      path.join(env.workspace, 'app', 'extra.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${env.namespace}\ndata:\n  added: "yes"\n`,
+    );
     git('add', '--all');
     git('commit', '-q', '-m', 'add extra');
     git('push', '-q', 'origin', 'HEAD:main');
@@ -113,18 +148,35 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     assert.deepEqual(await configMap('extra'), { added: 'yes' }, 'deploy changed the cluster');
     const logs = api.logs.lines({ namespace: env.namespace, name: 'app' });
     if (!logs.some((l) => l.includes(deploy.outcome.reconcileId))) {
-      const again = await api.logs.stream(client, { namespace: env.namespace, name: 'app' }, { follow: false, reconcileId: deploy.outcome.reconcileId }).catch((e: Error) => e.message);
-      assert.fail(`the log channel shows the request ${deploy.outcome.reconcileId}: ${logs.length} lines: ${logs.slice(-5).join(' | ')}; reading again: ${again}; setting ${vscode.workspace.getConfiguration('kluctl').get('controllerLogFile')}`);
+      const again = await api.logs
+        .stream(
+          client,
+          { namespace: env.namespace, name: 'app' },
+          { follow: false, reconcileId: deploy.outcome.reconcileId },
+        )
+        .catch((e: Error) => e.message);
+      assert.fail(
+        `the log channel shows the request ${deploy.outcome.reconcileId}: ${logs.length} lines: ${logs.slice(-5).join(' | ')}; reading again: ${again}; setting ${vscode.workspace.getConfiguration('kluctl').get('controllerLogFile')}`,
+      );
     }
 
-    const reconcile = (await vscode.commands.executeCommand(Commands.reconcile, await node('app'))) as RequestCommandResult;
+    const reconcile = (await vscode.commands.executeCommand(
+      Commands.reconcile,
+      await node('app'),
+    )) as RequestCommandResult;
     assert.equal(reconcile.outcome.commandError, '');
-    const validate = (await vscode.commands.executeCommand(Commands.validate, await node('app'))) as RequestCommandResult;
+    const validate = (await vscode.commands.executeCommand(
+      Commands.validate,
+      await node('app'),
+    )) as RequestCommandResult;
     assert.ok(validate.outcome.resultId, 'a validate result');
   });
 
   it('shows a diff of a pushed change in one multi-file diff editor', async () => {
-    fs.writeFileSync(path.join(env.workspace, 'app', 'extra.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${env.namespace}\ndata:\n  added: "changed"\n`);
+    fs.writeFileSync(
+      path.join(env.workspace, 'app', 'extra.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${env.namespace}\ndata:\n  added: "changed"\n`,
+    );
     git('commit', '-q', '-am', 'change extra');
     git('push', '-q', 'origin', 'HEAD:main');
     const diff = (await vscode.commands.executeCommand(Commands.diff, await node('app'))) as RequestCommandResult;
@@ -134,7 +186,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     assert.match((await vscode.workspace.openTextDocument(right)).getText(), /added: changed/);
     const tab = await waitFor('the multi-diff tab', () => vscode.window.tabGroups.activeTabGroup.activeTab);
     // The multi-file diff editor's tab input is not in the stable API: it is neither a text nor a text-diff input.
-    assert.ok(!(tab.input instanceof vscode.TabInputText) && !(tab.input instanceof vscode.TabInputTextDiff), `active tab is the multi-file diff (${tab.label})`);
+    assert.ok(
+      !(tab.input instanceof vscode.TabInputText) && !(tab.input instanceof vscode.TabInputTextDiff),
+      `active tab is the multi-file diff (${tab.label})`,
+    );
     assert.match(tab.label, /Kluctl Diff: .*\/app/);
   });
 
@@ -143,7 +198,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     const committed = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, committed.replace('blue', 'uncommitted-purple'));
     try {
-      const diff = (await vscode.commands.executeCommand(Commands.diffWithLocalSource, await node('app'))) as RequestCommandResult;
+      const diff = (await vscode.commands.executeCommand(
+        Commands.diffWithLocalSource,
+        await node('app'),
+      )) as RequestCommandResult;
       assert.ok(diff?.opened, 'a diff editor opened');
       const first = diff.opened.find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
       assert.ok(first, `ConfigMap first is in the diff: ${diff.opened.map(([l]) => l.path).join(', ')}`);
@@ -168,15 +226,23 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
 
   it('puts status and actions over a KluctlDeployment manifest (CodeLens)', async () => {
     const file = path.join(env.workspace, 'kd.yaml');
-    fs.writeFileSync(file, `apiVersion: gitops.kluctl.io/v1beta1\nkind: KluctlDeployment\nmetadata:\n  name: app\n  namespace: ${env.namespace}\nspec:\n  interval: 5m\n`);
+    fs.writeFileSync(
+      file,
+      `apiVersion: gitops.kluctl.io/v1beta1\nkind: KluctlDeployment\nmetadata:\n  name: app\n  namespace: ${env.namespace}\nspec:\n  interval: 5m\n`,
+    );
     try {
       const document = await vscode.workspace.openTextDocument(file);
       const lenses = await waitFor('code lenses', async () => {
-        const found = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+        const found =
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ??
+          [];
         return found.some((l) => l.command?.title === 'Diff') ? found : undefined;
       });
       const titles = lenses.map((l) => l.command?.title ?? '');
-      assert.ok(titles.some((t) => /kluctl-test: /.test(t)), titles.join(' | '));
+      assert.ok(
+        titles.some((t) => /kluctl-test: /.test(t)),
+        titles.join(' | '),
+      );
       assert.ok(titles.includes('Diff with Local Source') && titles.includes('Show Logs'), titles.join(' | '));
     } finally {
       fs.rmSync(file);
@@ -198,17 +264,26 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     try {
       const arg = { projectDir: env.workspace, target: undefined };
       const rendered = (await vscode.commands.executeCommand(Commands.renderTarget, arg)) as PushResult;
-      assert.ok(rendered.opened instanceof vscode.Uri || (rendered.opened as { scheme?: string })?.scheme === 'kluctl', 'a rendered document opened');
+      assert.ok(
+        rendered.opened instanceof vscode.Uri || (rendered.opened as { scheme?: string })?.scheme === 'kluctl',
+        'a rendered document opened',
+      );
       const renderedText = (await vscode.workspace.openTextDocument(rendered.opened as vscode.Uri)).getText();
       assert.match(renderedText, /color: engine-green/);
       assert.match(renderedText, /kluctl\.io\/discriminator: test-/);
       // From the palette: the only project of the workspace, targetless, so nothing to pick.
       const fromPalette = (await vscode.commands.executeCommand(Commands.renderTarget)) as PushResult;
-      assert.match((await vscode.workspace.openTextDocument(fromPalette.opened as vscode.Uri)).getText(), /color: engine-green/);
+      assert.match(
+        (await vscode.workspace.openTextDocument(fromPalette.opened as vscode.Uri)).getText(),
+        /color: engine-green/,
+      );
 
       const diff = (await vscode.commands.executeCommand(Commands.diffTarget, arg)) as PushResult;
       const changed = (diff.result?.objects ?? []).filter((o) => o.changes?.length);
-      assert.deepEqual(changed.map((o) => `${o.ref.kind}/${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`), ['ConfigMap/first:data.color']);
+      assert.deepEqual(
+        changed.map((o) => `${o.ref.kind}/${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`),
+        ['ConfigMap/first:data.color'],
+      );
       const opened = diff.opened as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>;
       const first = opened.find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
       assert.ok(first, 'ConfigMap first is in the diff editor');
@@ -222,10 +297,15 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
 
       const document = await vscode.workspace.openTextDocument(path.join(env.workspace, '.kluctl.yaml'));
       const lenses = await waitFor('.kluctl.yaml code lenses', async () => {
-        const found = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+        const found =
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ??
+          [];
         return found.length ? found : undefined;
       });
-      assert.deepEqual(lenses.map((l) => l.command?.title), ['Render', 'Diff', 'Deploy…', 'Prune…']);
+      assert.deepEqual(
+        lenses.map((l) => l.command?.title),
+        ['Render', 'Diff', 'Deploy…', 'Prune…'],
+      );
     } finally {
       fs.writeFileSync(file, committed);
     }
@@ -236,11 +316,18 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     await config.update('diff.source', 'engine', vscode.ConfigurationTarget.Workspace);
     try {
       // The previous test deployed "engine-green" with the engine; the checkout says "blue" again.
-      const diff = (await vscode.commands.executeCommand(Commands.diffWithLocalSource, await node('app'))) as PushResult;
+      const diff = (await vscode.commands.executeCommand(
+        Commands.diffWithLocalSource,
+        await node('app'),
+      )) as PushResult;
       assert.ok(diff?.result, 'the engine produced a result');
-      const changed = (diff.result.objects ?? []).filter((o) => o.changes?.length).map((o) => `${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`);
+      const changed = (diff.result.objects ?? [])
+        .filter((o) => o.changes?.length)
+        .map((o) => `${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`);
       assert.deepEqual(changed, ['first:data.color']);
-      const first = (diff.opened as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>).find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
+      const first = (diff.opened as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>).find(([label]) =>
+        label.path.endsWith('/ConfigMap/first.yaml'),
+      );
       assert.ok(first);
       assert.match((await vscode.workspace.openTextDocument(first[1])).getText(), /color: engine-green/);
       assert.match((await vscode.workspace.openTextDocument(first[2])).getText(), /color: blue/);

@@ -33,17 +33,30 @@ export async function run(): Promise<void> {
       const exports = await suite.load();
       mocha.suite.emit(EVENT_FILE_REQUIRE, exports, suite.file, mocha);
     } catch (error) {
-      tests.push({ title: `loading ${suite.file}`, state: 'failed', error: mapStack((error as Error)?.stack ?? String(error)) });
+      tests.push({
+        title: `loading ${suite.file}`,
+        state: 'failed',
+        error: mapStack((error as Error)?.stack ?? String(error)),
+      });
     }
     mocha.suite.emit(EVENT_FILE_POST_REQUIRE, globalThis, suite.file, mocha);
   }
 
   const failures = await new Promise<number>((resolve) => {
     const runner = mocha.run(resolve);
-    runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, (test) => tests.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration }));
-    runner.on(Mocha.Runner.constants.EVENT_TEST_PENDING, (test) => tests.push({ title: test.fullTitle(), state: 'pending' }));
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, (test) =>
+      tests.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration }),
+    );
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PENDING, (test) =>
+      tests.push({ title: test.fullTitle(), state: 'pending' }),
+    );
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, error: Error) =>
-      tests.push({ title: test.fullTitle(), state: 'failed', durationMs: test.duration, error: mapStack(error?.stack ?? String(error)) }),
+      tests.push({
+        title: test.fullTitle(),
+        state: 'failed',
+        durationMs: test.duration,
+        error: mapStack(error?.stack ?? String(error)),
+      }),
     );
   });
 
@@ -63,8 +76,12 @@ export async function run(): Promise<void> {
     fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
     fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
   }
-  if (failures > 0 || failed.length > 0) throw new Error(`${Math.max(failures, failed.length)} extension-host test(s) failed`);
-  if (results.passed === 0) throw new Error(`no extension-host test ran (${suites.length} suite file(s) loaded${grep ? `, grep ${grep}` : ''})`);
+  if (failures > 0 || failed.length > 0)
+    throw new Error(`${Math.max(failures, failed.length)} extension-host test(s) failed`);
+  if (results.passed === 0)
+    throw new Error(
+      `no extension-host test ran (${suites.length} suite file(s) loaded${grep ? `, grep ${grep}` : ''})`,
+    );
 }
 
 const sourceMaps = new Map<string, SourceMap | null>();

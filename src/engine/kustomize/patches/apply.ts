@@ -7,7 +7,7 @@ import { parseLabelSelector } from '../label-selector.js';
 import { resourcesFromYaml } from '../load-resources.js';
 import { effectiveNamespace } from '../resid.js';
 import { appendResource, resourceById } from '../resource-list.js';
-import { Resource, type Obj } from '../resource.js';
+import { Resource } from '../resource.js';
 import { deepCopy, isPlainObject, parseYaml11 } from '../yaml.js';
 import { applyJsonPatch, parseJsonPatch, type JsonPatchOp } from './json-patch.js';
 import { strategicMerge } from './strategic-merge.js';
@@ -27,7 +27,11 @@ export function applyPatches(resources: Resource[], k: Kustomization, files: Fil
     if (patch.strategic) {
       if (args.target) {
         if (patch.strategic.length > 1) {
-          throw new KustomizeError(`Multiple Strategic-Merge Patches in one \`patches\` entry is not allowed to set \`patches.target\` field: ${patch.source}`, patch.file, patch.line);
+          throw new KustomizeError(
+            `Multiple Strategic-Merge Patches in one \`patches\` entry is not allowed to set \`patches.target\` field: ${patch.source}`,
+            patch.file,
+            patch.line,
+          );
         }
         resources = applyToSelection(resources, selectResources(resources, args.target), patch.strategic[0]);
       } else {
@@ -35,7 +39,8 @@ export function applyPatches(resources: Resource[], k: Kustomization, files: Fil
         resources = resources.filter((r) => !r.deleted);
       }
     } else if (patch.json) {
-      if (!args.target) throw new KustomizeError(`must specify a target for JSON patch ${patch.source}`, patch.file, patch.line);
+      if (!args.target)
+        throw new KustomizeError(`must specify a target for JSON patch ${patch.source}`, patch.file, patch.line);
       for (const r of selectResources(resources, args.target)) {
         r.storePreviousId();
         applyJson(r, patch.json);
@@ -63,7 +68,8 @@ export function applyPatchesStrategicMerge(resources: Resource[], k: Kustomizati
       patches.push(...resourcesFromYaml(files.read(file).toString('utf8'), file));
     }
   });
-  if (patches.length === 0) throw new KustomizeError('patch appears to be empty', k.file, k.lineOf(['patchesStrategicMerge']));
+  if (patches.length === 0)
+    throw new KustomizeError('patch appears to be empty', k.file, k.lineOf(['patchesStrategicMerge']));
   for (const patch of patches) resources = applyToSelection(resources, [resourceById(resources, patch.orgId())], patch);
   return resources;
 }
@@ -101,7 +107,8 @@ function selectResources(resources: Resource[], s: Selector): Resource[] {
     const org = r.orgId();
     if (namespace && !namespace.test(effectiveNamespace(org)) && !namespace.test(effectiveNamespace(cur))) return false;
     if (name && !name.test(org.name) && !name.test(cur.name)) return false;
-    if ((group && !group.test(cur.group)) || (version && !version.test(cur.version)) || (kind && !kind.test(cur.kind))) return false;
+    if ((group && !group.test(cur.group)) || (version && !version.test(cur.version)) || (kind && !kind.test(cur.kind)))
+      return false;
     if (labels && !labels(r.labels())) return false;
     if (annotations && !annotations(r.annotations())) return false;
     return true;
@@ -128,14 +135,21 @@ function loadPatch(k: Kustomization, files: FileLoader, args: PatchArgs, at: (st
   } catch {
     json = undefined;
   }
-  if (strategic?.length && json?.length) throw new KustomizeError(`illegally qualifies as both an SM and JSON patch: ${source}`, file, line);
+  if (strategic?.length && json?.length)
+    throw new KustomizeError(`illegally qualifies as both an SM and JSON patch: ${source}`, file, line);
   if (!strategic && !json) throw new KustomizeError(`unable to parse SM or JSON patch from ${source}`, file, line);
   if (strategic?.length === 0 && !json) return { source, file, line };
   for (const p of strategic ?? []) {
     p.allowNameChange = !!args.options?.allowNameChange;
     p.allowKindChange = !!args.options?.allowKindChange;
   }
-  return { source, file, line, strategic: strategic && !json ? strategic : undefined, json: strategic && !json ? undefined : json };
+  return {
+    source,
+    file,
+    line,
+    strategic: strategic && !json ? strategic : undefined,
+    json: strategic && !json ? undefined : json,
+  };
 }
 
 function jsonPatchValue(text: string, file: string): unknown {
@@ -179,6 +193,7 @@ function applySmPatch(r: Resource, patch: Resource): void {
 
 function applyJson(r: Resource, ops: JsonPatchOp[]): void {
   const result = applyJsonPatch(r.obj, ops);
-  if (!isPlainObject(result)) throw new KustomizeError('a JSON patch must leave an object', r.source.file, r.source.line);
-  r.obj = result as Obj;
+  if (!isPlainObject(result))
+    throw new KustomizeError('a JSON patch must leave an object', r.source.file, r.source.line);
+  r.obj = result;
 }

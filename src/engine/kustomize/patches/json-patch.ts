@@ -14,7 +14,8 @@ export interface JsonPatchOp {
 export function parseJsonPatch(value: unknown, source: string): JsonPatchOp[] {
   if (!Array.isArray(value)) throw new KustomizeError(`${source}: a JSON patch must be a list of operations`);
   return value.map((op, i) => {
-    if (!isPlainObject(op) || typeof op.op !== 'string') throw new KustomizeError(`${source}: operation ${i} has no 'op'`);
+    if (!isPlainObject(op) || typeof op.op !== 'string')
+      throw new KustomizeError(`${source}: operation ${i} has no 'op'`);
     return op as unknown as JsonPatchOp;
   });
 }
@@ -54,7 +55,8 @@ export function applyJsonPatch(doc: unknown, ops: JsonPatchOp[]): unknown {
       case 'test': {
         const [con, key] = parent(root, pointer(op.path), fail);
         const actual = get(con, key);
-        if (!isDeepStrictEqual(actual ?? null, copy(op.value) ?? null)) throw new KustomizeError(`testing value ${op.path} failed`);
+        if (!isDeepStrictEqual(actual ?? null, copy(op.value) ?? null))
+          throw new KustomizeError(`testing value ${op.path} failed`);
         break;
       }
       default:
@@ -76,10 +78,14 @@ function pointer(p: string): string[] {
 
 /** The container of the last path element and that element; every step before it must exist. */
 function parent(root: { v: unknown }, parts: string[], fail: (what: string) => never): [Container, string] {
-  if (parts.length === 0) return [root as unknown as Container, 'v'];
+  if (parts.length === 0) return [root, 'v'];
   let node: unknown = root.v;
   for (const part of parts.slice(0, -1)) {
-    node = Array.isArray(node) ? node[arrayIndex(part, node.length, false, fail)] : isPlainObject(node) ? node[part] : undefined;
+    node = Array.isArray(node)
+      ? node[arrayIndex(part, node.length, false, fail)]
+      : isPlainObject(node)
+        ? node[part]
+        : undefined;
     if (node === undefined || node === null || typeof node !== 'object') fail('doc is missing path');
   }
   return [node as Container, parts[parts.length - 1]];

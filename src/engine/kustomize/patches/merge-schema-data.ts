@@ -9,10 +9,14 @@
 
 /** `apiVersion kind` → its definition; `''`: only `metadata` matters. */
 export const RESOURCE_DEFINITIONS: Readonly<Record<string, string>> = {
-  'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration': 'admissionregistration.v1.MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration': 'admissionregistration.v1.ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration': 'admissionregistration.v1beta1.MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration': 'admissionregistration.v1beta1.ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration':
+    'admissionregistration.v1.MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration':
+    'admissionregistration.v1.ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration':
+    'admissionregistration.v1beta1.MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration':
+    'admissionregistration.v1beta1.ValidatingWebhookConfiguration',
   'apiextensions.k8s.io/v1 CustomResourceDefinition': '',
   'apiextensions.k8s.io/v1beta1 CustomResourceDefinition': '',
   'apiregistration.k8s.io/v1 APIService': 'apiregistration.v1.APIService',
@@ -144,11 +148,13 @@ export const DEFINITIONS: Readonly<Record<string, string>> = {
   'core.v1.PersistentVolumeClaim': 'metadata:meta.ObjectMeta status:core.v1.PersistentVolumeClaimStatus',
   'core.v1.PersistentVolumeClaimStatus': 'conditions[type]',
   'core.v1.Pod': 'metadata:meta.ObjectMeta spec:core.v1.PodSpec status:core.v1.PodStatus',
-  'core.v1.PodSpec': 'containers:core.v1.Container[name] ephemeralContainers:core.v1.EphemeralContainer[name] hostAliases[ip] imagePullSecrets[name] initContainers:core.v1.Container[name] topologySpreadConstraints[topologyKey,whenUnsatisfiable] volumes:core.v1.Volume[name]',
+  'core.v1.PodSpec':
+    'containers:core.v1.Container[name] ephemeralContainers:core.v1.EphemeralContainer[name] hostAliases[ip] imagePullSecrets[name] initContainers:core.v1.Container[name] topologySpreadConstraints[topologyKey,whenUnsatisfiable] volumes:core.v1.Volume[name]',
   'core.v1.PodStatus': 'conditions[type] podIPs[ip]',
   'core.v1.PodTemplate': 'metadata:meta.ObjectMeta template:core.v1.PodTemplateSpec',
   'core.v1.PodTemplateSpec': 'metadata:meta.ObjectMeta spec:core.v1.PodSpec',
-  'core.v1.ReplicationController': 'metadata:meta.ObjectMeta spec:core.v1.ReplicationControllerSpec status:core.v1.ReplicationControllerStatus',
+  'core.v1.ReplicationController':
+    'metadata:meta.ObjectMeta spec:core.v1.ReplicationControllerSpec status:core.v1.ReplicationControllerStatus',
   'core.v1.ReplicationControllerSpec': 'template:core.v1.PodTemplateSpec',
   'core.v1.ReplicationControllerStatus': 'conditions[type]',
   'core.v1.Service': 'metadata:meta.ObjectMeta spec:core.v1.ServiceSpec status:core.v1.ServiceStatus',

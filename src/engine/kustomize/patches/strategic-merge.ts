@@ -30,10 +30,12 @@ function walk(dest: unknown, patch: unknown, schema: FieldSchema | undefined, de
   }
   const kind = kindOf(first);
   for (const v of [dest, patch]) {
-    if (!isNullish(v) && kindOf(v) !== kind) throw new KustomizeError(`strategic merge patch: wrong node kind: expected ${kind}, got ${kindOf(v)}`);
+    if (!isNullish(v) && kindOf(v) !== kind)
+      throw new KustomizeError(`strategic merge patch: wrong node kind: expected ${kind}, got ${kindOf(v)}`);
   }
   if (kind === 'map') return walkMap(dest, patch, schema?.definition);
-  if (kind === 'list') return schema?.mergeKeys ? walkMergedList(dest, patch, schema) : patch !== undefined ? patch : dest;
+  if (kind === 'list')
+    return schema?.mergeKeys ? walkMergedList(dest, patch, schema) : patch !== undefined ? patch : dest;
   return patch !== undefined ? patch : dest;
 }
 
@@ -51,7 +53,12 @@ function walkMap(dest: unknown, patch: unknown, definition: string | undefined):
   const source = isPlainObject(patch) ? patch : undefined;
   const keys = new Set([...Object.keys(result), ...Object.keys(source ?? {})]);
   for (const key of [...keys].sort()) {
-    const v = walk(own(result, key), source ? own(source, key) : undefined, fieldSchema(definition, key), isEmptyNull(result, key));
+    const v = walk(
+      own(result, key),
+      source ? own(source, key) : undefined,
+      fieldSchema(definition, key),
+      isEmptyNull(result, key),
+    );
     if (v === KEEP_NULL) result[key] = null;
     else if (v === CLEAR || v === null || v === undefined) delete result[key];
     else result[key] = v;
@@ -72,7 +79,9 @@ function walkMergedList(dest: unknown, patch: unknown, schema: FieldSchema): Wal
   const sources: [unknown[], unknown[] | undefined] = [result, Array.isArray(patch) ? patch : undefined];
   const keys = schema.mergeKeys!;
   if (keys.length > 0) {
-    const values = uniqueTuples([sources[1], sources[0]].flatMap((s) => (s ?? []).map((e) => keys.map((k) => fieldText(e, k)))));
+    const values = uniqueTuples(
+      [sources[1], sources[0]].flatMap((s) => (s ?? []).map((e) => keys.map((k) => fieldText(e, k)))),
+    );
     return mergeElements(values, keys, result, sources, schema);
   }
   const scalars = uniqueTuples([sources[1], sources[0]].flatMap((s) => (s ?? []).map((e) => [scalarText(e)])));
@@ -80,7 +89,13 @@ function walkMergedList(dest: unknown, patch: unknown, schema: FieldSchema): Wal
 }
 
 /** kyaml's setAssociativeSequenceElements + appendListNode, prepend direction. */
-function mergeElements(valuesList: string[][], keys: string[], dest: unknown[], sources: [unknown[], unknown[] | undefined], schema: FieldSchema): Walked {
+function mergeElements(
+  valuesList: string[][],
+  keys: string[],
+  dest: unknown[],
+  sources: [unknown[], unknown[] | undefined],
+  schema: FieldSchema,
+): Walked {
   const items: unknown[] = [];
   if (keys.length > 1) unifyTuples(valuesList);
   let validKeys = keys;
@@ -90,7 +105,12 @@ function mergeElements(valuesList: string[][], keys: string[], dest: unknown[], 
     [validKeys, validValues] = validateKeys(valuesList, values, keys);
     const [k2, v2] = validateKeys([validValues], validValues, validKeys);
     const elementSchema: FieldSchema = { definition: schema.definition };
-    let val = walk(findElement(sources[0], k2, v2), sources[1] ? findElement(sources[1], k2, v2) : undefined, elementSchema, false);
+    let val = walk(
+      findElement(sources[0], k2, v2),
+      sources[1] ? findElement(sources[1], k2, v2) : undefined,
+      elementSchema,
+      false,
+    );
     if (val === KEEP_NULL) val = null;
     let removed = false;
     validKeys.forEach((key, i) => {
@@ -155,10 +175,12 @@ function setElement(list: unknown[], element: unknown, keys: string[], values: s
 /** FieldMatcher with a string value: an empty value matches any present field; key '' compares a scalar itself. */
 function fieldMatches(elem: unknown, key: string, value: string): boolean {
   if (key === '') {
-    if (isPlainObject(elem) || Array.isArray(elem)) throw new KustomizeError('strategic merge patch: wrong node kind in a list of scalars');
+    if (isPlainObject(elem) || Array.isArray(elem))
+      throw new KustomizeError('strategic merge patch: wrong node kind in a list of scalars');
     return scalarText(elem) === value;
   }
-  if (!isPlainObject(elem)) throw new KustomizeError('strategic merge patch: wrong node kind: expected a mapping in a merged list');
+  if (!isPlainObject(elem))
+    throw new KustomizeError('strategic merge patch: wrong node kind: expected a mapping in a merged list');
   if (!(key in elem)) return false;
   return value === '' || scalarText(elem[key]) === value;
 }
@@ -213,7 +235,8 @@ function uniqueTuples(tuples: string[][]): string[][] {
 function directive(patch: Obj): 'delete' | 'replace' | 'merge' {
   if (!('$patch' in patch)) return 'merge';
   const v = patch.$patch;
-  if (v !== 'delete' && v !== 'replace' && v !== 'merge') throw new KustomizeError(`unknown patch strategy '${String(v)}'`);
+  if (v !== 'delete' && v !== 'replace' && v !== 'merge')
+    throw new KustomizeError(`unknown patch strategy '${String(v)}'`);
   delete patch.$patch;
   return v;
 }
@@ -222,7 +245,8 @@ function listDirective(patch: unknown[]): 'delete' | 'replace' | 'merge' {
   const el = patch.find((e) => isPlainObject(e) && '$patch' in e) as Obj | undefined;
   if (!el || Object.keys(el).length > 1) return 'merge';
   const v = el.$patch;
-  if (v !== 'delete' && v !== 'replace' && v !== 'merge') throw new KustomizeError(`unknown patch strategy '${String(v)}'`);
+  if (v !== 'delete' && v !== 'replace' && v !== 'merge')
+    throw new KustomizeError(`unknown patch strategy '${String(v)}'`);
   setElement(patch, undefined, ['$patch'], [v]);
   return v;
 }

@@ -19,7 +19,8 @@ export function applyImages(resources: Resource[], images: ImageArgs[]): void {
         applyFieldSpec(r.obj, spec, {
           set: (ref) => {
             const value = getRef(ref);
-            if (value !== null && typeof value === 'object') throw new KustomizeError('wrong node kind: expected an image string', r.source.file, r.source.line);
+            if (value !== null && typeof value === 'object')
+              throw new KustomizeError('wrong node kind: expected an image string', r.source.file, r.source.line);
             const updated = updateImage(value === null || value === undefined ? '' : String(value), image);
             if (updated !== undefined) setRef(ref, updated);
           },

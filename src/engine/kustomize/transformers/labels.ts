@@ -17,7 +17,12 @@ function setMapEntries(resources: Resource[], entries: Record<string, string>, s
           createKind: 'map',
           set: (ref) => {
             const map = getRef(ref);
-            if (!isPlainObject(map)) throw new KustomizeError(`considering field '${spec.path}': wrong node kind, expected a mapping`, r.source.file, r.source.line);
+            if (!isPlainObject(map))
+              throw new KustomizeError(
+                `considering field '${spec.path}': wrong node kind, expected a mapping`,
+                r.source.file,
+                r.source.line,
+              );
             map[key] = entries[key];
           },
         });

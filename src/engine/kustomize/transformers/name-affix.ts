@@ -3,7 +3,11 @@
 import { isSelected } from '../resid.js';
 import type { Resource } from '../resource.js';
 
-const SKIPPED = [{ kind: 'CustomResourceDefinition' }, { group: 'apiregistration.k8s.io', kind: 'APIService' }, { kind: 'Namespace' }];
+const SKIPPED = [
+  { kind: 'CustomResourceDefinition' },
+  { group: 'apiregistration.k8s.io', kind: 'APIService' },
+  { kind: 'Namespace' },
+];
 
 export function addNameAffix(resources: Resource[], affix: string, where: 'prefix' | 'suffix'): void {
   if (!affix) return;

@@ -16,11 +16,16 @@ export function setNamespace(resources: Resource[], namespace: string): void {
     r.storePreviousId();
     if (!r.isClusterScoped) r.namespace = namespace;
     const specs = NAMESPACE.filter((s) => r.apiVersion === 'v1' || s.path !== 'metadata/name');
-    for (const spec of specs) applyFieldSpec(r.obj, spec, { createKind: 'scalar', set: (ref) => setRef(ref, namespace) });
+    for (const spec of specs)
+      applyFieldSpec(r.obj, spec, { createKind: 'scalar', set: (ref) => setRef(ref, namespace) });
     if (r.kind === 'RoleBinding' || r.kind === 'ClusterRoleBinding') setDefaultSubjects(r.obj.subjects, namespace);
     const id = r.curId();
     if (resources.filter((o) => idEquals(o.curId(), id)).length !== 1) {
-      throw new KustomizeError(`namespace transformation produces ID conflict: ${idString(id)}`, r.source.file, r.source.line);
+      throw new KustomizeError(
+        `namespace transformation produces ID conflict: ${idString(id)}`,
+        r.source.file,
+        r.source.line,
+      );
     }
   }
 }

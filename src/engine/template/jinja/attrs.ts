@@ -8,7 +8,10 @@ export type Getter = (item: PyValue) => PyValue;
 /** `a.b.0` → `['a', 'b', 0]`; an int attribute is a single index; None means the item itself. */
 function parts(attribute: PyValue): PyValue[] {
   if (attribute === null) return [];
-  if (isStr(attribute)) return strText(attribute).split('.').map((p) => (/^\d+$/.test(p) ? BigInt(p) : p));
+  if (isStr(attribute))
+    return strText(attribute)
+      .split('.')
+      .map((p) => (/^\d+$/.test(p) ? BigInt(p) : p));
   return [attribute];
 }
 
@@ -17,7 +20,11 @@ export function ignoreCase(v: PyValue): PyValue {
   return typeof v === 'string' ? v.toLowerCase() : v;
 }
 
-export function attrGetter(strict: boolean, attribute: PyValue, opts: { postprocess?: Getter; dflt?: PyValue } = {}): Getter {
+export function attrGetter(
+  strict: boolean,
+  attribute: PyValue,
+  opts: { postprocess?: Getter; dflt?: PyValue } = {},
+): Getter {
   const path = parts(attribute);
   return (item) => {
     for (const part of path) item = getItem(item, part, strict);

@@ -6,7 +6,20 @@ import { PyError, typeError } from '../python/errors.js';
 import { arith, checkDefined, order, pyEq, truthy } from '../python/ops.js';
 import { pyStr, typeName } from '../python/repr.js';
 import { chars } from '../python/text.js';
-import { Markup, PyIterator, PyObject, PyTuple, Undefined, intOf, isInt, isStr, orElse, strText, type CallArgs, type PyValue } from '../python/values.js';
+import {
+  Markup,
+  PyIterator,
+  PyObject,
+  PyTuple,
+  Undefined,
+  intOf,
+  isInt,
+  isStr,
+  orElse,
+  strText,
+  type CallArgs,
+  type PyValue,
+} from '../python/values.js';
 import type { Filter, FilterContext } from '../runtime/environment.js';
 import { attrGetter, ignoreCase, multiAttrGetter, pair, type Getter } from './attrs.js';
 
@@ -46,7 +59,13 @@ function minMax(ctx: FilterContext, value: PyValue, call: CallArgs, name: string
 }
 
 /** select/reject/selectattr/rejectattr: `test` applied to the item (or its attribute). */
-function selectOrReject(ctx: FilterContext, value: PyValue, call: CallArgs, keep: boolean, lookupAttr: boolean): PyValue {
+function selectOrReject(
+  ctx: FilterContext,
+  value: PyValue,
+  call: CallArgs,
+  keep: boolean,
+  lookupAttr: boolean,
+): PyValue {
   return generator(function* () {
     if (!truthy(value)) return;
     let transform: Getter = (x) => x;
@@ -59,7 +78,7 @@ function selectOrReject(ctx: FilterContext, value: PyValue, call: CallArgs, keep
     const test: (x: PyValue) => boolean =
       rest.length === 0 ? truthy : (x) => ctx.callTest(pyStr(rest[0]), x, { args: rest.slice(1), kwargs: call.kwargs });
     for (const item of iterate(value)) if (test(transform(item)) === keep) yield item;
-  }) as PyValue;
+  });
 }
 
 function map(ctx: FilterContext, value: PyValue, call: CallArgs): PyValue {
@@ -72,7 +91,8 @@ function map(ctx: FilterContext, value: PyValue, call: CallArgs): PyValue {
       const dflt = kwargs.get('default');
       kwargs.delete('attribute');
       kwargs.delete('default');
-      if (kwargs.size > 0) throw new PyError('FilterArgumentError', `Unexpected keyword argument '${[...kwargs.keys()][0]}'`);
+      if (kwargs.size > 0)
+        throw new PyError('FilterArgumentError', `Unexpected keyword argument '${[...kwargs.keys()][0]}'`);
       fn = attrGetter(ctx.env.strict, attribute, { dflt: dflt === undefined ? null : dflt });
     } else {
       if (call.args.length === 0) throw new PyError('FilterArgumentError', 'map requires a filter argument');
@@ -80,7 +100,7 @@ function map(ctx: FilterContext, value: PyValue, call: CallArgs): PyValue {
       fn = (item) => ctx.callFilter(name, item, { args: call.args.slice(1), kwargs: call.kwargs });
     }
     for (const item of iterate(value)) yield fn(item);
-  }) as PyValue;
+  });
 }
 
 function groupby(ctx: FilterContext, value: PyValue, call: CallArgs): PyValue {
@@ -96,7 +116,9 @@ function groupby(ctx: FilterContext, value: PyValue, call: CallArgs): PyValue {
     if (last && pyEq(last.key, k)) last.items.push(item);
     else groups.push({ key: k, items: [item] });
   }
-  return groups.map((g) => new PyTuple([flag(caseSensitive) ? g.key : output(g.items[0]), g.items], ['grouper', 'list']));
+  return groups.map(
+    (g) => new PyTuple([flag(caseSensitive) ? g.key : output(g.items[0]), g.items], ['grouper', 'list']),
+  );
 }
 
 function reverse(value: PyValue): PyValue {
@@ -106,14 +128,22 @@ function reverse(value: PyValue): PyValue {
   }
   if (Array.isArray(value) || value instanceof PyTuple || value instanceof Map) {
     const items = toList(value).reverse();
-    const kind = Array.isArray(value) ? 'list_reverseiterator' : value instanceof Map ? 'dict_reversekeyiterator' : 'reversed';
+    const kind = Array.isArray(value)
+      ? 'list_reverseiterator'
+      : value instanceof Map
+        ? 'dict_reversekeyiterator'
+        : 'reversed';
     return new PyIterator(kind, items[Symbol.iterator]());
   }
   return toList(value).reverse();
 }
 
 function last(ctx: FilterContext, value: PyValue): PyValue {
-  const reversible = Array.isArray(value) || value instanceof Map || value instanceof PyTuple || (value instanceof PyObject && value.len() !== undefined && value.getItem(0n) !== undefined);
+  const reversible =
+    Array.isArray(value) ||
+    value instanceof Map ||
+    value instanceof PyTuple ||
+    (value instanceof PyObject && value.len() !== undefined && value.getItem(0n) !== undefined);
   const seq = isStr(value) ? chars(strText(value)) : reversible ? toList(value) : undefined;
   if (!seq) {
     checkDefined(value);
@@ -172,7 +202,11 @@ export const SEQ_FILTERS: Record<string, Filter> = {
     if (pos < 0) throw new PyError('FilterArgumentError', 'You can only sort by either "key" or "value"');
     if (!(v instanceof Map)) throw new PyError('AttributeError', `'${typeName(v)}' object has no attribute 'items'`);
     const post = caseKey(caseSensitive) ?? ((x: PyValue) => x);
-    return sortBy([...v].map(([k, x]) => pair(k, x)), (item) => post((item as PyTuple).items[pos]), flag(rev));
+    return sortBy(
+      [...v].map(([k, x]) => pair(k, x)),
+      (item) => post((item as PyTuple).items[pos]),
+      flag(rev),
+    );
   },
   first: (ctx, v, call) => {
     bind('first', call, []);

@@ -13,11 +13,23 @@ import { pformat } from '../python/pprint.js';
 import { pyStr, typeName } from '../python/repr.js';
 import { capitalize, center, chars, splitLines, strLen, strip } from '../python/text.js';
 import { wrap } from '../python/textwrap.js';
-import { Markup, PyTuple, Undefined, intOf, isInt, isStr, orElse, strText, type CallArgs, type PyValue } from '../python/values.js';
+import {
+  Markup,
+  PyTuple,
+  Undefined,
+  intOf,
+  isInt,
+  isStr,
+  orElse,
+  strText,
+  type CallArgs,
+  type PyValue,
+} from '../python/values.js';
 import type { Filter } from '../runtime/environment.js';
 import { parsePyFloat, parsePyInt } from './numbers.js';
 
-const optNum = (v: PyValue | undefined, dflt: number): number => (v === undefined ? dflt : Number(isInt(v) ? intOf(v) : (v as number)));
+const optNum = (v: PyValue | undefined, dflt: number): number =>
+  v === undefined ? dflt : Number(isInt(v) ? intOf(v) : (v as number));
 
 /** Python's `str.method(...)` on the stringified value. */
 function strMethod(value: PyValue, name: string, ...methodArgs: PyValue[]): PyValue {
@@ -33,7 +45,8 @@ function pyAbs(v: PyValue): PyValue {
 
 function indent(value: PyValue, call: CallArgs): PyValue {
   const [width, first, blank] = bind('indent', call, ['width', 'first', 'blank']);
-  const indention = width === undefined ? '    ' : isStr(width) ? strText(width) : ' '.repeat(Math.max(0, optNum(width, 4)));
+  const indention =
+    width === undefined ? '    ' : isStr(width) ? strText(width) : ' '.repeat(Math.max(0, optNum(width, 4)));
   const s = pyStr(value) + '\n';
   let rv: string;
   if (blank !== undefined && truthy(blank)) rv = splitLines(s).join(`\n${indention}`);
@@ -65,7 +78,8 @@ function round(value: PyValue, call: CallArgs): PyValue {
   const [precisionArg, methodArg] = bind('round', call, ['precision', 'method']);
   const precision = optNum(precisionArg, 0);
   const method = methodArg === undefined ? 'common' : pyStr(methodArg);
-  if (!['common', 'ceil', 'floor'].includes(method)) throw new PyError('FilterArgumentError', 'method must be common, ceil or floor');
+  if (!['common', 'ceil', 'floor'].includes(method))
+    throw new PyError('FilterArgumentError', 'method must be common, ceil or floor');
   if (method === 'common') {
     if (isInt(value)) return roundInt(intOf(value), precision);
     if (typeof value !== 'number') throw typeError(`type ${typeName(value)} doesn't define __round__ method`);
@@ -73,7 +87,7 @@ function round(value: PyValue, call: CallArgs): PyValue {
   }
   const scale = 10 ** precision;
   const scaled = arith('*', value, precision >= 0 ? 10n ** BigInt(precision) : scale);
-  const x = typeof scaled === 'number' ? scaled : Number(scaled as bigint);
+  const x = typeof scaled === 'number' ? scaled : Number(scaled);
   return (method === 'ceil' ? Math.ceil(x) : Math.floor(x)) / scale;
 }
 
@@ -88,7 +102,12 @@ function roundInt(n: bigint, ndigits: number): bigint {
 }
 
 function wordwrap(value: PyValue, call: CallArgs): PyValue {
-  const [width, breakLong, wrapstring, breakHyphens] = bind('wordwrap', call, ['width', 'break_long_words', 'wrapstring', 'break_on_hyphens']);
+  const [width, breakLong, wrapstring, breakHyphens] = bind('wordwrap', call, [
+    'width',
+    'break_long_words',
+    'wrapstring',
+    'break_on_hyphens',
+  ]);
   const sep = wrapstring === undefined || wrapstring === null ? '\n' : pyStr(wrapstring);
   const opts = {
     width: optNum(width, 79),
@@ -105,7 +124,8 @@ function urlQuote(v: PyValue, forQuery: boolean): string {
   let out = '';
   for (const b of bytes) {
     const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9_.\-~]/.test(c) || (!forQuery && c === '/') ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    out +=
+      /[A-Za-z0-9_.\-~]/.test(c) || (!forQuery && c === '/') ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return forQuery ? out.replace(/%20/g, '+') : out;
 }
@@ -121,7 +141,9 @@ function filesizeformat(value: PyValue, call: CallArgs): PyValue {
   const binary = binaryArg !== undefined && truthy(binaryArg);
   const bytes = parsePyFloat(value);
   const base = binary ? 1024 : 1000;
-  const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+  const prefixes = binary
+    ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
+    : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
   if (bytes === 1) return '1 Byte';
   if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
   let i = 0;
@@ -131,7 +153,8 @@ function filesizeformat(value: PyValue, call: CallArgs): PyValue {
 
 function xmlattr(value: PyValue, call: CallArgs): PyValue {
   const [autospace] = bind('xmlattr', call, ['autospace']);
-  if (!(value instanceof Map)) throw new PyError('AttributeError', `'${typeName(value)}' object has no attribute 'items'`);
+  if (!(value instanceof Map))
+    throw new PyError('AttributeError', `'${typeName(value)}' object has no attribute 'items'`);
   const items: string[] = [];
   for (const [k, v] of value) {
     if (v === null || v instanceof Undefined) continue;
@@ -160,7 +183,9 @@ export const TEXT_FILTERS: Record<string, Filter> = {
   center: (_c, v, call) => center(pyStr(v), optNum(bind('center', call, ['width'])[0], 80)),
   default: (_c, v, call) => {
     const [dflt, boolean] = bind('default', call, ['default_value', 'boolean']);
-    return v instanceof Undefined || (boolean !== undefined && truthy(boolean) && !truthy(v)) ? orElse(dflt, () => '') : v;
+    return v instanceof Undefined || (boolean !== undefined && truthy(boolean) && !truthy(v))
+      ? orElse(dflt, () => '')
+      : v;
   },
   escape: (_c, v, call) => (bind('escape', call, []), markupEscape(v)),
   forceescape: (_c, v, call) => (bind('forceescape', call, []), new Markup(escapeHtml(pyStr(v)))),
@@ -175,7 +200,8 @@ export const TEXT_FILTERS: Record<string, Filter> = {
     }
   },
   format: (_c, v, call) => {
-    if (call.args.length > 0 && call.kwargs.size > 0) throw new PyError('FilterArgumentError', "can't handle positional and keyword arguments at the same time");
+    if (call.args.length > 0 && call.kwargs.size > 0)
+      throw new PyError('FilterArgumentError', "can't handle positional and keyword arguments at the same time");
     return formatPercent(pyStr(v), call.kwargs.size > 0 ? new Map(call.kwargs) : new PyTuple(call.args));
   },
   indent: (_c, v, call) => indent(v, call),
@@ -206,8 +232,15 @@ export const TEXT_FILTERS: Record<string, Filter> = {
   xmlattr: (_c, v, call) => xmlattr(v, call),
   tojson: (_c, v, call) => {
     const [indentArg] = bind('tojson', call, ['indent']);
-    const indentOpt = indentArg === undefined || indentArg === null ? undefined : isStr(indentArg) ? strText(indentArg) : optNum(indentArg, 0);
+    const indentOpt =
+      indentArg === undefined || indentArg === null
+        ? undefined
+        : isStr(indentArg)
+          ? strText(indentArg)
+          : optNum(indentArg, 0);
     const json = jsonDumps(v, { sortKeys: true, indent: indentOpt });
-    return new Markup(json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'));
+    return new Markup(
+      json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'),
+    );
   },
 };

@@ -25,7 +25,9 @@ class PyRange extends PyObject {
     const { start, step } = this;
     const n = this.len();
     let i = 0;
-    return { next: () => (i < n ? { value: start + BigInt(i++) * step, done: false } : { value: undefined, done: true }) };
+    return {
+      next: () => (i < n ? { value: start + BigInt(i++) * step, done: false } : { value: undefined, done: true }),
+    };
   }
   override getItem(key: PyValue): PyValue | undefined {
     if (!isInt(key)) return undefined;

@@ -42,7 +42,11 @@ function parseIntText(text: string, base: number): bigint | undefined {
 }
 
 function truncate(x: number): bigint {
-  if (!Number.isFinite(x)) throw new PyError(Number.isNaN(x) ? 'ValueError' : 'OverflowError', `cannot convert float ${Number.isNaN(x) ? 'NaN' : 'infinity'} to integer`);
+  if (!Number.isFinite(x))
+    throw new PyError(
+      Number.isNaN(x) ? 'ValueError' : 'OverflowError',
+      `cannot convert float ${Number.isNaN(x) ? 'NaN' : 'infinity'} to integer`,
+    );
   return BigInt(Math.trunc(x));
 }
 
@@ -53,7 +57,8 @@ export function parsePyInt(v: PyValue, base: number): bigint | undefined {
   try {
     if (isInt(v)) return intOf(v);
     if (typeof v === 'number') return truncate(v);
-    if (!isStr(v)) throw typeError(`int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`);
+    if (!isStr(v))
+      throw typeError(`int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`);
     const n = parseIntText(strText(v), base);
     if (n === undefined) throw valueError(`invalid literal for int() with base ${base}: ${pyRepr(strText(v))}`);
     return n;

@@ -4,7 +4,17 @@ import { contains, pyLen, iterate } from '../python/access.js';
 import { bind } from '../python/args.js';
 import { arith, pyCompare, pyEq } from '../python/ops.js';
 import { pyStr } from '../python/repr.js';
-import { Markup, PyCallable, PyObject, PyTuple, Undefined, isInt, isStr, type CallArgs, type PyValue } from '../python/values.js';
+import {
+  Markup,
+  PyCallable,
+  PyObject,
+  PyTuple,
+  Undefined,
+  isInt,
+  isStr,
+  type CallArgs,
+  type PyValue,
+} from '../python/values.js';
 import type { Test } from '../runtime/environment.js';
 
 const arg = (name: string, call: CallArgs): PyValue => bind(name, call, ['other'], 1)[0]!;
@@ -29,7 +39,13 @@ function isSequence(v: PyValue): boolean {
   } catch {
     return false;
   }
-  return isStr(v) || Array.isArray(v) || v instanceof Map || v instanceof PyTuple || (v instanceof PyObject && v.getItem(0n) !== undefined);
+  return (
+    isStr(v) ||
+    Array.isArray(v) ||
+    v instanceof Map ||
+    v instanceof PyTuple ||
+    (v instanceof PyObject && v.getItem(0n) !== undefined)
+  );
 }
 
 function isIterable(v: PyValue): boolean {

@@ -8,7 +8,16 @@ import { jsonDumps } from '../python/json.js';
 import { truthy } from '../python/ops.js';
 import { pyStr, typeName } from '../python/repr.js';
 import { wrap } from '../python/textwrap.js';
-import { BuiltinFunction, PyTuple, intOf, isStr, strText, type CallArgs, type PyDict, type PyValue } from '../python/values.js';
+import {
+  BuiltinFunction,
+  PyTuple,
+  intOf,
+  isStr,
+  strText,
+  type CallArgs,
+  type PyDict,
+  type PyValue,
+} from '../python/values.js';
 import type { Filter } from '../runtime/environment.js';
 import { ContextFunction, type CallContext } from '../runtime/objects.js';
 import { findPath } from './jsonpath.js';
@@ -39,7 +48,9 @@ function b64decode(s: string): string {
 
 function sha256(value: PyValue, digestLen: PyValue | undefined): string {
   const hash = createHash('sha256').update(text(value, 'encode'), 'utf8').digest('hex');
-  return digestLen === undefined || digestLen === null ? hash : pyStr(getItem(hash, new PySlice(null, digestLen, null), true));
+  return digestLen === undefined || digestLen === null
+    ? hash
+    : pyStr(getItem(hash, new PySlice(null, digestLen, null), true));
 }
 
 /** Kluctl's deep copy: nested dicts and lists (and tuples, as lists) are copied. */
@@ -72,7 +83,7 @@ function renderWith(ctx: CallContext, source: PyValue): string {
 
 function loadTemplate(ctx: CallContext, call: CallArgs, extra: Map<string, PyValue> = new Map()): string {
   const [path] = bind('load_template', { args: call.args, kwargs: new Map() }, ['path'], 1);
-  const vars = mergeInto(copyDict(ctx.allVars() as PyDict), new Map([...call.kwargs, ...extra])) as Map<string, PyValue>;
+  const vars = mergeInto(copyDict(ctx.allVars()), new Map([...call.kwargs, ...extra])) as Map<string, PyValue>;
   return ctx.renderTemplate(pyStr(path!), vars);
 }
 
@@ -103,12 +114,17 @@ export function kluctlGlobals(opts: KluctlGlobalOptions): Map<string, PyValue> {
     return IMAGE_PLACEHOLDER.begin + Buffer.from(json, 'utf8').toString('base64') + IMAGE_PLACEHOLDER.end;
   });
   const version = new Map<PyValue, PyValue>([
-    ['semver', fn('semver', (call) => `semver(allow_no_nums=${pyStr(bind('semver', call, ['allow_no_nums'])[0] ?? false)})`)],
+    [
+      'semver',
+      fn('semver', (call) => `semver(allow_no_nums=${pyStr(bind('semver', call, ['allow_no_nums'])[0] ?? false)})`),
+    ],
     [
       'prefix',
       fn('prefix', (call) => {
         const [s, suffix] = bind('prefix', call, ['s', 'suffix'], 1);
-        return suffix === undefined || suffix === null ? `prefix("${pyStr(s!)}")` : `prefix("${pyStr(s!)}", suffix="${pyStr(suffix)}")`;
+        return suffix === undefined || suffix === null
+          ? `prefix("${pyStr(s!)}")`
+          : `prefix("${pyStr(s!)}", suffix="${pyStr(suffix)}")`;
       }),
     ],
     ['number', fn('number', (call) => (bind('number', call, []), 'number()'))],
@@ -131,7 +147,11 @@ export function kluctlGlobals(opts: KluctlGlobalOptions): Map<string, PyValue> {
         const [path, width] = bind('load_base64', call, ['path', 'width'], 1);
         const encoded = ctx.readFile(pyStr(path!)).toString('base64');
         if (width === undefined || !truthy(width)) return encoded;
-        return wrap(encoded, { width: Number(intOf(width as bigint)), breakLongWords: true, breakOnHyphens: true }).join('\n');
+        return wrap(encoded, {
+          width: Number(intOf(width as bigint)),
+          breakLongWords: true,
+          breakOnHyphens: true,
+        }).join('\n');
       }),
     ],
     [
@@ -164,9 +184,12 @@ export function kluctlGlobals(opts: KluctlGlobalOptions): Map<string, PyValue> {
         return '';
       }),
     ],
-    ['raise', fn('raise_helper', (call) => {
-      throw new PyError('TemplateError', pyStr(bind('raise_helper', call, ['msg'], 1)[0]!));
-    })],
+    [
+      'raise',
+      fn('raise_helper', (call) => {
+        throw new PyError('TemplateError', pyStr(bind('raise_helper', call, ['msg'], 1)[0]!));
+      }),
+    ],
     [
       'debug_print',
       fn('debug_print', (call) => {

@@ -13,7 +13,7 @@ const TOKEN =
 
 function parse(path: string): Step[] {
   const steps: Step[] = [];
-  for (let pos = 0; pos < path.length; ) {
+  for (let pos = 0; pos < path.length;) {
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(path);
     if (!m || m[0].trim() === '') throw new PyError('Exception', `Invalid json path '${path}'`);
@@ -22,13 +22,19 @@ function parse(path: string): Step[] {
     if (g.root) continue;
     if (g.all || g.name === '*') steps.push({ kind: 'all' });
     else if (g.index !== undefined) steps.push({ kind: 'index', index: Number(g.index) });
-    else steps.push({ kind: 'field', name: (g.name ?? g.sq ?? g.dq ?? g.sq2 ?? g.dq2)! });
+    else steps.push({ kind: 'field', name: g.name ?? g.sq ?? g.dq ?? g.sq2 ?? g.dq2 });
   }
   return steps;
 }
 
 function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
 }
 
 function children(v: PyValue, step: Step): PyValue[] {
@@ -54,5 +60,9 @@ export function findPath(root: PyValue, path: PyValue): PyValue[] {
 /** A path given as a list of keys and indexes. */
 function pathFromList(path: PyValue): Step[] {
   const parts = Array.isArray(path) ? path : path instanceof PyTuple ? path.items : [path];
-  return parts.map((p) => (typeof p === 'bigint' ? { kind: 'index', index: Number(p) } : { kind: 'field', name: isStr(p) ? strText(p) : String(p) }));
+  return parts.map((p) =>
+    typeof p === 'bigint'
+      ? { kind: 'index', index: Number(p) }
+      : { kind: 'field', name: isStr(p) ? strText(p) : String(p) },
+  );
 }

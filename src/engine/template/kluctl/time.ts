@@ -60,7 +60,8 @@ class SimpleTime extends PyObject {
       second: () => BigInt(p().second),
       nanosecond: () => BigInt((((this.micros % 1e6) + 1e6) % 1e6) * 1000),
     };
-    if (name === 'as_timezone') return new BuiltinFunction(name, (call) => new SimpleTime(this.micros, pyStr(bind(name, call, ['tz'], 1)[0]!)));
+    if (name === 'as_timezone')
+      return new BuiltinFunction(name, (call) => new SimpleTime(this.micros, pyStr(bind(name, call, ['tz'], 1)[0]!)));
     return methods[name] ? new BuiltinFunction(name, () => methods[name]()) : undefined;
   }
 
@@ -78,7 +79,9 @@ class SimpleTime extends PyObject {
 }
 
 function parseIso(text: string): SimpleTime {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(
+    text,
+  );
   if (!m) throw valueError(`Invalid isoformat string: '${text}'`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;
   const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
@@ -87,7 +90,10 @@ function parseIso(text: string): SimpleTime {
   const sign = tz === 'Z' ? 0 : tz[0] === '-' ? -1 : 1;
   const digits = tz.replace(/[^0-9]/g, '');
   const offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
-  return new SimpleTime(micros - offset * 60e6, `Etc/GMT${offset === 0 ? '' : offset > 0 ? `-${offset / 60}` : `+${-offset / 60}`}`);
+  return new SimpleTime(
+    micros - offset * 60e6,
+    `Etc/GMT${offset === 0 ? '' : offset > 0 ? `-${offset / 60}` : `+${-offset / 60}`}`,
+  );
 }
 
 export function timeGlobal(): Map<PyValue, PyValue> {

@@ -53,7 +53,10 @@ function yamlFloat(x: number): string {
 
 /** PyYAML's analyze_scalar with allow_unicode off: only ASCII is printable. */
 function analyze(scalar: string): ScalarAnalysis {
-  return analyzeScalar(scalar, { breaks: BREAKS, printable: (code) => code === 0x0a || (code >= 0x20 && code <= 0x7e) });
+  return analyzeScalar(scalar, {
+    breaks: BREAKS,
+    printable: (code) => code === 0x0a || (code >= 0x20 && code <= 0x7e),
+  });
 }
 
 const ESCAPES: Record<string, string> = {
@@ -197,7 +200,10 @@ class Emitter {
       this.indent = this.indents.pop()!;
       return;
     }
-    throw new PyError('RepresenterError', `('cannot represent an object', ${v instanceof PyObject && !(v instanceof Markup) ? v.repr() : pyRepr(v)})`);
+    throw new PyError(
+      'RepresenterError',
+      `('cannot represent an object', ${v instanceof PyObject && !(v instanceof Markup) ? v.repr() : pyRepr(v)})`,
+    );
   }
 
   private emptyFlow(open: string, close: string): void {
@@ -214,7 +220,8 @@ class Emitter {
 
   private chooseStyle(e: ScalarEvent, a: ScalarAnalysis): string {
     const simpleKey = this.ctx.simpleKey === true;
-    if (e.style === undefined && e.plainImplicit && !(simpleKey && (a.empty || a.multiline)) && a.allowBlockPlain) return '';
+    if (e.style === undefined && e.plainImplicit && !(simpleKey && (a.empty || a.multiline)) && a.allowBlockPlain)
+      return '';
     if (e.style === '|' && !simpleKey && a.allowBlock) return '|';
     if ((e.style === undefined || e.style === "'") && a.allowSingleQuoted && !(simpleKey && a.multiline)) return "'";
     return '"';
@@ -276,7 +283,8 @@ class Emitter {
       const ch = cs[end];
       if (spaces) {
         if (ch !== ' ') {
-          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== cs.length) this.writeIndent();
+          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== cs.length)
+            this.writeIndent();
           else this.write(cs.slice(start, end).join(''));
           start = end;
         }
@@ -315,11 +323,25 @@ class Emitter {
         if (ch !== undefined) {
           const cp = ch.codePointAt(0)!;
           const hex = cp.toString(16).toUpperCase();
-          this.write(ESCAPES[ch] !== undefined ? `\\${ESCAPES[ch]}` : cp <= 0xff ? `\\x${hex.padStart(2, '0')}` : cp <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\U${hex.padStart(8, '0')}`);
+          this.write(
+            ESCAPES[ch] !== undefined
+              ? `\\${ESCAPES[ch]}`
+              : cp <= 0xff
+                ? `\\x${hex.padStart(2, '0')}`
+                : cp <= 0xffff
+                  ? `\\u${hex.padStart(4, '0')}`
+                  : `\\U${hex.padStart(8, '0')}`,
+          );
           start = end + 1;
         }
       }
-      if (end > 0 && end < cs.length - 1 && (ch === ' ' || start >= end) && this.column + (end - start) > BEST_WIDTH && split) {
+      if (
+        end > 0 &&
+        end < cs.length - 1 &&
+        (ch === ' ' || start >= end) &&
+        this.column + (end - start) > BEST_WIDTH &&
+        split
+      ) {
         this.write(`${cs.slice(start, end).join('')}\\`);
         if (start < end) start = end;
         this.writeIndent();

@@ -55,14 +55,16 @@ function scalarValue(text: string, kind: string): PyValue {
 
 function convert(node: Node | null | undefined, doc: Document): PyValue {
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return convert(node.resolve(doc) as Node | undefined, doc);
+  if (isAlias(node)) return convert(node.resolve(doc), doc);
   const tag = node.tag;
-  if (tag !== undefined && !tag.startsWith(TAG) && tag !== '!') throw constructorError(`could not determine a constructor for the tag '${tag}'`);
+  if (tag !== undefined && !tag.startsWith(TAG) && tag !== '!')
+    throw constructorError(`could not determine a constructor for the tag '${tag}'`);
   const explicit = tag?.startsWith(TAG) ? tag.slice(TAG.length) : undefined;
   if (isScalar(node)) {
     const text = String(node.value ?? '');
     if (explicit !== undefined) {
-      if (!['str', 'int', 'float', 'bool', 'null', 'timestamp'].includes(explicit)) throw constructorError(`could not determine a constructor for the tag '${tag}'`);
+      if (!['str', 'int', 'float', 'bool', 'null', 'timestamp'].includes(explicit))
+        throw constructorError(`could not determine a constructor for the tag '${tag}'`);
       return scalarValue(text, explicit);
     }
     return node.type === 'PLAIN' && tag === undefined ? scalarValue(text, resolvePlain(text)) : text;
@@ -103,5 +105,5 @@ export function fromYaml(text: string): PyValue {
   if (docs.length === 0) return null;
   const [doc] = docs;
   if (doc.errors.length > 0) throw new PyError('YAMLError', doc.errors[0].message);
-  return convert(doc.contents as Node | null, doc);
+  return convert(doc.contents, doc);
 }

@@ -5,7 +5,21 @@ import { methodOf } from './methods.js';
 import { checkDefined, checkOperable, pyEq, toIndex } from './ops.js';
 import { objectTypeRepr, pyRepr, typeName } from './repr.js';
 import { chars, strLen } from './text.js';
-import { Markup, PyCallable, PyObject, PyTuple, Undefined, intOf, orElse, isInt, isStr, strText, type CallArgs, type PyDict, type PyValue } from './values.js';
+import {
+  Markup,
+  PyCallable,
+  PyObject,
+  PyTuple,
+  Undefined,
+  intOf,
+  orElse,
+  isInt,
+  isStr,
+  strText,
+  type CallArgs,
+  type PyDict,
+  type PyValue,
+} from './values.js';
 
 /** A slice key (`x[1:3]`, `x[::-1]`); the bounds are unevaluated-None as `null`. */
 export class PySlice extends PyObject {
@@ -83,7 +97,13 @@ export function getItem(obj: PyValue, key: PyValue, strict: boolean): PyValue {
 /** Python's `obj[key]`, or undefined for KeyError/IndexError/TypeError. */
 function pythonItem(obj: PyValue, key: PyValue): PyValue | undefined {
   if (obj instanceof Map) return mapGet(obj, key);
-  const seq = isStr(obj) ? chars(strText(obj)) : Array.isArray(obj) ? obj : obj instanceof PyTuple ? obj.items : undefined;
+  const seq = isStr(obj)
+    ? chars(strText(obj))
+    : Array.isArray(obj)
+      ? obj
+      : obj instanceof PyTuple
+        ? obj.items
+        : undefined;
   if (seq !== undefined) {
     if (key instanceof PySlice) {
       const part = sliceOf(seq, key);
@@ -117,7 +137,14 @@ function existingKey(map: PyDict, key: PyValue): PyValue | undefined {
 
 function keyAliases(key: PyValue): PyValue[] {
   if (key instanceof Markup) return [key.text];
-  const n = typeof key === 'boolean' ? Number(key) : typeof key === 'bigint' ? Number(key) : typeof key === 'number' && Number.isInteger(key) ? key : undefined;
+  const n =
+    typeof key === 'boolean'
+      ? Number(key)
+      : typeof key === 'bigint'
+        ? Number(key)
+        : typeof key === 'number' && Number.isInteger(key)
+          ? key
+          : undefined;
   if (n === undefined) return [];
   return [BigInt(n), n, ...(n === 0 ? [false] : n === 1 ? [true] : [])].filter((alias) => alias !== key);
 }
@@ -162,7 +189,12 @@ export function toList(v: PyValue): PyValue[] {
 }
 
 export function isIterable(v: PyValue): boolean {
-  return isStr(v) || Array.isArray(v) || v instanceof Map || (v instanceof PyObject && !(v instanceof Undefined) && v.iter() !== undefined);
+  return (
+    isStr(v) ||
+    Array.isArray(v) ||
+    v instanceof Map ||
+    (v instanceof PyObject && !(v instanceof Undefined) && v.iter() !== undefined)
+  );
 }
 
 /** Python's `len(v)`. */

@@ -9,7 +9,9 @@ import type { CallArgs, PyValue } from './values.js';
  */
 export function bind(name: string, call: CallArgs, params: readonly string[], required = 0): (PyValue | undefined)[] {
   if (call.args.length > params.length) {
-    throw typeError(`${name}() takes at most ${params.length} argument${params.length === 1 ? '' : 's'} (${call.args.length} given)`);
+    throw typeError(
+      `${name}() takes at most ${params.length} argument${params.length === 1 ? '' : 's'} (${call.args.length} given)`,
+    );
   }
   const bound: (PyValue | undefined)[] = params.map((_, i) => call.args[i]);
   for (const [key, value] of call.kwargs) {

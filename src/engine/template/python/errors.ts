@@ -18,5 +18,6 @@ export class PyError extends Error {
 export const typeError = (message: string): PyError => new PyError('TypeError', message);
 export const valueError = (message: string): PyError => new PyError('ValueError', message);
 export const undefinedError = (message: string): PyError => new PyError('UndefinedError', message);
-export const syntaxError = (message: string, line: number): PyError => Object.assign(new PyError('TemplateSyntaxError', message), { line });
+export const syntaxError = (message: string, line: number): PyError =>
+  Object.assign(new PyError('TemplateSyntaxError', message), { line });
 export const templateNotFound = (name: string): PyError => new PyError('TemplateNotFound', name);

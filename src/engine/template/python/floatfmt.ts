@@ -39,7 +39,9 @@ function nonFinite(x: number): string | undefined {
 export function formatFixed(x: number, precision: number): string {
   const special = nonFinite(x);
   if (special) return special;
-  const digits = scaledRound(x, precision).toString().padStart(precision + 1, '0');
+  const digits = scaledRound(x, precision)
+    .toString()
+    .padStart(precision + 1, '0');
   const whole = digits.slice(0, digits.length - precision);
   return sign(x) + (precision > 0 ? `${whole}.${digits.slice(-precision)}` : whole);
 }

@@ -25,21 +25,24 @@ export function formatPercent(fmt: string, args: PyValue): string {
     return positional[next++];
   };
   const re = /%(?:\(([^)]*)\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])|%/g;
-  const out = fmt.replace(re, (whole, key: string | undefined, flags: string, width?: string, precision?: string, type?: string) => {
-    if (!type) throw valueError(`incomplete format`);
-    if (type === '%' && whole === '%%') return '%';
-    const lookup = (name: string): PyValue => {
-      if (!mapping) throw typeError('format requires a mapping');
-      usedMapping = true;
-      const v = mapping.get(name);
-      if (v === undefined) throw new PyError('KeyError', pyRepr(name));
-      return v;
-    };
-    const w = width === '*' ? Number(take()) : Number(width ?? 0);
-    const p = precision === '*' ? Number(take()) : precision === undefined ? undefined : Number(precision);
-    const value = key !== undefined ? lookup(key) : take();
-    return convert(value, { flags, width: w, precision: p, type });
-  });
+  const out = fmt.replace(
+    re,
+    (whole, key: string | undefined, flags: string, width?: string, precision?: string, type?: string) => {
+      if (!type) throw valueError(`incomplete format`);
+      if (type === '%' && whole === '%%') return '%';
+      const lookup = (name: string): PyValue => {
+        if (!mapping) throw typeError('format requires a mapping');
+        usedMapping = true;
+        const v = mapping.get(name);
+        if (v === undefined) throw new PyError('KeyError', pyRepr(name));
+        return v;
+      };
+      const w = width === '*' ? Number(take()) : Number(width ?? 0);
+      const p = precision === '*' ? Number(take()) : precision === undefined ? undefined : Number(precision);
+      const value = key !== undefined ? lookup(key) : take();
+      return convert(value, { flags, width: w, precision: p, type });
+    },
+  );
   if (!usedMapping && next < positional.length && !(mapping && next === 0)) {
     throw typeError('not all arguments converted during string formatting');
   }
@@ -134,17 +137,22 @@ export function strFormat(fmt: string, args: PyValue[], kwargs: Kwargs): string 
   return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}|[{}]/g, (whole, field?: string) => {
     if (whole === '{{') return '{';
     if (whole === '}}') return '}';
-    if (field === undefined) throw valueError(whole === '{' ? "Single '{' encountered in format string" : "Single '}' encountered in format string");
+    if (field === undefined)
+      throw valueError(
+        whole === '{' ? "Single '{' encountered in format string" : "Single '}' encountered in format string",
+      );
     const m = /^([^.[!:]*)((?:\.[^.[!:]+|\[[^\]]*\])*)(?:!([rsa]))?(?::(.*))?$/.exec(field);
     if (!m) throw valueError(`invalid format field '${field}'`);
     const [, name, path, conversion, spec] = m;
     let value: PyValue;
     if (name === '') {
-      if (auto >= args.length) throw new PyError('IndexError', `Replacement index ${auto} out of range for positional args tuple`);
+      if (auto >= args.length)
+        throw new PyError('IndexError', `Replacement index ${auto} out of range for positional args tuple`);
       value = args[auto++];
     } else if (/^\d+$/.test(name)) {
       const i = Number(name);
-      if (i >= args.length) throw new PyError('IndexError', `Replacement index ${i} out of range for positional args tuple`);
+      if (i >= args.length)
+        throw new PyError('IndexError', `Replacement index ${i} out of range for positional args tuple`);
       value = args[i];
     } else {
       const v = kwargs.get(name);
@@ -152,7 +160,9 @@ export function strFormat(fmt: string, args: PyValue[], kwargs: Kwargs): string 
       value = v;
     }
     for (const part of path.match(/\.[^.[]+|\[[^\]]*\]/g) ?? []) {
-      value = part.startsWith('.') ? getAttr(value, part.slice(1), true) : getItem(value, /^\d+$/.test(part.slice(1, -1)) ? BigInt(part.slice(1, -1)) : part.slice(1, -1), true);
+      value = part.startsWith('.')
+        ? getAttr(value, part.slice(1), true)
+        : getItem(value, /^\d+$/.test(part.slice(1, -1)) ? BigInt(part.slice(1, -1)) : part.slice(1, -1), true);
     }
     if (conversion === 'r' || conversion === 'a') value = pyRepr(value);
     else if (conversion === 's') value = pyStr(value);
@@ -169,11 +179,12 @@ export function formatValue(v: PyValue, spec: string): string {
   const width = Number(widthText ?? 0);
   const precision = precisionText === undefined ? undefined : Number(precisionText);
   const fill = fillChar ?? (zero && !alignChar ? '0' : ' ');
-  const align = alignChar ?? (zero ? '=' : isStr(v) || typeof v !== 'number' && !isInt(v) ? '<' : '>');
+  const align = alignChar ?? (zero ? '=' : isStr(v) || (typeof v !== 'number' && !isInt(v)) ? '<' : '>');
   let sign = '';
   let body: string;
   if (isStr(v) || !(isInt(v) || typeof v === 'number')) {
-    if (typeChar && typeChar !== 's') throw valueError(`Unknown format code '${typeChar}' for object of type '${typeName(v)}'`);
+    if (typeChar && typeChar !== 's')
+      throw valueError(`Unknown format code '${typeChar}' for object of type '${typeName(v)}'`);
     body = pyStr(v);
     if (precision !== undefined) body = Array.from(body).slice(0, precision).join('');
   } else if (isInt(v) && (!typeChar || 'bcdoxXn'.includes(typeChar))) {
@@ -188,7 +199,7 @@ export function formatValue(v: PyValue, spec: string): string {
       if (alt && base !== 10) sign += `0${typeChar}`;
     }
   } else {
-    const x = isInt(v) ? Number(intOf(v)) : (v as number);
+    const x = isInt(v) ? Number(intOf(v)) : v;
     sign = x < 0 || Object.is(x, -0) ? '-' : signChar === '+' || signChar === ' ' ? signChar : '';
     body = formatFloatSpec(Math.abs(x), typeChar, precision, !!alt);
     if (grouping) body = body.replace(/^\d+/, (digits) => group(digits, grouping, 3));

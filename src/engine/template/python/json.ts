@@ -11,7 +11,15 @@ export interface DumpOptions {
   indent?: number | string;
 }
 
-const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+const ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
 
 export function jsonString(s: string): string {
   return `"${s.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
@@ -34,7 +42,8 @@ function jsonKey(k: PyValue): string {
 }
 
 export function jsonDumps(v: PyValue, opts: DumpOptions = {}): string {
-  const indentUnit = opts.indent === undefined ? undefined : typeof opts.indent === 'number' ? ' '.repeat(opts.indent) : opts.indent;
+  const indentUnit =
+    opts.indent === undefined ? undefined : typeof opts.indent === 'number' ? ' '.repeat(opts.indent) : opts.indent;
   const itemSep = indentUnit === undefined ? ', ' : ',';
   const encode = (x: PyValue, depth: number): string => {
     if (x === null) return 'null';
@@ -50,11 +59,20 @@ export function jsonDumps(v: PyValue, opts: DumpOptions = {}): string {
       const pad = `\n${indentUnit.repeat(depth + 1)}`;
       return `${l}${pad}${items.join(itemSep + pad)}\n${indentUnit.repeat(depth)}${r}`;
     };
-    if (Array.isArray(x) || x instanceof PyTuple) return open((Array.isArray(x) ? x : [...x.items]).map((i) => encode(i, depth + 1)), '[', ']');
+    if (Array.isArray(x) || x instanceof PyTuple)
+      return open(
+        (Array.isArray(x) ? x : [...x.items]).map((i) => encode(i, depth + 1)),
+        '[',
+        ']',
+      );
     if (x instanceof Map) {
       let entries = [...x];
       if (opts.sortKeys) entries = entries.sort((a, b) => order(a[0], b[0]));
-      return open(entries.map(([k, val]) => `${jsonString(jsonKey(k))}: ${encode(val, depth + 1)}`), '{', '}');
+      return open(
+        entries.map(([k, val]) => `${jsonString(jsonKey(k))}: ${encode(val, depth + 1)}`),
+        '{',
+        '}',
+      );
     }
     throw typeError(`Object of type ${typeName(x)} is not JSON serializable`);
   };

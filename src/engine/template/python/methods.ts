@@ -7,7 +7,17 @@ import { strFormat } from './format.js';
 import { order, pyEq, toIndex, truthy } from './ops.js';
 import { pyRepr, typeName } from './repr.js';
 import * as text from './text.js';
-import { BuiltinFunction, Markup, PyTuple, isStr, orElse, strText, type CallArgs, type PyDict, type PyValue } from './values.js';
+import {
+  BuiltinFunction,
+  Markup,
+  PyTuple,
+  isStr,
+  orElse,
+  strText,
+  type CallArgs,
+  type PyDict,
+  type PyValue,
+} from './values.js';
 
 type Method<T> = (self: T, call: CallArgs, name: string) => PyValue;
 
@@ -17,7 +27,9 @@ export function methodOf(obj: PyValue, name: string): BuiltinFunction | undefine
   if (isStr(obj)) {
     const method = bindTo(STR_METHODS, strText(obj), 'str');
     // Markup's methods return Markup again; the text is the same either way.
-    return method && obj instanceof Markup ? new BuiltinFunction(name, (call) => remark(method.call(call)), 'Markup') : method;
+    return method && obj instanceof Markup
+      ? new BuiltinFunction(name, (call) => remark(method.call(call)), 'Markup')
+      : method;
   }
   if (Array.isArray(obj)) return bindTo(LIST_METHODS, obj, 'list');
   if (obj instanceof Map) return bindTo(DICT_METHODS, obj, 'dict');
@@ -43,7 +55,11 @@ function optInt(v: PyValue | undefined, dflt: number): number {
 }
 
 /** The code points of `s[start:end]` for the `start`/`end` arguments of find/count/startswith. */
-function window(s: string, startArg: PyValue | undefined, endArg: PyValue | undefined): { cs: string[]; offset: number } {
+function window(
+  s: string,
+  startArg: PyValue | undefined,
+  endArg: PyValue | undefined,
+): { cs: string[]; offset: number } {
   const cs = text.chars(s);
   const norm = (v: PyValue | undefined, d: number) => {
     let i = optInt(v, d);
@@ -66,8 +82,10 @@ function findIn(s: string, call: CallArgs, name: string, fromRight: boolean): nu
 function affixTest(s: string, call: CallArgs, name: string, test: (hay: string, affix: string) => boolean): boolean {
   const [affix, start, end] = bind(name, call, ['prefix', 'start', 'end'], 1);
   const hay = window(s, start, end).cs.join('');
-  if (affix instanceof PyTuple) return affix.items.some((a) => test(hay, str(a, `tuple for ${name} must only contain str, not`)));
-  if (affix === undefined || !isStr(affix)) throw typeError(`${name} first arg must be str or a tuple of str, not ${typeName(affix ?? null)}`);
+  if (affix instanceof PyTuple)
+    return affix.items.some((a) => test(hay, str(a, `tuple for ${name} must only contain str, not`)));
+  if (affix === undefined || !isStr(affix))
+    throw typeError(`${name} first arg must be str or a tuple of str, not ${typeName(affix ?? null)}`);
   return test(hay, strText(affix));
 }
 
@@ -83,7 +101,14 @@ function replaceAll(s: string, old: string, rep: string, count: number): string 
   if (old === '') {
     const cs = text.chars(s);
     const n = count < 0 ? cs.length + 1 : Math.min(count, cs.length + 1);
-    return cs.slice(0, n).map((c, i) => (i < n ? rep + c : c)).join('') + (n > cs.length ? rep : '') + cs.slice(n).join('');
+    return (
+      cs
+        .slice(0, n)
+        .map((c, i) => (i < n ? rep + c : c))
+        .join('') +
+      (n > cs.length ? rep : '') +
+      cs.slice(n).join('')
+    );
   }
   const parts = s.split(old);
   if (count < 0 || count >= parts.length - 1) return parts.join(rep);
@@ -101,7 +126,13 @@ const STR_METHODS: Record<string, Method<string>> = {
   upper: (s, c, n) => (bind(n, c, []), s.toUpperCase()),
   lower: (s, c, n) => (bind(n, c, []), s.toLowerCase()),
   casefold: (s, c, n) => (bind(n, c, []), s.toLowerCase()),
-  swapcase: (s, c, n) => (bind(n, c, []), text.chars(s).map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join('')),
+  swapcase: (s, c, n) => (
+    bind(n, c, []),
+    text
+      .chars(s)
+      .map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase()))
+      .join('')
+  ),
   title: (s, c, n) => (bind(n, c, []), text.titleCase(s)),
   capitalize: (s, c, n) => (bind(n, c, []), text.capitalize(s)),
   strip: (s, c, n) => text.strip(s, 'both', optStr(bind(n, c, ['chars'])[0], 'strip arg')),
@@ -122,7 +153,9 @@ const STR_METHODS: Record<string, Method<string>> = {
   splitlines: (s, c, n) => {
     const [keepends] = bind(n, c, ['keepends']);
     if (keepends === undefined || !truthy(keepends)) return text.splitLines(s);
-    return s.match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!.filter((l) => l !== '');
+    return s
+      .match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!
+      .filter((l) => l !== '');
   },
   replace: (s, c, n) => {
     const [old, rep, count] = bind(n, c, ['old', 'new', 'count'], 2);
@@ -292,9 +325,9 @@ export function updateFrom(d: PyDict, other: PyValue): void {
   let i = 0;
   for (const pair of iterate(other)) {
     const kv = toList(pair);
-    if (kv.length !== 2) throw valueError(`dictionary update sequence element #${i} has length ${kv.length}; 2 is required`);
+    if (kv.length !== 2)
+      throw valueError(`dictionary update sequence element #${i} has length ${kv.length}; 2 is required`);
     mapSet(d, kv[0], kv[1]);
     i++;
   }
 }
-

@@ -5,7 +5,18 @@ import { formatPercent } from './format.js';
 import { markupEscape } from './markup.js';
 import { typeName } from './repr.js';
 import { compareStr } from './text.js';
-import { Markup, PyObject, PyTuple, Undefined, intOf, isInt, isNumber, isStr, strText, type PyValue } from './values.js';
+import {
+  Markup,
+  PyObject,
+  PyTuple,
+  Undefined,
+  intOf,
+  isInt,
+  isNumber,
+  isStr,
+  strText,
+  type PyValue,
+} from './values.js';
 
 export function truthy(v: PyValue): boolean {
   if (v === null) return false;
@@ -145,7 +156,8 @@ function repeat(a: PyValue, b: PyValue): PyValue {
     if (Array.isArray(seq)) return Array.from({ length: times }, () => seq).flat(1);
     if (seq instanceof PyTuple) return new PyTuple(Array.from({ length: times }, () => seq.items).flat(1));
   }
-  if (isStr(a) || Array.isArray(a) || a instanceof PyTuple) throw typeError(`can't multiply sequence by non-int of type '${typeName(b)}'`);
+  if (isStr(a) || Array.isArray(a) || a instanceof PyTuple)
+    throw typeError(`can't multiply sequence by non-int of type '${typeName(b)}'`);
   throw unsupported('*', a, b);
 }
 

@@ -20,8 +20,12 @@ function sortedEntries(d: Map<PyValue, PyValue>): [PyValue, PyValue][] {
 /** repr() with dict keys sorted, as pprint prints nested values. */
 function safeRepr(v: PyValue): string {
   if (Array.isArray(v)) return `[${v.map(safeRepr).join(', ')}]`;
-  if (v instanceof PyTuple) return v.items.length === 1 ? `(${safeRepr(v.items[0])},)` : `(${v.items.map(safeRepr).join(', ')})`;
-  if (v instanceof Map) return `{${sortedEntries(v).map(([k, x]) => `${safeRepr(k)}: ${safeRepr(x)}`).join(', ')}}`;
+  if (v instanceof PyTuple)
+    return v.items.length === 1 ? `(${safeRepr(v.items[0])},)` : `(${v.items.map(safeRepr).join(', ')})`;
+  if (v instanceof Map)
+    return `{${sortedEntries(v)
+      .map(([k, x]) => `${safeRepr(k)}: ${safeRepr(x)}`)
+      .join(', ')}}`;
   if (typeof v === 'number') return floatRepr(v);
   return pyRepr(v);
 }
@@ -71,7 +75,9 @@ function formatStr(s: string, out: string[], indent: number, allowance: number, 
     indent++;
     allowance++;
   }
-  const lines = s.match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!.filter((l) => l !== '');
+  const lines = s
+    .match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!
+    .filter((l) => l !== '');
   const maxWidth = WIDTH - indent;
   const chunks: string[] = [];
   let rep = '';

@@ -1,7 +1,8 @@
 /** Python `str` semantics on JS strings: code-point indexing, Python's whitespace and line-break sets. */
 
 /** Characters for which Python's `str.isspace()` is true. */
-export const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const PY_WHITESPACE =
+  '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const LINE_BREAK = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
 const SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -83,7 +84,9 @@ export function split(s: string, sep: string | null, maxsplit = -1): string[] {
 export function rsplit(s: string, sep: string | null, maxsplit = -1): string[] {
   if (maxsplit < 0) return split(s, sep);
   const rev = (x: string) => chars(x).reverse().join('');
-  return split(rev(s), sep === null ? null : rev(sep), maxsplit).map(rev).reverse();
+  return split(rev(s), sep === null ? null : rev(sep), maxsplit)
+    .map(rev)
+    .reverse();
 }
 
 /** Python's `str.title()`: upper-case the first cased letter after every non-letter. */

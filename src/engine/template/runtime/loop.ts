@@ -60,7 +60,10 @@ export class LoopContext extends PyCallable {
         });
       case 'changed':
         return new BuiltinFunction('changed', ({ args }) => {
-          const changed = !this.lastChanged || this.lastChanged.length !== args.length || args.some((a, k) => !pyEq(a, this.lastChanged![k]));
+          const changed =
+            !this.lastChanged ||
+            this.lastChanged.length !== args.length ||
+            args.some((a, k) => !pyEq(a, this.lastChanged![k]));
           this.lastChanged = args;
           return changed;
         });

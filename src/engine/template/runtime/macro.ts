@@ -61,11 +61,15 @@ export class Macro extends PyCallable {
     if (this.catchKwargs) inner.vars.set('kwargs', new Map(rest));
     else if (rest.size > 0) {
       const first = [...rest.keys()][0];
-      if (first === 'caller') throw typeError(`macro '${this.name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+      if (first === 'caller')
+        throw typeError(
+          `macro '${this.name}' was invoked with two values for the special caller argument. This is most likely a bug.`,
+        );
       throw typeError(`macro '${this.name}' takes no keyword argument '${first}'`);
     }
     if (this.catchVarargs) inner.vars.set('varargs', new PyTuple(args.slice(this.params.length)));
-    else if (args.length > this.params.length) throw typeError(`macro '${this.name}' takes not more than ${this.params.length} argument(s)`);
+    else if (args.length > this.params.length)
+      throw typeError(`macro '${this.name}' takes not more than ${this.params.length} argument(s)`);
     const out: string[] = [];
     this.host.exec(this.body, inner, out);
     return out.join('');

@@ -4,7 +4,16 @@ import { callValue, contains, getAttr, getItem, mapSet, PySlice, toList } from '
 import { PyError, templateNotFound, typeError, valueError } from '../python/errors.js';
 import { arith, negate, plus, pyCompare, pyEq, truthy } from '../python/ops.js';
 import { pyRepr, pyStr, typeName } from '../python/repr.js';
-import { BuiltinFunction, PyTuple, Undefined, isStr, orElse, strText, type CallArgs, type PyValue } from '../python/values.js';
+import {
+  BuiltinFunction,
+  PyTuple,
+  Undefined,
+  isStr,
+  orElse,
+  strText,
+  type CallArgs,
+  type PyValue,
+} from '../python/values.js';
 import type { Args, Expr, Stmt, Target } from '../syntax/ast.js';
 import { walk } from '../syntax/walk.js';
 import type { Environment, FilterContext, Template } from './environment.js';
@@ -64,7 +73,13 @@ export class TemplateRun {
   /** Gives an error the innermost template position it passed through. */
   private annotate(e: unknown, line: number): unknown {
     if (e === BREAK || e === CONTINUE) return e;
-    const err = e instanceof PyError ? e : new PyError(e instanceof RangeError ? 'RecursionError' : 'InternalError', e instanceof Error ? e.message : String(e));
+    const err =
+      e instanceof PyError
+        ? e
+        : new PyError(
+            e instanceof RangeError ? 'RecursionError' : 'InternalError',
+            e instanceof Error ? e.message : String(e),
+          );
     if (err.line === undefined) err.line = line;
     err.templateName ??= this.template.path;
     return err;
@@ -100,7 +115,12 @@ export class TemplateRun {
         return;
       }
       case 'macro':
-        this.assign({ kind: 'name', name: stmt.name }, new Macro(stmt.name, stmt.params, stmt.body, scope, this), scope, false);
+        this.assign(
+          { kind: 'name', name: stmt.name },
+          new Macro(stmt.name, stmt.params, stmt.body, scope, this),
+          scope,
+          false,
+        );
         return;
       case 'callblock': {
         const caller = new Macro('caller', stmt.params, stmt.body, scope, this);
@@ -114,14 +134,23 @@ export class TemplateRun {
         this.include(stmt, scope, out);
         return;
       case 'import':
-        this.assign({ kind: 'name', name: stmt.alias }, this.importModule(stmt.template, stmt.withContext, scope), scope, false);
+        this.assign(
+          { kind: 'name', name: stmt.alias },
+          this.importModule(stmt.template, stmt.withContext, scope),
+          scope,
+          false,
+        );
         return;
       case 'fromimport': {
         const module = this.importModule(stmt.template, stmt.withContext, scope);
         for (const { name, alias } of stmt.names) {
           const value = orElse(
             module.getAttr(name),
-            () => new Undefined(`the template ${pyRepr(module.templateName)} (imported on line ${stmt.line}) does not export the requested name ${pyRepr(name)}`, this.strict),
+            () =>
+              new Undefined(
+                `the template ${pyRepr(module.templateName)} (imported on line ${stmt.line}) does not export the requested name ${pyRepr(name)}`,
+                this.strict,
+              ),
           );
           this.assign({ kind: 'name', name: alias }, value, scope, false);
         }
@@ -195,7 +224,8 @@ export class TemplateRun {
         return;
       case 'nsattr': {
         const ns = this.lookup(target.ns, scope);
-        if (!(ns instanceof Namespace)) throw new PyError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
+        if (!(ns instanceof Namespace))
+          throw new PyError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
         ns.attrs.set(target.attr, value);
         return;
       }
@@ -210,7 +240,9 @@ export class TemplateRun {
   }
 
   private lookup(name: string, scope: Scope): PyValue {
-    return orElse(scope.lookup(name), () => orElse(this.globals.get(name), () => new Undefined(`'${name}' is undefined`, this.strict)));
+    return orElse(scope.lookup(name), () =>
+      orElse(this.globals.get(name), () => new Undefined(`'${name}' is undefined`, this.strict)),
+    );
   }
 
   evaluate(e: Expr, scope: Scope): PyValue {
@@ -233,7 +265,10 @@ export class TemplateRun {
       case 'getitem': {
         const obj = ev(e.obj);
         const k = e.key;
-        const key = k.kind === 'slice' ? new PySlice(k.start ? ev(k.start) : null, k.stop ? ev(k.stop) : null, k.step ? ev(k.step) : null) : ev(k);
+        const key =
+          k.kind === 'slice'
+            ? new PySlice(k.start ? ev(k.start) : null, k.stop ? ev(k.stop) : null, k.step ? ev(k.step) : null)
+            : ev(k);
         return getItem(obj, key, this.strict);
       }
       case 'slice':
@@ -282,7 +317,11 @@ export class TemplateRun {
         if (truthy(ev(e.test))) return ev(e.then);
         if (e.otherwise) return ev(e.otherwise);
         // Jinja2 uses the plain (lenient) Undefined here, even with StrictUndefined.
-        return new Undefined(`the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`, false, false);
+        return new Undefined(
+          `the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`,
+          false,
+          false,
+        );
       case 'call':
         return this.call(e, scope);
       case 'filter':
@@ -336,8 +375,14 @@ export class TemplateRun {
     return {
       allVars: () => this.contextVars(scope, withLoopSets),
       templateName: this.template.name,
-      renderString: (source, vars) => new TemplateRun(this.env, this.env.fromString(source, '<template>'), new Map([...this.env.globals, ...vars])).render(),
-      renderTemplate: (name, vars) => new TemplateRun(this.env, this.loadTemplate(name), new Map([...this.env.globals, ...vars])).render(),
+      renderString: (source, vars) =>
+        new TemplateRun(
+          this.env,
+          this.env.fromString(source, '<template>'),
+          new Map([...this.env.globals, ...vars]),
+        ).render(),
+      renderTemplate: (name, vars) =>
+        new TemplateRun(this.env, this.loadTemplate(name), new Map([...this.env.globals, ...vars])).render(),
       readFile: (name) => {
         const path = this.env.loader.find(name);
         if (path === undefined) throw templateNotFound(name);
@@ -385,7 +430,12 @@ export class TemplateRun {
     try {
       template = this.loadTemplate(this.evaluate(stmt.template, scope));
     } catch (e) {
-      if (stmt.ignoreMissing && e instanceof PyError && (e.pyType === 'TemplateNotFound' || e.pyType === 'TemplatesNotFound')) return;
+      if (
+        stmt.ignoreMissing &&
+        e instanceof PyError &&
+        (e.pyType === 'TemplateNotFound' || e.pyType === 'TemplatesNotFound')
+      )
+        return;
       throw e;
     }
     out.push(new TemplateRun(this.env, template, stmt.withContext ? this.passedOn(scope) : this.env.globals).render());

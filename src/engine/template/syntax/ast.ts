@@ -34,7 +34,8 @@ export type Expr = { line: number } & (
   | { kind: 'test'; value: Expr; name: string; args: Args }
 );
 
-export type Target = { kind: 'name'; name: string } | { kind: 'nsattr'; ns: string; attr: string } | { kind: 'tuple'; items: Target[] };
+export type Target =
+  { kind: 'name'; name: string } | { kind: 'nsattr'; ns: string; attr: string } | { kind: 'tuple'; items: Target[] };
 
 export interface Param {
   name: string;

@@ -87,7 +87,8 @@ export class ExprParser {
 
   private parsePow(): Expr {
     let left = this.parseUnary();
-    while (this.s.skip('op', '**')) left = { kind: 'binary', op: '**', left, right: this.parseUnary(), line: left.line };
+    while (this.s.skip('op', '**'))
+      left = { kind: 'binary', op: '**', left, right: this.parseUnary(), line: left.line };
     return left;
   }
 
@@ -139,7 +140,9 @@ export class ExprParser {
    * A comma-separated expression list: a tuple when there is a comma, the single expression otherwise.
    * `simplified` only allows primaries (assignment targets); `endName` ends the list at that keyword.
    */
-  parseTuple(opts: { simplified?: boolean; withCondexpr?: boolean; endName?: string; explicitParentheses?: boolean } = {}): Expr {
+  parseTuple(
+    opts: { simplified?: boolean; withCondexpr?: boolean; endName?: string; explicitParentheses?: boolean } = {},
+  ): Expr {
     const line = this.s.current.line;
     const items: Expr[] = [];
     let isTuple = false;
@@ -159,7 +162,12 @@ export class ExprParser {
 
   private isTupleEnd(endName?: string): boolean {
     const t = this.s.current;
-    return t.type === 'var_end' || t.type === 'block_end' || (t.type === 'op' && t.value === ')') || (endName !== undefined && this.s.test('name', endName));
+    return (
+      t.type === 'var_end' ||
+      t.type === 'block_end' ||
+      (t.type === 'op' && t.value === ')') ||
+      (endName !== undefined && this.s.test('name', endName))
+    );
   }
 
   private parseList(): Expr {
@@ -191,7 +199,8 @@ export class ExprParser {
   protected parsePostfix(node: Expr): Expr {
     for (;;) {
       if (this.s.test('op', '.') || this.s.test('op', '[')) node = this.parseSubscript(node);
-      else if (this.s.test('op', '(')) node = { kind: 'call', callee: node, args: this.parseCallArgs(), line: node.line };
+      else if (this.s.test('op', '('))
+        node = { kind: 'call', callee: node, args: this.parseCallArgs(), line: node.line };
       else return node;
     }
   }
@@ -200,7 +209,8 @@ export class ExprParser {
     for (;;) {
       if (this.s.test('op', '|')) node = this.parseFilter(node);
       else if (this.s.test('name', 'is')) node = this.parseTest(node);
-      else if (this.s.test('op', '(')) node = { kind: 'call', callee: node, args: this.parseCallArgs(), line: node.line };
+      else if (this.s.test('op', '('))
+        node = { kind: 'call', callee: node, args: this.parseCallArgs(), line: node.line };
       else return node;
     }
   }
@@ -211,7 +221,12 @@ export class ExprParser {
       const attr = this.s.next();
       if (attr.type === 'name') return { kind: 'getattr', obj: node, attr: attr.value, line: t.line };
       if (attr.type !== 'int') throw this.s.fail('expected name or number', attr.line);
-      return { kind: 'getitem', obj: node, key: { kind: 'const', value: BigInt(attr.value), line: t.line }, line: t.line };
+      return {
+        kind: 'getitem',
+        obj: node,
+        key: { kind: 'const', value: BigInt(attr.value), line: t.line },
+        line: t.line,
+      };
     }
     const keys: Expr[] = [];
     while (!this.s.test('op', ']')) {
@@ -225,7 +240,8 @@ export class ExprParser {
 
   private parseSubscribed(): Expr {
     const line = this.s.current.line;
-    const bound = (): Expr | undefined => (this.s.test('op', ']') || this.s.test('op', ',') || this.s.test('op', ':') ? undefined : this.parseExpression());
+    const bound = (): Expr | undefined =>
+      this.s.test('op', ']') || this.s.test('op', ',') || this.s.test('op', ':') ? undefined : this.parseExpression();
     let start: Expr | undefined;
     if (!this.s.test('op', ':')) {
       start = this.parseExpression();
@@ -254,7 +270,8 @@ export class ExprParser {
         this.s.next();
         args.keyword.push({ name, value: this.parseExpression() });
       } else {
-        if (args.keyword.length > 0 || args.star || args.starStar) throw this.s.fail('invalid syntax for function call expression');
+        if (args.keyword.length > 0 || args.star || args.starStar)
+          throw this.s.fail('invalid syntax for function call expression');
         args.positional.push(this.parseExpression());
       }
     }
@@ -290,7 +307,8 @@ export class ExprParser {
     const t = this.s.current;
     if (this.s.test('op', '(')) args = this.parseCallArgs();
     else if (
-      (['name', 'string', 'int', 'float'].includes(t.type) || (t.type === 'op' && (t.value === '[' || t.value === '{'))) &&
+      (['name', 'string', 'int', 'float'].includes(t.type) ||
+        (t.type === 'op' && (t.value === '[' || t.value === '{'))) &&
       !this.s.testName('else', 'or', 'and')
     ) {
       if (this.s.test('name', 'is')) throw this.s.fail('You cannot chain multiple tests with is');

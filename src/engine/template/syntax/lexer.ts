@@ -6,7 +6,8 @@
 import { syntaxError } from '../python/errors.js';
 import { PY_WHITESPACE } from '../python/text.js';
 
-export type TokenType = 'data' | 'var_begin' | 'var_end' | 'block_begin' | 'block_end' | 'name' | 'string' | 'int' | 'float' | 'op' | 'eof';
+export type TokenType =
+  'data' | 'var_begin' | 'var_end' | 'block_begin' | 'block_end' | 'name' | 'string' | 'int' | 'float' | 'op' | 'eof';
 
 export interface Token {
   type: TokenType;
@@ -146,7 +147,11 @@ export function tokenize(input: string): Token[] {
       else if (CLOSING[m]) {
         const open = stack.pop();
         if (open === undefined) throw syntaxError(`unexpected '${m}'`, at);
-        if (open !== CLOSING[m]) throw syntaxError(`unexpected '${m}', expected '${Object.keys(CLOSING).find((k) => CLOSING[k] === open)}'`, at);
+        if (open !== CLOSING[m])
+          throw syntaxError(
+            `unexpected '${m}', expected '${Object.keys(CLOSING).find((k) => CLOSING[k] === open)}'`,
+            at,
+          );
       }
       advanceTo(pos + m.length);
       return { type: 'op', value: m, line: at };
@@ -155,7 +160,19 @@ export function tokenize(input: string): Token[] {
   }
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\n': '',
+};
 
 /** Python's `unicode-escape` decoding of a string literal's body; unknown escapes stay as written. */
 function decodeString(body: string, line: number): string {
@@ -165,7 +182,8 @@ function decodeString(body: string, line: number): string {
     const width = { x: 2, u: 4, U: 8 }[esc[0]];
     if (width === undefined) return all;
     const hex = esc.slice(1);
-    if (hex.length !== width || !/^[0-9a-fA-F]+$/.test(hex)) throw syntaxError(`truncated \\${esc[0]}XXXX escape`, line);
+    if (hex.length !== width || !/^[0-9a-fA-F]+$/.test(hex))
+      throw syntaxError(`truncated \\${esc[0]}XXXX escape`, line);
     return String.fromCodePoint(parseInt(hex, 16));
   });
 }

@@ -17,7 +17,10 @@ class Parser extends ExprParser {
     for (;;) {
       const t = this.s.current;
       if (t.type === 'eof') {
-        if (endTags) throw this.s.fail(`Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`);
+        if (endTags)
+          throw this.s.fail(
+            `Unexpected end of template. Jinja was looking for the following tags: ${endTags.map((e) => `'${e}'`).join(' or ')}.`,
+          );
         return body;
       }
       this.s.next();

@@ -5,7 +5,7 @@ import type { Token, TokenType } from './lexer.js';
 
 const DESCRIPTIONS: Partial<Record<TokenType, string>> = {
   eof: 'end of template',
-  var_end: "end of print statement",
+  var_end: 'end of print statement',
   block_end: 'end of statement block',
   var_begin: 'begin of print statement',
   block_begin: 'begin of statement block',

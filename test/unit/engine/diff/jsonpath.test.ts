@@ -45,7 +45,10 @@ describe('engine diff: JSONPath (ojg subset)', () => {
     assert.deepEqual(located('webhooks.*.cc.ca'), ['webhooks[0].cc.ca', 'webhooks[1].cc.ca']);
     assert.deepEqual(located("data['a.b', 'd1']"), ['data.d1', 'data["a.b"]']);
     assert.deepEqual(located('data[ "d1" ]'), ['data.d1']);
-    assert.deepEqual(located('spec.containers[1].args[0:2]'), ['spec.containers[1].args[0]', 'spec.containers[1].args[1]']);
+    assert.deepEqual(located('spec.containers[1].args[0:2]'), [
+      'spec.containers[1].args[0]',
+      'spec.containers[1].args[1]',
+    ]);
     assert.deepEqual(located('webhooks[2:0:-1].name'), ['webhooks[1].name']);
   });
 
@@ -60,7 +63,10 @@ describe('engine diff: JSONPath (ojg subset)', () => {
     assert.deepEqual(located('spec.containers[?(@.name == "c2")].args[0]'), ['spec.containers[1].args[0]']);
     assert.deepEqual(located('spec.containers[?(@.env)].name'), ['spec.containers[0].name']);
     assert.deepEqual(located('spec.containers[?(!@.env)].name'), ['spec.containers[1].name']);
-    assert.deepEqual(located("webhooks[?(@.name=='w2' || @.name=='w1')].name"), ['webhooks[0].name', 'webhooks[1].name']);
+    assert.deepEqual(located("webhooks[?(@.name=='w2' || @.name=='w1')].name"), [
+      'webhooks[0].name',
+      'webhooks[1].name',
+    ]);
     assert.deepEqual(located('webhooks[?(@.cc.ca =~ /^a/)].name'), ['webhooks[0].name']);
     assert.deepEqual(located("spec.containers[?(@.name in ['c1','c3'])].image"), ['spec.containers[0].image']);
     assert.deepEqual(located("data[?(@ == 'v')]"), ['data.d1']);
@@ -76,7 +82,10 @@ describe('engine diff: JSONPath (ojg subset)', () => {
 
   it('deletes map entries and nulls list elements', () => {
     const o = afterDelete('spec.containers[*].image');
-    assert.deepEqual(o.spec.containers.map((c) => 'image' in c), [false, false]);
+    assert.deepEqual(
+      o.spec.containers.map((c) => 'image' in c),
+      [false, false],
+    );
     assert.deepEqual(afterDelete('spec.containers[0]').spec.containers[0], null);
     assert.deepEqual(afterDelete('spec.containers[1].args[*]').spec.containers[1].args, [null, null, null]);
     assert.deepEqual(afterDelete('spec.containers[-1].args[-1]').spec.containers[1].args, ['a', 'b', null]);
@@ -84,17 +93,26 @@ describe('engine diff: JSONPath (ojg subset)', () => {
     assert.deepEqual(afterDelete('..ca').webhooks, [{ name: 'w1', cc: {} }, { name: 'w2', cc: {} }, 'str']);
     assert.deepEqual(afterDelete("data['a.b','d1']").data, { x: { x: 1 } });
     assert.deepEqual(afterDelete('$.data.d1').data, { 'a.b': 'v2', x: { x: 1 } });
-    assert.deepEqual(afterDelete("spec.containers[?(@.name=='c2')].image").spec.containers[1], { name: 'c2', args: ['a', 'b', 'c'] });
+    assert.deepEqual(afterDelete("spec.containers[?(@.name=='c2')].image").spec.containers[1], {
+      name: 'c2',
+      args: ['a', 'b', 'c'],
+    });
     assert.deepEqual(afterDelete('spec..name').spec.containers[0], { image: 'i1', env: [{ value: '1' }] });
   });
 
   it("deletes through a slice with its end included (ojg's Del)", () => {
-    assert.deepEqual(afterDelete('spec.containers[0:1].name').spec.containers.map((c) => c.name), [undefined, undefined]);
+    assert.deepEqual(
+      afterDelete('spec.containers[0:1].name').spec.containers.map((c) => c.name),
+      [undefined, undefined],
+    );
   });
 
   it('fails on a scalar mid-path or an index out of bounds', () => {
     assert.throws(() => afterDelete('data.d1.x'), /can not follow a string at 'data.d1'/);
-    assert.throws(() => afterDelete('spec.containers[5].image'), /can not follow out of bounds array index at 'spec.containers\[5\]'/);
+    assert.throws(
+      () => afterDelete('spec.containers[5].image'),
+      /can not follow out of bounds array index at 'spec.containers\[5\]'/,
+    );
     assert.throws(() => afterDelete('spec..'), /ending with a Descent/);
   });
 });
@@ -113,7 +131,12 @@ describe('engine diff: RemoveFieldsByPathRegex', () => {
     const o = { spec: { args: ['a', 'b', 'c', 'd'] } };
     removeFieldsByPathRegex(o, compileGoRegexp('args\\[[0-2]\\]'));
     assert.deepEqual(o, { spec: { args: ['b', 'd'] } });
-    const nested = { lst: [[1, 2], [3, [4, 5]]] };
+    const nested = {
+      lst: [
+        [1, 2],
+        [3, [4, 5]],
+      ],
+    };
     assert.throws(() => removeFieldsByPathRegex(nested, compileGoRegexp('lst')), /index out of bounds/);
   });
 });

@@ -9,8 +9,10 @@ function tree(files: Record<string, string>): string {
   return tempTree('kapi-', files);
 }
 
-const CONFIGMAPS = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  value: hello\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\n';
-const REPLACEMENTS = 'resources:\n- cms.yaml\nreplacements:\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.value\n  targets:\n  - select:\n      name: dst\n    fieldPaths:\n    - data.copied\n    options:\n      create: true\n';
+const CONFIGMAPS =
+  'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  value: hello\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\n';
+const REPLACEMENTS =
+  'resources:\n- cms.yaml\nreplacements:\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.value\n  targets:\n  - select:\n      name: dst\n    fieldPaths:\n    - data.copied\n    options:\n      create: true\n';
 
 async function buildError(dir: string, root: string, binary?: string): Promise<KustomizeError> {
   try {
@@ -24,7 +26,10 @@ async function buildError(dir: string, root: string, binary?: string): Promise<K
 
 describe('engine/kustomize: kustomizeBuild', () => {
   it('builds natively when it can', async () => {
-    const root = tree({ 'app/kustomization.yaml': 'resources:\n- cms.yaml\nnamePrefix: p-\n', 'app/cms.yaml': CONFIGMAPS });
+    const root = tree({
+      'app/kustomization.yaml': 'resources:\n- cms.yaml\nnamePrefix: p-\n',
+      'app/cms.yaml': CONFIGMAPS,
+    });
     const result = await kustomizeBuild(path.join(root, 'app'), { root });
     assert.equal(result.builder, 'native');
     assert.deepEqual(
@@ -55,7 +60,11 @@ describe('engine/kustomize: kustomizeBuild', () => {
   });
 
   it('names file and line of YAML and object errors', async () => {
-    const root = tree({ 'kustomization.yaml': 'resources:\n- a.yaml\n- b.yaml\n', 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n', 'b.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b\n' });
+    const root = tree({
+      'kustomization.yaml': 'resources:\n- a.yaml\n- b.yaml\n',
+      'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+      'b.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b\n',
+    });
     const yamlError = await buildError(root, root);
     assert.equal(yamlError.file, path.join(root, 'b.yaml'));
     assert.equal(typeof yamlError.line, 'number');
@@ -82,7 +91,10 @@ describe('engine/kustomize: kustomizeBuild', () => {
 
   it('reads files through readFile when given', async () => {
     const root = tree({ 'kustomization.yaml': 'resources:\n- cms.yaml\n', 'cms.yaml': 'encrypted' });
-    const result = await kustomizeBuild(root, { root, readFile: (f) => (f.endsWith('cms.yaml') ? Buffer.from(CONFIGMAPS) : fs.readFileSync(f)) });
+    const result = await kustomizeBuild(root, {
+      root,
+      readFile: (f) => (f.endsWith('cms.yaml') ? Buffer.from(CONFIGMAPS) : fs.readFileSync(f)),
+    });
     assert.equal(result.objects.length, 2);
   });
 
@@ -133,7 +145,9 @@ describe('engine/kustomize: kustomizeBuild', () => {
       const root = tree({ 'kustomization.yaml': REPLACEMENTS, 'cms.yaml': CONFIGMAPS });
       const controller = new AbortController();
       controller.abort();
-      await assert.rejects(kustomizeBuild(root, { root, kustomizeBinary: binary, signal: controller.signal }), { name: 'AbortError' });
+      await assert.rejects(kustomizeBuild(root, { root, kustomizeBinary: binary, signal: controller.signal }), {
+        name: 'AbortError',
+      });
     });
   });
 });

@@ -27,9 +27,16 @@ type Outcome = { objects: unknown[] } | { error: string };
 
 /** The oracle: how Kluctl runs krusty, on the command line (FIFO needs the deprecated `--reorder none`). */
 function kustomizeCli(binary: string, dir: string): Outcome {
-  const r = spawnSync(binary, ['build', '--load-restrictor', 'LoadRestrictionsNone', '--reorder', 'none', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(binary, ['build', '--load-restrictor', 'LoadRestrictionsNone', '--reorder', 'none', dir], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) return { error: r.stderr.trim() };
-  return { objects: parseAllDocuments(r.stdout).map((d) => d.toJS() as unknown).filter((o) => o !== null) };
+  return {
+    objects: parseAllDocuments(r.stdout)
+      .map((d) => d.toJS() as unknown)
+      .filter((o) => o !== null),
+  };
 }
 
 async function native(dir: string, root: string): Promise<Outcome> {
@@ -48,7 +55,10 @@ async function compare(binary: string, dir: string, root: string, expectError = 
   const actual = await native(dir, root);
   if (expectError) {
     assert.ok('error' in expected, 'kustomize was expected to fail');
-    assert.ok('error' in actual, `the native builder was expected to fail like kustomize: ${'error' in expected ? expected.error : ''}`);
+    assert.ok(
+      'error' in actual,
+      `the native builder was expected to fail like kustomize: ${'error' in expected ? expected.error : ''}`,
+    );
     return;
   }
   if ('error' in expected) assert.fail(`kustomize failed: ${expected.error}`);
@@ -70,7 +80,11 @@ function kustomizationDirs(dir: string): string[] {
 }
 
 /** The examples' templates need only these values; helm items are not kustomize's business. */
-const EXAMPLE_CONTEXT = { args: { environment: 'simple' }, target: { name: 'local' }, redis: { svcName: 'cart-redis-master' } };
+const EXAMPLE_CONTEXT = {
+  args: { environment: 'simple' },
+  target: { name: 'local' },
+  redis: { svcName: 'cart-redis-master' },
+};
 
 function renderedCopy(dir: string, tmp: string): string {
   const out = path.join(tmp, path.relative(KLUCTL_EXAMPLES, dir));
@@ -78,7 +92,10 @@ function renderedCopy(dir: string, tmp: string): string {
   const renderer = createRenderer({ searchDirs: [dir] });
   for (const name of fs.readdirSync(dir)) {
     const text = fs.readFileSync(path.join(dir, name), 'utf8');
-    fs.writeFileSync(path.join(out, name), text.includes('{') ? renderer.renderString(text, EXAMPLE_CONTEXT, { name }) : text);
+    fs.writeFileSync(
+      path.join(out, name),
+      text.includes('{') ? renderer.renderString(text, EXAMPLE_CONTEXT, { name }) : text,
+    );
   }
   return out;
 }

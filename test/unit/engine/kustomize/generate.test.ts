@@ -28,7 +28,9 @@ describe("engine/kustomize: Kluctl's generated kustomization", () => {
 
   it('walks sub-directories when recursive, refusing nested kustomizations', async () => {
     const dir = tree({ 'a.yaml': '', 'sub/b.yaml': '', 'sub/deeper/c.yml': '', 'z.yaml': '' });
-    assert.deepEqual(await generateKustomization(dir, { recursive: true }), { resources: ['a.yaml', 'sub/b.yaml', 'sub/deeper/c.yml', 'z.yaml'] });
+    assert.deepEqual(await generateKustomization(dir, { recursive: true }), {
+      resources: ['a.yaml', 'sub/b.yaml', 'sub/deeper/c.yml', 'z.yaml'],
+    });
     const nested = tree({ 'a.yaml': '', 'sub/kustomization.yaml': 'resources: []\n' });
     await assert.rejects(generateKustomization(nested, { recursive: true }), KustomizeError);
     const own = tree({ 'kustomization.yml': 'resources: []\n' });

@@ -12,7 +12,10 @@ describe('engine/kustomize: images', () => {
 
   it('rewrites matching images with newName, newTag and digest', () => {
     assert.equal(updateImage('nginx:1.0', { name: 'nginx', newTag: '2.0' }), 'nginx:2.0');
-    assert.equal(updateImage('nginx@sha256:old', { name: 'nginx', newName: 'mirror/nginx' }), 'mirror/nginx@sha256:old');
+    assert.equal(
+      updateImage('nginx@sha256:old', { name: 'nginx', newName: 'mirror/nginx' }),
+      'mirror/nginx@sha256:old',
+    );
     assert.equal(updateImage('nginx:1.0', { name: 'nginx', digest: 'sha256:new' }), 'nginx@sha256:new');
     assert.equal(updateImage('nginx:1.0', { name: 'nginx', newTag: '2', digest: 'sha256:new' }), 'nginx:2@sha256:new');
     assert.equal(updateImage('nginx:1.0', { name: 'nginx', tagSuffix: '-debug' }), 'nginx:1.0-debug');

@@ -33,7 +33,10 @@ describe('engine/kustomize: YAML as kustomize reads it', () => {
   });
 
   it('keeps quoted and tagged scalars as written, drops empty documents, gives each document its line', () => {
-    const docs = parseResourceYaml('---\n{}\n---\na: "0644"\nb: !!str 12\nc: 0644\n---\n# only a comment\n---\nd: 1\n', 'f.yaml');
+    const docs = parseResourceYaml(
+      '---\n{}\n---\na: "0644"\nb: !!str 12\nc: 0644\n---\n# only a comment\n---\nd: 1\n',
+      'f.yaml',
+    );
     assert.deepEqual(
       docs.map((d) => d.value),
       [{ a: '0644', b: '12', c: 420 }, { d: 1 }],
@@ -54,13 +57,23 @@ describe('engine/kustomize: YAML as kustomize reads it', () => {
   it('names the file and line of a parse error', () => {
     assert.throws(
       () => parseResourceYaml('a: 1\nb: [\n', 'deploy.yaml'),
-      (e: unknown) => e instanceof KustomizeError && e.file === 'deploy.yaml' && typeof e.line === 'number' && /^deploy\.yaml:\d+: invalid YAML/.test(e.message),
+      (e: unknown) =>
+        e instanceof KustomizeError &&
+        e.file === 'deploy.yaml' &&
+        typeof e.line === 'number' &&
+        /^deploy\.yaml:\d+: invalid YAML/.test(e.message),
     );
-    assert.throws(() => parseResourceYaml('a: 1\na: 2\n', 'dup.yaml'), (e: unknown) => e instanceof KustomizeError && e.line === 2);
+    assert.throws(
+      () => parseResourceYaml('a: 1\na: 2\n', 'dup.yaml'),
+      (e: unknown) => e instanceof KustomizeError && e.line === 2,
+    );
   });
 
   it('reads kustomization files with YAML 1.1 scalars and finds the line of a key', () => {
-    const { value, lineOf } = parseYaml11('resources:\n- a.yaml\nnamespace: yes\nimages:\n- name: x\n  newTag: 010\n', 'k.yaml');
+    const { value, lineOf } = parseYaml11(
+      'resources:\n- a.yaml\nnamespace: yes\nimages:\n- name: x\n  newTag: 010\n',
+      'k.yaml',
+    );
     assert.deepEqual(value, { resources: ['a.yaml'], namespace: true, images: [{ name: 'x', newTag: 8 }] });
     assert.equal(lineOf(['namespace']), 3);
     assert.equal(lineOf(['images', 0, 'newTag']), 6);

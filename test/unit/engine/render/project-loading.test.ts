@@ -15,28 +15,55 @@ import { writeFiles } from '../../../harness/files.js';
 
 describe('engine render: project loading', () => {
   it('rejects unknown fields and duplicate keys with file and line', () => {
-    assert.throws(() => parseYaml('deployments:\n  - path: a\n    bogus: 1\n', 'deployment.yaml', DEPLOYMENT_PROJECT), (e: ProjectError) => {
-      assert.equal(e.file, 'deployment.yaml');
-      assert.equal(e.line, 3);
-      assert.match(e.message, /unknown field "bogus"/);
-      return true;
-    });
-    assert.throws(() => parseYaml('targets:\n  - name: a\n    name: b\n', '.kluctl.yaml', KLUCTL_PROJECT), /\.kluctl\.yaml:3: duplicate key/);
-    assert.throws(() => parseYaml('targets: {}\n', '.kluctl.yaml', KLUCTL_PROJECT), /cannot unmarshal object into a list/);
+    assert.throws(
+      () => parseYaml('deployments:\n  - path: a\n    bogus: 1\n', 'deployment.yaml', DEPLOYMENT_PROJECT),
+      (e: ProjectError) => {
+        assert.equal(e.file, 'deployment.yaml');
+        assert.equal(e.line, 3);
+        assert.match(e.message, /unknown field "bogus"/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => parseYaml('targets:\n  - name: a\n    name: b\n', '.kluctl.yaml', KLUCTL_PROJECT),
+      /\.kluctl\.yaml:3: duplicate key/,
+    );
+    assert.throws(
+      () => parseYaml('targets: {}\n', '.kluctl.yaml', KLUCTL_PROJECT),
+      /cannot unmarshal object into a list/,
+    );
   });
 
   it('reads YAML 1.1 scalars like sigs.k8s.io/yaml', () => {
-    assert.deepEqual(parseYaml('a: yes\nb: off\nc: 0777\nd: "yes"\ne: 2024-01-02\n'), { a: true, b: false, c: 511, d: 'yes', e: '2024-01-02' });
+    assert.deepEqual(parseYaml('a: yes\nb: off\nc: 0777\nd: "yes"\ne: 2024-01-02\n'), {
+      a: true,
+      b: false,
+      c: 511,
+      d: 'yes',
+      e: '2024-01-02',
+    });
   });
 
   it('parses -a args: dotted names, YAML values, last one wins', () => {
-    assert.deepEqual(parseArgs(['a.b=1', 'c=true', "d='true'", 'e=', 'f={"k": "v"}', 'c=x']), { a: { b: 1 }, c: 'x', d: 'true', e: null, f: { k: 'v' } });
+    assert.deepEqual(parseArgs(['a.b=1', 'c=true', "d='true'", 'e=', 'f={"k": "v"}', 'c=x']), {
+      a: { b: 1 },
+      c: 'x',
+      d: 'true',
+      e: null,
+      f: { k: 'v' },
+    });
     assert.throws(() => parseArgs(['no-equals']), /invalid --arg argument/);
-    assert.deepEqual(argsFromEnv({ KLUCTL_ARG_2: 'b=2', KLUCTL_ARG_1: 'a=1', KLUCTL_ARG: 'z=0' }), ['z=0', 'a=1', 'b=2']);
+    assert.deepEqual(argsFromEnv({ KLUCTL_ARG_2: 'b=2', KLUCTL_ARG_1: 'a=1', KLUCTL_ARG: 'z=0' }), [
+      'z=0',
+      'a=1',
+      'b=2',
+    ]);
   });
 
   it('applies defaults under given args and checks required args', () => {
-    assert.deepEqual(applyDefaultArgs([{ name: 'my', default: { n1: 'd1', n2: 'd2' } }], { my: { n1: 'x' } }), { my: { n1: 'x', n2: 'd2' } });
+    assert.deepEqual(applyDefaultArgs([{ name: 'my', default: { n1: 'd1', n2: 'd2' } }], { my: { n1: 'x' } }), {
+      my: { n1: 'x', n2: 'd2' },
+    });
     assert.throws(() => applyDefaultArgs([{ name: 'needed' }], {}), /required argument needed not set/);
   });
 
@@ -54,14 +81,20 @@ describe('engine render: project loading', () => {
 
 describe('engine render: output like go-yaml v2', () => {
   it('orders keys the way go-yaml does (digit runs as numbers)', () => {
-    const keys = ['tag-10', 'tag-2', 'b', 'a', 'A1'].sort((a, b) => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0));
+    const keys = ['tag-10', 'tag-2', 'b', 'a', 'A1'].sort((a, b) =>
+      goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0,
+    );
     assert.deepEqual(keys, ['A1', 'a', 'b', 'tag-2', 'tag-10']);
   });
 
   it('quotes, folds and blocks strings like go-yaml', () => {
     const long = 'aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp';
     assert.equal(
-      toGoYaml({ s: { yes: 'yes', num: '0123', colon: 'a: b', star: '*x', empty: '', dot: '.', multi: 'l1\nl2\n', long }, l: [{ a: 1, b: [true, null] }], e: {} }),
+      toGoYaml({
+        s: { yes: 'yes', num: '0123', colon: 'a: b', star: '*x', empty: '', dot: '.', multi: 'l1\nl2\n', long },
+        l: [{ a: 1, b: [true, null] }],
+        e: {},
+      }),
       `e: {}\nl:\n- a: 1\n  b:\n  - true\n  - null\ns:\n  colon: 'a: b'\n  dot: .\n  empty: ""\n  long: aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo\n    pppp\n  multi: |\n    l1\n    l2\n  num: "0123"\n  star: '*x'\n  "yes": "yes"\n`,
     );
   });
@@ -122,7 +155,10 @@ describe('engine render: renderProject', () => {
 describe('kluctl-ts render CLI', () => {
   const capture = () => {
     let text = '';
-    return { stream: { write: (c: string) => ((text += c), true) } as unknown as NodeJS.WritableStream, text: () => text };
+    return {
+      stream: { write: (c: string) => ((text += c), true) } as unknown as NodeJS.WritableStream,
+      text: () => text,
+    };
   };
   it('exits 2 with usage on bad flags', async () => {
     const out = capture();

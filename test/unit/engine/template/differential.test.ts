@@ -4,7 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { createRenderer, TemplateFloat, type TemplateContext, type TemplateValue } from '../../../../src/engine/template/index.js';
+import {
+  createRenderer,
+  TemplateFloat,
+  type TemplateContext,
+  type TemplateValue,
+} from '../../../../src/engine/template/index.js';
 import { REPO_ROOT } from '../../../harness/paths.js';
 import { writeFiles } from '../../../harness/files.js';
 
@@ -40,15 +45,24 @@ function loadCases(): Case[] {
     .readdirSync(CASES_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .flatMap((f) => (parse(fs.readFileSync(path.join(CASES_DIR, f), 'utf8'), { intAsBigInt: true }) as Case[]).map((c) => ({ ...c, name: `${f.replace(/\.yaml$/, '')}: ${c.name}` })));
+    .flatMap((f) =>
+      (parse(fs.readFileSync(path.join(CASES_DIR, f), 'utf8'), { intAsBigInt: true }) as Case[]).map((c) => ({
+        ...c,
+        name: `${f.replace(/\.yaml$/, '')}: ${c.name}`,
+      })),
+    );
 }
 
 /** JSON for Python that keeps YAML floats floats (`1.0`) and ints ints. */
 function pythonJson(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return Number.isInteger(v) ? (Math.abs(v) < 1e16 ? `${v}.0` : v.toExponential()) : JSON.stringify(v);
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? (Math.abs(v) < 1e16 ? `${v}.0` : v.toExponential()) : JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pythonJson(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pythonJson(x)}`)
+      .join(', ')}}`;
   return JSON.stringify(v);
 }
 
@@ -56,7 +70,8 @@ function pythonJson(v: unknown): string {
 function templateValue(v: unknown): TemplateValue {
   if (typeof v === 'number') return new TemplateFloat(v);
   if (Array.isArray(v)) return v.map(templateValue);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, templateValue(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, templateValue(x)]));
   return v as TemplateValue;
 }
 
@@ -68,7 +83,11 @@ function materialize(root: string, c: Case, index: number): { dir: string; searc
 }
 
 function runOracle(python: string, input: string): OracleResult[] {
-  const result = spawnSync(python, [path.join(REPO_ROOT, 'test', 'oracles', 'jinja2_render.py')], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(python, [path.join(REPO_ROOT, 'test', 'oracles', 'jinja2_render.py')], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`oracle failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as OracleResult[];
 }
@@ -81,11 +100,16 @@ describe('engine/template: differential against Jinja2 3.1', function () {
 
   before(function () {
     this.timeout(10 * 60 * 1000);
-    const python = execFileSync('bash', [path.join(REPO_ROOT, 'test', 'oracles', 'setup-python.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const python = execFileSync('bash', [path.join(REPO_ROOT, 'test', 'oracles', 'setup-python.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     const input = cases.map(
       (c, i) =>
         `{"name": ${JSON.stringify(c.name)}, "context": ${pythonJson(c.context ?? {})}, "searchDirs": ${JSON.stringify(dirs[i].searchDirs)}, ` +
-        (c.file !== undefined ? `"file": ${JSON.stringify(path.join(dirs[i].dir, c.file))}}` : `"template": ${JSON.stringify(c.template ?? '')}}`),
+        (c.file !== undefined
+          ? `"file": ${JSON.stringify(path.join(dirs[i].dir, c.file))}}`
+          : `"template": ${JSON.stringify(c.template ?? '')}}`),
     );
     oracle = new Map(runOracle(python, `[${input.join(',\n')}]`).map((r) => [r.name, r]));
   });
@@ -107,13 +131,25 @@ describe('engine/template: differential against Jinja2 3.1', function () {
       const name = c.file !== undefined ? path.join(dirs[i].dir, c.file) : 'case.j2';
       let actual: { output?: string; error?: string };
       try {
-        actual = { output: c.file !== undefined ? renderer.renderFile(name, context) : renderer.renderString(c.template ?? '', context, { name }) };
+        actual = {
+          output:
+            c.file !== undefined
+              ? renderer.renderFile(name, context)
+              : renderer.renderString(c.template ?? '', context, { name }),
+        };
       } catch (e) {
         actual = { error: (e as Error).message };
       }
-      if (c.error) assert.ok(expected.error !== undefined, `Jinja2 was expected to fail but printed ${JSON.stringify(expected.output)}`);
+      if (c.error)
+        assert.ok(
+          expected.error !== undefined,
+          `Jinja2 was expected to fail but printed ${JSON.stringify(expected.output)}`,
+        );
       if (expected.error !== undefined) {
-        assert.ok(actual.error !== undefined, `Jinja2 failed (${expected.error}) but we printed ${JSON.stringify(actual.output)}`);
+        assert.ok(
+          actual.error !== undefined,
+          `Jinja2 failed (${expected.error}) but we printed ${JSON.stringify(actual.output)}`,
+        );
         assert.ok(actual.error.startsWith(`failed rendering template '${name}': `), actual.error);
         assert.match(actual.error, /line \d+: /);
       } else {

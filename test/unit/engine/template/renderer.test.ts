@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRenderer, IMAGE_PLACEHOLDER, TemplateFloat, TemplateRenderError } from '../../../../src/engine/template/index.js';
+import {
+  createRenderer,
+  IMAGE_PLACEHOLDER,
+  TemplateFloat,
+  TemplateRenderError,
+} from '../../../../src/engine/template/index.js';
 import { tempTree } from '../../../harness/files.js';
 
 function tree(files: Record<string, string>): string {
@@ -28,7 +33,13 @@ describe('engine/template: renderer API', () => {
     });
     const r = createRenderer({ searchDirs: [path.join(root, 'item'), path.join(root, 'project')] });
     assert.equal(r.renderFile('deploy.yaml', { x: 1 }), 'a=1 item-common');
-    assert.equal(createRenderer({ searchDirs: [path.join(root, 'project'), path.join(root, 'item')] }).renderFile(path.join(root, 'item', 'deploy.yaml'), { x: 1 }), 'a=1 common');
+    assert.equal(
+      createRenderer({ searchDirs: [path.join(root, 'project'), path.join(root, 'item')] }).renderFile(
+        path.join(root, 'item', 'deploy.yaml'),
+        { x: 1 },
+      ),
+      'a=1 common',
+    );
   });
 
   it('allows absolute includes only under a search dir', () => {
@@ -40,14 +51,21 @@ describe('engine/template: renderer API', () => {
   });
 
   it('names the template and line of an error, including errors inside included files', () => {
-    const root = tree({ 'main.yaml': 'a: 1\nb: {% include "inc.yaml" %}\n', 'inc.yaml': 'x\n\n{{ args.missing.x }}\n', 'bad.yaml': '{% for %}' });
+    const root = tree({
+      'main.yaml': 'a: 1\nb: {% include "inc.yaml" %}\n',
+      'inc.yaml': 'x\n\n{{ args.missing.x }}\n',
+      'bad.yaml': '{% for %}',
+    });
     const r = createRenderer({ searchDirs: [root] });
     const err = renderError(() => r.renderFile('main.yaml', { args: {} }));
     assert.equal(err.template, path.join(root, 'main.yaml'));
     assert.equal(err.location, path.join(root, 'inc.yaml'));
     assert.equal(err.line, 3);
     assert.equal(err.errorType, 'UndefinedError');
-    assert.equal(err.message, `failed rendering template '${path.join(root, 'main.yaml')}': '${path.join(root, 'inc.yaml')}' line 3: UndefinedError: 'dict object' has no attribute 'missing'`);
+    assert.equal(
+      err.message,
+      `failed rendering template '${path.join(root, 'main.yaml')}': '${path.join(root, 'inc.yaml')}' line 3: UndefinedError: 'dict object' has no attribute 'missing'`,
+    );
 
     const included = renderError(() => r.renderString('{% include "bad.yaml" %}', {}, { name: 'root.yaml' }));
     assert.equal(included.location, path.join(root, 'bad.yaml'));
@@ -72,19 +90,34 @@ describe('engine/template: renderer API', () => {
 
   it('converts the context: sorted dict keys, ints vs floats, bigints, undefined members skipped', () => {
     const r = createRenderer({ searchDirs: [] });
-    const ctx = { d: { b: 1, a: 2.5, c: new TemplateFloat(3), big: 2n ** 70n, skip: undefined }, m: new Map([['z', 1], ['y', 2]]) };
-    assert.equal(r.renderString('{{ d }} {{ m }}', ctx), "{'a': 2.5, 'b': 1, 'big': 1180591620717411303424, 'c': 3.0} {'y': 2, 'z': 1}");
+    const ctx = {
+      d: { b: 1, a: 2.5, c: new TemplateFloat(3), big: 2n ** 70n, skip: undefined },
+      m: new Map([
+        ['z', 1],
+        ['y', 2],
+      ]),
+    };
+    assert.equal(
+      r.renderString('{{ d }} {{ m }}', ctx),
+      "{'a': 2.5, 'b': 1, 'big': 1180591620717411303424, 'c': 3.0} {'y': 2, 'z': 1}",
+    );
   });
 
   it('is lenient with strictUndefined=false (Kluctl NullUndefined)', () => {
     const r = createRenderer({ searchDirs: [], strictUndefined: false });
-    assert.equal(r.renderString('[{{ missing }}][{{ missing.a.b }}][{{ missing + 1 }}][{% for x in missing %}x{% endfor %}]', {}), '[][][][]');
+    assert.equal(
+      r.renderString('[{{ missing }}][{{ missing.a.b }}][{{ missing + 1 }}][{% for x in missing %}x{% endfor %}]', {}),
+      '[][][][]',
+    );
     assert.throws(() => createRenderer({ searchDirs: [] }).renderString('{{ missing }}', {}), /'missing' is undefined/);
   });
 
   it('lets Kluctl globals win over user vars of the same name', () => {
     const r = createRenderer({ searchDirs: [] });
-    assert.equal(r.renderString('{{ images.get_image is defined }} {{ range }}', { images: [], range: 'mine' }), 'True mine');
+    assert.equal(
+      r.renderString('{{ images.get_image is defined }} {{ range }}', { images: [], range: 'mine' }),
+      'True mine',
+    );
   });
 
   it('sends debug_print to the configured sink', () => {
@@ -97,11 +130,17 @@ describe('engine/template: renderer API', () => {
   it('provides the time global (not covered by the differential test)', () => {
     const r = createRenderer({ searchDirs: [] });
     const t = 'time.parse_iso("2024-01-02T03:04:05Z")';
-    assert.equal(r.renderString(`{{ ${t} + time.hour }}|{{ ${t}.as_timezone("Europe/Berlin") }}|{{ ${t}.weekday() }}`, {}), '2024-01-02T04:04:05+00:00|2024-01-02T04:04:05+01:00|1');
+    assert.equal(
+      r.renderString(`{{ ${t} + time.hour }}|{{ ${t}.as_timezone("Europe/Berlin") }}|{{ ${t}.weekday() }}`, {}),
+      '2024-01-02T04:04:05+00:00|2024-01-02T04:04:05+01:00|1',
+    );
     assert.match(r.renderString('{{ time.now() }}', {}), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
   });
 
   it('reports files that cannot be found', () => {
-    assert.throws(() => createRenderer({ searchDirs: [os.tmpdir()] }).renderFile('does-not-exist.yaml', {}), /could not be resolved/);
+    assert.throws(
+      () => createRenderer({ searchDirs: [os.tmpdir()] }).renderFile('does-not-exist.yaml', {}),
+      /could not be resolved/,
+    );
   });
 });

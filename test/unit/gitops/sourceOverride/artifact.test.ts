@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ArtifactTooLargeError, buildArtifact, SourceOverrideError } from '../../../../src/gitops/sourceOverride/index.js';
+import {
+  ArtifactTooLargeError,
+  buildArtifact,
+  SourceOverrideError,
+} from '../../../../src/gitops/sourceOverride/index.js';
 import { readArchive } from './archive.js';
 
 describe('source override artifact', () => {
@@ -31,7 +35,10 @@ describe('source override artifact', () => {
     // Names are sorted per directory, as Go's filepath.Walk does: "a" < "a-b" < "a.txt".
     const expected = ['B.txt', 'a/', 'a/b/', 'a/b/c.yaml', 'a/z.yaml', 'a-b/', 'a-b/x', 'a.txt', 'b.txt'];
     assert.deepEqual(artifact.entries, expected);
-    assert.deepEqual((await readArchive(artifact.data)).map((e) => e.path), expected);
+    assert.deepEqual(
+      (await readArchive(artifact.data)).map((e) => e.path),
+      expected,
+    );
     assert.equal(artifact.files, 6);
   });
 
@@ -41,7 +48,17 @@ describe('source override artifact', () => {
     write('empty', '');
     const entries = await readArchive((await buildArtifact(root)).data);
     assert.deepEqual(
-      entries.map((e) => [e.path, e.type, e.mode, e.uid, e.gid, e.uname ?? '', e.gname ?? '', e.mtime?.getTime() ?? 0, e.content]),
+      entries.map((e) => [
+        e.path,
+        e.type,
+        e.mode,
+        e.uid,
+        e.gid,
+        e.uname ?? '',
+        e.gname ?? '',
+        e.mtime?.getTime() ?? 0,
+        e.content,
+      ]),
       [
         ['conf/', 'Directory', 0o755, 0, 0, '', '', 0, ''],
         ['conf/app.yaml', 'File', 0o644, 0, 0, '', '', 0, 'a: 1\n'],
@@ -51,7 +68,7 @@ describe('source override artifact', () => {
     );
   });
 
-  it('packs the same tree to the same bytes, whatever the files\' times', async () => {
+  it("packs the same tree to the same bytes, whatever the files' times", async () => {
     write('a/b.yaml');
     write('c.txt', randomBytes(5000));
     const first = await buildArtifact(root);
@@ -111,7 +128,10 @@ describe('source override artifact', () => {
       { path: 'mid.bin', size: 2000 },
       { path: 'small.txt', size: 10 },
     ]);
-    assert.match(error.message, /its files hold 4\.9 KiB, more than the controller unpacks \(4\.0 KiB\)\. Largest files: big\/data\.bin \(2\.9 KiB\), mid\.bin/);
+    assert.match(
+      error.message,
+      /its files hold 4\.9 KiB, more than the controller unpacks \(4\.0 KiB\)\. Largest files: big\/data\.bin \(2\.9 KiB\), mid\.bin/,
+    );
     assert.match(error.message, /\.gitignore/);
   });
 
@@ -121,10 +141,13 @@ describe('source override artifact', () => {
     const error = await buildArtifact(root, { limits: { maxArtifactBytes: 32 * 1024 } }).catch((e: unknown) => e);
     assert.ok(error instanceof ArtifactTooLargeError);
     assert.match(error.message, /it compresses to 64\.\d KiB, more than the controller accepts \(32\.0 KiB\)/);
-    assert.deepEqual(error.largestFiles.map((f) => f.path), ['random.bin', 'text.txt']);
+    assert.deepEqual(
+      error.largestFiles.map((f) => f.path),
+      ['random.bin', 'text.txt'],
+    );
   });
 
-  it('the default limits are the controller\'s: 32 MiB compressed, 64 MiB unpacked', async () => {
+  it("the default limits are the controller's: 32 MiB compressed, 64 MiB unpacked", async () => {
     write('a.bin', Buffer.alloc(40 * 1024 * 1024));
     write('b.bin', Buffer.alloc(30 * 1024 * 1024));
     const error = await buildArtifact(root).catch((e: unknown) => e);

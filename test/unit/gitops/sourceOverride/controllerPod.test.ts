@@ -1,10 +1,26 @@
 import * as assert from 'node:assert/strict';
 import { chooseControllerPod, SourceOverrideError, type PodLike } from '../../../../src/gitops/sourceOverride/index.js';
 
-function pod(name: string, overrides: { phase?: string; ready?: boolean; ip?: string; port?: string; terminating?: boolean } = {}): PodLike {
+function pod(
+  name: string,
+  overrides: { phase?: string; ready?: boolean; ip?: string; port?: string; terminating?: boolean } = {},
+): PodLike {
   return {
-    metadata: { name, namespace: 'kluctl-system', ...(overrides.terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
-    spec: { containers: [{ ports: [{ name: 'metrics', containerPort: 8080 }, { name: overrides.port ?? 'source-override', containerPort: 8082 }] }] },
+    metadata: {
+      name,
+      namespace: 'kluctl-system',
+      ...(overrides.terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
+    spec: {
+      containers: [
+        {
+          ports: [
+            { name: 'metrics', containerPort: 8080 },
+            { name: overrides.port ?? 'source-override', containerPort: 8082 },
+          ],
+        },
+      ],
+    },
     status: {
       phase: overrides.phase ?? 'Running',
       podIP: overrides.ip ?? '10.0.0.1',
@@ -15,18 +31,27 @@ function pod(name: string, overrides: { phase?: string; ready?: boolean; ip?: st
 
 describe('source override controller pod choice', () => {
   it('takes the first Running, Ready pod by name with its source-override port', () => {
-    assert.deepEqual(chooseControllerPod([pod('c-b', { ip: '10.0.0.2' }), pod('c-a', { ready: false }), pod('c-c', { ip: 'fd00::3' })], 'kluctl-system'), {
-      namespace: 'kluctl-system',
-      name: 'c-b',
-      podIP: '10.0.0.2',
-      port: 8082,
-    });
+    assert.deepEqual(
+      chooseControllerPod(
+        [pod('c-b', { ip: '10.0.0.2' }), pod('c-a', { ready: false }), pod('c-c', { ip: 'fd00::3' })],
+        'kluctl-system',
+      ),
+      {
+        namespace: 'kluctl-system',
+        name: 'c-b',
+        podIP: '10.0.0.2',
+        port: 8082,
+      },
+    );
   });
 
   it('says there is no controller pod', () => {
     assert.throws(
       () => chooseControllerPod([], 'kluctl-system'),
-      (e: unknown) => e instanceof SourceOverrideError && e.problem === 'noControllerPod' && /no kluctl-controller pod in namespace "kluctl-system"/.test(e.message),
+      (e: unknown) =>
+        e instanceof SourceOverrideError &&
+        e.problem === 'noControllerPod' &&
+        /no kluctl-controller pod in namespace "kluctl-system"/.test(e.message),
     );
   });
 
@@ -34,7 +59,13 @@ describe('source override controller pod choice', () => {
     assert.throws(
       () =>
         chooseControllerPod(
-          [pod('a', { phase: 'Pending' }), pod('b', { ready: false }), pod('c', { terminating: true }), pod('d', { port: 'other' }), pod('e', { ip: '' })],
+          [
+            pod('a', { phase: 'Pending' }),
+            pod('b', { ready: false }),
+            pod('c', { terminating: true }),
+            pod('d', { port: 'other' }),
+            pod('e', { ip: '' }),
+          ],
           'ns',
         ),
       (e: unknown) =>

@@ -14,18 +14,34 @@ describe('source override .gitignore semantics', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const tree = (files: Record<string, string>): void => writeFiles(root, files);
-  const files = async (): Promise<string[]> => (await listSourceTree(root)).filter((e) => e.type === 'file').map((e) => e.path);
+  const files = async (): Promise<string[]> =>
+    (await listSourceTree(root)).filter((e) => e.type === 'file').map((e) => e.path);
 
   /** What Git itself would add: every file not ignored (the oracle). */
   const gitFiles = (): string[] => {
     const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
     execFileSync('git', ['init', '--quiet', root], { env });
-    const out = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '-z'], { cwd: root, env, encoding: 'utf8' });
-    return out.split('\0').filter(Boolean).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const out = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '-z'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   };
 
   it('applies patterns and negations of the root .gitignore', async () => {
-    tree({ '.gitignore': '*.log\n!keep.log\n# comment\n\\#hash\n', 'a.log': '', 'keep.log': '', 'x/b.log': '', 'x/keep.log': '', '#hash': '', 'ok.txt': '' });
+    tree({
+      '.gitignore': '*.log\n!keep.log\n# comment\n\\#hash\n',
+      'a.log': '',
+      'keep.log': '',
+      'x/b.log': '',
+      'x/keep.log': '',
+      '#hash': '',
+      'ok.txt': '',
+    });
     assert.deepEqual(await files(), ['.gitignore', 'keep.log', 'ok.txt', 'x/keep.log']);
   });
 
@@ -57,9 +73,18 @@ describe('source override .gitignore semantics', () => {
   });
 
   it('never re-includes a file inside an excluded directory; directory-only patterns spare files', async () => {
-    tree({ '.gitignore': 'build/\n!build/keep.txt\nout/\n', 'build/keep.txt': '', 'build/x': '', 'out': 'a file named out', 'src/out/y': '' });
+    tree({
+      '.gitignore': 'build/\n!build/keep.txt\nout/\n',
+      'build/keep.txt': '',
+      'build/x': '',
+      out: 'a file named out',
+      'src/out/y': '',
+    });
     assert.deepEqual(await files(), ['.gitignore', 'out']);
-    assert.deepEqual((await listSourceTree(root)).map((e) => e.path), ['.gitignore', 'out', 'src']);
+    assert.deepEqual(
+      (await listSourceTree(root)).map((e) => e.path),
+      ['.gitignore', 'out', 'src'],
+    );
   });
 
   it('reads a .gitignore that ignores itself', async () => {
@@ -84,7 +109,7 @@ describe('source override .gitignore semantics', () => {
       'docs/a/final.md': '',
       'docs/draft-top.md': '',
       'x/tmp/t': '',
-      'tmp': 'a file',
+      tmp: 'a file',
       'secrets.yaml': '',
       'secrets.example': '',
       'charts/.gitignore': '*.tgz\n!keep-*.tgz\nvalues-local.yaml\n',

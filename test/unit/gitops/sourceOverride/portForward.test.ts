@@ -2,7 +2,11 @@ import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { listenPortForward, type ControllerPod, type PodPortForwarder } from '../../../../src/gitops/sourceOverride/index.js';
+import {
+  listenPortForward,
+  type ControllerPod,
+  type PodPortForwarder,
+} from '../../../../src/gitops/sourceOverride/index.js';
 
 const pod: ControllerPod = { namespace: 'kluctl-system', name: 'kluctl-controller-0', podIP: '10.0.0.1', port: 8082 };
 
@@ -11,14 +15,22 @@ class FakeForwarder implements Pick<PodPortForwarder, 'portForward'> {
   readonly sockets: FakeWebSocket[] = [];
   constructor(private readonly mode: 'echo' | 'refuse' | 'podPortClosed') {}
 
-  portForward: PodPortForwarder['portForward'] = async (namespace, podName, ports, output: Writable, err: Writable | null, input: Readable) => {
+  portForward: PodPortForwarder['portForward'] = async (
+    namespace,
+    podName,
+    ports,
+    output: Writable,
+    err: Writable | null,
+    input: Readable,
+  ) => {
     assert.deepEqual([namespace, podName, ports], [pod.namespace, pod.name, [pod.port]]);
     if (this.mode === 'refuse') throw Object.assign(new Error('Unexpected server response: 403'));
     const ws = new FakeWebSocket();
     this.sockets.push(ws);
-    if (this.mode === 'podPortClosed') setImmediate(() => err!.write(Buffer.from('an error occurred forwarding 8082 -> 8082: connection refused')));
+    if (this.mode === 'podPortClosed')
+      setImmediate(() => err!.write(Buffer.from('an error occurred forwarding 8082 -> 8082: connection refused')));
     else input.on('data', (chunk: Buffer) => output.write(chunk));
-    return ws as unknown as Awaited<ReturnType<PodPortForwarder['portForward']>>;
+    return ws;
   };
 }
 
@@ -68,15 +80,24 @@ describe('source override port-forward listener', () => {
     await listener.close();
     await heldClosed;
     assert.equal(forwarder.sockets.length, 2);
-    assert.ok(forwarder.sockets.every((ws) => ws.closed), 'every WebSocket closed');
+    assert.ok(
+      forwarder.sockets.every((ws) => ws.closed),
+      'every WebSocket closed',
+    );
     assert.equal(await canConnect(listener.port), false, 'nothing listens any more');
     assert.equal(listener.lastError(), undefined);
   });
 
   it('remembers why a port-forward failed and drops the connection', async () => {
     for (const [mode, expected] of [
-      ['refuse', 'port-forward to pod kluctl-system/kluctl-controller-0 port 8082 failed: Unexpected server response: 403'],
-      ['podPortClosed', 'port-forward to pod kluctl-system/kluctl-controller-0 port 8082: an error occurred forwarding 8082 -> 8082: connection refused'],
+      [
+        'refuse',
+        'port-forward to pod kluctl-system/kluctl-controller-0 port 8082 failed: Unexpected server response: 403',
+      ],
+      [
+        'podPortClosed',
+        'port-forward to pod kluctl-system/kluctl-controller-0 port 8082: an error occurred forwarding 8082 -> 8082: connection refused',
+      ],
     ] as const) {
       const listener = await listenPortForward(new FakeForwarder(mode), pod);
       try {

@@ -9,7 +9,11 @@ import {
   type ServedRequest,
   type ServerTrust,
 } from '../../../../src/gitops/sourceOverride/index.js';
-import { proxyServiceDefinition, type ProxyRequest, type ProxyResponse } from '../../../../src/gitops/sourceOverride/proto.js';
+import {
+  proxyServiceDefinition,
+  type ProxyRequest,
+  type ProxyResponse,
+} from '../../../../src/gitops/sourceOverride/proto.js';
 import { makePki, type TestPki } from './certs.js';
 
 interface FakeBehaviour {
@@ -42,10 +46,17 @@ class FakeController {
     let fake: FakeController | undefined;
     server.addService(proxyServiceDefinition(), {
       ProxyStream: (call: grpc.ServerDuplexStream<ProxyResponse, ProxyRequest>) => fake!.handle(call, behaviour),
-      ResolveOverride: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback({ code: grpc.status.UNIMPLEMENTED }),
+      ResolveOverride: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback({ code: grpc.status.UNIMPLEMENTED }),
     });
-    const credentials = grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(pki.leafKey), cert_chain: Buffer.from(pki.leafPem) }], false);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (e, p) => (e ? reject(e) : resolve(p))));
+    const credentials = grpc.ServerCredentials.createSsl(
+      null,
+      [{ private_key: Buffer.from(pki.leafKey), cert_chain: Buffer.from(pki.leafPem) }],
+      false,
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', credentials, (e, p) => (e ? reject(e) : resolve(p))),
+    );
     fake = new FakeController(server, port);
     return fake;
   }
@@ -57,7 +68,8 @@ class FakeController {
     call.on('error', () => undefined);
     call.on('close', () => this.markEnded());
     call.on('cancelled', () => this.markEnded());
-    const next = (): Promise<ProxyResponse> => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((resolve) => (waiting = resolve)));
+    const next = (): Promise<ProxyResponse> =>
+      inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((resolve) => (waiting = resolve));
     void (async () => {
       const hello = await next();
       if (behaviour.silent) return;
@@ -66,9 +78,17 @@ class FakeController {
       const challenge = randomBytes(32);
       call.write({ auth: { challenge } });
       const proof = await next();
-      const ok = verify('sha256', Buffer.concat([pubKeyHash, challenge]), createPublicKey({ key: pubKey, format: 'der', type: 'spki' }), proof.auth!.pop!);
+      const ok = verify(
+        'sha256',
+        Buffer.concat([pubKeyHash, challenge]),
+        createPublicKey({ key: pubKey, format: 'der', type: 'spki' }),
+        proof.auth!.pop!,
+      );
       if (!ok || behaviour.handshakeStatus) {
-        call.emit('error', { code: grpc.status.UNKNOWN, details: behaviour.handshakeStatus ?? 'proof of possession failed' });
+        call.emit('error', {
+          code: grpc.status.UNKNOWN,
+          details: behaviour.handshakeStatus ?? 'proof of possession failed',
+        });
         return;
       }
       this.verifiedServerIds.push(pubKeyHash.toString('hex'));
@@ -92,7 +112,10 @@ function tcpSocketsTo(port: number): net.Socket[] {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<SourceOverrideError> {
-  const error = await promise.then(() => assert.fail('expected a failure'), (e: unknown) => e);
+  const error = await promise.then(
+    () => assert.fail('expected a failure'),
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof SourceOverrideError, String((error as Error).stack));
   return error;
 }
@@ -107,9 +130,14 @@ describe('source override ProxyStream client', function () {
   afterEach(() => fake?.stop());
 
   const trustFor = (port: number): Promise<ServerTrust> =>
-    establishServerTrust({ host: '127.0.0.1', port }, new X509Certificate(pki.caPem), { describeEndpoint: `127.0.0.1:${port}` });
+    establishServerTrust({ host: '127.0.0.1', port }, new X509Certificate(pki.caPem), {
+      describeEndpoint: `127.0.0.1:${port}`,
+    });
 
-  const open = async (behaviour: FakeBehaviour, extra: Partial<Parameters<typeof ProxyStreamClient.open>[0]> = {}): Promise<ProxyStreamClient> => {
+  const open = async (
+    behaviour: FakeBehaviour,
+    extra: Partial<Parameters<typeof ProxyStreamClient.open>[0]> = {},
+  ): Promise<ProxyStreamClient> => {
     fake = await FakeController.start(pki, behaviour);
     return ProxyStreamClient.open({
       target: `127.0.0.1:${fake.port}`,
@@ -124,7 +152,14 @@ describe('source override ProxyStream client', function () {
     const served: ServedRequest[] = [];
     const requested: string[] = [];
     const client = await open(
-      { requests: ['git://example.com/ours', 'git://example.com/other', 'git://example.com/broken', 'git://example.com/empty'] },
+      {
+        requests: [
+          'git://example.com/ours',
+          'git://example.com/other',
+          'git://example.com/broken',
+          'git://example.com/empty',
+        ],
+      },
       {
         onRequest: (repoKey) => requested.push(repoKey),
         onServed: (s) => served.push(s),
@@ -137,11 +172,25 @@ describe('source override ProxyStream client', function () {
       },
     );
     try {
-      assert.deepEqual(fake!.verifiedServerIds, [client.serverId], 'the server id is the hex SHA-256 of the proven key');
+      assert.deepEqual(
+        fake!.verifiedServerIds,
+        [client.serverId],
+        'the server id is the hex SHA-256 of the proven key',
+      );
       await waitFor(() => fake!.responses.length === 4);
-      assert.deepEqual(fake!.responses, [{ response: { artifact: Buffer.from('tgz') } }, { response: {} }, { response: { error: 'cannot pack' } }, { response: {} }]);
+      assert.deepEqual(fake!.responses, [
+        { response: { artifact: Buffer.from('tgz') } },
+        { response: {} },
+        { response: { error: 'cannot pack' } },
+        { response: {} },
+      ]);
       await waitFor(() => served.length === 4);
-      assert.deepEqual(requested, ['git://example.com/ours', 'git://example.com/other', 'git://example.com/broken', 'git://example.com/empty']);
+      assert.deepEqual(requested, [
+        'git://example.com/ours',
+        'git://example.com/other',
+        'git://example.com/broken',
+        'git://example.com/empty',
+      ]);
       assert.deepEqual(served, [
         { repoKey: 'git://example.com/ours', outcome: 'artifact', bytes: 3 },
         { repoKey: 'git://example.com/other', outcome: 'noOverride' },
@@ -159,7 +208,10 @@ describe('source override ProxyStream client', function () {
   it('fails with handshakeFailed when the controller refuses (authError) or breaks the handshake', async () => {
     const refused = await rejection(open({ authError: 'not allowed here' }));
     assert.equal(refused.problem, 'handshakeFailed');
-    assert.match(refused.message, /^the source-override handshake with fake:\d+ failed: the controller refused it: not allowed here$/);
+    assert.match(
+      refused.message,
+      /^the source-override handshake with fake:\d+ failed: the controller refused it: not allowed here$/,
+    );
     fake!.stop();
 
     const broken = await rejection(open({ handshakeStatus: 'duplicate server id' }));
@@ -188,7 +240,10 @@ describe('source override ProxyStream client', function () {
     const error = await client.closed;
     assert.ok(error instanceof SourceOverrideError);
     assert.equal(error.problem, 'connectionLost');
-    assert.match(error.message, /^the connection to the kluctl-controller's source-override server at fake:\d+ was lost while the controller was fetching git:\/\/example\.com\/ours: /);
+    assert.match(
+      error.message,
+      /^the connection to the kluctl-controller's source-override server at fake:\d+ was lost while the controller was fetching git:\/\/example\.com\/ours: /,
+    );
   });
 
   it('reports a server that is not there', async () => {
@@ -196,9 +251,21 @@ describe('source override ProxyStream client', function () {
     const trust = await trustFor(fake.port);
     const port = fake.port;
     fake.stop();
-    const error = await rejection(ProxyStreamClient.open({ target: `127.0.0.1:${port}`, trust, describeEndpoint: `127.0.0.1:${port}`, resolve: async () => undefined }));
+    const error = await rejection(
+      ProxyStreamClient.open({
+        target: `127.0.0.1:${port}`,
+        trust,
+        describeEndpoint: `127.0.0.1:${port}`,
+        resolve: async () => undefined,
+      }),
+    );
     assert.equal(error.problem, 'controllerUnreachable');
-    assert.match(error.message, new RegExp(`cannot reach the kluctl-controller's source-override server at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `cannot reach the kluctl-controller's source-override server at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`,
+      ),
+    );
   });
 
   it('closes on abort of its signal', async () => {

@@ -3,9 +3,17 @@ import { normalizeGitUrl } from '../../../../src/gitops/index.js';
 import { parseRepoKeyString, requestMatchesRepo } from '../../../../src/gitops/sourceOverride/index.js';
 
 describe('source override repo key matching', () => {
-  it('parses the controller\'s repo keys, which always carry a type', () => {
-    assert.deepEqual(parseRepoKeyString('git://github.com/org/repo'), { type: 'git', host: 'github.com', path: 'org/repo' });
-    assert.deepEqual(parseRepoKeyString('git://127.0.0.1:8080/a/b/'), { type: 'git', host: '127.0.0.1:8080', path: 'a/b' });
+  it("parses the controller's repo keys, which always carry a type", () => {
+    assert.deepEqual(parseRepoKeyString('git://github.com/org/repo'), {
+      type: 'git',
+      host: 'github.com',
+      path: 'org/repo',
+    });
+    assert.deepEqual(parseRepoKeyString('git://127.0.0.1:8080/a/b/'), {
+      type: 'git',
+      host: '127.0.0.1:8080',
+      path: 'a/b',
+    });
     assert.deepEqual(parseRepoKeyString('oci://ghcr.io/org/art'), { type: 'oci', host: 'ghcr.io', path: 'org/art' });
     assert.equal(parseRepoKeyString('github.com/org/repo'), undefined);
     assert.equal(parseRepoKeyString('git://github.com'), undefined);
@@ -14,10 +22,13 @@ describe('source override repo key matching', () => {
 
   const ours = normalizeGitUrl('git@github.com:Acme/Deploy.git');
 
-  it('matches our repository by type, host and path after the controller\'s normalisation', () => {
+  it("matches our repository by type, host and path after the controller's normalisation", () => {
     assert.ok(requestMatchesRepo('git://github.com/acme/deploy', ours));
     assert.ok(requestMatchesRepo('git://GitHub.com/Acme/Deploy', ours), 'case');
-    assert.ok(requestMatchesRepo('git://github.com/acme/deploy.git', ours), 'kluctl < v2.23 stripped .git, later keeps none here either');
+    assert.ok(
+      requestMatchesRepo('git://github.com/acme/deploy.git', ours),
+      'kluctl < v2.23 stripped .git, later keeps none here either',
+    );
     assert.ok(requestMatchesRepo('git://github.com/acme/deploy/', ours));
     const local = normalizeGitUrl('http://127.0.0.1:41983/so-repo-1.git');
     assert.ok(requestMatchesRepo('git://127.0.0.1:41983/so-repo-1', local));

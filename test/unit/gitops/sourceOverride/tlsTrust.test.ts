@@ -2,14 +2,23 @@ import * as assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { establishServerTrust, serverCertificateProblem, SourceOverrideError } from '../../../../src/gitops/sourceOverride/index.js';
+import {
+  establishServerTrust,
+  serverCertificateProblem,
+  SourceOverrideError,
+} from '../../../../src/gitops/sourceOverride/index.js';
 import { makePki, type TestPki } from './certs.js';
 
 /** A TLS server presenting `pki`'s leaf (test helper). */
 async function tlsServer(pki: TestPki): Promise<{ port: number; close(): Promise<void> }> {
-  const server = tls.createServer({ key: pki.leafKey, cert: pki.leafPem, ALPNProtocols: ['h2'] }, (socket) => socket.end());
+  const server = tls.createServer({ key: pki.leafKey, cert: pki.leafPem, ALPNProtocols: ['h2'] }, (socket) =>
+    socket.end(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function connectsWith(port: number, ca: Buffer): Promise<boolean> {
@@ -23,7 +32,10 @@ function connectsWith(port: number, ca: Buffer): Promise<boolean> {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<SourceOverrideError> {
-  const error = await promise.then(() => assert.fail('expected a failure'), (e: unknown) => e);
+  const error = await promise.then(
+    () => assert.fail('expected a failure'),
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof SourceOverrideError, String(error));
   return error;
 }
@@ -39,14 +51,29 @@ describe('source override TLS trust', function () {
     otherKluctlLike = makePki({ kluctlLike: true });
   });
 
-  it('Node rejects a pair shaped like the controller\'s (leaf taken for self-signed), so the leaf is verified here and pinned', async () => {
+  it("Node rejects a pair shaped like the controller's (leaf taken for self-signed), so the leaf is verified here and pinned", async () => {
     const server = await tlsServer(kluctlLike);
     try {
-      assert.equal(await connectsWith(server.port, Buffer.from(kluctlLike.caPem)), false, 'the premise: OpenSSL alone rejects it');
-      const trust = await establishServerTrust({ host: '127.0.0.1', port: server.port }, new X509Certificate(kluctlLike.caPem), { describeEndpoint: 'test' });
+      assert.equal(
+        await connectsWith(server.port, Buffer.from(kluctlLike.caPem)),
+        false,
+        'the premise: OpenSSL alone rejects it',
+      );
+      const trust = await establishServerTrust(
+        { host: '127.0.0.1', port: server.port },
+        new X509Certificate(kluctlLike.caPem),
+        { describeEndpoint: 'test' },
+      );
       assert.equal(trust.mode, 'verifiedLeaf');
-      assert.equal(new X509Certificate(trust.rootCerts).fingerprint256, new X509Certificate(kluctlLike.leafPem).fingerprint256);
-      assert.equal(await connectsWith(server.port, trust.rootCerts), true, 'the pinned leaf verifies with verification on');
+      assert.equal(
+        new X509Certificate(trust.rootCerts).fingerprint256,
+        new X509Certificate(kluctlLike.leafPem).fingerprint256,
+      );
+      assert.equal(
+        await connectsWith(server.port, trust.rootCerts),
+        true,
+        'the pinned leaf verifies with verification on',
+      );
     } finally {
       await server.close();
     }
@@ -55,7 +82,11 @@ describe('source override TLS trust', function () {
   it('uses the CA itself when the platform verifies the chain', async () => {
     const server = await tlsServer(ordinary);
     try {
-      const trust = await establishServerTrust({ host: 'localhost', port: server.port }, new X509Certificate(ordinary.caPem), { describeEndpoint: 'test' });
+      const trust = await establishServerTrust(
+        { host: 'localhost', port: server.port },
+        new X509Certificate(ordinary.caPem),
+        { describeEndpoint: 'test' },
+      );
       assert.deepEqual(trust, { rootCerts: Buffer.from(new X509Certificate(ordinary.caPem).toString()), mode: 'ca' });
     } finally {
       await server.close();
@@ -65,9 +96,16 @@ describe('source override TLS trust', function () {
   it('refuses a server whose certificate another CA signed', async () => {
     const server = await tlsServer(otherKluctlLike);
     try {
-      const error = await rejection(establishServerTrust({ host: '127.0.0.1', port: server.port }, new X509Certificate(kluctlLike.caPem), { describeEndpoint: 'localhost:1234' }));
+      const error = await rejection(
+        establishServerTrust({ host: '127.0.0.1', port: server.port }, new X509Certificate(kluctlLike.caPem), {
+          describeEndpoint: 'localhost:1234',
+        }),
+      );
       assert.equal(error.problem, 'untrustedServer');
-      assert.equal(error.message, "the source-override server at localhost:1234 is not the kluctl-controller's: the server certificate is not signed by the controller CA");
+      assert.equal(
+        error.message,
+        "the source-override server at localhost:1234 is not the kluctl-controller's: the server certificate is not signed by the controller CA",
+      );
     } finally {
       await server.close();
     }
@@ -78,10 +116,20 @@ describe('source override TLS trust', function () {
     const leaf = new X509Certificate(kluctlLike.leafPem);
     assert.equal(serverCertificateProblem(leaf, ca, 'localhost'), undefined);
     assert.match(serverCertificateProblem(leaf, ca, 'example.com') ?? '', /not valid for "example.com"/);
-    assert.match(serverCertificateProblem(leaf, ca, 'localhost', new Date('2100-01-01')) ?? '', /the server certificate is not valid now/);
+    assert.match(
+      serverCertificateProblem(leaf, ca, 'localhost', new Date('2100-01-01')) ?? '',
+      /the server certificate is not valid now/,
+    );
     assert.match(serverCertificateProblem(leaf, leaf, 'localhost') ?? '', /the CA certificate is not a CA/);
     const wrongHost = makePki({ kluctlLike: true, hosts: 'DNS:example.com' });
-    assert.match(serverCertificateProblem(new X509Certificate(wrongHost.leafPem), new X509Certificate(wrongHost.caPem), 'localhost') ?? '', /not valid for "localhost"/);
+    assert.match(
+      serverCertificateProblem(
+        new X509Certificate(wrongHost.leafPem),
+        new X509Certificate(wrongHost.caPem),
+        'localhost',
+      ) ?? '',
+      /not valid for "localhost"/,
+    );
   });
 
   it('reports a closed port, a silent server and cancellation', async () => {
@@ -92,7 +140,9 @@ describe('source override TLS trust', function () {
         s.close(() => resolve(port));
       });
     });
-    const refused = await rejection(establishServerTrust({ host: '127.0.0.1', port: closed }, ca, { describeEndpoint: `localhost:${closed}` }));
+    const refused = await rejection(
+      establishServerTrust({ host: '127.0.0.1', port: closed }, ca, { describeEndpoint: `localhost:${closed}` }),
+    );
     assert.equal(refused.problem, 'controllerUnreachable');
     assert.match(refused.message, /connection refused/);
 
@@ -101,11 +151,23 @@ describe('source override TLS trust', function () {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
     try {
-      const timedOut = await rejection(establishServerTrust({ host: '127.0.0.1', port }, ca, { describeEndpoint: 'silent', timeoutMs: 200 }));
-      assert.equal(timedOut.message, 'the source-override server at silent did not complete a TLS handshake within 0.2s');
+      const timedOut = await rejection(
+        establishServerTrust({ host: '127.0.0.1', port }, ca, { describeEndpoint: 'silent', timeoutMs: 200 }),
+      );
+      assert.equal(
+        timedOut.message,
+        'the source-override server at silent did not complete a TLS handshake within 0.2s',
+      );
       const abort = new AbortController();
       setTimeout(() => abort.abort(), 50);
-      assert.equal((await rejection(establishServerTrust({ host: '127.0.0.1', port }, ca, { describeEndpoint: 'silent', signal: abort.signal }))).problem, 'cancelled');
+      assert.equal(
+        (
+          await rejection(
+            establishServerTrust({ host: '127.0.0.1', port }, ca, { describeEndpoint: 'silent', signal: abort.signal }),
+          )
+        ).problem,
+        'cancelled',
+      );
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => silent.close(resolve));
