@@ -1,5 +1,6 @@
 import DiffMatchPatch from 'diff-match-patch';
 import { stringify } from 'yaml';
+import { maskDocuments, maskResult } from '../kluctl/masking.js';
 import { decodeSecretPayload, objectRefString, RESULT_DATA_KEYS, type SecretObject } from './results.js';
 import type { CommandResult, ObjectRef, ResultObject } from './types.js';
 
@@ -73,6 +74,22 @@ export interface ObjectDiffOptions {
 }
 
 /**
+ * One diff model for both sources: an unmasked result (a controller's stored result, or the bundled engine's run
+ * with `noObfuscate`) and its full manifests (`compactedObjects`, or the engine's own `objects`) become the masked
+ * result and its document pairs. Masking happens here once, after the documents had both sides to compare.
+ */
+export function commandResultDiffs<T extends Pick<CommandResult, 'objects'>>(
+  raw: T,
+  compacted: CompactedObject[] | undefined,
+  options: ObjectDiffOptions = {},
+): { result: T; diffs: ObjectDiff[] } {
+  return {
+    result: maskResult(raw, { reveal: options.revealSecrets }),
+    diffs: objectDiffs(raw, compacted, options),
+  };
+}
+
+/**
  * The objects a command result touches, as document pairs. With compacted objects the documents are the full
  * manifests (server fields removed); without them (drift results) they hold only the changed fields.
  */
@@ -95,7 +112,7 @@ export function objectDiffs(
     } else {
       ({ left, right } = partialObjects(object, status));
     }
-    [left, right] = maskSecrets(object.ref, left, right, options.revealSecrets === true);
+    [left, right] = maskDocuments(object.ref, left, right, options.revealSecrets === true);
     diffs.push({ ref: object.ref, status, left: left && toYaml(left), right: right && toYaml(right) });
   }
   return diffs;
@@ -131,7 +148,7 @@ export function cleanManifest(object: Record<string, unknown>): Record<string, u
 export const YAML_OPTIONS = { lineWidth: 0, version: '1.1' } as const;
 
 function toYaml(object: Record<string, unknown>): string {
-  return stringify(cleanManifest(object), YAML_OPTIONS);
+  return stringify(withGoKeyOrder(cleanManifest(object)), YAML_OPTIONS);
 }
 
 /** Documents holding only the changed fields, from a result without full manifests (e.g. drift detection). */
@@ -181,46 +198,11 @@ function setPath(target: Record<string, unknown>, path: Array<string | number>, 
   });
 }
 
-export const MASK = '*****';
-
-/**
- * Secret values are replaced on both sides; a value that differs between the sides is marked, so the diff still
- * tells that it changed without telling what it was.
- */
-function maskSecrets(
-  ref: ObjectRef,
-  left: Record<string, unknown> | undefined,
-  right: Record<string, unknown> | undefined,
-  reveal: boolean,
-): [Record<string, unknown> | undefined, Record<string, unknown> | undefined] {
-  if (reveal || ref.kind !== 'Secret' || ref.group) return [left, right];
-  const l = left && structuredClone(left);
-  const r = right && structuredClone(right);
-  const values = (o: Record<string, unknown> | undefined): Record<string, string> => ({
-    ...decodedValues(o?.data as Record<string, string> | undefined, true),
-    ...decodedValues(o?.stringData as Record<string, string> | undefined, false),
-  });
-  const before = values(l);
-  const after = values(r);
-  for (const [doc, other] of [
-    [l, before],
-    [r, before],
-  ] as const) {
-    if (!doc) continue;
-    for (const field of ['data', 'stringData'] as const) {
-      const map = doc[field] as Record<string, string> | undefined;
-      if (!map) continue;
-      for (const key of Object.keys(map)) {
-        const changed = doc === r && other[key] !== undefined && other[key] !== after[key];
-        map[key] = changed ? `${MASK} (changed)` : MASK;
-      }
-    }
-  }
-  return [l, r];
-}
-
-function decodedValues(map: Record<string, string> | undefined, base64: boolean): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(map ?? {}).map(([k, v]) => [k, base64 ? Buffer.from(v, 'base64').toString('utf8') : v]),
-  );
+/** A copy with every map's keys in Go's order (bytewise), as Kluctl writes objects: both sides of a diff line up. */
+export function withGoKeyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withGoKeyOrder);
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map(([k, v]) => [k, Buffer.from(k, 'utf8'), v] as const);
+  entries.sort((a, b) => Buffer.compare(a[1], b[1]));
+  return Object.fromEntries(entries.map(([k, , v]) => [k, withGoKeyOrder(v)]));
 }

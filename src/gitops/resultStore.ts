@@ -8,8 +8,8 @@ import {
   type ResultKind,
   type SecretObject,
 } from './results.js';
-import { decodeCompactedObjects, objectDiffs, type ObjectDiff } from './resultDocuments.js';
-import { maskSecretChanges } from './secretMasking.js';
+import { maskResult } from '../kluctl/masking.js';
+import { commandResultDiffs, decodeCompactedObjects, type ObjectDiff } from './resultDocuments.js';
 import type { CommandResult, ValidateResult } from './types.js';
 
 export interface ReadResultOptions {
@@ -27,7 +27,7 @@ export async function readCommandResult(
   options: ReadResultOptions = {},
 ): Promise<CommandResult> {
   const result = decodeCommandResult(await readResultSecret(client, 'command', resultId, options));
-  return maskSecretChanges(result, { reveal: options.revealSecrets });
+  return maskResult(result, { reveal: options.revealSecrets });
 }
 
 /** A stored result with its objects as document pairs for a diff editor (full manifests when stored). */
@@ -37,11 +37,9 @@ export async function readCommandResultDiffs(
   options: ReadResultOptions = {},
 ): Promise<{ result: CommandResult; diffs: ObjectDiff[] }> {
   const secret = await readResultSecret(client, 'command', resultId, options);
-  const result = maskSecretChanges(decodeCommandResult(secret), { reveal: options.revealSecrets });
-  return {
-    result,
-    diffs: objectDiffs(result, decodeCompactedObjects(secret), { revealSecrets: options.revealSecrets }),
-  };
+  return commandResultDiffs(decodeCommandResult(secret), decodeCompactedObjects(secret), {
+    revealSecrets: options.revealSecrets,
+  });
 }
 
 export async function readValidateResult(

@@ -9,8 +9,8 @@ import type { CommandResult, ObjectRef, ValidateResult } from '../../gitops/resu
 import { findLocalProject } from '../../gitops/localProject.js';
 import { repoKeyString } from '../../gitops/repoKey.js';
 import { getObject, type KubeObject } from '../../kube/index.js';
+import { obfuscateChanges, obfuscateSecret } from '../../kluctl/masking.js';
 import { hasInclusion, isIncluded, type InclusionOptions } from '../deployment/inclusion.js';
-import { obfuscateChanges, obfuscateSecret } from '../diff/obfuscate.js';
 import { refKey, refOf } from '../diff/objectRef.js';
 import { parseGoBool } from '../postprocess/metadata.js';
 import { renderProject, type RenderProjectOptions, type RenderProjectResult } from '../render/render-project.js';
@@ -45,6 +45,8 @@ export interface DeployOptions extends CommandOptions, ApplyOptions, DiffFlags {
    * stops with the error "aborted". Not called with `dryRun`.
    */
   confirm?: (diff: CommandResult) => Promise<boolean>;
+  /** The preview given to `confirm` keeps Secret values (its caller masks what it shows); the result does not. */
+  previewUnmasked?: boolean;
 }
 
 export interface DeleteOptions extends CommandOptions {
@@ -150,7 +152,7 @@ async function finishAndStore(s: Session, o: CommandOptions & { dryRun?: boolean
 
 function obfuscateResult(r: CommandResult): void {
   for (const x of r.objects ?? []) {
-    if (x.changes) obfuscateChanges(x.ref, x.changes);
+    if (x.changes) x.changes = obfuscateChanges(x.ref, x.changes);
     x.rendered = obfuscateSecret(x.rendered);
     x.remote = obfuscateSecret(x.remote);
     x.applied = obfuscateSecret(x.applied);
@@ -267,7 +269,7 @@ export async function deployProject(o: DeployOptions): Promise<CommandResult> {
       errors: trial.errorList,
       warnings: trial.warningList,
     };
-    if (!o.noObfuscate) obfuscateResult(preview);
+    if (!o.noObfuscate && !o.previewUnmasked) obfuscateResult(preview);
     if (!(await o.confirm(preview))) {
       s.messages.addError(undefined, 'aborted');
       return finishAndStore(s, o);

@@ -62,6 +62,8 @@ export async function engineDiffForDeployment(
           },
           signal: signalOf(token),
           progress: (message) => progress.report({ message }),
+          // Masked once by showEngineDiff, after both sides could be compared.
+          noObfuscate: true,
         });
         return showEngineDiff(
           ctx,

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { deployProject, diffProject, pruneProject, type CommandOptions } from '../../engine/cluster/index.js';
 import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
 import { printAll, renderProject } from '../../engine/render/index.js';
-import { objectDiffs } from '../../gitops/resultDocuments.js';
+import { commandResultDiffs } from '../../gitops/resultDocuments.js';
 import type { CommandResult, ObjectRef } from '../../gitops/resultTypes.js';
 import { countObjects, objectRefString } from '../../gitops/results.js';
 import { readSettings } from '../config.js';
@@ -57,7 +57,8 @@ export async function pushCommand(
       async (progress, token) => {
         const signal = signalOf(token);
         if (action === 'Render') return render(ctx, target, label, base(signal, progress));
-        if (action === 'Diff') return showEngineDiff(ctx, label, await diffProject(base(signal, progress)));
+        if (action === 'Diff')
+          return showEngineDiff(ctx, label, await diffProject({ ...base(signal, progress), noObfuscate: true }));
         if (action === 'Prune') return prune(ctx, label, base(signal, progress));
         return deploy(ctx, label, base(signal, progress));
       },
@@ -82,16 +83,16 @@ async function render(ctx: CommandContext, target: PushTarget, label: string, o:
   return { opened: uri };
 }
 
+/** Shows an unmasked engine result (run with `noObfuscate`) in the diff editor; the returned result is masked. */
 export async function showEngineDiff(
   ctx: CommandContext,
   label: string,
-  result: CommandResult,
+  raw: CommandResult,
   title = `Kluctl Diff: ${label} (bundled engine)`,
 ): Promise<PushResult> {
-  report(ctx, 'Diff', label, result);
-  const diffs = objectDiffs(result, result.objects, {
-    revealSecrets: readSettings().revealSecrets,
-  });
+  report(ctx, 'Diff', label, raw);
+  // The engine ran with noObfuscate: masking happens once, here, as for the controller's results.
+  const { result, diffs } = commandResultDiffs(raw, raw.objects, { revealSecrets: readSettings().revealSecrets });
   if (diffs.length === 0) {
     void vscode.window.showInformationMessage(
       `Kluctl diff ${label}: no changes.${result.errors?.length ? ` ${result.errors.length} errors, see the Kluctl output.` : ''}`,
@@ -105,6 +106,7 @@ async function deploy(ctx: CommandContext, label: string, o: CommandOptions): Pr
   let opened: PushResult['opened'];
   const result = await deployProject({
     ...o,
+    previewUnmasked: true,
     confirm: async (preview) => {
       const counts = countObjects(preview.objects ?? []);
       if (counts.new + counts.changed === 0 && !preview.errors?.length) {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { decodeSecretPayload } from '../../../src/gitops/results.js';
-import { maskSecretChanges } from '../../../src/gitops/secretMasking.js';
+import { maskResult } from '../../../src/kluctl/masking.js';
 import type { Change, CommandResult, DriftDetectionResult, ResultObject } from '../../../src/gitops/types.js';
 
 const secretRef = { version: 'v1', kind: 'Secret', name: 'db', namespace: 'simple' };
@@ -19,10 +19,10 @@ function resultWith(...objects: ResultObject[]): CommandResult {
 }
 
 function maskedChanges(...changes: Change[]): Change[] {
-  return maskSecretChanges(resultWith({ ref: secretRef, changes })).objects![0].changes!;
+  return maskResult(resultWith({ ref: secretRef, changes })).objects![0].changes!;
 }
 
-describe('gitops/secretMasking maskSecretChanges', () => {
+describe('kluctl/masking maskResult', () => {
   it('masks an updated data value, keeping path, type and markers, and marks the new side as changed', () => {
     const [change] = maskedChanges({
       type: 'update',
@@ -71,19 +71,23 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       newValue: { kept: 'YQ==', changed: 'YjI=', added: 'ZA==' },
       unifiedDiff: 'irrelevant',
     });
+    // Kluctl's diff text of the masked maps: a kept key is context, a changed one is marked on the new side.
     assert.equal(
       change.unifiedDiff,
       [
-        "+added: '***** (obfuscated)'",
+        '@@ -1,3 +1,3 @@',
         "-changed: '***** (obfuscated)'",
+        "+added: '***** (obfuscated)'",
         "+changed: '***** (obfuscated, changed)'",
         " kept: '***** (obfuscated)'",
         "-removed: '***** (obfuscated)'",
+        '',
       ].join('\n'),
     );
+    assert.deepEqual(change.newValue, { kept: '*****', changed: '*****', added: '*****' });
   });
 
-  it('leaves a null side out of the diff and null in the values', () => {
+  it('keeps a null side null (shown as <nil>, as Kluctl prints null)', () => {
     const [change] = maskedChanges({
       type: 'update',
       jsonPath: 'data.x',
@@ -92,7 +96,13 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       unifiedDiff: '-null\n+eA==',
     });
     assert.equal(change.oldValue, null);
-    assert.equal(change.unifiedDiff, '+***** (obfuscated)');
+    assert.equal(change.unifiedDiff, '-<nil>\n+***** (obfuscated)');
+  });
+
+  it('masks a change whose path cannot be read, instead of failing', () => {
+    const [change] = maskedChanges({ type: 'update', jsonPath: '[[[', oldValue: 'YQ==', newValue: 'Yg==' });
+    assert.equal(change.unifiedDiff, '-***** (obfuscated)\n+***** (obfuscated, changed)');
+    assert.equal(change.newValue, '*****');
   });
 
   it('leaves other fields of a Secret, ConfigMaps and non-core "Secret" kinds alone', () => {
@@ -118,7 +128,7 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       ref: { group: 'example.com', version: 'v1', kind: 'Secret', name: 's' },
       changes: [dataChange],
     };
-    const masked = maskSecretChanges(resultWith({ ref: secretRef, changes: [label] }, configMap, foreign));
+    const masked = maskResult(resultWith({ ref: secretRef, changes: [label] }, configMap, foreign));
     assert.deepEqual(masked.objects![0].changes, [label]);
     assert.deepEqual(masked.objects![1], configMap);
     assert.deepEqual(masked.objects![2], foreign);
@@ -132,8 +142,7 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       data: { a: 'cGxhaW4=' },
       stringData: { b: 'plain' },
     };
-    const masked = maskSecretChanges(resultWith({ ref: secretRef, rendered: copy, remote: copy, applied: copy }))
-      .objects![0];
+    const masked = maskResult(resultWith({ ref: secretRef, rendered: copy, remote: copy, applied: copy })).objects![0];
     for (const side of [masked.rendered, masked.remote, masked.applied]) {
       assert.deepEqual(side?.data, { a: Buffer.from('*****').toString('base64') });
       assert.deepEqual(side?.stringData, { b: '*****' });
@@ -147,10 +156,10 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       changes: [{ type: 'insert', jsonPath: 'data.p', newValue: 'cA==', unifiedDiff: '+cA==' }],
     });
     const before = structuredClone(original);
-    const masked = maskSecretChanges(original);
+    const masked = maskResult(original);
     assert.deepEqual(original, before);
     assert.notDeepEqual(masked, before);
-    assert.equal(maskSecretChanges(original, { reveal: true }), original);
+    assert.equal(maskResult(original, { reveal: true }), original);
   });
 
   it('gives the same output for the same input, and masks drift results from the KD status too', () => {
@@ -169,8 +178,8 @@ describe('gitops/secretMasking maskSecretChanges', () => {
         },
       ],
     };
-    const first = maskSecretChanges(drift);
-    assert.deepEqual(first, maskSecretChanges(structuredClone(drift)));
+    const first = maskResult(drift);
+    assert.deepEqual(first, maskResult(structuredClone(drift)));
     assert.equal(first.objects![0].lastResourceVersion, '7');
     assert.equal(first.objects![0].changes![0].unifiedDiff, '-***** (obfuscated)\n+***** (obfuscated, changed)');
   });
@@ -183,7 +192,7 @@ describe('gitops/secretMasking maskSecretChanges', () => {
       ],
     });
     const payload = gzipSync(Buffer.from(JSON.stringify(stored))).toString('base64');
-    const masked = maskSecretChanges(decodeSecretPayload<CommandResult>(payload));
+    const masked = maskResult(decodeSecretPayload<CommandResult>(payload));
     assert.ok(!JSON.stringify(masked).includes('b2xk') && !JSON.stringify(masked).includes('bmV3'));
   });
 });

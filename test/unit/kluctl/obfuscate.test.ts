@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import type { KubeObject } from '../../../../src/kube/objects.js';
-import { diffObjects } from '../../../../src/engine/diff/changes.js';
-import { obfuscateChanges, obfuscateSecret } from '../../../../src/engine/diff/obfuscate.js';
-import { refOf } from '../../../../src/engine/diff/objectRef.js';
+import type { KubeObject } from '../../../src/kube/objects.js';
+import { diffObjects } from '../../../src/engine/diff/changes.js';
+import { obfuscateChanges, obfuscateSecret } from '../../../src/kluctl/masking.js';
+import { refOf } from '../../../src/engine/diff/objectRef.js';
 
 const secret = (fields: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -12,12 +12,10 @@ const secret = (fields: Record<string, unknown> = {}): KubeObject => ({
 });
 
 function obfuscatedDiff(a: KubeObject, b: KubeObject) {
-  const changes = diffObjects(a, b);
-  obfuscateChanges(refOf(b), changes);
-  return changes;
+  return obfuscateChanges(refOf(b), diffObjects(a, b));
 }
 
-describe('engine diff: obfuscation (strings of Kluctl’s e2e obfuscate_test)', () => {
+describe('kluctl/masking: Kluctl obfuscation (strings of Kluctl’s e2e obfuscate_test)', () => {
   it('masks changed values', () => {
     assert.deepEqual(
       obfuscatedDiff(
@@ -84,8 +82,10 @@ describe('engine diff: obfuscation (strings of Kluctl’s e2e obfuscate_test)', 
       },
     ]);
     const plain = diffObjects({ data: { a: '1' } }, { data: { a: '2' } });
-    obfuscateChanges({ group: 'example.io', kind: 'Secret', name: 's' }, plain);
-    assert.equal(plain[0].newValue, '2');
+    assert.equal(obfuscateChanges({ group: 'example.io', kind: 'Secret', name: 's' }, plain)[0].newValue, '2');
+    const own = diffObjects(secret({ data: { a: 'MQ==' } }), secret({ data: { a: 'Mg==' } }));
+    obfuscateChanges(refOf(secret()), own);
+    assert.equal(own[0].newValue, 'Mg==', 'the input stays untouched');
   });
 
   it('masks the rendered/remote/applied copies of Secrets only', () => {
