@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import { captureCli, type CliRun } from '../harness/cli.js';
 import type { CommandResult, ResultObject } from '../../src/gitops/resultTypes.js';
-import { clientForContext, getObject, loadKubeConfig, ResourceMapper } from '../../src/kube/index.js';
+import { clientForContext, getObject, loadKubeConfig, ResourceMapper, serverSideApply } from '../../src/kube/index.js';
 import { tempTree, writeFiles } from '../harness/files.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
@@ -134,6 +134,26 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     assert.deepEqual(flagged(kluctlObjects(k1), 'new'), []);
     assert.deepEqual(flagged(kluctlObjects(k1), 'orphan'), []);
 
+    // A resource of a deprecated API (v1 Endpoints warns from Kubernetes 1.33 on) carrying the discriminator, made
+    // by someone else: every orphan search lists it, and neither tool may print the server's deprecation warning.
+    const kube = clientForContext(loadKubeConfig(cluster.kubeconfig), cluster.context);
+    const warnings: string[] = [];
+    await serverSideApply(
+      kube,
+      new ResourceMapper(kube),
+      {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'legacy', namespace: ns, labels: { 'kluctl.io/discriminator': `xcheck-${ns}` } },
+        subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }],
+      },
+      { fieldManager: 'someone-else', onWarnings: (w) => warnings.push(...w) },
+    );
+    assert.ok(
+      warnings.some((w) => /deprecated/i.test(w)),
+      `the API server warns about v1 Endpoints (got ${JSON.stringify(warnings)})`,
+    );
+
     // Edits: a changed value, an added key, a changed multi-line value, a new image, a changed env var, a changed
     // Secret value, and a removed item (its Secret becomes an orphan... once the secret item is dropped below).
     writeFiles(dir, {
@@ -161,6 +181,11 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     const kText = await kluctl(['diff', '-a', `ns=${ns}`], dir);
     const oText = await ours(['diff', '-a', `ns=${ns}`], dir, cluster.kubeconfig);
     assert.equal(normaliseText(oText.stdout), normaliseText(kText.stdout));
+    assert.doesNotMatch(oText.stdout + oText.stderr, /deprecated/i, 'no API deprecation warning from listing');
+    assert.match(
+      oText.stdout,
+      /Changed objects:\n {2}\S+\/ConfigMap\/app-config\n {2}\S+\/Secret\/creds\n {2}\S+\/Deployment\/web\n/,
+    );
 
     // Drop the secrets item: both list the Secret as an orphan; prune removes exactly that.
     fs.writeFileSync(

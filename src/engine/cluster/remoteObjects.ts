@@ -82,11 +82,11 @@ export class RemoteObjects {
     await Promise.all(
       resources.map(async (r) => {
         try {
-          const onWarnings = (ws: string[]) => ws.forEach((w) => this.messages.addWarning(resourceRef(r), w));
+          // API warnings of these lists (e.g. "v1 Endpoints is deprecated" from Kubernetes 1.33 on, as every
+          // listable resource is listed) are not the project's business: Kluctl only traces them, so they are dropped.
           for (const o of await listObjects(this.cluster.client, r, {
             labelSelector: `kluctl.io/discriminator=${discriminator}`,
             signal: this.cluster.signal,
-            onWarnings,
           })) {
             this.objects.set(refKey(refOf(o)), o);
           }
