@@ -1,7 +1,9 @@
 import type { KubeClient } from '../kube/client.js';
-import { CancelledError } from '../kube/errors.js';
+import { CancelledError, KubeApiError } from '../kube/errors.js';
 import {
+  deploymentsPath,
   describeRef,
+  FIELD_MANAGER,
   getDeployment,
   mergePatchDeployment,
   waitForDeployment,
@@ -10,11 +12,13 @@ import {
 import {
   approvePatch,
   buildManualRequest,
+  clearLastDiffResultPatch,
   newRequestValue,
   requestPatch,
   requestResultFor,
   suspendPatch,
 } from './requests.js';
+import { deleteCommandResult } from './resultStore.js';
 import { REQUEST_ANNOTATIONS, type KluctlDeployment, type ManualRequestResult, type RequestKind } from './types.js';
 
 export type RequestProgress =
@@ -161,4 +165,69 @@ export async function approveDeployment(
 ): Promise<KluctlDeployment> {
   const current = await getDeployment(client, ref, options);
   return mergePatchDeployment(client, ref, approvePatch(current), 'approve', options);
+}
+
+export interface CleanupDiffOptions {
+  /** The controller's `--command-result-namespace`. */
+  resultsNamespace?: string;
+  signal?: AbortSignal;
+}
+
+/** What a diff cleanup did; a step that could not be done says why (the cleanup never throws but on cancel). */
+export interface CleanupDiffOutcome {
+  deletedSecrets: number;
+  clearedStatus: boolean;
+  problems: string[];
+}
+
+/**
+ * After a diff request's result was read: deletes its result Secret and clears `status.lastDiffResult` when it is
+ * still the summary of this request, as `kluctl gitops diff` does, so a diff of an uncommitted checkout does not
+ * stay in the results and the Webui's history. Only this request's result is touched: the Secret is selected by
+ * the result id, the status patch is conditional (see clearLastDiffResultPatch).
+ */
+export async function cleanupDiffResult(
+  client: KubeClient,
+  ref: DeploymentRef,
+  outcome: Pick<RequestOutcome, 'requestValue' | 'resultId'>,
+  options: CleanupDiffOptions = {},
+): Promise<CleanupDiffOutcome> {
+  const done: CleanupDiffOutcome = { deletedSecrets: 0, clearedStatus: false, problems: [] };
+  if (!outcome.resultId) return done;
+  const attempt = async (what: string, step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      done.problems.push(`${what}: ${(error as Error).message}`);
+    }
+  };
+  await attempt('delete the result', async () => {
+    done.deletedSecrets = await deleteCommandResult(client, outcome.resultId, {
+      namespace: options.resultsNamespace,
+      signal: options.signal,
+    });
+  });
+  await attempt('clear status.lastDiffResult', async () => {
+    const kd = await getDeployment(client, ref, { signal: options.signal });
+    const patch = clearLastDiffResultPatch(kd, outcome.requestValue, outcome.resultId);
+    if (!patch) return;
+    try {
+      await client.requestJson<KluctlDeployment>({
+        method: 'PATCH',
+        path: `${deploymentsPath(ref.namespace, ref.name)}/status`,
+        query: { fieldManager: FIELD_MANAGER },
+        body: patch,
+        contentType: 'application/json-patch+json',
+        signal: options.signal,
+        description: `clear the diff result of ${describeRef(ref)}`,
+      });
+      done.clearedStatus = true;
+    } catch (error) {
+      // A failed test operation: a newer diff (another's) is there now, which is left alone.
+      if (error instanceof KubeApiError && error.statusCode === 422) return;
+      throw error;
+    }
+  });
+  return done;
 }

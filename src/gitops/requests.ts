@@ -119,3 +119,24 @@ function isEmptyPatch(value: unknown): boolean {
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isEmptyPatch)
   );
 }
+
+/**
+ * The JSON patch (RFC 6902) of the status that clears `lastDiffResult` after our diff request was read, as
+ * `kluctl gitops diff` does (`cleanupDiffResult`), made atomic: its `test` operations make the server refuse it
+ * (422) when the diff request or the summary is no longer ours, so another's result is never cleared.
+ * Undefined when there is nothing of ours to clear.
+ */
+export function clearLastDiffResultPatch(
+  kd: KluctlDeployment,
+  requestValue: string,
+  resultId: string,
+): Array<Record<string, unknown>> | undefined {
+  const status = kd.status;
+  if (!status?.lastDiffResult || status.diffRequestResult?.request?.requestValue !== requestValue) return undefined;
+  if (status.lastDiffResult.id !== resultId) return undefined;
+  return [
+    { op: 'test', path: '/status/diffRequestResult/request/requestValue', value: requestValue },
+    { op: 'test', path: '/status/lastDiffResult/id', value: resultId },
+    { op: 'remove', path: '/status/lastDiffResult' },
+  ];
+}

@@ -70,3 +70,24 @@ async function readResultSecret(
     );
   return secret;
 }
+
+/**
+ * Deletes the Secret(s) of one command result (selected by its id, as Kluctl's DeleteCommandResult does) and
+ * returns how many there were.
+ */
+export async function deleteCommandResult(
+  client: KubeClient,
+  resultId: string,
+  options: Pick<ReadResultOptions, 'namespace' | 'signal'> = {},
+): Promise<number> {
+  if (!resultId) throw new Error('deleting a command result needs its id');
+  const namespace = options.namespace ?? DEFAULT_RESULTS_NAMESPACE;
+  const list = await client.requestJson<KubeList<SecretObject>>({
+    method: 'DELETE',
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+    query: { labelSelector: findResultSecretSelector('command', resultId) },
+    signal: options.signal,
+    description: `delete command result ${resultId}`,
+  });
+  return list.items?.length ?? 0;
+}

@@ -31,8 +31,9 @@ import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueNam
 import { createDeployment } from './helpers/gitopsProject.js';
 import { readArchive } from '../unit/gitops/sourceOverride/archive.js';
 import { getDeployment, mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
-import { runRequest } from '../../src/gitops/manualRequests.js';
+import { cleanupDiffResult, runRequest } from '../../src/gitops/manualRequests.js';
 import { readCommandResult } from '../../src/gitops/resultStore.js';
+import { findResultSecretSelector } from '../../src/gitops/results.js';
 
 /**
  * The source-override protocol against the real kluctl-controller (v2.22.1, running as a local process): uploads
@@ -172,6 +173,49 @@ describe('source override against the real kluctl-controller @integration', func
       [0, 0, 0, 0],
     );
     assert.deepEqual(await configMapData(), { color: 'blue' }, 'a diff changes nothing in the cluster');
+  });
+
+  it("cleans up after Diff with Local Source like kluctl gitops diff: its result Secret and status.lastDiffResult go, another diff's result stays until its own cleanup", async () => {
+    const resultSecrets = async (resultId: string): Promise<number> =>
+      (
+        await client.requestJson<{ items: unknown[] }>({
+          path: `/api/v1/namespaces/${controller.resultsNamespace}/secrets`,
+          query: { labelSelector: findResultSecretSelector('command', resultId) },
+        })
+      ).items.length;
+    // Someone else's diff first; then ours, with the uncommitted checkout.
+    const theirs = await runRequest(client, kd, 'diff');
+    assert.ok(theirs.resultId);
+    const session = await start();
+    let ours;
+    try {
+      ours = await runRequest(client, kd, 'diff', { overridesPatch: await overridesPatch(session.sourceOverride) });
+    } finally {
+      await session.close();
+    }
+    assert.equal(ours.commandError ?? '', '', controllerLogTail());
+    assert.equal(await resultSecrets(ours.resultId), 1);
+    assert.equal((await getDeployment(client, kd)).status?.lastDiffResult?.id, ours.resultId);
+
+    // The older diff's cleanup deletes its own Secret only, and leaves the status (now ours) alone.
+    const older = await cleanupDiffResult(client, kd, theirs, { resultsNamespace: controller.resultsNamespace });
+    assert.deepEqual(older, { deletedSecrets: 1, clearedStatus: false, problems: [] });
+    assert.equal(await resultSecrets(ours.resultId), 1, 'our result is untouched by another cleanup');
+    assert.equal((await getDeployment(client, kd)).status?.lastDiffResult?.id, ours.resultId);
+
+    const done = await cleanupDiffResult(client, kd, ours, { resultsNamespace: controller.resultsNamespace });
+    assert.deepEqual(done, { deletedSecrets: 1, clearedStatus: true, problems: [] });
+    assert.equal(await resultSecrets(ours.resultId), 0, 'kluctl-results holds no result of our diff');
+    assert.equal(await resultSecrets(theirs.resultId), 0);
+    const after = await getDeployment(client, kd);
+    assert.equal(after.status?.lastDiffResult, undefined, 'status.lastDiffResult is unset');
+    assert.equal(after.status?.diffRequestResult?.resultId, ours.resultId, 'the request record itself stays');
+    // Twice is harmless: nothing left to delete or clear.
+    assert.deepEqual(await cleanupDiffResult(client, kd, ours, { resultsNamespace: controller.resultsNamespace }), {
+      deletedSecrets: 0,
+      clearedStatus: false,
+      problems: [],
+    });
   });
 
   it('answers "no override" for a repository it does not override, which the controller then clones', async () => {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
+import { cleanupDiffResult, runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
 import { repoKeyString } from '../../gitops/repoKey.js';
 import { mergeSourceOverrides } from '../../gitops/requests.js';
 import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
@@ -158,6 +158,7 @@ async function present(
     namespace: settings.resultsNamespace,
     revealSecrets: settings.revealSecrets,
   });
+  if (kind === 'diff') await cleanupDiff(ctx, target, outcome);
   const counts = countObjects(result.objects ?? []);
   const summary = `${counts.new} new, ${counts.changed} changed, ${counts.orphan} orphan, ${counts.deleted} deleted, ${result.errors?.length ?? 0} errors`;
   for (const e of result.errors ?? [])
@@ -255,4 +256,13 @@ export async function diffWithLocalSourceCommand(
   } finally {
     await session?.close();
   }
+}
+
+/** Once read, a diff's result leaves the cluster as after `kluctl gitops diff`; what fails is only reported. */
+async function cleanupDiff(ctx: CommandContext, target: Target, outcome: RequestOutcome): Promise<void> {
+  const label = `${target.ref.namespace}/${target.ref.name}`;
+  const done = await cleanupDiffResult(target.client, target.ref, outcome, {
+    resultsNamespace: readSettings().resultsNamespace,
+  });
+  for (const problem of done.problems) ctx.output.log.warn(`Diff ${label}: could not clean up its result: ${problem}`);
 }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import {
   approvePatch,
   buildManualRequest,
+  clearLastDiffResultPatch,
   isRequestAcknowledged,
   isRequestFinished,
   mergeSourceOverrides,
@@ -174,6 +175,32 @@ describe('gitops/requests', () => {
     it('look only at the status field of the asked kind', () => {
       const kd = withResult({ request: { requestValue: 'mine' }, startTime: T0, endTime: T1, reconcileId: 'r' });
       assert.equal(isRequestAcknowledged(kd, 'diff', 'mine'), false);
+    });
+  });
+
+  describe('clearLastDiffResultPatch', () => {
+    const summary = (id: string) => ({ id }) as NonNullable<KluctlDeploymentStatus['lastDiffResult']>;
+    const kd = (requestValue: string, resultId: string | undefined) =>
+      kluctlDeployment({
+        status: {
+          diffRequestResult: { request: { requestValue }, startTime: T0, endTime: T1, reconcileId: 'r', resultId },
+          lastDiffResult: resultId ? summary(resultId) : undefined,
+        },
+      });
+
+    it('removes lastDiffResult, guarded by test operations on the request value and the result id', () => {
+      assert.deepEqual(clearLastDiffResultPatch(kd('mine', 'res-1'), 'mine', 'res-1'), [
+        { op: 'test', path: '/status/diffRequestResult/request/requestValue', value: 'mine' },
+        { op: 'test', path: '/status/lastDiffResult/id', value: 'res-1' },
+        { op: 'remove', path: '/status/lastDiffResult' },
+      ]);
+    });
+
+    it("never touches another request's result, nor a status without one", () => {
+      assert.equal(clearLastDiffResultPatch(kd('theirs', 'res-2'), 'mine', 'res-1'), undefined);
+      assert.equal(clearLastDiffResultPatch(kd('mine', 'res-2'), 'mine', 'res-1'), undefined);
+      assert.equal(clearLastDiffResultPatch(kd('mine', undefined), 'mine', 'res-1'), undefined);
+      assert.equal(clearLastDiffResultPatch(kluctlDeployment(), 'mine', 'res-1'), undefined);
     });
   });
 });
