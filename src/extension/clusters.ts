@@ -28,6 +28,8 @@ export class Clusters extends Disposable {
   private fileWatchers: fs.FSWatcher[] = [];
   private debounce: NodeJS.Timeout | undefined;
   private watching = false;
+  /** `kluctl.autoRefresh` as of the last watch(). */
+  private live = true;
 
   /** Fires (debounced) when contexts, states or deployments change. */
   readonly onDidChange = this.changed.event;
@@ -39,7 +41,8 @@ export class Clusters extends Disposable {
         if (
           e.affectsConfiguration('kluctl.kubeconfig') ||
           e.affectsConfiguration('kluctl.contexts') ||
-          e.affectsConfiguration('kluctl.requestTimeoutSeconds')
+          e.affectsConfiguration('kluctl.requestTimeoutSeconds') ||
+          e.affectsConfiguration('kluctl.autoRefresh')
         ) {
           this.reload();
         }
@@ -64,13 +67,21 @@ export class Clusters extends Disposable {
     return this.contexts.client(context);
   }
 
-  /** Starts watching the selected contexts (idempotent). */
+  /**
+   * Starts watching the selected contexts (idempotent; paused watches start again). With `kluctl.autoRefresh` off,
+   * each context is loaded once and its watch then ended: the view shows that snapshot until Refresh.
+   */
   watch(): void {
     this.watching = true;
+    this.live = readSettings().autoRefresh;
     const selected = new Set(this.selectedContexts());
     for (const name of [...this.watchers.keys()]) if (!selected.has(name)) this.stopOne(name);
     for (const name of selected) {
-      if (this.watchers.has(name)) continue;
+      const existing = this.watchers.get(name);
+      if (existing) {
+        existing.start();
+        continue;
+      }
       let watcher: DeploymentWatcher;
       try {
         watcher = new DeploymentWatcher(this.contexts.client(name), {
@@ -82,7 +93,10 @@ export class Clusters extends Disposable {
       this.watchers.set(name, watcher);
       this.unsubscribers.set(
         name,
-        watcher.onDidChange(() => this.fireSoon()),
+        watcher.onDidChange(() => {
+          if (!this.live && watcher.state.kind !== 'loading') watcher.stop();
+          this.fireSoon();
+        }),
       );
       watcher.start();
     }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { PROTECTED_SETTINGS, userOnlyValue } from './settingsPolicy.js';
 
 /** The extension's settings (`kluctl.*`), read fresh on every call so changes apply without a reload. */
 export interface KluctlSettings {
@@ -22,7 +23,14 @@ export interface KluctlSettings {
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings {
-  const c = vscode.workspace.getConfiguration('kluctl', scope);
+  const all = vscode.workspace.getConfiguration('kluctl', scope);
+  const c = {
+    get<T>(key: string): T | undefined {
+      return (PROTECTED_SETTINGS as readonly string[]).includes(key)
+        ? userOnlyValue(all.inspect<T>(key))
+        : all.get<T>(key);
+    },
+  };
   const text = (key: string): string | undefined => {
     const value = c.get<string>(key)?.trim();
     return value ? value : undefined;

@@ -40,7 +40,6 @@ export function prepareWorkspace(state: SandboxState, url: string): { dir: strin
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
   const settings = {
     'kluctl.kubeconfig': state.kubeconfig,
-    'kluctl.localSourceOverridePort': state.sourceOverridePort,
     'kluctl.controllerLogFile': state.controllerLog,
   };
   fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
@@ -89,10 +88,16 @@ export async function startCodeServer(state: SandboxState, workspace: string, vs
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions, { recursive: true });
   // The sample's README opens first: it says what to try.
-  fs.writeFileSync(
-    path.join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...BASE_SETTINGS, 'workbench.startupEditor': 'readme' }, null, 2),
-  );
+  // The source-override port is machine-scoped (a workspace may not set it): code-server reads it from Machine/.
+  const settings = {
+    ...BASE_SETTINGS,
+    'workbench.startupEditor': 'readme',
+    'kluctl.localSourceOverridePort': state.sourceOverridePort,
+  };
+  for (const dir of ['User', 'Machine']) {
+    fs.mkdirSync(path.join(dirs.userData, dir), { recursive: true });
+    fs.writeFileSync(path.join(dirs.userData, dir, 'settings.json'), JSON.stringify(settings, null, 2));
+  }
   const port = await freePort();
   fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const sessionId = `main-job-${process.pid}-${Date.now()}`;

@@ -20,6 +20,7 @@ describe('the extension in a real VS Code against the real controller @integrati
 
   let workspace: string;
   let namespace: string;
+  let userSettings: Record<string, unknown> = {};
 
   it('lists, suspends, resumes, deploys, reconciles, validates, diffs and prunes from VS Code', async () => {
     ensureCodeServer();
@@ -49,21 +50,28 @@ describe('the extension in a real VS Code against the real controller @integrati
     workspace = path.join(scratchDir(), uniqueName('workspace'));
     await gitAsync(scratchDir(), 'clone', '-q', git.url(repo), workspace);
     configureIdentity(workspace);
-    // Workspace settings: they override machine-scoped ones, which a remote window would not take from user settings.
+    // Workspace settings for where the cluster is; the protected ones (machine-scoped, a workspace cannot set them)
+    // go to the user's settings, and a workspace's attempt to override them must be ignored.
     fs.mkdirSync(path.join(workspace, '.vscode'));
     fs.writeFileSync(
       path.join(workspace, '.vscode', 'settings.json'),
       JSON.stringify({
         'kluctl.kubeconfig': cluster.kubeconfig,
         'kluctl.controllerLogFile': controller.logFile,
-        'kluctl.localSourceOverridePort': controller.sourceOverridePort,
-        'kluctl.confirmClusterChanges': false,
+        'kluctl.confirmClusterChanges': true,
+        'kluctl.diff.revealSecrets': true,
+        'kluctl.controllerNamespace': 'not-the-controller',
       }),
     );
+    userSettings = {
+      'kluctl.localSourceOverridePort': controller.sourceOverridePort,
+      'kluctl.confirmClusterChanges': false,
+    };
     fs.appendFileSync(path.join(workspace, '.git', 'info', 'exclude'), '.vscode/\n');
 
     const run = await runExtensionTests({
       workspace,
+      settings: userSettings,
       env: {
         KLUCTL_EXT_TEST_KUBECONFIG: cluster.kubeconfig,
         KLUCTL_EXT_TEST_NAMESPACE: namespace,
@@ -90,6 +98,7 @@ describe('the extension in a real VS Code against the real controller @integrati
     await withWorkbench(
       {
         workspace,
+        settings: userSettings,
         artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-ui'),
         viewport: { width: 1440, height: 900 },
       },

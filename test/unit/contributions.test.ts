@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { contextValue } from '../../src/extension/contextValue.js';
 import { Commands, DEPLOYMENTS_VIEW, VIEW_CONTAINER } from '../../src/extension/ids.js';
+import { PROTECTED_SETTINGS, userOnlyValue } from '../../src/extension/settingsPolicy.js';
 import { REPO_ROOT } from '../harness/paths.js';
 
 interface Manifest {
@@ -65,5 +66,32 @@ describe('contributions (package.json ⇔ code)', () => {
     );
     assert.equal(contextValue('context'), 'kluctl:context');
     assert.match(contextValue('deployment', { suspended: true }), /^kluctl:deployment\b/);
+  });
+});
+
+describe('settings that protect stay with the user', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+  };
+
+  it('are machine-scoped in package.json, so VS Code ignores them in workspace and folder settings', () => {
+    for (const key of PROTECTED_SETTINGS)
+      assert.equal(manifest.contributes.configuration.properties[`kluctl.${key}`]?.scope, 'machine', key);
+    assert.deepEqual([...PROTECTED_SETTINGS].sort(), [
+      'confirmClusterChanges',
+      'controllerNamespace',
+      'diff.revealSecrets',
+      'localSourceOverridePort',
+      'requestTimeoutSeconds',
+    ]);
+  });
+
+  it('are read from user (or remote) settings only: a workspace value is ignored', () => {
+    assert.equal(userOnlyValue({ defaultValue: true, workspaceValue: false }), true);
+    assert.equal(userOnlyValue({ defaultValue: true, workspaceFolderValue: false }), true);
+    assert.equal(userOnlyValue({ defaultValue: false, globalValue: false, workspaceValue: true }), false);
+    assert.equal(userOnlyValue({ defaultValue: 30, globalValue: 5, workspaceValue: 1 }), 5);
+    assert.equal(userOnlyValue({ defaultValue: 'kluctl-system', workspaceValue: 'evil' }), 'kluctl-system');
+    assert.equal(userOnlyValue(undefined), undefined);
   });
 });

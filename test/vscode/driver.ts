@@ -136,7 +136,7 @@ export interface WorkbenchOptions {
   vsix?: string;
   /** Environment for the extension host (the `extensionEnvironment` payload and the server's own environment). */
   env?: Record<string, string>;
-  /** Extra user settings, merged over BASE_SETTINGS. */
+  /** Extra user (and remote) settings, merged over BASE_SETTINGS; where machine-scoped settings must go. */
   settings?: Record<string, unknown>;
   /** Where logs, results, failure.png and VS Code's state go (default: a new temp dir). */
   artifactsDir?: string;
@@ -430,11 +430,15 @@ class Session {
       xdgData: path.join(this.stateDir, 'xdg-data'),
     };
     for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
-    fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-    fs.writeFileSync(
-      path.join(dirs.userData, 'User', 'settings.json'),
-      JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2),
-    );
+    // code-server's window is a remote one: machine-scoped settings come from Machine/ (its remote settings), the
+    // rest from User/. Both get the same settings.
+    for (const dir of ['User', 'Machine']) {
+      fs.mkdirSync(path.join(dirs.userData, dir), { recursive: true });
+      fs.writeFileSync(
+        path.join(dirs.userData, dir, 'settings.json'),
+        JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2),
+      );
+    }
 
     this.port = await freePort();
     const config = path.join(this.artifactsDir, 'code-server.yaml');
