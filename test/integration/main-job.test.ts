@@ -140,9 +140,19 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
     assert.equal(git(workspace, 'status', '--porcelain'), '', 'no untracked .vscode/');
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')), {
       'kluctl.kubeconfig': state.kubeconfig,
-      'kluctl.localSourceOverridePort': state.sourceOverridePort,
       'kluctl.controllerLogFile': state.controllerLog,
     });
+    // Machine-scoped, so not a workspace's to set: the sandbox's user and remote settings carry it.
+    for (const scope of ['User', 'Machine'])
+      assert.equal(
+        (
+          JSON.parse(fs.readFileSync(path.join(dir, 'vscode', 'user-data', scope, 'settings.json'), 'utf8')) as Record<
+            string,
+            unknown
+          >
+        )['kluctl.localSourceOverridePort'],
+        state.sourceOverridePort,
+      );
     const installed = fs.readdirSync(path.join(dir, 'vscode', 'extensions'));
     assert.ok(
       installed.some((e) => e.startsWith('kluctl-tools.kluctl-gitops-')),
