@@ -335,4 +335,69 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       await config.update('diff.source', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  it('one diff model: a Secret edit gives the same documents through the engine and the controller, the change shown masked, and with reveal both real values', async () => {
+    const file = path.join(env.workspace, 'app', 'secret.yaml');
+    const secret = (password: string): string =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: ${env.namespace}\nstringData:\n  password: ${password}\n`;
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const config = vscode.workspace.getConfiguration('kluctl');
+    /** Every opened pair as [left, right] texts by its label path, from Diff with Local Source through `source`. */
+    const documents = async (source: 'engine' | 'controller'): Promise<Map<string, [string, string]>> => {
+      await config.update('diff.source', source, vscode.ConfigurationTarget.Workspace);
+      const diff = (await vscode.commands.executeCommand(Commands.diffWithLocalSource, await node('app'))) as
+        PushResult | RequestCommandResult;
+      const opened = (diff?.opened ?? []) as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>;
+      const text = async (uri: vscode.Uri): Promise<string> => (await vscode.workspace.openTextDocument(uri)).getText();
+      return new Map(
+        await Promise.all(
+          opened.map(async ([label, left, right]): Promise<[string, [string, string]]> => [
+            label.path,
+            [await text(left), await text(right)],
+          ]),
+        ),
+      );
+    };
+    const secretPair = (docs: Map<string, [string, string]>): [string, string] => {
+      const key = [...docs.keys()].find((k) => k.endsWith('/Secret/creds.yaml'));
+      assert.ok(key, `the Secret is in the diff editor: ${[...docs.keys()].join(', ')}`);
+      return docs.get(key)!;
+    };
+    const topKeys = (yaml: string): string[] =>
+      yaml
+        .split('\n')
+        .filter((l) => /^[A-Za-z]/.test(l))
+        .map((l) => l.split(':')[0]);
+    fs.writeFileSync(file, secret('first-value'));
+    try {
+      // The bundled engine deploys the Secret, so the cluster has one to change.
+      const deployed = (await vscode.commands.executeCommand(Commands.deployTarget, {
+        projectDir: env.workspace,
+        target: undefined,
+      })) as PushResult;
+      assert.equal(deployed.result?.errors, undefined, JSON.stringify(deployed.result?.errors));
+      fs.writeFileSync(file, secret('second-value'));
+
+      const engine = await documents('engine');
+      const [left, right] = secretPair(engine);
+      assert.match(left, /^ {2}password: "\*{5}"$/m);
+      assert.match(right, /^ {2}password: "\*{5} \(changed\)"$/m, 'the change is visible on the right side');
+      for (const [key, [l, r]] of engine) {
+        assert.doesNotMatch(l + r, /first-value|second-value|KioqKio=/, key);
+        if (l && r) assert.deepEqual(topKeys(l), topKeys(r), `no key moves between the sides of ${key}`);
+      }
+
+      const controller = await documents('controller');
+      assert.deepEqual([...controller.entries()].sort(), [...engine.entries()].sort(), 'the same documents');
+
+      await config.update('diff.revealSecrets', true, vscode.ConfigurationTarget.Global);
+      const [revealedLeft, revealedRight] = secretPair(await documents('engine'));
+      assert.match(revealedLeft, new RegExp(`password: ${b64('first-value')}`));
+      assert.match(revealedRight, new RegExp(`password: ${b64('second-value')}`));
+    } finally {
+      await config.update('diff.revealSecrets', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('diff.source', undefined, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(file, { force: true });
+    }
+  });
 });
