@@ -98,6 +98,8 @@ export async function runWithProgress(
                 progress.report({ message: 'Waiting for the kluctl-controller to pick it up…' });
               if (p.phase === 'started') {
                 progress.report({ message: `Running (reconcile id ${p.reconcileId.slice(0, 8)})…` });
+                // Show Logs may already follow this deployment: its lines would come twice.
+                if (ctx.logs.isFollowing(target.ref)) return;
                 following = ctx.logs
                   .stream(target.client, target.ref, {
                     reconcileId: p.reconcileId,
