@@ -25,6 +25,18 @@ export const Commands = {
   diffTarget: 'kluctl.diffTarget',
   deployTarget: 'kluctl.deployTarget',
   pruneTarget: 'kluctl.pruneTarget',
+  reconcileWithOptions: 'kluctl.reconcileWithOptions',
+  deployWithOptions: 'kluctl.deployWithOptions',
+  diffWithOptions: 'kluctl.diffWithOptions',
+  pruneWithOptions: 'kluctl.pruneWithOptions',
+  validateWithOptions: 'kluctl.validateWithOptions',
+  deployWithLocalSource: 'kluctl.deployWithLocalSource',
+  stopFollowingLogs: 'kluctl.stopFollowingLogs',
+  showControllerLogs: 'kluctl.showControllerLogs',
+  showReconcileLogs: 'kluctl.showReconcileLogs',
+  suspendWorkspace: 'kluctl.suspendWorkspace',
+  resumeWorkspace: 'kluctl.resumeWorkspace',
+  reconcileWorkspace: 'kluctl.reconcileWorkspace',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

@@ -168,3 +168,46 @@ function emitLines(text: string, options: LogStreamOptions): string {
   }
   return rest;
 }
+
+/** One reconciliation of a deployment as its logs and status show it, for picking whose logs to show. */
+export interface ReconcileEntry {
+  reconcileId: string;
+  /** The first and last log line seen (or the request's start/end from the status). */
+  start?: Date;
+  end?: Date;
+  lines: number;
+  /** What it was: `deploy request`, or the first log message. */
+  what: string;
+}
+
+/**
+ * The reconciliations of one deployment, newest first: those the status names (one per request kind) and those seen in
+ * its log records. At most `limit` are kept, so a long log cannot grow the list without bound.
+ */
+export function collectReconciles(
+  records: Iterable<LogRecord>,
+  requestResults: ReadonlyArray<{ kind: string; reconcileId?: string; startTime?: string; endTime?: string }>,
+  limit = 100,
+): ReconcileEntry[] {
+  const byId = new Map<string, ReconcileEntry>();
+  for (const r of requestResults) {
+    if (!r.reconcileId) continue;
+    const start = r.startTime ? new Date(r.startTime) : undefined;
+    const end = r.endTime ? new Date(r.endTime) : undefined;
+    byId.set(r.reconcileId, { reconcileId: r.reconcileId, start, end, lines: 0, what: `${r.kind} request` });
+  }
+  for (const record of records) {
+    if (!record.reconcileId) continue;
+    let entry = byId.get(record.reconcileId);
+    if (!entry) {
+      entry = { reconcileId: record.reconcileId, lines: 0, what: record.message.slice(0, 120) };
+      byId.set(record.reconcileId, entry);
+    }
+    entry.lines++;
+    if (record.time && (!entry.start || record.time < entry.start)) entry.start = record.time;
+    if (record.time && (!entry.end || record.time > entry.end)) entry.end = record.time;
+    const request = /^Processing kluctl\.io\/request-(\w+)/.exec(record.message);
+    if (request) entry.what = `${request[1]} request`;
+  }
+  return [...byId.values()].sort((a, b) => (b.start?.getTime() ?? 0) - (a.start?.getTime() ?? 0)).slice(0, limit);
+}

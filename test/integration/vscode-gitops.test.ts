@@ -7,6 +7,7 @@ import { configureIdentity, gitAsync } from '../harness/git-server.js';
 import { REPO_ROOT } from '../harness/paths.js';
 import { waitUntil } from '../harness/processes.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { getObject, ResourceMapper } from '../../src/kube/index.js';
 import { ensureCodeServer, formatResults, runExtensionTests, withWorkbench } from '../vscode/driver.js';
 import { openKluctlView, screenshot } from '../vscode/ui.js';
 import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
@@ -146,6 +147,93 @@ describe('the extension in a real VS Code against the real controller @integrati
           .waitFor({ timeout: 60_000 });
         await page.waitForTimeout(500);
         await screenshot(page, 'logs.png');
+      },
+    );
+  });
+
+  it('asks before Deploy with Options and Deploy with Local Source: Cancel changes nothing, the confirm button deploys', async function () {
+    if (!workspace) this.skip();
+    const cluster = await sharedCluster();
+    const client = cluster.client();
+    const ref = { namespace, name: 'app' };
+    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    // Confirmations on (the default).
+    delete settings['kluctl.confirmClusterChanges'];
+    fs.writeFileSync(settingsFile, JSON.stringify(settings));
+    const file = path.join(workspace, 'app', 'first.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/color: .*/, 'color: "local-orange"'));
+    const color = async () =>
+      (
+        (
+          await getObject(client, new ResourceMapper(client), {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            namespace,
+            name: 'first',
+          })
+        )?.data as Record<string, string> | undefined
+      )?.color;
+    const lastDeployRequest = async () =>
+      (await getDeployment(client, ref)).status?.deployRequestResult?.request.requestValue;
+    const colorBefore = await color();
+    assert.notEqual(colorBefore, 'local-orange');
+
+    await withWorkbench(
+      {
+        workspace,
+        artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-confirm'),
+        viewport: { width: 1440, height: 900 },
+      },
+      async ({ page }) => {
+        await openKluctlView(page);
+        const app = page.getByRole('treeitem', { name: new RegExp(`^app ${namespace}\\b`) });
+        await app.waitFor({ timeout: 60_000 });
+        const menu = page.locator('.context-view .monaco-menu');
+        const dialog = page.locator('.monaco-dialog-box');
+
+        // Deploy with Options: pick "Dry run", see the patch, cancel; nothing is sent.
+        const requestBefore = await lastDeployRequest();
+        await app.click({ button: 'right' });
+        await menu.getByText('Deploy with Options…').click();
+        const quickInput = page.locator('.quick-input-widget');
+        await quickInput.getByText('Dry run', { exact: true }).click();
+        await page.keyboard.press('Enter');
+        await dialog.waitFor({ timeout: 30_000 });
+        await dialog.getByText(/"dryRun": true/).waitFor();
+        await screenshot(page, 'deploy-with-options-patch.png');
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+        await page.waitForTimeout(2000);
+        assert.equal(await lastDeployRequest(), requestBefore, 'Cancel sent no request');
+
+        // Deploy with Local Source: the diff first, then the confirmation naming the upload.
+        await app.click({ button: 'right' });
+        await menu.getByText('Deploy with Local Source…').click();
+        await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 120_000 });
+        await dialog.waitFor({ timeout: 120_000 });
+        await dialog.getByText(/\d+ files \([\d.]+ KiB/).waitFor();
+        await dialog.getByText(new RegExp(`Deploy ${namespace}/app on `)).waitFor();
+        await screenshot(page, 'deploy-local-source-confirm.png');
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+        await page.waitForTimeout(2000);
+        assert.equal(await lastDeployRequest(), requestBefore, 'Cancel uploaded and sent nothing');
+        assert.equal(await color(), colorBefore, 'Cancel changed nothing');
+
+        await app.click({ button: 'right' });
+        await menu.getByText('Deploy with Local Source…').click();
+        await dialog.waitFor({ timeout: 120_000 });
+        await dialog.getByRole('button', { name: 'Deploy Local Source' }).click();
+        await waitUntil(
+          'the uncommitted change deployed',
+          async () => ((await color()) === 'local-orange' ? true : undefined),
+          {
+            timeoutMs: 180_000,
+            intervalMs: 1000,
+          },
+        );
+        assert.notEqual(await lastDeployRequest(), requestBefore, 'one deploy request was sent');
       },
     );
   });

@@ -3,10 +3,18 @@ import { stringify } from 'yaml';
 import { approveDeployment, setSuspended } from '../../gitops/manualRequests.js';
 import { cleanManifest, objectDiffs, YAML_OPTIONS } from '../../gitops/resultDocuments.js';
 import { readSettings } from '../config.js';
-import { DriftObjectNode, MessageNode } from '../tree/nodes.js';
+import { ContextNode, DeploymentNode, DriftObjectNode, MessageNode } from '../tree/nodes.js';
 import { requireTrust, resolveTarget, signalOf, type CommandContext } from './context.js';
+import { manyCommand, selectedDeployments } from './manyCommands.js';
 
-export async function suspendCommand(ctx: CommandContext, arg: unknown, suspend: boolean): Promise<void> {
+export async function suspendCommand(
+  ctx: CommandContext,
+  arg: unknown,
+  suspend: boolean,
+  selection?: unknown,
+): Promise<unknown> {
+  const many = selectedDeployments(arg, selection);
+  if (many) return manyCommand(ctx, suspend ? 'suspend' : 'resume', many);
   const action = suspend ? 'Suspend' : 'Resume';
   if (!requireTrust(action)) return;
   const target = await resolveTarget(ctx, arg, action);
@@ -58,19 +66,84 @@ export async function approveCommand(ctx: CommandContext, arg: unknown): Promise
   }
 }
 
+/** Shows a deployment's logs and follows them (the status bar item, or Stop Following Logs, stops). */
 export async function showLogsCommand(ctx: CommandContext, arg: unknown): Promise<void> {
   const target = await resolveTarget(ctx, arg, 'Show Logs');
   if (!target) return;
-  const channel = ctx.logs.channel(target.ref);
-  channel.show(true);
+  ctx.logs.channel(target.ref).show(true);
+  if (!ctx.logs.isFollowing(target.ref)) ctx.logs.follow(target.client, target.context, target.ref);
+}
+
+/** Stops following: the deployment's logs when run on one, else every followed channel. */
+export function stopFollowingLogsCommand(ctx: CommandContext, arg: unknown): number {
+  if (arg instanceof DeploymentNode) return ctx.logs.stopFollowing({ namespace: arg.namespace, name: arg.name });
+  return ctx.logs.stopFollowing();
+}
+
+/** Every line of the kluctl-controller of a context (the node's, else the first shown), followed. */
+export async function showControllerLogsCommand(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
+  const context =
+    arg instanceof DeploymentNode || arg instanceof ContextNode
+      ? arg.context
+      : await pickContext(ctx, 'Show All Controller Logs');
+  if (!context) return undefined;
+  ctx.logs.controllerChannel(context).show(true);
+  if (!ctx.logs.isFollowing(undefined, context)) ctx.logs.follow(ctx.clusters.client(context), context, undefined);
+  return context;
+}
+
+async function pickContext(ctx: CommandContext, action: string): Promise<string | undefined> {
+  const contexts = ctx.clusters.views().map((v) => v.name);
+  if (contexts.length <= 1) return contexts[0];
+  return vscode.window.showQuickPick(contexts, { title: `Kluctl: ${action}`, placeHolder: 'Context' });
+}
+
+/** Lists the deployment's recent reconciliations; the chosen one's lines (only) go to its log channel. */
+export async function showReconcileLogsCommand(
+  ctx: CommandContext,
+  arg: unknown,
+  reconcileId?: string,
+): Promise<number | undefined> {
+  const target = await resolveTarget(ctx, arg, 'Show Logs of a Reconciliation');
+  if (!target) return undefined;
+  let id = typeof reconcileId === 'string' ? reconcileId : undefined;
   try {
-    const count = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Reading kluctl-controller logs' },
-      (_p, token) => ctx.logs.stream(target.client, target.ref, { follow: false, signal: signalOf(token) }),
-    );
-    if (count === 0) channel.info(`No controller log lines for ${target.ref.namespace}/${target.ref.name} yet.`);
+    if (!id) {
+      const entries = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Reading kluctl-controller logs' },
+        (_p, token) => ctx.logs.reconciles(target.client, target.node.kd, signalOf(token)),
+      );
+      if (entries.length === 0) {
+        void vscode.window.showInformationMessage(
+          `Kluctl: no reconciliation of ${target.ref.namespace}/${target.ref.name} in the status or the last hour of logs.`,
+        );
+        return undefined;
+      }
+      const picked = await vscode.window.showQuickPick(
+        entries.map((e) => ({
+          label: e.what,
+          description: `${e.start?.toLocaleString() ?? 'unknown time'} · ${e.lines} lines`,
+          detail: `reconcile id ${e.reconcileId}`,
+          id: e.reconcileId,
+        })),
+        {
+          title: `Kluctl: logs of a reconciliation of ${target.ref.namespace}/${target.ref.name}`,
+          matchOnDetail: true,
+        },
+      );
+      id = picked?.id;
+    }
+    if (!id) return undefined;
+    ctx.logs.channel(target.ref).show(true);
+    const count = await ctx.logs.showReconcile(target.client, target.ref, id);
+    if (count === 0)
+      ctx.logs
+        .channel(target.ref)
+        .info(`No log lines for reconciliation ${id} (they may be older than the logs kept).`);
+    return count;
   } catch (error) {
-    channel.error((error as Error).message);
+    ctx.logs.channel(target.ref).error((error as Error).message);
+    return undefined;
   }
 }
 

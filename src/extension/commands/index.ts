@@ -8,15 +8,21 @@ import {
   openObjectDiffCommand,
   retryCommand,
   selectContextsCommand,
+  showControllerLogsCommand,
   showLogsCommand,
+  showReconcileLogsCommand,
+  stopFollowingLogsCommand,
   suspendCommand,
 } from './deploymentCommands.js';
+import { deployWithLocalSourceCommand } from './localSourceDeploy.js';
+import { manyCommand, selectedDeployments, workspaceCommand } from './manyCommands.js';
+import { isOptionsArg, requestWithOptionsCommand, REQUEST_WITH_OPTIONS_COMMANDS } from './requestOptions.js';
 import { pushCommand } from './pushCommands.js';
 import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
 
 /** Registers every command; each returns its result so tests can look at what it did. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  const register = (id: string, run: (arg?: unknown) => unknown): vscode.Disposable =>
+  const register = (id: string, run: (arg?: unknown, more?: unknown) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, run);
   return [
     register(Commands.refresh, () => {
@@ -25,8 +31,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }),
     register(Commands.selectContexts, () => selectContextsCommand(ctx)),
     register(Commands.retry, (node) => retryCommand(ctx, node)),
-    register(Commands.suspend, (node) => suspendCommand(ctx, node, true)),
-    register(Commands.resume, (node) => suspendCommand(ctx, node, false)),
+    register(Commands.suspend, (node, selection) => suspendCommand(ctx, node, true, selection)),
+    register(Commands.resume, (node, selection) => suspendCommand(ctx, node, false, selection)),
     register(Commands.approve, (node) => approveCommand(ctx, node)),
     register(Commands.showLogs, (node) => showLogsCommand(ctx, node)),
     register(Commands.openDeploymentYaml, (node) => openDeploymentYamlCommand(ctx, node)),
@@ -38,6 +44,23 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.diffTarget, (arg) => pushCommand(ctx, 'Diff', arg)),
     register(Commands.deployTarget, (arg) => pushCommand(ctx, 'Deploy', arg)),
     register(Commands.pruneTarget, (arg) => pushCommand(ctx, 'Prune', arg)),
-    ...REQUEST_COMMANDS.map(([id, kind]) => register(id, (node) => requestCommand(ctx, kind, node))),
+    ...REQUEST_COMMANDS.map(([id, kind]) =>
+      register(id, (node, selection) => {
+        const many = kind === 'reconcile' ? selectedDeployments(node, selection) : undefined;
+        return many ? manyCommand(ctx, 'reconcile', many) : requestCommand(ctx, kind, node);
+      }),
+    ),
+    ...REQUEST_WITH_OPTIONS_COMMANDS.map(([id, kind]) =>
+      register(id, (node, options) =>
+        requestWithOptionsCommand(ctx, kind, node, isOptionsArg(options) ? options : undefined),
+      ),
+    ),
+    register(Commands.deployWithLocalSource, (node) => deployWithLocalSourceCommand(ctx, node)),
+    register(Commands.stopFollowingLogs, (node) => stopFollowingLogsCommand(ctx, node)),
+    register(Commands.showControllerLogs, (node) => showControllerLogsCommand(ctx, node)),
+    register(Commands.showReconcileLogs, (node, id) => showReconcileLogsCommand(ctx, node, id as string | undefined)),
+    register(Commands.suspendWorkspace, () => workspaceCommand(ctx, 'suspend')),
+    register(Commands.resumeWorkspace, () => workspaceCommand(ctx, 'resume')),
+    register(Commands.reconcileWorkspace, () => workspaceCommand(ctx, 'reconcile')),
   ];
 }

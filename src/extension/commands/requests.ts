@@ -5,7 +5,7 @@ import { mergeSourceOverrides } from '../../gitops/requests.js';
 import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
 import { readCommandResultDiffs, readValidateResult } from '../../gitops/resultStore.js';
 import { countObjects } from '../../gitops/results.js';
-import type { RequestKind } from '../../gitops/types.js';
+import type { CommandResult, RequestKind } from '../../gitops/types.js';
 import { CancelledError } from '../../kube/errors.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
@@ -13,7 +13,7 @@ import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target
 import { engineDiffForDeployment, useEngineForLocalDiff } from './engineDiff.js';
 import type { PushResult } from './pushCommands.js';
 
-const TITLES: Record<RequestKind, string> = {
+export const TITLES: Record<RequestKind, string> = {
   reconcile: 'Reconcile',
   diff: 'Diff',
   deploy: 'Deploy',
@@ -26,6 +26,16 @@ export interface RequestCommandResult {
   outcome: RequestOutcome;
   /** For diff/deploy/prune: the URIs opened in the diff editor. */
   opened?: Array<[vscode.Uri, vscode.Uri, vscode.Uri]>;
+  /** For validate: whether the validation failed (errors, or warnings with `warningsAsErrors`). */
+  failed?: boolean;
+  /** For diff/deploy/prune: the stored command result (its `command.dryRun` says whether it was a dry run). */
+  result?: CommandResult;
+}
+
+/** How a request's result is judged. */
+export interface PresentOptions {
+  /** Validate: warnings fail the validation, as `kluctl gitops validate --warnings-as-errors`. */
+  warningsAsErrors?: boolean;
 }
 
 /** Runs `kluctl.io/request-<kind>` for a deployment with a cancellable progress notification and live logs. */
@@ -61,6 +71,7 @@ export async function runWithProgress(
   kind: RequestKind,
   target: Target,
   overridesPatch?: Record<string, unknown>,
+  presentOptions: PresentOptions = {},
 ): Promise<RequestCommandResult | undefined> {
   const label = `${target.ref.namespace}/${target.ref.name}`;
   const settings = readSettings();
@@ -87,6 +98,8 @@ export async function runWithProgress(
                 progress.report({ message: 'Waiting for the kluctl-controller to pick it up…' });
               if (p.phase === 'started') {
                 progress.report({ message: `Running (reconcile id ${p.reconcileId.slice(0, 8)})…` });
+                // Show Logs may already follow this deployment: its lines would come twice.
+                if (ctx.logs.isFollowing(target.ref)) return;
                 following = ctx.logs
                   .stream(target.client, target.ref, {
                     reconcileId: p.reconcileId,
@@ -101,7 +114,7 @@ export async function runWithProgress(
           // Let the last lines arrive, then stop following.
           setTimeout(() => logsStop.abort(), 1500);
           await following;
-          return await present(ctx, kind, target, outcome);
+          return await present(ctx, kind, target, outcome, presentOptions);
         } finally {
           logsStop.abort();
         }
@@ -129,6 +142,7 @@ async function present(
   kind: RequestKind,
   target: Target,
   outcome: RequestOutcome,
+  presentOptions: PresentOptions,
 ): Promise<RequestCommandResult> {
   const label = `${target.ref.namespace}/${target.ref.name}`;
   const settings = readSettings();
@@ -149,10 +163,14 @@ async function present(
     const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
     for (const p of problems)
       ctx.logs.channel(target.ref).warn(`validate: ${p.ref ? `${p.ref.kind}/${p.ref.name}: ` : ''}${p.message}`);
-    const text = `Kluctl validate ${label}: ${result.ready ? 'ready' : 'not ready'}, ${result.errors?.length ?? 0} errors, ${result.warnings?.length ?? 0} warnings.`;
-    if (result.ready && problems.length === 0) void vscode.window.showInformationMessage(text);
+    const failed =
+      (result.errors?.length ?? 0) > 0 ||
+      (presentOptions.warningsAsErrors === true && (result.warnings?.length ?? 0) > 0);
+    const text = `Kluctl validate ${label}: ${failed ? 'failed' : 'succeeded'}${presentOptions.warningsAsErrors ? ' (warnings count as errors)' : ''}, ${result.ready ? 'ready' : 'not ready'}, ${result.errors?.length ?? 0} errors, ${result.warnings?.length ?? 0} warnings.`;
+    if (failed) void vscode.window.showErrorMessage(text, 'Show Logs').then((c) => c && showLogs());
+    else if (result.ready && problems.length === 0) void vscode.window.showInformationMessage(text);
     else void vscode.window.showWarningMessage(text, 'Show Logs').then((c) => c && showLogs());
-    return { outcome };
+    return { outcome, failed };
   }
   const { result, diffs } = await readCommandResultDiffs(target.client, outcome.resultId, {
     namespace: settings.resultsNamespace,
@@ -169,12 +187,13 @@ async function present(
       void vscode.window.showInformationMessage(
         `Kluctl diff ${label}: no changes.${outcome.commandError ? ` ${outcome.commandError}` : ''}`,
       );
-      return { outcome };
+      return { outcome, result };
     }
     const opened = await ctx.documents.showDiffs(title, `${target.context}/${label}`, diffs);
-    return { outcome, opened };
+    return { outcome, opened, result };
   }
-  const message = `Kluctl ${TITLES[kind]} ${label}: ${summary}.`;
+  const dryRun = result.command?.dryRun === true ? ' (dry run: nothing was changed)' : '';
+  const message = `Kluctl ${TITLES[kind]} ${label}${dryRun}: ${summary}.`;
   const show = diffs.length > 0 ? 'Show Changes' : undefined;
   const action = outcome.commandError
     ? vscode.window.showErrorMessage(`${message} ${outcome.commandError}`, 'Show Logs', ...(show ? [show] : []))
@@ -183,7 +202,7 @@ async function present(
     if (choice === 'Show Logs') showLogs();
     if (choice === 'Show Changes') void ctx.documents.showDiffs(title, `${target.context}/${label}`, diffs);
   });
-  return { outcome };
+  return { outcome, result };
 }
 
 export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [

@@ -20,7 +20,11 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   ) {
     super();
     this.view = this.register(
-      vscode.window.createTreeView(DEPLOYMENTS_VIEW, { treeDataProvider: this, showCollapseAll: true }),
+      vscode.window.createTreeView(DEPLOYMENTS_VIEW, {
+        treeDataProvider: this,
+        showCollapseAll: true,
+        canSelectMany: true,
+      }),
     );
     this.register(this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)));
     this.register(clusters.onDidChange(() => this.scheduleRefresh()));

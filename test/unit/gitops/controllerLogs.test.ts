@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { formatLogRecord, groupHeader, matchesFilter, parseLogLine } from '../../../src/gitops/controllerLogs.js';
+import {
+  collectReconciles,
+  formatLogRecord,
+  groupHeader,
+  matchesFilter,
+  parseLogLine,
+} from '../../../src/gitops/controllerLogs.js';
 
 describe('controller log lines', () => {
   const line = JSON.stringify({
@@ -50,5 +56,40 @@ describe('controller log lines', () => {
     assert.equal(formatLogRecord({ level: 'error', message: 'failed', error: 'bad' }), '- ERROR failed (error: bad)');
     assert.equal(groupHeader(record), 'Showing logs for team/app and reconciliation ID 3f1c-aa');
     assert.equal(groupHeader({ level: 'info', message: 'x' }), 'Showing general controller logs');
+  });
+});
+
+describe('collectReconciles', () => {
+  const rec = (id: string | undefined, ts: string, msg = 'x') =>
+    parseLogLine(JSON.stringify({ level: 'info', ts, msg, name: 'app', namespace: 'team', reconcileID: id }))!;
+
+  it('lists reconciliations from logs and status, newest first, naming manual requests', () => {
+    const list = collectReconciles(
+      [
+        rec('r1', '2026-06-25T10:00:00Z', 'Starting reconcile'),
+        rec('r1', '2026-06-25T10:00:05Z'),
+        rec('r2', '2026-06-25T10:01:00Z', 'Processing kluctl.io/request-deploy: {"requestValue":"v"}'),
+        rec(undefined, '2026-06-25T10:02:00Z', 'general line'),
+      ],
+      [{ kind: 'validate', reconcileId: 'r3', startTime: '2026-06-25T10:03:00Z', endTime: '2026-06-25T10:03:09Z' }],
+    );
+    assert.deepEqual(
+      list.map((e) => [e.reconcileId, e.what, e.lines]),
+      [
+        ['r3', 'validate request', 0],
+        ['r2', 'deploy request', 1],
+        ['r1', 'Starting reconcile', 2],
+      ],
+    );
+    assert.deepEqual(list[2].end, new Date('2026-06-25T10:00:05Z'));
+  });
+
+  it('keeps at most the limit', () => {
+    const many = Array.from({ length: 500 }, (_, i) =>
+      rec(`r${i}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()),
+    );
+    const list = collectReconciles(many, [], 10);
+    assert.equal(list.length, 10);
+    assert.equal(list[0].reconcileId, 'r499');
   });
 });

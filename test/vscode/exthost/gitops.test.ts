@@ -213,6 +213,56 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     }
   });
 
+  it('deploys with options (dry run): nothing changes, the result says dry run; the patch carried the option', async () => {
+    const before = await configMap('first');
+    const run = (await vscode.commands.executeCommand(Commands.deployWithOptions, await node('app'), {
+      options: { dryRun: true, args: ['unused=1'] },
+    })) as RequestCommandResult;
+    assert.equal(run.outcome.commandError, '');
+    assert.equal(run.result?.command?.dryRun, true, 'the stored result is a dry run');
+    assert.deepEqual(await configMap('first'), before, 'a dry run changes nothing');
+  });
+
+  it('validates with warnings as errors', async () => {
+    const run = (await vscode.commands.executeCommand(Commands.validateWithOptions, await node('app'), {
+      options: {},
+      warningsAsErrors: true,
+    })) as RequestCommandResult;
+    assert.ok(run.outcome.resultId, 'a validate result');
+    assert.equal(run.failed, false, 'no errors and no warnings');
+  });
+
+  it("reconciles a multi-selection, then shows one past reconciliation's logs only and all controller logs", async () => {
+    const app = await node('app');
+    const unrelated = await node('unrelated');
+    const many = (await vscode.commands.executeCommand(Commands.reconcile, app, [app, unrelated])) as {
+      done: string[];
+      failed: unknown[];
+    };
+    assert.deepEqual(many.failed, []);
+    assert.equal(many.done.length, 2, many.done.join(', '));
+
+    const kd = await getDeployment(client, { namespace: env.namespace, name: 'app' });
+    const id = kd.status?.reconcileRequestResult?.reconcileId;
+    assert.ok(id, 'the reconcile request has a reconcile id');
+    const count = (await vscode.commands.executeCommand(Commands.showReconcileLogs, app, id)) as number;
+    assert.ok(count > 0, 'lines of that reconciliation');
+    const lines = api.logs.lines({ namespace: env.namespace, name: 'app' });
+    const header = lines.lastIndexOf(`── Showing logs for ${env.namespace}/app and reconciliation ID ${id}`);
+    assert.ok(header >= 0, lines.slice(-5).join(' | '));
+    assert.ok(
+      lines.slice(header + 1).every((l) => !l.startsWith('── ') || l.includes(id)),
+      'only that reconciliation follows the header',
+    );
+
+    const context = (await vscode.commands.executeCommand(Commands.showControllerLogs, app)) as string;
+    await waitFor('controller log lines', () =>
+      api.logs.controllerLines(context).some((l) => l.includes(`${env.namespace}/unrelated`)) ? true : undefined,
+    );
+    const stopped = (await vscode.commands.executeCommand(Commands.stopFollowingLogs)) as number;
+    assert.ok(stopped >= 1, 'following stopped');
+  });
+
   it('prunes an object removed from the project', async () => {
     fs.rmSync(path.join(env.workspace, 'app', 'extra.yaml'));
     git('commit', '-q', '-am', 'drop extra');
