@@ -12,7 +12,7 @@ import type {
   KluctlProjectConfig,
 } from '../project/types.js';
 import { parseYaml, readYamlFile } from '../project/yaml-strict.js';
-import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
+import { clone, deepMerge, setOwn, type JsonObject } from '../vars/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
 import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
 import { validateItem } from './validate.js';
@@ -174,21 +174,18 @@ export function searchDirs(p: DeploymentProject): string[] {
 }
 
 export function commonLabels(p: DeploymentProject): Record<string, string> {
-  return Object.assign(
-    {},
-    ...parents(p)
-      .reverse()
-      .map((e) => e.project.config.commonLabels ?? {}),
-  ) as Record<string, string>;
+  return mergeStrMaps(parents(p).map((e) => e.project.config.commonLabels));
 }
 
 export function commonAnnotations(p: DeploymentProject): Record<string, string> {
-  return Object.assign(
-    {},
-    ...parents(p)
-      .reverse()
-      .map((e) => e.project.config.commonAnnotations ?? {}),
-  ) as Record<string, string>;
+  return mergeStrMaps(parents(p).map((e) => e.project.config.commonAnnotations));
+}
+
+/** Nearest-first maps merged with the nearest winning; `__proto__` stays an ordinary key (Object.assign would not). */
+function mergeStrMaps(maps: Array<Record<string, string> | undefined>): Record<string, string> {
+  const out: JsonObject = {};
+  for (const m of [...maps].reverse()) for (const [k, v] of Object.entries(m ?? {})) setOwn(out, k, v);
+  return out as Record<string, string>;
 }
 
 export function overrideNamespace(p: DeploymentProject): string | undefined {
