@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { applyDefaultArgs } from '../project/args.js';
 import { ProjectError } from '../project/errors.js';
-import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
+import { exists, fixPathExt, isDirectory, isInside, realpath, secureJoin } from '../project/paths.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_LIBRARY } from '../project/schema.js';
 import type {
   DeploymentItemConfig,
@@ -45,8 +45,12 @@ export async function loadDeploymentProject(
   parent?: DeploymentProject,
   parentInclude?: DeploymentItemConfig,
 ): Promise<DeploymentProject> {
-  const absDir = path.resolve(source.dir, relDir);
-  if (!isInside(source.dir, absDir)) throw new Error(`path/include is not part of the deployment project: ${relDir}`);
+  if (!isInside(source.dir, path.resolve(source.dir, relDir)))
+    throw new Error(`path/include is not part of the deployment project: ${relDir}`);
+  // Symlinks stay inside the source, as with Kluctl's securejoin.
+  const absDir = secureJoin(source.dir, relDir);
+  if (exists(absDir) && !isInside(realpath(source.dir), realpath(absDir)))
+    throw new Error(`path/include is not part of the deployment project: ${relDir} (a symlink to ${realpath(absDir)})`);
   if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
   const p: DeploymentProject = {
     source,
@@ -120,9 +124,19 @@ export async function loadDeploymentProject(
 function checkItemDirs(p: DeploymentProject, configFile: string): void {
   for (const item of p.config.deployments ?? []) {
     if (item.path === undefined || !checkWhen(item.when, p.vars, configFile)) continue;
-    const dir = path.resolve(p.absDir, item.path);
-    if (!isInside(p.source.dir, dir))
+    const lexical = path.resolve(p.absDir, item.path);
+    if (!isInside(p.source.dir, lexical))
       throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
+    // Kluctl checks the dir through securejoin (a symlink out of the source lands inside it, where it normally does
+    // not exist) but then renders the plain joined path; the real path must stay inside too, or a link that
+    // happens to have a namesake inside would still be read from outside.
+    const dir = secureJoin(p.source.dir, path.join(p.relDir, item.path));
+    if (exists(lexical) && !isInside(realpath(p.source.dir), realpath(lexical)))
+      throw new ProjectError(
+        configFile,
+        undefined,
+        `path/include is not part of the deployment project: ${item.path} (a symlink to ${realpath(lexical)})`,
+      );
     if (!exists(dir))
       throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
     if (!isDirectory(dir))
