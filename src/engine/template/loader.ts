@@ -45,8 +45,7 @@ export class SearchPathLoader implements Loader {
    */
   private confined(file: string): boolean {
     this.realSearchDirs ??= this.searchDirs.map((d) => realpath(d));
-    const real = realpath(file);
-    return this.realSearchDirs.some((dir) => isInside(dir, real));
+    return isInsideAny(this.realSearchDirs, file);
   }
 
   read(file: string): Buffer {
@@ -64,4 +63,10 @@ export function isFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether the real path of `file` (symlinks resolved) is inside one of `realDirs` (real paths already). */
+export function isInsideAny(realDirs: readonly string[], file: string): boolean {
+  const real = realpath(file);
+  return realDirs.some((dir) => isInside(dir, real));
 }
