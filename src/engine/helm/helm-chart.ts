@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { findOnPath } from '../../util/executables.js';
 import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
 import { ProjectError } from '../project/errors.js';
-import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
+import { exists, fixPathExt, isDirectory, isInside, realpath } from '../project/paths.js';
 import type { GitProject } from '../project/types.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { HELM_CHART } from '../project/schema.js';
@@ -83,7 +83,8 @@ async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOption
     throw new ProjectError(o.chartFile, undefined, `git Helm chart ${git.url}: ${error.message}`);
   });
   const dir = path.resolve(checkout, git.subDir ?? '');
-  if (!isInside(checkout, dir)) throw new ProjectError(o.chartFile, undefined, `invalid git subDir: ${git.subDir}`);
+  if (!isInside(checkout, dir) || !isInside(realpath(checkout), realpath(dir)))
+    throw new ProjectError(o.chartFile, undefined, `invalid git subDir: ${git.subDir}`);
   if (!exists(path.join(dir, 'Chart.yaml')))
     throw new ProjectError(
       o.chartFile,
@@ -121,6 +122,8 @@ export interface HelmRenderOptions {
   helmChartsDirs: string[];
   /** Source dir of the same sub-dir, for local chart paths. */
   sourceDir: string;
+  /** The root local chart paths must stay inside (symlinks resolved); the source dir's when absent. */
+  sourceRoot?: string;
   kubeVersion: string;
   apiVersions?: string[];
   helmBinary?: string;
@@ -184,6 +187,8 @@ async function locateChart(c: HelmChartConfig, o: HelmRenderOptions): Promise<st
   if (c.path !== undefined) {
     if (path.isAbsolute(c.path)) throw new ProjectError(o.chartFile, undefined, 'helmChart.path must be relative');
     const dir = path.resolve(o.sourceDir, c.path);
+    if (!isInside(realpath(o.sourceRoot ?? o.sourceDir), realpath(dir)))
+      throw new ProjectError(o.chartFile, undefined, `local chart ${c.path} is not inside the project`);
     if (!isDirectory(dir)) throw new ProjectError(o.chartFile, undefined, `local chart ${c.path} not found`);
     return dir;
   }

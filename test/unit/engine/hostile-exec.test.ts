@@ -94,6 +94,13 @@ describe('engine: hostile input never runs a command', function () {
       });
       await refused(p.run, /app\/helm-chart\.yaml: helmChart\.releaseName '/, /is invalid: it must match/);
     }
+    const outsideChart = render({
+      'deployment.yaml': 'deployments:\n  - path: app\n',
+      'app/helm-chart.yaml': `helmChart:\n  path: ../../${path.basename(tmp)}/chart\n  releaseName: rel\n`,
+    });
+    fs.mkdirSync(path.join(tmp, 'chart'));
+    fs.writeFileSync(path.join(tmp, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 1.0.0\n');
+    await refused(outsideChart.run, /app\/helm-chart\.yaml: /, /local chart .* is not inside the project/);
     for (const ok of ['rel', 'my-release', 'a.b-c', 'x1', 'a'.repeat(53)])
       assert.equal(releaseNameProblem(ok), undefined);
   });
