@@ -148,7 +148,7 @@ export class KubeClient {
         clusters: this.kubeConfig.getClusters(),
         users: this.kubeConfig
           .getUsers()
-          .map((u) => (u.name === user.name ? ({ ...u, exec: undefined, authProvider: undefined } as User) : u)),
+          .map((u) => (u.name === user.name ? { ...u, exec: undefined, authProvider: undefined } : u)),
         contexts: this.kubeConfig.getContexts(),
         currentContext: this.kubeConfig.getCurrentContext(),
       });

@@ -111,7 +111,7 @@ function wait(run: Run, signal?: AbortSignal): Promise<ExecCredentialStatus> {
       },
       (error: unknown) => {
         leave();
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });
@@ -147,7 +147,9 @@ async function runPlugin(exec: ExecConfig, timeoutMs: number, signal: AbortSigna
   try {
     parsed = JSON.parse(result.stdout.toString('utf8')) as { status?: ExecCredentialStatus };
   } catch (error) {
-    throw new Error(`the exec plugin ${exec.command} wrote no ExecCredential JSON: ${(error as Error).message}`);
+    throw new Error(`the exec plugin ${exec.command} wrote no ExecCredential JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const status = parsed?.status;
   if (!status || (!status.token && !(status.clientCertificateData && status.clientKeyData)))

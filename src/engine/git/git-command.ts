@@ -55,7 +55,8 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
       timeoutMs,
     });
   } catch (error) {
-    if (error instanceof ProcessTimeoutError) throw new Error(`git ${args[0]} timed out after ${timeoutMs / 1000}s`);
+    if (error instanceof ProcessTimeoutError)
+      throw new Error(`git ${args[0]} timed out after ${timeoutMs / 1000}s`, { cause: error });
     throw error;
   }
   if (result.code !== 0) {

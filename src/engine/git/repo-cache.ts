@@ -14,9 +14,14 @@ import { gitErrorMessage, runGit } from './git-command.js';
 import { parseLsRemote, resolveRef, type RepoInfo } from './refs.js';
 
 /** A URL from project content that git would read as an option (`--upload-pack=…`) is refused before any call. */
-function checkUrl(url: string): void {
-  if (typeof url !== 'string' || url === '') throw new Error('a git URL must be a non-empty string');
-  rejectOptionLike(url, 'git URL');
+function urlProblem(url: string): Error | undefined {
+  if (typeof url !== 'string' || url === '') return new Error('a git URL must be a non-empty string');
+  try {
+    rejectOptionLike(url, 'git URL');
+  } catch (error) {
+    return error as Error;
+  }
+  return undefined;
 }
 
 export function defaultCacheDir(): string {
@@ -41,11 +46,8 @@ export class GitRepoCache {
 
   /** Refs and default branch of `url`; the first call per run also fetches the mirror. */
   repoInfo(url: string, signal?: AbortSignal): Promise<RepoInfo> {
-    try {
-      checkUrl(url);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    const invalid = urlProblem(url);
+    if (invalid) return Promise.reject(invalid);
     let p = this.infos.get(url);
     if (!p) {
       p = this.updateMirror(url, signal);
@@ -62,20 +64,19 @@ export class GitRepoCache {
     try {
       commit = resolveRef(info, ref).commit;
     } catch (error) {
-      throw new Error(`failed to check out ${url}: ${(error as Error).message}`);
+      throw new Error(`failed to check out ${url}: ${(error as Error).message}`, { cause: error });
     }
     return this.checkoutCommit(url, commit, signal);
   }
 
   /** A checkout of `url` at `commit` (which the mirror must hold). */
   checkoutCommit(url: string, commit: string, signal?: AbortSignal): Promise<string> {
-    try {
-      checkUrl(url);
-      if (!/^[0-9a-fA-F]{4,64}$/.test(commit))
-        throw new Error(`invalid commit '${commit}': not a hexadecimal commit id`);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    const invalid =
+      urlProblem(url) ??
+      (/^[0-9a-fA-F]{4,64}$/.test(commit)
+        ? undefined
+        : new Error(`invalid commit '${commit}': not a hexadecimal commit id`));
+    if (invalid) return Promise.reject(invalid);
     const key = `${url}#${commit}`;
     let p = this.checkouts.get(key);
     if (!p) {
@@ -120,7 +121,7 @@ export class GitRepoCache {
           }
           return info;
         } catch (error) {
-          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`);
+          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`, { cause: error });
         }
       },
       signal,
@@ -143,7 +144,7 @@ export class GitRepoCache {
       }
       return dir;
     } catch (error) {
-      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`);
+      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`, { cause: error });
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -161,9 +161,11 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
     });
   } catch (error) {
     if (error instanceof ProcessTimeoutError)
-      throw new Error(`${o.chartFile}: helm template did not finish within ${HELM_TIMEOUT_MS / 1000}s`);
+      throw new Error(`${o.chartFile}: helm template did not finish within ${HELM_TIMEOUT_MS / 1000}s`, {
+        cause: error,
+      });
     if ((error as Error).name === 'AbortError') throw error;
-    throw new Error(`${o.chartFile}: cannot run ${helm}: ${(error as Error).message}`);
+    throw new Error(`${o.chartFile}: cannot run ${helm}: ${(error as Error).message}`, { cause: error });
   }
   if (result.code !== 0) {
     const err = result.stderr.toString('utf8').trim();

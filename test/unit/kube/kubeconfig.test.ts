@@ -162,7 +162,7 @@ describe('credential plugins', () => {
     } catch {
       return false;
     }
-    let stat = '';
+    let stat: string;
     try {
       stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     } catch {
