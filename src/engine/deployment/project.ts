@@ -45,13 +45,13 @@ export async function loadDeploymentProject(
   parent?: DeploymentProject,
   parentInclude?: DeploymentItemConfig,
 ): Promise<DeploymentProject> {
+  // As Kluctl's securejoin: `..` stops at the source root and symlinks resolve inside it, so an include that
+  // points out of the source names a dir inside it (which normally does not exist).
+  const absDir = secureJoin(source.dir, relDir);
+  if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
+  // Kluctl then fails on such a namesake dir in its own ways; here it is refused outright.
   if (!isInside(source.dir, path.resolve(source.dir, relDir)))
     throw new Error(`path/include is not part of the deployment project: ${relDir}`);
-  // Symlinks stay inside the source, as with Kluctl's securejoin.
-  const absDir = secureJoin(source.dir, relDir);
-  if (exists(absDir) && !isInside(realpath(source.dir), realpath(absDir)))
-    throw new Error(`path/include is not part of the deployment project: ${relDir} (a symlink to ${realpath(absDir)})`);
-  if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
   const p: DeploymentProject = {
     source,
     relDir,
@@ -124,21 +124,15 @@ export async function loadDeploymentProject(
 function checkItemDirs(p: DeploymentProject, configFile: string): void {
   for (const item of p.config.deployments ?? []) {
     if (item.path === undefined || !checkWhen(item.when, p.vars, configFile)) continue;
-    const lexical = path.resolve(p.absDir, item.path);
-    if (!isInside(p.source.dir, lexical))
-      throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
-    // Kluctl checks the dir through securejoin (a symlink out of the source lands inside it, where it normally does
-    // not exist) but then renders the plain joined path; the real path must stay inside too, or a link that
-    // happens to have a namesake inside would still be read from outside.
+    // As Kluctl: the dir is checked through securejoin, where `..` stops at the source root and a symlink out of
+    // the source lands inside it (normally on nothing: "does not exist"). Kluctl then renders the plainly joined
+    // path; here that path must really be inside as well (a namesake inside does not let it read outside).
     const dir = secureJoin(p.source.dir, path.join(p.relDir, item.path));
-    if (exists(lexical) && !isInside(realpath(p.source.dir), realpath(lexical)))
-      throw new ProjectError(
-        configFile,
-        undefined,
-        `path/include is not part of the deployment project: ${item.path} (a symlink to ${realpath(lexical)})`,
-      );
     if (!exists(dir))
       throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
+    const lexical = path.resolve(p.absDir, item.path);
+    if (!isInside(p.source.dir, lexical) || !isInside(realpath(p.source.dir), realpath(lexical)))
+      throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
     if (!isDirectory(dir))
       throw new ProjectError(configFile, undefined, `deployment path is not a directory: ${item.path}`);
   }

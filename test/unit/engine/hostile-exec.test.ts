@@ -195,8 +195,19 @@ describe('engine: hostile input never runs a command', function () {
     await refused(
       p.run,
       /deployment\.yaml: /,
-      /deployment directory does not exist: app|not part of the deployment project: app/,
+      /deployment directory does not exist: app$/, // kluctl v2.22.1's words for it
     );
+    // A `..` path whose securejoin namesake exists inside: kluctl would render the dir outside; refused here.
+    const namesake = render({
+      'deployment.yaml': `deployments:\n  - path: ../${path.basename(outside)}\n`,
+      [`${path.basename(outside)}/cm.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: inside\n',
+    });
+    await refused(namesake.run, /deployment\.yaml: /, /path\/include is not part of the deployment project: \.\.\//);
+    // Includes: a symlink out of the project names a dir inside it, which does not exist (kluctl's message).
+    const inc = render({ 'deployment.yaml': 'deployments:\n  - include: inc\n' });
+    fs.writeFileSync(path.join(outside, 'deployment.yaml'), 'deployments: []\n');
+    fs.symlinkSync(outside, path.join(inc.dir, 'inc'));
+    await refused(inc.run, new RegExp(`${inc.dir}${outside}`), /does not exist or is not a directory/);
 
     const v = render({ 'deployment.yaml': 'vars:\n  - file: vars.yaml\ndeployments: []\n' });
     fs.symlinkSync(path.join(outside, 'vars.yaml'), path.join(v.dir, 'vars.yaml'));
