@@ -41,7 +41,7 @@ export function readHelmChart(file: string): HelmChartConfig {
   const config = doc?.helmChart;
   if (!config?.releaseName) throw new ProjectError(file, undefined, 'helmChart.releaseName is required');
   const problem = releaseNameProblem(String(config.releaseName));
-  if (problem) throw new ProjectError(file, undefined, `helmChart.releaseName ${problem}`);
+  if (problem) throw new ProjectError(file, undefined, `helmChart.releaseName: ${problem}`);
   return config;
 }
 
@@ -51,7 +51,9 @@ const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 /** Why `name` is not a valid Helm release name, or undefined when it is. */
 export function releaseNameProblem(name: string): string | undefined {
   if (RELEASE_NAME.test(name) && name.length <= 53) return undefined;
-  return `'${name.length > 80 ? `${name.slice(0, 80)}…` : name}' is invalid: it must match ${RELEASE_NAME.source} and be at most 53 characters long`;
+  // Helm's own words (`helm template` says the same).
+  const shown = name.length > 80 ? `${name.slice(0, 80)}…` : name;
+  return `release name ${JSON.stringify(shown)}: invalid release name, must match regex ${RELEASE_NAME.source} and the length must not be longer than 53`;
 }
 
 /** `helm template` of a local chart: nothing to download, so this is generous. */

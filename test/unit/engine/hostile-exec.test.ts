@@ -92,7 +92,11 @@ describe('engine: hostile input never runs a command', function () {
         'app/helm-chart.yaml': `helmChart:\n  path: chart\n  releaseName: "${name}"\n`,
         'app/chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 1.0.0\n',
       });
-      await refused(p.run, /app\/helm-chart\.yaml: helmChart\.releaseName '/, /is invalid: it must match/);
+      await refused(
+        p.run,
+        /app\/helm-chart\.yaml: helmChart\.releaseName: release name "/,
+        /invalid release name, must match regex/,
+      );
     }
     const outsideChart = render({
       'deployment.yaml': 'deployments:\n  - path: app\n',
