@@ -27,12 +27,28 @@ const SAFE_CONFIG = [
  * The user's own environment (it carries their Git auth setup: GIT_SSH_COMMAND, askpass helpers, GIT_SSL_CAINFO,
  * GIT_CONFIG_*), made non-interactive. A user-set GIT_SSH_COMMAND keeps its options and gets BatchMode added.
  */
-export function gitEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function gitEnv(env: NodeJS.ProcessEnv = process.env, configuredSsh?: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && !NOT_NEEDED.test(k)) out[k] = v;
   out.GIT_TERMINAL_PROMPT = '0';
-  if (!out.GIT_SSH) out.GIT_SSH_COMMAND = `${out.GIT_SSH_COMMAND || 'ssh'} -o BatchMode=yes`;
+  // GIT_SSH_COMMAND overrides core.sshCommand, so the user's configured command is carried over into it.
+  if (!out.GIT_SSH) out.GIT_SSH_COMMAND = `${out.GIT_SSH_COMMAND || configuredSsh || 'ssh'} -o BatchMode=yes`;
   return out;
+}
+
+let configuredSshCommand: Promise<string | undefined> | undefined;
+
+/** The user's `core.sshCommand` (global/system config; read once, outside any repository). */
+function userSshCommand(cwd: string): Promise<string | undefined> {
+  configuredSshCommand ??= runProcess('git', ['config', '--get', 'core.sshCommand'], {
+    cwd,
+    env: { ...process.env, GIT_DIR: '/nonexistent' },
+    timeoutMs: 10_000,
+  }).then(
+    (r) => (r.code === 0 ? r.stdout.toString('utf8').trim() || undefined : undefined),
+    () => undefined,
+  );
+  return configuredSshCommand;
 }
 
 export interface GitOptions {
@@ -50,7 +66,7 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
   try {
     result = await runProcess('git', [...config, ...args], {
       cwd: options.cwd,
-      env: gitEnv(),
+      env: gitEnv(process.env, await userSshCommand(options.cwd)),
       signal: options.signal,
       timeoutMs,
     });

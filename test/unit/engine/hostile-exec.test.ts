@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { gitEnv } from '../../../src/engine/git/git-command.js';
 import { GitRepoCache } from '../../../src/engine/git/repo-cache.js';
 import { releaseNameProblem } from '../../../src/engine/helm/helm-chart.js';
 import { confineBinaryBuild } from '../../../src/engine/kustomize/confine.js';
@@ -116,6 +117,18 @@ describe('engine: hostile input never runs a command', function () {
     await assert.rejects(cache.checkoutCommit('/some/repo', `--output=${marker}`), /invalid commit '--output=/);
     await assert.rejects(cache.repoInfo(`-u touch ${marker}`), /invalid git URL '-u touch/);
     assert.equal(fs.existsSync(marker), false);
+  });
+
+  it("git runs without prompts: ssh in BatchMode (keeping the user's ssh command), no terminal prompt, no GIT_DIR", () => {
+    const base = { PATH: '/bin', GIT_DIR: '/x', GIT_WORK_TREE: '/y', GIT_EDITOR: 'vi' };
+    assert.deepEqual(gitEnv(base), {
+      PATH: '/bin',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    });
+    assert.equal(gitEnv({ GIT_SSH_COMMAND: 'ssh -i k' }).GIT_SSH_COMMAND, 'ssh -i k -o BatchMode=yes');
+    assert.equal(gitEnv({}, 'ssh -F cfg').GIT_SSH_COMMAND, 'ssh -F cfg -o BatchMode=yes');
+    assert.equal(gitEnv({ GIT_SSH: '/my/ssh' }).GIT_SSH_COMMAND, undefined);
   });
 
   it('git gives up on a server that never answers (timeout), instead of hanging', async () => {
