@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type User } from '@kubernetes/client-node';
+import { execCredential, ExecPluginTimeoutError, type ExecConfig } from './exec-credential.js';
 import {
   CancelledError,
   KubeApiError,
@@ -78,6 +79,8 @@ export class KubeClient {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<void> {
+    const exec = execConfigOf(this.kubeConfig.getCurrentUser());
+    if (exec) return this.authenticateWithExec(exec, requestOptions, what, timeoutMs, signal);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stopped = new Promise<never>((_, reject) => {
@@ -108,6 +111,53 @@ export class KubeClient {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** This client's kubeconfig with the exec plugin left out of the user: TLS settings without running the plugin. */
+  private withoutExec?: KubeConfig;
+
+  /** Exec plugins are run by exec-credential.ts (bounded, single-flight, cached); the rest as client-node does. */
+  private async authenticateWithExec(
+    exec: ExecConfig,
+    requestOptions: https.RequestOptions,
+    what: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const user = this.kubeConfig.getCurrentUser()!;
+    let status;
+    try {
+      status = await execCredential(user.name, exec, { timeoutMs, signal });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw new CancelledError(what);
+      if (error instanceof ExecPluginTimeoutError)
+        throw new KubeCredentialsError(
+          this.contextName,
+          what,
+          `were not available within ${Math.round(timeoutMs / 1000)}s (its exec plugin did not answer and was stopped; does it wait for an interactive login? Log in from a terminal first)`,
+        );
+      throw new KubeCredentialsError(
+        this.contextName,
+        what,
+        `could not be obtained: ${(error as Error).message.trim()}`,
+      );
+    }
+    if (!this.withoutExec) {
+      const stripped = new KubeConfig();
+      stripped.loadFromOptions({
+        clusters: this.kubeConfig.getClusters(),
+        users: this.kubeConfig
+          .getUsers()
+          .map((u) => (u.name === user.name ? { ...u, exec: undefined, authProvider: undefined } : u)),
+        contexts: this.kubeConfig.getContexts(),
+        currentContext: this.kubeConfig.getCurrentContext(),
+      });
+      this.withoutExec = stripped;
+    }
+    await this.withoutExec.applyToHTTPSOptions(requestOptions);
+    if (status.clientCertificateData) requestOptions.cert = status.clientCertificateData;
+    if (status.clientKeyData) requestOptions.key = status.clientKeyData;
+    if (status.token) requestOptions.headers = { ...requestOptions.headers, Authorization: `Bearer ${status.token}` };
   }
 
   /** Resolves with the body text, or with the open response when streaming. */
@@ -174,6 +224,13 @@ export class KubeClient {
       req.end();
     });
   }
+}
+
+/** The exec plugin of a kubeconfig user (`exec`, or the legacy `auth-provider` named exec), if any. */
+function execConfigOf(user: User | null): ExecConfig | undefined {
+  if (!user) return undefined;
+  const u = user as { exec?: ExecConfig; authProvider?: { name?: string; config?: { exec?: ExecConfig } } };
+  return u.exec ?? u.authProvider?.config?.exec;
 }
 
 /** RFC 7234 warning values as the API server sends them: `299 - "text"`. */

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { applyDefaultArgs } from '../project/args.js';
 import { ProjectError } from '../project/errors.js';
-import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
+import { exists, fixPathExt, isDirectory, isInside, realpath, secureJoin } from '../project/paths.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_LIBRARY } from '../project/schema.js';
 import type {
   DeploymentItemConfig,
@@ -12,7 +12,7 @@ import type {
   KluctlProjectConfig,
 } from '../project/types.js';
 import { parseYaml, readYamlFile } from '../project/yaml-strict.js';
-import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
+import { clone, deepMerge, setOwn, type JsonObject } from '../vars/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
 import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
 import { validateItem } from './validate.js';
@@ -45,9 +45,13 @@ export async function loadDeploymentProject(
   parent?: DeploymentProject,
   parentInclude?: DeploymentItemConfig,
 ): Promise<DeploymentProject> {
-  const absDir = path.resolve(source.dir, relDir);
-  if (!isInside(source.dir, absDir)) throw new Error(`path/include is not part of the deployment project: ${relDir}`);
+  // As Kluctl's securejoin: `..` stops at the source root and symlinks resolve inside it, so an include that
+  // points out of the source names a dir inside it (which normally does not exist).
+  const absDir = secureJoin(source.dir, relDir);
   if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
+  // Kluctl then fails on such a namesake dir in its own ways; here it is refused outright.
+  if (!isInside(source.dir, path.resolve(source.dir, relDir)))
+    throw new Error(`path/include is not part of the deployment project: ${relDir}`);
   const p: DeploymentProject = {
     source,
     relDir,
@@ -120,11 +124,15 @@ export async function loadDeploymentProject(
 function checkItemDirs(p: DeploymentProject, configFile: string): void {
   for (const item of p.config.deployments ?? []) {
     if (item.path === undefined || !checkWhen(item.when, p.vars, configFile)) continue;
-    const dir = path.resolve(p.absDir, item.path);
-    if (!isInside(p.source.dir, dir))
-      throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
+    // As Kluctl: the dir is checked through securejoin, where `..` stops at the source root and a symlink out of
+    // the source lands inside it (normally on nothing: "does not exist"). Kluctl then renders the plainly joined
+    // path; here that path must really be inside as well (a namesake inside does not let it read outside).
+    const dir = secureJoin(p.source.dir, path.join(p.relDir, item.path));
     if (!exists(dir))
       throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
+    const lexical = path.resolve(p.absDir, item.path);
+    if (!isInside(p.source.dir, lexical) || !isInside(realpath(p.source.dir), realpath(lexical)))
+      throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
     if (!isDirectory(dir))
       throw new ProjectError(configFile, undefined, `deployment path is not a directory: ${item.path}`);
   }
@@ -174,21 +182,18 @@ export function searchDirs(p: DeploymentProject): string[] {
 }
 
 export function commonLabels(p: DeploymentProject): Record<string, string> {
-  return Object.assign(
-    {},
-    ...parents(p)
-      .reverse()
-      .map((e) => e.project.config.commonLabels ?? {}),
-  ) as Record<string, string>;
+  return mergeStrMaps(parents(p).map((e) => e.project.config.commonLabels));
 }
 
 export function commonAnnotations(p: DeploymentProject): Record<string, string> {
-  return Object.assign(
-    {},
-    ...parents(p)
-      .reverse()
-      .map((e) => e.project.config.commonAnnotations ?? {}),
-  ) as Record<string, string>;
+  return mergeStrMaps(parents(p).map((e) => e.project.config.commonAnnotations));
+}
+
+/** Nearest-first maps merged with the nearest winning; `__proto__` stays an ordinary key (Object.assign would not). */
+function mergeStrMaps(maps: Array<Record<string, string> | undefined>): Record<string, string> {
+  const out: JsonObject = {};
+  for (const m of [...maps].reverse()) for (const [k, v] of Object.entries(m ?? {})) setOwn(out, k, v);
+  return out as Record<string, string>;
 }
 
 export function overrideNamespace(p: DeploymentProject): string | undefined {

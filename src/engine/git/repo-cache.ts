@@ -9,8 +9,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GitRef } from '../project/types.js';
 import { withFileLock } from './file-lock.js';
-import { gitClient, gitErrorMessage } from './git-command.js';
+import { rejectOptionLike } from '../../util/run-process.js';
+import { gitErrorMessage, runGit } from './git-command.js';
 import { parseLsRemote, resolveRef, type RepoInfo } from './refs.js';
+
+/** A URL from project content that git would read as an option (`--upload-pack=…`) is refused before any call. */
+function urlProblem(url: string): Error | undefined {
+  if (typeof url !== 'string' || url === '') return new Error('a git URL must be a non-empty string');
+  try {
+    rejectOptionLike(url, 'git URL');
+  } catch (error) {
+    return error as Error;
+  }
+  return undefined;
+}
 
 export function defaultCacheDir(): string {
   return process.env.KLUCTL_TS_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'kluctl-ts');
@@ -22,10 +34,20 @@ export class GitRepoCache {
   private readonly infos = new Map<string, Promise<RepoInfo>>();
   private readonly checkouts = new Map<string, Promise<string>>();
 
-  constructor(private readonly cacheDir = path.join(defaultCacheDir(), 'git')) {}
+  constructor(
+    private readonly cacheDir = path.join(defaultCacheDir(), 'git'),
+    /** Per git call (see DEFAULT_GIT_TIMEOUT_MS). */
+    private readonly timeoutMs?: number,
+  ) {}
+
+  private git(args: string[], cwd: string, signal?: AbortSignal): Promise<string> {
+    return runGit(args, { cwd, signal, timeoutMs: this.timeoutMs });
+  }
 
   /** Refs and default branch of `url`; the first call per run also fetches the mirror. */
   repoInfo(url: string, signal?: AbortSignal): Promise<RepoInfo> {
+    const invalid = urlProblem(url);
+    if (invalid) return Promise.reject(invalid);
     let p = this.infos.get(url);
     if (!p) {
       p = this.updateMirror(url, signal);
@@ -42,13 +64,19 @@ export class GitRepoCache {
     try {
       commit = resolveRef(info, ref).commit;
     } catch (error) {
-      throw new Error(`failed to check out ${url}: ${(error as Error).message}`);
+      throw new Error(`failed to check out ${url}: ${(error as Error).message}`, { cause: error });
     }
     return this.checkoutCommit(url, commit, signal);
   }
 
   /** A checkout of `url` at `commit` (which the mirror must hold). */
   checkoutCommit(url: string, commit: string, signal?: AbortSignal): Promise<string> {
+    const invalid =
+      urlProblem(url) ??
+      (/^[0-9a-fA-F]{4,64}$/.test(commit)
+        ? undefined
+        : new Error(`invalid commit '${commit}': not a hexadecimal commit id`));
+    if (invalid) return Promise.reject(invalid);
     const key = `${url}#${commit}`;
     let p = this.checkouts.get(key);
     if (!p) {
@@ -70,25 +98,30 @@ export class GitRepoCache {
       `${dir}.lock`,
       async () => {
         try {
-          const info = parseLsRemote(url, await gitClient(undefined, signal).listRemote(['--symref', url]));
+          const info = parseLsRemote(url, await this.git(['ls-remote', '--symref', '--', url], this.cacheDir, signal));
           if (!fs.existsSync(path.join(dir, 'HEAD'))) {
             fs.rmSync(dir, { recursive: true, force: true });
-            await gitClient(undefined, signal).raw(['init', '--quiet', '--bare', dir]);
+            await this.git(['init', '--quiet', '--bare', '--', dir], this.cacheDir, signal);
           }
           if (info.refs.size > 0) {
-            await gitClient(dir, signal).raw([
-              'fetch',
-              '--quiet',
-              '--prune',
-              '--force',
-              url,
-              '+refs/heads/*:refs/heads/*',
-              '+refs/tags/*:refs/tags/*',
-            ]);
+            await this.git(
+              [
+                'fetch',
+                '--quiet',
+                '--prune',
+                '--force',
+                '--',
+                url,
+                '+refs/heads/*:refs/heads/*',
+                '+refs/tags/*:refs/tags/*',
+              ],
+              dir,
+              signal,
+            );
           }
           return info;
         } catch (error) {
-          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`);
+          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`, { cause: error });
         }
       },
       signal,
@@ -102,8 +135,8 @@ export class GitRepoCache {
     // Built beside the final dir and renamed into place, so an existing dir is always complete.
     const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
     try {
-      await gitClient(undefined, signal).raw(['clone', '--quiet', '--no-checkout', this.mirrorDir(url), tmp]);
-      await gitClient(tmp, signal).raw(['checkout', '--quiet', '--detach', commit]);
+      await this.git(['clone', '--quiet', '--no-checkout', '--', this.mirrorDir(url), tmp], this.cacheDir, signal);
+      await this.git(['checkout', '--quiet', '--detach', commit, '--'], tmp, signal);
       try {
         fs.renameSync(tmp, dir);
       } catch (error) {
@@ -111,7 +144,7 @@ export class GitRepoCache {
       }
       return dir;
     } catch (error) {
-      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`);
+      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`, { cause: error });
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -1,11 +1,11 @@
 /** Helm items (spec §2.6): `helm-chart.yaml` rendered through a `helm` binary (`helm template`). */
 
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findOnPath } from '../../util/executables.js';
+import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
 import { ProjectError } from '../project/errors.js';
-import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
+import { exists, fixPathExt, isDirectory, isInside, realpath } from '../project/paths.js';
 import type { GitProject } from '../project/types.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { HELM_CHART } from '../project/schema.js';
@@ -40,8 +40,24 @@ export function readHelmChart(file: string): HelmChartConfig {
   const doc = readYamlFile(file, HELM_CHART) as { helmChart?: HelmChartConfig } | null;
   const config = doc?.helmChart;
   if (!config?.releaseName) throw new ProjectError(file, undefined, 'helmChart.releaseName is required');
+  const problem = releaseNameProblem(String(config.releaseName));
+  if (problem) throw new ProjectError(file, undefined, `helmChart.releaseName: ${problem}`);
   return config;
 }
+
+/** Helm's own rule for release names (chartutil.ValidateReleaseName): a DNS-1123 subdomain of at most 53 chars. */
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why `name` is not a valid Helm release name, or undefined when it is. */
+export function releaseNameProblem(name: string): string | undefined {
+  if (RELEASE_NAME.test(name) && name.length <= 53) return undefined;
+  // Helm's own words (`helm template` says the same).
+  const shown = name.length > 80 ? `${name.slice(0, 80)}…` : name;
+  return `release name ${JSON.stringify(shown)}: invalid release name, must match regex ${RELEASE_NAME.source} and the length must not be longer than 53`;
+}
+
+/** `helm template` of a local chart: nothing to download, so this is generous. */
+const HELM_TIMEOUT_MS = 5 * 60_000;
 
 export const helmOutput = (c: HelmChartConfig): string => c.output ?? 'helm-rendered.yaml';
 
@@ -69,7 +85,8 @@ async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOption
     throw new ProjectError(o.chartFile, undefined, `git Helm chart ${git.url}: ${error.message}`);
   });
   const dir = path.resolve(checkout, git.subDir ?? '');
-  if (!isInside(checkout, dir)) throw new ProjectError(o.chartFile, undefined, `invalid git subDir: ${git.subDir}`);
+  if (!isInside(checkout, dir) || !isInside(realpath(checkout), realpath(dir)))
+    throw new ProjectError(o.chartFile, undefined, `invalid git subDir: ${git.subDir}`);
   if (!exists(path.join(dir, 'Chart.yaml')))
     throw new ProjectError(
       o.chartFile,
@@ -107,6 +124,8 @@ export interface HelmRenderOptions {
   helmChartsDirs: string[];
   /** Source dir of the same sub-dir, for local chart paths. */
   sourceDir: string;
+  /** The root local chart paths must stay inside (symlinks resolved); the source dir's when absent. */
+  sourceRoot?: string;
   kubeVersion: string;
   apiVersions?: string[];
   helmBinary?: string;
@@ -123,39 +142,38 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   if (!helm)
     throw new Error(`${o.chartFile}: Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)`);
   const namespace = config.namespace ?? 'default';
-  const args = [
-    'template',
-    config.releaseName,
-    chartDir,
-    '--namespace',
-    namespace,
-    '--kube-version',
-    o.kubeVersion,
-    '--skip-tests',
-  ];
+  // Flags take their values with `=` and the operands follow `--`, so no value from the project can become a flag.
+  const args = ['template', `--namespace=${namespace}`, `--kube-version=${o.kubeVersion}`, '--skip-tests'];
   if (!config.skipCRDs) args.push('--include-crds');
-  for (const v of o.apiVersions ?? []) args.push('--api-versions', v);
+  for (const v of o.apiVersions ?? []) args.push(`--api-versions=${v}`);
   const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
   if (exists(values)) {
     if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m))
       throw new Error(`${values} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts`);
-    args.push('--values', values);
+    args.push(`--values=${path.resolve(values)}`);
   }
-  const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(
-      helm,
-      args,
-      {
-        maxBuffer: 512 * 1024 * 1024,
-        signal: o.signal,
-        env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') },
-      },
-      (error, out, err) =>
-        error
-          ? reject(new Error(`${o.chartFile}: helm template failed: ${err.trim() || error.message}`))
-          : resolve(out),
-    ),
-  );
+  args.push('--', String(config.releaseName), path.resolve(chartDir));
+  let result;
+  try {
+    result = await runProcess(helm, args, {
+      cwd: o.renderedDir,
+      signal: o.signal,
+      timeoutMs: HELM_TIMEOUT_MS,
+      env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') },
+    });
+  } catch (error) {
+    if (error instanceof ProcessTimeoutError)
+      throw new Error(`${o.chartFile}: helm template did not finish within ${HELM_TIMEOUT_MS / 1000}s`, {
+        cause: error,
+      });
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new Error(`${o.chartFile}: cannot run ${helm}: ${(error as Error).message}`, { cause: error });
+  }
+  if (result.code !== 0) {
+    const err = result.stderr.toString('utf8').trim();
+    throw new Error(`${o.chartFile}: helm template failed: ${err || `exit code ${result.code}`}`);
+  }
+  const stdout = result.stdout.toString('utf8');
   const objects = parseYamlAll(stdout).filter(isObject);
   for (const obj of objects) {
     if (config.namespace === undefined) continue;
@@ -173,6 +191,8 @@ async function locateChart(c: HelmChartConfig, o: HelmRenderOptions): Promise<st
   if (c.path !== undefined) {
     if (path.isAbsolute(c.path)) throw new ProjectError(o.chartFile, undefined, 'helmChart.path must be relative');
     const dir = path.resolve(o.sourceDir, c.path);
+    if (!isInside(realpath(o.sourceRoot ?? o.sourceDir), realpath(dir)))
+      throw new ProjectError(o.chartFile, undefined, `local chart ${c.path} is not inside the project`);
     if (!isDirectory(dir)) throw new ProjectError(o.chartFile, undefined, `local chart ${c.path} not found`);
     return dir;
   }

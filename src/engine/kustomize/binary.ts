@@ -1,9 +1,10 @@
 /** Building with a `kustomize` binary, configured as Kluctl configures kustomize (no plugins, no reordering). */
 
-import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../kube/objects.js';
 import { findOnPath } from '../../util/executables.js';
+import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
 import { KustomizeError } from './errors.js';
 
 /** `KLUCTL_KUSTOMIZE_BINARY`, else `kustomize` on PATH. */
@@ -14,10 +15,11 @@ export function findKustomizeBinary(): string | undefined {
 /**
  * `kustomize build --load-restrictor LoadRestrictionsNone --reorder none`: objects in FIFO order like Kluctl's
  * krusty call (the deprecated `--reorder none` is the only CLI way to skip the legacy sort; `sortOptions` in a
- * kustomization still wins, as in Kluctl).
+ * kustomization still wins, as in Kluctl). The caller confines the build to the project first (confine.ts); the
+ * directory follows `--`.
  */
 export async function buildWithBinary(binary: string, dir: string, signal?: AbortSignal): Promise<KubeObject[]> {
-  const args = ['build', '--load-restrictor', 'LoadRestrictionsNone', '--reorder', 'none', dir];
+  const args = ['build', '--load-restrictor=LoadRestrictionsNone', '--reorder=none', '--', path.resolve(dir)];
   const { code, stdout, stderr } = await run(binary, args, signal);
   if (code !== 0) {
     const message = stderr
@@ -36,26 +38,20 @@ export async function buildWithBinary(binary: string, dir: string, signal?: Abor
   return objects;
 }
 
-function run(
+const KUSTOMIZE_TIMEOUT_MS = 5 * 60_000;
+
+async function run(
   binary: string,
   args: string[],
   signal?: AbortSignal,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) =>
-      reject(e.name === 'AbortError' ? e : new KustomizeError(`cannot run ${binary}: ${e.message}`)),
-    );
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-  });
+  try {
+    const r = await runProcess(binary, args, { signal, timeoutMs: KUSTOMIZE_TIMEOUT_MS });
+    return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    if (e instanceof ProcessTimeoutError)
+      throw new KustomizeError(`kustomize build did not finish within ${KUSTOMIZE_TIMEOUT_MS / 1000}s`);
+    throw new KustomizeError(`cannot run ${binary}: ${(e as Error).message}`);
+  }
 }

@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { realpath } from '../project/paths.js';
 import { KustomizeError } from './errors.js';
 
 /** Reads a file's content; lets the caller decrypt or otherwise transform what the build sees. */
@@ -50,15 +51,5 @@ export class FileLoader {
     } catch {
       return undefined;
     }
-  }
-}
-
-/** The real path of the longest existing prefix, so that a not-yet-existing file still resolves. */
-function realpath(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(realpath(parent), path.basename(p));
   }
 }

@@ -7,6 +7,7 @@
 import type { KubeObject } from '../../kube/objects.js';
 import { buildWithBinary } from './binary.js';
 import { buildNative } from './build.js';
+import { confineBinaryBuild } from './confine.js';
 import { KustomizeError, NeedsBinary } from './errors.js';
 import { FileLoader, type ReadFile } from './file-loader.js';
 
@@ -49,6 +50,7 @@ export async function kustomizeBuild(dir: string, options: KustomizeOptions): Pr
         e.field,
       );
     }
+    confineBinaryBuild(dir, new FileLoader(options.root, options.readFile));
     return { objects: await buildWithBinary(options.kustomizeBinary, dir, options.signal), builder: 'binary' };
   }
 }

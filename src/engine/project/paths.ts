@@ -39,3 +39,56 @@ export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
+
+/** Symlinks followed per secureJoin, as filepath-securejoin's limit. */
+const MAX_SYMLINKS = 255;
+
+/**
+ * Kluctl's securejoin.SecureJoin(root, unsafePath): joins `unsafePath` to `root` resolving every symlink on the way
+ * as if `root` were the file system root, so the result is always inside `root`: `..` stops at the root, and a
+ * link to `/etc` or `../../outside` lands on `<root>/etc` or `<root>/outside` (which normally does not exist)
+ * instead of leaving the project. Missing components are taken as they are.
+ */
+export function secureJoin(root: string, unsafePath: string): string {
+  let current = '';
+  let remaining = unsafePath.split(path.sep).join('/');
+  let links = 0;
+  while (remaining !== '') {
+    const slash = remaining.indexOf('/');
+    const part = slash < 0 ? remaining : remaining.slice(0, slash);
+    remaining = slash < 0 ? '' : remaining.slice(slash + 1);
+    const next = path.posix.join('/', current, part);
+    if (next === '/') {
+      current = '';
+      continue;
+    }
+    const full = path.join(root, next);
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.lstatSync(full);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    }
+    if (!stat?.isSymbolicLink()) {
+      current = next;
+      continue;
+    }
+    if (++links > MAX_SYMLINKS)
+      throw new Error(`SecureJoin ${path.join(root, unsafePath)}: too many levels of symbolic links`);
+    const dest = fs.readlinkSync(full).split(path.sep).join('/');
+    remaining = remaining === '' ? dest : `${dest}/${remaining}`;
+    if (dest.startsWith('/')) current = '';
+  }
+  return path.join(root, ...current.split('/').filter(Boolean));
+}
+
+/** The real path (symlinks resolved) of `p`, or of its longest existing prefix joined with the rest. */
+export function realpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpath(parent), path.basename(p));
+  }
+}

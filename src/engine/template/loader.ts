@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside, realpath } from '../project/paths.js';
 import { templateNotFound } from './python/errors.js';
 import type { Loader } from './runtime/environment.js';
 
@@ -24,14 +25,27 @@ export class SearchPathLoader implements Loader {
     if (name === this.rootTemplate) return name;
     if (path.isAbsolute(name)) {
       const abs = path.resolve(name);
-      return this.searchDirs.some((dir) => abs.startsWith(path.resolve(dir) + path.sep)) ? abs : undefined;
+      return this.searchDirs.some((dir) => abs.startsWith(path.resolve(dir) + path.sep)) && this.confined(abs)
+        ? abs
+        : undefined;
     }
     const pieces: string[] = [];
     for (const piece of name.split('/')) {
       if (piece === '..') return undefined;
       if (piece && piece !== '.') pieces.push(piece);
     }
-    return this.searchDirs.map((dir) => path.posix.join(dir, ...pieces)).find(isFile);
+    return this.searchDirs.map((dir) => path.posix.join(dir, ...pieces)).find((f) => isFile(f) && this.confined(f));
+  }
+
+  private realSearchDirs?: string[];
+
+  /**
+   * A template found through a search dir must really be inside one (symlinks resolved): a symlinked vars file or
+   * include pointing out of the project is not found, so nothing outside the project is read.
+   */
+  private confined(file: string): boolean {
+    this.realSearchDirs ??= this.searchDirs.map((d) => realpath(d));
+    return isInsideAny(this.realSearchDirs, file);
   }
 
   read(file: string): Buffer {
@@ -49,4 +63,10 @@ export function isFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether the real path of `file` (symlinks resolved) is inside one of `realDirs` (real paths already). */
+export function isInsideAny(realDirs: readonly string[], file: string): boolean {
+  const real = realpath(file);
+  return realDirs.some((dir) => isInside(dir, real));
 }

@@ -8,7 +8,8 @@ import { SEQ_FILTERS } from './jinja/filters-seq.js';
 import { TEXT_FILTERS } from './jinja/filters-text.js';
 import { TESTS } from './jinja/tests.js';
 import { KLUCTL_FILTERS, kluctlGlobals } from './kluctl/functions.js';
-import { SearchPathLoader, isFile } from './loader.js';
+import { realpath } from '../project/paths.js';
+import { SearchPathLoader, isFile, isInsideAny } from './loader.js';
 import { PyError } from './python/errors.js';
 import type { PyValue } from './python/values.js';
 import { Environment, type Filter, type Template } from './runtime/environment.js';
@@ -116,7 +117,11 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     },
 
     renderFile(file, context) {
-      const resolved = path.isAbsolute(file) ? file : searchDirs.map((d) => path.join(d, file)).find(isFile);
+      // Found through the search dirs only when it really is inside one (a symlink out of the project is not).
+      const realDirs = searchDirs.map((d) => realpath(d));
+      const resolved = path.isAbsolute(file)
+        ? file
+        : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs, f));
       if (resolved === undefined)
         throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
       const source = fs.readFileSync(resolved, 'utf8');

@@ -3,7 +3,7 @@
  * `[0]`, `[-1]`, `['a-b']`, `["a"]`. Filters and slices are rejected with an error naming the path.
  */
 
-import { isObject, type JsonObject } from './merge.js';
+import { isObject, setNested, type JsonObject } from './merge.js';
 
 type Step =
   { kind: 'child'; name: string } | { kind: 'nth'; index: number } | { kind: 'wildcard' } | { kind: 'descent' };
@@ -79,12 +79,11 @@ export function getJsonPath(root: unknown, text: string): unknown[] {
 export function objectAtPath(text: string, value: unknown): JsonObject {
   const steps = parseJsonPath(text);
   if (steps.length === 0) throw new Error(`invalid targetPath ${text}`);
-  const out: JsonObject = {};
-  let cur = out;
-  for (const [i, step] of steps.entries()) {
+  const keys = steps.map((step) => {
     if (step.kind !== 'child') throw new Error(`unsupported element in targetPath ${text}: only keys can be set`);
-    if (i === steps.length - 1) cur[step.name] = value;
-    else cur = cur[step.name] = {};
-  }
+    return step.name;
+  });
+  const out: JsonObject = {};
+  setNested(out, keys, value);
   return out;
 }

@@ -10,7 +10,7 @@ import { matchRefs, refObject } from '../git/refs.js';
 import type { VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
 import { globToRegExp } from './glob.js';
-import { setNested, type JsonObject } from './merge.js';
+import { setNested, setOwn, type JsonObject } from './merge.js';
 import { looksLikeSopsText, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';
 
@@ -93,7 +93,7 @@ export async function loadGitFiles(
     const filesByPath: JsonObject = {};
     const filesTree: JsonObject = {};
     for (const f of files) {
-      filesByPath[f.path] = f;
+      setOwn(filesByPath, f.path, f);
       setNested(filesTree, f.path.split('/'), f);
     }
     results.push({ ref: refObject(ref.refName!), refStr: ref.refName!, files, filesByPath, filesTree });

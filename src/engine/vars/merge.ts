@@ -9,11 +9,28 @@ export function clone<T>(v: T): T {
   return v === undefined ? v : structuredClone(v);
 }
 
+/**
+ * Keys from user content are ordinary keys, as in Kluctl's Go maps: `__proto__`, `constructor` and `prototype`
+ * included. Plain `obj[k] = v` with k = `__proto__` would replace the object's prototype instead, and reading
+ * `obj[k]` for a key the object lacks would walk into Object.prototype; these two never do.
+ */
+export function setOwn(obj: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** The object's own value at `key` (never an inherited one such as Object.prototype or Object). */
+export function getOwn(obj: JsonObject, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
 /** Kluctl's MergeMap: map+map recurses; anything else (lists, scalars, null) replaces. Returns a new object. */
 export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
   const out: JsonObject = clone(base);
   for (const [k, v] of Object.entries(over)) {
-    out[k] = isObject(out[k]) && isObject(v) ? deepMerge(out[k], v) : clone(v);
+    const cur = getOwn(out, k);
+    setOwn(out, k, isObject(cur) && isObject(v) ? deepMerge(cur, v) : clone(v));
   }
   return out;
 }
@@ -22,16 +39,22 @@ export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
 export function setNested(obj: JsonObject, keys: string[], value: unknown): void {
   let cur = obj;
   for (const k of keys.slice(0, -1)) {
-    if (!isObject(cur[k])) cur[k] = {};
-    cur = cur[k] as JsonObject;
+    const next = getOwn(cur, k);
+    if (isObject(next)) {
+      cur = next;
+    } else {
+      const created: JsonObject = {};
+      setOwn(cur, k, created);
+      cur = created;
+    }
   }
-  cur[keys[keys.length - 1]] = value;
+  setOwn(cur, keys[keys.length - 1], value);
 }
 
 export function getNested(obj: unknown, keys: string[]): { found: boolean; value?: unknown } {
   let cur = obj;
   for (const k of keys) {
-    if (!isObject(cur) || !(k in cur)) return { found: false };
+    if (!isObject(cur) || !Object.hasOwn(cur, k)) return { found: false };
     cur = cur[k];
   }
   return { found: true, value: cur };

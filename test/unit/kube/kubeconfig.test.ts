@@ -133,7 +133,8 @@ describe('credential plugins', () => {
   });
 
   it('fails fast with a clear message when the plugin waits for a login', async () => {
-    const file = execUser('read answer');
+    // As kubelogin waiting for a browser callback (stdin is not offered: it is at its end, as with kubectl).
+    const file = execUser('sleep 30');
     const started = Date.now();
     await assert.rejects(
       clientForContext(loadKubeConfig(file), undefined, 1500).requestJson({ path: '/api/v1/namespaces' }),
@@ -152,5 +153,69 @@ describe('credential plugins', () => {
       clientForContext(loadKubeConfig(file)).requestJson({ path: '/api/v1/namespaces' }),
       /credentials of context "c" could not be obtained: token expired, run: cloud login/,
     );
+  });
+
+  /** Running (a zombie left for an init that does not reap, as in some containers, counts as gone). */
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return process.platform !== 'linux';
+    }
+    return !/^\d+ \(.*\) Z/.test(stat);
+  };
+  const credential = (extra = '') =>
+    `echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"${extra}}}'`;
+
+  it('kills the plugin, and what it started, when it does not answer in time or the caller cancels', async () => {
+    const file = execUser(`echo $$ > ${dir}/pid\nsleep 60 &\necho $! > ${dir}/child\nwait`);
+    await assert.rejects(
+      clientForContext(loadKubeConfig(file), undefined, 1000).requestJson({ path: '/api/v1/namespaces' }),
+      /did not answer and was stopped/,
+    );
+    const pids = ['pid', 'child'].map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8')));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      pids.map((p) => alive(p)),
+      [false, false],
+    );
+
+    fs.rmSync(path.join(dir, 'pid'));
+    const controller = new AbortController();
+    const request = clientForContext(loadKubeConfig(file)).requestJson({
+      path: '/api/v1/namespaces',
+      signal: controller.signal,
+    });
+    const deadline = Date.now() + 5000;
+    while (!fs.existsSync(path.join(dir, 'pid')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    controller.abort();
+    await assert.rejects(request, /cancelled/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(pid), false);
+  });
+
+  it('runs one plugin for concurrent requests and keeps a credential without expiry for the process', async () => {
+    const file = execUser(`echo run >> ${dir}/runs\nsleep 0.3\n${credential()}`);
+    const client = clientForContext(loadKubeConfig(file));
+    await Promise.all([1, 2, 3].map(() => client.requestJson({ path: '/api/v1/namespaces' })));
+    await clientForContext(loadKubeConfig(file)).requestJson({ path: '/api/v1/namespaces' });
+    assert.equal(seenAuthorization, 'Bearer t');
+    assert.equal(fs.readFileSync(path.join(dir, 'runs'), 'utf8'), 'run\n');
+  });
+
+  it('runs the plugin again once its credential has expired', async () => {
+    const file = execUser(`echo run >> ${dir}/runs\n${credential(`,"expirationTimestamp":"2000-01-01T00:00:00Z"`)}`);
+    const client = clientForContext(loadKubeConfig(file));
+    await client.requestJson({ path: '/api/v1/namespaces' });
+    await client.requestJson({ path: '/api/v1/namespaces' });
+    assert.equal(fs.readFileSync(path.join(dir, 'runs'), 'utf8'), 'run\nrun\n');
   });
 });
