@@ -5,13 +5,15 @@
 
 import * as fs from 'node:fs';
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type Tags } from 'yaml';
+import { checkYamlDocument, limitErrorLine, YamlLimitError } from '../yaml/limits.js';
 import { ProjectError } from './errors.js';
 import type { Schema } from './schema.js';
 
 /** JSON-like YAML options: YAML 1.1 booleans/octals as Go's yaml.v2 reads them, but no timestamps or binary. */
 const OPTIONS = {
   version: '1.1' as const,
-  uniqueKeys: true,
+  // Checked in linear time by checkYamlDocument (the package's own check is quadratic).
+  uniqueKeys: false,
   merge: true,
   customTags: (tags: Tags) =>
     tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
@@ -21,7 +23,7 @@ export function parseYaml(text: string, file?: string, schema?: Schema): unknown
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter: lines });
   checkErrors(doc, lines, file);
-  const value = doc.toJS({ maxAliasCount: 10000 }) as unknown;
+  const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
   if (schema) {
     const problem = validate(value ?? {}, schema, []);
     if (problem) throw new ProjectError(file, lineOf(doc, lines, problem.path), problem.message);
@@ -35,16 +37,25 @@ export function parseYamlAll(text: string, file?: string): unknown[] {
   const docs = parseAllDocuments(text, { ...OPTIONS, lineCounter: lines });
   if (!Array.isArray(docs)) return [];
   for (const doc of docs) checkErrors(doc, lines, file);
-  return docs.map((d) => d.toJS({ maxAliasCount: 10000 }) as unknown).filter((v) => v !== null && v !== undefined);
+  return docs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown).filter((v) => v !== null && v !== undefined);
 }
 
 export function readYamlFile(file: string, schema?: Schema): unknown {
   return parseYaml(fs.readFileSync(file, 'utf8'), file, schema);
 }
 
+/** Syntax errors, then aliasing and duplicate keys (both bounded, see yaml/limits.ts); aliases expand only after. */
 function checkErrors(doc: Document, lines: LineCounter, file: string | undefined): void {
   const error = doc.errors[0];
-  if (!error) return;
+  if (!error) {
+    try {
+      checkYamlDocument(doc, { uniqueKeys: true });
+    } catch (e) {
+      if (e instanceof YamlLimitError) throw new ProjectError(file, limitErrorLine(e, lines), e.message);
+      throw e;
+    }
+    return;
+  }
   const line = error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line;
   const message =
     error.code === 'DUPLICATE_KEY' ? `duplicate key: ${error.message.split('\n')[0]}` : error.message.split('\n')[0];
