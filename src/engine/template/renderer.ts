@@ -11,6 +11,7 @@ import { KLUCTL_FILTERS, kluctlGlobals } from './kluctl/functions.js';
 import { SearchPathLoader, isFile } from './loader.js';
 import { PyError } from './python/errors.js';
 import type { PyValue } from './python/values.js';
+import { renderBudget, withBudget, type RenderBudget } from './runtime/budget.js';
 import { Environment, type Filter, type Template } from './runtime/environment.js';
 import { TemplateRun } from './runtime/run.js';
 import type { Stmt } from './syntax/ast.js';
@@ -23,6 +24,8 @@ export interface RendererOptions {
   strictUndefined?: boolean;
   /** Receives `debug_print` lines; defaults to stderr. */
   debugPrint?: (line: string) => void;
+  /** Bounds on each render (steps, output size); the defaults are far above any real project. */
+  budget?: Partial<RenderBudget>;
 }
 
 export interface RenderOptions {
@@ -99,7 +102,8 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
 
   const render = (displayName: string, load: () => Template, env: Environment): string => {
     try {
-      return new TemplateRun(env, load(), env.globals).render();
+      const budget: RenderBudget = { ...renderBudget(), ...options.budget };
+      return withBudget(budget, () => new TemplateRun(env, load(), env.globals).render());
     } catch (e) {
       if (!(e instanceof PyError)) throw e;
       const detail = e.pyType === 'TemplateNotFound' ? `template ${e.message} not found` : e.message;
