@@ -19,6 +19,7 @@ import {
 } from 'yaml';
 import { checkYamlDocument, limitErrorLine, YamlLimitError } from '../yaml/limits.js';
 import { KustomizeError } from './errors.js';
+import { decodeUtf8, findInvalidUtf8 } from '../../util/utf8.js';
 
 export interface YamlDocument {
   value: unknown;
@@ -51,6 +52,14 @@ export function parseResourceYaml(text: string, file: string): YamlDocument[] {
     result.push({ value, line: lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line });
   }
   return result;
+}
+
+/** A manifest or kustomization file as text; invalid UTF-8 is an error naming it (go-yaml rejects it too). */
+export function readYamlText(bytes: Uint8Array, file: string): string {
+  const text = decodeUtf8(bytes);
+  if (text === undefined)
+    throw new KustomizeError('invalid UTF-8 (not a text file?)', file, findInvalidUtf8(bytes)?.line);
+  return text;
 }
 
 /** One YAML 1.1 document (kustomization files, JSON patches), with a way to find the line of a key path. */

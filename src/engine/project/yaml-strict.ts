@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type Tags } from 'yaml';
 import { checkYamlDocument, limitErrorLine, YamlLimitError } from '../yaml/limits.js';
+import { decodeUtf8, findInvalidUtf8 } from '../../util/utf8.js';
 import { ProjectError } from './errors.js';
 import type { Schema } from './schema.js';
 
@@ -41,7 +42,29 @@ export function parseYamlAll(text: string, file?: string): unknown[] {
 }
 
 export function readYamlFile(file: string, schema?: Schema): unknown {
-  return parseYaml(fs.readFileSync(file, 'utf8'), file, schema);
+  return parseYaml(readUtf8File(file), file, schema);
+}
+
+/** Decodes UTF-8 strictly: invalid bytes are an error naming the file and line, never replaced by U+FFFD. */
+export function decodeUtf8File(bytes: Uint8Array, file: string): string {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new ProjectError(file, findInvalidUtf8(bytes)?.line, 'invalid UTF-8');
+  return text;
+}
+
+/** Reads a text file; a missing file or invalid UTF-8 is an error naming it. */
+export function readUtf8File(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new ProjectError(
+      file,
+      undefined,
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(e),
+    );
+  }
+  return decodeUtf8File(bytes, file);
 }
 
 /** Syntax errors, then aliasing and duplicate keys (both bounded, see yaml/limits.ts); aliases expand only after. */

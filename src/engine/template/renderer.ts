@@ -16,6 +16,7 @@ import { Environment, type Filter, type Template } from './runtime/environment.j
 import { TemplateRun } from './runtime/run.js';
 import type { Stmt } from './syntax/ast.js';
 import { parseTemplate } from './syntax/parser.js';
+import { decodeUtf8, pythonDecodeMessage } from '../../util/utf8.js';
 
 export interface RendererOptions {
   /** Where non-relative template names are looked up, in order (spec §3.4). */
@@ -123,7 +124,10 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
       const resolved = path.isAbsolute(file) ? file : searchDirs.map((d) => path.join(d, file)).find(isFile);
       if (resolved === undefined)
         throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
-      const source = fs.readFileSync(resolved, 'utf8');
+      const bytes = fs.readFileSync(resolved);
+      const source = decodeUtf8(bytes);
+      if (source === undefined)
+        throw new TemplateRenderError(resolved, resolved, undefined, 'UnicodeDecodeError', pythonDecodeMessage(bytes));
       if (!source.includes('{')) return source;
       const env = environment(context, resolved);
       return render(resolved, () => env.getTemplate(resolved)!, env);
