@@ -40,5 +40,12 @@ export function pythonDecodeMessage(bytes: Uint8Array): string {
   const bad = findInvalidUtf8(bytes);
   if (!bad) return "'utf-8' codec can't decode the input";
   const hex = bad.byte.toString(16).padStart(2, '0');
-  return `'utf-8' codec can't decode byte 0x${hex} in position ${bad.offset}: invalid ${bad.byte >= 0x80 && bad.byte < 0xc0 ? 'start byte' : 'continuation byte'}`;
+  const b = bad.byte;
+  const reason =
+    (b >= 0x80 && b <= 0xc1) || b >= 0xf5
+      ? 'invalid start byte'
+      : bad.offset + (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > bytes.length
+        ? 'unexpected end of data'
+        : 'invalid continuation byte';
+  return `'utf-8' codec can't decode byte 0x${hex} in position ${bad.offset}: ${reason}`;
 }

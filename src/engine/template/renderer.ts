@@ -16,7 +16,7 @@ import { Environment, type Filter, type Template } from './runtime/environment.j
 import { TemplateRun } from './runtime/run.js';
 import type { Stmt } from './syntax/ast.js';
 import { parseTemplate } from './syntax/parser.js';
-import { decodeUtf8, pythonDecodeMessage } from '../../util/utf8.js';
+import { decodeUtf8, findInvalidUtf8, pythonDecodeMessage } from '../../util/utf8.js';
 
 export interface RendererOptions {
   /** Where non-relative template names are looked up, in order (spec §3.4). */
@@ -127,7 +127,13 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
       const bytes = fs.readFileSync(resolved);
       const source = decodeUtf8(bytes);
       if (source === undefined)
-        throw new TemplateRenderError(resolved, resolved, undefined, 'UnicodeDecodeError', pythonDecodeMessage(bytes));
+        throw new TemplateRenderError(
+          resolved,
+          resolved,
+          findInvalidUtf8(bytes)?.line,
+          'UnicodeDecodeError',
+          pythonDecodeMessage(bytes),
+        );
       if (!source.includes('{')) return source;
       const env = environment(context, resolved);
       return render(resolved, () => env.getTemplate(resolved)!, env);
