@@ -35,7 +35,9 @@ function compareKeys(a: string, b: string): number {
  */
 export function toPython(v: TemplateValue): PyValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'bigint') return v;
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v) : v;
+  // Go writes the float64 with its shortest digits (12345678901234567890 arrives as 12345678901234567000), and
+  // Python reads those digits: BigInt(v) would give the binary value's digits (…67168) instead.
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(String(v)) : v;
   if (v instanceof TemplateFloat) return v.value;
   if (Array.isArray(v)) return v.map(toPython);
   const entries: [string, TemplateValue | undefined][] = v instanceof Map ? [...v] : Object.entries(v);
