@@ -94,7 +94,7 @@ export function checkYamlDocument(doc: Document, options: YamlCheckOptions = {})
     if (isMap(n)) {
       const seen = options.uniqueKeys ? new Map<string, true>() : undefined;
       for (const pair of n.items) {
-        const key = pair.key as unknown;
+        const key = pair.key;
         if (seen && isScalar(key)) {
           const id = `${typeof key.value}:${String(key.value)}`;
           if (key.value !== '<<' || key.type !== 'PLAIN') {
