@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResourceYaml } from '../../../src/engine/kustomize/yaml.js';
+import { argsFromFiles } from '../../../src/engine/project/args.js';
 import { parseYaml } from '../../../src/engine/project/yaml-strict.js';
 import { createRenderer } from '../../../src/engine/template/index.js';
 import { writeFiles } from '../../harness/files.js';
@@ -220,6 +221,30 @@ describe('hostile input: parsers and the template engine', () => {
     text += '  k7: again\n';
     assert.throws(() => parseResourceYaml(text, 'big.yaml'), /big\.yaml:40006: invalid YAML: duplicate key: .*"k7"/);
     assert.throws(() => parseYaml('a: 1\nb: 2\na: 3\n', 'v.yaml'), /v\.yaml:3: duplicate key/);
+  });
+
+  it('an alias bomb in .kluctl.yaml, an args file or from_yaml is an error naming it', () => {
+    assert.throws(
+      () => parseYaml(BOMB, '.kluctl.yaml'),
+      /^ProjectError: \.kluctl\.yaml:\d+: document contains excessive aliasing/,
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-args-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'args.yaml'), BOMB);
+      assert.throws(
+        () => argsFromFiles([path.join(dir, 'args.yaml')]),
+        /args\.yaml:\d+: document contains excessive aliasing/,
+      );
+      fs.writeFileSync(path.join(dir, 'bad.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xff, 0x0a]));
+      assert.throws(() => argsFromFiles([path.join(dir, 'bad.yaml')]), /bad\.yaml:1: invalid UTF-8/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const r = createRenderer({ searchDirs: [] });
+    assert.throws(
+      () => r.renderString('{{ b | from_yaml }}', { b: BOMB }, { name: 'x.yaml' }),
+      /'x\.yaml': line 1: YAMLError: document contains excessive aliasing/,
+    );
   });
 
   it('bounds steps, output and list sizes with small budgets', () => {
