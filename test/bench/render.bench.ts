@@ -17,19 +17,28 @@ export async function benchRender(): Promise<BenchRow[]> {
     const synthetic = writeSyntheticProject(path.join(dir, 'synthetic'), 200, 10);
     const simple = path.join(dir, 'simple');
     fs.cpSync(path.join(KLUCTL_EXAMPLES, 'simple'), simple, { recursive: true });
+    const bigConfigMap = writeBigConfigMapProject(path.join(dir, 'configmap-40k'), 40_000);
     const rows: BenchRow[] = [];
-    for (const [name, project, target] of [
-      ['simple example (3 objects)', simple, 'simple'],
-      ['synthetic (200 items, 2,000 objects)', synthetic, 'bench'],
+    for (const [name, project, target, expected] of [
+      ['simple example (3 objects)', simple, 'simple', 3],
+      ['synthetic (200 items, 2,000 objects)', synthetic, 'bench', 2000],
+      // Issue 12: the duplicate-key check was quadratic (12 s); target under 3 s.
+      ['ConfigMap with 40,000 keys (target < 3 s)', bigConfigMap, undefined, 1],
     ] as const) {
-      const args = ['render', '--print-all', '--offline-kubernetes', '-t', target, '--project-dir', project];
+      const args = [
+        'render',
+        '--print-all',
+        '--offline-kubernetes',
+        ...(target ? ['-t', target] : []),
+        '--project-dir',
+        project,
+      ];
       const env = kluctlEnv(path.join(dir, 'no-kubeconfig'));
       const kluctl = await medianOf(3, () => runMeasured(testBinaries('kluctl').kluctl, args, { env }));
       const cli = await medianOf(3, () =>
         runMeasured(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.cjs'), ...args], { env }),
       );
       const first = await renderProject({ projectDir: project, target, offline: true });
-      const expected = name.startsWith('synthetic') ? 2000 : 3;
       if (first.objects.length !== expected)
         throw new Error(`${name}: rendered ${first.objects.length} objects, expected ${expected}`);
       const warm = await medianOf(
@@ -62,6 +71,15 @@ export async function benchRender(): Promise<BenchRow[]> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function writeBigConfigMapProject(dir: string, keys: number): string {
+  const data = Array.from({ length: keys }, (_, i) => `  key-${i}: value-${i}\n`).join('');
+  writeFiles(dir, {
+    'deployment.yaml': 'deployments:\n  - path: app\n',
+    'app/configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: bench\ndata:\n${data}`,
+  });
+  return dir;
 }
 
 function writeSyntheticProject(dir: string, items: number, perItem: number): string {

@@ -35,6 +35,29 @@ export interface DeploymentProject {
   parentInclude?: DeploymentItemConfig;
   includes: Map<number, DeploymentProject>;
   whenTrue: boolean;
+  /** The dir and the vars it was loaded with: the same pair twice up the include chain is a cycle. */
+  includeKey?: string;
+}
+
+/** Includes nested deeper than this are reported as a cycle even when their vars keep changing. */
+const MAX_INCLUDE_DEPTH = 64;
+
+/**
+ * An include that repeats an ancestor (same dir, same vars: it would include itself for ever) or nests too deep is
+ * an error naming the chain. The same dir with other vars is allowed (a project may include itself under `when`).
+ */
+function checkIncludeCycle(p: DeploymentProject): void {
+  const chain: DeploymentProject[] = [];
+  for (let q = p.parent; q; q = q.parent) chain.unshift(q);
+  const repeated = chain.some((q) => q.includeKey === p.includeKey);
+  if (!repeated && chain.length < MAX_INCLUDE_DEPTH) return;
+  const names = [...chain, p].map((q) => path.join(q.absDir, 'deployment.yaml'));
+  const shown = names.length > 8 ? [...names.slice(0, 3), '…', ...names.slice(-4)] : names;
+  throw new ProjectError(
+    names[names.length - 2],
+    undefined,
+    `${repeated ? 'include cycle' : `includes nested deeper than ${MAX_INCLUDE_DEPTH}`}: ${shown.join(' -> ')}`,
+  );
 }
 
 export async function loadDeploymentProject(
@@ -62,7 +85,9 @@ export async function loadDeploymentProject(
     parentInclude,
     includes: new Map(),
     whenTrue: true,
+    includeKey: `${absDir}\0${JSON.stringify(varsIn)}`,
   };
+  if (parent) checkIncludeCycle(p);
 
   const configFile = fixPathExt(path.join(absDir, 'deployment.yml'));
   if (!exists(configFile)) {

@@ -20,6 +20,7 @@ import { applyCommonAnnotations, applyLabels } from './transformers/labels.js';
 import { addNameAffix } from './transformers/name-affix.js';
 import { setNamespace } from './transformers/namespace.js';
 import { applyReplicas } from './transformers/replicas.js';
+import { readYamlText } from './yaml.js';
 
 export interface BuildContext {
   files: FileLoader;
@@ -103,7 +104,7 @@ function accumulate(
     if (isRemote(entry) && ctx.files.kind(abs) === undefined) throw new NeedsBinary('resources (remote)', k.file, line);
     const kind = ctx.files.kind(abs);
     if (kind === 'file') {
-      for (const r of resourcesFromYaml(ctx.files.read(abs).toString('utf8'), abs)) appendResource(ra, r);
+      for (const r of resourcesFromYaml(readYamlText(ctx.files.read(abs), abs), abs)) appendResource(ra, r);
     } else if (kind === 'dir') {
       for (const r of accumulate(abs, ctx, [], 'Kustomization', inner)) appendResource(ra, r);
     } else {

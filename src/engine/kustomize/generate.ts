@@ -8,7 +8,7 @@ import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { KustomizeError } from './errors.js';
-import { isPlainObject, parseYaml11 } from './yaml.js';
+import { isPlainObject, parseYaml11, readYamlText } from './yaml.js';
 
 /** The names Kluctl itself looks for (kustomize also knows `Kustomization`). */
 const KLUCTL_KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml'];
@@ -78,7 +78,7 @@ async function sortedEntries(dir: string): Promise<Dirent[]> {
 
 /** `helmChart.output` of a helm-chart.yaml, default `helm-rendered.yaml`. */
 async function helmChartOutput(file: string): Promise<string> {
-  const { value } = parseYaml11(await fs.readFile(file, 'utf8'), file);
+  const { value } = parseYaml11(readYamlText(await fs.readFile(file), file), file);
   const chart = isPlainObject(value) ? value.helmChart : undefined;
   const output = isPlainObject(chart) ? chart.output : undefined;
   return typeof output === 'string' && output ? output : 'helm-rendered.yaml';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KustomizeError, NeedsBinary } from './errors.js';
 import type { GvkSelector } from './resid.js';
-import { isPlainObject, parseYaml11 } from './yaml.js';
+import { isPlainObject, parseYaml11, readYamlText } from './yaml.js';
 
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -174,7 +174,7 @@ export function loadKustomization(dir: string): Kustomization {
       dir,
     );
   }
-  const { value, lineOf } = parseYaml11(fs.readFileSync(file, 'utf8'), file);
+  const { value, lineOf } = parseYaml11(readYamlText(fs.readFileSync(file), file), file);
   if (value !== null && value !== undefined && !isPlainObject(value))
     throw new KustomizeError('invalid Kustomization: not a YAML mapping', file, 1);
   const raw = value ?? {};

@@ -17,7 +17,9 @@ import {
   type Scalar,
   type Tags,
 } from 'yaml';
+import { checkYamlDocument, limitErrorLine, YamlLimitError } from '../yaml/limits.js';
 import { KustomizeError } from './errors.js';
+import { decodeUtf8, findInvalidUtf8 } from '../../util/utf8.js';
 
 export interface YamlDocument {
   value: unknown;
@@ -27,6 +29,8 @@ export interface YamlDocument {
 
 const YAML11 = {
   version: '1.1' as const,
+  // Checked in linear time by checkYamlDocument.
+  uniqueKeys: false,
   merge: true,
   customTags: (tags: Tags) =>
     tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
@@ -35,7 +39,7 @@ const YAML11 = {
 /** All documents of a resource stream, go-yaml v3 style; empty documents (null, `{}`) are dropped. */
 export function parseResourceYaml(text: string, file: string): YamlDocument[] {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { merge: true, lineCounter: lines });
+  const docs = parseAllDocuments(text, { merge: true, uniqueKeys: false, lineCounter: lines });
   if (!Array.isArray(docs)) return [];
   const result: YamlDocument[] = [];
   for (const doc of docs) {
@@ -48,6 +52,14 @@ export function parseResourceYaml(text: string, file: string): YamlDocument[] {
     result.push({ value, line: lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line });
   }
   return result;
+}
+
+/** A manifest or kustomization file as text; invalid UTF-8 is an error naming it (go-yaml rejects it too). */
+export function readYamlText(bytes: Uint8Array, file: string): string {
+  const text = decodeUtf8(bytes);
+  if (text === undefined)
+    throw new KustomizeError('invalid UTF-8 (not a text file?)', file, findInvalidUtf8(bytes)?.line);
+  return text;
 }
 
 /** One YAML 1.1 document (kustomization files, JSON patches), with a way to find the line of a key path. */
@@ -108,7 +120,16 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function checkErrors(doc: Document, lines: LineCounter, file: string): void {
   const error = doc.errors[0];
-  if (!error) return;
+  if (!error) {
+    try {
+      checkYamlDocument(doc, { uniqueKeys: true });
+    } catch (e) {
+      if (e instanceof YamlLimitError)
+        throw new KustomizeError(`invalid YAML: ${e.message}`, file, limitErrorLine(e, lines));
+      throw e;
+    }
+    return;
+  }
   const line = error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line;
   throw new KustomizeError(`invalid YAML: ${error.message.split('\n')[0]}`, file, line);
 }

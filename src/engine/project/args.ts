@@ -1,10 +1,9 @@
 /** External args (spec §1.4): `-a name=value`, `--args-from-file`, `KLUCTL_ARG[_n]`, defaults and required args. */
 
-import * as fs from 'node:fs';
 import { deepMerge, getNested, isObject, setNested, type JsonObject } from '../vars/merge.js';
 import { ProjectError } from './errors.js';
 import type { DeploymentArg } from './types.js';
-import { parseYaml } from './yaml-strict.js';
+import { parseYaml, readUtf8File } from './yaml-strict.js';
 
 const ARG_PATTERN = /^[a-zA-Z0-9_./-]*=[\s\S]*$/;
 
@@ -29,13 +28,15 @@ export function parseArgs(list: readonly string[], options: { cwd?: string } = {
   const out: JsonObject = {};
   for (const [name, raw] of byName) {
     let text = raw;
+    let source = `--arg ${name}`;
     if (raw.startsWith('@')) {
       const file = options.cwd ? new URL(raw.slice(1), `file://${options.cwd}/`).pathname : raw.slice(1);
-      text = fs.readFileSync(file, 'utf8');
+      text = readUtf8File(file);
+      source = file;
     } else if (raw.startsWith('\\@')) {
       text = raw.slice(1);
     }
-    setNested(out, name.split('.'), parseYaml(text, `--arg ${name}`) ?? null);
+    setNested(out, name.split('.'), parseYaml(text, source) ?? null);
   }
   return out;
 }
@@ -43,7 +44,7 @@ export function parseArgs(list: readonly string[], options: { cwd?: string } = {
 export function argsFromFiles(files: readonly string[]): JsonObject {
   let out: JsonObject = {};
   for (const file of files) {
-    const value = parseYaml(fs.readFileSync(file, 'utf8'), file);
+    const value = parseYaml(readUtf8File(file), file);
     if (value === null || value === undefined) continue;
     if (!isObject(value)) throw new ProjectError(file, undefined, 'args file must contain a YAML map');
     out = deepMerge(out, value);

@@ -15,7 +15,17 @@ export interface LoadedKluctlProject {
   configFile?: string;
   /** Rendered targets, sorted by name. */
   targets: Target[];
+  /** Why a named target could not be loaded (a missing required arg, an undefined variable), by name. */
+  failedTargets: Map<string, Error>;
   warnings: string[];
+}
+
+/** Kluctl's "not existent" error, with the real cause when the target exists but failed to load. */
+function targetNotFound(project: LoadedKluctlProject, name: string): Error {
+  const failure = project.failedTargets.get(name);
+  if (!failure) return new Error(`target ${name} not existent in kluctl project config`);
+  const where = project.configFile ? `${project.configFile}: ` : '';
+  return new Error(`${where}target ${name} could not be loaded: ${failure.message}`);
 }
 
 export function loadKluctlProject(
@@ -27,6 +37,7 @@ export function loadKluctlProject(
   const config = exists(file) ? ((readYamlFile(file, KLUCTL_PROJECT) ?? {}) as KluctlProjectConfig) : {};
   const warnings: string[] = [];
   const targets: Target[] = [];
+  const failedTargets = new Map<string, Error>();
   (config.targets ?? []).forEach((t, i) => {
     if (!t.name) {
       warnings.push(`Target at index ${i} has no name`);
@@ -37,13 +48,14 @@ export function loadKluctlProject(
       target = renderTarget(config, buildTarget(config, t), externalArgs);
     } catch (error) {
       warnings.push(`Failed to load target ${t.name}: ${(error as Error).message}`);
+      if (!failedTargets.has(t.name)) failedTargets.set(t.name, error as Error);
       return;
     }
     if (targets.some((x) => x.name === target.name)) warnings.push(`Duplicate target ${target.name}`);
     else targets.push(target);
   });
   targets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { config, configFile: exists(file) ? file : undefined, targets, warnings };
+  return { config, configFile: exists(file) ? file : undefined, targets, failedTargets, warnings };
 }
 
 /** Target defaults from the top level: discriminator and aws (an empty `aws: {}` when neither has one). */
@@ -101,7 +113,7 @@ export function selectTarget(project: LoadedKluctlProject, externalArgs: JsonObj
   let target: Target;
   if (sel.targetName) {
     const found = project.targets.find((t) => t.name === sel.targetName);
-    if (!found) throw new Error(`target ${sel.targetName} not existent in kluctl project config`);
+    if (!found) throw targetNotFound(project, sel.targetName);
     target = clone(found);
   } else {
     if (project.targets.length > 0 || (project.config.targets?.length ?? 0) > 0) {
@@ -125,6 +137,6 @@ export function requestedContext(
   if (override) return override;
   if (!targetName) return undefined;
   const t = project.targets.find((x) => x.name === targetName);
-  if (!t) throw new Error(`target ${targetName} not existent in kluctl project config`);
+  if (!t) throw targetNotFound(project, targetName);
   return t.context || undefined;
 }

@@ -2,7 +2,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
 import type { KubeObject } from '../../kube/index.js';
 import type { DeploymentItem } from '../deployment/collection.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
@@ -13,6 +12,7 @@ import { exists, fixPathExt, isDirectory } from '../project/paths.js';
 import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
 import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
 import { isObject } from '../vars/merge.js';
+import { parseYaml11 } from '../kustomize/yaml.js';
 import type { ClusterConnection } from './cluster.js';
 import { findKustomizeBinary, generateKustomization, kustomizeBuild } from './kustomize.js';
 import { renderDirectory } from './render-dir.js';
@@ -160,7 +160,7 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
 function readKustomization(dir: string): Record<string, unknown> | undefined {
   const file = fixPathExt(path.join(dir, 'kustomization.yml'));
   if (!exists(file)) return undefined;
-  const value = parse(fs.readFileSync(file, 'utf8')) as unknown;
+  const value = parseYaml11(fs.readFileSync(file, 'utf8'), file).value;
   return isObject(value) ? value : {};
 }
 

@@ -176,11 +176,29 @@ async function buildAll(
     commonLabels: commonLabels(item.project),
     commonAnnotations: commonAnnotations(item.project),
   }));
-  // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
-  items.forEach((item, i) => renderItemTemplates(item, opts[i]));
-  for (const [i, item] of items.entries()) await renderItemHelmCharts(item, opts[i]);
-  // Kluctl serialises kustomize builds; doing the same keeps errors deterministic.
-  const out: RenderedItem[] = [];
-  for (const [i, item] of items.entries()) out.push(await buildItemObjects(item, opts[i]));
-  return out;
+  try {
+    // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
+    items.forEach((item, i) => renderItemTemplates(item, opts[i]));
+    for (const [i, item] of items.entries()) await renderItemHelmCharts(item, opts[i]);
+    // Kluctl serialises kustomize builds; doing the same keeps errors deterministic.
+    const out: RenderedItem[] = [];
+    for (const [i, item] of items.entries()) out.push(await buildItemObjects(item, opts[i]));
+    return out;
+  } catch (error) {
+    throw inSourceTerms(error, items, base.renderDir);
+  }
+}
+
+/**
+ * Errors from the later stages name files in the render dir (a temp dir that is gone once the command ends): they
+ * are rewritten to the source files they were rendered from.
+ */
+function inSourceTerms(error: unknown, items: DeploymentItem[], renderDir: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(renderDir)) return error;
+  let message = error.message;
+  const sources = new Map(items.map((i) => [i.project.source.id, i.project.source.dir]));
+  for (const [id, dir] of sources) message = message.split(path.join(renderDir, id)).join(dir);
+  error.message = message;
+  if (error.stack) error.stack = `${error.name}: ${message}`;
+  return error;
 }

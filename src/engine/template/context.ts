@@ -23,6 +23,14 @@ export type TemplateContext = Readonly<Record<string, TemplateValue | undefined>
 
 /** Byte-wise (code point) order, as Go sorts map keys when Kluctl encodes the vars as JSON. */
 function compareKeys(a: string, b: string): number {
+  // UTF-16 order is code point order up to the first differing unit, unless that unit is a surrogate or above.
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  const ca = a.charCodeAt(i);
+  const cb = b.charCodeAt(i);
+  if (ca < 0xd800 && cb < 0xd800) return ca - cb;
   const x = Array.from(a, (c) => c.codePointAt(0)!);
   const y = Array.from(b, (c) => c.codePointAt(0)!);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
@@ -35,7 +43,9 @@ function compareKeys(a: string, b: string): number {
  */
 export function toPython(v: TemplateValue): PyValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'bigint') return v;
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v) : v;
+  // Go writes the float64 with its shortest digits (12345678901234567890 arrives as 12345678901234567000), and
+  // Python reads those digits: BigInt(v) would give the binary value's digits (…67168) instead.
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(String(v)) : v;
   if (v instanceof TemplateFloat) return v.value;
   if (Array.isArray(v)) return v.map(toPython);
   const entries: [string, TemplateValue | undefined][] = v instanceof Map ? [...v] : Object.entries(v);

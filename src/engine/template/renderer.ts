@@ -12,10 +12,12 @@ import { realpath } from '../project/paths.js';
 import { SearchPathLoader, isFile, isInsideAny } from './loader.js';
 import { PyError } from './python/errors.js';
 import type { PyValue } from './python/values.js';
+import { renderBudget, withBudget, type RenderBudget } from './runtime/budget.js';
 import { Environment, type Filter, type Template } from './runtime/environment.js';
 import { TemplateRun } from './runtime/run.js';
 import type { Stmt } from './syntax/ast.js';
 import { parseTemplate } from './syntax/parser.js';
+import { decodeUtf8, findInvalidUtf8, pythonDecodeMessage } from '../../util/utf8.js';
 
 export interface RendererOptions {
   /** Where non-relative template names are looked up, in order (spec §3.4). */
@@ -24,6 +26,8 @@ export interface RendererOptions {
   strictUndefined?: boolean;
   /** Receives `debug_print` lines; defaults to stderr. */
   debugPrint?: (line: string) => void;
+  /** Bounds on each render (steps, output size); the defaults are far above any real project. */
+  budget?: Partial<RenderBudget>;
 }
 
 export interface RenderOptions {
@@ -100,7 +104,8 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
 
   const render = (displayName: string, load: () => Template, env: Environment): string => {
     try {
-      return new TemplateRun(env, load(), env.globals).render();
+      const budget: RenderBudget = { ...renderBudget(), ...options.budget };
+      return withBudget(budget, () => new TemplateRun(env, load(), env.globals).render());
     } catch (e) {
       if (!(e instanceof PyError)) throw e;
       const detail = e.pyType === 'TemplateNotFound' ? `template ${e.message} not found` : e.message;
@@ -124,7 +129,16 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
         : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs, f));
       if (resolved === undefined)
         throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
-      const source = fs.readFileSync(resolved, 'utf8');
+      const bytes = fs.readFileSync(resolved);
+      const source = decodeUtf8(bytes);
+      if (source === undefined)
+        throw new TemplateRenderError(
+          resolved,
+          resolved,
+          findInvalidUtf8(bytes)?.line,
+          'UnicodeDecodeError',
+          pythonDecodeMessage(bytes),
+        );
       if (!source.includes('{')) return source;
       const env = environment(context, resolved);
       return render(resolved, () => env.getTemplate(resolved)!, env);

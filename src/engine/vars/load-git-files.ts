@@ -13,6 +13,7 @@ import { globToRegExp } from './glob.js';
 import { setNested, setOwn, type JsonObject } from './merge.js';
 import { looksLikeSopsText, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';
+import { decodeUtf8 } from '../../util/utf8.js';
 
 type GitFilesSource = NonNullable<VarsSource['gitFiles']>;
 type GitFileSpec = NonNullable<GitFilesSource['files']>[number];
@@ -50,7 +51,8 @@ function specCopy(f: GitFileSpec): GitFileSpec {
 
 function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonObject): FileMatch {
   const raw = fs.readFileSync(path.join(dir, relPath));
-  let content = raw.toString('utf8');
+  let content = decodeUtf8(raw);
+  if (content === undefined) throw new Error(`${relPath}: invalid UTF-8`);
   if (spec.render) {
     try {
       content = rendererFor([]).renderString(content, asContext(vars), { name: relPath });

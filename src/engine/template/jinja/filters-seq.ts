@@ -189,6 +189,42 @@ function batch(value: PyValue, call: CallArgs): PyValue {
   });
 }
 
+/**
+ * Python's builtin `sum` (3.12+, the Python kluctl v2.28 embeds): exact ints stay ints; once a float is involved,
+ * floats and ints are added with Neumaier compensation, so `[0.1, 0.2, 0.3] | sum` is 0.6, not 0.6000000000000001.
+ */
+function pySum(items: PyValue[], start: PyValue): PyValue {
+  let acc = start;
+  let i = 0;
+  while (i < items.length) {
+    const x = items[i];
+    if (typeof acc === 'bigint' && typeof x === 'bigint') {
+      acc += x;
+      i++;
+      continue;
+    }
+    if ((typeof acc === 'bigint' || typeof acc === 'number') && typeof x === 'number') {
+      let f = Number(acc);
+      let c = 0;
+      for (; i < items.length; i++) {
+        const item = items[i];
+        let y: number;
+        if (typeof item === 'number') y = item;
+        else if (typeof item === 'bigint' && item >= -(2n ** 63n) && item < 2n ** 63n) y = Number(item);
+        else break;
+        const t = f + y;
+        c += Math.abs(f) >= Math.abs(y) ? f - t + y : y - t + f;
+        f = t;
+      }
+      acc = c && Number.isFinite(c) ? f + c : f;
+      continue;
+    }
+    acc = arith('+', acc, x);
+    i++;
+  }
+  return acc;
+}
+
 export const SEQ_FILTERS: Record<string, Filter> = {
   attr: (ctx, v, call) => {
     const name = pyStr(bind('attr', call, ['name'], 1)[0]!);
@@ -254,7 +290,7 @@ export const SEQ_FILTERS: Record<string, Filter> = {
     if (attribute !== undefined && attribute !== null) items = items.map(attrGetter(ctx.env.strict, attribute));
     const first = start === undefined ? 0n : start;
     if (isStr(first)) throw typeError("sum() can't sum strings [use ''.join(seq) instead]");
-    return items.reduce((acc, x) => arith('+', acc, x), first);
+    return pySum(items, first);
   },
   unique: (ctx, v, call) => {
     const [caseSensitive, attribute] = bind('unique', call, ['case_sensitive', 'attribute']);

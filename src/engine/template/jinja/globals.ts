@@ -5,9 +5,11 @@ import { typeError, valueError } from '../python/errors.js';
 import { updateFrom } from '../python/methods.js';
 import { pyStr, typeName } from '../python/repr.js';
 import { BuiltinFunction, PyCallable, PyObject, intOf, isInt, type CallArgs, type PyValue } from '../python/values.js';
+import { chargeSteps } from '../runtime/budget.js';
 import { Namespace } from '../runtime/objects.js';
 
-class PyRange extends PyObject {
+/** Python's `range`: lazy, so `{% for i in range(10**9) %}` allocates nothing (spec: Jinja2 loops over the range). */
+export class PyRange extends PyObject {
   readonly typeName = 'range';
   constructor(
     readonly start: bigint,
@@ -25,8 +27,13 @@ class PyRange extends PyObject {
     const { start, step } = this;
     const n = this.len();
     let i = 0;
+    // Each produced item is a step: `range(10**12) | sum` ends at the step budget instead of running for hours.
     return {
-      next: () => (i < n ? { value: start + BigInt(i++) * step, done: false } : { value: undefined, done: true }),
+      next: () => {
+        if (i >= n) return { value: undefined, done: true };
+        chargeSteps();
+        return { value: start + BigInt(i++) * step, done: false };
+      },
     };
   }
   override getItem(key: PyValue): PyValue | undefined {

@@ -7,6 +7,7 @@ import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type
 import { mapSet } from '../python/access.js';
 import { PyError } from '../python/errors.js';
 import { PyObject, type PyDict, type PyValue } from '../python/values.js';
+import { checkYamlDocument, YamlLimitError } from '../../yaml/limits.js';
 import { constructFloat, constructInt, resolvePlain } from './yaml-resolve.js';
 
 /** A `datetime.date` (YAML 1.1 timestamps without a time). */
@@ -105,5 +106,12 @@ export function fromYaml(text: string): PyValue {
   if (docs.length === 0) return null;
   const [doc] = docs;
   if (doc.errors.length > 0) throw new PyError('YAMLError', doc.errors[0].message);
+  // PyYAML shares aliased objects; printing a shared bomb would still explode, so aliasing is bounded as in go-yaml.
+  try {
+    checkYamlDocument(doc);
+  } catch (e) {
+    if (e instanceof YamlLimitError) throw new PyError('YAMLError', e.message);
+    throw e;
+  }
   return convert(doc.contents, doc);
 }

@@ -20,6 +20,7 @@ import {
   type PyDict,
   type PyValue,
 } from './values.js';
+import { checkListSize } from '../runtime/budget.js';
 
 /** A slice key (`x[1:3]`, `x[::-1]`); the bounds are unevaluated-None as `null`. */
 export class PySlice extends PyObject {
@@ -185,6 +186,12 @@ export function iterate(v: PyValue): Iterable<PyValue> {
 }
 
 export function toList(v: PyValue): PyValue[] {
+  if (Array.isArray(v)) return [...v];
+  // A lazy sequence (range) is measured before it is materialised.
+  if (v instanceof PyObject && !(v instanceof Undefined)) {
+    const n = v.len();
+    if (n !== undefined) checkListSize(n);
+  }
   return [...iterate(v)];
 }
 

@@ -17,6 +17,7 @@ import {
   strText,
   type PyValue,
 } from './values.js';
+import { checkListSize, checkStringSize } from '../runtime/budget.js';
 
 export function truthy(v: PyValue): boolean {
   if (v === null) return false;
@@ -151,6 +152,10 @@ function repeat(a: PyValue, b: PyValue): PyValue {
   const [seq, n] = isInt(b) ? [a, intOf(b)] : isInt(a) ? [b, intOf(a)] : [a, undefined];
   if (n !== undefined) {
     const times = n > 0n ? Number(n) : 0;
+    const length = typeof seq === 'string' ? seq.length : seq instanceof Markup ? seq.text.length : undefined;
+    if (length !== undefined) checkStringSize(length * times);
+    else if (Array.isArray(seq) || seq instanceof PyTuple)
+      checkListSize((Array.isArray(seq) ? seq.length : seq.items.length) * times);
     if (typeof seq === 'string') return seq.repeat(times);
     if (seq instanceof Markup) return new Markup(seq.text.repeat(times));
     if (Array.isArray(seq)) return Array.from({ length: times }, () => seq).flat(1);
@@ -212,7 +217,12 @@ function intArith(op: ArithOp, a: bigint, b: bigint): PyValue {
       if (b === 0n) throw zeroDivision('integer division or modulo by zero');
       return a - floorDiv(a, b) * b;
     case '**':
-      if (b >= 0n) return a ** b;
+      if (b >= 0n) {
+        // Python would compute it, for minutes and gigabytes; bound the result to 2^24 bits.
+        if (a !== 0n && a !== 1n && a !== -1n && BigInt(a.toString(2).length) * b > 16_777_216n)
+          checkStringSize(Infinity);
+        return a ** b;
+      }
       if (a === 0n) throw zeroDivision('0.0 cannot be raised to a negative power');
       return Number(a) ** Number(b);
   }

@@ -6,6 +6,7 @@ import type { Stmt } from '../syntax/ast.js';
 import { parseTemplate } from '../syntax/parser.js';
 import type { CallContext } from './objects.js';
 import { checkNames } from './check.js';
+import { decodeUtf8, findInvalidUtf8, pythonDecodeMessage } from '../../../util/utf8.js';
 
 export type Filter = (ctx: FilterContext, value: PyValue, call: CallArgs) => PyValue;
 export type Test = (ctx: FilterContext, value: PyValue, call: CallArgs) => boolean;
@@ -63,7 +64,15 @@ export class Environment {
     if (cached) return cached;
     const path = this.loader.find(joined);
     if (path === undefined) return undefined;
-    const template = this.fromString(this.loader.read(path).toString('utf8'), path, joined);
+    const bytes = this.loader.read(path);
+    const source = decodeUtf8(bytes);
+    // Jinja2's loader decodes strictly; a binary or mis-encoded file fails rather than rendering U+FFFD.
+    if (source === undefined)
+      throw Object.assign(new PyError('UnicodeDecodeError', pythonDecodeMessage(bytes)), {
+        templateName: path,
+        line: findInvalidUtf8(bytes)?.line,
+      });
+    const template = this.fromString(source, path, joined);
     this.cache.set(joined, template);
     return template;
   }

@@ -5,6 +5,14 @@ import { typeError } from '../python/errors.js';
 import { pyEq } from '../python/ops.js';
 import { BuiltinFunction, PyCallable, Undefined, type CallArgs, type PyValue } from '../python/values.js';
 
+/** The items a loop runs over: a list, or a lazy sequence such as a `range`. */
+export interface LoopItems {
+  readonly length: number;
+  get(index: number): PyValue;
+}
+
+export const listItems = (items: readonly PyValue[]): LoopItems => ({ length: items.length, get: (i) => items[i] });
+
 export class LoopContext extends PyCallable {
   readonly typeName = 'LoopContext';
   override readonly module = 'jinja2.runtime';
@@ -12,7 +20,7 @@ export class LoopContext extends PyCallable {
   private lastChanged: PyValue[] | undefined;
 
   constructor(
-    private readonly items: readonly PyValue[],
+    private readonly items: LoopItems,
     private readonly depth0: number,
     private readonly strict: boolean,
     /** Renders the loop body for another iterable (`loop(children)` in a `recursive` loop). */
@@ -50,9 +58,9 @@ export class LoopContext extends PyCallable {
       case 'depth0':
         return BigInt(this.depth0);
       case 'previtem':
-        return i > 0 ? this.items[i - 1] : new Undefined('there is no previous item', this.strict);
+        return i > 0 ? this.items.get(i - 1) : new Undefined('there is no previous item', this.strict);
       case 'nextitem':
-        return i < n - 1 ? this.items[i + 1] : new Undefined('there is no next item', this.strict);
+        return i < n - 1 ? this.items.get(i + 1) : new Undefined('there is no next item', this.strict);
       case 'cycle':
         return new BuiltinFunction('cycle', ({ args }) => {
           if (args.length === 0) throw typeError('no items for cycling given');

@@ -17,7 +17,9 @@ import {
 import type { Args, Expr, Stmt, Target } from '../syntax/ast.js';
 import { walk } from '../syntax/walk.js';
 import type { Environment, FilterContext, Template } from './environment.js';
-import { LoopContext } from './loop.js';
+import { PyRange } from '../jinja/globals.js';
+import { chargeOutput, chargeSteps, checkStringSize } from './budget.js';
+import { listItems, LoopContext, type LoopItems } from './loop.js';
 import { Macro } from './macro.js';
 import { ContextFunction, Namespace, TemplateModule, type CallContext } from './objects.js';
 import { Scope } from './scope.js';
@@ -76,22 +78,31 @@ export class TemplateRun {
     const err =
       e instanceof PyError
         ? e
-        : new PyError(
-            e instanceof RangeError ? 'RecursionError' : 'InternalError',
-            e instanceof Error ? e.message : String(e),
-          );
+        : e instanceof RangeError &&
+            /^Invalid (string|array|typed array) length|Array buffer allocation/.test(e.message)
+          ? new PyError('MemoryError', `a string or list too large for the render (${e.message})`)
+          : new PyError(
+              e instanceof RangeError ? 'RecursionError' : 'InternalError',
+              e instanceof Error ? e.message : String(e),
+            );
     if (err.line === undefined) err.line = line;
     err.templateName ??= this.template.path;
     return err;
   }
 
   private execStmt(stmt: Stmt, scope: Scope, out: string[]): void {
+    chargeSteps();
     switch (stmt.kind) {
       case 'data':
+        chargeOutput(stmt.text.length);
         out.push(stmt.text);
         return;
       case 'print':
-        for (const expr of stmt.exprs) out.push(pyStr(this.evaluate(expr, scope)));
+        for (const expr of stmt.exprs) {
+          const text = pyStr(this.evaluate(expr, scope));
+          chargeOutput(text.length);
+          out.push(text);
+        }
         return;
       case 'if':
         this.exec(truthy(this.evaluate(stmt.test, scope)) ? stmt.body : stmt.otherwise, scope, out);
@@ -181,14 +192,22 @@ export class TemplateRun {
   }
 
   private execFor(stmt: ForStmt, scope: Scope, out: string[], iterable: PyValue, depth0: number): void {
-    let items = toList(iterable);
-    if (stmt.filter) {
-      const filter = stmt.filter;
-      items = items.filter((item) => {
-        const test = new Scope(scope);
-        this.assign(stmt.target, item, test, false);
-        return truthy(this.evaluate(filter, test));
-      });
+    let items: LoopItems;
+    if (iterable instanceof PyRange && !stmt.filter) {
+      // Lazy, as in Jinja2: a loop over range(10**9) that breaks early allocates nothing.
+      items = { length: iterable.len(), get: (i) => iterable.getItem(BigInt(i))! };
+    } else {
+      let list = toList(iterable);
+      if (stmt.filter) {
+        const filter = stmt.filter;
+        list = list.filter((item) => {
+          chargeSteps();
+          const test = new Scope(scope);
+          this.assign(stmt.target, item, test, false);
+          return truthy(this.evaluate(filter, test));
+        });
+      }
+      items = listItems(list);
     }
     if (items.length === 0) {
       this.exec(stmt.otherwise, new Scope(scope), out);
@@ -203,10 +222,11 @@ export class TemplateRun {
       : undefined;
     const loop = new LoopContext(items, depth0, this.strict, recurse);
     for (let i = 0; i < items.length; i++) {
+      chargeSteps();
       loop.index0 = i;
       const body = new Scope(scope, 'loop');
       body.vars.set('loop', loop);
-      this.assign(stmt.target, items[i], body, false);
+      this.assign(stmt.target, items.get(i), body, false);
       try {
         this.exec(stmt.body, body, out);
       } catch (e) {
@@ -311,8 +331,11 @@ export class TemplateRun {
         }
         return true;
       }
-      case 'concat':
-        return e.parts.map((p) => pyStr(ev(p))).join('');
+      case 'concat': {
+        const text = e.parts.map((p) => pyStr(ev(p))).join('');
+        checkStringSize(text.length);
+        return text;
+      }
       case 'cond':
         if (truthy(ev(e.test))) return ev(e.then);
         if (e.otherwise) return ev(e.otherwise);
