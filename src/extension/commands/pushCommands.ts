@@ -67,6 +67,7 @@ export async function pushCommand(
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label}`, cancellable: true },
       async (progress, token) => {
+        ctx.output.log.info(`${action} ${label}: started (bundled engine, in its worker thread)`);
         const h = hooks(signalOf(token), progress);
         if (action === 'Render') return render(ctx, target, label, options, h);
         if (action === 'Diff') return showEngineDiff(ctx, label, await ctx.engine.run({ command: 'diff', options }, h));
