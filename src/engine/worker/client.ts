@@ -40,7 +40,7 @@ function runInWorker<C extends EngineCommand>(
   const limit =
     (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
     DEFAULT_ENGINE_MEMORY_MB;
-  const start: WorkerStart = { request: request as EngineRequest, confirm: !!confirm };
+  const start: WorkerStart = { request, confirm: !!confirm };
   const worker = new Worker(options.workerFile, {
     workerData: start,
     resourceLimits: { maxOldGenerationSizeMb: limit },
@@ -79,7 +79,7 @@ function runInWorker<C extends EngineCommand>(
         if (!confirm) return send({ type: 'confirmed', id: m.id, answer: false });
         confirm(m.subject).then(
           (answer) => send({ type: 'confirmed', id: m.id, answer }),
-          (error: unknown) => settle(() => reject(error)),
+          (error: unknown) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
         );
       } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>));
       else if (m.type === 'failed') {
