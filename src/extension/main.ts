@@ -51,7 +51,10 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     maxMemoryMb: () => readSettings().engineMaxMemoryMb,
     memoryHint: 'setting kluctl.engine.maxMemoryMb',
   });
-  context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs, engine }));
+  context.subscriptions.push(
+    engine,
+    ...registerCommands({ clusters, projects, tree, documents, output, logs, engine }),
+  );
   void registerYamlSchemas(context.extensionUri).catch((error: Error) =>
     output.log.warn(`YAML schemas not registered: ${error.message}`),
   );

@@ -25,18 +25,28 @@ export interface WorkerEngineOptions {
   memoryHint?: string;
 }
 
-export function workerEngine(options: WorkerEngineOptions): EngineRunner {
-  return { run: (request, hooks) => runInWorker(request, hooks ?? {}, options) };
+export interface WorkerEngine extends EngineRunner {
+  /** Terminates every worker still running (the extension is deactivated); their commands end as cancelled. */
+  dispose(): void;
+}
+
+export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
+  const disposed = new AbortController();
+  return {
+    run: (request, hooks) => runInWorker(request, hooks ?? {}, options, disposed.signal),
+    dispose: () => disposed.abort(),
+  };
 }
 
 function runInWorker<C extends EngineCommand>(
   request: EngineRequest<C>,
   hooks: EngineHooks<C>,
   options: WorkerEngineOptions,
+  disposed: AbortSignal,
 ): Promise<EngineOutput<C>> {
   const { signal, progress } = hooks;
   const confirm = hooks.confirm as ((subject: unknown) => Promise<boolean>) | undefined;
-  if (signal?.aborted) return Promise.reject(new CancelledError(request.command));
+  if (signal?.aborted || disposed.aborted) return Promise.reject(new CancelledError(request.command));
   const limit =
     (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
     DEFAULT_ENGINE_MEMORY_MB;
@@ -59,6 +69,7 @@ function runInWorker<C extends EngineCommand>(
       settled = true;
       clearTimeout(graceTimer);
       signal?.removeEventListener('abort', onAbort);
+      disposed.removeEventListener('abort', onDispose);
       fn();
       // Whatever the worker still holds (sockets, timers) ends with it.
       void worker.terminate();
@@ -70,7 +81,9 @@ function runInWorker<C extends EngineCommand>(
         options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS,
       );
     };
+    const onDispose = () => settle(() => reject(new CancelledError(request.command)));
     signal?.addEventListener('abort', onAbort, { once: true });
+    disposed.addEventListener('abort', onDispose, { once: true });
 
     worker.on('message', (m: FromWorker) => {
       if (settled) return;

@@ -9,4 +9,10 @@ export {
   type EngineRunner,
   type RenderOutput,
 } from './request.js';
-export { DEFAULT_CANCEL_GRACE_MS, DEFAULT_ENGINE_MEMORY_MB, workerEngine, type WorkerEngineOptions } from './client.js';
+export {
+  DEFAULT_CANCEL_GRACE_MS,
+  DEFAULT_ENGINE_MEMORY_MB,
+  workerEngine,
+  type WorkerEngine,
+  type WorkerEngineOptions,
+} from './client.js';

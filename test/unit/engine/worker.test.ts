@@ -75,6 +75,21 @@ describe('engine worker (isolation)', function () {
     }
   });
 
+  it('dispose() (the extension deactivates) terminates running workers; their commands end as cancelled', async () => {
+    const own = workerEngine({ workerFile });
+    const running = own.run({ command: 'render', options: { projectDir: project(LOOPING_PROJECT), offline: true } });
+    await new Promise((r) => setTimeout(r, 1000));
+    const disposedAt = Date.now();
+    own.dispose();
+    await assert.rejects(running, (e: unknown) => isCancelled(e));
+    assert.ok(Date.now() - disposedAt < 1000);
+    await assert.rejects(
+      own.run({ command: 'render', options: { projectDir: project(SMALL_PROJECT), offline: true } }),
+      (e: unknown) => isCancelled(e),
+      'a disposed engine starts nothing',
+    );
+  });
+
   it('a command cancelled before it starts never starts', async () => {
     const controller = new AbortController();
     controller.abort();
