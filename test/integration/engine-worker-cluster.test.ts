@@ -66,9 +66,9 @@ describe('engine worker: deploy against a real cluster @integration', function (
     const result = await engine.run(
       { command: 'deploy', options: options(ns) },
       {
-        confirm: async (p) => {
+        confirm: (p) => {
           preview = p;
-          return false;
+          return Promise.resolve(false);
         },
       },
     );
@@ -96,7 +96,7 @@ describe('engine worker: deploy against a real cluster @integration', function (
         { command: 'deploy', options: options(ns) },
         {
           signal: controller.signal,
-          confirm: async () => true,
+          confirm: () => Promise.resolve(true),
           progress: (line) => {
             lines.push(line);
             if (/Waiting for .*Pod\/slow to get ready/.test(line) && !abortedAt) {
