@@ -1,4 +1,5 @@
-// Builds the two shipped bundles: the VS Code extension (vscode stays external) and the kluctl-ts CLI.
+// Builds the shipped bundles: the VS Code extension (vscode stays external), the kluctl-ts CLI and the engine worker
+// both of them run engine commands in.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 
@@ -20,6 +21,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.cjs', banner: { js: '#!/usr/bin/env node' } },
+  // Engine commands run in this worker (memory-limited, terminable), started by both bundles above.
+  { ...common, entryPoints: ['src/engine/worker/engine-worker.ts'], outfile: 'dist/engine-worker.cjs' },
 ];
 
 if (watch) {

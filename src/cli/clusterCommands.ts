@@ -5,15 +5,16 @@ import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { stringify } from 'yaml';
 import type { CommandResult, ObjectRef, ValidateResult } from '../gitops/resultTypes.js';
-import { deleteProject, deployProject, diffProject, pruneProject, validateProject } from '../engine/cluster/index.js';
 import { formatCommandResultText, formatValidateResultText } from '../engine/cluster/text.js';
 import { refString } from '../engine/diff/objectRef.js';
 import { parseGoDuration } from '../engine/cluster/hooks.js';
 import { compactedResult } from '../engine/cluster/compact.js';
 import type { WriteResultOptions } from '../engine/cluster/resultStore.js';
+import { inProcessEngine, type EngineHooks, type EngineRunner } from '../engine/worker/index.js';
+import { isCancelled } from '../kube/errors.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import type { CliStreams } from './run.js';
+import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './run.js';
 
 const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({
   name,
@@ -60,6 +61,7 @@ interface Ctx {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   io: CliStreams;
+  engine: EngineRunner;
   confirm(question: string): Promise<boolean>;
 }
 
@@ -68,9 +70,12 @@ function commonOptions(fl: ParsedFlags, ctx: Ctx) {
   return {
     ...projectOptions(fl, ctx.cwd, ctx.env),
     noObfuscate: !!fl['no-obfuscate'],
-    signal: ctx.signal,
-    progress: (m: string) => void ctx.io.stderr.write(`${m}\n`),
   };
+}
+
+/** Cancel and progress lines (stderr) of every cluster command. */
+function hooks(ctx: Ctx): EngineHooks {
+  return { signal: ctx.signal, progress: (m: string) => void ctx.io.stderr.write(`${m}\n`) };
 }
 
 export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
@@ -84,13 +89,19 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
       ...OUTPUT,
     ],
     run: (fl, ctx) =>
-      diffProject({
-        ...commonOptions(fl, ctx),
-        ...applyFlags(fl),
-        ignoreTags: !!fl['ignore-tags'],
-        ignoreLabels: !!fl['ignore-labels'],
-        ignoreAnnotations: !!fl['ignore-annotations'],
-      }),
+      ctx.engine.run(
+        {
+          command: 'diff',
+          options: {
+            ...commonOptions(fl, ctx),
+            ...applyFlags(fl),
+            ignoreTags: !!fl['ignore-tags'],
+            ignoreLabels: !!fl['ignore-labels'],
+            ignoreAnnotations: !!fl['ignore-annotations'],
+          },
+        },
+        hooks(ctx),
+      ),
   },
   deploy: {
     summary: 'Deploys a target to the corresponding cluster',
@@ -106,41 +117,49 @@ export const CLUSTER_COMMANDS: Record<string, CommandSpec> = {
       ...RESULTS,
     ],
     run: (fl, ctx) =>
-      deployProject({
-        ...commonOptions(fl, ctx),
-        ...applyFlags(fl),
-        dryRun: !!fl['dry-run'],
-        abortOnError: !!fl['abort-on-error'],
-        noWait: !!fl['no-wait'],
-        prune: !!fl.prune,
-        readinessTimeoutMs: duration(fl['readiness-timeout'] as string | undefined),
-        writeResult: resultFlags(fl),
-        confirm: fl.yes
-          ? undefined
-          : async (diff) => {
-              ctx.io.stderr.write(formatCommandResultText(diff, { short: !!fl['short-output'] }));
-              return ctx.confirm(
-                diff.errors?.length
-                  ? 'The diff resulted in errors, do you still want to proceed?'
-                  : 'The diff succeeded, do you want to proceed?',
-              );
-            },
-      }),
+      ctx.engine.run(
+        {
+          command: 'deploy',
+          options: {
+            ...commonOptions(fl, ctx),
+            ...applyFlags(fl),
+            dryRun: !!fl['dry-run'],
+            abortOnError: !!fl['abort-on-error'],
+            noWait: !!fl['no-wait'],
+            prune: !!fl.prune,
+            readinessTimeoutMs: duration(fl['readiness-timeout'] as string | undefined),
+            writeResult: resultFlags(fl),
+          },
+        },
+        {
+          ...hooks(ctx),
+          confirm: fl.yes
+            ? undefined
+            : async (diff) => {
+                ctx.io.stderr.write(formatCommandResultText(diff, { short: !!fl['short-output'] }));
+                return ctx.confirm(
+                  diff.errors?.length
+                    ? 'The diff resulted in errors, do you still want to proceed?'
+                    : 'The diff succeeded, do you want to proceed?',
+                );
+              },
+        },
+      ),
   },
   prune: {
     summary: 'Searches the target cluster for prunable objects and deletes them',
     flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT, ...RESULTS],
-    run: (fl, ctx) => pruneProject(removeFlags(fl, ctx)),
+    run: (fl, ctx) => ctx.engine.run({ command: 'prune', options: removeFlags(fl, ctx) }, removeHooks(fl, ctx)),
   },
   delete: {
     summary: 'Delete a target (or parts of it) from the corresponding cluster',
     flags: [YES, DRY_RUN, NO_WAIT, ...OUTPUT, ...RESULTS],
-    run: (fl, ctx) => deleteProject(removeFlags(fl, ctx)),
+    run: (fl, ctx) => ctx.engine.run({ command: 'delete', options: removeFlags(fl, ctx) }, removeHooks(fl, ctx)),
   },
   validate: {
     summary: 'Validates the already deployed deployment',
     flags: [f('output', 'list', 'Output format and optional file: text, yaml or json (repeatable)', 'o')],
-    run: (fl, ctx) => validateProject(commonOptions(fl, ctx)),
+    run: (fl, ctx) => ctx.engine.run({ command: 'validate', options: commonOptions(fl, ctx) }, hooks(ctx)),
   },
 };
 
@@ -158,6 +177,12 @@ function removeFlags(fl: ParsedFlags, ctx: Ctx) {
     dryRun: !!fl['dry-run'],
     noWait: !!fl['no-wait'],
     writeResult: resultFlags(fl),
+  };
+}
+
+function removeHooks(fl: ParsedFlags, ctx: Ctx): EngineHooks<'prune' | 'delete'> {
+  return {
+    ...hooks(ctx),
     confirm: fl.yes
       ? undefined
       : async (refs: ObjectRef[]) => {
@@ -196,10 +221,9 @@ export async function runClusterCommand(
   name: string,
   argv: string[],
   io: CliStreams,
-  options: {
+  options: CliOptions & {
     env?: NodeJS.ProcessEnv;
     cwd?: string;
-    signal?: AbortSignal;
     stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   } = {},
 ): Promise<number> {
@@ -228,6 +252,7 @@ export async function runClusterCommand(
     env: options.env,
     signal: options.signal,
     io,
+    engine: options.engine ?? inProcessEngine,
     confirm: async (question) => {
       if (!stdin.isTTY) throw new Error(`${question} (stdin is not a terminal: pass --yes to proceed without asking)`);
       const rl = readline.createInterface({ input: stdin, output: io.stderr });
@@ -238,20 +263,32 @@ export async function runClusterCommand(
       }
     },
   };
-  try {
-    const result = await spec.run(flags, ctx);
+  const output = (result: CommandResult | ValidateResult) => {
     for (const o of (flags.output as string[] | undefined) ?? ['text']) {
       const [format, file] = o.split(/=(.*)/s);
       const text = render(result, format, !!flags['short-output']);
       if (file) fs.writeFileSync(path.resolve(cwd, file), text);
       else io.stdout.write(text);
     }
+  };
+  try {
+    const result = await spec.run(flags, ctx);
+    output(result);
     if (result.errors?.length) {
       io.stderr.write(`kluctl-ts ${name}: command failed\n`);
       return 1;
     }
     return 0;
   } catch (error) {
+    if (isCancelled(error)) {
+      // What a deploy, prune or delete had done when it stopped.
+      const partial = error.partial as CommandResult | undefined;
+      if (partial?.command) output(partial);
+      io.stderr.write(
+        `kluctl-ts ${name}: cancelled${partial?.command ? ' (the result above is what was done)' : ''}\n`,
+      );
+      return CANCELLED_EXIT_CODE;
+    }
     io.stderr.write(`kluctl-ts ${name}: ${(error as Error).message}\n`);
     return 1;
   }

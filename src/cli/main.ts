@@ -1,4 +1,15 @@
+import * as path from 'node:path';
+import { workerEngine } from '../engine/worker/index.js';
 import { runCli } from './run.js';
+
+// Engine commands run in a memory-limited worker next to this bundle (dist/engine-worker.cjs): Ctrl-C stops even a
+// template that loops synchronously, and a project that allocates without end is stopped with a clear error.
+const MEMORY_ENV = 'KLUCTL_TS_MAX_MEMORY_MB';
+const engine = workerEngine({
+  workerFile: path.join(__dirname, 'engine-worker.cjs'),
+  maxMemoryMb: Number(process.env[MEMORY_ENV]) || undefined,
+  memoryHint: `raise it with ${MEMORY_ENV}=<MB>`,
+});
 
 // Ctrl-C cancels the running command, which then reports what it did; a second Ctrl-C exits at once.
 const controller = new AbortController();
@@ -8,7 +19,11 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, { signal: controller.signal }).then(
+runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr },
+  { signal: controller.signal, engine },
+).then(
   (code) => {
     process.exitCode = code;
   },

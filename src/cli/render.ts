@@ -3,10 +3,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { printAll, renderProject } from '../engine/render/index.js';
+import { inProcessEngine } from '../engine/worker/index.js';
+import { isCancelled } from '../kube/errors.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import type { CliStreams } from './run.js';
+import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './run.js';
 
 const FLAGS: FlagSpec[] = [
   ...PROJECT_FLAGS,
@@ -29,7 +30,7 @@ ${flagsHelp(FLAGS)}
 export async function runRender(
   argv: string[],
   io: CliStreams,
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; signal?: AbortSignal } = {},
+  options: CliOptions & { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<number> {
   let flags;
   try {
@@ -50,18 +51,28 @@ export async function runRender(
   let renderOutputDir = str('render-output-dir');
   if (!renderOutputDir && !flags['print-all']) renderOutputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendered-'));
   try {
-    const result = await renderProject({
-      ...projectOptions(flags, cwd, options.env),
-      offline: Boolean(flags['offline-kubernetes']),
-      kubernetesVersion: str('kubernetes-version'),
-      renderOutputDir: renderOutputDir && path.resolve(cwd, renderOutputDir),
-      signal: options.signal,
-    });
+    const result = await (options.engine ?? inProcessEngine).run(
+      {
+        command: 'render',
+        options: {
+          ...projectOptions(flags, cwd, options.env),
+          offline: Boolean(flags['offline-kubernetes']),
+          kubernetesVersion: str('kubernetes-version'),
+          renderOutputDir: renderOutputDir && path.resolve(cwd, renderOutputDir),
+        },
+        print: Boolean(flags['print-all']),
+      },
+      { signal: options.signal },
+    );
     for (const w of result.warnings) io.stderr.write(`Warning: ${w}\n`);
-    if (flags['print-all']) io.stdout.write(printAll(result.objects));
+    if (flags['print-all']) io.stdout.write(result.printed ?? '');
     else io.stderr.write(`Rendered into ${result.renderDir}\n`);
     return 0;
   } catch (error) {
+    if (isCancelled(error)) {
+      io.stderr.write('kluctl-ts render: cancelled\n');
+      return CANCELLED_EXIT_CODE;
+    }
     if (error instanceof UsageError) {
       io.stderr.write(`kluctl-ts render: ${error.message}\n\n${RENDER_USAGE}`);
       return 2;

@@ -1,3 +1,4 @@
+import type { EngineRunner } from '../engine/worker/index.js';
 import { VERSION } from '../version.js';
 import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { runRender } from './render.js';
@@ -24,8 +25,18 @@ Flags:
   -h, --help  Show this help
 `;
 
+export interface CliOptions {
+  /** Ctrl-C: the command stops, reports what it did and ends with exit code 130. */
+  signal?: AbortSignal;
+  /** Where engine commands run: in this thread by default; kluctl-ts itself runs them in a worker (main.ts). */
+  engine?: EngineRunner;
+}
+
+/** Exit code of a cancelled command (128 + SIGINT, as shells report it). */
+export const CANCELLED_EXIT_CODE = 130;
+
 /** Runs one CLI invocation and returns its exit code; all output goes to the given streams. */
-export async function runCli(args: string[], io: CliStreams, options: { signal?: AbortSignal } = {}): Promise<number> {
+export async function runCli(args: string[], io: CliStreams, options: CliOptions = {}): Promise<number> {
   const [command] = args;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     io.stdout.write(USAGE);

@@ -20,6 +20,8 @@ export interface KluctlSettings {
   diffSource: 'auto' | 'controller' | 'engine';
   /** Ask before deploy, prune and approve (modal dialogs). */
   confirmClusterChanges: boolean;
+  /** Memory limit (MB) of the bundled engine's worker thread. */
+  engineMaxMemoryMb: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings {
@@ -48,5 +50,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     revealSecrets: c.get<boolean>('diff.revealSecrets') ?? false,
     diffSource: c.get<'auto' | 'controller' | 'engine'>('diff.source') ?? 'auto',
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
+    engineMaxMemoryMb: Math.max(256, c.get<number>('engine.maxMemoryMb') ?? 1536),
   };
 }

@@ -1,7 +1,10 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workerEngine } from '../engine/worker/index.js';
 import { Clusters } from './clusters.js';
 import { KluctlDeploymentCodeLens, KluctlProjectCodeLens } from './codeLens.js';
 import { registerCommands } from './commands/index.js';
+import { readSettings } from './config.js';
 import { DocumentStore } from './documents/documentStore.js';
 import { LogChannels } from './logChannels.js';
 import { Output } from './output.js';
@@ -42,7 +45,16 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     new KluctlDeploymentCodeLens(tree),
     new KluctlProjectCodeLens(),
   );
-  context.subscriptions.push(...registerCommands({ clusters, projects, tree, documents, output, logs }));
+  // Templates render synchronously: in the extension host, a project that loops would freeze every extension.
+  const engine = workerEngine({
+    workerFile: path.join(context.extensionPath, 'dist', 'engine-worker.cjs'),
+    maxMemoryMb: () => readSettings().engineMaxMemoryMb,
+    memoryHint: 'setting kluctl.engine.maxMemoryMb',
+  });
+  context.subscriptions.push(
+    engine,
+    ...registerCommands({ clusters, projects, tree, documents, output, logs, engine }),
+  );
   void registerYamlSchemas(context.extensionUri).catch((error: Error) =>
     output.log.warn(`YAML schemas not registered: ${error.message}`),
   );

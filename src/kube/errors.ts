@@ -64,9 +64,16 @@ export class KubeUnreachableError extends Error {
   }
 }
 
-/** The caller cancelled the request through its AbortSignal. */
+/**
+ * The caller cancelled the request (or the whole engine command) through its AbortSignal: the one cancellation
+ * error of the project, reported as "cancelled", never as a failure.
+ */
 export class CancelledError extends Error {
-  constructor(what: string) {
+  constructor(
+    what: string,
+    /** What the cancelled command had done by then, when it could say (e.g. a deploy's partial CommandResult). */
+    readonly partial?: unknown,
+  ) {
     super(`${what}: cancelled`);
     this.name = 'CancelledError';
   }
@@ -82,4 +89,9 @@ export class KubeCredentialsError extends Error {
     super(`${request}: the credentials of context "${contextName}" ${detail}`);
     this.name = 'KubeCredentialsError';
   }
+}
+
+/** Whether an error is a cancellation, also one that crossed a bundle or worker boundary (compared by name). */
+export function isCancelled(error: unknown): error is CancelledError {
+  return error instanceof CancelledError || (error instanceof Error && error.name === 'CancelledError');
 }

@@ -46,6 +46,13 @@ describe('esbuild bundles', () => {
     assert.equal(run.stdout.trim(), `kluctl-ts ${VERSION}`);
   });
 
+  it('the engine worker bundle both of them start is built and shipped in the VSIX', () => {
+    const code = fs.readFileSync(path.join(dist, 'engine-worker.cjs'), 'utf8');
+    assert.doesNotMatch(code, /require\("vscode"\)/);
+    const ignore = fs.readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8').split('\n');
+    assert.ok(ignore.includes('!dist/engine-worker.cjs'), '.vscodeignore keeps dist/engine-worker.cjs');
+  });
+
   it('the extension bundle keeps vscode external and inlines everything else', () => {
     const code = fs.readFileSync(path.join(dist, 'extension.cjs'), 'utf8');
     const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);

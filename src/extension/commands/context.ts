@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { EngineRunner } from '../../engine/worker/index.js';
 import type { DeploymentRef } from '../../gitops/deploymentApi.js';
 import type { KubeClient } from '../../kube/index.js';
 import type { Clusters } from '../clusters.js';
@@ -17,6 +18,8 @@ export interface CommandContext {
   documents: DocumentStore;
   output: Output;
   logs: LogChannels;
+  /** Runs bundled-engine commands off the extension host's thread (a memory-limited worker). */
+  engine: EngineRunner;
 }
 
 /** A deployment a command acts on: from the tree node it was run on, or picked. */

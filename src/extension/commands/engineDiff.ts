@@ -5,13 +5,13 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diffProject } from '../../engine/cluster/index.js';
 import { findControllerPod } from '../../gitops/sourceOverride/controllerPod.js';
 import { SourceOverrideError } from '../../gitops/sourceOverride/errors.js';
+import { isCancelled } from '../../kube/errors.js';
 import { readSettings } from '../config.js';
 import type { WorkspaceProject } from '../workspaceProjects.js';
 import { signalOf, type CommandContext, type Target } from './context.js';
-import { showEngineDiff, type PushResult } from './pushCommands.js';
+import { reportCancelled, showEngineDiff, type PushResult } from './pushCommands.js';
 
 /** Whether Diff with Local Source should use the engine: by setting, or (auto) when no controller pod serves the context. */
 export async function useEngineForLocalDiff(ctx: CommandContext, target: Target): Promise<boolean> {
@@ -47,24 +47,28 @@ export async function engineDiffForDeployment(
         cancellable: true,
       },
       async (progress, token) => {
-        const result = await diffProject({
-          projectDir,
-          target: spec.target,
-          targetNameOverride: spec.targetNameOverride,
-          args,
-          context: target.context,
-          kubeconfig: readSettings().kubeconfig,
-          inclusion: {
-            includeTags: spec.includeTags,
-            excludeTags: spec.excludeTags,
-            includeDeploymentDirs: spec.includeDeploymentDirs,
-            excludeDeploymentDirs: spec.excludeDeploymentDirs,
+        const result = await ctx.engine.run(
+          {
+            command: 'diff',
+            options: {
+              projectDir,
+              target: spec.target,
+              targetNameOverride: spec.targetNameOverride,
+              args,
+              context: target.context,
+              kubeconfig: readSettings().kubeconfig,
+              inclusion: {
+                includeTags: spec.includeTags,
+                excludeTags: spec.excludeTags,
+                includeDeploymentDirs: spec.includeDeploymentDirs,
+                excludeDeploymentDirs: spec.excludeDeploymentDirs,
+              },
+              // Masked once by showEngineDiff, after both sides could be compared.
+              noObfuscate: true,
+            },
           },
-          signal: signalOf(token),
-          progress: (message) => progress.report({ message }),
-          // Masked once by showEngineDiff, after both sides could be compared.
-          noObfuscate: true,
-        });
+          { signal: signalOf(token), progress: (message) => progress.report({ message }) },
+        );
         return showEngineDiff(
           ctx,
           label,
@@ -74,6 +78,7 @@ export async function engineDiffForDeployment(
       },
     );
   } catch (error) {
+    if (isCancelled(error)) return reportCancelled(ctx, 'Diff with Local Source', label, error);
     ctx.output.log.error(`Diff with Local Source ${label} (bundled engine): ${(error as Error).message}`);
     void vscode.window.showErrorMessage(`Kluctl Diff with Local Source ${label} failed: ${(error as Error).message}`);
     return undefined;

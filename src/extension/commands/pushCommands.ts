@@ -6,9 +6,9 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { deployProject, diffProject, pruneProject, type CommandOptions } from '../../engine/cluster/index.js';
 import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
-import { printAll, renderProject } from '../../engine/render/index.js';
+import type { EngineHooks } from '../../engine/worker/index.js';
+import { isCancelled, type CancelledError } from '../../kube/errors.js';
 import { commandResultDiffs } from '../../gitops/resultDocuments.js';
 import type { CommandResult, ObjectRef } from '../../gitops/resultTypes.js';
 import { countObjects, objectRefString } from '../../gitops/results.js';
@@ -28,6 +28,16 @@ type PushAction = 'Render' | 'Diff' | 'Deploy' | 'Prune';
 export interface PushResult {
   result?: CommandResult;
   opened?: Array<[vscode.Uri, vscode.Uri, vscode.Uri]> | vscode.Uri;
+  /** The user cancelled; `result` then holds what a deploy or prune had done by then. */
+  cancelled?: boolean;
+}
+
+/** What every engine command of the workspace takes: plain data, it crosses to the engine's worker. */
+interface PushOptions {
+  projectDir: string;
+  target?: string;
+  args?: string[];
+  kubeconfig?: string;
 }
 
 export async function pushCommand(
@@ -40,13 +50,15 @@ export async function pushCommand(
   if (!target) return undefined;
   const settings = readSettings();
   const label = `${path.basename(target.projectDir)}${target.target ? ` · ${target.target}` : ''}`;
-  const base = (signal: AbortSignal, progress: vscode.Progress<{ message?: string }>): CommandOptions => ({
+  const options: PushOptions = {
     projectDir: target.projectDir,
     target: target.target,
     args: target.args,
     kubeconfig: settings.kubeconfig,
+  };
+  const hooks = (signal: AbortSignal, progress: vscode.Progress<{ message?: string }>) => ({
     signal,
-    progress: (message) => {
+    progress: (message: string) => {
       ctx.output.log.info(`${action} ${label}: ${message}`);
       progress.report({ message });
     },
@@ -55,15 +67,21 @@ export async function pushCommand(
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label}`, cancellable: true },
       async (progress, token) => {
-        const signal = signalOf(token);
-        if (action === 'Render') return render(ctx, target, label, base(signal, progress));
+        ctx.output.log.info(`${action} ${label}: started (bundled engine, in its worker thread)`);
+        const h = hooks(signalOf(token), progress);
+        if (action === 'Render') return render(ctx, target, label, options, h);
         if (action === 'Diff')
-          return showEngineDiff(ctx, label, await diffProject({ ...base(signal, progress), noObfuscate: true }));
-        if (action === 'Prune') return prune(ctx, label, base(signal, progress));
-        return deploy(ctx, label, base(signal, progress));
+          return showEngineDiff(
+            ctx,
+            label,
+            await ctx.engine.run({ command: 'diff', options: { ...options, noObfuscate: true } }, h),
+          );
+        if (action === 'Prune') return prune(ctx, label, options, h);
+        return deploy(ctx, label, options, h);
       },
     );
   } catch (error) {
+    if (isCancelled(error)) return reportCancelled(ctx, action, label, error);
     ctx.output.log.error(`${action} ${label}: ${(error as Error).message}`);
     void vscode.window
       .showErrorMessage(`Kluctl ${action} ${label} failed: ${(error as Error).message}`, 'Show Output')
@@ -72,12 +90,38 @@ export async function pushCommand(
   }
 }
 
-async function render(ctx: CommandContext, target: PushTarget, label: string, o: CommandOptions): Promise<PushResult> {
-  const rendered = await renderProject(o);
+/**
+ * A cancelled command is reported as cancelled, never as failed, with what a deploy or prune had changed by then.
+ * (A worker that had to be terminated could not say: then the output's progress lines are all there is.)
+ */
+export function reportCancelled(ctx: CommandContext, action: string, label: string, error: CancelledError): PushResult {
+  const partial = error.partial as CommandResult | undefined;
+  let done = '';
+  if (partial?.objects) {
+    report(ctx, action, label, partial);
+    const counts = countObjects(partial.objects);
+    if (action === 'Deploy') done = `${counts.new} new and ${counts.changed} changed objects were applied`;
+    else if (action === 'Prune') done = `${counts.deleted} objects were deleted`;
+  }
+  ctx.output.log.info(`${action} ${label}: cancelled${done ? `; before that, ${done}` : ''}`);
+  void vscode.window.showInformationMessage(
+    `Kluctl ${action} ${label} cancelled.${done ? ` Before that, ${done}.` : ''}`,
+  );
+  return { cancelled: true, result: partial };
+}
+
+async function render(
+  ctx: CommandContext,
+  target: PushTarget,
+  label: string,
+  options: PushOptions,
+  hooks: EngineHooks<'render'>,
+): Promise<PushResult> {
+  const rendered = await ctx.engine.run({ command: 'render', options, print: true }, hooks);
   for (const w of rendered.warnings) ctx.output.log.warn(`Render ${label}: ${w}`);
   const uri = ctx.documents.put(
     `/render/${sanitize(path.basename(target.projectDir))}/${sanitize(target.target ?? 'no-target')}.yaml`,
-    printAll(rendered.objects),
+    rendered.printed ?? '',
   );
   await vscode.window.showTextDocument(uri, { preview: false });
   return { opened: uri };
@@ -102,30 +146,37 @@ export async function showEngineDiff(
   return { result, opened: await ctx.documents.showDiffs(title, `engine/${label}`, diffs) };
 }
 
-async function deploy(ctx: CommandContext, label: string, o: CommandOptions): Promise<PushResult> {
+async function deploy(
+  ctx: CommandContext,
+  label: string,
+  options: PushOptions,
+  hooks: EngineHooks<'deploy'>,
+): Promise<PushResult> {
   let opened: PushResult['opened'];
-  const result = await deployProject({
-    ...o,
-    previewUnmasked: true,
-    confirm: async (preview) => {
-      const counts = countObjects(preview.objects ?? []);
-      if (counts.new + counts.changed === 0 && !preview.errors?.length) {
-        void vscode.window.showInformationMessage(`Kluctl deploy ${label}: nothing to change.`);
-        return false;
-      }
-      opened = (await showEngineDiff(ctx, label, preview, `Kluctl Deploy preview: ${label}`)).opened;
-      if (!readSettings().confirmClusterChanges) return true;
-      const context = preview.target.context ?? '(current context)';
-      const detail = `${counts.new} new and ${counts.changed} changed objects will be applied with server-side apply (field manager "kluctl").${preview.errors?.length ? ` The diff had ${preview.errors.length} errors.` : ''}`;
-      return (
-        (await vscode.window.showWarningMessage(
-          `Deploy ${label} to ${context}?`,
-          { modal: true, detail },
-          'Deploy',
-        )) === 'Deploy'
-      );
+  const result = await ctx.engine.run(
+    { command: 'deploy', options: { ...options, previewUnmasked: true } },
+    {
+      ...hooks,
+      confirm: async (preview) => {
+        const counts = countObjects(preview.objects ?? []);
+        if (counts.new + counts.changed === 0 && !preview.errors?.length) {
+          void vscode.window.showInformationMessage(`Kluctl deploy ${label}: nothing to change.`);
+          return false;
+        }
+        opened = (await showEngineDiff(ctx, label, preview, `Kluctl Deploy preview: ${label}`)).opened;
+        if (!readSettings().confirmClusterChanges) return true;
+        const context = preview.target.context ?? '(current context)';
+        const detail = `${counts.new} new and ${counts.changed} changed objects will be applied with server-side apply (field manager "kluctl").${preview.errors?.length ? ` The diff had ${preview.errors.length} errors.` : ''}`;
+        return (
+          (await vscode.window.showWarningMessage(
+            `Deploy ${label} to ${context}?`,
+            { modal: true, detail },
+            'Deploy',
+          )) === 'Deploy'
+        );
+      },
     },
-  });
+  );
   if (result.errors?.some((e) => e.message === 'aborted')) return { result, opened };
   report(ctx, 'Deploy', label, result);
   const counts = countObjects(result.objects ?? []);
@@ -136,22 +187,30 @@ async function deploy(ctx: CommandContext, label: string, o: CommandOptions): Pr
   return { result, opened };
 }
 
-async function prune(ctx: CommandContext, label: string, o: CommandOptions): Promise<PushResult> {
-  const result = await pruneProject({
-    ...o,
-    confirm: async (refs: ObjectRef[]) => {
-      const detail =
-        refs.map(objectRefString).slice(0, 20).join('\n') +
-        (refs.length > 20 ? `\n… and ${refs.length - 20} more` : '');
-      return (
-        (await vscode.window.showWarningMessage(
-          `Delete ${refs.length} orphan objects of ${label}?`,
-          { modal: true, detail },
-          'Prune',
-        )) === 'Prune'
-      );
+async function prune(
+  ctx: CommandContext,
+  label: string,
+  options: PushOptions,
+  hooks: EngineHooks<'prune'>,
+): Promise<PushResult> {
+  const result = await ctx.engine.run(
+    { command: 'prune', options },
+    {
+      ...hooks,
+      confirm: async (refs: ObjectRef[]) => {
+        const detail =
+          refs.map(objectRefString).slice(0, 20).join('\n') +
+          (refs.length > 20 ? `\n… and ${refs.length - 20} more` : '');
+        return (
+          (await vscode.window.showWarningMessage(
+            `Delete ${refs.length} orphan objects of ${label}?`,
+            { modal: true, detail },
+            'Prune',
+          )) === 'Prune'
+        );
+      },
     },
-  });
+  );
   report(ctx, 'Prune', label, result);
   const deleted = (result.objects ?? []).filter((x) => x.deleted).length;
   if (result.errors?.length)

@@ -1,0 +1,121 @@
+/**
+ * Runs engine commands in a worker thread with a memory limit (one fresh worker per command), so that a project
+ * that loops or allocates without end can be stopped and never takes its host (the editor's extension host, the
+ * CLI) down. Cancel asks the worker to stop; when it does not within the grace period (synchronous template code
+ * cannot see the signal), it is terminated.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { CancelledError } from '../../kube/errors.js';
+import type { FromWorker, ToWorker, WorkerStart } from './protocol.js';
+import type { EngineCommand, EngineHooks, EngineOutput, EngineRequest, EngineRunner } from './request.js';
+
+/** The old-generation heap of the worker; what a render of a large real project needs fits easily. */
+export const DEFAULT_ENGINE_MEMORY_MB = 1536;
+/** How long a cancelled worker may take to stop by itself (and report what it applied) before it is terminated. */
+export const DEFAULT_CANCEL_GRACE_MS = 500;
+
+export interface WorkerEngineOptions {
+  /** The bundled worker entry, dist/engine-worker.cjs. */
+  workerFile: string;
+  /** maxOldGenerationSizeMb of the worker; read per command when a function. */
+  maxMemoryMb?: number | (() => number);
+  cancelGraceMs?: number;
+  /** Added to the out-of-memory error: where the limit is set (a setting, an environment variable). */
+  memoryHint?: string;
+}
+
+export interface WorkerEngine extends EngineRunner {
+  /** Terminates every worker still running (the extension is deactivated); their commands end as cancelled. */
+  dispose(): void;
+}
+
+export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
+  const disposed = new AbortController();
+  return {
+    run: (request, hooks) => runInWorker(request, hooks ?? {}, options, disposed.signal),
+    dispose: () => disposed.abort(),
+  };
+}
+
+function runInWorker<C extends EngineCommand>(
+  request: EngineRequest<C>,
+  hooks: EngineHooks<C>,
+  options: WorkerEngineOptions,
+  disposed: AbortSignal,
+): Promise<EngineOutput<C>> {
+  const { signal, progress } = hooks;
+  const confirm = hooks.confirm as ((subject: unknown) => Promise<boolean>) | undefined;
+  if (signal?.aborted || disposed.aborted) return Promise.reject(new CancelledError(request.command));
+  const limit =
+    (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
+    DEFAULT_ENGINE_MEMORY_MB;
+  const start: WorkerStart = { request, confirm: !!confirm };
+  const worker = new Worker(options.workerFile, {
+    workerData: start,
+    resourceLimits: { maxOldGenerationSizeMb: limit },
+    // The host's own flags (an extension host's inspector, loaders) are not for the worker.
+    execArgv: [],
+  });
+
+  return new Promise<EngineOutput<C>>((resolve, reject) => {
+    let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const send = (message: ToWorker) => {
+      if (!settled) worker.postMessage(message);
+    };
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(graceTimer);
+      signal?.removeEventListener('abort', onAbort);
+      disposed.removeEventListener('abort', onDispose);
+      fn();
+      // Whatever the worker still holds (sockets, timers) ends with it.
+      void worker.terminate();
+    };
+    const onAbort = () => {
+      send({ type: 'cancel' });
+      graceTimer = setTimeout(
+        () => settle(() => reject(new CancelledError(request.command))),
+        options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS,
+      );
+    };
+    const onDispose = () => settle(() => reject(new CancelledError(request.command)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    disposed.addEventListener('abort', onDispose, { once: true });
+
+    worker.on('message', (m: FromWorker) => {
+      if (settled) return;
+      if (m.type === 'progress') progress?.(m.message);
+      else if (m.type === 'confirm') {
+        if (!confirm) return send({ type: 'confirmed', id: m.id, answer: false });
+        confirm(m.subject).then(
+          (answer) => send({ type: 'confirmed', id: m.id, answer }),
+          (error: unknown) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
+        );
+      } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>));
+      else if (m.type === 'failed') {
+        const { name, message, partial } = m.error;
+        if (name === 'CancelledError') return settle(() => reject(new CancelledError(request.command, partial)));
+        const error = new Error(message);
+        error.name = name;
+        settle(() => reject(error));
+      }
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY')
+        return settle(() =>
+          reject(
+            new Error(
+              `${request.command} ran out of memory (the engine's limit is ${limit} MB) and was stopped: the project produces more data than that${options.memoryHint ? ` (${options.memoryHint})` : ''}`,
+            ),
+          ),
+        );
+      settle(() => reject(error));
+    });
+    worker.on('exit', (code) => {
+      settle(() => reject(new Error(`${request.command}: the engine worker ended unexpectedly (exit code ${code})`)));
+    });
+  });
+}

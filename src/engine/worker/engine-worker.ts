@@ -1,0 +1,62 @@
+/**
+ * Entry of the engine worker (bundled to dist/engine-worker.cjs): runs the one command of its workerData and
+ * reports progress, confirm questions and the outcome to its owner (see client.ts). "cancel" aborts the
+ * command's signal; a command stuck in synchronous code (a template that loops) is terminated by the owner.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ErrorData, FromWorker, ToWorker, WorkerStart } from './protocol.js';
+import { runEngineRequest } from './request.js';
+
+const port = parentPort;
+if (!port) throw new Error('engine-worker.cjs runs as a worker thread only');
+
+const start = workerData as WorkerStart;
+const controller = new AbortController();
+const answers = new Map<number, (answer: boolean) => void>();
+let nextId = 0;
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') {
+    controller.abort();
+    // An open question is answered "no": nothing more is applied.
+    for (const answer of answers.values()) answer(false);
+    answers.clear();
+  } else if (m.type === 'confirmed') {
+    answers.get(m.id)?.(m.answer);
+    answers.delete(m.id);
+  }
+});
+
+function post(message: FromWorker): void {
+  try {
+    port!.postMessage(message);
+  } catch (error) {
+    // A value the structured clone refuses (a function, a class with internals) goes as its JSON form.
+    if ((error as Error).name !== 'DataCloneError') throw error;
+    port!.postMessage(JSON.parse(JSON.stringify(message)) as FromWorker);
+  }
+}
+
+function errorData(error: unknown): ErrorData {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const partial = (error as { partial?: unknown }).partial;
+  return { name: error.name, message: error.message, ...(partial === undefined ? {} : { partial }) };
+}
+
+runEngineRequest(start.request, {
+  signal: controller.signal,
+  progress: (message) => post({ type: 'progress', message }),
+  confirm: start.confirm
+    ? (subject: unknown) =>
+        new Promise<boolean>((resolve) => {
+          if (controller.signal.aborted) return resolve(false);
+          const id = nextId++;
+          answers.set(id, resolve);
+          post({ type: 'confirm', id, subject });
+        })
+    : undefined,
+}).then(
+  (output) => post({ type: 'done', output }),
+  (error: unknown) => post({ type: 'failed', error: errorData(error) }),
+);
