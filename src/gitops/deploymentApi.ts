@@ -1,7 +1,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { CancelledError } from '../kube/errors.js';
 import { listAndWatch } from '../kube/watch.js';
-import { KLUCTL_GROUP, KLUCTL_VERSION, KLUCTL_DEPLOYMENT_PLURAL, type KluctlDeployment } from './types.js';
+import { KLUCTL_GROUP, KLUCTL_VERSION, KLUCTL_DEPLOYMENT_PLURAL, type KluctlDeployment } from '../kluctl/types.js';
 
 /** Our field manager for every write, so `managedFields` shows who changed what. */
 export const FIELD_MANAGER = 'kluctl-vscode';

@@ -15,7 +15,12 @@ import {
   requestResultFor,
   suspendPatch,
 } from './requests.js';
-import { REQUEST_ANNOTATIONS, type KluctlDeployment, type ManualRequestResult, type RequestKind } from './types.js';
+import {
+  REQUEST_ANNOTATIONS,
+  type KluctlDeployment,
+  type ManualRequestResult,
+  type RequestKind,
+} from '../kluctl/types.js';
 
 export type RequestProgress =
   | { phase: 'requested'; requestValue: string }

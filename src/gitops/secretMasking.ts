@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../kube/objects.js';
-import type { Change, ObjectRef, ResultObject } from './types.js';
+import type { Change, ObjectRef, ResultObject } from '../kluctl/types.js';
 
 /** What replaces a Secret value in `oldValue`/`newValue` and in object copies (as Kluctl's CLI). */
 export const MASKED_VALUE = '*****';

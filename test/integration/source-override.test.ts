@@ -32,7 +32,7 @@ import { createDeployment } from './helpers/gitopsProject.js';
 import { readArchive } from '../unit/gitops/sourceOverride/archive.js';
 import { getDeployment, mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
 import { runRequest } from '../../src/gitops/manualRequests.js';
-import { readCommandResult } from '../../src/gitops/resultStore.js';
+import { readCommandResult } from '../../src/gitops/maskedResults.js';
 
 /**
  * The source-override protocol against the real kluctl-controller (v2.22.1, running as a local process): uploads

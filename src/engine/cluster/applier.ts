@@ -15,7 +15,7 @@ import {
   NoMatchError,
   type KubeObject,
 } from '../../kube/index.js';
-import type { ObjectRef } from '../../gitops/resultTypes.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { sleep } from '../../util/sleep.js';
 import type { ConflictResolutionConfig } from '../project/types.js';
 import { parseGoBool } from '../postprocess/metadata.js';

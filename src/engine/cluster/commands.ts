@@ -5,9 +5,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { CommandResult, ObjectRef, ValidateResult } from '../../gitops/resultTypes.js';
-import { findLocalProject } from '../../gitops/localProject.js';
-import { repoKeyString } from '../../gitops/repoKey.js';
+import type { CommandResult, ObjectRef, ValidateResult } from '../../kluctl/resultTypes.js';
+import { findLocalProject } from '../../kluctl/localProject.js';
+import { repoKeyString } from '../../kluctl/repoKey.js';
 import { getObject, type KubeObject } from '../../kube/index.js';
 import { hasInclusion, isIncluded, type InclusionOptions } from '../deployment/inclusion.js';
 import { obfuscateChanges, obfuscateSecret } from '../diff/obfuscate.js';
@@ -24,7 +24,7 @@ import { deleteObjects, findObjectsForDelete } from './orphans.js';
 import { validateObject } from './readiness.js';
 import { RemoteObjects } from './remoteObjects.js';
 import { collectObjects, withoutDeleted, type ResultParts } from './result.js';
-import { writeCommandResult, type WriteResultOptions } from './resultStore.js';
+import { writeCommandResult, type WriteResultOptions } from '../../kluctl/resultStore.js';
 
 export interface CommandOptions extends RenderProjectOptions {
   progress?: Progress;

@@ -1,7 +1,7 @@
 /** Kluctl's DiffUtil (spec §7.1): remote (old) against applied (new), both normalised, matched by diff-name. */
 
 import type { ChangedObject } from './result.js';
-import type { ObjectRef } from '../../gitops/resultTypes.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
 import type { IgnoreForDiffConfig } from '../project/types.js';
 import type { RenderedItem } from '../render/render-project.js';

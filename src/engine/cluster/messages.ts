@@ -1,6 +1,6 @@
 /** Errors and warnings of one command, deduplicated per (object, message) as Kluctl does. */
 
-import type { DeploymentError, ObjectRef } from '../../gitops/resultTypes.js';
+import type { DeploymentError, ObjectRef } from '../../kluctl/resultTypes.js';
 import { KubeApiError } from '../../kube/index.js';
 import { compactRef } from '../diff/objectRef.js';
 

@@ -1,6 +1,6 @@
 /** Assembling a CommandResult like Kluctl's collectObjects (spec §9), and its summary. */
 
-import type { Change, CommandResult, CommandResultSummary, ObjectRef, ResultObject } from '../../gitops/resultTypes.js';
+import type { Change, CommandResult, CommandResultSummary, ObjectRef, ResultObject } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
 import { compactRef, gvkString, refKey, refOf } from '../diff/objectRef.js';
 import { diffRef } from './differ.js';

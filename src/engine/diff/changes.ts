@@ -8,7 +8,7 @@ import { buildUnifiedDiff, NOT_PRESENT } from './unified-diff.js';
 
 export { PointerPathError } from './structural-diff.js';
 
-import type { Change } from '../../gitops/resultTypes.js';
+import type { Change } from '../../kluctl/resultTypes.js';
 export type { Change };
 
 /**

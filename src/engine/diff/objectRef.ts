@@ -2,8 +2,8 @@
 
 import { splitApiVersion, type KubeObject } from '../../kube/objects.js';
 
-import type { ObjectRef } from '../../gitops/resultTypes.js';
-import { objectRefString } from '../../gitops/results.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
+import { objectRefString } from '../../kluctl/results.js';
 export type { ObjectRef };
 
 /** The ref of an object; empty group, version and namespace are left out (as Kluctl's JSON omits them). */

@@ -10,8 +10,8 @@ import { deployProject, diffProject, pruneProject, type CommandOptions } from '.
 import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
 import { printAll, renderProject } from '../../engine/render/index.js';
 import { objectDiffs } from '../../gitops/resultDocuments.js';
-import type { CommandResult, ObjectRef } from '../../gitops/resultTypes.js';
-import { countObjects, objectRefString } from '../../gitops/results.js';
+import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';
+import { countObjects, objectRefString } from '../../kluctl/results.js';
 import { readSettings } from '../config.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
 

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
-import { repoKeyString } from '../../gitops/repoKey.js';
+import { repoKeyString } from '../../kluctl/repoKey.js';
 import { mergeSourceOverrides } from '../../gitops/requests.js';
 import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
-import { readCommandResultDiffs, readValidateResult } from '../../gitops/resultStore.js';
-import { countObjects } from '../../gitops/results.js';
-import type { RequestKind } from '../../gitops/types.js';
+import { readCommandResultDiffs, readValidateResult } from '../../gitops/maskedResults.js';
+import { countObjects } from '../../kluctl/results.js';
+import type { RequestKind } from '../../kluctl/types.js';
 import { CancelledError } from '../../kube/errors.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';

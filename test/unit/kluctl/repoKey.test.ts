@@ -9,9 +9,9 @@ import {
   redactGitUrl,
   repoKeyString,
   type GitProjectKey,
-} from '../../../src/gitops/repoKey.js';
-import type { DeploymentSource } from '../../../src/gitops/types.js';
-import { kluctlDeployment } from './kdFixtures.js';
+} from '../../../src/kluctl/repoKey.js';
+import type { DeploymentSource } from '../../../src/kluctl/types.js';
+import { kluctlDeployment } from '../gitops/kdFixtures.js';
 
 const localKey = (url: string): string => repoKeyString(normalizeGitUrl(url));
 const cliKdKey = (url: string): string => repoKeyString(kdRepoKeyKluctl(url));

@@ -11,8 +11,8 @@ import {
   resultSecretInfo,
   summarizeObjects,
   type SecretObject,
-} from '../../../src/gitops/results.js';
-import type { CommandResult, ResultObject, ValidateResult } from '../../../src/gitops/types.js';
+} from '../../../src/kluctl/results.js';
+import type { CommandResult, ResultObject, ValidateResult } from '../../../src/kluctl/types.js';
 
 const gzipBase64 = (value: unknown): string =>
   gzipSync(Buffer.from(JSON.stringify(value)), { level: 9 }).toString('base64');

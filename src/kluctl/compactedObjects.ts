@@ -5,8 +5,8 @@
  */
 
 import DiffMatchPatch from 'diff-match-patch';
-import type { CommandResult, ResultObject } from '../../gitops/resultTypes.js';
-import type { KubeObject } from '../../kube/index.js';
+import type { CommandResult, ResultObject } from './resultTypes.js';
+import type { KubeObject } from '../kube/index.js';
 
 /** One object as stored: its flags and changes, each manifest as `full: …` or `delta: …`. */
 export type EncodedObject = Omit<ResultObject, 'rendered' | 'remote' | 'applied'> & {

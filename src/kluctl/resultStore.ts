@@ -5,18 +5,18 @@
  */
 
 import { gzipSync } from 'node:zlib';
-import type { CommandResult, CommandResultSummary } from '../../gitops/resultTypes.js';
+import type { CommandResult, CommandResultSummary } from './resultTypes.js';
 import {
   DEFAULT_RESULTS_NAMESPACE,
   RESULT_ANNOTATIONS,
   RESULT_DATA_KEYS,
   RESULT_LABELS,
   resultSecretInfo,
-} from '../../gitops/results.js';
-import { deleteObject, getObject, listObjects, serverSideApply, type KubeObject } from '../../kube/index.js';
-import type { ClusterAccess } from './access.js';
-import { compactObjects, reducedObject, sortedJson } from './compact.js';
-import { buildSummary } from './result.js';
+} from './results.js';
+import { deleteObject, getObject, listObjects, serverSideApply, type KubeObject } from '../kube/index.js';
+import type { ClusterAccess } from '../engine/cluster/access.js';
+import { compactObjects, reducedObject, sortedJson } from './compactedObjects.js';
+import { buildSummary } from '../engine/cluster/result.js';
 
 export const RESULTS_FIELD_MANAGER = 'kluctl-results';
 

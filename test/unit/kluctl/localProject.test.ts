@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { remoteUrls } from '../../../src/gitops/gitConfig.js';
-import { findLocalProject, LocalProjectError, relativeSubDir } from '../../../src/gitops/localProject.js';
-import { repoKeyString } from '../../../src/gitops/repoKey.js';
+import { remoteUrls } from '../../../src/kluctl/gitConfig.js';
+import { findLocalProject, LocalProjectError, relativeSubDir } from '../../../src/kluctl/localProject.js';
+import { repoKeyString } from '../../../src/kluctl/repoKey.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync(

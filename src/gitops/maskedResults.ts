@@ -7,10 +7,10 @@ import {
   findResultSecretSelector,
   type ResultKind,
   type SecretObject,
-} from './results.js';
+} from '../kluctl/results.js';
 import { decodeCompactedObjects, objectDiffs, type ObjectDiff } from './resultDocuments.js';
 import { maskSecretChanges } from './secretMasking.js';
-import type { CommandResult, ValidateResult } from './types.js';
+import type { CommandResult, ValidateResult } from '../kluctl/types.js';
 
 export interface ReadResultOptions {
   /** The controller's `--command-result-namespace`. */
