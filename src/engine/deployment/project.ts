@@ -11,7 +11,7 @@ import type {
   GitProject,
   KluctlProjectConfig,
 } from '../project/types.js';
-import { parseYaml, readYamlFile } from '../project/yaml-strict.js';
+import { parseYaml, readYamlFile } from '../yaml/strict.js';
 import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
 import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';

@@ -1,8 +1,8 @@
 /** Kluctl's `diff.Diff`: the changes between two (normalised) objects, as `result.Change` values. */
 
-import { toGoYaml } from '../render/go-yaml.js';
-import { goStringCompare, toPlainJson } from './go-values.js';
-import { toJsonPath } from './key-path.js';
+import { toGoYaml } from '../yaml/go-yaml.js';
+import { goStringCompare, toPlainJson } from '../../util/go-values.js';
+import { toJsonPath } from '../../kluctl/uo/key-path.js';
 import { structuralDiff, type RawChange } from './structural-diff.js';
 import { buildUnifiedDiff, NOT_PRESENT } from './unified-diff.js';
 

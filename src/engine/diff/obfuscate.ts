@@ -2,8 +2,8 @@
 
 import type { KubeObject } from '../../kube/objects.js';
 import { unifiedDiffOf, type Change } from './changes.js';
-import { deepClone, isMap, toPlainJson } from './go-values.js';
-import { JsonPathError, parseJsonPath } from './jsonpath.js';
+import { deepClone, isMap, toPlainJson } from '../../util/go-values.js';
+import { JsonPathError, parseJsonPath } from '../../kluctl/uo/jsonpath.js';
 import { isSecretRef, refOf, type ObjectRef } from './objectRef.js';
 
 const MASK = '*****';

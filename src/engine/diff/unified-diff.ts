@@ -5,8 +5,8 @@
  * header.
  */
 
-import { toGoYaml } from '../render/go-yaml.js';
-import { goFormatFloat, toPlainJson } from './go-values.js';
+import { toGoYaml } from '../yaml/go-yaml.js';
+import { goFormatFloat, toPlainJson } from '../../util/go-values.js';
 
 /** Marks the absent side of an insert or delete. */
 export const NOT_PRESENT = Symbol('not present');

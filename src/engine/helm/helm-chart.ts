@@ -9,7 +9,7 @@ import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
 import type { GitProject } from '../project/types.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { HELM_CHART } from '../project/schema.js';
-import { parseYaml, parseYamlAll, readYamlFile } from '../project/yaml-strict.js';
+import { parseYaml, parseYamlAll, readYamlFile } from '../yaml/strict.js';
 import { isObject } from '../vars/merge.js';
 import { toGoYaml } from '../render/print.js';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { deepMerge, getNested, isObject, setNested, type JsonObject } from '../vars/merge.js';
 import { ProjectError } from './errors.js';
 import type { DeploymentArg } from './types.js';
-import { parseYaml } from './yaml-strict.js';
+import { parseYaml } from '../yaml/strict.js';
 
 const ARG_PATTERN = /^[a-zA-Z0-9_./-]*=[\s\S]*$/;
 

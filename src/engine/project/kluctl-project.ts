@@ -7,7 +7,7 @@ import { applyDefaultArgs } from './args.js';
 import { exists, fixPathExt } from './paths.js';
 import { KLUCTL_PROJECT } from './schema.js';
 import type { KluctlProjectConfig, Target } from './types.js';
-import { readYamlFile } from './yaml-strict.js';
+import { readYamlFile } from '../yaml/strict.js';
 
 export interface LoadedKluctlProject {
   config: KluctlProjectConfig;

@@ -1,6 +1,6 @@
 /** Objects as `kluctl render --print-all` prints them: go-yaml v2 documents joined by `---`. */
 
-import { toGoYaml } from './go-yaml.js';
+import { toGoYaml } from '../yaml/go-yaml.js';
 
 export { toGoYaml };
 

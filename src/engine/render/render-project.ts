@@ -19,7 +19,7 @@ import type {
   ObjectRefConfig,
   Target,
 } from '../project/types.js';
-import { readYamlFile } from '../project/yaml-strict.js';
+import { readYamlFile } from '../yaml/strict.js';
 import { deepMerge } from '../vars/merge.js';
 import type { VarsLoaderContext } from '../vars/vars-loader.js';
 import { buildItemObjects, renderItemHelmCharts, renderItemTemplates, type BuildItemOptions } from './build-item.js';

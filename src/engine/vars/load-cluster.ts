@@ -9,7 +9,7 @@ import {
   type KubeObject,
 } from '../../kube/index.js';
 import type { ClusterObjectSource, VarsSource } from '../project/types.js';
-import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
+import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath, objectAtPath } from './json-path.js';
 import { isObject, type JsonObject } from './merge.js';
 import { asContext, renderStrings, rendererFor } from './templating.js';

@@ -1,6 +1,6 @@
 /** `systemEnvVars`: a nested map whose leaves name environment variables, `NAME:default` with a default. */
 
-import { parseYaml } from '../project/yaml-strict.js';
+import { parseYaml } from '../yaml/strict.js';
 import { isObject, setNested, type JsonObject } from './merge.js';
 
 export function loadSystemEnvVars(spec: JsonObject, env: NodeJS.ProcessEnv, ignoreMissing: boolean): JsonObject {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { matchRefs, refObject } from '../git/refs.js';
 import type { VarsSource } from '../project/types.js';
-import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
+import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { globToRegExp } from './glob.js';
 import { setNested, type JsonObject } from './merge.js';
 import { looksLikeSopsText, sopsNotSupported } from './sops.js';

@@ -3,7 +3,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { VarsSource } from '../project/types.js';
-import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
+import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath } from './json-path.js';
 import { isObject } from './merge.js';
 

@@ -1,4 +1,4 @@
-import { parseYaml } from '../project/yaml-strict.js';
+import { parseYaml } from '../yaml/strict.js';
 import { isObject } from './merge.js';
 
 /** SOPS-encrypted YAML/JSON carries a top-level `sops` map with a `mac` or `lastmodified` field. */

@@ -5,13 +5,13 @@
  * follow PyYAML's documented behaviour.
  */
 
-import { PyError } from '../python/errors.js';
-import { floatRepr, pyRepr } from '../python/repr.js';
-import { splitLines } from '../python/text.js';
-import { Markup, PyObject, PyTuple, type PyValue } from '../python/values.js';
-import { PyDate } from './yaml-load.js';
-import { resolvePlain } from './yaml-resolve.js';
-import { analyzeScalar, type ScalarAnalysis } from '../../yaml/scalar-analysis.js';
+import { PyError } from '../template/python/errors.js';
+import { floatRepr, pyRepr } from '../template/python/repr.js';
+import { splitLines } from '../template/python/text.js';
+import { Markup, PyObject, PyTuple, type PyValue } from '../template/python/values.js';
+import { PyDate } from './pyyaml-load.js';
+import { resolvePlain } from './pyyaml-resolve.js';
+import { analyzeScalar, type ScalarAnalysis } from './scalar-analysis.js';
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;

@@ -6,7 +6,7 @@
  * slice's end is inclusive, a scalar met mid-path aborts.
  */
 
-import { isMap, type JsonMap } from './go-values.js';
+import { isMap, type JsonMap } from '../../util/go-values.js';
 import { isToken, JsonPathError, MAX_END, parseJsonPath, type Frag } from './jsonpath-parse.js';
 import type { KeyPath } from './key-path.js';
 

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { deletePaths, listMatchingFields, parseJsonPath } from '../../../../src/engine/diff/jsonpath.js';
-import { toJsonPath } from '../../../../src/engine/diff/key-path.js';
-import { removeFieldsByPathRegex } from '../../../../src/engine/diff/nested-fields.js';
-import { compileGoRegexp } from '../../../../src/engine/diff/go-regexp.js';
+import { deletePaths, listMatchingFields, parseJsonPath } from '../../../../src/kluctl/uo/jsonpath.js';
+import { toJsonPath } from '../../../../src/kluctl/uo/key-path.js';
+import { removeFieldsByPathRegex } from '../../../../src/kluctl/uo/nested-fields.js';
+import { compileGoRegexp } from '../../../../src/util/go-regexp.js';
 
 const sample = () => ({
   spec: {

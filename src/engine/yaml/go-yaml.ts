@@ -5,7 +5,7 @@
  */
 
 import { goYamlKeyLess } from './go-yaml-keys.js';
-import { analyzeScalar, type ScalarRules } from '../yaml/scalar-analysis.js';
+import { analyzeScalar, type ScalarRules } from './scalar-analysis.js';
 
 const BEST_WIDTH = 80;
 

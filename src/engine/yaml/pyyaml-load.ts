@@ -4,10 +4,10 @@
  */
 
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { mapSet } from '../python/access.js';
-import { PyError } from '../python/errors.js';
-import { PyObject, type PyDict, type PyValue } from '../python/values.js';
-import { constructFloat, constructInt, resolvePlain } from './yaml-resolve.js';
+import { mapSet } from '../template/python/access.js';
+import { PyError } from '../template/python/errors.js';
+import { PyObject, type PyDict, type PyValue } from '../template/python/values.js';
+import { constructFloat, constructInt, resolvePlain } from './pyyaml-resolve.js';
 
 /** A `datetime.date` (YAML 1.1 timestamps without a time). */
 export class PyDate extends PyObject {

@@ -5,8 +5,8 @@
 
 import * as fs from 'node:fs';
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type Tags } from 'yaml';
-import { ProjectError } from './errors.js';
-import type { Schema } from './schema.js';
+import { ProjectError } from '../project/errors.js';
+import type { Schema } from '../project/schema.js';
 
 /** JSON-like YAML options: YAML 1.1 booleans/octals as Go's yaml.v2 reads them, but no timestamps or binary. */
 const OPTIONS = {

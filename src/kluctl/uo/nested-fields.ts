@@ -3,7 +3,7 @@
  * would panic on a null parent, these treat the path as absent or fail.
  */
 
-import { isMap, type JsonMap } from './go-values.js';
+import { isMap, type JsonMap } from '../../util/go-values.js';
 import { toJsonPath, type KeyPath } from './key-path.js';
 
 type Found = { found: true; value: unknown } | { found: false };

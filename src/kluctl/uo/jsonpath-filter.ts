@@ -4,8 +4,8 @@
  * `== != < <= > >= =~ in && || !` and parentheses. A bare path is true when it exists.
  */
 
-import { goStringCompare } from './go-values.js';
-import { compileGoRegexp } from './go-regexp.js';
+import { goStringCompare } from '../../util/go-values.js';
+import { compileGoRegexp } from '../../util/go-regexp.js';
 
 /** Evaluates a path operand against the current element and the root: its values (several for wildcards). */
 export type PathEvaluator = (path: string, current: unknown, root: unknown) => unknown[];
