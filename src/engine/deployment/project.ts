@@ -12,7 +12,7 @@ import type {
   KluctlProjectConfig,
 } from '../project/types.js';
 import { parseYaml, readYamlFile } from '../yaml/strict.js';
-import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
+import { clone, deepMerge, type JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
 import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
 import { validateItem } from './validate.js';

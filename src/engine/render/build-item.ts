@@ -12,7 +12,7 @@ import { ProjectError } from '../project/errors.js';
 import { exists, fixPathExt, isDirectory } from '../project/paths.js';
 import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
 import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
-import { isObject } from '../vars/merge.js';
+import { isObject } from '../../kluctl/uo/merge.js';
 import type { ClusterConnection } from './cluster.js';
 import { findKustomizeBinary, generateKustomization, kustomizeBuild } from './kustomize.js';
 import { renderDirectory } from './render-dir.js';

@@ -10,7 +10,7 @@ import { commonAnnotations, commonLabels, loadDeploymentProject, searchDirs } fr
 import { GitRepoCache } from '../git/repo-cache.js';
 import { argsFromEnv, argsFromFiles, parseArgs } from '../project/args.js';
 import { gitRoot } from '../project/paths.js';
-import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../project/kluctl-project.js';
+import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../deployment/kluctl-project.js';
 import { FIXED_IMAGES_FILE } from '../project/schema.js';
 import type {
   ConflictResolutionConfig,
@@ -20,7 +20,7 @@ import type {
   Target,
 } from '../project/types.js';
 import { readYamlFile } from '../yaml/strict.js';
-import { deepMerge } from '../vars/merge.js';
+import { deepMerge } from '../../kluctl/uo/merge.js';
 import type { VarsLoaderContext } from '../vars/vars-loader.js';
 import { buildItemObjects, renderItemHelmCharts, renderItemTemplates, type BuildItemOptions } from './build-item.js';
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';

@@ -3,7 +3,7 @@
  * `[0]`, `[-1]`, `['a-b']`, `["a"]`. Filters and slices are rejected with an error naming the path.
  */
 
-import { isObject, type JsonObject } from './merge.js';
+import { isObject, type JsonObject } from '../../kluctl/uo/merge.js';
 
 type Step =
   { kind: 'child'; name: string } | { kind: 'nth'; index: number } | { kind: 'wildcard' } | { kind: 'descent' };

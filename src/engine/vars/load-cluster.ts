@@ -11,7 +11,7 @@ import {
 import type { ClusterObjectSource, VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath, objectAtPath } from './json-path.js';
-import { isObject, type JsonObject } from './merge.js';
+import { isObject, type JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, renderStrings, rendererFor } from './templating.js';
 
 export interface ClusterAccess {

@@ -2,7 +2,7 @@
 
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { TemplateRenderError } from '../template/index.js';
-import type { JsonObject } from './merge.js';
+import type { JsonObject } from '../../kluctl/uo/merge.js';
 import { looksLikeSops, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';
 

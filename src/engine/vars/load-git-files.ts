@@ -10,7 +10,7 @@ import { matchRefs, refObject } from '../git/refs.js';
 import type { VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { globToRegExp } from './glob.js';
-import { setNested, type JsonObject } from './merge.js';
+import { setNested, type JsonObject } from '../../kluctl/uo/merge.js';
 import { looksLikeSopsText, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';
 

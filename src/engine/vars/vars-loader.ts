@@ -12,7 +12,7 @@ import { loadSystemEnvVars } from './load-env.js';
 import { loadVarsFile } from './load-file.js';
 import { loadGitFiles } from './load-git-files.js';
 import { loadHttp } from './load-http.js';
-import { deepMerge, isObject, type JsonObject } from './merge.js';
+import { deepMerge, isObject, type JsonObject } from '../../kluctl/uo/merge.js';
 import { checkWhen, renderStrings } from './templating.js';
 
 export interface VarsLoaderContext {

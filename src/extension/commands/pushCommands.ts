@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { deployProject, diffProject, pruneProject, type CommandOptions } from '../../engine/cluster/index.js';
-import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
+import { loadKluctlProject } from '../../engine/deployment/kluctl-project.js';
 import { printAll, renderProject } from '../../engine/render/index.js';
 import { objectDiffs } from '../../gitops/resultDocuments.js';
 import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';

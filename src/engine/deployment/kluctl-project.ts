@@ -1,12 +1,12 @@
 /** `.kluctl.yaml` loading, target rendering and target selection (spec §1). */
 
 import * as path from 'node:path';
-import { clone, deepMerge, type JsonObject } from '../vars/merge.js';
+import { clone, deepMerge, type JsonObject } from '../../kluctl/uo/merge.js';
 import { renderStrings } from '../vars/templating.js';
-import { applyDefaultArgs } from './args.js';
-import { exists, fixPathExt } from './paths.js';
-import { KLUCTL_PROJECT } from './schema.js';
-import type { KluctlProjectConfig, Target } from './types.js';
+import { applyDefaultArgs } from '../project/args.js';
+import { exists, fixPathExt } from '../project/paths.js';
+import { KLUCTL_PROJECT } from '../project/schema.js';
+import type { KluctlProjectConfig, Target } from '../project/types.js';
 import { readYamlFile } from '../yaml/strict.js';
 
 export interface LoadedKluctlProject {
