@@ -13,7 +13,7 @@ import { compactedResult } from '../kluctl/compactedObjects.js';
 import type { WriteResultOptions } from '../kluctl/resultStore.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import type { CliStreams } from './run.js';
+import type { CliStreams } from './streams.js';
 
 const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({
   name,

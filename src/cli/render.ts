@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { printAll, renderProject } from '../engine/render/index.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import type { CliStreams } from './run.js';
+import type { CliStreams } from './streams.js';
 
 const FLAGS: FlagSpec[] = [
   ...PROJECT_FLAGS,

@@ -1,11 +1,9 @@
 import { VERSION } from '../version.js';
 import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { runRender } from './render.js';
+import type { CliStreams } from './streams.js';
 
-export interface CliStreams {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export type { CliStreams };
 
 const USAGE = `Usage: kluctl-ts <command> [flags]
 

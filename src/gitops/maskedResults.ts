@@ -1,13 +1,7 @@
+/** Stored results as the extension shows them: Secret values masked unless revealed, objects as document pairs. */
 import type { KubeClient } from '../kube/client.js';
-import type { KubeList } from '../kube/objects.js';
-import {
-  decodeCommandResult,
-  decodeValidateResult,
-  DEFAULT_RESULTS_NAMESPACE,
-  findResultSecretSelector,
-  type ResultKind,
-  type SecretObject,
-} from '../kluctl/results.js';
+import { decodeCommandResult, decodeValidateResult } from '../kluctl/results.js';
+import { readResultSecret } from '../kluctl/resultStore.js';
 import { decodeCompactedObjects, objectDiffs, type ObjectDiff } from './resultDocuments.js';
 import { maskSecretChanges } from './secretMasking.js';
 import type { CommandResult, ValidateResult } from '../kluctl/types.js';
@@ -50,25 +44,4 @@ export async function readValidateResult(
   options: ReadResultOptions = {},
 ): Promise<ValidateResult> {
   return decodeValidateResult(await readResultSecret(client, 'validate', resultId, options));
-}
-
-async function readResultSecret(
-  client: KubeClient,
-  kind: ResultKind,
-  resultId: string,
-  options: ReadResultOptions,
-): Promise<SecretObject> {
-  const namespace = options.namespace ?? DEFAULT_RESULTS_NAMESPACE;
-  const list = await client.requestJson<KubeList<SecretObject>>({
-    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
-    query: { labelSelector: findResultSecretSelector(kind, resultId) },
-    signal: options.signal,
-    description: `read ${kind} result ${resultId}`,
-  });
-  const secret = list.items[0];
-  if (!secret)
-    throw new Error(
-      `${kind} result ${resultId} not found in namespace "${namespace}" (it may have been cleaned up already)`,
-    );
-  return secret;
 }

@@ -1,24 +1,57 @@
 /**
- * Writing a command result the way the kluctl CLI does (`--write-command-result`, on by default): a Secret in
- * `kluctl-results` with the reduced result and the compacted objects (gzip'd JSON) and the summary as an annotation,
- * so the Kluctl Webui and this extension's tree show pushes from kluctl-ts too. The newest 5 per target are kept.
+ * Result Secrets on the cluster, read and written in this one place (their format is results.ts).
+ * Writing follows the kluctl CLI (`--write-command-result`, on by default): a Secret in `kluctl-results` with the
+ * reduced result and the compacted objects (gzip'd JSON) and the summary as an annotation, so the Kluctl Webui and
+ * this extension's tree show pushes from kluctl-ts too. The newest 5 per target are kept.
  */
 
-import { gzipSync } from 'node:zlib';
 import type { CommandResult, CommandResultSummary } from './resultTypes.js';
 import {
+  buildSummary,
   DEFAULT_RESULTS_NAMESPACE,
+  encodeSecretPayload,
+  findResultSecretSelector,
   RESULT_ANNOTATIONS,
   RESULT_DATA_KEYS,
   RESULT_LABELS,
   resultSecretInfo,
+  type ResultKind,
+  type SecretObject,
 } from './results.js';
-import { deleteObject, getObject, listObjects, serverSideApply, type KubeObject } from '../kube/index.js';
-import type { ClusterAccess } from '../engine/cluster/access.js';
+import {
+  deleteObject,
+  getObject,
+  listObjects,
+  serverSideApply,
+  type KubeAccess,
+  type KubeClient,
+  type KubeList,
+  type KubeObject,
+} from '../kube/index.js';
 import { compactObjects, reducedObject, sortedJson } from './compactedObjects.js';
-import { buildSummary } from '../engine/cluster/result.js';
+import { FIELD_MANAGERS } from './fieldManagers.js';
 
-export const RESULTS_FIELD_MANAGER = 'kluctl-results';
+/** The Secret of one stored result, found by its id label. */
+export async function readResultSecret(
+  client: KubeClient,
+  kind: ResultKind,
+  resultId: string,
+  options: { namespace?: string; signal?: AbortSignal } = {},
+): Promise<SecretObject> {
+  const namespace = options.namespace ?? DEFAULT_RESULTS_NAMESPACE;
+  const list = await client.requestJson<KubeList<SecretObject>>({
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+    query: { labelSelector: findResultSecretSelector(kind, resultId) },
+    signal: options.signal,
+    description: `read ${kind} result ${resultId}`,
+  });
+  const secret = list.items[0];
+  if (!secret)
+    throw new Error(
+      `${kind} result ${resultId} not found in namespace "${namespace}" (it may have been cleaned up already)`,
+    );
+  return secret;
+}
 
 export interface WriteResultOptions {
   namespace?: string;
@@ -28,7 +61,7 @@ export interface WriteResultOptions {
 
 /** Returns the Secret's name. */
 export async function writeCommandResult(
-  cluster: ClusterAccess,
+  cluster: KubeAccess,
   r: CommandResult,
   o: WriteResultOptions = {},
 ): Promise<string> {
@@ -39,7 +72,7 @@ export async function writeCommandResult(
       cluster.client,
       cluster.mapper,
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-      { fieldManager: RESULTS_FIELD_MANAGER, signal: cluster.signal },
+      { fieldManager: FIELD_MANAGERS.results, signal: cluster.signal },
     );
   }
   const reduced: CommandResult = {
@@ -51,7 +84,6 @@ export async function writeCommandResult(
       applied: reducedObject(x.applied),
     })),
   };
-  const gz = (value: unknown) => gzipSync(Buffer.from(sortedJson(value)), { level: 9 }).toString('base64');
   const secret: KubeObject = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -66,12 +98,12 @@ export async function writeCommandResult(
       },
     },
     data: {
-      [RESULT_DATA_KEYS.commandResult]: gz(reduced),
-      [RESULT_DATA_KEYS.compactedObjects]: gz(compactObjects(r.objects ?? [])),
+      [RESULT_DATA_KEYS.commandResult]: encodeSecretPayload(reduced),
+      [RESULT_DATA_KEYS.compactedObjects]: encodeSecretPayload(compactObjects(r.objects ?? [])),
     },
   };
   await serverSideApply(cluster.client, cluster.mapper, secret, {
-    fieldManager: RESULTS_FIELD_MANAGER,
+    fieldManager: FIELD_MANAGERS.results,
     signal: cluster.signal,
   });
   await removeOldResults(cluster, namespace, r, o.keep ?? 5);
@@ -86,12 +118,7 @@ export function secretName(prefix: string, id: string, repoKey: string | undefin
   return `${prefix}-${name ? `${name}-` : ''}${id}`;
 }
 
-async function removeOldResults(
-  cluster: ClusterAccess,
-  namespace: string,
-  r: CommandResult,
-  keep: number,
-): Promise<void> {
+async function removeOldResults(cluster: KubeAccess, namespace: string, r: CommandResult, keep: number): Promise<void> {
   const secrets = await listObjects(cluster.client, await cluster.mapper.require('v1', 'Secret', cluster.signal), {
     namespace,
     labelSelector: `${RESULT_LABELS.isResult}=true,${RESULT_LABELS.commandResultId}`,

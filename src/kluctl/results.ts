@@ -1,5 +1,6 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KubeObject } from '../kube/objects.js';
+import { sortedJson } from './compactedObjects.js';
 import type {
   CommandResult,
   CommandResultSummary,
@@ -88,6 +89,11 @@ export function decodeSecretPayload<T = unknown>(base64: string): T {
   }
 }
 
+/** The inverse of decodeSecretPayload: JSON (keys sorted, as Go writes maps) → gzip → base64. */
+export function encodeSecretPayload(value: unknown): string {
+  return gzipSync(Buffer.from(sortedJson(value)), { level: 9 }).toString('base64');
+}
+
 /** The label selector that finds the Secret of one result. */
 export function findResultSecretSelector(kind: ResultKind, id: string): string {
   const idLabel = kind === 'command' ? RESULT_LABELS.commandResultId : RESULT_LABELS.validateResultId;
@@ -148,6 +154,33 @@ export function summarizeObjects<T extends ResultObject>(result: { objects?: T[]
 export function countObjects(objects: readonly ResultObject[]): ObjectCounts {
   const { new: added, changed, deleted, orphan } = summarizeObjects({ objects: [...objects] });
   return { new: added.length, changed: changed.length, deleted: deleted.length, orphan: orphan.length };
+}
+
+/** The summary the controller and the CLI store beside a command result (annotation and KluctlDeployment status). */
+export function buildSummary(r: CommandResult): CommandResultSummary {
+  const objects = r.objects ?? [];
+  const count = (f: (o: ResultObject) => boolean) => objects.filter(f).length;
+  return {
+    id: r.id,
+    reconcileId: r.reconcileId,
+    projectKey: r.projectKey,
+    targetKey: r.targetKey,
+    target: r.target,
+    commandInfo: r.command!,
+    gitInfo: r.gitInfo,
+    clusterInfo: r.clusterInfo,
+    renderedObjects: count((o) => !!o.rendered),
+    remoteObjects: count((o) => !!o.remote),
+    appliedObjects: count((o) => !!o.applied),
+    appliedHookObjects: count((o) => !!o.hook),
+    newObjects: count((o) => !!o.new),
+    changedObjects: count((o) => !!o.changes?.length),
+    orphanObjects: count((o) => !!o.orphan),
+    deletedObjects: count((o) => !!o.deleted),
+    errors: r.errors ?? [],
+    warnings: r.warnings ?? [],
+    totalChanges: objects.reduce((n, o) => n + (o.changes?.length ?? 0), 0),
+  };
 }
 
 /** `ns/Kind/name`, or `Kind/name` for cluster-scoped objects, as Kluctl prints a ref. */

@@ -3,7 +3,7 @@
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
 import { parseGoBool } from '../postprocess/metadata.js';
-import type { RenderedItem } from '../render/render-project.js';
+import type { RenderedItem } from '../render/build-item.js';
 import { refKey, refOf } from '../diff/objectRef.js';
 import type { ApplyRun, ItemApplier } from './applier.js';
 import { hookOf, hooksOf, problemsFor, runHooks } from './hooks.js';

@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import { applyDefaultArgs } from '../project/args.js';
-import { ProjectError } from '../project/errors.js';
+import { ProjectError } from '../errors.js';
 import { exists, fixPathExt, isDirectory, isInside } from '../project/paths.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_LIBRARY } from '../project/schema.js';
 import type {

@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import { deepMerge, getNested, isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
-import { ProjectError } from './errors.js';
+import { ProjectError } from '../errors.js';
 import type { DeploymentArg } from './types.js';
 import { parseYaml } from '../yaml/strict.js';
 

@@ -2,8 +2,6 @@
 
 import { toGoYaml } from '../yaml/go-yaml.js';
 
-export { toGoYaml };
-
 export function printAll(objects: readonly unknown[]): string {
   return objects.map(toGoYaml).join('---\n');
 }

@@ -3,7 +3,7 @@
 import type { KubeClient, ResourceMapper } from '../../kube/index.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { refString } from '../git/refs.js';
-import { ProjectError } from '../project/errors.js';
+import { ProjectError } from '../errors.js';
 import { fixPathExt } from '../project/paths.js';
 import type { VarsSource } from '../project/types.js';
 import { objectAtPath } from './json-path.js';

@@ -17,7 +17,7 @@ import {
   type Scalar,
   type Tags,
 } from 'yaml';
-import { KustomizeError } from '../kustomize/errors.js';
+import { KustomizeError } from '../errors.js';
 
 export interface YamlDocument {
   value: unknown;

@@ -5,8 +5,16 @@
 
 import * as fs from 'node:fs';
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type Tags } from 'yaml';
-import { ProjectError } from '../project/errors.js';
-import type { Schema } from '../project/schema.js';
+import { ProjectError } from '../errors.js';
+
+/** A file's shape for strict loading; the shapes of Kluctl's files are engine/project/schema.ts. */
+export type Schema =
+  | { type: 'string' | 'bool' | 'int' | 'any' | 'scalar' }
+  | { type: 'object'; fields: Record<string, Schema> }
+  | { type: 'list'; of: Schema }
+  | { type: 'map'; of: Schema }
+  /** Either of the shapes, checked in order (e.g. a string or a list of strings). */
+  | { type: 'either'; options: Schema[] };
 
 /** JSON-like YAML options: YAML 1.1 booleans/octals as Go's yaml.v2 reads them, but no timestamps or binary. */
 const OPTIONS = {

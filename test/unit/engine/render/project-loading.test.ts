@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { runCli } from '../../../../src/cli/run.js';
 import { isIncluded } from '../../../../src/engine/deployment/inclusion.js';
 import { applyDefaultArgs, argsFromEnv, parseArgs } from '../../../../src/engine/project/args.js';
-import { ProjectError } from '../../../../src/engine/project/errors.js';
+import { ProjectError } from '../../../../src/engine/errors.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_PROJECT } from '../../../../src/engine/project/schema.js';
 import { parseYaml } from '../../../../src/engine/yaml/strict.js';
 import { renderProject } from '../../../../src/engine/render/index.js';
