@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { Commands } from '../ids.js';
 import type { CommandContext } from './context.js';
 import {
@@ -12,12 +12,11 @@ import {
   suspendCommand,
 } from './deploymentCommands.js';
 import { pushCommand } from './pushCommands.js';
+import { registerCommand as register } from './registry.js';
 import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
 
 /** Registers every command; each returns its result so tests can look at what it did. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  const register = (id: string, run: (arg?: unknown) => unknown): vscode.Disposable =>
-    vscode.commands.registerCommand(id, run);
   return [
     register(Commands.refresh, () => {
       ctx.projects.rescan();

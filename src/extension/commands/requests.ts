@@ -185,7 +185,18 @@ async function present(
   return { outcome };
 }
 
-export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [
+export const REQUEST_COMMANDS: Array<
+  [
+    (
+      | typeof Commands.reconcile
+      | typeof Commands.deploy
+      | typeof Commands.prune
+      | typeof Commands.validate
+      | typeof Commands.diff
+    ),
+    RequestKind,
+  ]
+> = [
   [Commands.reconcile, 'reconcile'],
   [Commands.deploy, 'deploy'],
   [Commands.prune, 'prune'],
