@@ -64,13 +64,8 @@ export class KubeUnreachableError extends Error {
   }
 }
 
-/** The caller cancelled the request through its AbortSignal. */
-export class CancelledError extends Error {
-  constructor(what: string) {
-    super(`${what}: cancelled`);
-    this.name = 'CancelledError';
-  }
-}
+// The caller cancelled the request through its AbortSignal: the project's one cancellation error.
+export { CancelledError } from '../util/errors.js';
 
 /** The context's credentials could not be obtained (a failing or interactive exec/OIDC plugin, a bad token file). */
 export class KubeCredentialsError extends Error {

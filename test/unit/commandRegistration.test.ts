@@ -44,6 +44,26 @@ describe('command registration (against a recording vscode stub)', () => {
     assert.deepEqual({ shown, rescanned, reloaded }, { shown: 1, rescanned: 1, reloaded: 1 });
   });
 
+  it('signalOf aborts with the token and disposes its listener when it fires', async () => {
+    const { signalOf } = await import('../../src/extension/commands/context.js');
+    let fire: (() => void) | undefined;
+    let disposed = 0;
+    const token = {
+      isCancellationRequested: false,
+      onCancellationRequested: (listener: () => void) => {
+        fire = listener;
+        return { dispose: () => disposed++ };
+      },
+    };
+    const signal = signalOf(token as never);
+    assert.equal(signal.aborted, false);
+    fire!();
+    assert.equal(signal.aborted, true);
+    assert.equal(disposed, 1);
+    const already = signalOf({ isCancellationRequested: true, onCancellationRequested: () => assert.fail() });
+    assert.equal(already.aborted, true);
+  });
+
   it('sets a context key only when its value changes', async () => {
     const { ContextKeySetter } = await import('../../src/extension/contextKeys.js');
     const keys = new ContextKeySetter();

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../kube/objects.js';
 import { findOnPath } from '../../util/executables.js';
 import { KustomizeError } from './errors.js';
+import { CancelledError, isCancellation } from '../../util/errors.js';
 
 /** `KLUCTL_KUSTOMIZE_BINARY`, else `kustomize` on PATH. */
 export function findKustomizeBinary(): string | undefined {
@@ -48,7 +49,9 @@ function run(
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) =>
-      reject(e.name === 'AbortError' ? e : new KustomizeError(`cannot run ${binary}: ${e.message}`)),
+      reject(
+        isCancellation(e) ? new CancelledError(`${binary}`) : new KustomizeError(`cannot run ${binary}: ${e.message}`),
+      ),
     );
     child.on('close', (code) =>
       resolve({

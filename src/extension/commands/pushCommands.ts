@@ -14,6 +14,7 @@ import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';
 import { countObjects, objectRefString } from '../../kluctl/results.js';
 import { readSettings } from '../config.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
+import { isCancellation, throwIfCancelled } from '../../util/errors.js';
 
 /** What a CodeLens passes; from the palette everything is asked for. */
 export interface PushTarget {
@@ -51,24 +52,49 @@ export async function pushCommand(
       progress.report({ message });
     },
   });
+  let signal: AbortSignal | undefined;
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Kluctl ${action} ${label}`, cancellable: true },
       async (progress, token) => {
-        const signal = signalOf(token);
-        if (action === 'Render') return render(ctx, target, label, base(signal, progress));
-        if (action === 'Diff') return showEngineDiff(ctx, label, await diffProject(base(signal, progress)));
-        if (action === 'Prune') return prune(ctx, label, base(signal, progress));
-        return deploy(ctx, label, base(signal, progress));
+        signal = signalOf(token);
+        const result = await runPush(ctx, action, target, label, base(signal, progress));
+        // The engine stops at the next step and returns what it did so far: say so instead of reporting errors.
+        throwIfCancelled(signal, `${action} ${label}`);
+        return result;
       },
     );
   } catch (error) {
+    if (signal?.aborted || isCancellation(error)) {
+      ctx.output.log.info(`${action} ${label}: cancelled`);
+      void vscode.window.showWarningMessage(
+        `Kluctl ${action} ${label} cancelled${action === 'Deploy' || action === 'Prune' ? '; objects already changed stay changed (see the Kluctl output)' : ''}.`,
+      );
+      return undefined;
+    }
     ctx.output.log.error(`${action} ${label}: ${(error as Error).message}`);
     void vscode.window
       .showErrorMessage(`Kluctl ${action} ${label} failed: ${(error as Error).message}`, 'Show Output')
       .then((c) => c && ctx.output.show());
     return undefined;
   }
+}
+
+function runPush(
+  ctx: CommandContext,
+  action: PushAction,
+  target: PushTarget,
+  label: string,
+  o: CommandOptions,
+): Promise<PushResult> {
+  if (action === 'Render') return render(ctx, target, label, o);
+  if (action === 'Diff')
+    return diffProject(o).then((result) => {
+      throwIfCancelled(o.signal, `Diff ${label}`);
+      return showEngineDiff(ctx, label, result);
+    });
+  if (action === 'Prune') return prune(ctx, label, o);
+  return deploy(ctx, label, o);
 }
 
 async function render(ctx: CommandContext, target: PushTarget, label: string, o: CommandOptions): Promise<PushResult> {
@@ -126,6 +152,7 @@ async function deploy(ctx: CommandContext, label: string, o: CommandOptions): Pr
   });
   if (result.errors?.some((e) => e.message === 'aborted')) return { result, opened };
   report(ctx, 'Deploy', label, result);
+  if (o.signal?.aborted) return { result, opened };
   const counts = countObjects(result.objects ?? []);
   const text = `Kluctl deploy ${label}: ${counts.new} new, ${counts.changed} changed, ${counts.orphan} orphan, ${result.errors?.length ?? 0} errors.`;
   if (result.errors?.length)
@@ -151,6 +178,7 @@ async function prune(ctx: CommandContext, label: string, o: CommandOptions): Pro
     },
   });
   report(ctx, 'Prune', label, result);
+  if (o.signal?.aborted) return { result };
   const deleted = (result.objects ?? []).filter((x) => x.deleted).length;
   if (result.errors?.length)
     void vscode.window

@@ -19,6 +19,37 @@ export const commands = {
   },
 };
 
+/** Messages shown, by kind, and whether the next progress starts cancelled. */
+export const shown: Array<{ kind: 'info' | 'warning' | 'error'; message: string }> = [];
+export const progressControl = { cancelled: false };
+
+const show =
+  (kind: 'info' | 'warning' | 'error') =>
+  (message: string): Promise<undefined> => {
+    shown.push({ kind, message });
+    return Promise.resolve(undefined);
+  };
+
+export const window = {
+  showInformationMessage: show('info'),
+  showWarningMessage: show('warning'),
+  showErrorMessage: show('error'),
+  withProgress<T>(_options: unknown, task: (progress: { report(): void }, token: unknown) => Promise<T>): Promise<T> {
+    const token = {
+      isCancellationRequested: progressControl.cancelled,
+      onCancellationRequested: () => ({ dispose() {} }),
+    };
+    return task({ report() {} }, token);
+  },
+};
+
+export const workspace = {
+  isTrusted: true,
+  getConfiguration: () => ({ get: () => undefined }),
+};
+
+export const ProgressLocation = { Notification: 15 };
+
 /** Makes `import 'vscode'` resolve to this file for every module loaded afterwards. */
 export function installVscodeStub(): void {
   const url = import.meta.url;
