@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GitRef } from '../project/types.js';
 import { withFileLock } from './file-lock.js';
-import { gitClient, gitErrorMessage } from './git-command.js';
+import { gitClient, gitErrorMessage } from '../../util/git-command.js';
 import { parseLsRemote, resolveRef, type RepoInfo } from './refs.js';
 
 export function defaultCacheDir(): string {
