@@ -1,8 +1,40 @@
+import { gitClient, gitErrorMessage } from '../util/git-command.js';
+
+/** Reading config is local and quick; a hung git (a network filesystem) must not hold the editor. */
+const GIT_CONFIG_TIMEOUT_MS = 10_000;
+
+export type RemoteUrl =
+  | { kind: 'url'; url: string }
+  /** git ran and the repository has no such remote. */
+  | { kind: 'none' }
+  /** git could not answer (not installed, it refuses the checkout, timed out): the reason, for the fallback. */
+  | { kind: 'unavailable'; reason: string };
+
 /**
- * Reads remote URLs from a Git config file's text, without a git binary. Covers the syntax `git remote add`
+ * A remote's URL as git itself reads it (`git remote get-url`): with `include`/`includeIf` files, the user's global
+ * config and `url.<base>.insteadOf` rewriting, exactly what `git fetch` would contact. Reading config runs no hook
+ * or helper, so it is safe in an untrusted checkout.
+ */
+export async function readRemoteUrl(gitRoot: string, remote: string, signal?: AbortSignal): Promise<RemoteUrl> {
+  const timeout = AbortSignal.timeout(GIT_CONFIG_TIMEOUT_MS);
+  const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  try {
+    const out = await gitClient(gitRoot, abort).raw(['remote', 'get-url', '--', remote]);
+    const url = out.split('\n')[0]?.trim();
+    return url ? { kind: 'url', url } : { kind: 'none' };
+  } catch (error) {
+    const message = gitErrorMessage(error);
+    // `git remote get-url` exits 2 with "No such remote" when the remote is missing.
+    if (/no such remote/i.test(message)) return { kind: 'none' };
+    return { kind: 'unavailable', reason: message };
+  }
+}
+
+/**
+ * The fallback when git cannot run: remote URLs from a Git config file's text. Covers the syntax `git remote add`
  * and hand edits produce: `[remote "name"]` and the deprecated `[remote.name]` headers, case-insensitive
  * section and key names, quoted values with escapes, `#`/`;` comments and `\` line continuations.
- * `include`/`includeIf` and `url.*.insteadOf` are not followed.
+ * `include`/`includeIf` and `url.*.insteadOf` are not followed (git does that in readRemoteUrl).
  */
 export function remoteUrls(configText: string, remote: string): string[] {
   const urls: string[] = [];

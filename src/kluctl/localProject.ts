@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { remoteUrls } from './gitConfig.js';
+import { readRemoteUrl, remoteUrls } from './gitConfig.js';
 import { normalizeGitUrl, type GitProjectKey, type RepoKey } from './repoKey.js';
 
 export const KLUCTL_PROJECT_FILES = ['.kluctl.yaml', '.kluctl.yml'] as const;
@@ -27,8 +27,8 @@ export class LocalProjectError extends Error {
 }
 
 /**
- * The project key of the checkout `startDir` is in, read from the filesystem only (no git binary): the Git
- * root, the `origin` remote's first URL, and the project's sub-directory with forward slashes.
+ * The project key of the checkout `startDir` is in: the Git root (found on the filesystem), the `origin` remote's
+ * URL as git reads it, and the project's sub-directory with forward slashes.
  * Unlike the Kluctl CLI it finds the project from any directory inside it, and understands `.git` files.
  */
 export async function findLocalProject(startDir: string): Promise<LocalProject> {
@@ -40,8 +40,7 @@ export async function findLocalProject(startDir: string): Promise<LocalProject> 
       `${start} is not in a Git repository (no .git in it or any parent directory); KluctlDeployments can only be matched to a Git checkout`,
     );
   }
-  const configText = await readOptional(path.join(await commonGitDir(git.gitDir), 'config'));
-  const originUrl = configText === undefined ? undefined : remoteUrls(configText, 'origin')[0];
+  const originUrl = await originUrlOf(git.root, git.gitDir);
   if (!originUrl) {
     throw new LocalProjectError(
       'noOriginRemote',
@@ -51,6 +50,15 @@ export async function findLocalProject(startDir: string): Promise<LocalProject> 
   const repoKey = originRepoKey(originUrl, git.root);
   const projectDir = (await findProjectDir(start, git.root)) ?? start;
   return { projectDir, gitRoot: git.root, originUrl, repoKey, subDir: relativeSubDir(git.root, projectDir) };
+}
+
+/** `origin` as git reads it (includes, insteadOf); the config file read by hand only when git cannot run. */
+async function originUrlOf(gitRoot: string, gitDir: string): Promise<string | undefined> {
+  const answer = await readRemoteUrl(gitRoot, 'origin');
+  if (answer.kind === 'url') return answer.url;
+  if (answer.kind === 'none') return undefined;
+  const configText = await readOptional(path.join(await commonGitDir(gitDir), 'config'));
+  return configText === undefined ? undefined : remoteUrls(configText, 'origin')[0];
 }
 
 function originRepoKey(originUrl: string, gitRoot: string): RepoKey {

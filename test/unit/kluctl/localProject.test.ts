@@ -49,6 +49,27 @@ describe('gitops/localProject', () => {
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it('reads origin through git: included config files and url.insteadOf rewriting apply', async () => {
+    const repo = initRepo(path.join(tmp, 'repo'));
+    write(
+      path.join(tmp, 'shared.gitconfig'),
+      '[url "https://github.com/"]\n\tinsteadOf = gh:\n[remote "origin"]\n\turl = gh:Acme/Included.git\n',
+    );
+    git(repo, 'config', 'include.path', path.join(tmp, 'shared.gitconfig'));
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+    try {
+      const project = await findLocalProject(repo);
+      assert.equal(project.originUrl, 'https://github.com/Acme/Included.git');
+      assert.equal(repoKeyString(project.repoKey), 'git://github.com/acme/included');
+    } finally {
+      if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+      else process.env.GIT_CONFIG_GLOBAL = saved;
+    }
+    // The hand parser, git's fallback, sees neither.
+    assert.deepEqual(remoteUrls(fs.readFileSync(path.join(repo, '.git', 'config'), 'utf8'), 'origin'), []);
+  });
+
   it('walks up to the nearest .kluctl.yaml and to the Git root, and keys the project by origin and sub-directory', async () => {
     const repo = initRepo(path.join(tmp, 'repo'), 'git@github.com:Acme/Deployments.git');
     write(path.join(repo, 'deploy', 'app', '.kluctl.yaml'), 'targets: []\n');
