@@ -1,7 +1,8 @@
 /** External args (spec §1.4): `-a name=value`, `--args-from-file`, `KLUCTL_ARG[_n]`, defaults and required args. */
 
 import * as fs from 'node:fs';
-import { deepMerge, getNested, isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
+import { deepMerge, isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
+import { getNested } from '../../kluctl/uo/nested-fields.js';
 import { ProjectError } from '../errors.js';
 import type { DeploymentArg } from './types.js';
 import { parseYaml } from '../yaml/strict.js';
