@@ -4,17 +4,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { stringify } from 'yaml';
-import type { CommandResult, ObjectRef, ValidateResult } from '../gitops/resultTypes.js';
+import type { CommandResult, ObjectRef, ValidateResult } from '../kluctl/resultTypes.js';
 import { formatCommandResultText, formatValidateResultText } from '../engine/cluster/text.js';
-import { refString } from '../engine/diff/objectRef.js';
+import { refString } from '../kluctl/objectRef.js';
 import { parseGoDuration } from '../engine/cluster/hooks.js';
-import { compactedResult } from '../engine/cluster/compact.js';
-import type { WriteResultOptions } from '../engine/cluster/resultStore.js';
+import { compactedResult } from '../kluctl/compactedObjects.js';
+import type { WriteResultOptions } from '../kluctl/resultStore.js';
 import { inProcessEngine, type EngineHooks, type EngineRunner } from '../engine/worker/index.js';
 import { isCancelled } from '../kube/errors.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './run.js';
+import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
 
 const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({
   name,

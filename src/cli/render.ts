@@ -7,7 +7,7 @@ import { inProcessEngine } from '../engine/worker/index.js';
 import { isCancelled } from '../kube/errors.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './run.js';
+import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
 
 const FLAGS: FlagSpec[] = [
   ...PROJECT_FLAGS,

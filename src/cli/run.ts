@@ -1,12 +1,11 @@
-import type { EngineRunner } from '../engine/worker/index.js';
 import { VERSION } from '../version.js';
 import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { runRender } from './render.js';
+import type { CliOptions, CliStreams } from './streams.js';
 
-export interface CliStreams {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export { CANCELLED_EXIT_CODE, type CliOptions } from './streams.js';
+
+export type { CliStreams };
 
 const USAGE = `Usage: kluctl-ts <command> [flags]
 
@@ -24,16 +23,6 @@ Commands:
 Flags:
   -h, --help  Show this help
 `;
-
-export interface CliOptions {
-  /** Ctrl-C: the command stops, reports what it did and ends with exit code 130. */
-  signal?: AbortSignal;
-  /** Where engine commands run: in this thread by default; kluctl-ts itself runs them in a worker (main.ts). */
-  engine?: EngineRunner;
-}
-
-/** Exit code of a cancelled command (128 + SIGINT, as shells report it). */
-export const CANCELLED_EXIT_CODE = 130;
 
 /** Runs one CLI invocation and returns its exit code; all output goes to the given streams. */
 export async function runCli(args: string[], io: CliStreams, options: CliOptions = {}): Promise<number> {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { DeploymentWatcher, type ContextState } from '../gitops/deploymentWatcher.js';
-import type { KluctlDeployment } from '../gitops/types.js';
+import type { KluctlDeployment } from '../kluctl/types.js';
 import { KubeContexts, type ContextsSnapshot, type KubeClient } from '../kube/index.js';
 import { readSettings } from './config.js';
 import { Disposable, toDisposable } from './disposable.js';

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { Disposable } from './disposable.js';
+import { commandOf } from './commands/registry.js';
 import { Commands } from './ids.js';
 import { findManifests } from './manifestScan.js';
 import type { DeploymentsTree } from './tree/deploymentsTree.js';
@@ -30,30 +31,26 @@ export class KluctlDeploymentCodeLens extends Disposable implements vscode.CodeL
       const node = nodes.find((n) => n.namespace === manifest.ref.namespace && n.name === manifest.ref.name);
       if (!node) {
         lenses.push(
-          new vscode.CodeLens(range, {
-            title: 'Kluctl: not found in the watched contexts',
-            command: Commands.selectContexts,
-          }),
+          new vscode.CodeLens(range, commandOf(Commands.selectContexts, 'Kluctl: not found in the watched contexts')),
         );
         continue;
       }
       lenses.push(
-        new vscode.CodeLens(range, {
-          title: `$(${node.status.suspended ? 'debug-pause' : 'pass'}) ${node.context}: ${node.status.summary || node.status.state}`,
-          command: Commands.openDeploymentYaml,
-          arguments: [node],
-        }),
+        new vscode.CodeLens(
+          range,
+          commandOf(
+            Commands.openDeploymentYaml,
+            `$(${node.status.suspended ? 'debug-pause' : 'pass'}) ${node.context}: ${node.status.summary || node.status.state}`,
+            node,
+          ),
+        ),
       );
-      lenses.push(new vscode.CodeLens(range, { title: 'Diff', command: Commands.diff, arguments: [node] }));
+      lenses.push(new vscode.CodeLens(range, commandOf(Commands.diff, 'Diff', node)));
       if (node.project)
         lenses.push(
-          new vscode.CodeLens(range, {
-            title: 'Diff with Local Source',
-            command: Commands.diffWithLocalSource,
-            arguments: [node],
-          }),
+          new vscode.CodeLens(range, commandOf(Commands.diffWithLocalSource, 'Diff with Local Source', node)),
         );
-      lenses.push(new vscode.CodeLens(range, { title: 'Show Logs', command: Commands.showLogs, arguments: [node] }));
+      lenses.push(new vscode.CodeLens(range, commandOf(Commands.showLogs, 'Show Logs', node)));
     }
     return lenses;
   }
@@ -75,10 +72,10 @@ export class KluctlProjectCodeLens extends Disposable implements vscode.CodeLens
       const range = document.lineAt(document.positionAt(offset).line).range;
       const arg = { projectDir, target };
       lenses.push(
-        new vscode.CodeLens(range, { title: 'Render', command: Commands.renderTarget, arguments: [arg] }),
-        new vscode.CodeLens(range, { title: 'Diff', command: Commands.diffTarget, arguments: [arg] }),
-        new vscode.CodeLens(range, { title: 'Deploy…', command: Commands.deployTarget, arguments: [arg] }),
-        new vscode.CodeLens(range, { title: 'Prune…', command: Commands.pruneTarget, arguments: [arg] }),
+        new vscode.CodeLens(range, commandOf(Commands.renderTarget, 'Render', arg)),
+        new vscode.CodeLens(range, commandOf(Commands.diffTarget, 'Diff', arg)),
+        new vscode.CodeLens(range, commandOf(Commands.deployTarget, 'Deploy…', arg)),
+        new vscode.CodeLens(range, commandOf(Commands.pruneTarget, 'Prune…', arg)),
       );
     };
     const targets = targetPositions(document.getText());

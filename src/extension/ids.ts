@@ -46,6 +46,14 @@ export const ContextKeys = {
   noMatchingDeployment: 'kluctl.noMatchingDeployment',
   hasMatchingDeployment: 'kluctl.hasMatchingDeployment',
 } as const;
+export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
+
+/** The value type of each context key; `setContext` in contextKeys.ts accepts only these. */
+export interface ContextKeyValues {
+  [ContextKeys.noKubeconfig]: boolean;
+  [ContextKeys.noMatchingDeployment]: boolean;
+  [ContextKeys.hasMatchingDeployment]: boolean;
+}
 
 /** URI scheme of the read-only documents the extension shows (objects of a diff, deployment YAML). */
 export const DOCUMENT_SCHEME = 'kluctl';

@@ -10,7 +10,7 @@ import {
   type ReconcileEntry,
 } from '../gitops/controllerLogs.js';
 import type { DeploymentRef } from '../gitops/deploymentApi.js';
-import { REQUEST_KINDS, REQUEST_RESULT_FIELDS, type KluctlDeployment } from '../gitops/types.js';
+import { REQUEST_KINDS, REQUEST_RESULT_FIELDS, type KluctlDeployment } from '../kluctl/types.js';
 import type { KubeClient } from '../kube/index.js';
 import { readSettings } from './config.js';
 import { Disposable } from './disposable.js';

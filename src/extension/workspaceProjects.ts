@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findLocalProject, type LocalProject } from '../gitops/localProject.js';
-import { matchesDeployment } from '../gitops/repoKey.js';
-import type { KluctlDeployment } from '../gitops/types.js';
+import { findLocalProject, type LocalProject } from '../kluctl/localProject.js';
+import { matchesDeployment } from '../kluctl/repoKey.js';
+import type { KluctlDeployment } from '../kluctl/types.js';
 import { Disposable } from './disposable.js';
 
 export interface WorkspaceProject extends LocalProject {

@@ -1,10 +1,10 @@
 import type { KubeClient } from '../kube/client.js';
 import { CancelledError } from '../kube/errors.js';
 import { listAndWatch } from '../kube/watch.js';
-import { KLUCTL_GROUP, KLUCTL_VERSION, KLUCTL_DEPLOYMENT_PLURAL, type KluctlDeployment } from './types.js';
+import { KLUCTL_GROUP, KLUCTL_VERSION, KLUCTL_DEPLOYMENT_PLURAL, type KluctlDeployment } from '../kluctl/types.js';
+import { FIELD_MANAGERS } from '../kluctl/fieldManagers.js';
 
 /** Our field manager for every write, so `managedFields` shows who changed what. */
-export const FIELD_MANAGER = 'kluctl-vscode';
 
 export interface DeploymentRef {
   namespace: string;
@@ -49,7 +49,7 @@ export function mergePatchDeployment(
   return client.requestJson<KluctlDeployment>({
     method: 'PATCH',
     path: deploymentsPath(ref.namespace, ref.name),
-    query: { fieldManager: FIELD_MANAGER },
+    query: { fieldManager: FIELD_MANAGERS.requests },
     body: patch,
     contentType: 'application/merge-patch+json',
     ...options,

@@ -4,7 +4,7 @@ import type { KubeList, KubeObject } from '../kube/objects.js';
 import { listAndWatch, type WatchState } from '../kube/watch.js';
 import { Emitter } from '../util/emitter.js';
 import { deploymentsPath } from './deploymentApi.js';
-import { KLUCTL_DEPLOYMENT_CRD, KLUCTL_GROUP, KLUCTL_VERSION, type KluctlDeployment } from './types.js';
+import { KLUCTL_DEPLOYMENT_CRD, KLUCTL_GROUP, KLUCTL_VERSION, type KluctlDeployment } from '../kluctl/types.js';
 
 /** What a context can show: its deployments, or why not. */
 export type ContextState =

@@ -3,7 +3,6 @@ import { CancelledError, KubeApiError } from '../kube/errors.js';
 import {
   deploymentsPath,
   describeRef,
-  FIELD_MANAGER,
   getDeployment,
   mergePatchDeployment,
   waitForDeployment,
@@ -18,8 +17,14 @@ import {
   requestResultFor,
   suspendPatch,
 } from './requests.js';
-import { deleteCommandResult } from './resultStore.js';
-import { REQUEST_ANNOTATIONS, type KluctlDeployment, type ManualRequestResult, type RequestKind } from './types.js';
+import { deleteCommandResult } from '../kluctl/resultStore.js';
+import { FIELD_MANAGERS } from '../kluctl/fieldManagers.js';
+import {
+  REQUEST_ANNOTATIONS,
+  type KluctlDeployment,
+  type ManualRequestResult,
+  type RequestKind,
+} from '../kluctl/types.js';
 
 export type RequestProgress =
   | { phase: 'requested'; requestValue: string }
@@ -216,7 +221,7 @@ export async function cleanupDiffResult(
       await client.requestJson<KluctlDeployment>({
         method: 'PATCH',
         path: `${deploymentsPath(ref.namespace, ref.name)}/status`,
-        query: { fieldManager: FIELD_MANAGER },
+        query: { fieldManager: FIELD_MANAGERS.requests },
         body: patch,
         contentType: 'application/json-patch+json',
         signal: options.signal,

@@ -7,7 +7,7 @@ import {
   type ManualRequestResult,
   type RequestKind,
   type SourceOverride,
-} from './types.js';
+} from '../kluctl/types.js';
 
 /**
  * A fresh correlation token: an ISO timestamp (so people and `requestTime` can read when it was asked for)

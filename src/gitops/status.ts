@@ -1,5 +1,5 @@
 import { parseManualRequest, requestTime } from './requests.js';
-import { countObjects, type ObjectCounts } from './results.js';
+import { countObjects, type ObjectCounts } from '../kluctl/results.js';
 import {
   READY_REASONS,
   REQUEST_ANNOTATIONS,
@@ -8,7 +8,7 @@ import {
   type Condition,
   type KluctlDeployment,
   type RequestKind,
-} from './types.js';
+} from '../kluctl/types.js';
 
 export type DeploymentState =
   'suspended' | 'requestPending' | 'reconciling' | 'ready' | 'prepareFailed' | 'failed' | 'unknown';

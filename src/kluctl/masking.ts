@@ -11,11 +11,11 @@
  * Only `kind: Secret` of the core group is masked, and in changes only paths that start at `data` or `stringData`.
  */
 
-import type { Change, ObjectRef, ResultObject } from '../gitops/resultTypes.js';
-import { unifiedDiffOf } from '../engine/diff/changes.js';
-import { deepClone, isMap } from '../engine/diff/go-values.js';
-import { parseJsonPath } from '../engine/diff/jsonpath.js';
-import { isSecretRef, refOf } from '../engine/diff/objectRef.js';
+import type { Change, ObjectRef, ResultObject } from './resultTypes.js';
+import { unifiedDiffOf } from './diff/unified-diff.js';
+import { deepClone, isMap } from '../util/go-values.js';
+import { parseJsonPath } from './uo/jsonpath.js';
+import { isSecretRef, refOf } from './objectRef.js';
 import type { KubeObject } from '../kube/objects.js';
 
 /** What replaces a Secret value in `oldValue`/`newValue` and in object copies (Kluctl's). */

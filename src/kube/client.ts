@@ -207,8 +207,13 @@ export class KubeClient {
         const ok = status >= 200 && status < 300;
         if (ok && streaming) {
           settle(undefined, response);
-          // The stream stays tied to the signal: aborting ends it.
-          options.signal?.addEventListener('abort', () => response.destroy(new CancelledError(what)), { once: true });
+          // The stream stays tied to the signal: aborting ends it; a stream that ends first lets go of the signal.
+          const signal = options.signal;
+          if (signal) {
+            const onStreamAbort = (): void => void response.destroy(new CancelledError(what));
+            signal.addEventListener('abort', onStreamAbort, { once: true });
+            response.once('close', () => signal.removeEventListener('abort', onStreamAbort));
+          }
           return;
         }
         const chunks: Buffer[] = [];

@@ -108,3 +108,10 @@ export class ResourceMapper {
     }
   }
 }
+
+/** One cluster as the layers above use it: a client, its resource mapper, and the signal that cancels every call. */
+export interface KubeAccess {
+  client: KubeClient;
+  mapper: ResourceMapper;
+  signal?: AbortSignal;
+}

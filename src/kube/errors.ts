@@ -64,20 +64,8 @@ export class KubeUnreachableError extends Error {
   }
 }
 
-/**
- * The caller cancelled the request (or the whole engine command) through its AbortSignal: the one cancellation
- * error of the project, reported as "cancelled", never as a failure.
- */
-export class CancelledError extends Error {
-  constructor(
-    what: string,
-    /** What the cancelled command had done by then, when it could say (e.g. a deploy's partial CommandResult). */
-    readonly partial?: unknown,
-  ) {
-    super(`${what}: cancelled`);
-    this.name = 'CancelledError';
-  }
-}
+// The caller cancelled the request through its AbortSignal: the project's one cancellation error.
+export { CancelledError, isCancelled } from '../util/errors.js';
 
 /** The context's credentials could not be obtained (a failing or interactive exec/OIDC plugin, a bad token file). */
 export class KubeCredentialsError extends Error {
@@ -89,9 +77,4 @@ export class KubeCredentialsError extends Error {
     super(`${request}: the credentials of context "${contextName}" ${detail}`);
     this.name = 'KubeCredentialsError';
   }
-}
-
-/** Whether an error is a cancellation, also one that crossed a bundle or worker boundary (compared by name). */
-export function isCancelled(error: unknown): error is CancelledError {
-  return error instanceof CancelledError || (error instanceof Error && error.name === 'CancelledError');
 }

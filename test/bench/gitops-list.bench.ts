@@ -2,9 +2,9 @@ import type { BenchRow } from './measure.js';
 import { performance } from 'node:perf_hooks';
 import { deploymentsPath } from '../../src/gitops/deploymentApi.js';
 import { DeploymentWatcher } from '../../src/gitops/deploymentWatcher.js';
-import { matchesDeployment, normalizeGitUrl } from '../../src/gitops/repoKey.js';
+import { matchesDeployment, normalizeGitUrl } from '../../src/kluctl/repoKey.js';
 import { presentStatus } from '../../src/gitops/status.js';
-import type { KluctlDeployment } from '../../src/gitops/types.js';
+import type { KluctlDeployment } from '../../src/kluctl/types.js';
 import { ResourceMapper, serverSideApply, type KubeClient, type KubeList } from '../../src/kube/index.js';
 import { TestCluster } from '../harness/cluster.js';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getDeployment, mergePatchDeployment, type DeploymentRef } from '../../src/gitops/deploymentApi.js';
 import { buildManualRequest, newRequestValue, requestPatch } from '../../src/gitops/requests.js';
-import type { KluctlDeployment } from '../../src/gitops/types.js';
+import type { KluctlDeployment } from '../../src/kluctl/types.js';
 import { KubeApiError, type KubeClient } from '../../src/kube/index.js';
 import { configureIdentity, git } from './git-server.js';
 import { runKluctl } from './kluctl.js';

@@ -6,8 +6,8 @@ import {
   pruneProject,
   validateProject,
 } from '../../src/engine/cluster/index.js';
-import type { CommandResult, ResultObject } from '../../src/gitops/resultTypes.js';
-import { readCommandResult, readCommandResultDiffs } from '../../src/gitops/resultStore.js';
+import type { CommandResult, ResultObject } from '../../src/kluctl/resultTypes.js';
+import { readCommandResult, readCommandResultDiffs } from '../../src/gitops/maskedResults.js';
 import {
   clientForContext,
   getObject,

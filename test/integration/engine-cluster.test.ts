@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import { captureCli, type CliRun } from '../harness/cli.js';
-import type { CommandResult, ResultObject } from '../../src/gitops/resultTypes.js';
+import type { CommandResult, ResultObject } from '../../src/kluctl/resultTypes.js';
 import { clientForContext, getObject, loadKubeConfig, ResourceMapper, serverSideApply } from '../../src/kube/index.js';
 import { tempTree, writeFiles } from '../harness/files.js';
 import { runKluctl } from '../harness/kluctl.js';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GitRepoCache } from '../../src/engine/git/repo-cache.js';
 import type { VarsSource } from '../../src/engine/project/types.js';
-import type { JsonObject } from '../../src/engine/vars/merge.js';
+import type { JsonObject } from '../../src/kluctl/uo/merge.js';
 import { loadVarsList, type VarsLoaderContext } from '../../src/engine/vars/vars-loader.js';
 import { ResourceMapper, serverSideApply, type KubeObject } from '../../src/kube/index.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';

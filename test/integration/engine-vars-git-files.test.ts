@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { GitRepoCache } from '../../src/engine/git/repo-cache.js';
 import { renderProject } from '../../src/engine/render/index.js';
 import type { VarsSource } from '../../src/engine/project/types.js';
-import type { JsonObject } from '../../src/engine/vars/merge.js';
+import type { JsonObject } from '../../src/kluctl/uo/merge.js';
 import { loadVarsList, type VarsLoaderContext } from '../../src/engine/vars/vars-loader.js';
 import { tempTree } from '../harness/files.js';
 import { git, type GitServer } from '../harness/git-server.js';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { workerEngine, type EngineRunner } from '../../src/engine/worker/index.js';
-import type { CommandResult } from '../../src/gitops/resultTypes.js';
+import type { CommandResult } from '../../src/kluctl/resultTypes.js';
 import { getObject, isCancelled, ResourceMapper, type KubeClient } from '../../src/kube/index.js';
 import type { TestCluster } from '../harness/cluster.js';
 import { buildEngineWorker } from '../harness/engine-projects.js';

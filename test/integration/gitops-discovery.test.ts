@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
 import { DeploymentWatcher, type ContextState } from '../../src/gitops/deploymentWatcher.js';
-import { findLocalProject } from '../../src/gitops/localProject.js';
-import { matchesDeployment } from '../../src/gitops/repoKey.js';
+import { findLocalProject } from '../../src/kluctl/localProject.js';
+import { matchesDeployment } from '../../src/kluctl/repoKey.js';
 import {
   clientForContext,
   loadKubeConfig,

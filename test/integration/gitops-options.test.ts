@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { getDeployment, type DeploymentRef } from '../../src/gitops/deploymentApi.js';
 import { runRequest } from '../../src/gitops/manualRequests.js';
-import { buildOverridesPatch, type RequestOptions } from '../../src/gitops/requestOptions.js';
-import { readCommandResult, readValidateResult } from '../../src/gitops/resultStore.js';
+import { buildOverridesPatch, type RequestOptions } from '../../src/extension/overridesPatch.js';
+import { readCommandResult, readValidateResult } from '../../src/gitops/maskedResults.js';
 import { getObject, ResourceMapper, type KubeClient } from '../../src/kube/index.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';

@@ -3,8 +3,8 @@ import { getDeployment, type DeploymentRef } from '../../src/gitops/deploymentAp
 import { approveDeployment, runRequest, setSuspended, type RequestProgress } from '../../src/gitops/manualRequests.js';
 import { presentStatus } from '../../src/gitops/status.js';
 import { waitUntil } from '../harness/processes.js';
-import { readCommandResult, readCommandResultDiffs, readValidateResult } from '../../src/gitops/resultStore.js';
-import { summarizeObjects } from '../../src/gitops/results.js';
+import { readCommandResult, readCommandResultDiffs, readValidateResult } from '../../src/gitops/maskedResults.js';
+import { summarizeObjects } from '../../src/kluctl/results.js';
 import { getObject, ResourceMapper, type KubeClient } from '../../src/kube/index.js';
 import { TestCluster } from '../harness/cluster.js';
 import { GitServer } from '../harness/git-server.js';

@@ -32,8 +32,8 @@ import { createDeployment } from './helpers/gitopsProject.js';
 import { readArchive } from '../unit/gitops/sourceOverride/archive.js';
 import { getDeployment, mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
 import { cleanupDiffResult, runRequest } from '../../src/gitops/manualRequests.js';
-import { readCommandResult } from '../../src/gitops/resultStore.js';
-import { findResultSecretSelector } from '../../src/gitops/results.js';
+import { readCommandResult } from '../../src/gitops/maskedResults.js';
+import { findResultSecretSelector } from '../../src/kluctl/results.js';
 
 /**
  * The source-override protocol against the real kluctl-controller (v2.22.1, running as a local process): uploads

@@ -1,11 +1,8 @@
-import { StatusSchemas, type KubeClient, type ResourceMapper } from '../../kube/index.js';
+import { StatusSchemas, type KubeAccess, type KubeClient, type ResourceMapper } from '../../kube/index.js';
 
 /** One cluster as the cluster half of the engine uses it; every call carries the command's signal. */
-export interface ClusterAccess {
-  client: KubeClient;
-  mapper: ResourceMapper;
+export interface ClusterAccess extends KubeAccess {
   schemas: StatusSchemas;
-  signal?: AbortSignal;
 }
 
 export function clusterAccess(client: KubeClient, mapper: ResourceMapper, signal?: AbortSignal): ClusterAccess {

@@ -15,19 +15,19 @@ import {
   NoMatchError,
   type KubeObject,
 } from '../../kube/index.js';
-import type { ObjectRef } from '../../gitops/resultTypes.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { sleep } from '../../util/sleep.js';
 import type { ConflictResolutionConfig } from '../project/types.js';
 import { parseGoBool } from '../postprocess/metadata.js';
 import { resolveConflicts } from '../diff/conflicts.js';
-import { refKey, refOf, refString } from '../diff/objectRef.js';
+import { refKey, refOf, refString } from '../../kluctl/objectRef.js';
 import type { ClusterAccess } from './access.js';
 import { fixObjectForPatch } from './fixForPatch.js';
 import type { DeploymentMessages } from './messages.js';
 import { validateObject } from './readiness.js';
 import { apiVersionOf, type RemoteObjects } from './remoteObjects.js';
+import { FIELD_MANAGERS } from '../../kluctl/fieldManagers.js';
 
-export const FIELD_MANAGER = 'kluctl';
 const POLL_MS = 500;
 const CRD_SERVE_WAIT_MS = 15_000;
 
@@ -133,7 +133,7 @@ export class ItemApplier {
   private apply(obj: KubeObject, force = false): Promise<KubeObject> {
     const onWarnings = (ws: string[]) => ws.forEach((w) => this.handleWarning(refOf(obj), w));
     return serverSideApply(this.cluster.client, this.cluster.mapper, obj, {
-      fieldManager: FIELD_MANAGER,
+      fieldManager: FIELD_MANAGERS.deploy,
       force,
       dryRun: this.o.dryRun,
       signal: this.cluster.signal,
@@ -252,7 +252,7 @@ export class ItemApplier {
     try {
       this.handleResult(
         await replaceObject(this.cluster.client, this.cluster.mapper, body, {
-          fieldManager: FIELD_MANAGER,
+          fieldManager: FIELD_MANAGERS.deploy,
           dryRun: this.o.dryRun,
           signal: this.cluster.signal,
         }),

@@ -1,10 +1,10 @@
 /** Scheduling items as Kluctl does (spec §6.2-§6.3): up to 8 at once, barriers, and the order inside one item. */
 
-import type { ObjectRef } from '../../gitops/resultTypes.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
 import { parseGoBool } from '../postprocess/metadata.js';
-import type { RenderedItem } from '../render/render-project.js';
-import { refKey, refOf } from '../diff/objectRef.js';
+import type { RenderedItem } from '../render/build-item.js';
+import { refKey, refOf } from '../../kluctl/objectRef.js';
 import type { ApplyRun, ItemApplier } from './applier.js';
 import { hookOf, hooksOf, problemsFor, runHooks } from './hooks.js';
 

@@ -5,13 +5,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { CommandResult, ObjectRef, ValidateResult } from '../../gitops/resultTypes.js';
-import { findLocalProject } from '../../gitops/localProject.js';
-import { repoKeyString } from '../../gitops/repoKey.js';
+import type { CommandResult, ObjectRef, ValidateResult } from '../../kluctl/resultTypes.js';
+import { findLocalProject } from '../../kluctl/localProject.js';
+import { repoKeyString } from '../../kluctl/repoKey.js';
 import { getObject, type KubeObject } from '../../kube/index.js';
 import { obfuscateChanges, obfuscateSecret } from '../../kluctl/masking.js';
 import { hasInclusion, isIncluded, type InclusionOptions } from '../deployment/inclusion.js';
-import { refKey, refOf } from '../diff/objectRef.js';
+import { refKey, refOf } from '../../kluctl/objectRef.js';
 import { parseGoBool } from '../postprocess/metadata.js';
 import { renderProject, type RenderProjectOptions, type RenderProjectResult } from '../render/render-project.js';
 import { clusterAccess, type ClusterAccess } from './access.js';
@@ -24,7 +24,7 @@ import { deleteObjects, findObjectsForDelete } from './orphans.js';
 import { validateObject } from './readiness.js';
 import { RemoteObjects } from './remoteObjects.js';
 import { collectObjects, withoutDeleted, type ResultParts } from './result.js';
-import { writeCommandResult, type WriteResultOptions } from './resultStore.js';
+import { writeCommandResult, type WriteResultOptions } from '../../kluctl/resultStore.js';
 
 export interface CommandOptions extends RenderProjectOptions {
   progress?: Progress;

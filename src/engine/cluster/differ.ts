@@ -1,14 +1,18 @@
 /** Kluctl's DiffUtil (spec §7.1): remote (old) against applied (new), both normalised, matched by diff-name. */
 
-import type { ChangedObject } from './result.js';
-import type { ObjectRef } from '../../gitops/resultTypes.js';
+import type { Change, ObjectRef } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
 import type { IgnoreForDiffConfig } from '../project/types.js';
-import type { RenderedItem } from '../render/render-project.js';
+import type { RenderedItem } from '../render/build-item.js';
 import { diffObjects } from '../diff/changes.js';
 import { normalizeObject } from '../diff/normalize.js';
-import { refKey, refOf, refString } from '../diff/objectRef.js';
+import { refKey, refOf, refString } from '../../kluctl/objectRef.js';
 import type { DeploymentMessages } from './messages.js';
+
+export interface ChangedObject {
+  ref: ObjectRef;
+  changes: Change[];
+}
 
 export interface DiffFlags {
   ignoreTags?: boolean;

@@ -2,7 +2,7 @@
 
 import type { KubeObject } from '../../kube/index.js';
 import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
-import { refOf, refString } from '../diff/objectRef.js';
+import { refOf, refString } from '../../kluctl/objectRef.js';
 import type { ItemApplier } from './applier.js';
 
 const KLUCTL_HOOKS = [

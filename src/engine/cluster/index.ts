@@ -10,5 +10,4 @@ export {
   type DeployOptions,
 } from './commands.js';
 export { formatCommandResultText, formatValidateResultText } from './text.js';
-export { buildSummary } from './result.js';
 export type { Progress } from './applier.js';

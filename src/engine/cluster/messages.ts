@@ -1,8 +1,8 @@
 /** Errors and warnings of one command, deduplicated per (object, message) as Kluctl does. */
 
-import type { DeploymentError, ObjectRef } from '../../gitops/resultTypes.js';
+import type { DeploymentError, ObjectRef } from '../../kluctl/resultTypes.js';
 import { KubeApiError } from '../../kube/index.js';
-import { compactRef } from '../diff/objectRef.js';
+import { compactRef } from '../../kluctl/objectRef.js';
 
 export class DeploymentMessages {
   private readonly errors = new Map<string, DeploymentError>();

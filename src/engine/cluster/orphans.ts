@@ -1,9 +1,9 @@
 /** Orphans, prune and delete (spec §8.2-§8.3): never an object without kluctl's field manager. */
 
 import { deleteObject, type KubeObject } from '../../kube/index.js';
-import type { ObjectRef } from '../../gitops/resultTypes.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { parseGoBool } from '../postprocess/metadata.js';
-import { refKey, refOf } from '../diff/objectRef.js';
+import { refKey, refOf } from '../../kluctl/objectRef.js';
 import type { ClusterAccess } from './access.js';
 import { isSkipDelete, waitUntilDeleted } from './applier.js';
 import type { DeploymentMessages } from './messages.js';

@@ -8,8 +8,8 @@ import {
   type ApiResource,
   type KubeObject,
 } from '../../kube/index.js';
-import type { ObjectRef } from '../../gitops/resultTypes.js';
-import { refKey, refOf } from '../diff/objectRef.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
+import { refKey, refOf } from '../../kluctl/objectRef.js';
 import type { InclusionEntry } from '../deployment/inclusion.js';
 import type { DeploymentMessages } from './messages.js';
 import type { ClusterAccess } from './access.js';

@@ -1,14 +1,9 @@
-/** Assembling a CommandResult like Kluctl's collectObjects (spec §9), and its summary. */
+/** Assembling a CommandResult like Kluctl's collectObjects (spec §9); its summary is kluctl/results.ts buildSummary. */
 
-import type { Change, CommandResult, CommandResultSummary, ObjectRef, ResultObject } from '../../gitops/resultTypes.js';
+import type { ObjectRef, ResultObject } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/index.js';
-import { compactRef, gvkString, refKey, refOf } from '../diff/objectRef.js';
-import { diffRef } from './differ.js';
-
-export interface ChangedObject {
-  ref: ObjectRef;
-  changes: Change[];
-}
+import { compactRef, gvkString, refKey, refOf } from '../../kluctl/objectRef.js';
+import { diffRef, type ChangedObject } from './differ.js';
 
 export interface ResultParts {
   rendered?: KubeObject[];
@@ -63,32 +58,6 @@ export function collectObjects(p: ResultParts): ResultObject[] {
 
   const out = [...m.values()].filter((o) => o.rendered || o.applied || o.deleted || o.orphan);
   return out.sort((a, b) => (gvkString(a.ref) < gvkString(b.ref) ? -1 : gvkString(a.ref) > gvkString(b.ref) ? 1 : 0));
-}
-
-export function buildSummary(r: CommandResult): CommandResultSummary {
-  const objects = r.objects ?? [];
-  const count = (f: (o: ResultObject) => boolean) => objects.filter(f).length;
-  return {
-    id: r.id,
-    reconcileId: r.reconcileId,
-    projectKey: r.projectKey,
-    targetKey: r.targetKey,
-    target: r.target,
-    commandInfo: r.command!,
-    gitInfo: r.gitInfo,
-    clusterInfo: r.clusterInfo,
-    renderedObjects: count((o) => !!o.rendered),
-    remoteObjects: count((o) => !!o.remote),
-    appliedObjects: count((o) => !!o.applied),
-    appliedHookObjects: count((o) => !!o.hook),
-    newObjects: count((o) => !!o.new),
-    changedObjects: count((o) => !!o.changes?.length),
-    orphanObjects: count((o) => !!o.orphan),
-    deletedObjects: count((o) => !!o.deleted),
-    errors: r.errors ?? [],
-    warnings: r.warnings ?? [],
-    totalChanges: objects.reduce((n, o) => n + (o.changes?.length ?? 0), 0),
-  };
 }
 
 /** Drops orphans that went away with a deleted object or namespace. */

@@ -1,7 +1,7 @@
 /** Kluctl's text output of a command or validate result (spec §7.3), including its PrettyTable. */
 
-import type { CommandResult, DeploymentError, ObjectRef, ValidateResult } from '../../gitops/resultTypes.js';
-import { refString } from '../diff/objectRef.js';
+import type { CommandResult, DeploymentError, ObjectRef, ValidateResult } from '../../kluctl/resultTypes.js';
+import { refString } from '../../kluctl/objectRef.js';
 
 export function formatCommandResultText(r: CommandResult, o: { short?: boolean; columns?: number } = {}): string {
   let out = '';

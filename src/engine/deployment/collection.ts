@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { DeploymentItemConfig } from '../project/types.js';
 import { relSlash } from '../project/paths.js';
-import type { JsonObject } from '../vars/merge.js';
+import type { JsonObject } from '../../kluctl/uo/merge.js';
 import { checkWhen } from '../vars/templating.js';
 import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
 import { isIncluded, type InclusionEntry, type InclusionOptions } from './inclusion.js';

@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import { applyDefaultArgs } from '../project/args.js';
-import { ProjectError } from '../project/errors.js';
+import { ProjectError } from '../errors.js';
 import { exists, fixPathExt, isDirectory, isInside, realpath, secureJoin } from '../project/paths.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_LIBRARY } from '../project/schema.js';
 import type {
@@ -11,8 +11,8 @@ import type {
   GitProject,
   KluctlProjectConfig,
 } from '../project/types.js';
-import { parseYaml, readYamlFile } from '../project/yaml-strict.js';
-import { clone, deepMerge, setOwn, type JsonObject } from '../vars/merge.js';
+import { parseYaml, readYamlFile } from '../yaml/strict.js';
+import { clone, deepMerge, setOwn, type JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
 import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
 import { validateItem } from './validate.js';

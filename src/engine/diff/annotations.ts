@@ -1,7 +1,7 @@
 /** Reading Kluctl's control annotations off the local (rendered) object. */
 
 import type { KubeObject } from '../../kube/objects.js';
-import { goParseBool, isMap } from './go-values.js';
+import { goParseBool, isMap } from '../../util/go-values.js';
 
 function annotations(obj: KubeObject): [string, string][] {
   const a = obj.metadata?.annotations as unknown;

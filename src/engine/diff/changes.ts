@@ -1,14 +1,14 @@
 /** Kluctl's `diff.Diff`: the changes between two (normalised) objects, as `result.Change` values. */
 
-import { toGoYaml } from '../render/go-yaml.js';
-import { goStringCompare, toPlainJson } from './go-values.js';
-import { toJsonPath } from './key-path.js';
+import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
+import { goStringCompare, toPlainJson } from '../../util/go-values.js';
+import { toJsonPath } from '../../kluctl/uo/key-path.js';
 import { structuralDiff, type RawChange } from './structural-diff.js';
-import { buildUnifiedDiff, NOT_PRESENT } from './unified-diff.js';
+import { unifiedDiffOf } from '../../kluctl/diff/unified-diff.js';
 
 export { PointerPathError } from './structural-diff.js';
 
-import type { Change } from '../../gitops/resultTypes.js';
+import type { Change } from '../../kluctl/resultTypes.js';
 export type { Change };
 
 /**
@@ -27,18 +27,6 @@ function toChange(c: RawChange): Change {
   if (c.type !== 'delete') change.newValue = toPlainJson(c.to);
   change.unifiedDiff = unifiedDiffOf(change);
   return change;
-}
-
-/** Kluctl's updateUnifiedDiff: the diff text for a change's current values. */
-export function unifiedDiffOf(change: Change): string {
-  switch (change.type) {
-    case 'insert':
-      return buildUnifiedDiff(NOT_PRESENT, change.newValue);
-    case 'delete':
-      return buildUnifiedDiff(change.oldValue, NOT_PRESENT);
-    default:
-      return buildUnifiedDiff(change.oldValue, change.newValue);
-  }
 }
 
 /** Kluctl sorts changes by their YAML serialisation (which starts with the jsonPath). */

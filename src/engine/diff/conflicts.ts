@@ -9,10 +9,10 @@
 import type { KubeObject } from '../../kube/objects.js';
 import type { ConflictResolutionConfig } from '../project/types.js';
 import { annotationBool, annotationValuesMatching } from './annotations.js';
-import { deepClone, isMap, jsonEqual } from './go-values.js';
-import { compileGoRegexp } from './go-regexp.js';
-import { deletePaths, listMatchingFields } from './jsonpath.js';
-import { toJsonPath } from './key-path.js';
+import { deepClone, isMap, jsonEqual } from '../../util/go-values.js';
+import { compileGoRegexp } from '../../util/go-regexp.js';
+import { deletePaths, listMatchingFields } from '../../kluctl/uo/jsonpath.js';
+import { toJsonPath } from '../../kluctl/uo/key-path.js';
 import {
   fieldPathsEqual,
   fieldPathString,
@@ -21,9 +21,9 @@ import {
   resolveFieldPath,
   type FieldPath,
 } from './managed-fields.js';
-import { getNested } from './nested-fields.js';
+import { getNested } from '../../kluctl/uo/nested-fields.js';
 import { asList, ruleMatches } from './normalize.js';
-import { refOf } from './objectRef.js';
+import { refOf } from '../../kluctl/objectRef.js';
 
 /** One `details.causes[]` entry of type FieldManagerConflict from the 409 Status. */
 export interface ConflictCause {

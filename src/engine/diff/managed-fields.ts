@@ -4,9 +4,9 @@
  * `.spec.ports[port=80,protocol="TCP"]`), and resolving such a path inside an object.
  */
 
-import { goFormatFloat, goStringCompare, isMap, type JsonMap } from './go-values.js';
-import { getChild } from './nested-fields.js';
-import type { KeyPath } from './key-path.js';
+import { goFormatFloat, goStringCompare, isMap, type JsonMap } from '../../util/go-values.js';
+import { getChild } from '../../kluctl/uo/nested-fields.js';
+import type { KeyPath } from '../../kluctl/uo/key-path.js';
 
 export type PathElement = { field: string } | { key: [string, unknown][] } | { value: unknown } | { index: number };
 export type FieldPath = PathElement[];

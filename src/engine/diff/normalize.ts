@@ -6,11 +6,11 @@
 import type { KubeObject } from '../../kube/objects.js';
 import type { IgnoreForDiffConfig } from '../project/types.js';
 import { annotationBool, annotationValuesMatching } from './annotations.js';
-import { asGoPointer, deepClone, goNilSlice, isMap, type JsonMap } from './go-values.js';
-import { compileGoRegexp } from './go-regexp.js';
-import { deletePaths, JsonPathError, parseJsonPath } from './jsonpath.js';
-import { getNested, removeFieldsByPathRegex, setNested, tryRemoveNested } from './nested-fields.js';
-import { refOf } from './objectRef.js';
+import { asGoPointer, deepClone, goNilSlice, isMap, type JsonMap } from '../../util/go-values.js';
+import { compileGoRegexp } from '../../util/go-regexp.js';
+import { deletePaths, JsonPathError, parseJsonPath } from '../../kluctl/uo/jsonpath.js';
+import { getNested, removeFieldsByPathRegex, setNested, tryRemoveNested } from '../../kluctl/uo/nested-fields.js';
+import { refOf } from '../../kluctl/objectRef.js';
 
 const IGNORE_DIFF_FIELD = /^kluctl.io\/ignore-diff-field(-\d*)?$/;
 const IGNORE_DIFF_FIELD_REGEX = /^kluctl.io\/ignore-diff-field-regex(-\d*)?$/;

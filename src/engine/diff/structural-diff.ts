@@ -5,8 +5,8 @@
  * rest are paired by index).
  */
 
-import { isGoPointer, isMap, type JsonMap } from './go-values.js';
-import type { KeyPath } from './key-path.js';
+import { isGoPointer, isMap, type JsonMap } from '../../util/go-values.js';
+import type { KeyPath } from '../../kluctl/uo/key-path.js';
 
 export interface RawChange {
   type: 'insert' | 'delete' | 'update';

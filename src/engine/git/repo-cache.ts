@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { GitRef } from '../project/types.js';
 import { withFileLock } from './file-lock.js';
 import { rejectOptionLike } from '../../util/run-process.js';
-import { gitErrorMessage, runGit } from './git-command.js';
+import { gitErrorMessage, runGit } from '../../util/git-command.js';
 import { parseLsRemote, resolveRef, type RepoInfo } from './refs.js';
 
 /** A URL from project content that git would read as an option (`--upload-pack=…`) is refused before any call. */

@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findOnPath } from '../../util/executables.js';
 import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
-import { ProjectError } from '../project/errors.js';
+import { ProjectError } from '../errors.js';
 import { exists, fixPathExt, isDirectory, isInside, realpath } from '../project/paths.js';
 import type { GitProject } from '../project/types.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { HELM_CHART } from '../project/schema.js';
-import { parseYaml, parseYamlAll, readYamlFile } from '../project/yaml-strict.js';
-import { isObject } from '../vars/merge.js';
-import { toGoYaml } from '../render/print.js';
+import { parseYaml, parseYamlAll, readYamlFile } from '../yaml/strict.js';
+import { isObject } from '../../kluctl/uo/merge.js';
+import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 

@@ -6,6 +6,7 @@ import type { KubeObject } from '../../kube/objects.js';
 import { findOnPath } from '../../util/executables.js';
 import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
 import { KustomizeError } from './errors.js';
+import { CancelledError, isCancellation } from '../../util/errors.js';
 
 /** `KLUCTL_KUSTOMIZE_BINARY`, else `kustomize` on PATH. */
 export function findKustomizeBinary(): string | undefined {
@@ -49,7 +50,7 @@ async function run(
     const r = await runProcess(binary, args, { signal, timeoutMs: KUSTOMIZE_TIMEOUT_MS });
     return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
   } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
+    if (isCancellation(e)) throw new CancelledError(binary);
     if (e instanceof ProcessTimeoutError)
       throw new KustomizeError(`kustomize build did not finish within ${KUSTOMIZE_TIMEOUT_MS / 1000}s`);
     throw new KustomizeError(`cannot run ${binary}: ${(e as Error).message}`);

@@ -20,7 +20,8 @@ import { applyCommonAnnotations, applyLabels } from './transformers/labels.js';
 import { addNameAffix } from './transformers/name-affix.js';
 import { setNamespace } from './transformers/namespace.js';
 import { applyReplicas } from './transformers/replicas.js';
-import { readYamlText } from './yaml.js';
+import { readYamlText } from '../yaml/kustomize.js';
+import { throwIfCancelled } from '../../util/errors.js';
 
 export interface BuildContext {
   files: FileLoader;
@@ -88,7 +89,7 @@ function accumulate(
   expect: 'Kustomization' | 'Component' | undefined,
   stack: string[],
 ): Resource[] {
-  ctx.signal?.throwIfAborted();
+  throwIfCancelled(ctx.signal, 'kustomize build');
   if (stack.includes(dir)) throw new KustomizeError(`cycle detected: ${[...stack, dir].join(' -> ')}`, dir);
   const k = loadKustomization(dir);
   if (expect === 'Component' && k.kind !== 'Component')

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { KustomizeError } from './errors.js';
 import type { FileLoader } from './file-loader.js';
 import { findKustomizationFile } from './kustomization.js';
-import { isPlainObject, parseYaml11 } from './yaml.js';
+import { isPlainObject, parseYaml11 } from '../yaml/kustomize.js';
 
 /** Fields whose entries are file or directory paths (strings), and fields of objects holding one `path`. */
 const PATH_LISTS = [

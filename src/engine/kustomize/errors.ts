@@ -1,16 +1,5 @@
-/** A kustomize build failure; names the file (and line when known) it is about. */
-export class KustomizeError extends Error {
-  constructor(
-    message: string,
-    readonly file?: string,
-    readonly line?: number,
-    /** The kustomization field the builder does not support, when that is the reason. */
-    readonly field?: string,
-  ) {
-    super(file ? `${file}${line ? `:${line}` : ''}: ${message}` : message);
-    this.name = 'KustomizeError';
-  }
-}
+// KustomizeError lives with the engine's other errors that name a file and line (../errors.ts).
+export { KustomizeError } from '../errors.js';
 
 /** Thrown inside the native builder for what only a kustomize binary can build; never leaves this module. */
 export class NeedsBinary extends Error {

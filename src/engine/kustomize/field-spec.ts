@@ -7,7 +7,7 @@ import { KustomizeError } from './errors.js';
 import type { FieldSpec } from './kustomization.js';
 import { parseApiVersion, type GvkSelector } from './resid.js';
 import type { Obj } from './resource.js';
-import { isPlainObject } from './yaml.js';
+import { isPlainObject } from '../yaml/kustomize.js';
 
 /** Where a value lives, so setters can replace it. */
 export interface FieldRef {

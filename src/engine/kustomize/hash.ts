@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Obj } from './resource.js';
-import { isPlainObject } from './yaml.js';
+import { isPlainObject } from '../yaml/kustomize.js';
 
 export function contentHash(obj: Obj): string {
   // kustomize looks the name up as a single field called "metadata/name", so it is always empty.

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KustomizeError, NeedsBinary } from './errors.js';
 import type { GvkSelector } from './resid.js';
-import { isPlainObject, parseYaml11, readYamlText } from './yaml.js';
+import { isPlainObject, parseYaml11, readYamlText } from '../yaml/kustomize.js';
 
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 

@@ -5,7 +5,7 @@
 
 import { KustomizeError } from './errors.js';
 import { Resource, type Obj } from './resource.js';
-import { isPlainObject, parseResourceYaml } from './yaml.js';
+import { isPlainObject, parseResourceYaml } from '../yaml/kustomize.js';
 
 export function resourcesFromYaml(text: string, file: string, line?: number): Resource[] {
   const queue = parseResourceYaml(text, file).map((d) => ({ value: d.value, line: (line ?? 1) - 1 + d.line }));

@@ -9,7 +9,7 @@ import { applyFieldSpec, getRef, setRef, type FieldRef } from './field-spec.js';
 import type { FieldSpec } from './kustomization.js';
 import { effectiveNamespace, idString, isSelected, type GvkSelector } from './resid.js';
 import { scalarString, type Obj, type Resource } from './resource.js';
-import { isPlainObject } from './yaml.js';
+import { isPlainObject } from '../yaml/kustomize.js';
 
 interface BackReference {
   target: GvkSelector;

@@ -4,7 +4,7 @@
  */
 
 import { effectiveNamespace, isClusterScoped, parseApiVersion, type Gvk, type ResId } from './resid.js';
-import { deepCopy, isPlainObject } from './yaml.js';
+import { deepCopy, isPlainObject } from '../yaml/kustomize.js';
 
 export type Obj = Record<string, unknown>;
 export type Behavior = 'unspecified' | 'create' | 'merge' | 'replace';

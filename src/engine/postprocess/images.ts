@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../kube/index.js';
 import type { FixedImage } from '../project/types.js';
 import { IMAGE_PLACEHOLDER } from '../template/index.js';
-import { isObject } from '../vars/merge.js';
+import { isObject } from '../../kluctl/uo/merge.js';
 
 const PLACEHOLDER = new RegExp(`${IMAGE_PLACEHOLDER.begin}([A-Za-z0-9+/=]*)${IMAGE_PLACEHOLDER.end}`, 'g');
 

@@ -1,9 +1,10 @@
 /** External args (spec §1.4): `-a name=value`, `--args-from-file`, `KLUCTL_ARG[_n]`, defaults and required args. */
 
-import { deepMerge, getNested, isObject, setNested, type JsonObject } from '../vars/merge.js';
-import { ProjectError } from './errors.js';
+import { deepMerge, isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
+import { getNested } from '../../kluctl/uo/nested-fields.js';
+import { ProjectError } from '../errors.js';
 import type { DeploymentArg } from './types.js';
-import { parseYaml, readUtf8File } from './yaml-strict.js';
+import { parseYaml, readUtf8File } from '../yaml/strict.js';
 
 const ARG_PATTERN = /^[a-zA-Z0-9_./-]*=[\s\S]*$/;
 

@@ -3,13 +3,7 @@
  * field or a value of the wrong type is an error (spec §0).
  */
 
-export type Schema =
-  | { type: 'string' | 'bool' | 'int' | 'any' | 'scalar' }
-  | { type: 'object'; fields: Record<string, Schema> }
-  | { type: 'list'; of: Schema }
-  | { type: 'map'; of: Schema }
-  /** Either of the shapes, checked in order (e.g. a string or a list of strings). */
-  | { type: 'either'; options: Schema[] };
+import type { Schema } from '../yaml/strict.js';
 
 const str: Schema = { type: 'string' };
 const bool: Schema = { type: 'bool' };

@@ -1,6 +1,6 @@
 /** Kluctl's project types (spec §1.2, §2.1), as parsed from YAML. */
 
-import type { JsonObject } from '../vars/merge.js';
+import type { JsonObject } from '../../kluctl/uo/merge.js';
 
 export interface DeploymentArg {
   name: string;

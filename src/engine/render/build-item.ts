@@ -1,5 +1,6 @@
 /** One deployment item through the stages of spec §2.5: templates, Helm charts, kustomize, post-processing. */
 
+import type { ConflictResolutionConfig, IgnoreForDiffConfig, ObjectRefConfig } from '../project/types.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/index.js';
@@ -7,17 +8,16 @@ import type { DeploymentItem } from '../deployment/collection.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { overrideNamespace, parents } from '../deployment/project.js';
 import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
-import { ProjectError } from '../project/errors.js';
+import { ProjectError } from '../errors.js';
 import { exists, fixPathExt, isDirectory } from '../project/paths.js';
 import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
 import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
-import { isObject } from '../vars/merge.js';
-import { parseYaml11 } from '../kustomize/yaml.js';
+import { isObject } from '../../kluctl/uo/merge.js';
+import { parseYaml11 } from '../yaml/kustomize.js';
 import type { ClusterConnection } from './cluster.js';
 import { findKustomizeBinary, generateKustomization, kustomizeBuild } from './kustomize.js';
 import { renderDirectory } from './render-dir.js';
-import type { RenderedItem } from './render-project.js';
-import { toGoYaml } from './print.js';
+import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 
 export interface BuildItemOptions {
   renderDir: string;
@@ -92,6 +92,24 @@ function helmChartsDirs(item: DeploymentItem, chartSourceDir: string): string[] 
     if (d === item.project.source.dir || path.dirname(d) === d) break;
   }
   return out;
+}
+
+/** One deployment item rendered: its objects and what deploy needs besides them. */
+export interface RenderedItem {
+  /** Slash-separated dir relative to the source root, for path items. */
+  dir?: string;
+  tags: string[];
+  barrier: boolean;
+  waitReadiness: boolean;
+  onlyRender: boolean;
+  message?: string;
+  objects: KubeObject[];
+  /** What deploy needs besides the objects (spec §6.3, §7.1). */
+  deleteObjects: ObjectRefConfig[];
+  waitReadinessObjects: ObjectRefConfig[];
+  /** The project chain's rules, nearest project first. */
+  ignoreForDiff: IgnoreForDiffConfig[];
+  conflictResolution: ConflictResolutionConfig[];
 }
 
 /** Stages 3-4: kustomize (unless onlyRender), then labels, annotations and images. */

@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JsonObject } from '../vars/merge.js';
+import type { JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, rendererFor } from '../vars/templating.js';
 import { TemplateIgnore } from './template-ignore.js';
 

@@ -10,19 +10,19 @@ import { commonAnnotations, commonLabels, loadDeploymentProject, searchDirs } fr
 import { GitRepoCache } from '../git/repo-cache.js';
 import { argsFromEnv, argsFromFiles, parseArgs } from '../project/args.js';
 import { gitRoot } from '../project/paths.js';
-import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../project/kluctl-project.js';
+import { buildRootVars, loadKluctlProject, requestedContext, selectTarget } from '../deployment/kluctl-project.js';
 import { FIXED_IMAGES_FILE } from '../project/schema.js';
-import type {
-  ConflictResolutionConfig,
-  FixedImage,
-  IgnoreForDiffConfig,
-  ObjectRefConfig,
-  Target,
-} from '../project/types.js';
-import { readYamlFile } from '../project/yaml-strict.js';
-import { deepMerge } from '../vars/merge.js';
+import type { FixedImage, Target } from '../project/types.js';
+import { readYamlFile } from '../yaml/strict.js';
+import { deepMerge } from '../../kluctl/uo/merge.js';
 import type { VarsLoaderContext } from '../vars/vars-loader.js';
-import { buildItemObjects, renderItemHelmCharts, renderItemTemplates, type BuildItemOptions } from './build-item.js';
+import {
+  buildItemObjects,
+  renderItemHelmCharts,
+  renderItemTemplates,
+  type BuildItemOptions,
+  type RenderedItem,
+} from './build-item.js';
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
@@ -54,23 +54,6 @@ export interface RenderProjectOptions {
   kustomizeBinary?: string;
   helmBinary?: string;
   signal?: AbortSignal;
-}
-
-export interface RenderedItem {
-  /** Slash-separated dir relative to the source root, for path items. */
-  dir?: string;
-  tags: string[];
-  barrier: boolean;
-  waitReadiness: boolean;
-  onlyRender: boolean;
-  message?: string;
-  objects: KubeObject[];
-  /** What deploy needs besides the objects (spec §6.3, §7.1). */
-  deleteObjects: ObjectRefConfig[];
-  waitReadinessObjects: ObjectRefConfig[];
-  /** The project chain's rules, nearest project first. */
-  ignoreForDiff: IgnoreForDiffConfig[];
-  conflictResolution: ConflictResolutionConfig[];
 }
 
 export interface RenderProjectResult {

@@ -13,4 +13,4 @@ export {
 } from './renderer.js';
 export { TemplateFloat, type TemplateContext, type TemplateValue } from './context.js';
 export { IMAGE_PLACEHOLDER } from './kluctl/functions.js';
-export { DEFAULT_RENDER_BUDGET, setRenderBudget, type RenderBudget } from './runtime/budget.js';
+export { DEFAULT_RENDER_BUDGET, setRenderBudget, type RenderBudget } from './python/budget.js';

@@ -12,7 +12,7 @@ import { realpath } from '../project/paths.js';
 import { SearchPathLoader, isFile, isInsideAny } from './loader.js';
 import { PyError } from './python/errors.js';
 import type { PyValue } from './python/values.js';
-import { renderBudget, withBudget, type RenderBudget } from './runtime/budget.js';
+import { renderBudget, withBudget, type RenderBudget } from './python/budget.js';
 import { Environment, type Filter, type Template } from './runtime/environment.js';
 import { TemplateRun } from './runtime/run.js';
 import type { Stmt } from './syntax/ast.js';

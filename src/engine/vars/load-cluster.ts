@@ -5,24 +5,21 @@ import {
   KubeApiError,
   ResourceMapper,
   type ApiResource,
-  type KubeClient,
+  type KubeAccess,
   type KubeObject,
 } from '../../kube/index.js';
 import type { ClusterObjectSource, VarsSource } from '../project/types.js';
-import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
+import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath, objectAtPath } from './json-path.js';
-import { isObject, type JsonObject } from './merge.js';
+import { isObject, type JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, renderStrings, rendererFor } from './templating.js';
 
-export interface ClusterAccess {
-  client?: KubeClient;
-  mapper?: ResourceMapper;
-  signal?: AbortSignal;
-}
+/** The target cluster, when loading vars from it is enabled (no client and mapper: disabled). */
+export type VarsClusterAccess = Partial<KubeAccess>;
 
-type Cluster = Required<Pick<ClusterAccess, 'client' | 'mapper'>> & ClusterAccess;
+type Cluster = KubeAccess;
 
-function requireCluster(c: ClusterAccess): Cluster {
+function requireCluster(c: VarsClusterAccess): Cluster {
   if (!c.client || !c.mapper) throw new Error('loading vars from cluster is disabled');
   return c as Cluster;
 }
@@ -72,7 +69,7 @@ async function listObjects(
  * object or key: such a source is not merged at all, so it cannot clobber an earlier default.
  */
 export async function loadConfigMapOrSecret(
-  access: ClusterAccess,
+  access: VarsClusterAccess,
   vars: JsonObject,
   ref: ClusterObjectSource,
   kind: 'ConfigMap' | 'Secret',
@@ -124,7 +121,7 @@ const objectKey = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata.nam
 
 /** `clusterObject` (v2.28): one JSONPath match per object; a list of them with `list: true`. */
 export async function loadClusterObject(
-  access: ClusterAccess,
+  access: VarsClusterAccess,
   vars: JsonObject,
   src: NonNullable<VarsSource['clusterObject']>,
   ignoreMissing: boolean,

@@ -1,7 +1,7 @@
 /** `systemEnvVars`: a nested map whose leaves name environment variables, `NAME:default` with a default. */
 
-import { parseYaml } from '../project/yaml-strict.js';
-import { isObject, setNested, type JsonObject } from './merge.js';
+import { parseYaml } from '../yaml/strict.js';
+import { isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
 
 export function loadSystemEnvVars(spec: JsonObject, env: NodeJS.ProcessEnv, ignoreMissing: boolean): JsonObject {
   const out: JsonObject = {};

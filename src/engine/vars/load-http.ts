@@ -3,9 +3,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { VarsSource } from '../project/types.js';
-import { parseYaml, parseYamlAll } from '../project/yaml-strict.js';
+import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath } from './json-path.js';
-import { isObject } from './merge.js';
+import { isObject } from '../../kluctl/uo/merge.js';
 
 type HttpSource = NonNullable<VarsSource['http']>;
 

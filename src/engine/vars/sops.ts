@@ -1,5 +1,5 @@
-import { parseYaml } from '../project/yaml-strict.js';
-import { isObject } from './merge.js';
+import { parseYaml } from '../yaml/strict.js';
+import { isObject } from '../../kluctl/uo/merge.js';
 
 /** SOPS-encrypted YAML/JSON carries a top-level `sops` map with a `mac` or `lastmodified` field. */
 export function looksLikeSops(value: unknown): boolean {

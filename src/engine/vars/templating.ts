@@ -1,7 +1,7 @@
 /** The template entry points the loader uses, on top of the Jinja2 engine. */
 
 import { createRenderer, type TemplateContext, type TemplateRenderer } from '../template/index.js';
-import { isObject, type JsonObject } from './merge.js';
+import { isObject, type JsonObject } from '../../kluctl/uo/merge.js';
 
 const renderers = new Map<string, TemplateRenderer>();
 

@@ -3,7 +3,7 @@
 import type { KubeClient, ResourceMapper } from '../../kube/index.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { refString } from '../git/refs.js';
-import { ProjectError } from '../project/errors.js';
+import { ProjectError } from '../errors.js';
 import { fixPathExt } from '../project/paths.js';
 import type { VarsSource } from '../project/types.js';
 import { objectAtPath } from './json-path.js';
@@ -12,7 +12,7 @@ import { loadSystemEnvVars } from './load-env.js';
 import { loadVarsFile } from './load-file.js';
 import { loadGitFiles } from './load-git-files.js';
 import { loadHttp } from './load-http.js';
-import { deepMerge, isObject, type JsonObject } from './merge.js';
+import { deepMerge, isObject, type JsonObject } from '../../kluctl/uo/merge.js';
 import { checkWhen, renderStrings } from './templating.js';
 
 export interface VarsLoaderContext {

@@ -4,7 +4,7 @@
  * worker turns into messages.
  */
 
-import type { CommandResult, ObjectRef, ValidateResult } from '../../gitops/resultTypes.js';
+import type { CommandResult, ObjectRef, ValidateResult } from '../../kluctl/resultTypes.js';
 import { CancelledError } from '../../kube/errors.js';
 import {
   deleteProject,

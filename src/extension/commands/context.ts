@@ -84,10 +84,18 @@ export function requireTrust(action: string): boolean {
   return false;
 }
 
-/** Turns an AbortSignal out of a CancellationToken. */
+/**
+ * Turns an AbortSignal out of a CancellationToken. The token's listener is disposed when it fires; tokens of
+ * `withProgress` are disposed with their progress, which drops a listener that never fired.
+ */
 export function signalOf(token: vscode.CancellationToken): AbortSignal {
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort();
-  token.onCancellationRequested(() => controller.abort());
+  else {
+    const listener = token.onCancellationRequested(() => {
+      listener.dispose();
+      controller.abort();
+    });
+  }
   return controller.signal;
 }

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { Commands } from '../ids.js';
 import type { CommandContext } from './context.js';
 import {
@@ -18,12 +18,11 @@ import { deployWithLocalSourceCommand } from './localSourceDeploy.js';
 import { manyCommand, selectedDeployments, workspaceCommand } from './manyCommands.js';
 import { isOptionsArg, requestWithOptionsCommand, REQUEST_WITH_OPTIONS_COMMANDS } from './requestOptions.js';
 import { pushCommand } from './pushCommands.js';
+import { registerCommand as register } from './registry.js';
 import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
 
 /** Registers every command; each returns its result so tests can look at what it did. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  const register = (id: string, run: (arg?: unknown, more?: unknown) => unknown): vscode.Disposable =>
-    vscode.commands.registerCommand(id, run);
   return [
     register(Commands.refresh, () => {
       ctx.projects.rescan();
@@ -58,7 +57,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.deployWithLocalSource, (node) => deployWithLocalSourceCommand(ctx, node)),
     register(Commands.stopFollowingLogs, (node) => stopFollowingLogsCommand(ctx, node)),
     register(Commands.showControllerLogs, (node) => showControllerLogsCommand(ctx, node)),
-    register(Commands.showReconcileLogs, (node, id) => showReconcileLogsCommand(ctx, node, id as string | undefined)),
+    register(Commands.showReconcileLogs, (node, id) => showReconcileLogsCommand(ctx, node, id)),
     register(Commands.suspendWorkspace, () => workspaceCommand(ctx, 'suspend')),
     register(Commands.resumeWorkspace, () => workspaceCommand(ctx, 'resume')),
     register(Commands.reconcileWorkspace, () => workspaceCommand(ctx, 'reconcile')),

@@ -4,8 +4,8 @@
  * and what will be uploaded, and only then the deploy with the source override. Cancelling uploads nothing.
  */
 import * as vscode from 'vscode';
-import { repoKeyString } from '../../gitops/repoKey.js';
-import { buildOverridesPatch } from '../../gitops/requestOptions.js';
+import { repoKeyString } from '../../kluctl/repoKey.js';
+import { buildOverridesPatch } from '../overridesPatch.js';
 import { listSourceTree, startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
 import { readSettings } from '../config.js';
 import { requireTrust, resolveTarget, type CommandContext } from './context.js';

@@ -6,12 +6,12 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
+import { loadKluctlProject } from '../../engine/deployment/kluctl-project.js';
 import type { EngineHooks } from '../../engine/worker/index.js';
-import { isCancelled, type CancelledError } from '../../kube/errors.js';
+import { isCancelled, type CancelledError } from '../../util/errors.js';
 import { commandResultDiffs } from '../../gitops/resultDocuments.js';
-import type { CommandResult, ObjectRef } from '../../gitops/resultTypes.js';
-import { countObjects, objectRefString } from '../../gitops/results.js';
+import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';
+import { countObjects, objectRefString } from '../../kluctl/results.js';
 import { readSettings } from '../config.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
 
@@ -179,6 +179,7 @@ async function deploy(
   );
   if (result.errors?.some((e) => e.message === 'aborted')) return { result, opened };
   report(ctx, 'Deploy', label, result);
+  if (hooks.signal?.aborted) return { result, opened };
   const counts = countObjects(result.objects ?? []);
   const text = `Kluctl deploy ${label}: ${counts.new} new, ${counts.changed} changed, ${counts.orphan} orphan, ${result.errors?.length ?? 0} errors.`;
   if (result.errors?.length)
@@ -212,6 +213,7 @@ async function prune(
     },
   );
   report(ctx, 'Prune', label, result);
+  if (hooks.signal?.aborted) return { result };
   const deleted = (result.objects ?? []).filter((x) => x.deleted).length;
   if (result.errors?.length)
     void vscode.window

@@ -3,7 +3,7 @@
  * one, turned into kluctl's overridesPatch, shown, and only then sent.
  */
 import * as vscode from 'vscode';
-import { loadKluctlProject } from '../../engine/project/kluctl-project.js';
+import { loadKluctlProject } from '../../engine/deployment/kluctl-project.js';
 import {
   buildOverridesPatch,
   checkArg,
@@ -12,8 +12,8 @@ import {
   type BooleanOption,
   type DeclaredArg,
   type RequestOptions,
-} from '../../gitops/requestOptions.js';
-import type { RequestKind } from '../../gitops/types.js';
+} from '../overridesPatch.js';
+import type { RequestKind } from '../../kluctl/types.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, type CommandContext, type Target } from './context.js';
@@ -221,7 +221,18 @@ function declaredArgs(ctx: CommandContext, target: Target): { args?: DeclaredArg
   }
 }
 
-export const REQUEST_WITH_OPTIONS_COMMANDS: Array<[string, RequestKind]> = [
+export const REQUEST_WITH_OPTIONS_COMMANDS: Array<
+  [
+    (
+      | typeof Commands.reconcileWithOptions
+      | typeof Commands.deployWithOptions
+      | typeof Commands.diffWithOptions
+      | typeof Commands.pruneWithOptions
+      | typeof Commands.validateWithOptions
+    ),
+    RequestKind,
+  ]
+> = [
   [Commands.reconcileWithOptions, 'reconcile'],
   [Commands.deployWithOptions, 'deploy'],
   [Commands.diffWithOptions, 'diff'],

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { cleanupDiffResult, runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
-import { repoKeyString } from '../../gitops/repoKey.js';
+import { repoKeyString } from '../../kluctl/repoKey.js';
 import { mergeSourceOverrides } from '../../gitops/requests.js';
 import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
-import { readCommandResultDiffs, readValidateResult } from '../../gitops/resultStore.js';
-import { countObjects } from '../../gitops/results.js';
-import type { CommandResult, RequestKind } from '../../gitops/types.js';
+import { readCommandResultDiffs, readValidateResult } from '../../gitops/maskedResults.js';
+import { countObjects } from '../../kluctl/results.js';
+import type { CommandResult, RequestKind } from '../../kluctl/types.js';
 import { CancelledError } from '../../kube/errors.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
@@ -205,7 +205,18 @@ async function present(
   return { outcome, result };
 }
 
-export const REQUEST_COMMANDS: Array<[string, RequestKind]> = [
+export const REQUEST_COMMANDS: Array<
+  [
+    (
+      | typeof Commands.reconcile
+      | typeof Commands.deploy
+      | typeof Commands.prune
+      | typeof Commands.validate
+      | typeof Commands.diff
+    ),
+    RequestKind,
+  ]
+> = [
   [Commands.reconcile, 'reconcile'],
   [Commands.deploy, 'deploy'],
   [Commands.prune, 'prune'],

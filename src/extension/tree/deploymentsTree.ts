@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Clusters } from '../clusters.js';
+import { ContextKeySetter } from '../contextKeys.js';
 import { Disposable } from '../disposable.js';
 import { ContextKeys, DEPLOYMENTS_VIEW } from '../ids.js';
 import type { WorkspaceProjects } from '../workspaceProjects.js';
@@ -11,6 +12,7 @@ import { ContextNode, DeploymentNode, GroupNode, MessageNode, type TreeNode } fr
  */
 export class DeploymentsTree extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
+  private readonly contextKeys = new ContextKeySetter();
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<TreeNode>;
 
@@ -164,11 +166,11 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
 
   private async updateContextKeys(): Promise<void> {
     const snapshot = this.clusters.snapshot();
-    await vscode.commands.executeCommand('setContext', ContextKeys.noKubeconfig, snapshot.problem !== undefined);
+    await this.contextKeys.set(ContextKeys.noKubeconfig, snapshot.problem !== undefined);
     const nodes = await this.deploymentNodes();
     const loaded = this.clusters.views().every((v) => v.state.kind !== 'loading');
     const hasMatch = nodes.some((n) => n.project);
-    await vscode.commands.executeCommand('setContext', ContextKeys.hasMatchingDeployment, hasMatch);
-    await vscode.commands.executeCommand('setContext', ContextKeys.noMatchingDeployment, loaded && !hasMatch);
+    await this.contextKeys.set(ContextKeys.hasMatchingDeployment, hasMatch);
+    await this.contextKeys.set(ContextKeys.noMatchingDeployment, loaded && !hasMatch);
   }
 }

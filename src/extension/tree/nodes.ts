@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { ContextState } from '../../gitops/deploymentWatcher.js';
-import { objectRefString } from '../../gitops/results.js';
+import { objectRefString } from '../../kluctl/results.js';
 import { presentStatus, type PresentedStatus } from '../../gitops/status.js';
 import { DRIFT_ICON, statusIcon, validationIcon, type StatusIcon } from '../../gitops/statusIcons.js';
-import type { KluctlDeployment, ResultObject } from '../../gitops/types.js';
+import type { KluctlDeployment, ResultObject } from '../../kluctl/types.js';
 import { contextValue } from '../contextValue.js';
 import { Commands } from '../ids.js';
 import type { WorkspaceProject } from '../workspaceProjects.js';

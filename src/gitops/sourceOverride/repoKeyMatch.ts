@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { RepoKey } from '../repoKey.js';
+import type { RepoKey } from '../../kluctl/repoKey.js';
 
 /** A repo key as the controller sends it in a `ResolveOverrideRequest`: `git://host[:port]/path` or `oci://…`. */
 export interface TypedRepoKey {

@@ -1,6 +1,6 @@
 import { ResourceMapper, serverSideApply, type KubeClient } from '../../../src/kube/index.js';
 import type { DeploymentRef } from '../../../src/gitops/deploymentApi.js';
-import type { KluctlDeploymentSpec } from '../../../src/gitops/types.js';
+import type { KluctlDeploymentSpec } from '../../../src/kluctl/types.js';
 import type { GitServer } from '../../harness/git-server.js';
 
 /**

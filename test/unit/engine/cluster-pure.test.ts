@@ -3,10 +3,11 @@ import type { KubeObject } from '../../../src/kube/index.js';
 import { validateObject } from '../../../src/engine/cluster/readiness.js';
 import { hookOf, parseGoDuration } from '../../../src/engine/cluster/hooks.js';
 import { prettyTable, formatCommandResultText } from '../../../src/engine/cluster/text.js';
-import { collectObjects, buildSummary, withoutDeleted } from '../../../src/engine/cluster/result.js';
+import { collectObjects, withoutDeleted } from '../../../src/engine/cluster/result.js';
+import { buildSummary } from '../../../src/kluctl/results.js';
 import { fixObjectForPatch } from '../../../src/engine/cluster/fixForPatch.js';
-import { compactObjects } from '../../../src/engine/cluster/compact.js';
-import { secretName } from '../../../src/engine/cluster/resultStore.js';
+import { compactObjects } from '../../../src/kluctl/compactedObjects.js';
+import { secretName } from '../../../src/kluctl/resultStore.js';
 import { decodeCompactedObjects } from '../../../src/gitops/resultDocuments.js';
 import { gzipSync } from 'node:zlib';
 

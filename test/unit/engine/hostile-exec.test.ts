@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gitEnv } from '../../../src/engine/git/git-command.js';
+import { gitEnv } from '../../../src/util/git-command.js';
 import { GitRepoCache } from '../../../src/engine/git/repo-cache.js';
 import { releaseNameProblem } from '../../../src/engine/helm/helm-chart.js';
 import { confineBinaryBuild } from '../../../src/engine/kustomize/confine.js';

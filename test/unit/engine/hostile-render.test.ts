@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResourceYaml } from '../../../src/engine/kustomize/yaml.js';
+import { parseResourceYaml } from '../../../src/engine/yaml/kustomize.js';
 import { argsFromFiles } from '../../../src/engine/project/args.js';
-import { parseYaml } from '../../../src/engine/project/yaml-strict.js';
+import { parseYaml } from '../../../src/engine/yaml/strict.js';
 import { createRenderer } from '../../../src/engine/template/index.js';
 import { writeFiles } from '../../harness/files.js';
 

@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/engine/project/args.js';
-import { parseYaml } from '../../../src/engine/project/yaml-strict.js';
+import { parseYaml } from '../../../src/engine/yaml/strict.js';
 import { GitRepoCache } from '../../../src/engine/git/repo-cache.js';
 import { objectAtPath } from '../../../src/engine/vars/json-path.js';
 import { loadSystemEnvVars } from '../../../src/engine/vars/load-env.js';
 import { loadGitFiles } from '../../../src/engine/vars/load-git-files.js';
-import { deepMerge, getNested, setNested, type JsonObject } from '../../../src/engine/vars/merge.js';
+import { deepMerge, setNested, type JsonObject } from '../../../src/kluctl/uo/merge.js';
+import { getNested } from '../../../src/kluctl/uo/nested-fields.js';
 import { commonLabels, type DeploymentProject } from '../../../src/engine/deployment/project.js';
 
 /**

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { getJsonPath, objectAtPath } from '../../../src/engine/vars/json-path.js';
 
-describe('engine vars: JSONPath (the ojg subset of vars sources)', () => {
+describe('engine vars: JSONPath (ojg syntax through the uo toolkit)', () => {
   const doc = { items: [{ data: { vars: 'a: 1', 'with-dash': 2 } }, { data: { vars: 'b: 2' } }], top: 't' };
 
   it('children, indexes, quoted keys, wildcards and descent', () => {
@@ -14,7 +14,14 @@ describe('engine vars: JSONPath (the ojg subset of vars sources)', () => {
     assert.deepEqual(getJsonPath(doc, '$..vars'), ['a: 1', 'b: 2']);
     assert.deepEqual(getJsonPath(doc, '$'), [doc]);
     assert.deepEqual(getJsonPath(doc, '$.missing.x'), []);
-    assert.throws(() => getJsonPath(doc, '$.items[?(@.x)]'), /unsupported or invalid JSONPath/);
+  });
+
+  it('filters, slices and unions, as kluctl accepts them (the uo toolkit parses every path)', () => {
+    assert.deepEqual(getJsonPath(doc, "$.items[?(@.data.vars == 'b: 2')].data.vars"), ['b: 2']);
+    assert.deepEqual(getJsonPath(doc, '$.items[0:1].data.vars'), ['a: 1']);
+    assert.deepEqual(getJsonPath(doc, "$.items[0].data['vars','with-dash']"), ['a: 1', 2]);
+    assert.throws(() => getJsonPath(doc, '$.items[(@.length-1)]'), /^Error: invalid JSONPath \$\.items\[\(@/);
+    assert.throws(() => objectAtPath('a[?(@.x)]', 1), /only keys can be set/);
   });
 
   it('targetPath builds a fresh object and accepts keys only', () => {

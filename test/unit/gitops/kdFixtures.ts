@@ -1,4 +1,4 @@
-import type { KluctlDeployment, KluctlDeploymentSpec, KluctlDeploymentStatus } from '../../../src/gitops/types.js';
+import type { KluctlDeployment, KluctlDeploymentSpec, KluctlDeploymentStatus } from '../../../src/kluctl/types.js';
 
 /** A KluctlDeployment as the API server returns it, with the given spec and status on top of a plain default. */
 export function kluctlDeployment(

@@ -7,7 +7,7 @@ import {
   describeOptions,
   optionsFor,
   parseFixedImage,
-} from '../../../src/gitops/requestOptions.js';
+} from '../../../src/extension/overridesPatch.js';
 import { kluctlDeployment } from './kdFixtures.js';
 
 /**

@@ -13,7 +13,7 @@ import {
   requestTime,
   suspendPatch,
 } from '../../../src/gitops/requests.js';
-import { REQUEST_KINDS, type KluctlDeploymentStatus, type SourceOverride } from '../../../src/gitops/types.js';
+import { REQUEST_KINDS, type KluctlDeploymentStatus, type SourceOverride } from '../../../src/kluctl/types.js';
 import { kluctlDeployment, T0, T1 } from './kdFixtures.js';
 
 describe('gitops/requests', () => {

@@ -6,7 +6,7 @@ import type {
   CommandResultSummary,
   KluctlDeploymentStatus,
   ValidateResult,
-} from '../../../src/gitops/types.js';
+} from '../../../src/kluctl/types.js';
 import { kluctlDeployment, T0, T1, T2 } from './kdFixtures.js';
 
 const header = {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { decodeSecretPayload } from '../../../src/gitops/results.js';
+import { decodeSecretPayload } from '../../../src/kluctl/results.js';
 import { maskResult } from '../../../src/kluctl/masking.js';
-import type { Change, CommandResult, DriftDetectionResult, ResultObject } from '../../../src/gitops/types.js';
+import type { Change, CommandResult, DriftDetectionResult, ResultObject } from '../../../src/kluctl/types.js';
 
 const secretRef = { version: 'v1', kind: 'Secret', name: 'db', namespace: 'simple' };
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/kube/objects.js';
 import { diffObjects } from '../../../src/engine/diff/changes.js';
 import { obfuscateChanges, obfuscateSecret } from '../../../src/kluctl/masking.js';
-import { refOf } from '../../../src/engine/diff/objectRef.js';
+import { refOf } from '../../../src/kluctl/objectRef.js';
 
 const secret = (fields: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',

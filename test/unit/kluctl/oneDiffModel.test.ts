@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { compactObjects } from '../../../src/engine/cluster/compact.js';
+import { compactObjects } from '../../../src/kluctl/compactedObjects.js';
 import { diffObjects } from '../../../src/engine/diff/changes.js';
 import { commandResultDiffs, decodeCompactedObjects } from '../../../src/gitops/resultDocuments.js';
-import { decodeCommandResult, RESULT_DATA_KEYS, type SecretObject } from '../../../src/gitops/results.js';
-import type { CommandResult, ResultObject } from '../../../src/gitops/resultTypes.js';
+import { decodeCommandResult, RESULT_DATA_KEYS, type SecretObject } from '../../../src/kluctl/results.js';
+import type { CommandResult, ResultObject } from '../../../src/kluctl/resultTypes.js';
 import type { KubeObject } from '../../../src/kube/objects.js';
 
 /**

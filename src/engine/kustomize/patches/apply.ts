@@ -8,7 +8,7 @@ import { resourcesFromYaml } from '../load-resources.js';
 import { effectiveNamespace } from '../resid.js';
 import { appendResource, resourceById } from '../resource-list.js';
 import { Resource } from '../resource.js';
-import { deepCopy, isPlainObject, parseYaml11 } from '../yaml.js';
+import { deepCopy, isPlainObject, parseYaml11 } from '../../yaml/kustomize.js';
 import { applyJsonPatch, parseJsonPatch, type JsonPatchOp } from './json-patch.js';
 import { strategicMerge } from './strategic-merge.js';
 

@@ -2,7 +2,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { KustomizeError } from '../errors.js';
-import { isPlainObject } from '../yaml.js';
+import { isPlainObject } from '../../yaml/kustomize.js';
 
 export interface JsonPatchOp {
   op: string;

@@ -6,7 +6,7 @@
 
 import { KustomizeError } from '../errors.js';
 import type { Obj } from '../resource.js';
-import { isEmptyNull, isPlainObject, resolvePlainScalar } from '../yaml.js';
+import { isEmptyNull, isPlainObject, resolvePlainScalar } from '../../yaml/kustomize.js';
 import { fieldSchema, resourceDefinition, type FieldSchema } from './merge-schema.js';
 
 /** The field goes away. */

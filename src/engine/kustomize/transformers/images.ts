@@ -8,7 +8,7 @@ import { KustomizeError } from '../errors.js';
 import { applyFieldSpec, getRef, setRef } from '../field-spec.js';
 import type { ImageArgs } from '../kustomization.js';
 import type { Resource } from '../resource.js';
-import { isPlainObject } from '../yaml.js';
+import { isPlainObject } from '../../yaml/kustomize.js';
 
 export function applyImages(resources: Resource[], images: ImageArgs[]): void {
   for (const image of images) {

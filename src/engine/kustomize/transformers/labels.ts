@@ -5,7 +5,7 @@ import { KustomizeError } from '../errors.js';
 import { applyFieldSpec, getRef, mergeFieldSpecs } from '../field-spec.js';
 import type { FieldSpec, Kustomization } from '../kustomization.js';
 import type { Resource } from '../resource.js';
-import { isPlainObject } from '../yaml.js';
+import { isPlainObject } from '../../yaml/kustomize.js';
 
 function setMapEntries(resources: Resource[], entries: Record<string, string>, specs: FieldSpec[]): void {
   const keys = Object.keys(entries).sort();

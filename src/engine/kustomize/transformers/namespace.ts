@@ -8,7 +8,7 @@ import { KustomizeError } from '../errors.js';
 import { applyFieldSpec, setRef } from '../field-spec.js';
 import { idEquals, idString } from '../resid.js';
 import type { Resource } from '../resource.js';
-import { isPlainObject } from '../yaml.js';
+import { isPlainObject } from '../../yaml/kustomize.js';
 
 export function setNamespace(resources: Resource[], namespace: string): void {
   if (!namespace) return;

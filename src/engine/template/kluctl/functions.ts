@@ -23,8 +23,8 @@ import { ContextFunction, type CallContext } from '../runtime/objects.js';
 import { findPath } from './jsonpath.js';
 import { slugify } from './slugify.js';
 import { timeGlobal } from './time.js';
-import { toYaml } from './yaml-dump.js';
-import { fromYaml } from './yaml-load.js';
+import { toYaml } from '../../yaml/pyyaml-dump.js';
+import { fromYaml } from '../../yaml/pyyaml-load.js';
 
 /** The placeholder `images.get_image` returns; the deployment engine replaces it after rendering (§5.4). */
 export const IMAGE_PLACEHOLDER = { begin: 'XXXXXbegin_get_image_', end: '_end_get_imageXXXXX' };

@@ -20,7 +20,7 @@ import {
   type PyDict,
   type PyValue,
 } from './values.js';
-import { checkListSize } from '../runtime/budget.js';
+import { checkListSize } from './budget.js';
 
 /** A slice key (`x[1:3]`, `x[::-1]`); the bounds are unevaluated-None as `null`. */
 export class PySlice extends PyObject {

@@ -17,7 +17,7 @@ import {
   strText,
   type PyValue,
 } from './values.js';
-import { checkListSize, checkStringSize } from '../runtime/budget.js';
+import { checkListSize, checkStringSize } from './budget.js';
 
 export function truthy(v: PyValue): boolean {
   if (v === null) return false;

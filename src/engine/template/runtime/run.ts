@@ -17,8 +17,8 @@ import {
 import type { Args, Expr, Stmt, Target } from '../syntax/ast.js';
 import { walk } from '../syntax/walk.js';
 import type { Environment, FilterContext, Template } from './environment.js';
-import { PyRange } from '../jinja/globals.js';
-import { chargeOutput, chargeSteps, checkStringSize } from './budget.js';
+import { PyRange } from '../python/range.js';
+import { chargeOutput, chargeSteps, checkStringSize } from '../python/budget.js';
 import { listItems, LoopContext, type LoopItems } from './loop.js';
 import { Macro } from './macro.js';
 import { ContextFunction, Namespace, TemplateModule, type CallContext } from './objects.js';

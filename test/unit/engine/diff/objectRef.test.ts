@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { gvkString, refKey, refOf, refString } from '../../../../src/engine/diff/objectRef.js';
+import { gvkString, refKey, refOf, refString } from '../../../../src/kluctl/objectRef.js';
 
 describe('engine diff: ObjectRef', () => {
   const deployment = refOf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } });

@@ -86,7 +86,7 @@ describe('engine/kustomize: kustomizeBuild', () => {
 
   it('stops when the signal is aborted', async () => {
     const root = tree({ 'kustomization.yaml': 'resources:\n- cms.yaml\n', 'cms.yaml': CONFIGMAPS });
-    await assert.rejects(kustomizeBuild(root, { root, signal: AbortSignal.abort() }), { name: 'AbortError' });
+    await assert.rejects(kustomizeBuild(root, { root, signal: AbortSignal.abort() }), { name: 'CancelledError' });
   });
 
   it('reads files through readFile when given', async () => {
@@ -146,7 +146,7 @@ describe('engine/kustomize: kustomizeBuild', () => {
       const controller = new AbortController();
       controller.abort();
       await assert.rejects(kustomizeBuild(root, { root, kustomizeBinary: binary, signal: controller.signal }), {
-        name: 'AbortError',
+        name: 'CancelledError',
       });
     });
   });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { strategicMerge } from '../../../../src/engine/kustomize/patches/strategic-merge.js';
-import { parseResourceYaml } from '../../../../src/engine/kustomize/yaml.js';
+import { parseResourceYaml } from '../../../../src/engine/yaml/kustomize.js';
 
 type Obj = Record<string, unknown>;
 const y = (text: string): Obj => parseResourceYaml(text, 'test.yaml')[0].value as Obj;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { KustomizeError } from '../../../../src/engine/kustomize/errors.js';
-import { parseResourceYaml, parseYaml11, resolvePlainScalar } from '../../../../src/engine/kustomize/yaml.js';
+import { parseResourceYaml, parseYaml11, resolvePlainScalar } from '../../../../src/engine/yaml/kustomize.js';
 
 describe('engine/kustomize: YAML as kustomize reads it', () => {
   it('resolves plain scalars like go-yaml v3 (Go integers, 1.1 octals, timestamps as JSON prints them)', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DEPLOYMENT_PROJECT, KLUCTL_PROJECT } from '../../../../src/engine/project/schema.js';
-import { parseYaml } from '../../../../src/engine/project/yaml-strict.js';
+import { parseYaml } from '../../../../src/engine/yaml/strict.js';
 import { formatFloat32g } from '../../../../src/engine/yaml/go-yaml-v2.js';
 
 /**

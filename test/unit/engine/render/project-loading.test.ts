@@ -5,12 +5,12 @@ import * as path from 'node:path';
 import { runCli } from '../../../../src/cli/run.js';
 import { isIncluded } from '../../../../src/engine/deployment/inclusion.js';
 import { applyDefaultArgs, argsFromEnv, parseArgs } from '../../../../src/engine/project/args.js';
-import { ProjectError } from '../../../../src/engine/project/errors.js';
+import { ProjectError } from '../../../../src/engine/errors.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_PROJECT } from '../../../../src/engine/project/schema.js';
-import { parseYaml } from '../../../../src/engine/project/yaml-strict.js';
+import { parseYaml } from '../../../../src/engine/yaml/strict.js';
 import { renderProject } from '../../../../src/engine/render/index.js';
-import { goYamlKeyLess } from '../../../../src/engine/render/go-yaml-keys.js';
-import { toGoYaml } from '../../../../src/engine/render/go-yaml.js';
+import { goYamlKeyLess } from '../../../../src/kluctl/yaml/go-yaml-keys.js';
+import { toGoYaml } from '../../../../src/kluctl/yaml/go-yaml.js';
 import { writeFiles } from '../../../harness/files.js';
 
 describe('engine render: project loading', () => {
