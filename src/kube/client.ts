@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -51,6 +53,7 @@ export class KubeClient {
     const cluster = kubeConfig.getCluster(kubeConfig.getContextObject(contextName)?.cluster ?? '');
     if (!cluster) throw new Error(`kubeconfig context "${contextName}" has no cluster`);
     this.server = cluster.server.replace(/\/+$/, '');
+    trackPluginProcesses(kubeConfig);
   }
 
   /** The namespace the context names, or `default`. */
@@ -95,9 +98,12 @@ export class KubeClient {
       onAbort = () => reject(new CancelledError(what));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+    const plugins = new Set<ChildProcess>();
     try {
-      await Promise.race([this.kubeConfig.applyToHTTPSOptions(requestOptions), stopped]);
+      await Promise.race([pluginRuns.run(plugins, () => this.kubeConfig.applyToHTTPSOptions(requestOptions)), stopped]);
     } catch (error) {
+      // A plugin still waiting (for a login) when we give up would otherwise live as long as the editor.
+      for (const child of plugins) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (error instanceof CancelledError || error instanceof KubeCredentialsError) throw error;
       throw new KubeCredentialsError(
         this.contextName,
@@ -173,6 +179,25 @@ export class KubeClient {
       if (body !== undefined) req.write(body);
       req.end();
     });
+  }
+}
+
+/** The credential plugins started by one authenticate() call, so that giving up can end them. */
+const pluginRuns = new AsyncLocalStorage<Set<ChildProcess>>();
+
+/**
+ * client-node's ExecAuth spawns the plugin and waits for it without a bound or a way to end it. Its spawn function
+ * is replaced (a private field, hence the cast) by one that records each child in the calling authenticate()'s set.
+ */
+function trackPluginProcesses(kubeConfig: KubeConfig): void {
+  const authenticators = (kubeConfig as unknown as { authenticators?: Array<{ execFn?: unknown }> }).authenticators;
+  for (const authenticator of authenticators ?? []) {
+    if (typeof authenticator.execFn !== 'function') continue;
+    authenticator.execFn = (command: string, args: string[] | undefined, options: object): ChildProcess => {
+      const child = spawn(command, args ?? [], options);
+      pluginRuns.getStore()?.add(child);
+      return child;
+    };
   }
 }
 
