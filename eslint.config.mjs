@@ -11,7 +11,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'test-artifacts/**',
-      'test/conformance/**',
+      'test/conformance/*/**',
       'test/sample-gitops/**',
     ],
   },

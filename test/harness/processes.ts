@@ -4,6 +4,8 @@ import * as net from 'node:net';
 
 /** Every process this test run started and still owns; killed on exit even if a test fails or hangs. */
 const owned = new Set<ManagedProcess>();
+/** The process groups of every non-detached process the run started, for the end-of-run check (leaks.ts). */
+export const startedGroups = new Set<number>();
 process.on('exit', () => {
   for (const p of owned) p.killNow();
 });
@@ -43,7 +45,10 @@ export class ManagedProcess {
         resolve();
       });
     });
-    if (!detached) owned.add(this);
+    if (!detached) {
+      owned.add(this);
+      if (child.pid) startedGroups.add(child.pid);
+    }
   }
 
   static start(options: StartOptions): ManagedProcess {

@@ -65,6 +65,13 @@ describe('the extension in a real VS Code (code-server 4.139.1, chromium) @integ
     );
     assert.equal(run.exitCode, 0, 'extension host exit code');
     assert.ok(run.results.passed >= 1, 'at least one extension-host test passed');
+    // The smoke workspace names no kubeconfig, so the "no cluster contact before the view opens" check must run
+    // here: a skip (it skips itself where a workspace setting names one) would hide a regression.
+    const activation = run.results.tests.filter((t) => t.title.startsWith('activation without cluster traffic '));
+    assert.ok(
+      activation.length >= 1 && activation.every((t) => t.state === 'passed'),
+      `the activation check ran and passed: ${activation.map((t) => `${t.state} ${t.title}`).join('; ') || 'missing'}`,
+    );
     assert.match(run.results.vscodeVersion, /^1\.139\./);
   });
 

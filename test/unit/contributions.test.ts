@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import * as esbuild from 'esbuild';
 import { contextValue } from '../../src/extension/contextValue.js';
 import { Commands, DEPLOYMENTS_VIEW, VIEW_CONTAINER } from '../../src/extension/ids.js';
 import { PROTECTED_SETTINGS, userOnlyValue } from '../../src/extension/settingsPolicy.js';
@@ -16,11 +19,75 @@ interface Manifest {
   };
 }
 
+/**
+ * A stand-in for the `vscode` module that records registerCommand() and answers everything else with an inert
+ * value. Its top-level names are those @types/vscode declares, so the bundle's namespace import sees them all.
+ */
+function recordingVscode(registered: string[]): Record<string, unknown> {
+  const inert: unknown = new Proxy(function () {}, {
+    get: (_target, key) => (key === Symbol.toPrimitive ? () => '' : key === 'then' ? undefined : inert),
+    apply: () => inert,
+    construct: () => inert as object,
+  });
+  const declarations = fs.readFileSync(path.join(REPO_ROOT, 'node_modules', '@types', 'vscode', 'index.d.ts'), 'utf8');
+  const names = [...declarations.matchAll(/^\texport (?:class|enum|namespace|const|function|let) (\w+)/gm)].map(
+    (m) => m[1],
+  );
+  const vscode: Record<string, unknown> = Object.fromEntries(names.map((n) => [n, inert]));
+  vscode.commands = new Proxy(
+    {
+      registerCommand: (id: string) => {
+        registered.push(id);
+        return { dispose: () => undefined };
+      },
+    },
+    { get: (target, key) => (key in target ? target[key as 'registerCommand'] : inert) },
+  );
+  return vscode;
+}
+
+/** The command ids src/extension/commands registers, run against the recording vscode module. */
+async function registeredCommands(): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-contributions-'));
+  try {
+    const outfile = path.join(dir, 'commands.cjs');
+    await esbuild.build({
+      entryPoints: [path.join(REPO_ROOT, 'src', 'extension', 'commands', 'index.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['vscode'],
+      logLevel: 'silent',
+    });
+    const registered: string[] = [];
+    const vscode = recordingVscode(registered);
+    const module = { exports: {} as { registerCommands: (ctx: unknown) => unknown[] } };
+    const requireReal = createRequire(outfile);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the bundle built just above, with the stub
+    new Function('require', 'module', 'exports', fs.readFileSync(outfile, 'utf8'))(
+      (id: string) => (id === 'vscode' ? vscode : requireReal(id)),
+      module,
+      module.exports,
+    );
+    const disposables = module.exports.registerCommands(new Proxy({}, { get: () => undefined }));
+    assert.equal(disposables.length, registered.length, 'one disposable per registered command');
+    return registered;
+  } finally {
+    await esbuild.stop(); // its service process would outlive the run
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('contributions (package.json ⇔ code)', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
   const contributed = manifest.contributes.commands.map((c) => c.command).sort();
 
-  it('contributes exactly the commands the code registers, all in the Kluctl category', () => {
+  it('contributes exactly the commands the code registers, all in the Kluctl category', async function () {
+    this.timeout(120_000); // bundles src/extension/commands
+    const registered = await registeredCommands();
+    assert.equal(new Set(registered).size, registered.length, `a command registered twice: ${registered.join(', ')}`);
+    assert.deepEqual(contributed, [...registered].sort());
     assert.deepEqual(contributed, Object.values(Commands).sort());
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Kluctl', c.command);
   });

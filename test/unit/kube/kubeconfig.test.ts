@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clientForContext, KubeCredentialsError, kubeconfigPaths, loadKubeConfig } from '../../../src/kube/index.js';
+import { isAlive } from '../../harness/processes.js';
 
 function kubeconfig(
   contexts: Array<{ name: string; server: string; user?: Record<string, unknown> }>,
@@ -132,9 +133,10 @@ describe('credential plugins', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'info.json'), 'utf8')).spec.interactive, false);
   });
 
-  it('fails fast with a clear message when the plugin waits for a login', async () => {
+  it('fails fast with a clear message when the plugin waits for a login, and ends the plugin', async () => {
     // As kubelogin waiting for a browser callback (stdin is not offered: it is at its end, as with kubectl).
-    const file = execUser('sleep 30');
+    const file = execUser(`echo $$ > ${dir}/pid
+exec sleep 30`);
     const started = Date.now();
     await assert.rejects(
       clientForContext(loadKubeConfig(file), undefined, 1500).requestJson({ path: '/api/v1/namespaces' }),
@@ -145,6 +147,10 @@ describe('credential plugins', () => {
       },
     );
     assert.ok(Date.now() - started < 5000);
+    const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    const deadline = Date.now() + 2000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(isAlive(pid), false, `the plugin (pid ${pid}) was left running`);
   });
 
   it('reports a failing plugin with its message', async () => {

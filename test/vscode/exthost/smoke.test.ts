@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { KluctlExtensionApi } from '../../../src/extension/main.js';
 
 const EXTENSION_ID = 'kluctl-tools.kluctl-gitops';
 
@@ -32,14 +33,24 @@ describe('Kluctl extension in a real VS Code (smoke)', function () {
     await eventually('extension activated by its activation event', () => (extension.isActive ? true : undefined));
   });
 
-  it('registers kluctl.refresh, which runs', async () => {
+  it('registers kluctl.refresh, which rescans the workspace', async () => {
     const commands = await vscode.commands.getCommands(true);
     assert.ok(commands.includes('kluctl.refresh'), 'kluctl.refresh is registered');
-    await vscode.commands.executeCommand('kluctl.refresh');
+    const api = vscode.extensions.getExtension<KluctlExtensionApi>(EXTENSION_ID)!.exports;
+    let rescanned = false;
+    const listener = api.projects.onDidChange(() => (rescanned = true));
+    try {
+      await vscode.commands.executeCommand('kluctl.refresh');
+      await eventually('a workspace rescan after kluctl.refresh', () => (rescanned ? true : undefined));
+    } finally {
+      listener.dispose();
+    }
   });
 
   it('opens the Kluctl view container and focuses the Deployments view', async () => {
+    const api = vscode.extensions.getExtension<KluctlExtensionApi>(EXTENSION_ID)!.exports;
     await vscode.commands.executeCommand('workbench.view.extension.kluctl');
     await vscode.commands.executeCommand('kluctl.deployments.focus');
+    await eventually('the Deployments view is visible', () => (api.tree.view.visible ? true : undefined));
   });
 });

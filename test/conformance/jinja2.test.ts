@@ -9,9 +9,9 @@ import {
   TemplateFloat,
   type TemplateContext,
   type TemplateValue,
-} from '../../../../src/engine/template/index.js';
-import { REPO_ROOT } from '../../../harness/paths.js';
-import { writeFiles } from '../../../harness/files.js';
+} from '../../src/engine/template/index.js';
+import { REPO_ROOT } from '../harness/paths.js';
+import { writeFiles } from '../harness/files.js';
 
 /**
  * Renders every case of test/conformance/jinja2/cases with real Jinja2 (test/oracles/jinja2_render.py, Kluctl's
@@ -92,7 +92,7 @@ function runOracle(python: string, input: string): OracleResult[] {
   return JSON.parse(result.stdout) as OracleResult[];
 }
 
-describe('engine/template: differential against Jinja2 3.1', function () {
+describe('engine/template: differential against Jinja2 3.1 @conformance', function () {
   const cases = loadCases();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jinja2-cases-'));
   const dirs = cases.map((c, i) => materialize(root, c, i));

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { kustomizeBuild } from '../../../../src/engine/kustomize/index.js';
-import { createRenderer } from '../../../../src/engine/template/index.js';
-import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../../../harness/paths.js';
+import { kustomizeBuild } from '../../src/engine/kustomize/index.js';
+import { createRenderer } from '../../src/engine/template/index.js';
+import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
 
 /**
  * Builds every case of test/conformance/kustomize/cases, and the kustomizations of the kluctl examples, with the
