@@ -42,7 +42,7 @@ export class GitRepoCache {
     try {
       commit = resolveRef(info, ref).commit;
     } catch (error) {
-      throw new Error(`failed to check out ${url}: ${(error as Error).message}`);
+      throw new Error(`failed to check out ${url}: ${(error as Error).message}`, { cause: error });
     }
     return this.checkoutCommit(url, commit, signal);
   }
@@ -88,7 +88,7 @@ export class GitRepoCache {
           }
           return info;
         } catch (error) {
-          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`);
+          throw new Error(`failed to fetch git repository ${url}: ${gitErrorMessage(error)}`, { cause: error });
         }
       },
       signal,
@@ -111,7 +111,7 @@ export class GitRepoCache {
       }
       return dir;
     } catch (error) {
-      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`);
+      throw new Error(`failed to check out ${url} at ${commit}: ${gitErrorMessage(error)}`, { cause: error });
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
