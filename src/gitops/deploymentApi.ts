@@ -118,8 +118,11 @@ export function waitForDeployment<T>(
           if (state.kind === 'failed') finish(state.error);
         },
       },
-    ).then(() => {
-      if (options.signal?.aborted) finish(new CancelledError(`waiting for ${describeRef(ref)}`));
-    });
+    ).then(
+      () => {
+        if (options.signal?.aborted) finish(new CancelledError(`waiting for ${describeRef(ref)}`));
+      },
+      (error: Error) => finish(error),
+    );
   });
 }

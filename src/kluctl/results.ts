@@ -80,12 +80,12 @@ export function decodeSecretPayload<T = unknown>(base64: string): T {
   try {
     json = gunzipSync(gzipped, { maxOutputLength: MAX_PAYLOAD_BYTES }).toString('utf8');
   } catch (error) {
-    throw new Error(`the result payload cannot be decompressed: ${(error as Error).message}`);
+    throw new Error(`the result payload cannot be decompressed: ${(error as Error).message}`, { cause: error });
   }
   try {
     return JSON.parse(json) as T;
   } catch (error) {
-    throw new Error(`the result payload is not JSON: ${(error as Error).message}`);
+    throw new Error(`the result payload is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

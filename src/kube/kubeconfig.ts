@@ -29,7 +29,7 @@ export function loadKubeConfig(explicitPath?: string, env: NodeJS.ProcessEnv = p
     try {
       one.loadFromFile(file);
     } catch (error) {
-      throw new Error(`kubeconfig ${file} cannot be read: ${(error as Error).message}`);
+      throw new Error(`kubeconfig ${file} cannot be read: ${(error as Error).message}`, { cause: error });
     }
     currentContext ||= one.getCurrentContext();
     const has = <T extends { name: string }>(list: T[], item: T): boolean => list.some((x) => x.name === item.name);

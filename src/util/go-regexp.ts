@@ -16,6 +16,6 @@ export function compileGoRegexp(source: string): RegExp {
   try {
     return new RegExp(body, flags);
   } catch (e) {
-    throw new Error(`error parsing regexp: ${(e as Error).message}: \`${source}\``);
+    throw new Error(`error parsing regexp: ${(e as Error).message}: \`${source}\``, { cause: e });
   }
 }

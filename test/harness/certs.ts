@@ -25,7 +25,7 @@ export function generateClusterCerts(dir: string): ClusterCerts {
       execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-      throw new Error(`openssl ${args[0]} failed: ${stderr || (error as Error).message}`);
+      throw new Error(`openssl ${args[0]} failed: ${stderr || (error as Error).message}`, { cause: error });
     }
   };
   fs.writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');

@@ -95,7 +95,9 @@ export function git(cwd: string, ...args: string[]): string {
     return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: gitEnv() });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || (error as Error).message}`);
+    throw new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || (error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

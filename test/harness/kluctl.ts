@@ -116,7 +116,7 @@ export class KluctlController {
     });
     await waitUntil(
       'kluctl-controller start',
-      async () => (fs.readFileSync(options.logFile, 'utf8').includes('Starting workers') ? true : undefined),
+      () => (fs.readFileSync(options.logFile, 'utf8').includes('Starting workers') ? true : undefined),
       { timeoutMs: 90_000, intervalMs: 500, process: proc },
     );
     // The source-override CA (two RSA-4096 keys) can take seconds more; clients need it.

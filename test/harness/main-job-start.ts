@@ -30,7 +30,7 @@ export interface MainJobOptions {
   /** The sandbox dir (default: $KLUCTL_SANDBOX_DIR or .sandbox). */
   dir?: string;
   /** Progress lines for the user. */
-  log?(line: string): void;
+  log?: (line: string) => void;
   /** How long the KluctlDeployments may take to become Ready before VS Code opens anyway (default 5 min). */
   readyTimeoutMs?: number;
   /** Ends start-up early (Ctrl-C): what was started is stopped again and the promise rejects. */

@@ -1,6 +1,6 @@
 import type { Context } from 'mocha';
 import { leftovers } from './leaks.js';
-import { requiredGroups, requiredSuiteProblems, type SuiteNode } from './required-suites.js';
+import { requiredGroups, requiredSuiteProblems } from './required-suites.js';
 import { teardownShared } from './shared.js';
 
 /**
@@ -16,7 +16,7 @@ export const mochaHooks = {
     await teardownShared();
 
     const root = this.test?.parent;
-    const problems = root ? requiredSuiteProblems(root as unknown as SuiteNode, requiredGroups()) : [];
+    const problems = root ? requiredSuiteProblems(root, requiredGroups()) : [];
 
     // Mocha's own timer for this hook is the one live resource that belongs to the run itself.
     this.runnable().clearTimeout();

@@ -42,6 +42,7 @@ function runBuildScript(args: string[]): string[] {
   } catch (error) {
     throw new Error(
       `test binaries unavailable (test/k8s-bins/build.sh ${args.join(' ')} failed): ${(error as Error).message}`,
+      { cause: error },
     );
   }
 }

@@ -134,7 +134,7 @@ export function isAlive(pid: number): boolean {
 /** Polls `check` until it returns a value; fails early with the process's log if it dies meanwhile. */
 export async function waitUntil<T>(
   what: string,
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined> | T | undefined,
   options: { timeoutMs: number; intervalMs?: number; process?: ManagedProcess },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;

@@ -134,7 +134,7 @@ export async function sandboxDown(dir = sandboxDir()): Promise<string[]> {
 async function stopGroup(name: string, pid: number): Promise<boolean> {
   if (!isAlive(pid)) return false;
   signalGroup(pid, 'SIGTERM');
-  const gone = await waitUntil(`${name} (pid ${pid}) to exit`, async () => (isAlive(pid) ? undefined : true), {
+  const gone = await waitUntil(`${name} (pid ${pid}) to exit`, () => (isAlive(pid) ? undefined : true), {
     timeoutMs: 10_000,
   }).catch(() => false);
   if (!gone) signalGroup(pid, 'SIGKILL');

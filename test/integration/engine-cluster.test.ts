@@ -156,14 +156,15 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
 
     // Edits: a changed value, an added key, a changed multi-line value, a new image, a changed env var, a changed
     // Secret value, and a removed item (its Secret becomes an orphan... once the secret item is dropped below).
+    const original = project();
     writeFiles(dir, {
-      'app/configmap.yaml': project()
-        ['app/configmap.yaml'].replace('greeting: hello', 'greeting: hi\n  added: "yes"')
+      'app/configmap.yaml': original['app/configmap.yaml']
+        .replace('greeting: hello', 'greeting: hi\n  added: "yes"')
         .replace('line two', 'line 2'),
-      'app/deployment.yaml': project()
-        ['app/deployment.yaml'].replace('nginx:1.25', 'nginx:1.27')
+      'app/deployment.yaml': original['app/deployment.yaml']
+        .replace('nginx:1.25', 'nginx:1.27')
         .replace('value: two', 'value: three'),
-      'secrets/secret.yaml': project()['secrets/secret.yaml'].replace('first', 'second'),
+      'secrets/secret.yaml': original['secrets/secret.yaml'].replace('first', 'second'),
     });
     const k2 = await kluctl(['diff', '-a', `ns=${ns}`, '-o', 'yaml'], dir);
     const o2 = await ours(['diff', '-a', `ns=${ns}`, '-o', 'json'], dir, cluster.kubeconfig);

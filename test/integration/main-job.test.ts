@@ -41,7 +41,7 @@ class MainJobCli {
   async url(timeoutMs: number): Promise<string> {
     return waitUntil(
       'npm start to print the VS Code URL',
-      async () => {
+      () => {
         if (this.exitCode !== undefined) throw new Error(`npm start exited with ${this.exitCode}:\n${this.output}`);
         return /VS Code:\s+(\S+)/.exec(this.output)?.[1];
       },
@@ -53,7 +53,7 @@ class MainJobCli {
 
   async interrupt(): Promise<number | null> {
     if (this.exitCode === undefined) this.child.kill('SIGINT');
-    await waitUntil('npm start to stop after SIGINT', async () => (this.exitCode !== undefined ? true : undefined), {
+    await waitUntil('npm start to stop after SIGINT', () => (this.exitCode !== undefined ? true : undefined), {
       timeoutMs: 90_000,
     });
     return this.exitCode ?? null;
@@ -206,7 +206,7 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
 
   it('is idempotent: a second npm start points at the running one, and an unchanged sample is not pushed again', async () => {
     const second = new MainJobCli(dir);
-    await waitUntil('the second npm start to exit', async () => (second.exitCode !== undefined ? true : undefined), {
+    await waitUntil('the second npm start to exit', () => (second.exitCode !== undefined ? true : undefined), {
       timeoutMs: 60_000,
     });
     assert.equal(second.exitCode, 0, second.output);
@@ -234,7 +234,7 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
     for (const [name, pid] of Object.entries(pids)) assert.ok(!isAlive(pid), `${name} (pid ${pid}) was stopped`);
     await waitUntil(
       'every process of the job to be gone',
-      async () => (processesMentioning(dir).length === 0 ? true : undefined),
+      () => (processesMentioning(dir).length === 0 ? true : undefined),
       { timeoutMs: 15_000 },
     ).catch(() => {
       assert.deepEqual(processesMentioning(dir), [], 'processes left behind');

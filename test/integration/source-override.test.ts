@@ -431,7 +431,7 @@ describe('source override against the real kluctl-controller @integration', func
         trust,
         describeEndpoint: endpoint,
         privateKey,
-        resolve: async () => undefined,
+        resolve: () => Promise.resolve(undefined),
       };
       const first = await ProxyStreamClient.open(options);
       try {
@@ -597,7 +597,7 @@ async function assertNoLeftovers(baseline: ReadonlyArray<net.Socket | net.Server
           ? `listener ${JSON.stringify(h.address())}`
           : `socket to ${h.remoteAddress}:${h.remotePort}`,
       );
-  await waitUntil('no leftover sockets or listeners', async () => (suspicious().length === 0 ? true : undefined), {
+  await waitUntil('no leftover sockets or listeners', () => (suspicious().length === 0 ? true : undefined), {
     timeoutMs: 5_000,
     intervalMs: 100,
   }).catch(() => {

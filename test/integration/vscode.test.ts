@@ -28,7 +28,9 @@ function build(what: string, command: string, args: string[]): void {
     });
   } catch (error) {
     const e = error as { message: string; stdout?: string; stderr?: string };
-    throw new Error(`${what} failed (${command} ${args.join(' ')}): ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${what} failed (${command} ${args.join(' ')}): ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
+      cause: error,
+    });
   }
 }
 

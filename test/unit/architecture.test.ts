@@ -134,7 +134,14 @@ describe('import graph checker', () => {
 });
 
 describe('extension manifest', () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, any>;
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    main: string;
+    version: string;
+    bin: Record<string, string>;
+    engines: Record<string, string>;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
 
   it('points main and bin at the esbuild bundles', () => {
     const build = fs.readFileSync(path.join(REPO_ROOT, 'esbuild.mjs'), 'utf8');
@@ -144,7 +151,7 @@ describe('extension manifest', () => {
   });
 
   it('pins @types/vscode no newer than engines.vscode', () => {
-    const engine = String(manifest.engines.vscode).replace(/^\^/, '');
+    const engine = manifest.engines.vscode.replace(/^\^/, '');
     assert.equal(manifest.devDependencies['@types/vscode'], engine);
   });
 

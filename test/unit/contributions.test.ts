@@ -65,11 +65,10 @@ async function registeredCommands(): Promise<string[]> {
     const module = { exports: {} as { registerCommands: (ctx: unknown) => unknown[] } };
     const requireReal = createRequire(outfile);
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the bundle built just above, with the stub
-    new Function('require', 'module', 'exports', fs.readFileSync(outfile, 'utf8'))(
-      (id: string) => (id === 'vscode' ? vscode : requireReal(id)),
-      module,
-      module.exports,
-    );
+    const run = new Function('require', 'module', 'exports', fs.readFileSync(outfile, 'utf8')) as (
+      ...args: unknown[]
+    ) => void;
+    run((id: string) => (id === 'vscode' ? vscode : (requireReal(id) as unknown)), module, module.exports);
     const disposables = module.exports.registerCommands(new Proxy({}, { get: () => undefined }));
     assert.equal(disposables.length, registered.length, 'one disposable per registered command');
     return registered;

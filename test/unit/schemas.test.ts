@@ -67,7 +67,7 @@ describe('JSON schemas for Kluctl files', () => {
       .filter((t) => chooseSchema('x.yaml', t, false) === 'kluctlDeployment');
     assert.ok(manifests.length >= 2);
     for (const text of manifests) {
-      const doc = parse(text.replace(/\{\{[^}]*\}\}/g, 'x'));
+      const doc: unknown = parse(text.replace(/\{\{[^}]*\}\}/g, 'x'));
       assert.ok(validate.kluctlDeployment(doc), ajv.errorsText(validate.kluctlDeployment.errors));
     }
     assert.equal(validate.project({ targets: [{ name: 't', contxt: 'typo' }] }), false);

@@ -97,6 +97,7 @@ export function ensureCodeServer(): CodeServerInstall {
     } catch (error) {
       throw new Error(
         `VS Code test server unavailable (${path.relative(REPO_ROOT, SETUP_SCRIPT)} failed; its messages are above): ${(error as Error).message}`,
+        { cause: error },
       );
     }
     values = Object.fromEntries(
@@ -104,14 +105,14 @@ export function ensureCodeServer(): CodeServerInstall {
         .split('\n')
         .map((line) => /^([A-Z_]+)=(.*)$/.exec(line.trim()))
         .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1], m[2]]),
+        .map((m): [string, string] => [m[1], m[2]]),
     );
   }
-  const found: CodeServerInstall = {
+  const found = {
     node: values.CODE_SERVER_NODE ?? '',
     entry: values.CODE_SERVER_ENTRY ?? '',
     chromium: values.CHROMIUM ?? '/usr/bin/chromium',
-  };
+  } satisfies CodeServerInstall;
   for (const [what, file] of Object.entries(found)) {
     if (!file || !fs.existsSync(file))
       throw new Error(`VS Code test server: ${what} not found (${file || 'not reported by the setup script'})`);
@@ -503,7 +504,7 @@ class Session {
     // The workbench (smoke-test-driver mode) forwards its and the extension host's log lines, and the test
     // runner's outcome, to these two functions.
     await page.exposeFunction('codeAutomationLog', (type: unknown, args: unknown) =>
-      this.hostLine(String(type), format(...(Array.isArray(args) ? args : [args]))),
+      this.hostLine(String(type), format(...(Array.isArray(args) ? (args as unknown[]) : [args]))),
     );
     await page.exposeFunction('codeAutomationExit', (code: unknown) => {
       this.exitCode = typeof code === 'number' ? code : Number(code);
@@ -544,7 +545,7 @@ class Session {
     try {
       return JSON.parse(fs.readFileSync(this.resultsFile, 'utf8')) as ExtHostTestResults;
     } catch (error) {
-      throw new Error(`unreadable results file ${this.resultsFile}: ${(error as Error).message}`);
+      throw new Error(`unreadable results file ${this.resultsFile}: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -672,8 +673,8 @@ options:
   --screenshot FILE          ui mode: where to save the screenshot (default: <artifacts>/workbench.png)
 env: ${VERBOSE_ENV}=1 echoes the workbench/extension-host log; CODE_SERVER_NODE/CODE_SERVER_ENTRY skip the setup script`;
 
-function keyValues(list: string[] | undefined, what: string, parse: (value: string) => unknown): Record<string, any> {
-  const out: Record<string, unknown> = {};
+function keyValues<T>(list: string[] | undefined, what: string, parse: (value: string) => T): Record<string, T> {
+  const out: Record<string, T> = {};
   for (const item of list ?? []) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new Error(`${what} must look like KEY=VALUE: ${item}`);

@@ -8,6 +8,7 @@ import { diffObjects } from '../diff/changes.js';
 import { normalizeObject } from '../diff/normalize.js';
 import { refKey, refOf, refString } from '../../kluctl/objectRef.js';
 import type { DeploymentMessages } from './messages.js';
+import { scalarText } from '../../util/scalar.js';
 
 export interface ChangedObject {
   ref: ObjectRef;
@@ -41,7 +42,7 @@ export class Differ {
     for (const o of remote) {
       const key = refKey(diffRef(o));
       const old = this.remoteByDiffRef.get(key);
-      const created = (x: KubeObject) => Date.parse(String(x.metadata.creationTimestamp ?? '')) || 0;
+      const created = (x: KubeObject) => Date.parse(scalarText(x.metadata.creationTimestamp)) || 0;
       if (!old || (created(old) === created(o) ? o.metadata.name > old.metadata.name : created(o) > created(old)))
         this.remoteByDiffRef.set(key, o);
     }

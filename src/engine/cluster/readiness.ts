@@ -2,6 +2,7 @@
 
 import type { KubeObject } from '../../kube/index.js';
 import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
+import { scalarText } from '../../util/scalar.js';
 
 export interface Validation {
   ready: boolean;
@@ -58,7 +59,7 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
   const status = o.status as Json | undefined;
   if (status === undefined || status === null) {
     if (!opts.statusRequired) return v;
-    const created = Date.parse(String(o.metadata.creationTimestamp ?? ''));
+    const created = Date.parse(scalarText(o.metadata.creationTimestamp));
     // Kluctl's hack for CRDs that declare a status their controllers never set.
     if (!Number.isNaN(created) && (opts.now ?? Date.now()) - created > 15_000) return v;
     addNotReady('no status available yet');
@@ -83,7 +84,7 @@ export function validateObject(o: KubeObject, opts: ValidateOptions): Validation
       if (raise) throw new Stop();
     }
     const c = list[0] ?? {};
-    return { status: String(c.status ?? ''), reason: String(c.reason ?? ''), message: String(c.message ?? '') };
+    return { status: scalarText(c.status), reason: scalarText(c.reason), message: scalarText(c.message) };
   };
   const statusInt = (field: string, r: Reaction, raise: boolean, def: number): number => {
     const x = status[field];

@@ -2,11 +2,12 @@
 
 import type { KubeObject } from '../../kube/objects.js';
 import { goParseBool, isMap } from '../../util/go-values.js';
+import { scalarText } from '../../util/scalar.js';
 
 function annotations(obj: KubeObject): [string, string][] {
   const a = obj.metadata?.annotations as unknown;
   if (!isMap(a)) return [];
-  return Object.entries(a).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]);
+  return Object.entries(a).map(([k, v]) => [k, scalarText(v)]);
 }
 
 /** Values of the annotations whose key matches (e.g. `kluctl.io/ignore-diff-field` and its `-N` variants). */

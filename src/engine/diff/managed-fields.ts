@@ -120,7 +120,7 @@ function convert(m: JsonMap): { children?: FieldSet; isMember: boolean } {
       pe = parsePathElement(key);
     } catch (e) {
       if (e instanceof UnknownPathElementType) continue; // dropped, as structured-merge-diff does
-      throw new Error(`parsing key as path element: ${(e as Error).message}`);
+      throw new Error(`parsing key as path element: ${(e as Error).message}`, { cause: e });
     }
     if (!isMap(v)) throw new Error('value is not a map');
     const child = convert(v);

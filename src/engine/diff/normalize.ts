@@ -144,7 +144,7 @@ function normalizeServiceAccount(o: JsonMap): void {
   const secrets = getNested(o, ['secrets']);
   if (!secrets.found || !Array.isArray(secrets.value) || !secrets.value.every(isMap)) return;
   const kept = secrets.value
-    .filter((s) => typeof s.name === 'string' && !s.name.startsWith(`${name.value}-`))
+    .filter((s) => typeof s.name === 'string' && !s.name.startsWith(`${String(name.value)}-`))
     .map(asGoPointer);
   o.secrets = kept.length ? kept : goNilSlice();
 }

@@ -26,7 +26,8 @@ export class PointerPathError extends Error {
 }
 
 const ABSENT = Symbol('absent');
-type Slot = unknown | typeof ABSENT;
+/** A value, or ABSENT (a symbol, which `unknown` already includes) where a side has no such key. */
+type Slot = unknown;
 
 type Kind = 'map' | 'pointer' | 'list' | 'string' | 'bool' | 'number';
 

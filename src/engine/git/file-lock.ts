@@ -17,7 +17,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, si
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const age = Date.now() - (fs.statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > STALE_MS) fs.rmSync(lockPath, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockPath}`);
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockPath}`, { cause: error });
       else await sleep(200, undefined, { signal });
     }
   }

@@ -94,7 +94,7 @@ export function matchRefs(info: RepoInfo, ref: GitRef | undefined): MatchedRef[]
   try {
     regex = new RegExp(`^${prefix}${pattern}$`);
   } catch (error) {
-    throw new Error(`invalid ${kind} regex specified: ${(error as Error).message}`);
+    throw new Error(`invalid ${kind} regex specified: ${(error as Error).message}`, { cause: error });
   }
   return [...info.refs]
     .filter(([name]) => regex.test(name))

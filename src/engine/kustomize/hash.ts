@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Obj } from './resource.js';
 import { isPlainObject } from '../yaml/kustomize.js';
+import { scalarText } from '../../util/scalar.js';
 
 export function contentHash(obj: Obj): string {
   // kustomize looks the name up as a single field called "metadata/name", so it is always empty.
@@ -34,7 +35,7 @@ function nodeValue(v: unknown): unknown {
 }
 
 function goScalar(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v);
+  return scalarText(v);
 }
 
 /** encoding/json's Marshal: sorted keys (by UTF-8 bytes), HTML-safe escaping, U+2028/U+2029 escaped. */

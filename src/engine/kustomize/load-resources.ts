@@ -6,6 +6,7 @@
 import { KustomizeError } from './errors.js';
 import { Resource, type Obj } from './resource.js';
 import { isPlainObject, parseResourceYaml } from '../yaml/kustomize.js';
+import { scalarText } from '../../util/scalar.js';
 
 export function resourcesFromYaml(text: string, file: string, line?: number): Resource[] {
   const queue = parseResourceYaml(text, file).map((d) => ({ value: d.value, line: (line ?? 1) - 1 + d.line }));
@@ -39,7 +40,7 @@ function validate(value: unknown, file: string, line: number): void {
   if (metadata !== undefined && metadata !== null && !isPlainObject(metadata))
     throw new KustomizeError('metadata must be a mapping', file, line);
   const name = isPlainObject(metadata) ? metadata.name : undefined;
-  if (!String(kind).endsWith('List') && (name === undefined || name === null || name === '')) {
-    throw new KustomizeError(`missing metadata.name in object of kind ${String(kind)}`, file, line);
+  if (!scalarText(kind).endsWith('List') && (name === undefined || name === null || name === '')) {
+    throw new KustomizeError(`missing metadata.name in object of kind ${scalarText(kind)}`, file, line);
   }
 }

@@ -5,6 +5,7 @@
 
 import { effectiveNamespace, isClusterScoped, parseApiVersion, type Gvk, type ResId } from './resid.js';
 import { deepCopy, isPlainObject } from '../yaml/kustomize.js';
+import { scalarText } from '../../util/scalar.js';
 
 export type Obj = Record<string, unknown>;
 export type Behavior = 'unspecified' | 'create' | 'merge' | 'replace';
@@ -137,9 +138,7 @@ export class Resource {
 
 /** A scalar as kyaml reads it: its text. */
 export function scalarString(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return '';
-  return String(v);
+  return scalarText(v);
 }
 
 function stringMap(metadata: unknown, field: string): Record<string, string> {

@@ -147,7 +147,7 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
       })
     ).objects;
   } catch (error) {
-    throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`);
+    throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`, { cause: error });
   }
   // v2.28 drops kluctl.io/ignore objects here; v2.22.1 keeps them in the render output (see the conformance notes).
   objects = objects.filter((x) => !parseGoBool(x.metadata?.annotations?.['kluctl.io/ignore']));
@@ -166,7 +166,9 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
       try {
         resolveImagePlaceholders(x, o.images, item.vars, { tags: item.tags, dir: item.relRenderedDir! });
       } catch (error) {
-        throw new Error(`postprocessing kustomize objects for ${item.dir} failed: ${(error as Error).message}`);
+        throw new Error(`postprocessing kustomize objects for ${item.dir} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
   }

@@ -48,7 +48,11 @@ export function toPython(v: TemplateValue): PyValue {
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(String(v)) : v;
   if (v instanceof TemplateFloat) return v.value;
   if (Array.isArray(v)) return v.map(toPython);
-  const entries: [string, TemplateValue | undefined][] = v instanceof Map ? [...v] : Object.entries(v);
+  // `instanceof Map` cannot narrow the ReadonlyMap member of the union; the casts say what each branch holds.
+  const entries: [string, TemplateValue | undefined][] =
+    v instanceof Map
+      ? Array.from(v as ReadonlyMap<string, TemplateValue>)
+      : Object.entries(v as { readonly [key: string]: TemplateValue | undefined });
   return new Map(
     entries
       .filter((e): e is [string, TemplateValue] => e[1] !== undefined)

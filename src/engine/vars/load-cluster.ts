@@ -104,7 +104,9 @@ export async function loadConfigMapOrSecret(
     // The deprecated per-source targetPath (v2.22 had only this one).
     return ref.targetPath ? objectAtPath(ref.targetPath, parsed) : parsed;
   } catch (error) {
-    throw new Error(`failed to load vars from kubernetes object ${what}: ${(error as Error).message}`);
+    throw new Error(`failed to load vars from kubernetes object ${what}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

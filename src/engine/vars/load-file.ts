@@ -23,7 +23,7 @@ export function loadVarsFile(
         error.location === error.template) ||
       (error as Error).message.includes(`absolute path of ${file} could not be resolved`);
     if (ignoreMissing && notFound) return {};
-    throw new Error(`failed to render vars file ${file}: ${(error as Error).message}`);
+    throw new Error(`failed to render vars file ${file}: ${(error as Error).message}`, { cause: error });
   }
   if (multidoc) return parseYamlAll(rendered, file);
   const value = parseYaml(rendered, file);

@@ -57,7 +57,7 @@ function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonOb
     try {
       content = rendererFor([]).renderString(content, asContext(vars), { name: relPath });
     } catch (error) {
-      throw new Error(`failed to render ${relPath}: ${(error as Error).message}`);
+      throw new Error(`failed to render ${relPath}: ${(error as Error).message}`, { cause: error });
     }
   }
   if (looksLikeSopsText(content, relPath)) throw sopsNotSupported(relPath);
@@ -66,7 +66,7 @@ function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonOb
     try {
       match.parsed = (spec.yamlMultiDoc ? parseYamlAll(content, relPath) : parseYaml(content, relPath)) ?? null;
     } catch (error) {
-      throw new Error(`failed to parse ${relPath}: ${(error as Error).message}`);
+      throw new Error(`failed to parse ${relPath}: ${(error as Error).message}`, { cause: error });
     }
   }
   return match;

@@ -45,7 +45,7 @@ export async function loadHttp(
   try {
     res = await request(spec, signal);
   } catch (error) {
-    throw new Error(`http request to ${spec.url} failed: ${(error as Error).message}`);
+    throw new Error(`http request to ${spec.url} failed: ${(error as Error).message}`, { cause: error });
   }
   if (res.status < 200 || res.status >= 300) {
     if (res.status === 404 && ignoreMissing) return {};

@@ -9,6 +9,7 @@ import { PyError } from '../template/python/errors.js';
 import { PyObject, type PyDict, type PyValue } from '../template/python/values.js';
 import { checkYamlDocument, YamlLimitError } from './limits.js';
 import { constructFloat, constructInt, resolvePlain } from './pyyaml-resolve.js';
+import { scalarText } from '../../util/scalar.js';
 
 /** A `datetime.date` (YAML 1.1 timestamps without a time). */
 export class PyDate extends PyObject {
@@ -62,7 +63,7 @@ function convert(node: Node | null | undefined, doc: Document): PyValue {
     throw constructorError(`could not determine a constructor for the tag '${tag}'`);
   const explicit = tag?.startsWith(TAG) ? tag.slice(TAG.length) : undefined;
   if (isScalar(node)) {
-    const text = String(node.value ?? '');
+    const text = scalarText(node.value);
     if (explicit !== undefined) {
       if (!['str', 'int', 'float', 'bool', 'null', 'timestamp'].includes(explicit))
         throw constructorError(`could not determine a constructor for the tag '${tag}'`);

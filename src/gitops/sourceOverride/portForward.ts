@@ -45,8 +45,9 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
       },
     });
     forwarder.portForward(pod.namespace, pod.name, [pod.port], socket, errors, socket).then(
-      (result) => {
-        const ws = typeof result === 'function' ? result() : result;
+      (result: unknown) => {
+        // client-node's WebSocket (isomorphic-ws, whose types are not installed here), or a function returning it.
+        const ws = (typeof result === 'function' ? (result as () => unknown)() : result) as ClosableSocket | null;
         if (!ws) return;
         if (socket.destroyed) {
           ws.close();
@@ -59,8 +60,8 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
         });
         socket.on('close', () => ws.close());
       },
-      (error: { message?: string }) => {
-        lastError = `port-forward to ${where} failed: ${error.message ?? String(error)}`;
+      (error: unknown) => {
+        lastError = `port-forward to ${where} failed: ${error instanceof Error ? error.message : String(error)}`;
         socket.destroy();
       },
     );

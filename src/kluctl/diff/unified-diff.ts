@@ -135,7 +135,7 @@ function shortestEditSequence(a: string[], b: string[]): (TraceStep | undefined)
   const n = b.length;
   const offset = n + m;
   const v = new Int32Array(2 * (n + m) + 2);
-  const trace: (TraceStep | undefined)[] = new Array(n + m + 1);
+  const trace = new Array<TraceStep | undefined>(n + m + 1);
   const snapshot = (d: number) => {
     const low = Math.max(-d - 1, -offset);
     return new TraceStep(v.slice(low + offset, d + 2 + offset), low);
@@ -162,7 +162,7 @@ function shortestEditSequence(a: string[], b: string[]): (TraceStep | undefined)
 }
 
 function backtrack(trace: (TraceStep | undefined)[], x: number, y: number): ([number, number] | undefined)[] {
-  const snakes: ([number, number] | undefined)[] = new Array(trace.length);
+  const snakes = new Array<[number, number] | undefined>(trace.length);
   let d = trace.length - 1;
   for (; x > 0 && y > 0 && d > 0; d--) {
     const v = trace[d];

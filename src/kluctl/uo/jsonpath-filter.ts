@@ -159,7 +159,7 @@ export class JsonPathFilter {
   }
 
   private combinations(n: Node, current: unknown, root: unknown, evalPath: PathEvaluator): Map<Node, Value>[] {
-    let out: Map<Node, Value>[] = [new Map()];
+    let out: Map<Node, Value>[] = [new Map<Node, Value>()];
     const visit = (x: Node) => {
       if (x.kind === 'path') {
         const values = evalPath(x.path, current, root);

@@ -227,7 +227,7 @@ export function deletePaths(path: string | Frag[], data: unknown): void {
           else for (const v of Object.values(node)) follow(v, false);
         } else if (Array.isArray(node)) {
           if (last) node.fill(null);
-          else for (const v of [...node]) follow(v, false);
+          else for (const v of [...(node as unknown[])]) follow(v, false);
         }
         break;
       case 'union':
@@ -264,12 +264,12 @@ export function deletePaths(path: string | Frag[], data: unknown): void {
         if (isMap(node))
           for (const v of Object.values(node)) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
         if (Array.isArray(node))
-          for (const v of [...node]) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
+          for (const v of [...(node as unknown[])]) if (f.filter.matches(v, data, filterPathValues)) visit(fi + 1, v);
         break;
       case 'descent':
         // Post-order: every container below is expanded before the rest of the path is applied to this node.
         if (isMap(node)) for (const v of Object.values(node)) if (isContainer(v)) visit(fi, v);
-        if (Array.isArray(node)) for (const v of [...node]) if (isContainer(v)) visit(fi, v);
+        if (Array.isArray(node)) for (const v of [...(node as unknown[])]) if (isContainer(v)) visit(fi, v);
         if (isContainer(node)) visit(fi + 1, node);
         break;
     }

@@ -6,6 +6,7 @@
 
 import { goYamlKeyLess } from './go-yaml-keys.js';
 import { analyzeScalar, type ScalarRules } from './scalar-analysis.js';
+import { scalarText } from '../../util/scalar.js';
 
 const BEST_WIDTH = 80;
 
@@ -196,7 +197,7 @@ function inline(v: unknown, column: number, indent: number): string {
   if (typeof v === 'bigint') return v.toString();
   if (Array.isArray(v)) return '[]';
   if (isMap(v)) return '{}';
-  return scalar(String(v), column, indent, false);
+  return scalar(scalarText(v), column, indent, false);
 }
 
 function emit(v: unknown, indent: number, lines: string[]): void {

@@ -178,11 +178,21 @@ describe('engine cluster: hooks, durations, patch fixes', () => {
         ports: [{ port: 1 }],
       },
     });
-    const fixed = fixObjectForPatch(d) as any;
+    interface Fixed {
+      spec: {
+        template: {
+          spec: {
+            containers: Array<{ ports: Array<{ protocol?: string }>; resources: { requests: { cpu: unknown } } }>;
+          };
+        };
+        ports: Array<{ protocol?: string }>;
+      };
+    }
+    const fixed = fixObjectForPatch(d) as unknown as Fixed;
     assert.equal(fixed.spec.template.spec.containers[0].ports[0].protocol, 'TCP');
     assert.equal(fixed.spec.template.spec.containers[0].resources.requests.cpu, '0.5');
     assert.equal(fixed.spec.ports[0].protocol, 'TCP');
-    assert.equal((d as any).spec.ports[0].protocol, undefined);
+    assert.equal((d as unknown as Fixed).spec.ports[0].protocol, undefined);
   });
 });
 

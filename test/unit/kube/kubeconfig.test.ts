@@ -130,7 +130,8 @@ describe('credential plugins', () => {
     );
     await clientForContext(loadKubeConfig(file)).requestJson({ path: '/api/v1/namespaces' });
     assert.equal(seenAuthorization, 'Bearer from-plugin');
-    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'info.json'), 'utf8')).spec.interactive, false);
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'info.json'), 'utf8')) as { spec: { interactive: boolean } };
+    assert.equal(info.spec.interactive, false);
   });
 
   it('fails fast with a clear message when the plugin waits for a login, and ends the plugin', async () => {

@@ -28,7 +28,7 @@ const env = {
   workspace: process.env.KLUCTL_EXT_TEST_WORKSPACE ?? '',
 };
 
-let describeState: () => Promise<string> = async () => '';
+let describeState: () => Promise<string> = () => Promise.resolve('');
 
 async function waitFor<T>(
   what: string,
@@ -143,7 +143,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     git('commit', '-q', '-m', 'add extra');
     git('push', '-q', 'origin', 'HEAD:main');
 
-    const deploy = (await vscode.commands.executeCommand(Commands.deploy, await node('app'))) as RequestCommandResult;
+    const deploy = await vscode.commands.executeCommand<RequestCommandResult>(Commands.deploy, await node('app'));
     assert.equal(deploy.outcome.commandError, '');
     assert.deepEqual(await configMap('extra'), { added: 'yes' }, 'deploy changed the cluster');
     const logs = api.logs.lines({ namespace: env.namespace, name: 'app' });
@@ -156,19 +156,13 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
         )
         .catch((e: Error) => e.message);
       assert.fail(
-        `the log channel shows the request ${deploy.outcome.reconcileId}: ${logs.length} lines: ${logs.slice(-5).join(' | ')}; reading again: ${again}; setting ${vscode.workspace.getConfiguration('kluctl').get('controllerLogFile')}`,
+        `the log channel shows the request ${deploy.outcome.reconcileId}: ${logs.length} lines: ${logs.slice(-5).join(' | ')}; reading again: ${again}; setting ${vscode.workspace.getConfiguration('kluctl').get<string>('controllerLogFile')}`,
       );
     }
 
-    const reconcile = (await vscode.commands.executeCommand(
-      Commands.reconcile,
-      await node('app'),
-    )) as RequestCommandResult;
+    const reconcile = await vscode.commands.executeCommand<RequestCommandResult>(Commands.reconcile, await node('app'));
     assert.equal(reconcile.outcome.commandError, '');
-    const validate = (await vscode.commands.executeCommand(
-      Commands.validate,
-      await node('app'),
-    )) as RequestCommandResult;
+    const validate = await vscode.commands.executeCommand<RequestCommandResult>(Commands.validate, await node('app'));
     assert.ok(validate.outcome.resultId, 'a validate result');
   });
 
@@ -179,7 +173,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     );
     git('commit', '-q', '-am', 'change extra');
     git('push', '-q', 'origin', 'HEAD:main');
-    const diff = (await vscode.commands.executeCommand(Commands.diff, await node('app'))) as RequestCommandResult;
+    const diff = await vscode.commands.executeCommand<RequestCommandResult>(Commands.diff, await node('app'));
     assert.ok(diff.opened && diff.opened.length === 1, 'one object changed');
     const [, left, right] = diff.opened[0];
     assert.match((await vscode.workspace.openTextDocument(left)).getText(), /added: "yes"/);
@@ -198,10 +192,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     const committed = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, committed.replace('blue', 'uncommitted-purple'));
     try {
-      const diff = (await vscode.commands.executeCommand(
+      const diff = await vscode.commands.executeCommand<RequestCommandResult>(
         Commands.diffWithLocalSource,
         await node('app'),
-      )) as RequestCommandResult;
+      );
       assert.ok(diff?.opened, 'a diff editor opened');
       const first = diff.opened.find(([label]) => label.path.endsWith('/ConfigMap/first.yaml'));
       assert.ok(first, `ConfigMap first is in the diff: ${diff.opened.map(([l]) => l.path).join(', ')}`);
@@ -269,7 +263,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     git('push', '-q', 'origin', 'HEAD:main');
     await vscode.commands.executeCommand(Commands.deploy, await node('app'));
     assert.ok(await configMap('extra'), 'still there after a deploy without prune');
-    const prune = (await vscode.commands.executeCommand(Commands.prune, await node('app'))) as RequestCommandResult;
+    const prune = await vscode.commands.executeCommand<RequestCommandResult>(Commands.prune, await node('app'));
     assert.equal(prune.outcome.commandError, '');
     assert.equal(await configMap('extra'), undefined, 'pruned');
   });
@@ -300,7 +294,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
   });
 
   it('opens the KluctlDeployment as read-only YAML', async () => {
-    const uri = (await vscode.commands.executeCommand(Commands.openDeploymentYaml, await node('app'))) as vscode.Uri;
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(Commands.openDeploymentYaml, await node('app'));
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
     assert.match(text, /kind: KluctlDeployment/);
     assert.doesNotMatch(text, /managedFields/);
@@ -313,7 +307,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     fs.writeFileSync(file, committed.replace('blue', 'engine-green'));
     try {
       const arg = { projectDir: env.workspace, target: undefined };
-      const rendered = (await vscode.commands.executeCommand(Commands.renderTarget, arg)) as PushResult;
+      const rendered = await vscode.commands.executeCommand<PushResult>(Commands.renderTarget, arg);
       assert.ok(
         rendered.opened instanceof vscode.Uri || (rendered.opened as { scheme?: string })?.scheme === 'kluctl',
         'a rendered document opened',
@@ -322,13 +316,13 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       assert.match(renderedText, /color: engine-green/);
       assert.match(renderedText, /kluctl\.io\/discriminator: test-/);
       // From the palette: the only project of the workspace, targetless, so nothing to pick.
-      const fromPalette = (await vscode.commands.executeCommand(Commands.renderTarget)) as PushResult;
+      const fromPalette = await vscode.commands.executeCommand<PushResult>(Commands.renderTarget);
       assert.match(
         (await vscode.workspace.openTextDocument(fromPalette.opened as vscode.Uri)).getText(),
         /color: engine-green/,
       );
 
-      const diff = (await vscode.commands.executeCommand(Commands.diffTarget, arg)) as PushResult;
+      const diff = await vscode.commands.executeCommand<PushResult>(Commands.diffTarget, arg);
       const changed = (diff.result?.objects ?? []).filter((o) => o.changes?.length);
       assert.deepEqual(
         changed.map((o) => `${o.ref.kind}/${o.ref.name}:${o.changes!.map((c) => c.jsonPath).join(',')}`),
@@ -341,7 +335,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       assert.match((await vscode.workspace.openTextDocument(first[2])).getText(), /color: engine-green/);
       assert.deepEqual(await configMap('first'), { color: 'blue' }, 'a diff changes nothing');
 
-      const deployed = (await vscode.commands.executeCommand(Commands.deployTarget, arg)) as PushResult;
+      const deployed = await vscode.commands.executeCommand<PushResult>(Commands.deployTarget, arg);
       assert.equal(deployed.result?.errors, undefined, JSON.stringify(deployed.result?.errors));
       assert.deepEqual(await configMap('first'), { color: 'engine-green' }, 'deployed by the bundled engine');
 
@@ -366,10 +360,7 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     await config.update('diff.source', 'engine', vscode.ConfigurationTarget.Workspace);
     try {
       // The previous test deployed "engine-green" with the engine; the checkout says "blue" again.
-      const diff = (await vscode.commands.executeCommand(
-        Commands.diffWithLocalSource,
-        await node('app'),
-      )) as PushResult;
+      const diff = await vscode.commands.executeCommand<PushResult>(Commands.diffWithLocalSource, await node('app'));
       assert.ok(diff?.result, 'the engine produced a result');
       const changed = (diff.result.objects ?? [])
         .filter((o) => o.changes?.length)

@@ -7,7 +7,7 @@
  * bundled to CommonJS by build-exthost.mjs (out/exthost/index.cjs; `vscode` and `mocha` stay external).
  */
 import * as fs from 'node:fs';
-import { SourceMap } from 'node:module';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
@@ -95,7 +95,7 @@ function mapStack(stack: string): string {
     let map = sourceMaps.get(file);
     if (map === undefined) {
       try {
-        map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')));
+        map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload);
       } catch {
         map = null;
       }

@@ -29,7 +29,7 @@ describe('Kluctl extension in a real VS Code (smoke)', function () {
   it('is installed and activates on its own (workspaceContains:**/.kluctl.yaml)', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is installed`);
-    assert.equal(extension.packageJSON.name, 'kluctl-gitops');
+    assert.equal((extension.packageJSON as { name: string }).name, 'kluctl-gitops');
     await eventually('extension activated by its activation event', () => (extension.isActive ? true : undefined));
   });
 

@@ -8,6 +8,7 @@ import { KustomizeError } from '../errors.js';
 import type { Obj } from '../resource.js';
 import { isEmptyNull, isPlainObject, resolvePlainScalar } from '../../yaml/kustomize.js';
 import { fieldSchema, resourceDefinition, type FieldSchema } from './merge-schema.js';
+import { scalarText } from '../../../util/scalar.js';
 
 /** The field goes away. */
 const CLEAR = Symbol('clear');
@@ -17,7 +18,7 @@ type Walked = unknown;
 
 /** Merges `patch` into `dest` (both modified); undefined when the patch deletes the object. */
 export function strategicMerge(dest: Obj, patch: Obj): Obj | undefined {
-  const definition = resourceDefinition(String(dest.apiVersion ?? ''), String(dest.kind ?? ''));
+  const definition = resourceDefinition(scalarText(dest.apiVersion), scalarText(dest.kind));
   const result = walkMap(dest, patch, definition);
   return result === CLEAR || !isPlainObject(result) ? undefined : result;
 }
@@ -254,13 +255,7 @@ function listDirective(patch: unknown[]): 'delete' | 'replace' | 'merge' {
 /** ElementValuesList: a field's scalar text, '' when missing, null or empty. */
 function fieldText(elem: unknown, key: string): string {
   if (!isPlainObject(elem) || !(key in elem)) return '';
-  const v = elem[key];
-  if (isNullish(v) || typeof v === 'object') return '';
-  return String(v);
-}
-
-function scalarText(v: unknown): string {
-  return isNullish(v) || typeof v === 'object' ? '' : String(v);
+  return scalarText(elem[key]);
 }
 
 function own(o: Obj, key: string): unknown {

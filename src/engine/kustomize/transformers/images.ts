@@ -9,6 +9,7 @@ import { applyFieldSpec, getRef, setRef } from '../field-spec.js';
 import type { ImageArgs } from '../kustomization.js';
 import type { Resource } from '../resource.js';
 import { isPlainObject } from '../../yaml/kustomize.js';
+import { scalarText } from '../../../util/scalar.js';
 
 export function applyImages(resources: Resource[], images: ImageArgs[]): void {
   for (const image of images) {
@@ -21,7 +22,7 @@ export function applyImages(resources: Resource[], images: ImageArgs[]): void {
             const value = getRef(ref);
             if (value !== null && typeof value === 'object')
               throw new KustomizeError('wrong node kind: expected an image string', r.source.file, r.source.line);
-            const updated = updateImage(value === null || value === undefined ? '' : String(value), image);
+            const updated = updateImage(scalarText(value), image);
             if (updated !== undefined) setRef(ref, updated);
           },
         });
@@ -41,7 +42,7 @@ function walkContainers(node: unknown, image: ImageArgs): void {
     if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
       for (const c of value) {
         if (!isPlainObject(c) || !('image' in c) || c.image === null || typeof c.image === 'object') continue;
-        const updated = updateImage(String(c.image), image);
+        const updated = updateImage(scalarText(c.image), image);
         if (updated !== undefined) c.image = updated;
       }
     }

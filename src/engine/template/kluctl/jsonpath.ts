@@ -4,6 +4,7 @@
  */
 
 import { PyError } from '../python/errors.js';
+import { pyStr } from '../python/repr.js';
 import { PyTuple, isStr, strText, type PyValue } from '../python/values.js';
 
 type Step = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'all' };
@@ -63,6 +64,6 @@ function pathFromList(path: PyValue): Step[] {
   return parts.map((p) =>
     typeof p === 'bigint'
       ? { kind: 'index', index: Number(p) }
-      : { kind: 'field', name: isStr(p) ? strText(p) : String(p) },
+      : { kind: 'field', name: isStr(p) ? strText(p) : pyStr(p) },
   );
 }

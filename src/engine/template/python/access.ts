@@ -108,7 +108,10 @@ function pythonItem(obj: PyValue, key: PyValue): PyValue | undefined {
   if (seq !== undefined) {
     if (key instanceof PySlice) {
       const part = sliceOf(seq, key);
-      if (isStr(obj)) return obj instanceof Markup ? new Markup(part.join('')) : part.join('');
+      if (isStr(obj)) {
+        const text = (part as string[]).join(''); // the characters of a string
+        return obj instanceof Markup ? new Markup(text) : text;
+      }
       return obj instanceof PyTuple ? new PyTuple(part) : part;
     }
     if (!isInt(key)) return undefined;

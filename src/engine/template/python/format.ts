@@ -52,7 +52,7 @@ export function formatPercent(fmt: string, args: PyValue): string {
 function convert(v: PyValue, spec: Spec): string {
   const { flags, precision, type } = spec;
   let body: string;
-  let sign = '';
+  let sign: string;
   switch (type) {
     case 's':
     case 'r':

@@ -22,6 +22,7 @@ const ESCAPES: Record<string, string> = {
 };
 
 export function jsonString(s: string): string {
+  // eslint-disable-next-line no-control-regex -- JSON escapes exactly these control characters
   return `"${s.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 

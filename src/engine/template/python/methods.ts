@@ -153,9 +153,12 @@ const STR_METHODS: Record<string, Method<string>> = {
   splitlines: (s, c, n) => {
     const [keepends] = bind(n, c, ['keepends']);
     if (keepends === undefined || !truthy(keepends)) return text.splitLines(s);
-    return s
-      .match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!
-      .filter((l) => l !== '');
+    return (
+      s
+        // eslint-disable-next-line no-control-regex -- Python's str.splitlines() breaks at these control characters
+        .match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!
+        .filter((l) => l !== '')
+    );
   },
   replace: (s, c, n) => {
     const [old, rep, count] = bind(n, c, ['old', 'new', 'count'], 2);

@@ -76,6 +76,7 @@ function formatStr(s: string, out: string[], indent: number, allowance: number, 
     allowance++;
   }
   const lines = s
+    // eslint-disable-next-line no-control-regex -- Python's str.splitlines() breaks at these control characters
     .match(/[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)/g)!
     .filter((l) => l !== '');
   const maxWidth = WIDTH - indent;

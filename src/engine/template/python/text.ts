@@ -3,6 +3,7 @@
 /** Characters for which Python's `str.isspace()` is true. */
 export const PY_WHITESPACE =
   '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+// eslint-disable-next-line no-control-regex -- Python's str.splitlines() breaks at these control characters
 const LINE_BREAK = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
 const SURROGATE = /[\uD800-\uDFFF]/;
 

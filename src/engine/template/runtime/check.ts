@@ -16,8 +16,9 @@ export function checkNames(body: Stmt[], names: Names): void {
   walk(body, (n) => {
     if (n.kind === 'if' && 'body' in n) return false;
     if (n.kind === 'filter' && !names.filters.has(n.name as string))
-      throw assertion(`No filter named '${n.name}'.`, n.line!);
-    if (n.kind === 'test' && !names.tests.has(n.name as string)) throw assertion(`No test named '${n.name}'.`, n.line!);
+      throw assertion(`No filter named '${String(n.name)}'.`, n.line!);
+    if (n.kind === 'test' && !names.tests.has(n.name as string))
+      throw assertion(`No test named '${String(n.name)}'.`, n.line!);
   });
 }
 

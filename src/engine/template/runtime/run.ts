@@ -178,8 +178,10 @@ export class TemplateRun {
         return;
       }
       case 'break':
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow sentinel, always caught by the enclosing loop (line 213)
         throw BREAK;
       case 'continue':
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow sentinel, always caught by the enclosing loop (line 213)
         throw CONTINUE;
     }
   }

@@ -21,11 +21,8 @@ export class Scope {
   }
 
   lookup(name: string): PyValue | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
-      const v = s.vars.get(name);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    const v = this.vars.get(name);
+    return v !== undefined ? v : this.parent?.lookup(name);
   }
 
   /** Every visible variable, inner scopes winning (what an `include` passes on). */
@@ -37,7 +34,6 @@ export class Scope {
 
   /** The innermost enclosing for-loop body scope, if any. */
   loopScope(): Scope | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) if (s.loopSets) return s;
-    return undefined;
+    return this.loopSets ? this : this.parent?.loopScope();
   }
 }

@@ -76,7 +76,7 @@ describe('engine diff: changes (Kluctl diff_utils_test scenarios)', () => {
 
   it('nothing for equal objects, and integral floats equal ints', () => {
     assert.deepEqual(diffObjects({ a: { b: [1, { c: null }] } }, { a: { b: [1, { c: null }] } }), []);
-    assert.deepEqual(diffObjects({ spec: { replicas: JSON.parse('2.0') } }, { spec: { replicas: 2 } }), []);
+    assert.deepEqual(diffObjects({ spec: { replicas: JSON.parse('2.0') as number } }, { spec: { replicas: 2 } }), []);
   });
 });
 

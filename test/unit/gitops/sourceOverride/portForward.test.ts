@@ -15,7 +15,7 @@ class FakeForwarder implements Pick<PodPortForwarder, 'portForward'> {
   readonly sockets: FakeWebSocket[] = [];
   constructor(private readonly mode: 'echo' | 'refuse' | 'podPortClosed') {}
 
-  portForward: PodPortForwarder['portForward'] = async (
+  portForward: PodPortForwarder['portForward'] = (
     namespace,
     podName,
     ports,
@@ -24,13 +24,13 @@ class FakeForwarder implements Pick<PodPortForwarder, 'portForward'> {
     input: Readable,
   ) => {
     assert.deepEqual([namespace, podName, ports], [pod.namespace, pod.name, [pod.port]]);
-    if (this.mode === 'refuse') throw Object.assign(new Error('Unexpected server response: 403'));
+    if (this.mode === 'refuse') return Promise.reject(new Error('Unexpected server response: 403'));
     const ws = new FakeWebSocket();
     this.sockets.push(ws);
     if (this.mode === 'podPortClosed')
       setImmediate(() => err!.write(Buffer.from('an error occurred forwarding 8082 -> 8082: connection refused')));
     else input.on('data', (chunk: Buffer) => output.write(chunk));
-    return ws;
+    return Promise.resolve(ws);
   };
 }
 

@@ -143,7 +143,7 @@ describe('source override ProxyStream client', function () {
       target: `127.0.0.1:${fake.port}`,
       trust: await trustFor(fake.port),
       describeEndpoint: `fake:${fake.port}`,
-      resolve: async () => undefined,
+      resolve: () => Promise.resolve(undefined),
       ...extra,
     });
   };
@@ -163,11 +163,11 @@ describe('source override ProxyStream client', function () {
       {
         onRequest: (repoKey) => requested.push(repoKey),
         onServed: (s) => served.push(s),
-        resolve: async (repoKey) => {
-          if (repoKey.endsWith('/ours')) return Buffer.from('tgz');
-          if (repoKey.endsWith('/broken')) throw new Error('cannot pack');
-          if (repoKey.endsWith('/empty')) return Buffer.alloc(0);
-          return undefined;
+        resolve: (repoKey) => {
+          if (repoKey.endsWith('/ours')) return Promise.resolve(Buffer.from('tgz'));
+          if (repoKey.endsWith('/broken')) return Promise.reject(new Error('cannot pack'));
+          if (repoKey.endsWith('/empty')) return Promise.resolve(Buffer.alloc(0));
+          return Promise.resolve(undefined);
         },
       },
     );
@@ -256,7 +256,7 @@ describe('source override ProxyStream client', function () {
         target: `127.0.0.1:${port}`,
         trust,
         describeEndpoint: `127.0.0.1:${port}`,
-        resolve: async () => undefined,
+        resolve: () => Promise.resolve(undefined),
       }),
     );
     assert.equal(error.problem, 'controllerUnreachable');
