@@ -46,7 +46,7 @@ const appliedConfigMap: KubeObject = {
 
 function engineResult(): CommandResult {
   const object = (remote: KubeObject, applied: KubeObject): ResultObject => ({
-    ref: { version: 'v1', kind: remote.kind!, name: remote.metadata.name, namespace: remote.metadata.namespace },
+    ref: { version: 'v1', kind: remote.kind, name: remote.metadata.name, namespace: remote.metadata.namespace },
     changes: diffObjects(remote, applied),
     rendered: applied,
     remote,

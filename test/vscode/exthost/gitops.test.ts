@@ -209,19 +209,27 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
 
   it('deploys with options (dry run): nothing changes, the result says dry run; the patch carried the option', async () => {
     const before = await configMap('first');
-    const run = (await vscode.commands.executeCommand(Commands.deployWithOptions, await node('app'), {
-      options: { dryRun: true, args: ['unused=1'] },
-    })) as RequestCommandResult;
+    const run = await vscode.commands.executeCommand<RequestCommandResult>(
+      Commands.deployWithOptions,
+      await node('app'),
+      {
+        options: { dryRun: true, args: ['unused=1'] },
+      },
+    );
     assert.equal(run.outcome.commandError, '');
     assert.equal(run.result?.command?.dryRun, true, 'the stored result is a dry run');
     assert.deepEqual(await configMap('first'), before, 'a dry run changes nothing');
   });
 
   it('validates with warnings as errors', async () => {
-    const run = (await vscode.commands.executeCommand(Commands.validateWithOptions, await node('app'), {
-      options: {},
-      warningsAsErrors: true,
-    })) as RequestCommandResult;
+    const run = await vscode.commands.executeCommand<RequestCommandResult>(
+      Commands.validateWithOptions,
+      await node('app'),
+      {
+        options: {},
+        warningsAsErrors: true,
+      },
+    );
     assert.ok(run.outcome.resultId, 'a validate result');
     assert.equal(run.failed, false, 'no errors and no warnings');
   });
@@ -229,17 +237,17 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
   it("reconciles a multi-selection, then shows one past reconciliation's logs only and all controller logs", async () => {
     const app = await node('app');
     const unrelated = await node('unrelated');
-    const many = (await vscode.commands.executeCommand(Commands.reconcile, app, [app, unrelated])) as {
-      done: string[];
-      failed: unknown[];
-    };
+    const many = await vscode.commands.executeCommand<{ done: string[]; failed: unknown[] }>(Commands.reconcile, app, [
+      app,
+      unrelated,
+    ]);
     assert.deepEqual(many.failed, []);
     assert.equal(many.done.length, 2, many.done.join(', '));
 
     const kd = await getDeployment(client, { namespace: env.namespace, name: 'app' });
     const id = kd.status?.reconcileRequestResult?.reconcileId;
     assert.ok(id, 'the reconcile request has a reconcile id');
-    const count = (await vscode.commands.executeCommand(Commands.showReconcileLogs, app, id)) as number;
+    const count = await vscode.commands.executeCommand<number>(Commands.showReconcileLogs, app, id);
     assert.ok(count > 0, 'lines of that reconciliation');
     const lines = api.logs.lines({ namespace: env.namespace, name: 'app' });
     const header = lines.lastIndexOf(`── Showing logs for ${env.namespace}/app and reconciliation ID ${id}`);
@@ -249,11 +257,11 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       'only that reconciliation follows the header',
     );
 
-    const context = (await vscode.commands.executeCommand(Commands.showControllerLogs, app)) as string;
+    const context = await vscode.commands.executeCommand<string>(Commands.showControllerLogs, app);
     await waitFor('controller log lines', () =>
       api.logs.controllerLines(context).some((l) => l.includes(`${env.namespace}/unrelated`)) ? true : undefined,
     );
-    const stopped = (await vscode.commands.executeCommand(Commands.stopFollowingLogs)) as number;
+    const stopped = await vscode.commands.executeCommand<number>(Commands.stopFollowingLogs);
     assert.ok(stopped >= 1, 'following stopped');
   });
 
@@ -386,8 +394,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     /** Every opened pair as [left, right] texts by its label path, from Diff with Local Source through `source`. */
     const documents = async (source: 'engine' | 'controller'): Promise<Map<string, [string, string]>> => {
       await config.update('diff.source', source, vscode.ConfigurationTarget.Workspace);
-      const diff = (await vscode.commands.executeCommand(Commands.diffWithLocalSource, await node('app'))) as
-        PushResult | RequestCommandResult;
+      const diff = await vscode.commands.executeCommand<PushResult | RequestCommandResult>(
+        Commands.diffWithLocalSource,
+        await node('app'),
+      );
       const opened = (diff?.opened ?? []) as Array<[vscode.Uri, vscode.Uri, vscode.Uri]>;
       const text = async (uri: vscode.Uri): Promise<string> => (await vscode.workspace.openTextDocument(uri)).getText();
       return new Map(
@@ -412,10 +422,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
     fs.writeFileSync(file, secret('first-value'));
     try {
       // The bundled engine deploys the Secret, so the cluster has one to change.
-      const deployed = (await vscode.commands.executeCommand(Commands.deployTarget, {
+      const deployed = await vscode.commands.executeCommand<PushResult>(Commands.deployTarget, {
         projectDir: env.workspace,
         target: undefined,
-      })) as PushResult;
+      });
       assert.equal(deployed.result?.errors, undefined, JSON.stringify(deployed.result?.errors));
       fs.writeFileSync(file, secret('second-value'));
 
