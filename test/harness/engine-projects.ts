@@ -4,8 +4,13 @@ import { REPO_ROOT } from './paths.js';
 
 /** Small targetless Kluctl projects for the engine's isolation tests (worker, CLI, VS Code). */
 
-/** A template that never ends: 10^18 iterations of synchronous template code. */
-export const LOOPING_TEMPLATE = '{% for i in range(10**9) %}{% for j in range(10**9) %}{% endfor %}{% endfor %}';
+/**
+ * A template that does not end within any test: 10^18 iterations of synchronous template code, each building a
+ * 100,000-character string, so that the render budget (100M steps, a few seconds for an empty loop) is hours away
+ * and only a cancel stops it.
+ */
+export const LOOPING_TEMPLATE =
+  "{% for i in range(10**9) %}{% for j in range(10**9) %}{% if ('x' * 100000) | length == 1 %}!{% endif %}{% endfor %}{% endfor %}";
 
 export function configMapProject(name: string, value: string): Record<string, string> {
   return {
@@ -30,5 +35,7 @@ export async function buildEngineWorker(outfile: string): Promise<string> {
     format: 'cjs',
     logLevel: 'warning',
   });
+  // esbuild keeps a service process for later builds; the suite's leak check wants it gone.
+  await esbuild.stop();
   return outfile;
 }
