@@ -69,7 +69,8 @@ describe('kluctl-ts CLI: an exec credential plugin that never answers', function
     const child = spawn(
       process.execPath,
       [
-        path.join(REPO_ROOT, 'out', 'src', 'cli', 'main.js'),
+        // The shipped CLI (npm test builds it first): the engine, and so the plugin, runs in its worker thread.
+        path.join(REPO_ROOT, 'dist', 'cli.cjs'),
         'diff',
         '--project-dir',
         path.join(dir, 'project'),
