@@ -156,11 +156,10 @@ describe('the extension in a real VS Code against the real controller @integrati
     const cluster = await sharedCluster();
     const client = cluster.client();
     const ref = { namespace, name: 'app' };
-    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
-    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-    // Confirmations on (the default).
-    delete settings['kluctl.confirmClusterChanges'];
-    fs.writeFileSync(settingsFile, JSON.stringify(settings));
+    // Confirmations on (the default): the user's settings without the earlier runs' confirmClusterChanges=false.
+    // (The workspace's own "true" proves nothing: a workspace cannot set this machine-scoped setting.)
+    const confirmingSettings = { ...userSettings };
+    delete confirmingSettings['kluctl.confirmClusterChanges'];
     const file = path.join(workspace, 'app', 'first.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/color: .*/, 'color: "local-orange"'));
     const color = async () =>
@@ -182,6 +181,7 @@ describe('the extension in a real VS Code against the real controller @integrati
     await withWorkbench(
       {
         workspace,
+        settings: confirmingSettings,
         artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-confirm'),
         viewport: { width: 1440, height: 900 },
       },
