@@ -36,7 +36,19 @@ describe('the extension in a real VS Code against the real controller @integrati
     namespace = uniqueName('vscode');
     const repo = uniqueName('vscode-repo');
     await git.pushTree(repo, { files: projectFiles(namespace, { first: { color: 'blue' } }) }, 'initial');
-    await git.pushTree(`${repo}-other`, { files: projectFiles(namespace, {}) }, 'initial');
+    // A deployable project of its own (the multi-selection reconciles it): its own item and discriminator, and no
+    // Namespace object, so neither deployment sees the other's objects as orphans.
+    await git.pushTree(
+      `${repo}-other`,
+      {
+        files: {
+          '.kluctl.yaml': `discriminator: other-${namespace}\n`,
+          'deployment.yaml': 'deployments:\n  - path: other\n',
+          'other/other.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: ${namespace}\ndata:\n  color: grey\n`,
+        },
+      },
+      'initial',
+    );
     await createDeployment(client, git, repo, { namespace, name: 'app' });
     await createDeployment(client, git, `${repo}-other`, { namespace, name: 'unrelated' }, { suspend: true });
     await waitUntil(
