@@ -12,6 +12,7 @@ import {
   approvePatch,
   buildManualRequest,
   clearLastDiffResultPatch,
+  isDiffStatusSettled,
   newRequestValue,
   requestPatch,
   requestResultFor,
@@ -176,6 +177,8 @@ export interface CleanupDiffOptions {
   /** The controller's `--command-result-namespace`. */
   resultsNamespace?: string;
   signal?: AbortSignal;
+  /** How long to wait for the controller to write `status.lastDiffResult` of this diff (default 30 s). */
+  statusTimeoutMs?: number;
 }
 
 /** What a diff cleanup did; a step that could not be done says why (the cleanup never throws but on cancel). */
@@ -214,7 +217,19 @@ export async function cleanupDiffResult(
     });
   });
   await attempt('clear status.lastDiffResult', async () => {
-    const kd = await getDeployment(client, ref, { signal: options.signal });
+    // lastDiffResult is written at the end of the controller's pass, after diffRequestResult says the diff
+    // finished: read too early, the summary is still the previous diff's and ours would be left behind.
+    const statusTimeoutMs = options.statusTimeoutMs ?? 30_000;
+    const kd = await waitForDeployment(
+      client,
+      ref,
+      (current) => (isDiffStatusSettled(current, outcome.requestValue, outcome.resultId) ? current : undefined),
+      {
+        signal: options.signal,
+        timeoutMs: statusTimeoutMs,
+        timeoutMessage: `the kluctl-controller did not finish the status of this diff (${outcome.resultId}) within ${statusTimeoutMs / 1000}s`,
+      },
+    );
     const patch = clearLastDiffResultPatch(kd, outcome.requestValue, outcome.resultId);
     if (!patch) return;
     try {

@@ -121,6 +121,22 @@ function isEmptyPatch(value: unknown): boolean {
 }
 
 /**
+ * Whether the controller is done writing the status of our diff request's pass, so `lastDiffResult` can be judged.
+ * kluctl-controller (v2.22.1 and v2.28.2 alike) writes `diffRequestResult` with the end time and result id from
+ * within the pass, but `lastDiffResult` only in the status patch at the very end of the pass (Reconcile's "now
+ * patch all the other changes to the status"). Done when our summary is there, when a newer diff request replaced
+ * ours, or when the pass is over: the Reconciling condition no longer says "Performing diff" (the next pass, queued
+ * at once, starts with "Initializing"), so a summary cleared before stays cleared.
+ */
+export function isDiffStatusSettled(kd: KluctlDeployment, requestValue: string, resultId: string): boolean {
+  const status = kd.status;
+  if (status?.diffRequestResult?.request?.requestValue !== requestValue) return true;
+  if (status.lastDiffResult?.id === resultId) return true;
+  const reconciling = status.conditions?.find((c) => c.type === 'Reconciling');
+  return !(reconciling?.status === 'True' && reconciling.message === 'Performing diff');
+}
+
+/**
  * The JSON patch (RFC 6902) of the status that clears `lastDiffResult` after our diff request was read, as
  * `kluctl gitops diff` does (`cleanupDiffResult`), made atomic: its `test` operations make the server refuse it
  * (422) when the diff request or the summary is no longer ours, so another's result is never cleared.

@@ -181,7 +181,19 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     // The text output is laid out like kluctl's.
     const kText = await kluctl(['diff', '-a', `ns=${ns}`], dir);
     const oText = await ours(['diff', '-a', `ns=${ns}`], dir, cluster.kubeconfig);
-    assert.equal(normaliseText(oText.stdout), normaliseText(kText.stdout));
+    // The one deliberate difference from the kluctl v2.22.1 built here: it reports the API warnings of the
+    // discriminator listing (getAllByDiscriminator in pkg/deployment/utils/remote_objects_utils.go calls
+    // dew.AddApiWarnings), so it prints the server's v1 Endpoints deprecation. kluctl v2.28 only traces them there
+    // (status.Tracef "API warning while getting ... by discriminator"), and kluctl-ts follows v2.28. Exactly that
+    // block (formatCommandResultText writes "\nWarnings:\n" and one "  <ref>: <message>" line per warning, before
+    // the first object section) is taken out of v2.22.1's output; the rest must be equal byte for byte.
+    const endpointsWarning =
+      '\nWarnings:\n  Endpoints: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n';
+    assert.ok(
+      kText.stdout.startsWith(endpointsWarning),
+      `kluctl v2.22.1 prints the listing's deprecation warning first:\n${kText.stdout}`,
+    );
+    assert.equal(oText.stdout, kText.stdout.slice(endpointsWarning.length));
     assert.doesNotMatch(oText.stdout + oText.stderr, /deprecated/i, 'no API deprecation warning from listing');
     assert.match(
       oText.stdout,
@@ -229,12 +241,3 @@ describe('engine: diff/deploy/prune against a real cluster, cross-checked with t
     assert.equal(r.errors, undefined);
   });
 });
-
-/** Drops the progress noise kluctl writes to stdout in non-TTY mode (none expected) and trailing spaces. */
-function normaliseText(s: string): string {
-  return s
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')
-    .trim();
-}

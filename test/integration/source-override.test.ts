@@ -195,13 +195,14 @@ describe('source override against the real kluctl-controller @integration', func
     }
     assert.equal(ours.commandError ?? '', '', controllerLogTail());
     assert.equal(await resultSecrets(ours.resultId), 1);
-    assert.equal((await getDeployment(client, kd)).status?.lastDiffResult?.id, ours.resultId);
+    // No wait here on purpose: the controller writes status.lastDiffResult only in the status patch at the end of
+    // the request's pass, after diffRequestResult says the diff has finished; the cleanups run right away, as the
+    // extension's do, and must still find and clear ours (and only ours).
 
-    // The older diff's cleanup deletes its own Secret only, and leaves the status (now ours) alone.
+    // The older diff's cleanup deletes its own Secret only, and leaves the status (ours, or soon ours) alone.
     const older = await cleanupDiffResult(client, kd, theirs, { resultsNamespace: controller.resultsNamespace });
     assert.deepEqual(older, { deletedSecrets: 1, clearedStatus: false, problems: [] });
     assert.equal(await resultSecrets(ours.resultId), 1, 'our result is untouched by another cleanup');
-    assert.equal((await getDeployment(client, kd)).status?.lastDiffResult?.id, ours.resultId);
 
     const done = await cleanupDiffResult(client, kd, ours, { resultsNamespace: controller.resultsNamespace });
     assert.deepEqual(done, { deletedSecrets: 1, clearedStatus: true, problems: [] });
@@ -210,6 +211,9 @@ describe('source override against the real kluctl-controller @integration', func
     const after = await getDeployment(client, kd);
     assert.equal(after.status?.lastDiffResult, undefined, 'status.lastDiffResult is unset');
     assert.equal(after.status?.diffRequestResult?.resultId, ours.resultId, 'the request record itself stays');
+    // The pass is over: its end-of-pass status patch, which wrote our summary, does not bring it back.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await getDeployment(client, kd)).status?.lastDiffResult, undefined, 'still unset');
     // Twice is harmless: nothing left to delete or clear.
     assert.deepEqual(await cleanupDiffResult(client, kd, ours, { resultsNamespace: controller.resultsNamespace }), {
       deletedSecrets: 0,

@@ -36,7 +36,19 @@ describe('the extension in a real VS Code against the real controller @integrati
     namespace = uniqueName('vscode');
     const repo = uniqueName('vscode-repo');
     await git.pushTree(repo, { files: projectFiles(namespace, { first: { color: 'blue' } }) }, 'initial');
-    await git.pushTree(`${repo}-other`, { files: projectFiles(namespace, {}) }, 'initial');
+    // A deployable project of its own (the multi-selection reconciles it): its own item and discriminator, and no
+    // Namespace object, so neither deployment sees the other's objects as orphans.
+    await git.pushTree(
+      `${repo}-other`,
+      {
+        files: {
+          '.kluctl.yaml': `discriminator: other-${namespace}\n`,
+          'deployment.yaml': 'deployments:\n  - path: other\n',
+          'other/other.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: ${namespace}\ndata:\n  color: grey\n`,
+        },
+      },
+      'initial',
+    );
     await createDeployment(client, git, repo, { namespace, name: 'app' });
     await createDeployment(client, git, `${repo}-other`, { namespace, name: 'unrelated' }, { suspend: true });
     await waitUntil(
@@ -156,11 +168,10 @@ describe('the extension in a real VS Code against the real controller @integrati
     const cluster = await sharedCluster();
     const client = cluster.client();
     const ref = { namespace, name: 'app' };
-    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
-    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-    // Confirmations on (the default).
-    delete settings['kluctl.confirmClusterChanges'];
-    fs.writeFileSync(settingsFile, JSON.stringify(settings));
+    // Confirmations on (the default): the user's settings without the earlier runs' confirmClusterChanges=false.
+    // (The workspace's own "true" proves nothing: a workspace cannot set this machine-scoped setting.)
+    const confirmingSettings = { ...userSettings };
+    delete confirmingSettings['kluctl.confirmClusterChanges'];
     const file = path.join(workspace, 'app', 'first.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/color: .*/, 'color: "local-orange"'));
     const color = async () =>
@@ -182,6 +193,7 @@ describe('the extension in a real VS Code against the real controller @integrati
     await withWorkbench(
       {
         workspace,
+        settings: confirmingSettings,
         artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'gitops-confirm'),
         viewport: { width: 1440, height: 900 },
       },

@@ -3,6 +3,7 @@ import {
   approvePatch,
   buildManualRequest,
   clearLastDiffResultPatch,
+  isDiffStatusSettled,
   isRequestAcknowledged,
   isRequestFinished,
   mergeSourceOverrides,
@@ -201,6 +202,44 @@ describe('gitops/requests', () => {
       assert.equal(clearLastDiffResultPatch(kd('mine', 'res-2'), 'mine', 'res-1'), undefined);
       assert.equal(clearLastDiffResultPatch(kd('mine', undefined), 'mine', 'res-1'), undefined);
       assert.equal(clearLastDiffResultPatch(kluctlDeployment(), 'mine', 'res-1'), undefined);
+    });
+  });
+
+  describe('isDiffStatusSettled', () => {
+    const reconciling = (message: string) => ({
+      type: 'Reconciling',
+      status: 'True' as const,
+      reason: 'Progressing',
+      message,
+      lastTransitionTime: T1,
+    });
+    const kd = (requestValue: string, lastId: string | undefined, message?: string) =>
+      kluctlDeployment({
+        status: {
+          diffRequestResult: {
+            request: { requestValue },
+            startTime: T0,
+            endTime: T1,
+            reconcileId: 'r',
+            resultId: 'res-1',
+          },
+          lastDiffResult: lastId
+            ? ({ id: lastId } as NonNullable<KluctlDeploymentStatus['lastDiffResult']>)
+            : undefined,
+          conditions: message ? [reconciling(message)] : [],
+        },
+      });
+
+    it("waits while our diff's pass has not written its summary yet (the previous one, or none, still there)", () => {
+      assert.equal(isDiffStatusSettled(kd('mine', 'res-0', 'Performing diff'), 'mine', 'res-1'), false);
+      assert.equal(isDiffStatusSettled(kd('mine', undefined, 'Performing diff'), 'mine', 'res-1'), false);
+    });
+
+    it('is settled with our summary, after a newer diff request, or once the pass is over', () => {
+      assert.equal(isDiffStatusSettled(kd('mine', 'res-1', 'Performing diff'), 'mine', 'res-1'), true);
+      assert.equal(isDiffStatusSettled(kd('theirs', 'res-0', 'Performing diff'), 'mine', 'res-1'), true);
+      assert.equal(isDiffStatusSettled(kd('mine', undefined, 'Initializing'), 'mine', 'res-1'), true);
+      assert.equal(isDiffStatusSettled(kd('mine', undefined), 'mine', 'res-1'), true);
     });
   });
 });

@@ -402,8 +402,10 @@ describe('Kluctl GitOps extension against a real cluster and controller', functi
       const text = async (uri: vscode.Uri): Promise<string> => (await vscode.workspace.openTextDocument(uri)).getText();
       return new Map(
         await Promise.all(
+          // Keyed by the object (namespace/Kind/name), without the editor's per-diff folder: that names the
+          // session and the source ("/diff-7/engine/…" against "/diff-8/<context>/…").
           opened.map(async ([label, left, right]): Promise<[string, [string, string]]> => [
-            label.path,
+            label.path.replace(/^\/diff-\d+\/[^/]+\//, ''),
             [await text(left), await text(right)],
           ]),
         ),
