@@ -6,10 +6,9 @@
 import * as vscode from 'vscode';
 import { repoKeyString } from '../../kluctl/repoKey.js';
 import { buildOverridesPatch } from '../overridesPatch.js';
-import { listSourceTree, startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
-import { readSettings } from '../config.js';
+import { listSourceTree } from '../../gitops/sourceOverride/index.js';
 import { requireTrust, resolveTarget, type CommandContext } from './context.js';
-import { diffWithLocalSourceCommand, runWithProgress, type RequestCommandResult } from './requests.js';
+import { diffWithLocalSourceCommand, runWithLocalSource, type RequestCommandResult } from './requests.js';
 
 export const DEPLOY_LOCAL_BUTTON = 'Deploy Local Source';
 
@@ -58,32 +57,7 @@ export async function deployWithLocalSourceCommand(
   if (answer !== DEPLOY_LOCAL_BUTTON) return undefined;
 
   // 3. The deploy, with the source override for this request only.
-  const settings = readSettings();
-  let session: SourceOverrideSession | undefined;
-  try {
-    session = await startSourceOverride({
-      client: target.client,
-      controllerNamespace: settings.controllerNamespace,
-      localPort: settings.localSourceOverridePort || undefined,
-      gitRoot: project.gitRoot,
-      repoKey: project.repoKey,
-      onUpload: (u) =>
-        ctx.output.log.info(
-          `Uploaded ${(u.bytes / 1024).toFixed(1)} KiB (${u.files} files) of ${project.gitRoot} as ${u.repoKey} for the deploy of ${label}`,
-        ),
-      onUploadFailed: (f) => ctx.output.log.error(`Could not upload ${project.gitRoot} for ${f.repoKey}: ${f.error}`),
-    });
-    const overridesPatch = buildOverridesPatch(target.node.kd, {}, [session.sourceOverride]);
-    const result = await runWithProgress(ctx, 'deploy', target, overridesPatch);
-    if (result && session.uploads.length === 0)
-      ctx.output.log.warn(
-        `The controller did not ask for ${repoKeyString(project.repoKey)}: the deploy used the Git source.`,
-      );
-    return result;
-  } catch (error) {
-    void vscode.window.showErrorMessage(`Kluctl Deploy with Local Source ${label}: ${(error as Error).message}`);
-    return undefined;
-  } finally {
-    await session?.close();
-  }
+  return runWithLocalSource(ctx, 'deploy', target, project.gitRoot, project.repoKey, (override) =>
+    buildOverridesPatch(target.node.kd, {}, [override]),
+  );
 }

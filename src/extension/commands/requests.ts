@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { cleanupDiffResult, runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
-import { repoKeyString } from '../../kluctl/repoKey.js';
+import { repoKeyString, type RepoKey } from '../../kluctl/repoKey.js';
 import { mergeSourceOverrides } from '../../gitops/requests.js';
 import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/index.js';
 import { readCommandResultDiffs, readValidateResult } from '../../gitops/maskedResults.js';
 import { countObjects } from '../../kluctl/results.js';
-import type { CommandResult, RequestKind } from '../../kluctl/types.js';
+import type { CommandResult, RequestKind, SourceOverride } from '../../kluctl/types.js';
 import { CancelledError } from '../../kube/errors.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
@@ -255,33 +255,49 @@ export async function diffWithLocalSourceCommand(
     if (choice === 'Save All and Diff') await Promise.all(unsaved.map((d) => d.save()));
   }
   if (await useEngineForLocalDiff(ctx, target)) return engineDiffForDeployment(ctx, target, project);
+  return runWithLocalSource(ctx, 'diff', target, project.gitRoot, project.repoKey, (override) => ({
+    spec: { sourceOverrides: mergeSourceOverrides(target.node.kd.spec.sourceOverrides, [override]) },
+  }));
+}
+
+/**
+ * A diff or deploy request with the checkout at `gitRoot` served as the source of `repoKey`, for this one request:
+ * the upload session starts, `patchOf` builds the request's overridesPatch from its source override, every upload
+ * is reported, and the session ends with the request (also on failure).
+ */
+export async function runWithLocalSource(
+  ctx: CommandContext,
+  kind: 'diff' | 'deploy',
+  target: Target,
+  gitRoot: string,
+  repoKey: RepoKey,
+  patchOf: (override: SourceOverride) => Record<string, unknown> | undefined,
+): Promise<RequestCommandResult | undefined> {
   const settings = readSettings();
   const label = `${target.ref.namespace}/${target.ref.name}`;
+  const title = kind === 'diff' ? 'Diff' : 'Deploy';
   let session: SourceOverrideSession | undefined;
   try {
     session = await startSourceOverride({
       client: target.client,
       controllerNamespace: settings.controllerNamespace,
       localPort: settings.localSourceOverridePort || undefined,
-      gitRoot: project.gitRoot,
-      repoKey: project.repoKey,
+      gitRoot,
+      repoKey,
       onUpload: (u) =>
         ctx.output.log.info(
-          `Uploaded ${(u.bytes / 1024).toFixed(1)} KiB (${u.files} files) of ${project.gitRoot} as ${u.repoKey} for the diff of ${label}`,
+          `Uploaded ${(u.bytes / 1024).toFixed(1)} KiB (${u.files} files) of ${gitRoot} as ${u.repoKey} for the ${kind} of ${label}`,
         ),
-      onUploadFailed: (f) => ctx.output.log.error(`Could not upload ${project.gitRoot} for ${f.repoKey}: ${f.error}`),
+      onUploadFailed: (f) => ctx.output.log.error(`Could not upload ${gitRoot} for ${f.repoKey}: ${f.error}`),
     });
-    const overridesPatch = {
-      spec: { sourceOverrides: mergeSourceOverrides(target.node.kd.spec.sourceOverrides, [session.sourceOverride]) },
-    };
-    const result = await runWithProgress(ctx, 'diff', target, overridesPatch);
+    const result = await runWithProgress(ctx, kind, target, patchOf(session.sourceOverride));
     if (result && session.uploads.length === 0)
       ctx.output.log.warn(
-        `The controller did not ask for ${repoKeyString(project.repoKey)}: the diff shows the Git source.`,
+        `The controller did not ask for ${repoKeyString(repoKey)}: the ${kind} ${kind === 'diff' ? 'shows' : 'used'} the Git source.`,
       );
     return result;
   } catch (error) {
-    void vscode.window.showErrorMessage(`Kluctl Diff with Local Source ${label}: ${(error as Error).message}`);
+    void vscode.window.showErrorMessage(`Kluctl ${title} with Local Source ${label}: ${(error as Error).message}`);
     return undefined;
   } finally {
     await session?.close();
