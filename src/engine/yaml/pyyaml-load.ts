@@ -4,7 +4,7 @@
  */
 
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { mapSet } from '../template/python/access.js';
+import { mapSet } from '../template/python/containers.js';
 import { PyError } from '../template/python/errors.js';
 import { PyObject, type PyDict, type PyValue } from '../template/python/values.js';
 import { checkYamlDocument, YamlLimitError } from './limits.js';

@@ -1,6 +1,7 @@
 /** Jinja2 3.1's filters over sequences and mappings. Generator-returning filters return lazy iterators. */
 
-import { iterate, pyLen, pythonAttr, toList, undefinedAttr } from '../python/access.js';
+import { pythonAttr, undefinedAttr } from '../python/access.js';
+import { iterate, pyLen, toList } from '../python/containers.js';
 import { bind } from '../python/args.js';
 import { PyError, typeError } from '../python/errors.js';
 import { arith, checkDefined, order, pyEq, truthy } from '../python/ops.js';

@@ -1,13 +1,14 @@
 /** Jinja2 3.1's string and number filters, with autoescape off. */
 
-import { isIterable, toList } from '../python/access.js';
+import { callValue, pythonAttr } from '../python/access.js';
+import { isIterable, toList } from '../python/containers.js';
 import { bind } from '../python/args.js';
 import { PyError, typeError, valueError } from '../python/errors.js';
 import { roundFloat } from '../python/floatfmt.js';
-import { formatPercent, formatValue } from '../python/format.js';
+import { formatValue } from '../python/format.js';
+import { formatPercent } from '../python/percent.js';
 import { jsonDumps } from '../python/json.js';
 import { escapeHtml, markupEscape, stripTags } from '../python/markup.js';
-import { methodOf } from '../python/methods.js';
 import { arith, truthy } from '../python/ops.js';
 import { pformat } from '../python/pprint.js';
 import { pyStr, typeName } from '../python/repr.js';
@@ -33,7 +34,7 @@ const optNum = (v: PyValue | undefined, dflt: number): number =>
 
 /** Python's `str.method(...)` on the stringified value. */
 function strMethod(value: PyValue, name: string, ...methodArgs: PyValue[]): PyValue {
-  return methodOf(pyStr(value), name)!.call({ args: methodArgs, kwargs: new Map() });
+  return callValue(pythonAttr(pyStr(value), name)!, { args: methodArgs, kwargs: new Map() });
 }
 
 function pyAbs(v: PyValue): PyValue {

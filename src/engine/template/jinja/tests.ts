@@ -1,6 +1,6 @@
 /** Jinja2 3.1's tests (`x is defined`, `x is divisibleby 3`, …). */
 
-import { contains, pyLen, iterate } from '../python/access.js';
+import { contains, pyLen, iterate } from '../python/containers.js';
 import { bind } from '../python/args.js';
 import { arith, pyCompare, pyEq } from '../python/ops.js';
 import { pyStr } from '../python/repr.js';

@@ -1,7 +1,8 @@
 /** The filters and globals Kluctl adds to Jinja2 (spec §3.3). */
 
 import { createHash } from 'node:crypto';
-import { PySlice, getItem, iterate, mapGet, mapSet, toList } from '../python/access.js';
+import { PySlice, getItem } from '../python/access.js';
+import { iterate, mapGet, mapSet, toList } from '../python/containers.js';
 import { bind } from '../python/args.js';
 import { PyError } from '../python/errors.js';
 import { jsonDumps } from '../python/json.js';

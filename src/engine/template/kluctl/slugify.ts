@@ -5,7 +5,7 @@
  */
 
 import { bind } from '../python/args.js';
-import { toList } from '../python/access.js';
+import { toList } from '../python/containers.js';
 import { truthy } from '../python/ops.js';
 import { pyStr } from '../python/repr.js';
 import { intOf, isInt, type CallArgs, type PyValue } from '../python/values.js';

@@ -1,9 +1,9 @@
 /** The methods of `str`, `list`, `tuple` and `dict` that templates call (`x.startswith('a')`, `d.items()`). */
 
-import { DictView, iterate, mapGet, mapSet, toList } from './access.js';
 import { bind } from './args.js';
 import { PyError, typeError, valueError } from './errors.js';
-import { strFormat } from './format.js';
+import { DictView, iterate, mapGet, mapSet, toList } from './containers.js';
+import { strFormat, type FieldAccess } from './format.js';
 import { order, pyEq, toIndex, truthy } from './ops.js';
 import { pyRepr, typeName } from './repr.js';
 import * as text from './text.js';
@@ -19,11 +19,14 @@ import {
   type PyValue,
 } from './values.js';
 
-type Method<T> = (self: T, call: CallArgs, name: string) => PyValue;
+type Method<T> = (self: T, call: CallArgs, name: string, fields: FieldAccess) => PyValue;
 
-export function methodOf(obj: PyValue, name: string): BuiltinFunction | undefined {
+/** The built-in method `name` of `obj` bound to it; `fields` is the attribute and item access `str.format` uses. */
+export function methodOf(obj: PyValue, name: string, fields: FieldAccess): BuiltinFunction | undefined {
   const bindTo = <T>(table: Record<string, Method<T>>, self: T, owner: string) =>
-    Object.hasOwn(table, name) ? new BuiltinFunction(name, (call) => table[name](self, call, name), owner) : undefined;
+    Object.hasOwn(table, name)
+      ? new BuiltinFunction(name, (call) => table[name](self, call, name, fields), owner)
+      : undefined;
   if (isStr(obj)) {
     const method = bindTo(STR_METHODS, strText(obj), 'str');
     // Markup's methods return Markup again; the text is the same either way.
@@ -193,7 +196,7 @@ const STR_METHODS: Record<string, Method<string>> = {
     const needle = str(sub, 'must be str');
     return BigInt(needle === '' ? hay.length + 1 : hay.join('').split(needle).length - 1);
   },
-  format: (s, c) => strFormat(s, c.args, c.kwargs),
+  format: (s, c, _n, fields) => strFormat(s, c.args, c.kwargs, fields),
   center: (s, c, n) => pad(s, c, n, (x, f, k) => text.center(x, text.strLen(x) + k, f)),
   ljust: (s, c, n) => pad(s, c, n, (x, f, k) => x + f.repeat(k)),
   rjust: (s, c, n) => pad(s, c, n, (x, f, k) => f.repeat(k) + x),

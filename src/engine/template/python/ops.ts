@@ -1,7 +1,7 @@
 /** Python operators: truthiness, equality, ordering and arithmetic, with Python's int/float rules. */
 
 import { PyError, typeError, undefinedError } from './errors.js';
-import { formatPercent } from './format.js';
+import { formatPercent } from './percent.js';
 import { markupEscape } from './markup.js';
 import { typeName } from './repr.js';
 import { compareStr } from './text.js';

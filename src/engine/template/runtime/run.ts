@@ -1,6 +1,7 @@
 /** Executes one template: statements, expressions, includes, imports and template inheritance. */
 
-import { callValue, contains, getAttr, getItem, mapSet, PySlice, toList } from '../python/access.js';
+import { callValue, getAttr, getItem, PySlice } from '../python/access.js';
+import { contains, mapSet, toList } from '../python/containers.js';
 import { PyError, templateNotFound, typeError, valueError } from '../python/errors.js';
 import { arith, negate, plus, pyCompare, pyEq, truthy } from '../python/ops.js';
 import { pyRepr, pyStr, typeName } from '../python/repr.js';
