@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { workerEngine } from '../engine/worker/index.js';
+import { workerEngine } from '../engine/worker/client.js';
 import { runCli } from './run.js';
 
 // Engine commands run in a memory-limited worker next to this bundle (dist/engine-worker.cjs): Ctrl-C stops even a

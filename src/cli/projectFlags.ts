@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import type { FixedImage } from '../engine/project/types.js';
-import type { RenderProjectOptions } from '../engine/render/index.js';
+import type { RenderProjectOptions } from '../engine/render/render-project.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 
 export const PROJECT_FLAGS: FlagSpec[] = [

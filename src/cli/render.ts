@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inProcessEngine } from '../engine/worker/index.js';
-import { isCancelled } from '../kube/errors.js';
+import { inProcessEngine } from '../engine/worker/request.js';
+import { isCancelled } from '../util/errors.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
 import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';

@@ -3,10 +3,6 @@ import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { runRender } from './render.js';
 import type { CliOptions, CliStreams } from './streams.js';
 
-export { CANCELLED_EXIT_CODE, type CliOptions } from './streams.js';
-
-export type { CliStreams };
-
 const USAGE = `Usage: kluctl-ts <command> [flags]
 
 A Kluctl-compatible push-deploy engine (no kluctl binary needed).

@@ -1,4 +1,4 @@
-import type { EngineRunner } from '../engine/worker/index.js';
+import type { EngineRunner } from '../engine/worker/request.js';
 
 /** Where one CLI invocation writes; tests pass buffers, main.ts the process streams. */
 export interface CliStreams {

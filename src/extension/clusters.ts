@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { DeploymentWatcher, type ContextState } from '../gitops/deploymentWatcher.js';
 import type { KluctlDeployment } from '../kluctl/types.js';
-import { KubeContexts, type ContextsSnapshot, type KubeClient } from '../kube/index.js';
+import { KubeContexts, type ContextsSnapshot } from '../kube/contexts.js';
+import { type KubeClient } from '../kube/client.js';
 import { readSettings } from './config.js';
 import { Disposable, toDisposable } from './disposable.js';
 

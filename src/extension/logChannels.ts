@@ -11,7 +11,7 @@ import {
 } from '../gitops/controllerLogs.js';
 import type { DeploymentRef } from '../gitops/deploymentApi.js';
 import { REQUEST_KINDS, REQUEST_RESULT_FIELDS, type KluctlDeployment } from '../kluctl/types.js';
-import type { KubeClient } from '../kube/index.js';
+import type { KubeClient } from '../kube/client.js';
 import { readSettings } from './config.js';
 import { Disposable } from './disposable.js';
 import { Commands } from './ids.js';

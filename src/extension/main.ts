@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { workerEngine } from '../engine/worker/index.js';
+import { workerEngine } from '../engine/worker/client.js';
 import { Clusters } from './clusters.js';
 import { KluctlDeploymentCodeLens, KluctlProjectCodeLens } from './codeLens.js';
 import { registerCommands } from './commands/index.js';

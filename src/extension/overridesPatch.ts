@@ -6,16 +6,12 @@
  * gitops/, because `-a` values are YAML read by the engine's loader and gitops does not know the engine.
  */
 import { parseArgs } from '../engine/project/args.js';
-import { deepMerge, isObject, type JsonObject } from '../kluctl/uo/merge.js';
+import { deepMerge, type JsonObject } from '../kluctl/uo/merge.js';
+import { isMap as isObject } from '../util/go-values.js';
 import { createMergePatch } from '../gitops/mergePatch.js';
 import { mergeSourceOverrides } from '../gitops/requests.js';
-import type {
-  FixedImage,
-  KluctlDeployment,
-  KluctlDeploymentSpec,
-  RequestKind,
-  SourceOverride,
-} from '../kluctl/types.js';
+import type { FixedImage } from '../kluctl/resultTypes.js';
+import type { KluctlDeployment, KluctlDeploymentSpec, RequestKind, SourceOverride } from '../kluctl/types.js';
 
 /** Flags that set a boolean of the spec; `undefined` means "not chosen", which leaves the spec alone. */
 export const BOOLEAN_OPTIONS = [

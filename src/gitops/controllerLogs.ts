@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { KubeClient } from '../kube/client.js';
-import { CancelledError } from '../kube/errors.js';
+import { CancelledError } from '../util/errors.js';
 import type { KubeList, KubeObject } from '../kube/objects.js';
 
 /** One JSON line of the kluctl-controller's log (controller-runtime zap, production encoding). */

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.js';
-import { CancelledError } from '../kube/errors.js';
+import { CancelledError } from '../util/errors.js';
 import { listAndWatch } from '../kube/watch.js';
 import { KLUCTL_GROUP, KLUCTL_VERSION, KLUCTL_DEPLOYMENT_PLURAL, type KluctlDeployment } from '../kluctl/types.js';
 import { FIELD_MANAGERS } from '../kluctl/fieldManagers.js';

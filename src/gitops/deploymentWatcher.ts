@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.js';
-import { CancelledError, KubeApiError, KubeCredentialsError, KubeUnreachableError } from '../kube/errors.js';
+import { CancelledError } from '../util/errors.js';
+import { KubeApiError, KubeCredentialsError, KubeUnreachableError } from '../kube/errors.js';
 import type { KubeList, KubeObject } from '../kube/objects.js';
 import { listAndWatch, type WatchState } from '../kube/watch.js';
 import { Emitter } from '../util/emitter.js';

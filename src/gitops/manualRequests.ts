@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.js';
-import { CancelledError, KubeApiError } from '../kube/errors.js';
+import { CancelledError } from '../util/errors.js';
+import { KubeApiError } from '../kube/errors.js';
 import {
   deploymentsPath,
   describeRef,

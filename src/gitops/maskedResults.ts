@@ -4,7 +4,7 @@ import { decodeCommandResult, decodeValidateResult } from '../kluctl/results.js'
 import { readResultSecret } from '../kluctl/resultStore.js';
 import { maskResult } from '../kluctl/masking.js';
 import { commandResultDiffs, decodeCompactedObjects, type ObjectDiff } from './resultDocuments.js';
-import type { CommandResult, ValidateResult } from '../kluctl/types.js';
+import type { CommandResult, ValidateResult } from '../kluctl/resultTypes.js';
 
 export interface ReadResultOptions {
   /** The controller's `--command-result-namespace`. */

@@ -2,7 +2,7 @@ import DiffMatchPatch from 'diff-match-patch';
 import { stringify } from 'yaml';
 import { maskDocuments, maskResult } from '../kluctl/masking.js';
 import { decodeSecretPayload, objectRefString, RESULT_DATA_KEYS, type SecretObject } from '../kluctl/results.js';
-import type { CommandResult, ObjectRef, ResultObject } from '../kluctl/types.js';
+import type { CommandResult, ObjectRef, ResultObject } from '../kluctl/resultTypes.js';
 
 /** One object of a result as full manifests: what the cluster has (`remote`) and what it would get (`applied`). */
 export type CompactedObject = Omit<ResultObject, 'rendered' | 'remote' | 'applied'> & {

@@ -6,7 +6,7 @@
 
 import DiffMatchPatch from 'diff-match-patch';
 import type { CommandResult, ResultObject } from './resultTypes.js';
-import type { KubeObject } from '../kube/index.js';
+import type { KubeObject } from '../kube/objects.js';
 
 /** One object as stored: its flags and changes, each manifest as `full: …` or `delta: …`. */
 export type EncodedObject = Omit<ResultObject, 'rendered' | 'remote' | 'applied'> & {

@@ -14,7 +14,7 @@
 import type { Change, ObjectRef, ResultObject } from './resultTypes.js';
 import { unifiedDiffOf } from './diff/unified-diff.js';
 import { deepClone, isMap } from '../util/go-values.js';
-import { parseJsonPath } from './uo/jsonpath.js';
+import { parseJsonPath } from './uo/jsonpath-parse.js';
 import { isSecretRef, refOf } from './objectRef.js';
 import type { KubeObject } from '../kube/objects.js';
 

@@ -4,7 +4,6 @@ import { splitApiVersion, type KubeObject } from '../kube/objects.js';
 
 import type { ObjectRef } from './resultTypes.js';
 import { objectRefString } from './results.js';
-export type { ObjectRef };
 
 /** The ref of an object; empty group, version and namespace are left out (as Kluctl's JSON omits them). */
 export function refOf(obj: KubeObject): ObjectRef {

@@ -18,16 +18,10 @@ import {
   type ResultKind,
   type SecretObject,
 } from './results.js';
-import {
-  deleteObject,
-  getObject,
-  listObjects,
-  serverSideApply,
-  type KubeAccess,
-  type KubeClient,
-  type KubeList,
-  type KubeObject,
-} from '../kube/index.js';
+import { deleteObject, getObject, listObjects, serverSideApply } from '../kube/apply.js';
+import { type KubeAccess } from '../kube/discovery.js';
+import { type KubeClient } from '../kube/client.js';
+import { type KubeList, type KubeObject } from '../kube/objects.js';
 import { compactObjects, reducedObject, sortedJson } from './compactedObjects.js';
 import { FIELD_MANAGERS } from './fieldManagers.js';
 

@@ -9,7 +9,7 @@ import type {
   ResultObject,
   ValidateResult,
   ValidateResultSummary,
-} from './types.js';
+} from './resultTypes.js';
 
 /** The controller's default `--command-result-namespace`. */
 export const DEFAULT_RESULTS_NAMESPACE = 'kluctl-results';

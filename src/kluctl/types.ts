@@ -14,8 +14,6 @@ import type {
   ValidateResult,
 } from './resultTypes.js';
 
-export type * from './resultTypes.js';
-
 export const KLUCTL_GROUP = 'gitops.kluctl.io';
 export const KLUCTL_VERSION = 'v1beta1';
 export const KLUCTL_API_VERSION = `${KLUCTL_GROUP}/${KLUCTL_VERSION}`;

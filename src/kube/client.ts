@@ -2,13 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { execCredential, ExecPluginTimeoutError, type ExecConfig } from './exec-credential.js';
-import {
-  CancelledError,
-  KubeApiError,
-  KubeCredentialsError,
-  KubeUnreachableError,
-  type StatusCause,
-} from './errors.js';
+import { CancelledError } from '../util/errors.js';
+import { KubeApiError, KubeCredentialsError, KubeUnreachableError, type StatusCause } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 

@@ -64,9 +64,6 @@ export class KubeUnreachableError extends Error {
   }
 }
 
-// The caller cancelled the request through its AbortSignal: the project's one cancellation error.
-export { CancelledError, isCancelled } from '../util/errors.js';
-
 /** The context's credentials could not be obtained (a failing or interactive exec/OIDC plugin, a bad token file). */
 export class KubeCredentialsError extends Error {
   constructor(

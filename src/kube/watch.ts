@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { sleep } from '../util/sleep.js';
 import type { KubeClient, Query } from './client.js';
-import { CancelledError, KubeApiError } from './errors.js';
+import { CancelledError } from '../util/errors.js';
+import { KubeApiError } from './errors.js';
 import type { KubeList, KubeObject } from './objects.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deployProject, diffProject } from '../../src/engine/cluster/index.js';
+import { deployProject, diffProject } from '../../src/engine/cluster/commands.js';
 import { TestCluster } from '../harness/cluster.js';
 import { writeFiles } from '../harness/files.js';
 import { kluctlEnv } from '../harness/kluctl.js';

@@ -5,7 +5,10 @@ import { DeploymentWatcher } from '../../src/gitops/deploymentWatcher.js';
 import { matchesDeployment, normalizeGitUrl } from '../../src/kluctl/repoKey.js';
 import { presentStatus } from '../../src/gitops/status.js';
 import type { KluctlDeployment } from '../../src/kluctl/types.js';
-import { ResourceMapper, serverSideApply, type KubeClient, type KubeList } from '../../src/kube/index.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { serverSideApply } from '../../src/kube/apply.js';
+import { type KubeClient } from '../../src/kube/client.js';
+import { type KubeList } from '../../src/kube/objects.js';
 import { TestCluster } from '../harness/cluster.js';
 
 /**

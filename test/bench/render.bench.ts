@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderProject } from '../../src/engine/render/index.js';
+import { renderProject } from '../../src/engine/render/render-project.js';
 import { kluctlEnv } from '../harness/kluctl.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
 import { writeFiles } from '../harness/files.js';

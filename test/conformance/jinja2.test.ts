@@ -4,12 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import {
-  createRenderer,
-  TemplateFloat,
-  type TemplateContext,
-  type TemplateValue,
-} from '../../src/engine/template/index.js';
+import { createRenderer } from '../../src/engine/template/renderer.js';
+import { TemplateFloat, type TemplateContext, type TemplateValue } from '../../src/engine/template/context.js';
 import { REPO_ROOT } from '../harness/paths.js';
 import { writeFiles } from '../harness/files.js';
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { kustomizeBuild } from '../../src/engine/kustomize/index.js';
-import { createRenderer } from '../../src/engine/template/index.js';
+import { createRenderer } from '../../src/engine/template/renderer.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { CliStreams } from '../../src/cli/run.js';
+import type { CliStreams } from '../../src/cli/streams.js';
 
 export interface CliRun {
   code: number;

@@ -3,14 +3,11 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import {
-  clientForContext,
-  loadKubeConfig,
-  ResourceMapper,
-  serverSideApply,
-  type KubeClient,
-  type KubeObject,
-} from '../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { serverSideApply } from '../../src/kube/apply.js';
+import { type KubeClient } from '../../src/kube/client.js';
+import { type KubeObject } from '../../src/kube/objects.js';
 import { generateClusterCerts, issueClientCert, type ClusterCerts } from './certs.js';
 import { kluctlCrdPath, testBinaries } from './paths.js';
 import { assertPortFree, freePort, ManagedProcess, waitUntil } from './processes.js';

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clientForContext, getObject, loadKubeConfig, ResourceMapper, serverSideApply } from '../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
+import { getObject, serverSideApply } from '../../src/kube/apply.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
 import type { ClusterInfo, TestCluster } from './cluster.js';
 import { testBinaries } from './paths.js';
 import { freePort, ManagedProcess, waitUntil } from './processes.js';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findOnPath } from '../../src/util/executables.js';
-import { clientForContext, loadKubeConfig } from '../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
 import { applySample, publishSample, waitForSample, type DeploymentReadiness } from './main-job-sample.js';
 import { packageExtension, prepareWorkspace, startCodeServer, type CodeServer } from './main-job-vscode.js';
 import { isAlive, signalGroup } from './processes.js';

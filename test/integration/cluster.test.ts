@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { getObject, KubeApiError, ResourceMapper, serverSideApply, type KubeObject } from '../../src/kube/index.js';
+import { getObject, serverSideApply } from '../../src/kube/apply.js';
+import { KubeApiError } from '../../src/kube/errors.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { type KubeObject } from '../../src/kube/objects.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
 
 describe('real kube-apiserver @integration', function () {

@@ -5,17 +5,13 @@ import {
   diffProject,
   pruneProject,
   validateProject,
-} from '../../src/engine/cluster/index.js';
+} from '../../src/engine/cluster/commands.js';
 import type { CommandResult, ResultObject } from '../../src/kluctl/resultTypes.js';
 import { readCommandResult, readCommandResultDiffs } from '../../src/gitops/maskedResults.js';
-import {
-  clientForContext,
-  getObject,
-  loadKubeConfig,
-  ResourceMapper,
-  serverSideApply,
-  type KubeObject,
-} from '../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
+import { getObject, serverSideApply } from '../../src/kube/apply.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { type KubeObject } from '../../src/kube/objects.js';
 import { parse } from 'yaml';
 import { tempTree, writeFiles } from '../harness/files.js';
 import { runKluctl } from '../harness/kluctl.js';

@@ -6,7 +6,9 @@ import { GitRepoCache } from '../../src/engine/git/repo-cache.js';
 import type { VarsSource } from '../../src/engine/project/types.js';
 import type { JsonObject } from '../../src/kluctl/uo/merge.js';
 import { loadVarsList, type VarsLoaderContext } from '../../src/engine/vars/vars-loader.js';
-import { ResourceMapper, serverSideApply, type KubeObject } from '../../src/kube/index.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { serverSideApply } from '../../src/kube/apply.js';
+import { type KubeObject } from '../../src/kube/objects.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
 
 /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GitRepoCache } from '../../src/engine/git/repo-cache.js';
-import { renderProject } from '../../src/engine/render/index.js';
+import { renderProject } from '../../src/engine/render/render-project.js';
 import type { VarsSource } from '../../src/engine/project/types.js';
 import type { JsonObject } from '../../src/kluctl/uo/merge.js';
 import { loadVarsList, type VarsLoaderContext } from '../../src/engine/vars/vars-loader.js';

@@ -5,13 +5,10 @@ import { mergePatchDeployment } from '../../src/gitops/deploymentApi.js';
 import { DeploymentWatcher, type ContextState } from '../../src/gitops/deploymentWatcher.js';
 import { findLocalProject } from '../../src/kluctl/localProject.js';
 import { matchesDeployment } from '../../src/kluctl/repoKey.js';
-import {
-  clientForContext,
-  loadKubeConfig,
-  ResourceMapper,
-  serverSideApply,
-  type KubeClient,
-} from '../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { serverSideApply } from '../../src/kube/apply.js';
+import { type KubeClient } from '../../src/kube/client.js';
 import { TestCluster } from '../harness/cluster.js';
 import { git, gitAsync } from '../harness/git-server.js';
 import { freePort } from '../harness/processes.js';

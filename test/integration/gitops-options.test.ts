@@ -3,7 +3,9 @@ import { getDeployment, type DeploymentRef } from '../../src/gitops/deploymentAp
 import { runRequest } from '../../src/gitops/manualRequests.js';
 import { buildOverridesPatch, type RequestOptions } from '../../src/extension/overridesPatch.js';
 import { readCommandResult, readValidateResult } from '../../src/gitops/maskedResults.js';
-import { getObject, ResourceMapper, type KubeClient } from '../../src/kube/index.js';
+import { getObject } from '../../src/kube/apply.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { type KubeClient } from '../../src/kube/client.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
 import { createDeployment } from './helpers/gitopsProject.js';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clientForContext, loadKubeConfig } from '../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
 import { REPO_ROOT } from '../harness/paths.js';
 import { isAlive } from '../harness/processes.js';
 import { readSandbox } from '../harness/sandbox.js';

@@ -3,26 +3,24 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { findLocalProject, type LocalProject } from '../../src/kluctl/localProject.js';
+import { mergeSourceOverrides } from '../../src/gitops/requests.js';
+import { objectRefString, summarizeObjects } from '../../src/kluctl/results.js';
+import { repoKeyString } from '../../src/kluctl/repoKey.js';
+import { type SourceOverride } from '../../src/kluctl/types.js';
+import { buildArtifact } from '../../src/gitops/sourceOverride/artifact.js';
+import { establishServerTrust, loadControllerCa } from '../../src/gitops/sourceOverride/tlsTrust.js';
+import { ProxyStreamClient } from '../../src/gitops/sourceOverride/proxyStream.js';
+import { SourceOverrideError } from '../../src/gitops/sourceOverride/errors.js';
 import {
-  findLocalProject,
-  mergeSourceOverrides,
-  objectRefString,
-  repoKeyString,
-  summarizeObjects,
-  type LocalProject,
-  type SourceOverride,
-} from '../../src/gitops/index.js';
-import {
-  buildArtifact,
-  establishServerTrust,
-  loadControllerCa,
-  ProxyStreamClient,
-  SourceOverrideError,
   startSourceOverride,
   type SourceOverrideSession,
   type StartSourceOverrideOptions,
-} from '../../src/gitops/sourceOverride/index.js';
-import { getObject, ResourceMapper, serverSideApply, type KubeClient, type KubeObject } from '../../src/kube/index.js';
+} from '../../src/gitops/sourceOverride/session.js';
+import { getObject, serverSideApply } from '../../src/kube/apply.js';
+import { ResourceMapper } from '../../src/kube/discovery.js';
+import { type KubeClient } from '../../src/kube/client.js';
+import { type KubeObject } from '../../src/kube/objects.js';
 import type { TestCluster } from '../harness/cluster.js';
 import { gitAsync, type GitServer } from '../harness/git-server.js';
 import type { KluctlController } from '../harness/kluctl.js';

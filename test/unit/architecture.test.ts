@@ -8,6 +8,8 @@ import {
   fileCycles,
   layerViolations,
   readImportGraph,
+  readTree,
+  reExports,
   sourceFiles,
   type Layer,
 } from './importGraph.js';
@@ -73,6 +75,10 @@ describe('import graph', () => {
   it('imports only downwards through the layers', () => {
     assert.deepEqual(layerViolations(graph, LAYERS), []);
   });
+
+  it('has no barrels: every name is imported from the file that declares it', () => {
+    assert.deepEqual(reExports(readTree(path.join(REPO_ROOT, 'src'))), []);
+  });
 });
 
 describe('import graph checker', () => {
@@ -111,6 +117,20 @@ describe('import graph checker', () => {
     assert.deepEqual(layerViolations(graph, LAYERS), [
       'kube/client.ts:1 (kube) imports kluctl/results.ts (kluctl), which is not below it',
       'engine/cluster/commands.ts:1 (engine) imports gitops/status.ts (gitops), which is not below it',
+    ]);
+  });
+
+  it('fails on a planted barrel and on a re-exported import, not on a local export list', () => {
+    const files = {
+      'kube/index.ts': "export * from './client.js';\nexport { watch, type Watch } from './watch.js';",
+      'kube/errors.ts':
+        "import { CancelledError } from '../util/errors.js';\nexport class E {}\nexport { CancelledError };",
+      'kube/schema.ts': "import type { T } from './types.js';\nconst int = 1;\nexport { int };\nexport const t: T = 1;",
+    };
+    assert.deepEqual(reExports(files), [
+      "kube/errors.ts:3 re-exports its import 'CancelledError'",
+      "kube/index.ts:1 re-exports from './client.js'",
+      "kube/index.ts:2 re-exports from './watch.js'",
     ]);
   });
 

@@ -1,6 +1,7 @@
 /**
- * The import graph of src/, read with the TypeScript parser (not regexes), and the two rules the architecture test
- * holds it to: no cycles between files or between directories, and no import from a lower layer into a higher one.
+ * The import graph of src/, read with the TypeScript parser (not regexes), and the rules the architecture test
+ * holds it to: no cycles between files or between directories, no import from a lower layer into a higher one, and
+ * no barrels (a name is imported from the file that declares it, never through a re-export).
  * Type-only imports count: a cycle of types is still two concepts that cannot be understood one at a time.
  */
 import * as fs from 'node:fs';
@@ -58,7 +59,8 @@ export function readImportGraph(root: string, files: Record<string, string> = re
   return graph;
 }
 
-function readTree(root: string): Record<string, string> {
+/** The text of every .ts file under root, keyed by its path relative to root (forward slashes). */
+export function readTree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const full of sourceFiles(root)) out[toPosix(path.relative(root, full))] = fs.readFileSync(full, 'utf8');
   return out;
@@ -179,4 +181,37 @@ export function layerViolations(graph: ImportGraph, layers: readonly Layer[]): s
     }
   }
   return out;
+}
+
+/**
+ * Every re-export, as `file:line` and what it re-exports: `export … from '…'` (a barrel's `export *` included) and
+ * `export { x }` of a name the file imported. Without them each name has one home, the file that declares it, and
+ * a reader (or the layer check) sees the real dependency instead of a door that leads somewhere else.
+ */
+export function reExports(files: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [file, text] of Object.entries(files)) {
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, false);
+    const imported = new Set<string>();
+    for (const st of source.statements) {
+      const clause = ts.isImportDeclaration(st) ? st.importClause : undefined;
+      if (!clause) continue;
+      if (clause.name) imported.add(clause.name.text);
+      const bindings = clause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) imported.add(bindings.name.text);
+      else if (bindings) for (const el of bindings.elements) imported.add(el.name.text);
+    }
+    for (const st of source.statements) {
+      if (!ts.isExportDeclaration(st)) continue;
+      const line = source.getLineAndCharacterOfPosition(st.getStart(source)).line + 1;
+      if (st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+        out.push(`${file}:${line} re-exports from '${st.moduleSpecifier.text}'`);
+      } else if (st.exportClause && ts.isNamedExports(st.exportClause)) {
+        const names = st.exportClause.elements.map((el) => (el.propertyName ?? el.name).text);
+        for (const name of names.filter((n) => imported.has(n)))
+          out.push(`${file}:${line} re-exports its import '${name}'`);
+      }
+    }
+  }
+  return out.sort();
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandContext } from '../../src/extension/commands/context.js';
-import { inProcessEngine } from '../../src/engine/worker/index.js';
+import { inProcessEngine } from '../../src/engine/worker/request.js';
 import { CancelledError, isCancellation, throwIfCancelled } from '../../src/util/errors.js';
 import { installVscodeStub, progressControl, shown } from './stubs/vscode.js';
 

@@ -27,8 +27,6 @@ import { REPO_ROOT } from '../harness/paths.js';
 import { ManagedProcess, freePort, waitUntil } from '../harness/processes.js';
 import { RESULTS_ENV, type ExtHostTestResults } from './results.js';
 
-export type { ExtHostTestResults, ExtHostTestOutcome } from './results.js';
-
 export const SETUP_SCRIPT = path.join(REPO_ROOT, 'test', 'vscode', 'setup-vscode-server.sh');
 /** What build-exthost.mjs writes: the in-host mocha runner with every test/vscode/exthost/**\/*.test.ts suite. */
 export const DEFAULT_TESTS_BUNDLE = path.join(REPO_ROOT, 'out', 'exthost', 'index.cjs');

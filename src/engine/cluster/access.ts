@@ -1,4 +1,6 @@
-import { StatusSchemas, type KubeAccess, type KubeClient, type ResourceMapper } from '../../kube/index.js';
+import { StatusSchemas } from '../../kube/statusSchema.js';
+import { type KubeAccess, type ResourceMapper } from '../../kube/discovery.js';
+import { type KubeClient } from '../../kube/client.js';
 
 /** One cluster as the cluster half of the engine uses it; every call carries the command's signal. */
 export interface ClusterAccess extends KubeAccess {

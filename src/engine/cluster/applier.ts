@@ -5,16 +5,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import {
-  deleteObject,
-  getObject,
-  replaceObject,
-  serverSideApply,
-  CancelledError,
-  KubeApiError,
-  NoMatchError,
-  type KubeObject,
-} from '../../kube/index.js';
+import { deleteObject, getObject, replaceObject, serverSideApply } from '../../kube/apply.js';
+import { CancelledError } from '../../util/errors.js';
+import { KubeApiError, NoMatchError } from '../../kube/errors.js';
+import { type KubeObject } from '../../kube/objects.js';
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { sleep } from '../../util/sleep.js';
 import type { ConflictResolutionConfig } from '../project/types.js';

@@ -1,7 +1,7 @@
 /** Scheduling items as Kluctl does (spec §6.2-§6.3): up to 8 at once, barriers, and the order inside one item. */
 
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { parseGoBool } from '../postprocess/metadata.js';
 import type { RenderedItem } from '../render/build-item.js';
 import { refKey, refOf } from '../../kluctl/objectRef.js';

@@ -1,7 +1,7 @@
 /** Kluctl's DiffUtil (spec §7.1): remote (old) against applied (new), both normalised, matched by diff-name. */
 
 import type { Change, ObjectRef } from '../../kluctl/resultTypes.js';
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import type { IgnoreForDiffConfig } from '../project/types.js';
 import type { RenderedItem } from '../render/build-item.js';
 import { diffObjects } from '../diff/changes.js';

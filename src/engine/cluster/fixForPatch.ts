@@ -1,6 +1,6 @@
 /** Kluctl's FixObjectForPatch: defaults and types that server-side apply would otherwise trip over. */
 
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 type Json = Record<string, unknown>;
 

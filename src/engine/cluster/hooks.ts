@@ -1,6 +1,6 @@
 /** Kluctl hooks (spec §6.3): `kluctl.io/hook*` annotations and their Helm equivalents. */
 
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
 import { refOf, refString } from '../../kluctl/objectRef.js';
 import type { ItemApplier } from './applier.js';

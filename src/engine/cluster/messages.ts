@@ -1,7 +1,7 @@
 /** Errors and warnings of one command, deduplicated per (object, message) as Kluctl does. */
 
 import type { DeploymentError, ObjectRef } from '../../kluctl/resultTypes.js';
-import { KubeApiError } from '../../kube/index.js';
+import { KubeApiError } from '../../kube/errors.js';
 import { compactRef } from '../../kluctl/objectRef.js';
 
 export class DeploymentMessages {

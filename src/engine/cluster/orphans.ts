@@ -1,6 +1,7 @@
 /** Orphans, prune and delete (spec §8.2-§8.3): never an object without kluctl's field manager. */
 
-import { deleteObject, type KubeObject } from '../../kube/index.js';
+import { deleteObject } from '../../kube/apply.js';
+import { type KubeObject } from '../../kube/objects.js';
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { parseGoBool } from '../postprocess/metadata.js';
 import { refKey, refOf } from '../../kluctl/objectRef.js';

@@ -1,6 +1,6 @@
 /** Kluctl's readiness and validation rules per kind (spec §6.6), as a pure function of the live object. */
 
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { isGoBool, parseGoBool } from '../postprocess/metadata.js';
 import { scalarText } from '../../util/scalar.js';
 

@@ -1,13 +1,9 @@
 /** What the cluster has of a project (spec §8.1): objects carrying the discriminator, rendered refs, namespaces. */
 
-import {
-  getObject,
-  listObjects,
-  KubeApiError,
-  NoMatchError,
-  type ApiResource,
-  type KubeObject,
-} from '../../kube/index.js';
+import { getObject, listObjects } from '../../kube/apply.js';
+import { KubeApiError, NoMatchError } from '../../kube/errors.js';
+import { type ApiResource } from '../../kube/discovery.js';
+import { type KubeObject } from '../../kube/objects.js';
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { refKey, refOf } from '../../kluctl/objectRef.js';
 import type { InclusionEntry } from '../deployment/inclusion.js';

@@ -1,7 +1,7 @@
 /** Assembling a CommandResult like Kluctl's collectObjects (spec §9); its summary is kluctl/results.ts buildSummary. */
 
 import type { ObjectRef, ResultObject } from '../../kluctl/resultTypes.js';
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { compactRef, gvkString, refKey, refOf } from '../../kluctl/objectRef.js';
 import { diffRef, type ChangedObject } from './differ.js';
 

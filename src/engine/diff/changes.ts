@@ -6,10 +6,7 @@ import { toJsonPath } from '../../kluctl/uo/key-path.js';
 import { structuralDiff, type RawChange } from './structural-diff.js';
 import { unifiedDiffOf } from '../../kluctl/diff/unified-diff.js';
 
-export { PointerPathError } from './structural-diff.js';
-
 import type { Change } from '../../kluctl/resultTypes.js';
-export type { Change };
 
 /**
  * Changes from `oldObj` (the remote object) to `newObj` (the applied one), sorted like Kluctl sorts them.

@@ -8,7 +8,8 @@ import type { IgnoreForDiffConfig } from '../project/types.js';
 import { annotationBool, annotationValuesMatching } from './annotations.js';
 import { asGoPointer, deepClone, goNilSlice, isMap, type JsonMap } from '../../util/go-values.js';
 import { compileGoRegexp } from '../../util/go-regexp.js';
-import { deletePaths, JsonPathError, parseJsonPath } from '../../kluctl/uo/jsonpath.js';
+import { deletePaths } from '../../kluctl/uo/jsonpath.js';
+import { JsonPathError, parseJsonPath } from '../../kluctl/uo/jsonpath-parse.js';
 import { getNested, removeFieldsByPathRegex, setNested, tryRemoveNested } from '../../kluctl/uo/nested-fields.js';
 import { refOf } from '../../kluctl/objectRef.js';
 

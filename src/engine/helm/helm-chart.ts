@@ -10,7 +10,7 @@ import type { GitProject } from '../project/types.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { HELM_CHART } from '../project/schema.js';
 import { parseYaml, parseYamlAll, readYamlFile } from '../yaml/strict.js';
-import { isObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../kube/objects.js';
 import { findOnPath } from '../../util/executables.js';
 import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import { CancelledError, isCancellation } from '../../util/errors.js';
 
 /** `KLUCTL_KUSTOMIZE_BINARY`, else `kustomize` on PATH. */

@@ -5,7 +5,8 @@
  */
 
 import type { KubeObject } from '../../kube/objects.js';
-import { KustomizeError, NeedsBinary } from './errors.js';
+import { KustomizeError } from '../errors.js';
+import { NeedsBinary } from './errors.js';
 import type { FileLoader } from './file-loader.js';
 import { generate } from './generators.js';
 import { contentHash } from './hash.js';

@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import type { FileLoader } from './file-loader.js';
 import { findKustomizationFile } from './kustomization.js';
 import { isPlainObject, parseYaml11 } from '../yaml/kustomize.js';

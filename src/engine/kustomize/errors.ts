@@ -1,6 +1,3 @@
-// KustomizeError lives with the engine's other errors that name a file and line (../errors.ts).
-export { KustomizeError } from '../errors.js';
-
 /** Thrown inside the native builder for what only a kustomize binary can build; never leaves this module. */
 export class NeedsBinary extends Error {
   constructor(

@@ -3,7 +3,7 @@
  * into every element of any list on the way, optionally creating what is missing.
  */
 
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import type { FieldSpec } from './kustomization.js';
 import { parseApiVersion, type GvkSelector } from './resid.js';
 import type { Obj } from './resource.js';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { realpath } from '../project/paths.js';
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 
 /** Reads a file's content; lets the caller decrypt or otherwise transform what the build sees. */
 export type ReadFile = (file: string) => Buffer;

@@ -7,7 +7,7 @@
 import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import { isPlainObject, parseYaml11, readYamlText } from '../yaml/kustomize.js';
 
 /** The names Kluctl itself looks for (kustomize also knows `Kustomization`). */

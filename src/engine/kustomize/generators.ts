@@ -1,7 +1,7 @@
 /** `configMapGenerator` / `secretGenerator`: objects from env files, literals and files, as kustomize makes them. */
 
 import * as path from 'node:path';
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import type { FileLoader } from './file-loader.js';
 import type { GeneratorArgs, GeneratorOptions, Kustomization } from './kustomization.js';
 import { Resource, type Behavior, type Obj, type Source } from './resource.js';

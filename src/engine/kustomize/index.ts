@@ -8,12 +8,9 @@ import type { KubeObject } from '../../kube/objects.js';
 import { buildWithBinary } from './binary.js';
 import { buildNative } from './build.js';
 import { confineBinaryBuild } from './confine.js';
-import { KustomizeError, NeedsBinary } from './errors.js';
+import { KustomizeError } from '../errors.js';
+import { NeedsBinary } from './errors.js';
 import { FileLoader, type ReadFile } from './file-loader.js';
-
-export { findKustomizeBinary } from './binary.js';
-export { KustomizeError } from './errors.js';
-export { generateKustomization } from './generate.js';
 
 export interface KustomizeOptions {
   /** Directory boundary (the rendered source tree root); references may leave the kustomization dir but not this root. */

@@ -6,7 +6,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KustomizeError, NeedsBinary } from './errors.js';
+import { KustomizeError } from '../errors.js';
+import { NeedsBinary } from './errors.js';
 import type { GvkSelector } from './resid.js';
 import { isPlainObject, parseYaml11, readYamlText } from '../yaml/kustomize.js';
 

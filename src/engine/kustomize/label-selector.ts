@@ -1,6 +1,6 @@
 /** Kubernetes label selector strings (`a=b,c!=d,e in (x,y),!f`), as patch targets use them for labels and annotations. */
 
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 
 type Requirement = (labels: Record<string, string>) => boolean;
 

@@ -3,7 +3,7 @@
  * and the items of `*List` objects appended after the stream's other documents.
  */
 
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import { Resource, type Obj } from './resource.js';
 import { isPlainObject, parseResourceYaml } from '../yaml/kustomize.js';
 import { scalarText } from '../../util/scalar.js';

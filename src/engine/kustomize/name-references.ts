@@ -4,7 +4,7 @@
  * default name references (api v0.21.1).
  */
 
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import { applyFieldSpec, getRef, setRef, type FieldRef } from './field-spec.js';
 import type { FieldSpec } from './kustomization.js';
 import { effectiveNamespace, idString, isSelected, type GvkSelector } from './resid.js';

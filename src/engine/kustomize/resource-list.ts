@@ -1,6 +1,6 @@
 /** kustomize's ordered resource map: FIFO, unique current ids, lookups by any id the resources ever had. */
 
-import { KustomizeError } from './errors.js';
+import { KustomizeError } from '../errors.js';
 import { idEquals, idString, type ResId } from './resid.js';
 import { Resource } from './resource.js';
 

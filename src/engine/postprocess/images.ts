@@ -1,9 +1,9 @@
 /** `images.get_image()` placeholders resolved from fixed images (spec §5.4). */
 
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import type { FixedImage } from '../project/types.js';
-import { IMAGE_PLACEHOLDER } from '../template/index.js';
-import { isObject } from '../../kluctl/uo/merge.js';
+import { IMAGE_PLACEHOLDER } from '../template/kluctl/functions.js';
+import { isMap as isObject } from '../../util/go-values.js';
 
 const PLACEHOLDER = new RegExp(`${IMAGE_PLACEHOLDER.begin}([A-Za-z0-9+/=]*)${IMAGE_PLACEHOLDER.end}`, 'g');
 

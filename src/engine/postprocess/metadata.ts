@@ -1,6 +1,6 @@
 /** Labels and annotations Kluctl puts on every rendered object (spec §5.1). */
 
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 export interface ItemMetadata {
   labels: Record<string, string>;

@@ -1,7 +1,8 @@
 /** Namespace defaulting (spec §5.3), only with a cluster: discovery (or a rendered CRD) decides namespaced-ness. */
 
-import type { KubeObject, ResourceMapper } from '../../kube/index.js';
-import { splitApiVersion } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
+import type { ResourceMapper } from '../../kube/discovery.js';
+import { splitApiVersion } from '../../kube/objects.js';
 import { HELM_INSTALL_NAMESPACE } from '../helm/helm-chart.js';
 
 export async function fixNamespaces(

@@ -1,6 +1,7 @@
 /** External args (spec §1.4): `-a name=value`, `--args-from-file`, `KLUCTL_ARG[_n]`, defaults and required args. */
 
-import { deepMerge, isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
+import { deepMerge, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
 import { getNested } from '../../kluctl/uo/nested-fields.js';
 import { ProjectError } from '../errors.js';
 import type { DeploymentArg } from './types.js';

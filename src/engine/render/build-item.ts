@@ -3,7 +3,7 @@
 import type { ConflictResolutionConfig, IgnoreForDiffConfig, ObjectRefConfig } from '../project/types.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import type { DeploymentItem } from '../deployment/collection.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { overrideNamespace, parents } from '../deployment/project.js';
@@ -12,10 +12,12 @@ import { ProjectError } from '../errors.js';
 import { exists, fixPathExt, isDirectory } from '../project/paths.js';
 import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
 import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
-import { isObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
 import { parseYaml11 } from '../yaml/kustomize.js';
 import type { ClusterConnection } from './cluster.js';
-import { findKustomizeBinary, generateKustomization, kustomizeBuild } from './kustomize.js';
+import { findKustomizeBinary } from '../kustomize/binary.js';
+import { generateKustomization } from '../kustomize/generate.js';
+import { kustomizeBuild } from '../kustomize/index.js';
 import { renderDirectory } from './render-dir.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 

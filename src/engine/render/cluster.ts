@@ -1,6 +1,8 @@
 /** Connecting to the target's cluster the way Kluctl does (spec §1.3), or running offline. */
 
-import { clientForContext, loadKubeConfig, ResourceMapper, type KubeClient } from '../../kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../kube/kubeconfig.js';
+import { ResourceMapper } from '../../kube/discovery.js';
+import { type KubeClient } from '../../kube/client.js';
 
 export interface ClusterConnection {
   client: KubeClient;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KubeObject } from '../../kube/index.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { collectDeployments, type DeploymentItem } from '../deployment/collection.js';
 import type { InclusionOptions } from '../deployment/inclusion.js';
 import { commonAnnotations, commonLabels, loadDeploymentProject, searchDirs } from '../deployment/project.js';

@@ -1,4 +1,8 @@
-/** The public entry point: render Kluctl templates (strings or files) with a set of variables. */
+/**
+ * The public entry point: render Kluctl templates (strings or files) with a set of variables. Kluctl's Jinja2
+ * templating (spec §3) is a Jinja2 3.1 implementation configured as Kluctl configures it (StrictUndefined,
+ * loopcontrols, Kluctl's filters and globals, its include search path), printing values the way Python does.
+ */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';

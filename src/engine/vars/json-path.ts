@@ -4,7 +4,8 @@
  */
 
 import { setNested, type JsonObject } from '../../kluctl/uo/merge.js';
-import { JsonPathError, listMatchingFields, parseJsonPath, type Frag } from '../../kluctl/uo/jsonpath.js';
+import { JsonPathError, parseJsonPath, type Frag } from '../../kluctl/uo/jsonpath-parse.js';
+import { listMatchingFields } from '../../kluctl/uo/jsonpath.js';
 import { getNested } from '../../kluctl/uo/nested-fields.js';
 
 function parse(text: string, what: string): Frag[] {

@@ -1,17 +1,13 @@
 /** `clusterConfigMap`, `clusterSecret` and `clusterObject` vars: values read from the target cluster. */
 
-import {
-  describeObject,
-  KubeApiError,
-  ResourceMapper,
-  type ApiResource,
-  type KubeAccess,
-  type KubeObject,
-} from '../../kube/index.js';
+import { describeObject, type KubeObject } from '../../kube/objects.js';
+import { KubeApiError } from '../../kube/errors.js';
+import { ResourceMapper, type ApiResource, type KubeAccess } from '../../kube/discovery.js';
 import type { ClusterObjectSource, VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath, objectAtPath } from './json-path.js';
-import { isObject, type JsonObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
+import { type JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, renderStrings, rendererFor } from './templating.js';
 
 /** The target cluster, when loading vars from it is enabled (no client and mapper: disabled). */

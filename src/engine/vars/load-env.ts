@@ -1,7 +1,8 @@
 /** `systemEnvVars`: a nested map whose leaves name environment variables, `NAME:default` with a default. */
 
 import { parseYaml } from '../yaml/strict.js';
-import { isObject, setNested, type JsonObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
+import { setNested, type JsonObject } from '../../kluctl/uo/merge.js';
 
 export function loadSystemEnvVars(spec: JsonObject, env: NodeJS.ProcessEnv, ignoreMissing: boolean): JsonObject {
   const out: JsonObject = {};

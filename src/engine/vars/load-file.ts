@@ -1,7 +1,7 @@
 /** `file` and `git` vars: a YAML file found through the search dirs, rendered with the current vars first. */
 
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
-import { TemplateRenderError } from '../template/index.js';
+import { TemplateRenderError } from '../template/renderer.js';
 import type { JsonObject } from '../../kluctl/uo/merge.js';
 import { looksLikeSops, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';

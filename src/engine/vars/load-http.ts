@@ -5,7 +5,7 @@ import * as https from 'node:https';
 import type { VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath } from './json-path.js';
-import { isObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
 
 type HttpSource = NonNullable<VarsSource['http']>;
 

@@ -1,5 +1,5 @@
 import { parseYaml } from '../yaml/strict.js';
-import { isObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
 
 /** SOPS-encrypted YAML/JSON carries a top-level `sops` map with a `mac` or `lastmodified` field. */
 export function looksLikeSops(value: unknown): boolean {

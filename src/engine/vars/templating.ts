@@ -1,7 +1,9 @@
 /** The template entry points the loader uses, on top of the Jinja2 engine. */
 
-import { createRenderer, type TemplateContext, type TemplateRenderer } from '../template/index.js';
-import { isObject, type JsonObject } from '../../kluctl/uo/merge.js';
+import { createRenderer, type TemplateRenderer } from '../template/renderer.js';
+import { type TemplateContext } from '../template/context.js';
+import { isMap as isObject } from '../../util/go-values.js';
+import { type JsonObject } from '../../kluctl/uo/merge.js';
 
 const renderers = new Map<string, TemplateRenderer>();
 

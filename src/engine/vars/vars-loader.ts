@@ -1,6 +1,7 @@
 /** Vars sources (spec §4): each one is rendered, checked with `when`, loaded and merged into the vars context. */
 
-import type { KubeClient, ResourceMapper } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { ResourceMapper } from '../../kube/discovery.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
 import { refString } from '../git/refs.js';
 import { ProjectError } from '../errors.js';
@@ -12,7 +13,8 @@ import { loadSystemEnvVars } from './load-env.js';
 import { loadVarsFile } from './load-file.js';
 import { loadGitFiles } from './load-git-files.js';
 import { loadHttp } from './load-http.js';
-import { deepMerge, isObject, type JsonObject } from '../../kluctl/uo/merge.js';
+import { deepMerge, type JsonObject } from '../../kluctl/uo/merge.js';
+import { isMap as isObject } from '../../util/go-values.js';
 import { checkWhen, renderStrings } from './templating.js';
 
 export interface VarsLoaderContext {

@@ -6,7 +6,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { CancelledError } from '../../kube/errors.js';
+import { CancelledError } from '../../util/errors.js';
 import type { FromWorker, ToWorker, WorkerStart } from './protocol.js';
 import type { EngineCommand, EngineHooks, EngineOutput, EngineRequest, EngineRunner } from './request.js';
 

@@ -5,7 +5,7 @@
  */
 
 import type { CommandResult, ObjectRef, ValidateResult } from '../../kluctl/resultTypes.js';
-import { CancelledError } from '../../kube/errors.js';
+import { CancelledError } from '../../util/errors.js';
 import {
   deleteProject,
   deployProject,
@@ -15,8 +15,9 @@ import {
   type CommandOptions,
   type DeleteOptions,
   type DeployOptions,
-} from '../cluster/index.js';
-import { printAll, renderProject, type RenderProjectOptions } from '../render/index.js';
+} from '../cluster/commands.js';
+import { printAll } from '../render/print.js';
+import { renderProject, type RenderProjectOptions } from '../render/render-project.js';
 
 export type EngineCommand = 'render' | 'diff' | 'deploy' | 'prune' | 'delete' | 'validate';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { EngineRunner } from '../../engine/worker/index.js';
+import type { EngineRunner } from '../../engine/worker/request.js';
 import type { DeploymentRef } from '../../gitops/deploymentApi.js';
-import type { KubeClient } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/client.js';
 import type { Clusters } from '../clusters.js';
 import type { DocumentStore } from '../documents/documentStore.js';
 import type { LogChannels } from '../logChannels.js';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findControllerPod } from '../../gitops/sourceOverride/controllerPod.js';
 import { SourceOverrideError } from '../../gitops/sourceOverride/errors.js';
-import { isCancelled } from '../../kube/errors.js';
+import { isCancelled } from '../../util/errors.js';
 import { readSettings } from '../config.js';
 import type { WorkspaceProject } from '../workspaceProjects.js';
 import { signalOf, type CommandContext, type Target } from './context.js';

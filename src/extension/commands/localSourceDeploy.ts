@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { repoKeyString } from '../../kluctl/repoKey.js';
 import { buildOverridesPatch } from '../overridesPatch.js';
-import { listSourceTree } from '../../gitops/sourceOverride/index.js';
+import { listSourceTree } from '../../gitops/sourceOverride/sourceTree.js';
 import { requireTrust, resolveTarget, type CommandContext } from './context.js';
 import { diffWithLocalSourceCommand, runWithLocalSource, type RequestCommandResult } from './requests.js';
 

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadKluctlProject } from '../../engine/deployment/kluctl-project.js';
-import type { EngineHooks } from '../../engine/worker/index.js';
+import type { EngineHooks } from '../../engine/worker/request.js';
 import { isCancelled, type CancelledError } from '../../util/errors.js';
 import { commandResultDiffs } from '../../gitops/resultDocuments.js';
 import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';

@@ -10,8 +10,6 @@ import { isMap, type JsonMap } from '../../util/go-values.js';
 import { isToken, JsonPathError, MAX_END, parseJsonPath, type Frag } from './jsonpath-parse.js';
 import type { KeyPath } from './key-path.js';
 
-export { JsonPathError, parseJsonPath, type Frag } from './jsonpath-parse.js';
-
 const isContainer = (v: unknown): v is JsonMap | unknown[] => Array.isArray(v) || isMap(v);
 
 type Located = (string | number | Frag)[];

@@ -2,7 +2,6 @@ import { isMap, type JsonMap } from '../../util/go-values.js';
 
 /** Plain JSON-like values as Kluctl's vars hold them: the one plain-object type and check (util/go-values.ts). */
 export type JsonObject = JsonMap;
-export { isMap as isObject };
 
 export function clone<T>(v: T): T {
   return v === undefined ? v : structuredClone(v);

@@ -1,4 +1,6 @@
-import { ResourceMapper, serverSideApply, type KubeClient } from '../../../src/kube/index.js';
+import { ResourceMapper } from '../../../src/kube/discovery.js';
+import { serverSideApply } from '../../../src/kube/apply.js';
+import { type KubeClient } from '../../../src/kube/client.js';
 import type { DeploymentRef } from '../../../src/gitops/deploymentApi.js';
 import type { KluctlDeploymentSpec } from '../../../src/kluctl/types.js';
 import type { GitServer } from '../../harness/git-server.js';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { KubeObject } from '../../../src/kube/index.js';
+import type { KubeObject } from '../../../src/kube/objects.js';
 import { validateObject } from '../../../src/engine/cluster/readiness.js';
 import { hookOf, parseGoDuration } from '../../../src/engine/cluster/hooks.js';
 import { prettyTable, formatCommandResultText } from '../../../src/engine/cluster/text.js';

@@ -9,7 +9,7 @@ import { releaseNameProblem } from '../../../src/engine/helm/helm-chart.js';
 import { confineBinaryBuild } from '../../../src/engine/kustomize/confine.js';
 import { FileLoader } from '../../../src/engine/kustomize/file-loader.js';
 import { secureJoin } from '../../../src/engine/project/paths.js';
-import { renderProject } from '../../../src/engine/render/index.js';
+import { renderProject } from '../../../src/engine/render/render-project.js';
 import { runProcess } from '../../../src/util/run-process.js';
 import { tempTree } from '../../harness/files.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseResourceYaml } from '../../../src/engine/yaml/kustomize.js';
 import { argsFromFiles } from '../../../src/engine/project/args.js';
 import { parseYaml } from '../../../src/engine/yaml/strict.js';
-import { createRenderer } from '../../../src/engine/template/index.js';
+import { createRenderer } from '../../../src/engine/template/renderer.js';
 import { writeFiles } from '../../harness/files.js';
 
 /**

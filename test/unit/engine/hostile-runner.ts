@@ -6,8 +6,8 @@
  * argv: <projectDir> [target] [maxSteps] [-a name=value]...
  */
 
-import { renderProject } from '../../../src/engine/render/index.js';
-import { setRenderBudget } from '../../../src/engine/template/index.js';
+import { renderProject } from '../../../src/engine/render/render-project.js';
+import { setRenderBudget } from '../../../src/engine/template/python/budget.js';
 
 async function main(): Promise<void> {
   const [projectDir, target, maxSteps, ...args] = process.argv.slice(2);

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inProcessEngine, workerEngine, type EngineRunner } from '../../../src/engine/worker/index.js';
-import { isCancelled } from '../../../src/kube/errors.js';
+import { inProcessEngine, type EngineRunner } from '../../../src/engine/worker/request.js';
+import { workerEngine } from '../../../src/engine/worker/client.js';
+import { isCancelled } from '../../../src/util/errors.js';
 import { buildEngineWorker, LOOPING_PROJECT, SMALL_PROJECT } from '../../harness/engine-projects.js';
 import { tempTree } from '../../harness/files.js';
 

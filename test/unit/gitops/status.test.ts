@@ -1,12 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { presentStatus, REQUEST_STALL_MS, type DeploymentState } from '../../../src/gitops/status.js';
 import { DRIFT_ICON, statusIcon, validationIcon } from '../../../src/gitops/statusIcons.js';
-import type {
-  Condition,
-  CommandResultSummary,
-  KluctlDeploymentStatus,
-  ValidateResult,
-} from '../../../src/kluctl/types.js';
+import type { Condition, KluctlDeploymentStatus } from '../../../src/kluctl/types.js';
+import type { CommandResultSummary, ValidateResult } from '../../../src/kluctl/resultTypes.js';
 import { kluctlDeployment, T0, T1, T2 } from './kdFixtures.js';
 
 const header = {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { decodeSecretPayload } from '../../../src/kluctl/results.js';
 import { maskResult } from '../../../src/kluctl/masking.js';
-import type { Change, CommandResult, DriftDetectionResult, ResultObject } from '../../../src/kluctl/types.js';
+import type { Change, CommandResult, DriftDetectionResult, ResultObject } from '../../../src/kluctl/resultTypes.js';
 
 const secretRef = { version: 'v1', kind: 'Secret', name: 'db', namespace: 'simple' };
 

@@ -12,7 +12,7 @@ import {
   summarizeObjects,
   type SecretObject,
 } from '../../../src/kluctl/results.js';
-import type { CommandResult, ResultObject, ValidateResult } from '../../../src/kluctl/types.js';
+import type { CommandResult, ResultObject, ValidateResult } from '../../../src/kluctl/resultTypes.js';
 
 const gzipBase64 = (value: unknown): string =>
   gzipSync(Buffer.from(JSON.stringify(value)), { level: 9 }).toString('base64');

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KubeContexts } from '../../../src/kube/index.js';
+import { KubeContexts } from '../../../src/kube/contexts.js';
 
 describe('KubeContexts', () => {
   let dir: string;

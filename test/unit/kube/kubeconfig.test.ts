@@ -4,7 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clientForContext, KubeCredentialsError, kubeconfigPaths, loadKubeConfig } from '../../../src/kube/index.js';
+import { clientForContext, kubeconfigPaths, loadKubeConfig } from '../../../src/kube/kubeconfig.js';
+import { KubeCredentialsError } from '../../../src/kube/errors.js';
 import { isAlive } from '../../harness/processes.js';
 
 function kubeconfig(

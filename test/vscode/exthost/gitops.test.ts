@@ -10,13 +10,10 @@ import type { ContextNode, DeploymentNode, GroupNode, TreeNode } from '../../../
 import type { RequestCommandResult } from '../../../src/extension/commands/requests.js';
 import type { PushResult } from '../../../src/extension/commands/pushCommands.js';
 import { getDeployment } from '../../../src/gitops/deploymentApi.js';
-import {
-  clientForContext,
-  getObject,
-  loadKubeConfig,
-  ResourceMapper,
-  type KubeClient,
-} from '../../../src/kube/index.js';
+import { clientForContext, loadKubeConfig } from '../../../src/kube/kubeconfig.js';
+import { getObject } from '../../../src/kube/apply.js';
+import { ResourceMapper } from '../../../src/kube/discovery.js';
+import { type KubeClient } from '../../../src/kube/client.js';
 
 /**
  * The extension against the real kube-apiserver and kluctl-controller the outer test started (see

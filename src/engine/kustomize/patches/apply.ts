@@ -1,6 +1,6 @@
 /** `patches`, `patchesStrategicMerge` and `patchesJson6902`: loading, target selection and application. */
 
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import type { FileLoader } from '../file-loader.js';
 import type { Kustomization, PatchArgs, Selector } from '../kustomization.js';
 import { parseLabelSelector } from '../label-selector.js';

@@ -1,7 +1,7 @@
 /** RFC 6902 JSON patches, with the semantics of the library kustomize uses (evanphx/json-patch v4). */
 
 import { isDeepStrictEqual } from 'node:util';
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import { isPlainObject } from '../../yaml/kustomize.js';
 
 export interface JsonPatchOp {

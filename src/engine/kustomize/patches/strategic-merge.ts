@@ -4,7 +4,7 @@
  * elements first, in patch order, then the untouched ones) and are otherwise replaced by the patch.
  */
 
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import type { Obj } from '../resource.js';
 import { isEmptyNull, isPlainObject, resolvePlainScalar } from '../../yaml/kustomize.js';
 import { fieldSchema, resourceDefinition, type FieldSchema } from './merge-schema.js';

@@ -4,7 +4,7 @@
  */
 
 import { IMAGES } from '../builtin-field-specs.js';
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import { applyFieldSpec, getRef, setRef } from '../field-spec.js';
 import type { ImageArgs } from '../kustomization.js';
 import type { Resource } from '../resource.js';

@@ -1,7 +1,7 @@
 /** `labels`, `commonLabels` and `commonAnnotations`: string entries set at every field spec that applies. */
 
 import { COMMON_ANNOTATIONS, COMMON_LABELS, TEMPLATE_LABELS } from '../builtin-field-specs.js';
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import { applyFieldSpec, getRef, mergeFieldSpecs } from '../field-spec.js';
 import type { FieldSpec, Kustomization } from '../kustomization.js';
 import type { Resource } from '../resource.js';

@@ -4,7 +4,7 @@
  */
 
 import { NAMESPACE } from '../builtin-field-specs.js';
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import { applyFieldSpec, setRef } from '../field-spec.js';
 import { idEquals, idString } from '../resid.js';
 import type { Resource } from '../resource.js';

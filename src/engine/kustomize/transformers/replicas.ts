@@ -1,7 +1,7 @@
 /** `replicas`: sets spec.replicas on the workloads that have (or ever had) the name. */
 
 import { REPLICAS } from '../builtin-field-specs.js';
-import { KustomizeError } from '../errors.js';
+import { KustomizeError } from '../../errors.js';
 import { applyFieldSpec, setRef } from '../field-spec.js';
 import type { Kustomization } from '../kustomization.js';
 import { isSelected } from '../resid.js';

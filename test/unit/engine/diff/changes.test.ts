@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { KubeObject } from '../../../../src/kube/objects.js';
-import { diffObjects, PointerPathError, type Change } from '../../../../src/engine/diff/changes.js';
+import { diffObjects } from '../../../../src/engine/diff/changes.js';
+import { PointerPathError } from '../../../../src/engine/diff/structural-diff.js';
+import { type Change } from '../../../../src/kluctl/resultTypes.js';
 import { normalizeObject } from '../../../../src/engine/diff/normalize.js';
 
 const configMap = (name: string, data: Record<string, string>, annotations?: Record<string, string>): KubeObject => ({

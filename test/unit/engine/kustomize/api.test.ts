@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findKustomizeBinary, kustomizeBuild, KustomizeError } from '../../../../src/engine/kustomize/index.js';
+import { findKustomizeBinary } from '../../../../src/engine/kustomize/binary.js';
+import { kustomizeBuild } from '../../../../src/engine/kustomize/index.js';
+import { KustomizeError } from '../../../../src/engine/errors.js';
 import { testBinaries } from '../../../harness/paths.js';
 import { tempTree } from '../../../harness/files.js';
 

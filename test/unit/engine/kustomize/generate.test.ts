@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { generateKustomization, KustomizeError } from '../../../../src/engine/kustomize/index.js';
+import { generateKustomization } from '../../../../src/engine/kustomize/generate.js';
+import { KustomizeError } from '../../../../src/engine/errors.js';
 import { tempTree } from '../../../harness/files.js';
 
 function tree(files: Record<string, string>): string {

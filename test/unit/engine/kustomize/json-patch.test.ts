@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { KustomizeError } from '../../../../src/engine/kustomize/errors.js';
+import { KustomizeError } from '../../../../src/engine/errors.js';
 import { applyJsonPatch } from '../../../../src/engine/kustomize/patches/json-patch.js';
 
 describe('engine/kustomize: JSON patches (RFC 6902, evanphx/json-patch semantics)', () => {

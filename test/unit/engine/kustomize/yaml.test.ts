@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { KustomizeError } from '../../../../src/engine/kustomize/errors.js';
+import { KustomizeError } from '../../../../src/engine/errors.js';
 import { parseResourceYaml, parseYaml11, resolvePlainScalar } from '../../../../src/engine/yaml/kustomize.js';
 
 describe('engine/kustomize: YAML as kustomize reads it', () => {

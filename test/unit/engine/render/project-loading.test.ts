@@ -8,7 +8,7 @@ import { applyDefaultArgs, argsFromEnv, parseArgs } from '../../../../src/engine
 import { ProjectError } from '../../../../src/engine/errors.js';
 import { DEPLOYMENT_PROJECT, KLUCTL_PROJECT } from '../../../../src/engine/project/schema.js';
 import { parseYaml } from '../../../../src/engine/yaml/strict.js';
-import { renderProject } from '../../../../src/engine/render/index.js';
+import { renderProject } from '../../../../src/engine/render/render-project.js';
 import { goYamlKeyLess } from '../../../../src/kluctl/yaml/go-yaml-keys.js';
 import { toGoYaml } from '../../../../src/kluctl/yaml/go-yaml.js';
 import { writeFiles } from '../../../harness/files.js';

@@ -1,12 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createRenderer,
-  IMAGE_PLACEHOLDER,
-  TemplateFloat,
-  TemplateRenderError,
-} from '../../../../src/engine/template/index.js';
+import { createRenderer, TemplateRenderError } from '../../../../src/engine/template/renderer.js';
+import { IMAGE_PLACEHOLDER } from '../../../../src/engine/template/kluctl/functions.js';
+import { TemplateFloat } from '../../../../src/engine/template/context.js';
 import { tempTree } from '../../../harness/files.js';
 
 function tree(files: Record<string, string>): string {

@@ -3,11 +3,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ArtifactTooLargeError,
-  buildArtifact,
-  SourceOverrideError,
-} from '../../../../src/gitops/sourceOverride/index.js';
+import { ArtifactTooLargeError, SourceOverrideError } from '../../../../src/gitops/sourceOverride/errors.js';
+import { buildArtifact } from '../../../../src/gitops/sourceOverride/artifact.js';
 import { readArchive } from './archive.js';
 
 describe('source override artifact', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { chooseControllerPod, SourceOverrideError, type PodLike } from '../../../../src/gitops/sourceOverride/index.js';
+import { chooseControllerPod, type PodLike } from '../../../../src/gitops/sourceOverride/controllerPod.js';
+import { SourceOverrideError } from '../../../../src/gitops/sourceOverride/errors.js';
 
 function pod(
   name: string,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listSourceTree } from '../../../../src/gitops/sourceOverride/index.js';
+import { listSourceTree } from '../../../../src/gitops/sourceOverride/sourceTree.js';
 import { writeFiles } from '../../../harness/files.js';
 
 describe('source override .gitignore semantics', () => {

@@ -2,11 +2,8 @@ import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import {
-  listenPortForward,
-  type ControllerPod,
-  type PodPortForwarder,
-} from '../../../../src/gitops/sourceOverride/index.js';
+import { listenPortForward, type PodPortForwarder } from '../../../../src/gitops/sourceOverride/portForward.js';
+import { type ControllerPod } from '../../../../src/gitops/sourceOverride/controllerPod.js';
 
 const pod: ControllerPod = { namespace: 'kluctl-system', name: 'kluctl-controller-0', podIP: '10.0.0.1', port: 8082 };
 

@@ -2,13 +2,9 @@ import * as assert from 'node:assert/strict';
 import { createHash, createPublicKey, randomBytes, verify, X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import {
-  establishServerTrust,
-  ProxyStreamClient,
-  SourceOverrideError,
-  type ServedRequest,
-  type ServerTrust,
-} from '../../../../src/gitops/sourceOverride/index.js';
+import { establishServerTrust, type ServerTrust } from '../../../../src/gitops/sourceOverride/tlsTrust.js';
+import { ProxyStreamClient, type ServedRequest } from '../../../../src/gitops/sourceOverride/proxyStream.js';
+import { SourceOverrideError } from '../../../../src/gitops/sourceOverride/errors.js';
 import {
   proxyServiceDefinition,
   type ProxyRequest,

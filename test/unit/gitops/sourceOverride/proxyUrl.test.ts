@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildProxyUrl } from '../../../../src/gitops/sourceOverride/index.js';
+import { buildProxyUrl } from '../../../../src/gitops/sourceOverride/proxyUrl.js';
 
 describe('source override proxy URL', () => {
   const id = 'ab'.repeat(32);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { normalizeGitUrl } from '../../../../src/gitops/index.js';
-import { parseRepoKeyString, requestMatchesRepo } from '../../../../src/gitops/sourceOverride/index.js';
+import { normalizeGitUrl } from '../../../../src/kluctl/repoKey.js';
+import { parseRepoKeyString, requestMatchesRepo } from '../../../../src/gitops/sourceOverride/repoKeyMatch.js';
 
 describe('source override repo key matching', () => {
   it("parses the controller's repo keys, which always carry a type", () => {

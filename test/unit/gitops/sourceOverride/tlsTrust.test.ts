@@ -2,11 +2,8 @@ import * as assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import {
-  establishServerTrust,
-  serverCertificateProblem,
-  SourceOverrideError,
-} from '../../../../src/gitops/sourceOverride/index.js';
+import { establishServerTrust, serverCertificateProblem } from '../../../../src/gitops/sourceOverride/tlsTrust.js';
+import { SourceOverrideError } from '../../../../src/gitops/sourceOverride/errors.js';
 import { makePki, type TestPki } from './certs.js';
 
 /** A TLS server presenting `pki`'s leaf (test helper). */

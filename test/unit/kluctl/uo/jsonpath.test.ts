@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { deletePaths, listMatchingFields, parseJsonPath } from '../../../../src/kluctl/uo/jsonpath.js';
+import { deletePaths, listMatchingFields } from '../../../../src/kluctl/uo/jsonpath.js';
+import { parseJsonPath } from '../../../../src/kluctl/uo/jsonpath-parse.js';
 import { toJsonPath } from '../../../../src/kluctl/uo/key-path.js';
 import { removeFieldsByPathRegex } from '../../../../src/kluctl/uo/nested-fields.js';
 import { compileGoRegexp } from '../../../../src/util/go-regexp.js';

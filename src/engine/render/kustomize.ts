@@ -1,2 +1,0 @@
-/** The one place the render pipeline gets kustomize from. */
-export { findKustomizeBinary, generateKustomization, kustomizeBuild, KustomizeError } from '../kustomize/index.js';
