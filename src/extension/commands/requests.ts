@@ -7,7 +7,7 @@ import { readCommandResultDiffs, readValidateResult } from '../../gitops/maskedR
 import { countObjects } from '../../kluctl/results.js';
 import type { CommandResult } from '../../kluctl/resultTypes.js';
 import type { RequestKind, SourceOverride } from '../../kluctl/types.js';
-import { CancelledError } from '../../util/errors.js';
+import { isCancelled } from '../../util/errors.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target } from './context.js';
@@ -122,7 +122,7 @@ export async function runWithProgress(
       },
     );
   } catch (error) {
-    if (error instanceof CancelledError) {
+    if (isCancelled(error)) {
       void vscode.window.showInformationMessage(
         `Kluctl: stopped waiting for ${kind} of ${label}. ${error.message.includes('(') ? error.message.slice(error.message.indexOf('(')) : ''}`,
       );
@@ -298,7 +298,10 @@ export async function runWithLocalSource(
       );
     return result;
   } catch (error) {
-    void vscode.window.showErrorMessage(`Kluctl ${title} with Local Source ${label}: ${(error as Error).message}`);
+    // Cancelling while the override is set up says so, as a cancelled request does; only failures are errors.
+    if (isCancelled(error))
+      void vscode.window.showInformationMessage(`Kluctl ${title} with Local Source ${label}: cancelled`);
+    else void vscode.window.showErrorMessage(`Kluctl ${title} with Local Source ${label}: ${(error as Error).message}`);
     return undefined;
   } finally {
     await session?.close();

@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Header, Pax } from 'tar';
-import { ArtifactTooLargeError, SourceOverrideError, unreadableError, type SizedFile } from './errors.js';
+import { ArtifactTooLargeError, unreadableError, type SizedFile } from './errors.js';
 import { listSourceTree, type TreeEntry } from './sourceTree.js';
+import { CancelledError } from '../../util/errors.js';
 
 /** The controller accepts at most 32 MiB (its gRPC limit is this plus 1 KiB of framing). */
 export const MAX_ARTIFACT_BYTES = 32 * 1024 * 1024;
@@ -58,7 +59,7 @@ export async function buildArtifact(
   const blocks: Buffer[] = [];
   let readBytes = 0;
   for (const entry of entries) {
-    if (options.signal?.aborted) throw new SourceOverrideError('cancelled', 'source override: cancelled');
+    if (options.signal?.aborted) throw new CancelledError('source override');
     const content = entry.type === 'file' ? await readFile(gitRoot, entry) : undefined;
     readBytes += content?.length ?? 0;
     // Files may grow between listing and reading.

@@ -15,8 +15,8 @@ export type SourceOverrideProblem =
   /** The tree cannot be packed (unreadable file, a name the controller rejects). */
   | 'artifactFailed'
   /** The stream ended while the override was still in use. */
-  | 'connectionLost'
-  | 'cancelled';
+  | 'connectionLost';
+// A cancelled setup or an intended close is not a problem of the override: it throws the one CancelledError.
 
 export class SourceOverrideError extends Error {
   constructor(

@@ -10,6 +10,7 @@ import {
   type ResolveOverrideResponse,
 } from './proto.js';
 import { SERVER_NAME, type ServerTrust } from './tlsTrust.js';
+import { CancelledError } from '../../util/errors.js';
 
 const CHALLENGE_BYTES = 32;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
@@ -70,7 +71,7 @@ export class ProxyStreamClient {
 
   /** Dials, completes the handshake and starts serving; fails with a SourceOverrideError. */
   static async open(options: ProxyStreamOptions): Promise<ProxyStreamClient> {
-    if (options.signal?.aborted) throw new SourceOverrideError('cancelled', 'source override: cancelled');
+    if (options.signal?.aborted) throw new CancelledError('source override');
     const privateKey = options.privateKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const pubKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
     const pubKeyHash = createHash('sha256').update(pubKey).digest();
@@ -88,7 +89,7 @@ export class ProxyStreamClient {
       await stream.handshake(pubKey, pubKeyHash, privateKey);
     } catch (error) {
       stream.close();
-      if (options.signal?.aborted) throw new SourceOverrideError('cancelled', 'source override: cancelled');
+      if (options.signal?.aborted) throw new CancelledError('source override');
       throw error;
     }
     stream.state = 'serving';
@@ -175,7 +176,7 @@ export class ProxyStreamClient {
     const wasServing = this.state === 'serving';
     this.state = 'closed';
     this.abort.abort();
-    this.inbox.fail(reason ?? new SourceOverrideError('cancelled', 'source override: closed'));
+    this.inbox.fail(reason ?? new CancelledError('source override'));
     this.call.cancel();
     this.client.close();
     // During the handshake the error reaches the caller of open(); `closed` reports only later breaks.

@@ -194,7 +194,7 @@ async function withForwardError<T>(endpoint: Endpoint, step: () => Promise<T>): 
     return await step();
   } catch (error) {
     const forwardError = endpoint.listener?.lastError();
-    if (error instanceof SourceOverrideError && forwardError && error.problem !== 'cancelled') {
+    if (error instanceof SourceOverrideError && forwardError) {
       throw new SourceOverrideError(
         error.problem === 'untrustedServer' ? error.problem : 'controllerUnreachable',
         `${error.message} (${forwardError})`,

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { SourceOverrideError, unreadableError } from './errors.js';
+import { CancelledError } from '../../util/errors.js';
 
 export interface TreeEntry {
   /** Relative to the root, forward slashes, no trailing slash. */
@@ -41,7 +42,7 @@ async function walk(
   out: TreeEntry[],
   signal?: AbortSignal,
 ): Promise<void> {
-  if (signal?.aborted) throw new SourceOverrideError('cancelled', 'source override: cancelled');
+  if (signal?.aborted) throw new CancelledError('source override');
   const names = (await fs.readdir(dir).catch((error: unknown) => Promise.reject(unreadableError(rel, error)))).sort(
     compareBytes,
   );

@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import type { KubeClient } from '../../kube/client.js';
 import { KubeApiError } from '../../kube/errors.js';
 import { SourceOverrideError } from './errors.js';
+import { CancelledError } from '../../util/errors.js';
 
 export const CA_CONFIGMAP_NAME = 'kluctl-source-override-ca';
 export const CA_CONFIGMAP_KEY = 'ca.pem';
@@ -124,7 +125,7 @@ function probeServerCertificate(
 ): Promise<{ authorized: boolean; leaf: X509Certificate }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new SourceOverrideError('cancelled', 'source override: cancelled'));
+      reject(new CancelledError('source override'));
       return;
     }
     // Verification is done by hand below when the platform's own fails; nothing is sent on this connection.
@@ -146,7 +147,7 @@ function probeServerCertificate(
       if (error) reject(error);
       else resolve(value!);
     };
-    const onAbort = (): void => finish(new SourceOverrideError('cancelled', 'source override: cancelled'));
+    const onAbort = (): void => finish(new CancelledError('source override'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
       () =>
