@@ -30,3 +30,34 @@ export function isCancellation(error: unknown): boolean {
 export function throwIfCancelled(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new CancelledError(what);
 }
+
+/**
+ * Bad input in a file, as `file:line: detail` (the line when known). The base of the engine's file errors
+ * (`ProjectError`, `KustomizeError`); layers below the engine (kube, kluctl) throw it directly.
+ */
+export class FileError extends Error {
+  constructor(
+    readonly file: string | undefined,
+    readonly line: number | undefined,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(file ? `${file}${line ? `:${line}` : ''}: ${detail}` : detail, options);
+    this.name = 'FileError';
+  }
+}
+
+/**
+ * A problem with one named object (a Kubernetes object as `Kind namespace/name`, a result, a KluctlDeployment), as
+ * `object: detail`; `object` is the reference as the caller prints it.
+ */
+export class ObjectError extends Error {
+  constructor(
+    readonly object: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${object}: ${detail}`, options);
+    this.name = 'ObjectError';
+  }
+}
