@@ -12,6 +12,7 @@ import { HELM_CHART } from '../project/schema.js';
 import { parseYaml, parseYamlAll, readYamlFile } from '../yaml/strict.js';
 import { isMap as isObject } from '../../util/go-values.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
+import { CancelledError, isCancellation } from '../../util/errors.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
@@ -140,7 +141,11 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   const chartDir = await locateChart(config, o);
   const helm = o.helmBinary ?? findHelmBinary();
   if (!helm)
-    throw new Error(`${o.chartFile}: Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)`);
+    throw new ProjectError(
+      o.chartFile,
+      undefined,
+      'Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)',
+    );
   const namespace = config.namespace ?? 'default';
   // Flags take their values with `=` and the operands follow `--`, so no value from the project can become a flag.
   const args = ['template', `--namespace=${namespace}`, `--kube-version=${o.kubeVersion}`, '--skip-tests'];
@@ -149,7 +154,7 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
   if (exists(values)) {
     if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m))
-      throw new Error(`${values} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts`);
+      throw new ProjectError(values, undefined, 'SOPS-encrypted, and SOPS is not supported yet by kluctl-ts');
     args.push(`--values=${path.resolve(values)}`);
   }
   args.push('--', String(config.releaseName), path.resolve(chartDir));
@@ -163,15 +168,15 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
     });
   } catch (error) {
     if (error instanceof ProcessTimeoutError)
-      throw new Error(`${o.chartFile}: helm template did not finish within ${HELM_TIMEOUT_MS / 1000}s`, {
+      throw new ProjectError(o.chartFile, undefined, `helm template did not finish within ${HELM_TIMEOUT_MS / 1000}s`, {
         cause: error,
       });
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new Error(`${o.chartFile}: cannot run ${helm}: ${(error as Error).message}`, { cause: error });
+    if (isCancellation(error)) throw new CancelledError(`helm template ${o.chartFile}`);
+    throw new ProjectError(o.chartFile, undefined, `cannot run ${helm}: ${(error as Error).message}`, { cause: error });
   }
   if (result.code !== 0) {
     const err = result.stderr.toString('utf8').trim();
-    throw new Error(`${o.chartFile}: helm template failed: ${err || `exit code ${result.code}`}`);
+    throw new ProjectError(o.chartFile, undefined, `helm template failed: ${err || `exit code ${result.code}`}`);
   }
   const stdout = result.stdout.toString('utf8');
   const objects = parseYamlAll(stdout).filter(isObject);
