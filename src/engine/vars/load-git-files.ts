@@ -14,6 +14,7 @@ import { setNested, setOwn, type JsonObject } from '../../kluctl/uo/merge.js';
 import { looksLikeSopsText, sopsNotSupported } from './sops.js';
 import { asContext, rendererFor } from './templating.js';
 import { decodeUtf8 } from '../../util/utf8.js';
+import { ProjectError } from '../errors.js';
 
 type GitFilesSource = NonNullable<VarsSource['gitFiles']>;
 type GitFileSpec = NonNullable<GitFilesSource['files']>[number];
@@ -52,7 +53,7 @@ function specCopy(f: GitFileSpec): GitFileSpec {
 function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonObject): FileMatch {
   const raw = fs.readFileSync(path.join(dir, relPath));
   let content = decodeUtf8(raw);
-  if (content === undefined) throw new Error(`${relPath}: invalid UTF-8`);
+  if (content === undefined) throw new ProjectError(relPath, undefined, 'invalid UTF-8');
   if (spec.render) {
     try {
       content = rendererFor([]).renderString(content, asContext(vars), { name: relPath });

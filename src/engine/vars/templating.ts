@@ -4,6 +4,7 @@ import { createRenderer, type TemplateRenderer } from '../template/renderer.js';
 import { type TemplateContext } from '../template/context.js';
 import { isMap as isObject } from '../../util/go-values.js';
 import { type JsonObject } from '../../kluctl/uo/merge.js';
+import { ProjectError } from '../errors.js';
 
 const renderers = new Map<string, TemplateRenderer>();
 
@@ -54,5 +55,5 @@ export function checkWhen(condition: string | undefined, vars: JsonObject, where
     .trim();
   if (out === 'True' || out === '') return true;
   if (out === 'False') return false;
-  throw new Error(`${where}: unable to render conditional '${condition}': unexpected result ${out}`);
+  throw new ProjectError(where, undefined, `unable to render conditional '${condition}': unexpected result ${out}`);
 }
