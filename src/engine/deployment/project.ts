@@ -71,7 +71,7 @@ export async function loadDeploymentProject(
   // As Kluctl's securejoin: `..` stops at the source root and symlinks resolve inside it, so an include that
   // points out of the source names a dir inside it (which normally does not exist).
   const absDir = secureJoin(source.dir, relDir);
-  if (!isDirectory(absDir)) throw new Error(`${absDir} does not exist or is not a directory`);
+  if (!isDirectory(absDir)) throw new ProjectError(absDir, undefined, 'does not exist or is not a directory');
   // Kluctl then fails on such a namesake dir in its own ways; here it is refused outright.
   if (!isInside(source.dir, path.resolve(source.dir, relDir)))
     throw new Error(`path/include is not part of the deployment project: ${relDir}`);
@@ -96,7 +96,7 @@ export async function loadDeploymentProject(
     } else if (exists(fixPathExt(path.join(absDir, 'kustomization.yml')))) {
       throw new Error(`deployment.yml not found but folder ${absDir} contains a kustomization.yml`);
     } else {
-      throw new Error(`${configFile} not found`);
+      throw new ProjectError(configFile, undefined, 'not found');
     }
   } else {
     // The project's own vars are not visible while its deployment.yaml is rendered.
@@ -120,7 +120,8 @@ export async function loadDeploymentProject(
     checkItemDirs(p, configFile);
   }
 
-  if (!parent && p.config.when) throw new Error(`${configFile}: the root deployment project can not contain 'when'`);
+  if (!parent && p.config.when)
+    throw new ProjectError(configFile, undefined, "the root deployment project can not contain 'when'");
   p.whenTrue = checkWhen(p.config.when, p.vars, configFile);
   if (!p.whenTrue) return p;
 
