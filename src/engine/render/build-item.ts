@@ -67,8 +67,10 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
     const config = readHelmChart(chartFile);
     const kustomization = readKustomization(path.dirname(chartFile));
     if (kustomization && !((kustomization.resources as unknown[] | undefined) ?? []).includes(helmOutput(config))) {
-      throw new Error(
-        `${item.relRenderedDir}/kustomization.yaml does not include the rendered helm chart: ${helmOutput(config)}`,
+      throw new ProjectError(
+        `${item.relRenderedDir}/kustomization.yaml`,
+        undefined,
+        `does not include the rendered helm chart: ${helmOutput(config)}`,
       );
     }
     await renderHelmChart({
