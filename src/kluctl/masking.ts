@@ -17,6 +17,7 @@ import { deepClone, isMap } from '../util/go-values.js';
 import { parseJsonPath } from './uo/jsonpath-parse.js';
 import { isSecretRef, refOf } from './objectRef.js';
 import type { KubeObject } from '../kube/objects.js';
+import { ObjectError } from '../util/errors.js';
 
 /** What replaces a Secret value in `oldValue`/`newValue` and in object copies (Kluctl's). */
 export const MASK = '*****';
@@ -57,7 +58,8 @@ export function obfuscateSecret(obj: KubeObject | undefined): KubeObject | undef
   ] as const) {
     const values = out[field];
     if (values === undefined || values === null) continue;
-    if (!isMap(values)) throw new Error(`'${field}' is not a map of strings (Secret ${obj.metadata?.name ?? ''})`);
+    if (!isMap(values))
+      throw new ObjectError(`Secret ${obj.metadata?.name ?? ''}`, `'${field}' is not a map of strings`);
     if (out === obj) out = deepClone(obj);
     out[field] = Object.fromEntries(Object.keys(values).map((k) => [k, mask]));
   }

@@ -24,6 +24,7 @@ import { type KubeClient } from '../kube/client.js';
 import { type KubeList, type KubeObject } from '../kube/objects.js';
 import { compactObjects, reducedObject, sortedJson } from './compactedObjects.js';
 import { FIELD_MANAGERS } from './fieldManagers.js';
+import { ObjectError } from '../util/errors.js';
 
 /** The Secret of one stored result, found by its id label. */
 export async function readResultSecret(
@@ -41,8 +42,9 @@ export async function readResultSecret(
   });
   const secret = list.items[0];
   if (!secret)
-    throw new Error(
-      `${kind} result ${resultId} not found in namespace "${namespace}" (it may have been cleaned up already)`,
+    throw new ObjectError(
+      `${kind} result ${resultId}`,
+      `not found in namespace "${namespace}" (it may have been cleaned up already)`,
     );
   return secret;
 }

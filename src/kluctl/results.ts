@@ -10,6 +10,7 @@ import type {
   ValidateResult,
   ValidateResultSummary,
 } from './resultTypes.js';
+import { ObjectError } from '../util/errors.js';
 
 /** The controller's default `--command-result-namespace`. */
 export const DEFAULT_RESULTS_NAMESPACE = 'kluctl-results';
@@ -195,8 +196,9 @@ function compareStrings(a: string, b: string): number {
 function requireData(secret: SecretObject, key: string): string {
   const value = secret.data?.[key];
   if (!value)
-    throw new Error(
-      `Secret ${secret.metadata.namespace}/${secret.metadata.name} has no data "${key}"; is it a Kluctl result?`,
+    throw new ObjectError(
+      `Secret ${secret.metadata.namespace}/${secret.metadata.name}`,
+      `has no data "${key}"; is it a Kluctl result?`,
     );
   return value;
 }
