@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.js';
-import { CancelledError } from '../util/errors.js';
+import { CancelledError, ObjectError } from '../util/errors.js';
 import { KubeApiError } from '../kube/errors.js';
 import {
   deploymentsPath,
@@ -125,8 +125,9 @@ function rejectedByController(kd: KluctlDeployment, kind: RequestKind): undefine
   if (conditions.some((c) => c.type === 'Reconciling' && c.status === 'True')) return undefined;
   const ready = conditions.find((c) => c.type === 'Ready');
   const reason = kd.status?.lastPrepareError || ready?.message || 'no reason given';
-  throw new Error(
-    `the kluctl-controller rejected the ${kind} request for ${describeRef(kd.metadata as DeploymentRef)}: ${reason}`,
+  throw new ObjectError(
+    describeRef(kd.metadata as DeploymentRef),
+    `the kluctl-controller rejected the ${kind} request: ${reason}`,
   );
 }
 

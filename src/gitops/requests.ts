@@ -8,6 +8,7 @@ import {
   type RequestKind,
   type SourceOverride,
 } from '../kluctl/types.js';
+import { ObjectError } from '../util/errors.js';
 
 /**
  * A fresh correlation token: an ISO timestamp (so people and `requestTime` can read when it was asked for)
@@ -73,10 +74,11 @@ export function suspendPatch(suspend: boolean): { spec: { suspend: true | null }
 /** Approves the currently rendered objects of a KluctlDeployment in manual mode. */
 export function approvePatch(kd: KluctlDeployment): { spec: { manualObjectsHash: string } } {
   const hash = kd.status?.lastObjectsHash;
-  if (!kd.spec.manual) throw new Error(`${kd.metadata.name} is not in manual mode; there is nothing to approve`);
+  if (!kd.spec.manual) throw new ObjectError(kd.metadata.name, 'not in manual mode; there is nothing to approve');
   if (!hash)
-    throw new Error(
-      `${kd.metadata.name} has not rendered its objects yet (status.lastObjectsHash is empty); there is nothing to approve`,
+    throw new ObjectError(
+      kd.metadata.name,
+      'has not rendered its objects yet (status.lastObjectsHash is empty); there is nothing to approve',
     );
   return { spec: { manualObjectsHash: hash } };
 }
