@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { execCredential, ExecPluginTimeoutError, type ExecConfig } from './exec-credential.js';
-import { CancelledError } from '../util/errors.js';
+import { CancelledError, ObjectError } from '../util/errors.js';
 import { KubeApiError, KubeCredentialsError, KubeUnreachableError, type StatusCause } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -45,7 +45,7 @@ export class KubeClient {
     private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
   ) {
     const cluster = kubeConfig.getCluster(kubeConfig.getContextObject(contextName)?.cluster ?? '');
-    if (!cluster) throw new Error(`kubeconfig context "${contextName}" has no cluster`);
+    if (!cluster) throw new ObjectError(`kubeconfig context "${contextName}"`, 'has no cluster');
     this.server = cluster.server.replace(/\/+$/, '');
   }
 
