@@ -12,13 +12,15 @@ export interface ClusterConnection {
 
 /**
  * Without a usable kubeconfig and no requested context Kluctl only warns and runs without a client; a requested
- * context that does not exist is an error.
+ * context that does not exist is an error. `timeoutMs` bounds each request (the editor passes its
+ * `kluctl.requestTimeoutSeconds`, as its own clients use); the client's default otherwise.
  */
 export function connect(
   kubeconfig: string | undefined,
   requested: string | undefined,
   warnings: string[],
   env: NodeJS.ProcessEnv = process.env,
+  timeoutMs?: number,
 ): ClusterConnection | undefined {
   let config;
   try {
@@ -36,7 +38,7 @@ export function connect(
     );
     return undefined;
   }
-  const client = clientForContext(config, requested);
+  const client = clientForContext(config, requested, timeoutMs);
   return { client, mapper: new ResourceMapper(client), contextName: client.contextName };
 }
 

@@ -48,6 +48,8 @@ export interface RenderProjectOptions {
   offline?: boolean;
   kubeconfig?: string;
   context?: string;
+  /** The timeout of each Kubernetes request; the client's default when absent. */
+  requestTimeoutMs?: number;
   kubernetesVersion?: string;
   /** Where item dirs are rendered; a temp dir (removed afterwards) when absent. */
   renderOutputDir?: string;
@@ -84,7 +86,8 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   warnings.push(...project.warnings);
 
   let cluster: ClusterConnection | undefined;
-  if (!o.offline) cluster = connect(o.kubeconfig, requestedContext(project, o.target, o.context), warnings, env);
+  if (!o.offline)
+    cluster = connect(o.kubeconfig, requestedContext(project, o.target, o.context), warnings, env, o.requestTimeoutMs);
   const target = selectTarget(project, external, {
     targetName: o.target,
     targetNameOverride: o.targetNameOverride,
