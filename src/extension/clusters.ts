@@ -15,13 +15,23 @@ export interface ContextView {
 }
 
 /**
+ * How every Kubernetes client of the editor connects: the `kluctl.kubeconfig` setting and the request timeout. The
+ * `Clusters` below use them, and the engine's commands carry them into its worker thread, where the engine opens
+ * its clients with them (a client cannot cross the thread boundary).
+ */
+export function connectionSettings(): { kubeconfig: string | undefined; requestTimeoutMs: number } {
+  const settings = readSettings();
+  return { kubeconfig: settings.kubeconfig, requestTimeoutMs: settings.requestTimeoutSeconds * 1000 };
+}
+
+/**
  * The contexts the user chose and their KluctlDeployments. Nothing contacts a cluster until `watch()` is called
  * (the view became visible, or a command needs deployments); `pause()` ends all watches (the view was hidden).
  */
 export class Clusters extends Disposable {
   private readonly contexts = new KubeContexts({
-    kubeconfigPath: () => readSettings().kubeconfig,
-    timeoutMs: () => readSettings().requestTimeoutSeconds * 1000,
+    kubeconfigPath: () => connectionSettings().kubeconfig,
+    timeoutMs: () => connectionSettings().requestTimeoutMs,
   });
   private readonly watchers = new Map<string, DeploymentWatcher>();
   private readonly unsubscribers = new Map<string, () => void>();

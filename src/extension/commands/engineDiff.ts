@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { findControllerPod } from '../../gitops/sourceOverride/controllerPod.js';
 import { SourceOverrideError } from '../../gitops/sourceOverride/errors.js';
 import { isCancelled } from '../../util/errors.js';
+import { connectionSettings } from '../clusters.js';
 import { readSettings } from '../config.js';
 import type { WorkspaceProject } from '../workspaceProjects.js';
 import { signalOf, type CommandContext, type Target } from './context.js';
@@ -56,7 +57,7 @@ export async function engineDiffForDeployment(
               targetNameOverride: spec.targetNameOverride,
               args,
               context: target.context,
-              kubeconfig: readSettings().kubeconfig,
+              ...connectionSettings(),
               inclusion: {
                 includeTags: spec.includeTags,
                 excludeTags: spec.excludeTags,

@@ -12,6 +12,7 @@ import { isCancelled, type CancelledError } from '../../util/errors.js';
 import { commandResultDiffs } from '../../gitops/resultDocuments.js';
 import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';
 import { countObjects, objectRefString } from '../../kluctl/results.js';
+import { connectionSettings } from '../clusters.js';
 import { readSettings } from '../config.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
 
@@ -38,6 +39,7 @@ interface PushOptions {
   target?: string;
   args?: string[];
   kubeconfig?: string;
+  requestTimeoutMs?: number;
 }
 
 export async function pushCommand(
@@ -48,13 +50,12 @@ export async function pushCommand(
   if (!requireTrust(`${action} with the bundled engine`)) return undefined;
   const target = await resolvePushTarget(arg, action);
   if (!target) return undefined;
-  const settings = readSettings();
   const label = `${path.basename(target.projectDir)}${target.target ? ` · ${target.target}` : ''}`;
   const options: PushOptions = {
     projectDir: target.projectDir,
     target: target.target,
     args: target.args,
-    kubeconfig: settings.kubeconfig,
+    ...connectionSettings(),
   };
   const hooks = (signal: AbortSignal, progress: vscode.Progress<{ message?: string }>) => ({
     signal,

@@ -86,7 +86,8 @@ export async function runWithProgress(
       async (progress, token) => {
         const signal = signalOf(token);
         const logsStop = new AbortController();
-        signal.addEventListener('abort', () => logsStop.abort());
+        const stopLogs = () => logsStop.abort();
+        signal.addEventListener('abort', stopLogs, { once: true });
         let following: Promise<unknown> | undefined;
         progress.report({ message: 'Sending the request…' });
         try {
@@ -117,6 +118,7 @@ export async function runWithProgress(
           await following;
           return await present(ctx, kind, target, outcome, presentOptions);
         } finally {
+          signal.removeEventListener('abort', stopLogs);
           logsStop.abort();
         }
       },
