@@ -76,3 +76,8 @@ export function registerCommand<K extends CommandId>(
 export function commandOf<K extends CommandId>(id: K, title: string, ...args: CommandArgs[K]): vscode.Command {
   return { command: id, title, arguments: args };
 }
+
+/** Runs one of our commands; the compiler checks the arguments against the id, as for `commandOf`. */
+export function runCommand<K extends CommandId>(id: K, ...args: CommandArgs[K]): Thenable<unknown> {
+  return vscode.commands.executeCommand(id, ...args);
+}

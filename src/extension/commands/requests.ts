@@ -13,6 +13,7 @@ import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target } from './context.js';
 import { engineDiffForDeployment, useEngineForLocalDiff } from './engineDiff.js';
 import type { PushResult } from './pushCommands.js';
+import { runCommand } from './registry.js';
 
 export const TITLES: Record<RequestKind, string> = {
   reconcile: 'Reconcile',
@@ -134,7 +135,7 @@ export async function runWithProgress(
     void vscode.window
       .showErrorMessage(`Kluctl ${TITLES[kind]} ${label} failed: ${(error as Error).message}`, 'Show Logs')
       .then((choice) => {
-        if (choice) void vscode.commands.executeCommand(Commands.showLogs, target.node);
+        if (choice) void runCommand(Commands.showLogs, target.node);
       });
     return undefined;
   }
@@ -152,7 +153,7 @@ async function present(
   ctx.output.log.info(
     `${TITLES[kind]} ${label} finished (reconcile id ${outcome.reconcileId}, result ${outcome.resultId || 'none'})${outcome.commandError ? `: ${outcome.commandError}` : ''}`,
   );
-  const showLogs = (): void => void vscode.commands.executeCommand(Commands.showLogs, target.node);
+  const showLogs = (): void => void runCommand(Commands.showLogs, target.node);
   if (!outcome.resultId) {
     if (outcome.commandError)
       void vscode.window
