@@ -75,3 +75,9 @@ export class KubeCredentialsError extends Error {
     this.name = 'KubeCredentialsError';
   }
 }
+
+/** The API server's own message of a failed request (what Kluctl reports), else the error's message. */
+export function apiMessageOf(error: unknown): string {
+  if (error instanceof KubeApiError && error.apiMessage) return error.apiMessage;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { deleteObject, getObject, replaceObject, serverSideApply } from '../../kube/apply.js';
 import { CancelledError } from '../../util/errors.js';
-import { KubeApiError, NoMatchError } from '../../kube/errors.js';
+import { apiMessageOf, KubeApiError, NoMatchError } from '../../kube/errors.js';
 import { type KubeObject } from '../../kube/objects.js';
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import { sleep } from '../../util/sleep.js';
@@ -349,13 +349,7 @@ export class ItemApplier {
 /** Kluctl reports every failed server-side apply as `failed to patch <ref>: <the API server's message>`. */
 function patchFailed(ref: ObjectRef, error: unknown): unknown {
   if (error instanceof CancelledError) return error;
-  const message =
-    error instanceof KubeApiError && error.apiMessage
-      ? error.apiMessage
-      : error instanceof Error
-        ? error.message
-        : String(error);
-  return `failed to patch ${refString(ref)}: ${message}`;
+  return `failed to patch ${refString(ref)}: ${apiMessageOf(error)}`;
 }
 
 export function isSkipDelete(o: KubeObject): boolean {

@@ -1,7 +1,7 @@
 /** Errors and warnings of one command, deduplicated per (object, message) as Kluctl does. */
 
 import type { DeploymentError, ObjectRef } from '../../kluctl/resultTypes.js';
-import { KubeApiError } from '../../kube/errors.js';
+import { apiMessageOf } from '../../kube/errors.js';
 import { compactRef } from '../../kluctl/objectRef.js';
 
 export class DeploymentMessages {
@@ -41,12 +41,7 @@ export class DeploymentMessages {
 
 function add(map: Map<string, DeploymentError>, ref: ObjectRef | undefined, error: unknown): void {
   // The API server's own message, as Kluctl reports it; the entry's ref names the object.
-  const message =
-    error instanceof KubeApiError && error.apiMessage
-      ? error.apiMessage
-      : error instanceof Error
-        ? error.message
-        : String(error);
+  const message = apiMessageOf(error);
   const entry: DeploymentError = { ref: compactRef(ref ?? { kind: '', name: '' }), message };
   map.set(JSON.stringify(entry), entry);
 }
