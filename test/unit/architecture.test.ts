@@ -81,6 +81,28 @@ describe('import graph', () => {
   });
 });
 
+describe('ARCHITECTURE.md', () => {
+  it('has a row of the layer table for every directory under src, and none for a directory that is gone', () => {
+    const src = path.join(REPO_ROOT, 'src');
+    const directories = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .flatMap((e) => [path.join(dir, e.name), ...directories(path.join(dir, e.name))]);
+    const actual = directories(src)
+      .map((d) => `src/${path.relative(src, d).split(path.sep).join('/')}`)
+      .sort();
+    const text = fs.readFileSync(path.join(REPO_ROOT, 'ARCHITECTURE.md'), 'utf8');
+    const rows = text
+      .split('\n')
+      .filter((l) => l.startsWith('| `src/'))
+      .flatMap((l) => [...l.split('|')[1].matchAll(/`(src\/[^`]+)`/g)].map((m) => m[1]))
+      .filter((p) => !p.endsWith('.ts'))
+      .sort();
+    assert.deepEqual(rows, actual);
+  });
+});
+
 describe('import graph checker', () => {
   const tree = (files: Record<string, string>) => readImportGraph('/planted', files);
 

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { Commands, type CommandId } from '../ids.js';
 import type { ContextNode, DeploymentNode, DriftObjectNode, MessageNode } from '../tree/nodes.js';
 import type { PushTarget } from './pushCommands.js';
-import type { RequestOptionsArg } from './requestOptions.js';
+import type { RequestOptions } from '../overridesPatch.js';
 
 /** A deployment command runs on its tree or CodeLens node; from the palette it has none and asks. */
 type OnDeployment = [node?: DeploymentNode];
@@ -16,6 +16,13 @@ type OnDeployment = [node?: DeploymentNode];
 type OnPushTarget = [target?: Partial<PushTarget>];
 /** From the tree with several deployments selected, VS Code passes the clicked node and the whole selection. */
 type OnSelection = [node?: DeploymentNode, selection?: readonly DeploymentNode[]];
+/** What a caller (a keybinding, another extension, a test) may pass instead of answering the prompts. */
+export interface RequestOptionsArg {
+  options: RequestOptions;
+  /** Validate only. */
+  warningsAsErrors?: boolean;
+}
+
 /** "… with Options": tests and other callers may pass the options instead of being prompted. */
 type WithOptions = [node?: DeploymentNode, options?: RequestOptionsArg];
 

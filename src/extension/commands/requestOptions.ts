@@ -17,14 +17,8 @@ import type { RequestKind } from '../../kluctl/types.js';
 import { readSettings } from '../config.js';
 import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, type CommandContext, type Target } from './context.js';
+import type { RequestOptionsArg } from './registry.js';
 import { runWithProgress, TITLES, type RequestCommandResult } from './requests.js';
-
-/** What a caller (a keybinding, another extension, a test) may pass instead of answering the prompts. */
-export interface RequestOptionsArg {
-  options: RequestOptions;
-  /** Validate only. */
-  warningsAsErrors?: boolean;
-}
 
 const BOOLEAN_LABELS: Record<BooleanOption, [string, string]> = {
   dryRun: ['Dry run', '--dry-run: every API call in dry-run mode, nothing changes'],
