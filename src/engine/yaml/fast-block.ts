@@ -44,6 +44,7 @@ export function setFastYaml(on: boolean): void {
 }
 
 /** Characters the fast path leaves to the full path wherever they appear. */
+// eslint-disable-next-line no-control-regex -- YAML's non-printable characters and line breaks other than \n
 const UNSUPPORTED = /[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)/;
 /** A document marker line that is more than the marker alone (content after it, `...`). */
 const DOC_MARKER = /^(?:---|\.\.\.)(?:[ ]|$)/;
@@ -53,7 +54,8 @@ const INDICATOR_START = new Set(['[', ']', '{', '}', ',', '#', '&', '*', '!', '|
 const NON_STRING_START = /^[~nNyYtTfFoO0-9+.<-]/;
 const MAX_KEY_LENGTH = 1000;
 
-const BAIL: unique symbol = Symbol('fast YAML path does not apply');
+/** Thrown (one instance, no stack needed) when the document leaves the subset. */
+const BAIL = new Error('the fast YAML path does not apply');
 
 /**
  * The documents of `text` (one when `stream` is false), or undefined when the full path must read it. Documents
@@ -306,8 +308,8 @@ class FastParser {
   private keyIdentity(source: string): string {
     const tag = this.mode.schema.tags.find((t) => (t.default === true || t.default === 'key') && t.test?.test(source));
     if (!tag || !tag.resolve) return `string:${source}`;
-    const resolve = tag.resolve as (s: string, onError: () => void, options: object) => unknown;
-    const v = resolve(source, () => bail(), { intAsBigInt: false });
+    const resolver = tag as unknown as { resolve(s: string, onError: () => void, options: object): unknown };
+    const v = resolver.resolve(source, () => bail(), { intAsBigInt: false });
     if (v !== null && typeof v === 'object') bail();
     return `${typeof v}:${String(v)}`;
   }
