@@ -167,7 +167,8 @@ describe('hostile input: rendering a project', function () {
         '  last: "{{ entries[-1].name }}"\n  count: "{{ entries | length }}"\n  id: "{{ entries[7].id + 1 }}"\n  blob: "{{ blob | length }}"\n',
       ),
     });
-    // render() bounds the child's time (30 s) and peak RSS (1.5 GB).
+    // render() bounds the child's time (30 s) and peak RSS (1.5 GB). kluctl v2.22.1 renders the same file to the
+    // same data (measured: 179 s and 1.0 GB RSS on a loaded 2-core machine; kluctl-ts 4.6 s and 284 MB there).
     const outcome = render(dir);
     assert.equal(outcome.ok, true, outcome.message);
     assert.deepEqual(outcome.objects![0].data, {
