@@ -108,6 +108,18 @@ export class KubeClient {
     }
   }
 
+  /**
+   * This client's kubeconfig for client-node APIs that connect by themselves (the port-forward WebSocket): their
+   * credentials come from this client's bounded path (exec plugins killed on timeout, single-flight, cached), never
+   * from client-node's own plugin runner, which neither stops a plugin that never answers nor caches.
+   */
+  boundedKubeConfig(what: string, signal?: AbortSignal): KubeConfig {
+    const config = Object.create(this.kubeConfig) as KubeConfig;
+    config.applyToHTTPSOptions = (opts) =>
+      this.authenticate(opts as https.RequestOptions, what, this.defaultTimeoutMs, signal);
+    return config;
+  }
+
   /** This client's kubeconfig with the exec plugin left out of the user: TLS settings without running the plugin. */
   private withoutExec?: KubeConfig;
 

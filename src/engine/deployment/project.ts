@@ -134,6 +134,13 @@ export async function loadDeploymentProject(
       const dir = await ctx.gitCache.checkout(git.url, git.ref, ctx.signal).catch((error: Error) => {
         throw new ProjectError(configFile, undefined, `git include ${git.url}: ${error.message}`);
       });
+      // Named by the project file, not by the checkout in the cache.
+      if (!isDirectory(secureJoin(dir, git.subDir ?? '')))
+        throw new ProjectError(
+          configFile,
+          undefined,
+          `git include ${git.url}: subDir ${git.subDir ?? '.'} does not exist or is not a directory in the repository`,
+        );
       p.includes.set(i, await loadInclude(ctx, p, { dir, id: `git-${path.basename(dir)}` }, git.subDir ?? '', item));
     } else if (item.oci !== undefined) {
       throw new ProjectError(

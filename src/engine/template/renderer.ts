@@ -131,8 +131,15 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
       const resolved = path.isAbsolute(file)
         ? file
         : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs, f));
-      if (resolved === undefined)
+      if (resolved === undefined) {
+        // kluctl v2.22.1 follows such a link and reads the file; nothing in a project may read outside it here.
+        const linkedOut = searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f));
+        if (!path.isAbsolute(file) && linkedOut !== undefined)
+          throw new Error(
+            `failed rendering template '${file}': ${file} links to ${realpath(linkedOut)}, outside the project (kluctl-ts reads no file outside the project)`,
+          );
         throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
+      }
       const bytes = fs.readFileSync(resolved);
       const source = decodeUtf8(bytes);
       if (source === undefined)

@@ -18,6 +18,7 @@ import {
   type Tags,
 } from 'yaml';
 import { checkYamlDocument, limitErrorLine, YamlLimitError } from './limits.js';
+import { parseFastYaml, type FastYamlMode } from './fast-block.js';
 import { KustomizeError } from '../errors.js';
 import { decodeUtf8, findInvalidUtf8 } from '../../util/utf8.js';
 
@@ -38,6 +39,8 @@ const YAML11 = {
 
 /** All documents of a resource stream, go-yaml v3 style; empty documents (null, `{}`) are dropped. */
 export function parseResourceYaml(text: string, file: string): YamlDocument[] {
+  const fast = parseFastYaml(text, kyamlFastMode(), true);
+  if (fast) return fast.filter((d) => !isEmptyDocument(d.value)).map((d) => ({ value: d.value, line: d.line }));
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { merge: true, uniqueKeys: false, lineCounter: lines });
   if (!Array.isArray(docs)) return [];
@@ -48,10 +51,31 @@ export function parseResourceYaml(text: string, file: string): YamlDocument[] {
     // A fresh tree: aliases must not share objects, later transformations mutate in place.
     const value = deepCopy(doc.toJS({ maxAliasCount: -1 }) as unknown);
     markEmptyNulls(doc.contents, value);
-    if (value === null || value === undefined || (isPlainObject(value) && Object.keys(value).length === 0)) continue;
+    if (isEmptyDocument(value)) continue;
     result.push({ value, line: lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line });
   }
   return result;
+}
+
+const isEmptyDocument = (value: unknown): boolean =>
+  value === null || value === undefined || (isPlainObject(value) && Object.keys(value).length === 0);
+
+let fastMode: FastYamlMode | undefined;
+
+/** The fast path for large plain files (yaml/fast-block.ts) with the resolution of resolveLikeGo. */
+function kyamlFastMode(): FastYamlMode {
+  return (fastMode ??= {
+    plainValue: resolvePlainScalar,
+    // Keys stay text, as in resolveLikeGo.
+    plainKey: (s) => s,
+    schema: parseDocument('', { merge: true, uniqueKeys: false }).schema,
+    emptyValue: (container, key) => {
+      const marks = emptyNulls.get(container) ?? new Set<string>();
+      marks.add(key);
+      emptyNulls.set(container, marks);
+    },
+    clipAtEndOfInputKeepsNewline: false,
+  });
 }
 
 /** A manifest or kustomization file as text; invalid UTF-8 is an error naming it (go-yaml rejects it too). */
@@ -88,7 +112,12 @@ export function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   if (!isPlainObject(v)) return v;
   const copy: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) copy[k] = deepCopy(x);
+  for (const [k, x] of Object.entries(v)) {
+    // A `__proto__` key is data (an own property), never the copy's prototype.
+    if (k === '__proto__')
+      Object.defineProperty(copy, k, { value: deepCopy(x), writable: true, enumerable: true, configurable: true });
+    else copy[k] = deepCopy(x);
+  }
   const marks = emptyNulls.get(v);
   if (marks) emptyNulls.set(copy, new Set(marks));
   return copy as T;

@@ -20,6 +20,7 @@ import {
 } from 'yaml';
 import { goScalarAsString, goValueToJs, resolveGoV2 } from './go-yaml-v2.js';
 import { checkYamlDocument, limitErrorLine, YamlLimitError } from './limits.js';
+import { parseFastYaml, type FastYamlMode } from './fast-block.js';
 import { decodeUtf8, findInvalidUtf8 } from '../../util/utf8.js';
 import { ProjectError } from '../errors.js';
 
@@ -42,7 +43,28 @@ const OPTIONS = {
     tags.filter((t) => typeof t === 'string' || !/timestamp|binary|omap|pairs|set$/.test(t.tag)),
 };
 
+let fastMode: FastYamlMode | undefined;
+
+/** The fast path for large plain files (yaml/fast-block.ts) with the scalar resolution of resolveLikeKluctl. */
+function strictFastMode(): FastYamlMode {
+  return (fastMode ??= {
+    plainValue: (s) => goValueToJs(resolveGoV2(s)),
+    plainKey: (s) => {
+      const go = resolveGoV2(s);
+      if (go === null || go === '<<') return undefined;
+      return typeof go === 'string' ? go : goScalarAsString(go);
+    },
+    schema: parseDocument('', OPTIONS).schema,
+    clipAtEndOfInputKeepsNewline: true,
+  });
+}
+
 export function parseYaml(text: string, file?: string, schema?: Schema): unknown {
+  // Schema checks need the syntax tree (lines of fields, string coercion): only schema-less reads (vars) go fast.
+  if (!schema) {
+    const docs = parseFastYaml(text, strictFastMode(), false);
+    if (docs) return docs.length ? docs[0].value : null;
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter: lines });
   checkErrors(doc, lines, file);
@@ -58,6 +80,8 @@ export function parseYaml(text: string, file?: string, schema?: Schema): unknown
 
 /** All documents of a stream, empty ones dropped. */
 export function parseYamlAll(text: string, file?: string): unknown[] {
+  const fast = parseFastYaml(text, strictFastMode(), true);
+  if (fast) return fast.map((d) => d.value).filter((v) => v !== null && v !== undefined);
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { ...OPTIONS, lineCounter: lines });
   if (!Array.isArray(docs)) return [];

@@ -174,7 +174,13 @@ async function reachController(options: StartSourceOverrideOptions, namespace: s
     };
   }
   const pod = await findControllerPod(options.client, namespace, options.signal);
-  const forwarder = options.portForwarder ?? new PortForward(options.client.kubeConfig, true);
+  // Credentials through the client's bounded exec-plugin path (src/kube/exec-credential.ts), not client-node's.
+  const forwarder =
+    options.portForwarder ??
+    new PortForward(
+      options.client.boundedKubeConfig('the port-forward to the kluctl-controller', options.signal),
+      true,
+    );
   const listener = await listenPortForward(forwarder, pod);
   return {
     dialHost: '127.0.0.1',

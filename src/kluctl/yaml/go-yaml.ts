@@ -99,8 +99,12 @@ function chooseStyle(s: string, simpleKey: boolean): Style {
   return style;
 }
 
+/** Strings every style rule writes plain and unchanged (no spaces to fold, no indicator, no number look). */
+const SIMPLE_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+
 /** Writes a scalar starting at `column`; continuation lines use `indent`. Returns the text (may contain newlines). */
 function scalar(s: string, column: number, indent: number, simpleKey: boolean): string {
+  if (SIMPLE_PLAIN.test(s) && !RESOLVE_TABLE.has(s)) return s;
   const style = chooseStyle(s, simpleKey);
   if (style === 'literal') return literal(s, indent);
   const chars = Array.from(s);

@@ -228,6 +228,12 @@ describe('engine: hostile input never runs a command', function () {
 
     const v = render({ 'deployment.yaml': 'vars:\n  - file: vars.yaml\ndeployments: []\n' });
     fs.symlinkSync(path.join(outside, 'vars.yaml'), path.join(v.dir, 'vars.yaml'));
-    await refused(v.run, /deployment\.yaml: vars source file vars\.yaml/, /not found|could not be resolved/);
+    // kluctl v2.22.1 reads a vars file linked outside the project (measured: it renders its values); refused here on
+    // purpose (README, Compatibility), with the link's target named.
+    await refused(
+      v.run,
+      /deployment\.yaml: vars source file vars\.yaml/,
+      /vars\.yaml links to .*outside-.*\/vars\.yaml, outside the project \(kluctl-ts reads no file outside the project\)$/,
+    );
   });
 });
