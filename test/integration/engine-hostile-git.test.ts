@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderProject } from '../../src/engine/render/index.js';
+import { renderProject } from '../../src/engine/render/render-project.js';
 import { tempTree } from '../harness/files.js';
 import { git } from '../harness/git-server.js';
 import { sharedGitServer, uniqueName } from '../harness/shared.js';
