@@ -12,6 +12,7 @@ import { HELM_CHART } from '../project/schema.js';
 import { parseYaml, parseYamlAll, readYamlFile } from '../yaml/strict.js';
 import { isObject } from '../../kluctl/uo/merge.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
+import { SopsDecryptor } from '../sops/index.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
@@ -132,6 +133,8 @@ export interface HelmRenderOptions {
   /** Checkouts of Git-hosted charts (`helmChart.git`). */
   gitCache?: GitRepoCache;
   signal?: AbortSignal;
+  /** Decrypts a SOPS-encrypted helm-values.yaml (given to helm on stdin, never written to disk). */
+  sops?: SopsDecryptor;
 }
 
 /** Renders the chart into its output file (objects annotated with the install namespace, as Kluctl does). */
@@ -147,10 +150,12 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   if (!config.skipCRDs) args.push('--include-crds');
   for (const v of o.apiVersions ?? []) args.push(`--api-versions=${v}`);
   const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
+  let input: string | undefined;
   if (exists(values)) {
-    if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m))
-      throw new Error(`${values} is SOPS-encrypted: SOPS is not supported yet by kluctl-ts`);
-    args.push(`--values=${path.resolve(values)}`);
+    const sops = o.sops ?? new SopsDecryptor({ env: process.env, signal: o.signal });
+    const decrypted = await sops.maybeDecrypt(fs.readFileSync(values), values);
+    if (decrypted.encrypted) input = decrypted.data.toString('utf8');
+    args.push(input === undefined ? `--values=${path.resolve(values)}` : '--values=-');
   }
   args.push('--', String(config.releaseName), path.resolve(chartDir));
   let result;
@@ -159,6 +164,7 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
       cwd: o.renderedDir,
       signal: o.signal,
       timeoutMs: HELM_TIMEOUT_MS,
+      input,
       env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') },
     });
   } catch (error) {

@@ -18,6 +18,7 @@ import type { ClusterConnection } from './cluster.js';
 import { findKustomizeBinary, generateKustomization, kustomizeBuild } from './kustomize.js';
 import { renderDirectory } from './render-dir.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
+import { withSopsKeys, type SopsDecryptor } from '../sops/index.js';
 
 export interface BuildItemOptions {
   renderDir: string;
@@ -35,6 +36,8 @@ export interface BuildItemOptions {
   kubeVersion?: string;
   apiVersions?: string[];
   signal?: AbortSignal;
+  /** Decrypts SOPS files that kustomize reads and Helm values (one per render, caching data keys). */
+  sops: SopsDecryptor;
 }
 
 export function renderedDirOf(item: DeploymentItem, renderDir: string): string | undefined {
@@ -80,6 +83,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
       helmBinary: o.helmBinary,
       gitCache: o.gitCache,
       signal: o.signal,
+      sops: o.sops,
     });
   }
 }
@@ -139,12 +143,17 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   let objects: KubeObject[];
   try {
     const root = path.join(o.renderDir, item.project.source.id);
+    // Every file kustomize reads is decrypted when it is a SOPS file, as Kluctl's decrypting filesystem does.
+    const readFile = (f: string): Buffer => o.sops.decryptSync(fs.readFileSync(f), f).data;
     objects = (
-      await kustomizeBuild(rendered, {
-        root,
-        kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(),
-        signal: o.signal,
-      })
+      await withSopsKeys(o.sops, () =>
+        kustomizeBuild(rendered, {
+          root,
+          kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(),
+          signal: o.signal,
+          readFile,
+        }),
+      )
     ).objects;
   } catch (error) {
     throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`, { cause: error });
