@@ -151,8 +151,8 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
   }
 
   const secretValue = (objs: KubeObject[], name: string, key: string): string => {
-    const s = objs.find((o) => o.kind === 'Secret' && o.metadata?.name?.startsWith(name)) as
-      (KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }) | undefined;
+    type SecretObject = KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> };
+    const s = (objs as SecretObject[]).find((o) => o.kind === 'Secret' && o.metadata?.name?.startsWith(name));
     assert.ok(s, `Secret ${name} rendered`);
     if (s.stringData?.[key] !== undefined) return s.stringData[key];
     return Buffer.from(s.data![key], 'base64').toString('utf8');
@@ -253,7 +253,7 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
 
   it('PGP through the GnuPG keyring (gpg, GnuPG 2.1+ keys behind the agent)', async function () {
     if (!pgpFpr) this.skip();
-    const dir = fullProject('pgp-gpg', ['--pgp', pgpFpr!]);
+    const dir = fullProject('pgp-gpg', ['--pgp', pgpFpr]);
     const [kluctl, ours] = await both(dir, { GNUPGHOME: gnupgHome!, SOPS_GPG_EXEC: 'gpg' });
     checkDecrypted(same(kluctl, ours));
   });
@@ -266,14 +266,14 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
       'app/s.yaml':
         'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: default\nstringData:\n  v: "{{ x }}"\n',
     });
-    encrypt(dir, 'v.yaml', '--pgp', pgpFpr!);
+    encrypt(dir, 'v.yaml', '--pgp', pgpFpr);
     const ring = path.join(tmp, 'secring-home');
     fs.mkdirSync(ring, { mode: 0o700 });
     fs.writeFileSync(
       path.join(ring, 'secring.gpg'),
       execFileSync(
         'gpg',
-        ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--export-secret-keys', pgpFpr!],
+        ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--export-secret-keys', pgpFpr],
         {
           env: { ...process.env, GNUPGHOME: gnupgHome },
         },
