@@ -32,6 +32,7 @@ export class SopsKeyNeeded extends Error {
 }
 
 const keyId = (m: SopsMetadata): string => JSON.stringify(m.keyGroups);
+const asBuffer = (data: Uint8Array | string): Buffer => (Buffer.isBuffer(data) ? data : Buffer.from(data));
 
 export class SopsDecryptor {
   private readonly keys = new Map<string, Uint8Array>();
@@ -60,7 +61,7 @@ export class SopsDecryptor {
 
   async maybeDecrypt(data: Uint8Array | string, file: string, format = sopsFormatForPath(file)): Promise<Decrypted> {
     const doc = this.load(data, file, format);
-    if (!doc) return { data: Buffer.from(data), encrypted: false };
+    if (!doc) return { data: asBuffer(data), encrypted: false };
     await this.prepare(doc.metadata, file);
     return this.finish(doc, this.keys.get(keyId(doc.metadata))!, file);
   }
@@ -68,7 +69,7 @@ export class SopsDecryptor {
   /** Like maybeDecrypt, from the key cache; throws SopsKeyNeeded when the file's key is not cached. */
   decryptSync(data: Uint8Array | string, file: string, format = sopsFormatForPath(file)): Decrypted {
     const doc = this.load(data, file, format);
-    if (!doc) return { data: Buffer.from(data), encrypted: false };
+    if (!doc) return { data: asBuffer(data), encrypted: false };
     const key = this.keys.get(keyId(doc.metadata));
     if (!key) throw new SopsKeyNeeded(file, doc.metadata);
     return this.finish(doc, key, file);

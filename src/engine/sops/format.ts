@@ -15,5 +15,7 @@ export function sopsFormatForPath(file: string): SopsFormat {
 
 /** Kluctl's cheap pre-check (`IsMaybeSopsFile`): no "sops" anywhere, no SOPS metadata. */
 export function maybeSops(data: Uint8Array | string): boolean {
-  return typeof data === 'string' ? data.includes('sops') : Buffer.from(data).includes('sops');
+  if (typeof data === 'string') return data.includes('sops');
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return bytes.includes('sops');
 }

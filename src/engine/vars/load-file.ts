@@ -27,7 +27,8 @@ export async function loadVarsFile(
     throw new Error(`failed to render vars file ${file}: ${(error as Error).message}`, { cause: error });
   }
   // As Kluctl: rendered first, then decrypted (templated plaintext next to encrypted values is fine).
-  rendered = (await sops.maybeDecrypt(rendered, file)).data.toString('utf8');
+  const decrypted = await sops.maybeDecrypt(rendered, file);
+  if (decrypted.encrypted) rendered = decrypted.data.toString('utf8');
   if (multidoc) return parseYamlAll(rendered, file);
   return parseYaml(rendered, file) ?? {};
 }
