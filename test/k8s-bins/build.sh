@@ -3,7 +3,7 @@
 # using the wrapper modules beside this script, into a cache outside the repo keyed by version.
 # A binary already in the cache is reused. Progress and timings go to stderr; stdout gets one absolute
 # binary path per requested tool, in order (the test harness reads them).
-# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl kustomize helm)
+# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl kustomize helm sops age-keygen)
 #        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
 set -euo pipefail
 here=${KLUCTL_TESTBIN_WRAPPERS:-$(cd "$(dirname "$0")" && pwd)}
@@ -77,5 +77,5 @@ if [ "${1:-}" = "--crd" ]; then
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl kustomize helm)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl kustomize helm sops age-keygen)
 for t in "${tools[@]}"; do build_one "$t"; done
