@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runRender } from '../../src/cli/render.js';
+import { runCli } from '../../src/cli/run.js';
+import { sharedCluster, uniqueName } from '../harness/shared.js';
 import { findOnPath } from '../../src/util/executables.js';
 import { obfuscateSecret } from '../../src/kluctl/masking.js';
 import type { KubeObject } from '../../src/kube/objects.js';
@@ -374,5 +376,48 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
     assert.match(secretValue(objects(kluctl.stdout), 'bin', 'id_key'), /"data": "ENC\[AES256_GCM/);
     assert.equal(ours.code, 0, ours.stderr);
     assert.equal(secretValue(objects(ours.stdout), 'bin', 'id_key'), 'line one\nline two\n');
+  });
+
+  it('diff against a cluster: a changed SOPS Secret value is masked, output byte-identical to kluctl diff', async () => {
+    const cluster = await sharedCluster();
+    const ns = uniqueName('sops');
+    const secret = (v: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: "{{ args.ns }}"\nstringData:\n  password: ${v}\n`;
+    const dir = project('cluster-diff', {
+      '.kluctl.yaml': 'discriminator: "sops-{{ args.ns }}"\nargs:\n  - name: ns\ntargets:\n  - name: t\n',
+      'deployment.yaml': 'deployments:\n  - path: namespace\n  - barrier: true\n  - path: secrets\n',
+      'namespace/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "{{ args.ns }}"\n',
+      'secrets/secret.yaml': secret('first-value'),
+    });
+    const encryptSecret = () =>
+      encrypt(dir, 'secrets/secret.yaml', '--age', ageRecipient, '--encrypted-regex', '^stringData$');
+    encryptSecret();
+    const env = { ...baseEnv, SOPS_AGE_KEY_FILE: ageKey };
+    const args = ['-t', 't', '-a', `ns=${ns}`];
+    const deployed = await runKluctl(['deploy', '--yes', ...args], { kubeconfig: cluster.kubeconfig, cwd: dir, env });
+    assert.equal(deployed.code, 0, deployed.stderr);
+    fs.writeFileSync(path.join(dir, 'secrets/secret.yaml'), secret('second-value'));
+    encryptSecret();
+    const kluctl = await runKluctl(['diff', ...args], { kubeconfig: cluster.kubeconfig, cwd: dir, env });
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    let ours: CliRun;
+    try {
+      ours = await captureCli((io) =>
+        runCli(['diff', ...args, '--kubeconfig', cluster.kubeconfig, '--project-dir', dir], io),
+      );
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    assert.equal(kluctl.code, 0, kluctl.stderr);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.match(ours.stdout, /\*\*\*\*\* \(obfuscated\)/);
+    assert.doesNotMatch(ours.stdout + ours.stderr, /first-value|second-value|ENC\[/);
+    // kluctl also prints the API server's deprecation warnings of its discovery (Endpoints), unrelated to SOPS.
+    const noWarnings = (t: string) => t.replace(/^Warnings:\n(?: {2}.*\n)+\n/m, '');
+    assert.equal(noWarnings(ours.stdout), noWarnings(kluctl.stdout));
   });
 });
