@@ -8,7 +8,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const FIXTURES_ROOT = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures');
 export const KLUCTL_EXAMPLES = path.join(FIXTURES_ROOT, 'kluctl-examples');
 
-export type TestTool = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kluctl' | 'kustomize' | 'helm';
+export type TestTool =
+  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kluctl' | 'kustomize' | 'helm' | 'sops' | 'age-keygen';
 
 const resolved = new Map<string, string>();
 

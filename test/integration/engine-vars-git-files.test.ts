@@ -209,7 +209,7 @@ describe('engine vars: gitFiles (v2.28 semantics) @integration', function () {
   it('errors name the deployment.yaml and the source', async () => {
     await assert.rejects(
       load({ ref: { branch: 'c1' }, files: [{ glob: 'secret.yaml' }] }),
-      /vars source gitFiles \S+ ref refs\/heads\/c1: secret\.yaml is SOPS-encrypted: SOPS is not supported yet/,
+      /vars source gitFiles \S+ ref refs\/heads\/c1: failed to decrypt file secret\.yaml: cannot get sops data key: the file names no master key/,
     );
     await assert.rejects(load({ ref: { branch: '(' } }), /invalid branch regex specified/);
     await assert.rejects(load({ ref: 'main' }), /a plain string ref \(main\) is not supported here/);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the test peers (kube-apiserver, kube-controller-manager, etcd, kluctl, kustomize, helm) from the Go module proxy
+# Builds the test peers (kube-apiserver, kube-controller-manager, etcd, kluctl, kustomize, helm, sops, age-keygen) from the Go module proxy
 # using the wrapper modules beside this script, into a cache outside the repo keyed by version.
 # A binary already in the cache is reused. Progress and timings go to stderr; stdout gets one absolute
 # binary path per requested tool, in order (the test harness reads them).
-# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl kustomize helm)
+# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl kustomize helm sops age-keygen)
 #        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
 set -euo pipefail
 here=${KLUCTL_TESTBIN_WRAPPERS:-$(cd "$(dirname "$0")" && pwd)}
@@ -18,6 +18,9 @@ KLUCTL_VERSION=v2.22.1
 HELM_VERSION=v3.22.0
 # kustomize/v5.8.1 is the release built on api v0.21.1, the kustomize api kluctl v2.28 uses.
 KUSTOMIZE_VERSION=v5.8.1
+# sops (and age-keygen from the same wrapper module) only encrypt the SOPS fixtures the tests generate.
+SOPS_VERSION=v3.13.3
+AGE_VERSION=$(sed -n 's/^[[:space:]]*filippo.io\/age \(v[^ ]*\).*/\1/p' "$here/sops/go.mod")
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 need_go() {
@@ -36,7 +39,9 @@ spec() {
     kluctl) echo "kluctl|$KLUCTL_VERSION|github.com/kluctl/kluctl/v2/cmd|-s -w -X main.version=${KLUCTL_VERSION#v}" ;;
     kustomize) echo "kustomize|$KUSTOMIZE_VERSION|sigs.k8s.io/kustomize/kustomize/v5|-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION" ;;
     helm) echo "helm|$HELM_VERSION|helm.sh/helm/v3/cmd/helm|-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
-    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager etcd kluctl kustomize helm)" ;;
+    sops) echo "sops|$SOPS_VERSION|github.com/getsops/sops/v3/cmd/sops|-s -w" ;;
+    age-keygen) echo "sops|$AGE_VERSION|filippo.io/age/cmd/age-keygen|-s -w" ;;
+    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager etcd kluctl kustomize helm sops age-keygen)" ;;
   esac
 }
 
@@ -72,5 +77,5 @@ if [ "${1:-}" = "--crd" ]; then
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl kustomize helm)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl kustomize helm sops age-keygen)
 for t in "${tools[@]}"; do build_one "$t"; done

@@ -13,6 +13,7 @@ import { parseYaml, parseYamlAll, readYamlFile } from '../yaml/strict.js';
 import { isMap as isObject } from '../../util/go-values.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 import { CancelledError, isCancellation } from '../../util/errors.js';
+import { SopsDecryptor } from '../sops/decryptor.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
@@ -133,6 +134,8 @@ export interface HelmRenderOptions {
   /** Checkouts of Git-hosted charts (`helmChart.git`). */
   gitCache?: GitRepoCache;
   signal?: AbortSignal;
+  /** Decrypts a SOPS-encrypted helm-values.yaml (given to helm on stdin, never written to disk). */
+  sops?: SopsDecryptor;
 }
 
 /** Renders the chart into its output file (objects annotated with the install namespace, as Kluctl does). */
@@ -152,10 +155,12 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   if (!config.skipCRDs) args.push('--include-crds');
   for (const v of o.apiVersions ?? []) args.push(`--api-versions=${v}`);
   const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
+  let input: string | undefined;
   if (exists(values)) {
-    if (fs.readFileSync(values, 'utf8').match(/^sops:\s*$/m))
-      throw new ProjectError(values, undefined, 'SOPS-encrypted, and SOPS is not supported yet by kluctl-ts');
-    args.push(`--values=${path.resolve(values)}`);
+    const sops = o.sops ?? new SopsDecryptor({ env: process.env, signal: o.signal });
+    const decrypted = await sops.maybeDecrypt(fs.readFileSync(values), values);
+    if (decrypted.encrypted) input = decrypted.data.toString('utf8');
+    args.push(input === undefined ? `--values=${path.resolve(values)}` : '--values=-');
   }
   args.push('--', String(config.releaseName), path.resolve(chartDir));
   let result;
@@ -164,6 +169,7 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
       cwd: o.renderedDir,
       signal: o.signal,
       timeoutMs: HELM_TIMEOUT_MS,
+      input,
       env: { ...process.env, HELM_CACHE_HOME: path.join(o.renderedDir, '.helm-cache') },
     });
   } catch (error) {

@@ -57,6 +57,12 @@ export function confineBinaryBuild(dir: string, files: FileLoader): void {
           from.line,
         );
       const abs = files.resolve(real, p, from);
+      if (files.kind(abs) === 'file' && files.isTransformed(abs))
+        throw new KustomizeError(
+          `'${p}' is SOPS-encrypted, and this kustomization needs the kustomize binary, which cannot decrypt it`,
+          file,
+          from.line,
+        );
       if (files.kind(abs) === 'dir') {
         if (!mayBeDir) throw new KustomizeError(`'${p}' is a directory`, file, from.line);
         visit(abs);

@@ -16,7 +16,7 @@ export class FileLoader {
 
   constructor(
     root: string,
-    private readonly readFile: ReadFile = (f) => fs.readFileSync(f),
+    private readonly readFile?: ReadFile,
   ) {
     this.root = realpath(path.resolve(root));
   }
@@ -34,14 +34,20 @@ export class FileLoader {
 
   read(file: string): Buffer {
     try {
-      return this.readFile(file);
+      return this.readFile ? this.readFile(file) : fs.readFileSync(file);
     } catch (e) {
-      if (e instanceof KustomizeError) throw e;
+      // Errors of the read hook (e.g. a SOPS file that cannot be decrypted) name the file themselves.
+      if (e instanceof KustomizeError || (e as NodeJS.ErrnoException).code === undefined) throw e;
       throw new KustomizeError(
         `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
         file,
       );
     }
+  }
+
+  /** Whether the read hook changes what a plain read of `file` gives (a decrypted SOPS file). */
+  isTransformed(file: string): boolean {
+    return this.readFile !== undefined && !this.read(file).equals(fs.readFileSync(file));
   }
 
   kind(p: string): 'file' | 'dir' | undefined {

@@ -20,6 +20,7 @@ import { generateKustomization } from '../kustomize/generate.js';
 import { kustomizeBuild } from '../kustomize/index.js';
 import { renderDirectory } from './render-dir.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
+import { withSopsKeys, type SopsDecryptor } from '../sops/decryptor.js';
 
 export interface BuildItemOptions {
   renderDir: string;
@@ -37,6 +38,8 @@ export interface BuildItemOptions {
   kubeVersion?: string;
   apiVersions?: string[];
   signal?: AbortSignal;
+  /** Decrypts SOPS files that kustomize reads and Helm values (one per render, caching data keys). */
+  sops: SopsDecryptor;
 }
 
 export function renderedDirOf(item: DeploymentItem, renderDir: string): string | undefined {
@@ -84,6 +87,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
       helmBinary: o.helmBinary,
       gitCache: o.gitCache,
       signal: o.signal,
+      sops: o.sops,
     });
   }
 }
@@ -143,12 +147,17 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   let objects: KubeObject[];
   try {
     const root = path.join(o.renderDir, item.project.source.id);
+    // Every file kustomize reads is decrypted when it is a SOPS file, as Kluctl's decrypting filesystem does.
+    const readFile = (f: string): Buffer => o.sops.decryptSync(fs.readFileSync(f), f).data;
     objects = (
-      await kustomizeBuild(rendered, {
-        root,
-        kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(),
-        signal: o.signal,
-      })
+      await withSopsKeys(o.sops, () =>
+        kustomizeBuild(rendered, {
+          root,
+          kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(),
+          signal: o.signal,
+          readFile,
+        }),
+      )
     ).objects;
   } catch (error) {
     throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`, { cause: error });

@@ -26,6 +26,7 @@ import {
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
+import { SopsDecryptor } from '../sops/decryptor.js';
 
 export interface RenderProjectOptions {
   projectDir: string;
@@ -97,7 +98,15 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
 
   const sourceDir = gitRoot(projectDir) ?? projectDir;
   const gitCache = new GitRepoCache();
-  const ctx: VarsLoaderContext = { client: cluster?.client, mapper: cluster?.mapper, gitCache, signal: o.signal, env };
+  const sops = new SopsDecryptor({ env, signal: o.signal });
+  const ctx: VarsLoaderContext = {
+    client: cluster?.client,
+    mapper: cluster?.mapper,
+    gitCache,
+    signal: o.signal,
+    env,
+    sops,
+  };
   const rootVars = buildRootVars(project.config, target, external);
   const root = await loadDeploymentProject(
     ctx,
@@ -131,6 +140,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
       gitCache,
       images: { fixedImages, seen },
       signal: o.signal,
+      sops,
     });
     const objects = built.flatMap((b) => b.objects);
     if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);

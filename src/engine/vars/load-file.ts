@@ -3,16 +3,17 @@
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { TemplateRenderError } from '../template/renderer.js';
 import type { JsonObject } from '../../kluctl/uo/merge.js';
-import { looksLikeSops, sopsNotSupported } from './sops.js';
+import type { SopsDecryptor } from '../sops/decryptor.js';
 import { asContext, rendererFor } from './templating.js';
 
-export function loadVarsFile(
+export async function loadVarsFile(
   vars: JsonObject,
   file: string,
   searchDirs: readonly string[],
   ignoreMissing: boolean,
-  multidoc?: boolean,
-): unknown {
+  multidoc: boolean | undefined,
+  sops: SopsDecryptor,
+): Promise<unknown> {
   let rendered: string;
   try {
     rendered = rendererFor(searchDirs).renderFile(file, asContext(vars));
@@ -25,8 +26,9 @@ export function loadVarsFile(
     if (ignoreMissing && notFound) return {};
     throw new Error(`failed to render vars file ${file}: ${(error as Error).message}`, { cause: error });
   }
+  // As Kluctl: rendered first, then decrypted (templated plaintext next to encrypted values is fine).
+  const decrypted = await sops.maybeDecrypt(rendered, file);
+  if (decrypted.encrypted) rendered = decrypted.data.toString('utf8');
   if (multidoc) return parseYamlAll(rendered, file);
-  const value = parseYaml(rendered, file);
-  if (looksLikeSops(value)) throw sopsNotSupported(file);
-  return value ?? {};
+  return parseYaml(rendered, file) ?? {};
 }

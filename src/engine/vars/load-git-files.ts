@@ -11,7 +11,7 @@ import type { VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { globToRegExp } from './glob.js';
 import { setNested, setOwn, type JsonObject } from '../../kluctl/uo/merge.js';
-import { looksLikeSopsText, sopsNotSupported } from './sops.js';
+import { SopsDecryptor } from '../sops/decryptor.js';
 import { asContext, rendererFor } from './templating.js';
 import { decodeUtf8 } from '../../util/utf8.js';
 import { ProjectError } from '../errors.js';
@@ -50,7 +50,13 @@ function specCopy(f: GitFileSpec): GitFileSpec {
   };
 }
 
-function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonObject): FileMatch {
+async function matchFile(
+  dir: string,
+  relPath: string,
+  spec: GitFileSpec,
+  vars: JsonObject,
+  sops: SopsDecryptor,
+): Promise<FileMatch> {
   const raw = fs.readFileSync(path.join(dir, relPath));
   let content = decodeUtf8(raw);
   if (content === undefined) throw new ProjectError(relPath, undefined, 'invalid UTF-8');
@@ -61,8 +67,14 @@ function matchFile(dir: string, relPath: string, spec: GitFileSpec, vars: JsonOb
       throw new Error(`failed to render ${relPath}: ${(error as Error).message}`, { cause: error });
     }
   }
-  if (looksLikeSopsText(content, relPath)) throw sopsNotSupported(relPath);
-  const match: FileMatch = { file: specCopy(spec), path: relPath, size: raw.length, content };
+  let size = raw.length;
+  // As Kluctl (v2.28): rendered, then decrypted; size is then the decrypted size.
+  const decrypted = await sops.maybeDecrypt(content, relPath);
+  if (decrypted.encrypted) {
+    content = decrypted.data.toString('utf8');
+    size = decrypted.data.length;
+  }
+  const match: FileMatch = { file: specCopy(spec), path: relPath, size, content };
   if (spec.parseYaml) {
     try {
       match.parsed = (spec.yamlMultiDoc ? parseYamlAll(content, relPath) : parseYaml(content, relPath)) ?? null;
@@ -79,6 +91,7 @@ export async function loadGitFiles(
   src: GitFilesSource,
   ignoreMissing: boolean,
   signal?: AbortSignal,
+  sops: SopsDecryptor = new SopsDecryptor({ env: process.env, signal }),
 ): Promise<unknown> {
   const info = await cache.repoInfo(src.url, signal);
   const refs = matchRefs(info, src.ref);
@@ -91,7 +104,7 @@ export async function loadGitFiles(
     const files: FileMatch[] = [];
     for (const relPath of walkFiles(dir)) {
       const hit = specs.find((s) => s.regex.test(relPath));
-      if (hit) files.push(matchFile(dir, relPath, hit.spec, vars));
+      if (hit) files.push(await matchFile(dir, relPath, hit.spec, vars, sops));
     }
     const filesByPath: JsonObject = {};
     const filesTree: JsonObject = {};

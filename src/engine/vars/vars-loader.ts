@@ -11,6 +11,7 @@ import { objectAtPath } from './json-path.js';
 import { loadClusterObject, loadConfigMapOrSecret } from './load-cluster.js';
 import { loadSystemEnvVars } from './load-env.js';
 import { loadVarsFile } from './load-file.js';
+import { SopsDecryptor } from '../sops/decryptor.js';
 import { loadGitFiles } from './load-git-files.js';
 import { loadHttp } from './load-http.js';
 import { deepMerge, type JsonObject } from '../../kluctl/uo/merge.js';
@@ -24,6 +25,13 @@ export interface VarsLoaderContext {
   gitCache: GitRepoCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Decrypts SOPS files; one is made from `env` when absent. */
+  sops?: SopsDecryptor;
+}
+
+/** The context's SOPS decryptor (made on first use, so every caller decrypts or fails, never passes ciphertext on). */
+export function sopsOf(ctx: VarsLoaderContext): SopsDecryptor {
+  return (ctx.sops ??= new SopsDecryptor({ env: ctx.env ?? process.env, signal: ctx.signal }));
 }
 
 /** Loads the sources in order into a copy of `vars` and returns it. `where` is the deployment.yml declaring them. */
@@ -110,13 +118,13 @@ async function loadByType(
     case 'values':
       return source.values;
     case 'file':
-      return loadVarsFile(vars, source.file!, searchDirs, ignoreMissing, source.multidoc);
+      return loadVarsFile(vars, source.file!, searchDirs, ignoreMissing, source.multidoc, sopsOf(ctx));
     case 'git': {
       const dir = await ctx.gitCache.checkout(source.git!.url, source.git!.ref, ctx.signal);
-      return loadVarsFile(vars, source.git!.path, [dir], ignoreMissing, source.multidoc);
+      return loadVarsFile(vars, source.git!.path, [dir], ignoreMissing, source.multidoc, sopsOf(ctx));
     }
     case 'gitFiles':
-      return loadGitFiles(ctx.gitCache, vars, source.gitFiles!, ignoreMissing, ctx.signal);
+      return loadGitFiles(ctx.gitCache, vars, source.gitFiles!, ignoreMissing, ctx.signal, sopsOf(ctx));
     case 'clusterConfigMap':
     case 'clusterSecret': {
       const kind = type === 'clusterSecret' ? 'Secret' : 'ConfigMap';

@@ -143,12 +143,15 @@ describe('engine render: renderProject', () => {
     await assert.rejects(renderProject({ projectDir: dir, offline: true }), /app\/cm\.yaml': line 2: UndefinedError/);
   });
 
-  it('reports SOPS-encrypted vars files as unsupported', async () => {
+  it('a SOPS-encrypted vars file that names no key it can be decrypted with is an error naming the file', async () => {
     write({
       'deployment.yaml': 'vars:\n  - file: secret.yaml\ndeployments: []\n',
       'secret.yaml': 'a: ENC[AES256_GCM,data:x]\nsops:\n  mac: ENC[x]\n  lastmodified: "2024-01-01T00:00:00Z"\n',
     });
-    await assert.rejects(renderProject({ projectDir: dir, offline: true }), /SOPS is not supported yet/);
+    await assert.rejects(
+      renderProject({ projectDir: dir, offline: true }),
+      /failed to decrypt file secret\.yaml: cannot get sops data key: the file names no master key/,
+    );
   });
 });
 
