@@ -21,11 +21,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unsafe"
 
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
-	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
@@ -55,6 +55,16 @@ type response struct {
 	// Documents in kluctl's order: CRDs, manifests, hooks (no test hooks).
 	Documents []document `json:"documents"`
 	Warnings  []string   `json:"warnings,omitempty"`
+	// Milliseconds spent loading the chart, building values, rendering templates, sorting.
+	Timings map[string]int64 `json:"timings,omitempty"`
+}
+
+var timings map[string]int64
+
+func mark(name string, since time.Time) time.Time {
+	now := time.Now()
+	timings[name] = now.Sub(since).Milliseconds()
+	return now
 }
 
 var (
@@ -75,6 +85,7 @@ func helmAlloc(size uint32) unsafe.Pointer {
 func helmRender() uint32 {
 	var res response
 	var req request
+	timings = map[string]int64{}
 	if err := json.Unmarshal(input, &req); err != nil {
 		res.Error = "invalid request: " + err.Error()
 	} else if docs, warnings, err := render(req); err != nil {
@@ -83,6 +94,7 @@ func helmRender() uint32 {
 		res.Documents = docs
 		res.Warnings = warnings
 	}
+	res.Timings = timings
 	input = nil
 	out, err := json.Marshal(res)
 	if err != nil {
@@ -131,7 +143,9 @@ func render(req request) (docs []document, warnings []string, err error) {
 	if err := chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
 		return nil, nil, err
 	}
+	t := time.Now()
 	ch, err := loader.Load(req.ChartDir)
+	t = mark("load", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,8 +179,10 @@ func render(req request) (docs []document, warnings []string, err error) {
 	if ch.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return nil, nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", ch.Metadata.KubeVersion, caps.KubeVersion.Version)
 	}
+	t = mark("values", t)
 	var e engine.Engine
 	files, err := e.Render(ch, values)
+	t = mark("render", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,6 +195,7 @@ func render(req request) (docs []document, warnings []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	mark("sort", t)
 	if req.IncludeCRDs {
 		for _, crd := range ch.CRDObjects() {
 			docs = append(docs, document{Name: crd.Filename, Content: string(crd.File.Data)})
