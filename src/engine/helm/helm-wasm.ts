@@ -1,17 +1,16 @@
 /**
  * Helm with no binary: Helm v4.2.2's own chart loader and template engine (the version kluctl v2.28 embeds),
  * built from helm-wasm/ into a WASI reactor (scripts/build-helm-wasm.sh, shipped as dist/helm.wasm) and run
- * through node:wasi. The module is compiled once per process; every render gets a fresh instance whose only
- * file system is the chart directory (preopened as /chart), with no environment, no arguments and stdio on the
- * null device. Its linear memory is capped (MAX_MEMORY_MB): a chart that needs more fails with a clear error
+ * through the project's own read-only WASI host (wasi-readonly.ts). The module is compiled once per process; every
+ * render gets a fresh instance whose only file system is the chart directory (as /chart, read-only), with no
+ * environment and no output but its result. Its linear memory is capped (MAX_MEMORY_MB): a chart that needs more fails with a clear error
  * instead of growing the editor's memory. A render is one synchronous call: it runs in the engine worker, whose
  * owner terminates it on cancel.
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { WASI } from 'node:wasi';
+import { ReadOnlyWasi, WasiExit } from './wasi-readonly.js';
 
 export interface HelmTemplateRequest {
   /** Host path of the chart directory (Chart.yaml at its root). */
@@ -101,19 +100,9 @@ export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortS
   signal?.throwIfAborted();
   const module = await helmModule();
   signal?.throwIfAborted();
-  const devNull = fs.openSync(os.devNull, 'r+');
+  const wasi = new ReadOnlyWasi(req.chartDir, '/chart', ['helm']);
   try {
-    const wasi = new WASI({
-      version: 'preview1',
-      args: ['helm'],
-      env: {},
-      preopens: { '/chart': req.chartDir },
-      stdin: devNull,
-      stdout: devNull,
-      stderr: devNull,
-      returnOnExit: true,
-    });
-    const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+    const instance = await WebAssembly.instantiate(module, wasi.imports());
     const response = call(instance, wasi, {
       chartDir: '/chart',
       releaseName: req.releaseName,
@@ -127,11 +116,11 @@ export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortS
     const manifest = (response.documents ?? []).map((d) => `---\n# Source: ${d.name}\n${d.content}\n`).join('');
     return { manifest, warnings: response.warnings ?? [] };
   } finally {
-    fs.closeSync(devNull);
+    wasi.dispose();
   }
 }
 
-function call(instance: WasmInstance, wasi: WASI, request: unknown): WasmResponse {
+function call(instance: WasmInstance, wasi: ReadOnlyWasi, request: unknown): WasmResponse {
   const x = instance.exports as unknown as HelmExports;
   try {
     wasi.initialize(instance);
@@ -142,12 +131,13 @@ function call(instance: WasmInstance, wasi: WASI, request: unknown): WasmRespons
     const out = Buffer.from(new Uint8Array(x.memory.buffer, x.helm_result_ptr(), len)).toString('utf8');
     return JSON.parse(out) as WasmResponse;
   } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError) {
+    if (error instanceof WebAssembly.RuntimeError || error instanceof WasiExit) {
       const mb = Math.round(x.memory.buffer.byteLength / 1024 / 1024);
+      const said = wasi.stderr.trim().split('\n')[0];
       throw new Error(
-        mb >= MAX_MEMORY_MB - 64
+        mb >= MAX_MEMORY_MB - 64 || /out of memory/.test(said)
           ? `helm ran out of memory (limit ${MAX_MEMORY_MB} MiB)`
-          : `helm stopped: ${error.message}`,
+          : `helm stopped: ${said || error.message}`,
         { cause: error },
       );
     }
