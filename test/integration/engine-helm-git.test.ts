@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import { renderProject } from '../../src/engine/render/render-project.js';
 import { tempTree } from '../harness/files.js';
 import { git } from '../harness/git-server.js';
-import { testBinaries } from '../harness/paths.js';
+import { useHelmWasm } from '../harness/helm-wasm.js';
 import { sharedGitServer, uniqueName } from '../harness/shared.js';
 
 /**
  * Git-hosted Helm charts (kluctl v2.28's `helmChart.git`), checked out on demand with `skipPrePull: true` from the
- * loopback Git server and rendered by the real helm binary. (kluctl v2.22.1, the CLI oracle here, has no Git charts.)
+ * loopback Git server and rendered by the bundled Helm v4 engine. (kluctl v2.22.1, the CLI oracle here, has no Git charts.)
  */
 describe('engine: Helm charts from Git', function () {
   this.timeout(180_000);
@@ -34,8 +34,8 @@ describe('engine: Helm charts from Git', function () {
         'app/helm-chart.yaml': `helmChart:\n  git:\n    url: ${gs.url(repo)}\n    ref: ${ref}\n    subDir: charts/demo\n  releaseName: rel\n  namespace: apps\n${extra}`,
         'app/helm-values.yaml': 'greeting: from values\n',
       });
-    const { helm } = testBinaries('helm');
-    const render = (dir: string) => renderProject({ projectDir: dir, offline: true, helmBinary: helm });
+    useHelmWasm();
+    const render = (dir: string) => renderProject({ projectDir: dir, offline: true });
 
     const tagged = await render(project('\n      tag: v1.0.0', '  skipPrePull: true\n'));
     assert.deepEqual(

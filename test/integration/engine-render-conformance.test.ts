@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runRender } from '../../src/cli/render.js';
 import { captureCli, type CliRun } from '../harness/cli.js';
+import { useHelmWasm } from '../harness/helm-wasm.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
 import { sharedCluster } from '../harness/shared.js';
@@ -69,13 +70,14 @@ function compare(kluctl: Run, ours: Run, c: Pick<Case, 'error' | 'v2_22_keeps'>,
 describe('engine render conformance with kluctl render --print-all @integration @conformance', function () {
   this.timeout(600_000);
   const saved = { helm: process.env.KLUCTL_HELM_BINARY, kustomize: process.env.KLUCTL_KUSTOMIZE_BINARY };
+  // Helm charts render through the bundled Helm v4 engine, as in kluctl v2.28.
   let tmp: string;
   let noKubeconfig: string;
 
   before(() => {
-    const bins = testBinaries('helm', 'kustomize');
-    process.env.KLUCTL_HELM_BINARY = bins.helm;
-    process.env.KLUCTL_KUSTOMIZE_BINARY = bins.kustomize;
+    useHelmWasm();
+    delete process.env.KLUCTL_HELM_BINARY;
+    process.env.KLUCTL_KUSTOMIZE_BINARY = testBinaries('kustomize').kustomize;
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'render-conformance-'));
     noKubeconfig = path.join(tmp, 'no-kubeconfig');
   });
@@ -110,15 +112,12 @@ describe('engine render conformance with kluctl render --print-all @integration 
   }
 
   describe('kluctl-examples (offline)', () => {
+    // The examples with Helm charts render as kluctl v2.28 (Helm v4) does, not as v2.22.1 (Helm v3): they are
+    // compared with the recorded v2.28.2 renders in engine-render-v228-conformance.test.ts.
     const examples: Array<[string, string[]]> = [
       ['simple', ['-t', 'simple']],
       ['simple', ['-t', 'another']],
-      ['simple-helm', ['-t', 'simple-helm']],
       ['microservices-demo/1-basic-project', ['-t', 'local']],
-      ['microservices-demo/2-helm-integration', ['-t', 'local']],
-      ['microservices-demo/3-templating-and-multi-env', ['-t', 'local']],
-      ['microservices-demo/3-templating-and-multi-env', ['-t', 'test']],
-      ['microservices-demo/3-templating-and-multi-env', ['-t', 'prod']],
       ['gitops-deployment', ['-t', 'gitops', '-a', 'cluster_name=test.example.com']],
     ];
     for (const [dir, args] of examples) {

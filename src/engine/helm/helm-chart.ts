@@ -1,8 +1,7 @@
-/** Helm items (spec §2.6): `helm-chart.yaml` rendered through a `helm` binary (`helm template`). */
+/** Helm items (spec §2.6): `helm-chart.yaml` rendered by the bundled Helm v4 engine (helm-wasm.ts), as kluctl v2.28 does. */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findOnPath } from '../../util/executables.js';
 import { ProcessTimeoutError, runProcess } from '../../util/run-process.js';
 import { ProjectError } from '../errors.js';
 import { exists, fixPathExt, isDirectory, isInside, realpath } from '../project/paths.js';
@@ -14,6 +13,7 @@ import { isMap as isObject } from '../../util/go-values.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 import { CancelledError, isCancellation } from '../../util/errors.js';
 import { SopsDecryptor } from '../sops/decryptor.js';
+import { helmTemplateWasm, type HelmTemplateRequest } from './helm-wasm.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
@@ -98,10 +98,6 @@ async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOption
   return dir;
 }
 
-export function findHelmBinary(): string | undefined {
-  return process.env.KLUCTL_HELM_BINARY || findOnPath('helm');
-}
-
 /** Kluctl's pre-pulled chart layout: `<scheme>[_port]_<host>/<urlpath lowercased>/<chartName>/<version>`. */
 export function prePulledChartDir(helmChartsDir: string, c: HelmChartConfig): string {
   const u = new URL(c.repo!);
@@ -128,8 +124,11 @@ export interface HelmRenderOptions {
   sourceDir: string;
   /** The root local chart paths must stay inside (symlinks resolved); the source dir's when absent. */
   sourceRoot?: string;
-  kubeVersion: string;
+  /** `--kubernetes-version`, else the server's; Helm v4's default when absent (offline). */
+  kubeVersion?: string;
+  /** The cluster's API versions when online. */
   apiVersions?: string[];
+  /** An explicit helm binary instead of the bundled engine (see helmTemplateBinary). */
   helmBinary?: string;
   /** Checkouts of Git-hosted charts (`helmChart.git`). */
   gitCache?: GitRepoCache;
@@ -142,27 +141,87 @@ export interface HelmRenderOptions {
 export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartConfig> {
   const config = readHelmChart(o.chartFile);
   const chartDir = await locateChart(config, o);
-  const helm = o.helmBinary ?? findHelmBinary();
-  if (!helm)
-    throw new ProjectError(
-      o.chartFile,
-      undefined,
-      'Helm charts need a helm binary (set KLUCTL_HELM_BINARY or put helm on PATH)',
-    );
-  const namespace = config.namespace ?? 'default';
-  // Flags take their values with `=` and the operands follow `--`, so no value from the project can become a flag.
-  const args = ['template', `--namespace=${namespace}`, `--kube-version=${o.kubeVersion}`, '--skip-tests'];
-  if (!config.skipCRDs) args.push('--include-crds');
-  for (const v of o.apiVersions ?? []) args.push(`--api-versions=${v}`);
-  const values = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
-  let input: string | undefined;
-  if (exists(values)) {
+  const valuesFile = fixPathExt(path.join(path.dirname(o.chartFile), 'helm-values.yml'));
+  let values: string | undefined;
+  let valuesEncrypted = false;
+  if (exists(valuesFile)) {
+    // SOPS-encrypted values are decrypted in memory and never written to a file (the binary fallback reads stdin).
     const sops = o.sops ?? new SopsDecryptor({ env: process.env, signal: o.signal });
-    const decrypted = await sops.maybeDecrypt(fs.readFileSync(values), values);
-    if (decrypted.encrypted) input = decrypted.data.toString('utf8');
-    args.push(input === undefined ? `--values=${path.resolve(values)}` : '--values=-');
+    const decrypted = await sops.maybeDecrypt(fs.readFileSync(valuesFile), valuesFile);
+    values = decrypted.data.toString('utf8');
+    valuesEncrypted = decrypted.encrypted;
   }
-  args.push('--', String(config.releaseName), path.resolve(chartDir));
+  const request: HelmTemplateRequest = {
+    chartDir: path.resolve(chartDir),
+    releaseName: String(config.releaseName),
+    namespace: config.namespace ?? 'default',
+    kubeVersion: o.kubeVersion,
+    apiVersions: o.apiVersions,
+    includeCRDs: !config.skipCRDs,
+    values,
+  };
+  const helm = o.helmBinary ?? process.env.KLUCTL_HELM_BINARY;
+  let manifest: string;
+  if (helm) {
+    manifest = await helmTemplateBinary(helm, request, valuesEncrypted ? undefined : valuesFile, o);
+  } else {
+    try {
+      manifest = (await helmTemplateWasm(request, o.signal)).manifest;
+    } catch (error) {
+      if (isCancellation(error)) throw new CancelledError(`helm template ${o.chartFile}`);
+      throw new ProjectError(
+        o.chartFile,
+        undefined,
+        `rendering helm chart ${chartName(config)} for release ${config.releaseName} has failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  const objects = parseYamlAll(manifest).filter(isObject);
+  for (const obj of objects) {
+    if (config.namespace === undefined) continue;
+    const metadata = (obj.metadata ??= {}) as { annotations?: Record<string, string> };
+    metadata.annotations = { ...(metadata.annotations ?? {}), [HELM_INSTALL_NAMESPACE]: config.namespace };
+  }
+  fs.writeFileSync(
+    path.join(path.dirname(o.chartFile), helmOutput(config)),
+    objects.map((x) => toGoYaml(x)).join('---\n'),
+  );
+  return config;
+}
+
+const chartName = (c: HelmChartConfig): string =>
+  c.chartName ??
+  (c.path !== undefined
+    ? path.posix.basename(c.path)
+    : c.git
+      ? path.posix.basename(c.git.subDir || c.git.url)
+      : String(c.repo));
+
+/**
+ * The explicit fallback (`KLUCTL_HELM_BINARY` or the helmBinary option; PATH is never searched): `helm template`
+ * of the user's own helm with kluctl v2.28's kube version. Helm v3 binaries differ from kluctl v2.28 where Helm
+ * v4 does (see the README's Helm section), and online they see their default API versions plus the cluster's.
+ */
+async function helmTemplateBinary(
+  helm: string,
+  r: HelmTemplateRequest,
+  /** The values file, or undefined when `r.values` is decrypted SOPS content (passed on stdin instead). */
+  valuesFile: string | undefined,
+  o: HelmRenderOptions,
+): Promise<string> {
+  // Flags take their values with `=` and the operands follow `--`, so no value from the project can become a flag.
+  const args = [
+    'template',
+    `--namespace=${r.namespace}`,
+    `--kube-version=${r.kubeVersion ?? HELM_V4_DEFAULT_KUBE_VERSION}`,
+    '--skip-tests',
+  ];
+  if (r.includeCRDs) args.push('--include-crds');
+  for (const v of r.apiVersions ?? []) args.push(`--api-versions=${v}`);
+  const input = r.values !== undefined && valuesFile === undefined ? r.values : undefined;
+  if (r.values !== undefined) args.push(input !== undefined ? '--values=-' : `--values=${path.resolve(valuesFile!)}`);
+  args.push('--', r.releaseName, r.chartDir);
   let result;
   try {
     result = await runProcess(helm, args, {
@@ -184,19 +243,11 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
     const err = result.stderr.toString('utf8').trim();
     throw new ProjectError(o.chartFile, undefined, `helm template failed: ${err || `exit code ${result.code}`}`);
   }
-  const stdout = result.stdout.toString('utf8');
-  const objects = parseYamlAll(stdout).filter(isObject);
-  for (const obj of objects) {
-    if (config.namespace === undefined) continue;
-    const metadata = (obj.metadata ??= {}) as { annotations?: Record<string, string> };
-    metadata.annotations = { ...(metadata.annotations ?? {}), [HELM_INSTALL_NAMESPACE]: config.namespace };
-  }
-  fs.writeFileSync(
-    path.join(path.dirname(o.chartFile), helmOutput(config)),
-    objects.map((x) => toGoYaml(x)).join('---\n'),
-  );
-  return config;
+  return result.stdout.toString('utf8');
 }
+
+/** `.Capabilities.KubeVersion` of Helm v4.2 (and so kluctl v2.28) when there is no cluster and no --kubernetes-version. */
+export const HELM_V4_DEFAULT_KUBE_VERSION = 'v1.36.0';
 
 async function locateChart(c: HelmChartConfig, o: HelmRenderOptions): Promise<string> {
   if (c.path !== undefined) {

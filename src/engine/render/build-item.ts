@@ -82,7 +82,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
       helmChartsDirs: helmChartsDirs(item, path.join(item.dir, subDir)),
       sourceDir: path.join(item.dir, subDir),
       sourceRoot: item.project.source.dir,
-      kubeVersion: o.kubernetesVersion ?? o.kubeVersion ?? 'v1.20.0',
+      kubeVersion: o.kubernetesVersion ?? o.kubeVersion,
       apiVersions: o.apiVersions,
       helmBinary: o.helmBinary,
       gitCache: o.gitCache,

@@ -1,0 +1,196 @@
+/**
+ * Helm with no binary: Helm v4.2.2's own chart loader and template engine (the version kluctl v2.28 embeds),
+ * built from helm-wasm/ into a WASI reactor (scripts/build-helm-wasm.sh, shipped as dist/helm.wasm) and run
+ * through the project's own read-only WASI host (wasi-readonly.ts). The module is compiled once per process; every
+ * render gets a fresh instance whose only file system is the chart directory (as /chart, read-only), with no
+ * environment and no output but its result. Its linear memory is capped (MAX_MEMORY_MB): a chart that needs more fails with a clear error
+ * instead of growing the editor's memory. A render is one synchronous call: it runs in the engine worker, whose
+ * owner terminates it on cancel.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ReadOnlyWasi, WasiExit } from './wasi-readonly.js';
+
+export interface HelmTemplateRequest {
+  /** Host path of the chart directory (Chart.yaml at its root). */
+  chartDir: string;
+  releaseName: string;
+  namespace: string;
+  /** `--kubernetes-version`, else the server's when online; Helm v4.2's default (v1.36) when absent. */
+  kubeVersion?: string;
+  /** The cluster's API versions when online; Helm's own list of known versions when absent (offline). */
+  apiVersions?: string[];
+  includeCRDs: boolean;
+  /** Text of the values file (already decrypted), if any. */
+  values?: string;
+}
+
+export interface HelmTemplateResult {
+  /** `---\n# Source: <file>\n<content>\n` per document: CRDs, manifests in install order, non-test hooks. */
+  manifest: string;
+  warnings: string[];
+}
+
+interface WasmResponse {
+  error?: string;
+  documents?: Array<{ name: string; content: string }>;
+  warnings?: string[];
+}
+
+/** The part of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
+interface WasmModule {
+  readonly __module: unique symbol;
+}
+interface WasmInstance {
+  exports: Record<string, unknown>;
+}
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
+  RuntimeError: new (...args: never[]) => Error;
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface HelmExports {
+  memory: { buffer: ArrayBuffer };
+  helm_alloc(size: number): number;
+  helm_render(): number;
+  helm_result_ptr(): number;
+  helm_free(): void;
+}
+
+/** Upper bound of one render's linear memory. */
+export const MAX_MEMORY_MB = 1024;
+const PAGE = 65536;
+
+/**
+ * Where the module is: KLUCTL_HELM_WASM (tests, which run unbundled), else next to the running bundle (dist/); never
+ * relative to the working directory, which may be an untrusted project.
+ */
+export function helmWasmPath(): string | undefined {
+  const bundleDir = typeof __dirname === 'string' ? __dirname : undefined;
+  const candidates = [process.env.KLUCTL_HELM_WASM, bundleDir && path.join(bundleDir, 'helm.wasm')];
+  return candidates.find((p): p is string => !!p && fs.existsSync(p));
+}
+
+let compiled: { file: string; module: Promise<WasmModule> } | undefined;
+
+/** The compiled module, compiled once per process (per file). */
+export function helmModule(): Promise<WasmModule> {
+  const file = helmWasmPath();
+  if (!file)
+    return Promise.reject(
+      new Error('the bundled Helm engine (helm.wasm) is missing: run `npm run build` (or set KLUCTL_HELM_WASM)'),
+    );
+  if (compiled?.file !== file) {
+    const module = fs.promises
+      .readFile(file)
+      .then((bytes) => WebAssembly.compile(withMemoryLimit(bytes, (MAX_MEMORY_MB * 1024 * 1024) / PAGE)));
+    compiled = { file, module };
+    module.catch(() => {
+      if (compiled?.module === module) compiled = undefined;
+    });
+  }
+  return compiled.module;
+}
+
+/** Renders a chart like kluctl v2.28's `helm template` (action.Install, client dry run). */
+export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortSignal): Promise<HelmTemplateResult> {
+  signal?.throwIfAborted();
+  const module = await helmModule();
+  signal?.throwIfAborted();
+  const wasi = new ReadOnlyWasi(req.chartDir, '/chart', ['helm']);
+  try {
+    const instance = await WebAssembly.instantiate(module, wasi.imports());
+    const response = call(instance, wasi, {
+      chartDir: '/chart',
+      releaseName: req.releaseName,
+      namespace: req.namespace,
+      kubeVersion: req.kubeVersion ?? '',
+      apiVersions: req.apiVersions ?? null,
+      includeCRDs: req.includeCRDs,
+      values: req.values ?? '',
+    });
+    if (response.error !== undefined) throw new Error(response.error.replaceAll('/chart/', ''));
+    const manifest = (response.documents ?? []).map((d) => `---\n# Source: ${d.name}\n${d.content}\n`).join('');
+    return { manifest, warnings: response.warnings ?? [] };
+  } finally {
+    wasi.dispose();
+  }
+}
+
+function call(instance: WasmInstance, wasi: ReadOnlyWasi, request: unknown): WasmResponse {
+  const x = instance.exports as unknown as HelmExports;
+  try {
+    wasi.initialize(instance);
+    const input = Buffer.from(JSON.stringify(request), 'utf8');
+    const ptr = x.helm_alloc(input.length);
+    new Uint8Array(x.memory.buffer, ptr, input.length).set(input);
+    const len = x.helm_render();
+    const out = Buffer.from(new Uint8Array(x.memory.buffer, x.helm_result_ptr(), len)).toString('utf8');
+    return JSON.parse(out) as WasmResponse;
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError || error instanceof WasiExit) {
+      const mb = Math.round(x.memory.buffer.byteLength / 1024 / 1024);
+      const said = wasi.stderr.trim().split('\n')[0];
+      throw new Error(
+        mb >= MAX_MEMORY_MB - 64 || /out of memory/.test(said)
+          ? `helm ran out of memory (limit ${MAX_MEMORY_MB} MiB)`
+          : `helm stopped: ${said || error.message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Sets the maximum of the module's own linear memory (Go's wasm linker declares none), so memory.grow beyond it
+ * fails inside the module (Go: "out of memory") instead of growing without bound.
+ */
+export function withMemoryLimit(bytes: Uint8Array, maxPages: number): Uint8Array {
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n = Math.floor(n / 128);
+      if (n > 0) b |= 0x80;
+      out.push(b);
+    } while (n > 0);
+    return out;
+  };
+  const readLeb = (at: number): [number, number] => {
+    let value = 0;
+    let shift = 0;
+    for (let i = at; i < bytes.length && i < at + 5; i++) {
+      value += (bytes[i] & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((bytes[i] & 0x80) === 0) return [value, i + 1];
+    }
+    throw new Error('helm.wasm: invalid module');
+  };
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, body] = readLeb(at + 1);
+    if (id === 5) {
+      const [count, limits] = readLeb(body);
+      if (count !== 1) return bytes;
+      const flags = bytes[limits];
+      if (flags !== 0 && flags !== 1) return bytes; // shared or 64-bit memory: leave alone
+      const [min, afterMin] = readLeb(limits + 1);
+      const end = flags === 1 ? readLeb(afterMin)[1] : afterMin;
+      if (end !== body + size) return bytes;
+      const content = [...leb(1), 0x01, ...leb(min), ...leb(Math.max(min, maxPages))];
+      const section = [5, ...leb(content.length), ...content];
+      const out = new Uint8Array(bytes.length - (body + size - at) + section.length);
+      out.set(bytes.subarray(0, at), 0);
+      out.set(section, at);
+      out.set(bytes.subarray(body + size), at + section.length);
+      return out;
+    }
+    at = body + size;
+  }
+  return bytes;
+}
