@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clientForContext, getObject, loadKubeConfig, ResourceMapper, serverSideApply } from '../../src/kube/index.js';
+import { fileURLToPath } from 'node:url';
+import type { KubeClient } from '../../src/kube/index.js';
 import type { ClusterInfo, TestCluster } from './cluster.js';
 import { testBinaries } from './paths.js';
 import { freePort, ManagedProcess, waitUntil } from './processes.js';
@@ -60,6 +62,28 @@ export interface ControllerOptions {
   /** Watch only this namespace (plus the controller's); all by default. */
   watchNamespace?: string;
   detached?: boolean;
+  /**
+   * Install the controller like users do (`kluctl controller install`: namespace kluctl-system, CRD, RBAC,
+   * Deployment) into a cluster with simulated nodes, and run the Pod's process here: `kluctl controller run`
+   * with a kubeconfig carrying a token of the Pod's service account (TokenRequest API), so it has exactly the
+   * RBAC the manifests grant. kwok routes the Pod's source-override port to this process (ClusterPortForward)
+   * and serves its output as the Pod's logs (ClusterLogs). Needs a TestCluster started with `simulatedNodes`.
+   */
+  inPod?: boolean;
+}
+
+/** The names kluctl's own manifests give the controller (install/controller/controller/manager.yaml, rbac.yaml). */
+export const CONTROLLER_POD = {
+  namespace: 'kluctl-system',
+  labelSelector: 'control-plane=kluctl-controller',
+  serviceAccount: 'kluctl-controller',
+  container: 'controller',
+  sourceOverridePort: 8082,
+};
+
+interface PodInfo {
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
+  status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
 /** `kluctl controller run` as a local process against the test cluster, logging JSON lines to a file. */
@@ -70,6 +94,8 @@ export class KluctlController {
     readonly resultsNamespace: string,
     /** Loopback port of the gRPC source-override server. */
     readonly sourceOverridePort: number,
+    /** In Pod mode: the controller Pod this process serves, and the kwok objects routing to it. */
+    readonly pod?: { name: string; criLogFile: string; kwokObjects: string[] },
   ) {}
 
   get pid(): number {
@@ -82,43 +108,68 @@ export class KluctlController {
 
   static async start(cluster: ClusterInfo | TestCluster, options: ControllerOptions): Promise<KluctlController> {
     const { kluctl } = testBinaries('kluctl');
-    const controllerNamespace = options.controllerNamespace ?? 'kluctl-system';
+    const controllerNamespace = options.inPod
+      ? CONTROLLER_POD.namespace
+      : (options.controllerNamespace ?? 'kluctl-system');
     const resultsNamespace = options.resultsNamespace ?? 'kluctl-results';
     const client = clientForContext(loadKubeConfig(cluster.kubeconfig), cluster.context);
-    // The source-override server needs its namespace to exist before it starts.
-    await serverSideApply(
-      client,
-      new ResourceMapper(client),
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: controllerNamespace } },
-      { fieldManager: 'kluctl-test-harness' },
-    );
+    let kubeconfig = cluster.kubeconfig;
+    let context = cluster.context;
+    let pod: PodInfo | undefined;
+    if (options.inPod) {
+      if (!('tokenKubeconfig' in cluster)) throw new Error('a controller in a Pod needs a TestCluster');
+      pod = await installController(cluster, client, resultsNamespace);
+      const token = await serviceAccountToken(client);
+      kubeconfig = cluster.tokenKubeconfig('kluctl-controller', token);
+      context = 'kluctl-controller';
+    } else {
+      // The source-override server needs its namespace to exist before it starts.
+      await serverSideApply(
+        client,
+        new ResourceMapper(client),
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: controllerNamespace } },
+        { fieldManager: 'kluctl-test-harness' },
+      );
+    }
 
     const sourceOverridePort = await freePort();
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
-    const proc = ManagedProcess.start({
-      name: 'kluctl-controller',
-      command: kluctl,
-      args: [
-        'controller',
-        'run',
-        `--kubeconfig=${cluster.kubeconfig}`,
-        `--context=${cluster.context}`,
-        `--controller-namespace=${controllerNamespace}`,
-        `--command-result-namespace=${resultsNamespace}`,
-        ...(options.watchNamespace ? [`--namespace=${options.watchNamespace}`] : []),
-        '--metrics-bind-address=0',
-        '--health-probe-bind-address=0',
-        `--source-override-bind-address=127.0.0.1:${sourceOverridePort}`,
-      ],
-      env: kluctlEnv(cluster.kubeconfig),
-      logFile: options.logFile,
-      detached: options.detached,
+    const args = [
+      'controller',
+      'run',
+      `--kubeconfig=${kubeconfig}`,
+      `--context=${context}`,
+      `--controller-namespace=${controllerNamespace}`,
+      `--command-result-namespace=${resultsNamespace}`,
+      ...(options.watchNamespace ? [`--namespace=${options.watchNamespace}`] : []),
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      `--source-override-bind-address=127.0.0.1:${sourceOverridePort}`,
+    ];
+    const criLogFile = `${options.logFile}.cri`;
+    const proc = options.inPod
+      ? ManagedProcess.start({
+          name: 'kluctl-controller (Pod)',
+          command: process.execPath,
+          args: [containerMain(), options.logFile, criLogFile, kluctl, ...args],
+          env: kluctlEnv(kubeconfig),
+          logFile: `${options.logFile}.container`,
+          detached: options.detached,
+        })
+      : ManagedProcess.start({
+          name: 'kluctl-controller',
+          command: kluctl,
+          args,
+          env: kluctlEnv(cluster.kubeconfig),
+          logFile: options.logFile,
+          detached: options.detached,
+        });
+    const logText = (): string => (fs.existsSync(options.logFile) ? fs.readFileSync(options.logFile, 'utf8') : '');
+    await waitUntil('kluctl-controller start', () => (logText().includes('Starting workers') ? true : undefined), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      process: proc,
     });
-    await waitUntil(
-      'kluctl-controller start',
-      () => (fs.readFileSync(options.logFile, 'utf8').includes('Starting workers') ? true : undefined),
-      { timeoutMs: 90_000, intervalMs: 500, process: proc },
-    );
     // The source-override CA (two RSA-4096 keys) can take seconds more; clients need it.
     await waitUntil(
       'kluctl-controller source-override CA',
@@ -133,7 +184,12 @@ export class KluctlController {
           : undefined,
       { timeoutMs: 90_000, intervalMs: 500, process: proc },
     );
-    return new KluctlController(proc, controllerNamespace, resultsNamespace, sourceOverridePort);
+    let podInfo: KluctlController['pod'];
+    if (pod) {
+      const kwokObjects = await routePodToProcess(client, sourceOverridePort, criLogFile);
+      podInfo = { name: pod.metadata.name, criLogFile, kwokObjects };
+    }
+    return new KluctlController(proc, controllerNamespace, resultsNamespace, sourceOverridePort, podInfo);
   }
 
   /** Controller log lines as parsed JSON (non-JSON lines are skipped, like the kluctl CLI does). */
@@ -152,4 +208,89 @@ export class KluctlController {
   async stop(): Promise<void> {
     await this.process.stop();
   }
+}
+
+function containerMain(): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'container-main.js');
+}
+
+/** `kluctl controller install`, then the controller Pod that kube-scheduler placed and kwok made Ready. */
+async function installController(cluster: TestCluster, client: KubeClient, resultsNamespace: string): Promise<PodInfo> {
+  const run = await runKluctl(
+    [
+      'controller',
+      'install',
+      '--yes',
+      `--context=${cluster.context}`,
+      `--command-result-namespace=${resultsNamespace}`,
+    ],
+    { kubeconfig: cluster.kubeconfig, timeoutMs: 300_000 },
+  );
+  if (run.code !== 0) throw new Error(`kluctl controller install failed (exit ${run.code}):\n${run.stderr}`);
+  return waitForControllerPod(client);
+}
+
+/** The Running, Ready controller Pod (not one being deleted), once there is one. */
+export function waitForControllerPod(client: KubeClient, notUid?: string, timeoutMs = 120_000): Promise<PodInfo> {
+  return waitUntil(
+    'the kluctl-controller Pod Running and Ready',
+    async () => {
+      const pods = await client.requestJson<{ items: PodInfo[] }>({
+        path: `/api/v1/namespaces/${CONTROLLER_POD.namespace}/pods`,
+        query: { labelSelector: CONTROLLER_POD.labelSelector },
+      });
+      return pods.items.find(
+        (p) =>
+          p.metadata.uid !== notUid &&
+          !p.metadata.deletionTimestamp &&
+          p.status?.phase === 'Running' &&
+          p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+    },
+    { timeoutMs, intervalMs: 300 },
+  );
+}
+
+/** A token of the controller's service account from the TokenRequest API (valid for a week: the sandbox lives long). */
+async function serviceAccountToken(client: KubeClient): Promise<string> {
+  const response = await client.requestJson<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${CONTROLLER_POD.namespace}/serviceaccounts/${CONTROLLER_POD.serviceAccount}/token`,
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 7 * 24 * 3600 },
+    },
+    description: `request a token for service account ${CONTROLLER_POD.namespace}/${CONTROLLER_POD.serviceAccount}`,
+  });
+  return response.status.token;
+}
+
+/**
+ * kwok objects that make every controller Pod of kluctl-system behave as if this process ran in it: its
+ * source-override port forwards to the process, its container logs are the process's output.
+ */
+async function routePodToProcess(client: KubeClient, localPort: number, criLogFile: string): Promise<string[]> {
+  const mapper = new ResourceMapper(client);
+  const selector = { matchNamespaces: [CONTROLLER_POD.namespace] };
+  const objects = [
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterPortForward',
+      metadata: { name: 'kluctl-controller-source-override' },
+      spec: {
+        selector,
+        forwards: [{ ports: [CONTROLLER_POD.sourceOverridePort], target: { address: '127.0.0.1', port: localPort } }],
+      },
+    },
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterLogs',
+      metadata: { name: 'kluctl-controller-logs' },
+      spec: { selector, logs: [{ containers: [CONTROLLER_POD.container], logsFile: criLogFile, follow: true }] },
+    },
+  ];
+  for (const o of objects)
+    await serverSideApply(client, mapper, o, { fieldManager: 'kluctl-test-harness', force: true });
+  return objects.map((o) => `${o.kind}/${o.metadata.name}`);
 }

@@ -9,14 +9,7 @@ export const FIXTURES_ROOT = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures')
 export const KLUCTL_EXAMPLES = path.join(FIXTURES_ROOT, 'kluctl-examples');
 
 export type TestTool =
-  | 'etcd'
-  | 'kube-apiserver'
-  | 'kube-controller-manager'
-  | 'kube-scheduler'
-  | 'kwok'
-  | 'kluctl'
-  | 'kustomize'
-  | 'helm';
+  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'kluctl' | 'kustomize' | 'helm';
 
 const resolved = new Map<string, string>();
 
