@@ -98,6 +98,11 @@ export class TestCluster implements ClusterInfo {
     };
   }
 
+  /** The range of Pod IPs on the simulated nodes (a loopback /24), if any. */
+  get podCidr(): string | undefined {
+    return this.nodes?.podCidr;
+  }
+
   /** The simulated nodes' names (empty without `simulatedNodes`). */
   get nodeNames(): string[] {
     return this.nodes?.nodeNames ?? [];

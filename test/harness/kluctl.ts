@@ -83,7 +83,7 @@ export const CONTROLLER_POD = {
 
 interface PodInfo {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+  status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
 /** `kluctl controller run` as a local process against the test cluster, logging JSON lines to a file. */
@@ -151,7 +151,14 @@ export class KluctlController {
       ? ManagedProcess.start({
           name: 'kluctl-controller (Pod)',
           command: process.execPath,
-          args: [containerMain(), options.logFile, criLogFile, kluctl, ...args],
+          args: [
+            containerMain(),
+            options.logFile,
+            criLogFile,
+            `${pod!.status!.podIP}:${CONTROLLER_POD.sourceOverridePort}=${sourceOverridePort}`,
+            kluctl,
+            ...args,
+          ],
           env: kluctlEnv(kubeconfig),
           logFile: `${options.logFile}.container`,
           detached: options.detached,
@@ -244,6 +251,7 @@ export function waitForControllerPod(client: KubeClient, notUid?: string, timeou
           p.metadata.uid !== notUid &&
           !p.metadata.deletionTimestamp &&
           p.status?.phase === 'Running' &&
+          !!p.status.podIP &&
           p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       );
     },

@@ -24,12 +24,17 @@ import { freePort, ManagedProcess, waitUntil } from './processes.js';
  *   pod-complete, pod-delete), passed as `--config` files; without them kwok refuses to start ("no stages found").
  * - ClusterPortForward and ClusterLogs are read as CRD objects (`--enable-crds`), so a test can add them after
  *   start-up; their CRDs come from kwok's module and must exist before kwok starts.
+ * - Pod IPs come from `--cidr` (the node has no podCIDR). We give each cluster a random loopback /24
+ *   (127.x.y.0/24): a process standing in for a Pod's container can then listen on the Pod's IP, so a client that
+ *   dials the Pod IP (the kluctl-controller dials its own source-override URL, which names its Pod IP) reaches it.
  * - kwok's logs endpoint parses the file as a container runtime writes it (CRI lines:
  *   `<RFC3339Nano> stdout|stderr F <text>`); plain lines fail with "unsupported log format".
  */
 export interface NodeSimulation {
   processes: { controllerManager: ManagedProcess; scheduler: ManagedProcess; kwok: ManagedProcess };
   nodeNames: string[];
+  /** Where kwok takes Pod IPs from: a random loopback /24, so a Pod's IP can be served by a local process. */
+  podCidr: string;
 }
 
 export const KWOK_NODE_LABELS = { type: 'kwok' };
@@ -111,6 +116,7 @@ export async function startNodeSimulation(options: StartNodeSimulationOptions): 
     started.push(scheduler);
 
     const kubeletPort = await freePort();
+    const podCidr = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.0/24`;
     // kwok also reads ~/.kwok/kwok.yaml when it exists: give it a home of its own.
     const kwokHome = path.join(workDir, 'kwok-home');
     fs.mkdirSync(kwokHome, { recursive: true });
@@ -125,7 +131,7 @@ export async function startNodeSimulation(options: StartNodeSimulationOptions): 
         `--server-address=127.0.0.1:${kubeletPort}`,
         `--tls-cert-file=${certs.serverCert}`,
         `--tls-private-key-file=${certs.serverKey}`,
-        '--cidr=10.244.0.0/16',
+        `--cidr=${podCidr}`,
         '--node-lease-duration-seconds=40',
         '--enable-crds=ClusterPortForward,ClusterLogs',
         ...stageFiles().map((f) => `--config=${f}`),
@@ -172,7 +178,7 @@ export async function startNodeSimulation(options: StartNodeSimulationOptions): 
     }
     for (const p of [controllerManager, scheduler])
       if (p.hasExited) throw new Error(`${p.name} failed to start: ${p.describeExit()}`);
-    return { processes: { controllerManager, scheduler, kwok }, nodeNames };
+    return { processes: { controllerManager, scheduler, kwok }, nodeNames, podCidr };
   } catch (error) {
     for (const p of started.reverse()) await p.stop();
     throw error;

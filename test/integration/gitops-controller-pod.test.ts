@@ -81,7 +81,8 @@ describe('the kluctl-controller in its Pod on simulated nodes @integration', fun
       );
       assert.ok(cluster.nodeNames.includes(pod.spec.nodeName ?? ''), `scheduled on a kwok node: ${pod.spec.nodeName}`);
       assert.equal(pod.status?.phase, 'Running');
-      assert.match(pod.status?.podIP ?? '', /^10\.244\./);
+      const prefix = cluster.podCidr!.replace(/\.0\/24$/, '.');
+      assert.ok(pod.status?.podIP?.startsWith(prefix), `a Pod IP of ${cluster.podCidr}: ${pod.status?.podIP}`);
     }
   });
 

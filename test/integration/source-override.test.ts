@@ -36,9 +36,11 @@ import { readCommandResult } from '../../src/gitops/maskedResults.js';
 import { findResultSecretSelector } from '../../src/kluctl/results.js';
 
 /**
- * The source-override protocol against the real kluctl-controller (v2.22.1, running as a local process): uploads
- * of an uncommitted checkout are diffed and deployed by the controller, and every failure is clear and leaves
- * no connection or listener behind.
+ * The source-override protocol against the real kluctl-controller (v2.22.1) as users run it: installed in
+ * kluctl-system, reached through a port-forward to its Pod (pods/portforward through the API server's node proxy
+ * to kwok, which routes the Pod's port to the controller process). Uploads of an uncommitted checkout are diffed
+ * and deployed by the controller, and every failure is clear and leaves no connection or listener behind. The
+ * local-process setting (`localPort`, kluctl.localSourceOverridePort) keeps one test of its own.
  */
 describe('source override against the real kluctl-controller @integration', function () {
   this.timeout(600_000);
@@ -61,7 +63,6 @@ describe('source override against the real kluctl-controller @integration', func
     startSourceOverride({
       client,
       controllerNamespace: controller.controllerNamespace,
-      localPort: controller.sourceOverridePort,
       gitRoot: local.gitRoot,
       repoKey: local.repoKey,
       ...extra,
@@ -123,12 +124,16 @@ describe('source override against the real kluctl-controller @integration', func
 
   it('a diff with our override shows exactly the uncommitted change, and nothing without it', async () => {
     const uploads: string[] = [];
+    const auditBefore = cluster.auditEvents().length;
     const session = await start({ onUpload: (u) => uploads.push(u.repoKey) });
     try {
       assert.equal(session.sourceOverride.repoKey, repoKeyString(local.repoKey));
+      const pod = await client.requestJson<{ status: { podIP: string } }>({
+        path: `/api/v1/namespaces/${controller.controllerNamespace}/pods/${controller.pod!.name}`,
+      });
       assert.match(
         session.sourceOverride.url,
-        new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`),
+        new RegExp(`^grpc\\+source-override://${pod.status.podIP.replace(/\./g, '\\.')}:8082/[0-9a-f]{64}$`),
       );
       // The controller's certificate pair is rejected by Node's OpenSSL (leaf and CA share one subject): verified by hand.
       assert.equal(session.trust, 'verifiedLeaf');
@@ -162,6 +167,16 @@ describe('source override against the real kluctl-controller @integration', func
       await session.close();
     }
     assert.equal(await session.closed, undefined);
+    // The path taken: a port-forward to the controller Pod, by the API server (audit log).
+    const forwards = cluster
+      .auditEvents()
+      .slice(auditBefore)
+      .filter((e) => e.objectRef?.subresource === 'portforward');
+    assert.ok(forwards.length > 0, 'the upload went through pods/portforward');
+    assert.deepEqual(
+      [forwards[0].objectRef?.namespace, forwards[0].objectRef?.name, forwards[0].user.username],
+      [controller.controllerNamespace, controller.pod!.name, 'test-admin'],
+    );
 
     const without = await runRequest(client, kd, 'diff');
     assert.equal(without.commandError ?? '', '');
@@ -173,6 +188,31 @@ describe('source override against the real kluctl-controller @integration', func
       [0, 0, 0, 0],
     );
     assert.deepEqual(await configMapData(), { color: 'blue' }, 'a diff changes nothing in the cluster');
+  });
+
+  it('the local-process setting (localPort) reaches a controller running outside the cluster directly', async () => {
+    const auditBefore = cluster.auditEvents().length;
+    const session = await start({ localPort: controller.sourceOverridePort });
+    try {
+      assert.match(
+        session.sourceOverride.url,
+        new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`),
+      );
+      const diff = await runRequest(client, kd, 'diff', {
+        overridesPatch: await overridesPatch(session.sourceOverride),
+      });
+      assert.equal(diff.commandError ?? '', '', controllerLogTail());
+      assert.equal(session.uploads.length, 1);
+    } finally {
+      await session.close();
+    }
+    assert.ok(
+      !cluster
+        .auditEvents()
+        .slice(auditBefore)
+        .some((e) => e.objectRef?.subresource === 'portforward'),
+      'no port-forward',
+    );
   });
 
   it("cleans up after Diff with Local Source like kluctl gitops diff: its result Secret and status.lastDiffResult go, another diff's result stays until its own cleanup", async () => {
@@ -404,7 +444,7 @@ describe('source override against the real kluctl-controller @integration', func
       await assertNoLeftovers(baseline);
     });
 
-    it('a controller pod the API server cannot port-forward to (no kubelet) fails with the port-forward error and closes its listener', async () => {
+    it("a controller pod whose kubelet forwards nothing to its port fails with the kubelet's port-forward error and closes its listener", async () => {
       const baseline = openHandles();
       const podNamespace = await namespaceWithCa(uniqueName('fake-pod'));
       await createReadyControllerPod(podNamespace);
@@ -413,7 +453,7 @@ describe('source override against the real kluctl-controller @integration', func
       assert.match(
         error.message,
         new RegExp(
-          `pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082 failed`,
+          `pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082: error forwarding port 8082 to pod`,
         ),
       );
       const listenerPort = Number(/port-forward from 127\.0\.0\.1:(\d+)/.exec(error.message)?.[1]);
@@ -533,19 +573,17 @@ describe('source override against the real kluctl-controller @integration', func
         },
       },
     });
-    await client.requestJson({
-      method: 'PATCH',
-      path: `/api/v1/namespaces/${podNamespace}/pods/${name}/status`,
-      contentType: 'application/merge-patch+json',
-      body: {
-        status: {
-          phase: 'Running',
-          podIP: '10.244.0.17',
-          podIPs: [{ ip: '10.244.0.17' }],
-          conditions: [{ type: 'Ready', status: 'True' }],
-        },
+    // kube-scheduler places it on a simulated node and kwok makes it Ready; kwok forwards none of its ports.
+    await waitUntil(
+      `pod ${podNamespace}/${name} Ready`,
+      async () => {
+        const pod = await client.requestJson<{ status?: { conditions?: Array<{ type: string; status: string }> } }>({
+          path: `/api/v1/namespaces/${podNamespace}/pods/${name}`,
+        });
+        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
       },
-    });
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
   }
 });
 

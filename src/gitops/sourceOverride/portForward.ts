@@ -38,9 +38,13 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
     socket.on('error', () => socket.destroy());
     const errors = new Writable({
       write(chunk: Buffer, _encoding, done) {
+        // client-node passes on the error channel's first frame (the port number it strips) as an empty chunk:
+        // only a message is an error. Seen against a real node proxy (kwok's kubelet server).
         const text = chunk.toString('utf8').trim();
-        if (text) lastError = `port-forward to ${where}: ${text}`;
-        socket.destroy();
+        if (text) {
+          lastError = `port-forward to ${where}: ${text}`;
+          socket.destroy();
+        }
         done();
       },
     });
