@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { streamPodLogs, type LogRecord } from '../../src/gitops/controllerLogs.js';
 import { runRequest } from '../../src/gitops/manualRequests.js';
 import type { KubeClient } from '../../src/kube/index.js';
 import type { TestCluster } from '../harness/cluster.js';
-import { CONTROLLER_POD, type KluctlController } from '../harness/kluctl.js';
+import { CONTROLLER_POD, runKluctl, type KluctlController } from '../harness/kluctl.js';
 import { waitUntil } from '../harness/processes.js';
-import { sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
 import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
 
 interface PodLike {
@@ -139,5 +140,57 @@ describe('the kluctl-controller in its Pod on simulated nodes @integration', fun
     assert.equal(logEvents[0].objectRef?.name, controller.pod!.name);
     assert.equal(logEvents[0].objectRef?.namespace, CONTROLLER_POD.namespace);
     assert.equal(logEvents[0].responseStatus?.code, 200);
+  });
+
+  it('readiness without shortcuts: kluctl waits for a Deployment kwok makes Ready, and times out on one no node can take', async () => {
+    const namespace = uniqueName('readiness');
+    const dir = path.join(scratchDir(), namespace);
+    const deployment = (name: string, nodeSelector: Record<string, string> = {}): string =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { nodeSelector, containers: [{ name, image: 'registry.invalid/app:1' }] },
+          },
+        },
+      });
+    const files: Record<string, string> = {
+      'deployment.yaml':
+        'deployments:\n  - path: ns\n  - barrier: true\n  - path: ready\n    waitReadiness: true\n  - path: stuck\n    waitReadiness: true\n',
+      'ns/namespace.yaml': JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+      'ready/deployment.yaml': deployment('ready'),
+      'stuck/deployment.yaml': deployment('stuck', { 'example.invalid/no-such-node': 'true' }),
+    };
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    const run = await runKluctl(['deploy', '--yes', '--readiness-timeout=15s', '--no-update-check'], {
+      kubeconfig: cluster.kubeconfig,
+      cwd: dir,
+      timeoutMs: 180_000,
+    });
+    const output = run.stdout + run.stderr;
+    assert.notEqual(run.code, 0, output);
+    assert.match(output, /stuck/);
+    assert.match(output, /timed out|timeout/i, output);
+    const ready = await client.requestJson<{ status?: { readyReplicas?: number } }>({
+      path: `/apis/apps/v1/namespaces/${namespace}/deployments/ready`,
+    });
+    assert.equal(ready.status?.readyReplicas, 1, 'the schedulable Deployment became Ready');
+    const stuckPods = await client.requestJson<{ items: PodLike[] }>({
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: 'app=stuck' },
+    });
+    assert.deepEqual(
+      stuckPods.items.map((p) => [p.spec.nodeName, p.status?.phase]),
+      [[undefined, 'Pending']],
+      'its Pod was never scheduled',
+    );
   });
 });

@@ -22,7 +22,15 @@ import {
   type SourceOverrideSession,
   type StartSourceOverrideOptions,
 } from '../../src/gitops/sourceOverride/index.js';
-import { getObject, ResourceMapper, serverSideApply, type KubeClient, type KubeObject } from '../../src/kube/index.js';
+import {
+  clientForContext,
+  getObject,
+  loadKubeConfig,
+  ResourceMapper,
+  serverSideApply,
+  type KubeClient,
+  type KubeObject,
+} from '../../src/kube/index.js';
 import type { TestCluster } from '../harness/cluster.js';
 import { gitAsync, type GitServer } from '../harness/git-server.js';
 import type { KluctlController } from '../harness/kluctl.js';
@@ -327,14 +335,21 @@ describe('source override against the real kluctl-controller @integration', func
       },
       { timeoutMs: 120_000, intervalMs: 500 },
     );
-    assert.ok(
-      controller
-        .logLines()
-        .some(
-          (l) =>
-            l.namespace === namespace && l.name === kd.name && String(l.msg).startsWith('Reconciliation is suspended'),
-        ),
+    // The log line may reach the file a moment after the status (the Pod's output is relayed through a pipe).
+    await waitUntil(
       'the controller logged the pass as suspended',
+      () =>
+        controller
+          .logLines()
+          .some(
+            (l) =>
+              l.namespace === namespace &&
+              l.name === kd.name &&
+              String(l.msg).startsWith('Reconciliation is suspended'),
+          )
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, intervalMs: 200 },
     );
     assert.equal(
       (passed.status?.lastDeployResult as { id?: string } | undefined)?.id,
@@ -459,6 +474,49 @@ describe('source override against the real kluctl-controller @integration', func
       const listenerPort = Number(/port-forward from 127\.0\.0\.1:(\d+)/.exec(error.message)?.[1]);
       assert.ok(listenerPort > 0, error.message);
       assert.equal(await canConnect(listenerPort), false, 'the port-forward listener is closed');
+      await assertNoLeftovers(baseline);
+    });
+
+    it('a user who may not create pods/portforward gets an error naming the permission, and nothing stays open', async () => {
+      const baseline = openHandles();
+      const user = uniqueName('no-portforward');
+      const ns = controller.controllerNamespace;
+      // Everything else the upload needs: read the CA ConfigMap, find the controller Pod.
+      await serverSideApply(
+        client,
+        mapper,
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: user, namespace: ns },
+          rules: [
+            { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+            { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+          ],
+        },
+        { fieldManager: 'test' },
+      );
+      await serverSideApply(
+        client,
+        mapper,
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: user, namespace: ns },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
+          subjects: [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }],
+        },
+        { fieldManager: 'test' },
+      );
+      const userClient = clientForContext(loadKubeConfig(cluster.userKubeconfig(user)), user);
+      const error = await rejection(start({ client: userClient }));
+      assert.equal(error.problem, 'controllerUnreachable');
+      assert.match(
+        error.message,
+        new RegExp(
+          `port-forward to pod ${ns}/${controller.pod!.name} port 8082 failed: the API server refused it \\(403 Forbidden\\): a port-forward needs "create pods/portforward" in namespace ${ns}`,
+        ),
+      );
       await assertNoLeftovers(baseline);
     });
 

@@ -65,7 +65,7 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
         socket.on('close', () => ws.close());
       },
       (error: unknown) => {
-        lastError = `port-forward to ${where} failed: ${error instanceof Error ? error.message : String(error)}`;
+        lastError = `port-forward to ${where} failed: ${describeForwardFailure(error, pod)}`;
         socket.destroy();
       },
     );
@@ -95,4 +95,13 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
       await closed;
     },
   };
+}
+
+/** client-node reports a refused WebSocket upgrade as "Unexpected server response: 403": say which permission. */
+function describeForwardFailure(error: unknown, pod: ControllerPod): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/\b403\b/.test(message)) {
+    return `the API server refused it (403 Forbidden): a port-forward needs "create pods/portforward" in namespace ${pod.namespace}`;
+  }
+  return message;
 }
