@@ -89,21 +89,45 @@ interface PodInfo {
 /** `kluctl controller run` as a local process against the test cluster, logging JSON lines to a file. */
 export class KluctlController {
   private constructor(
-    private readonly process: ManagedProcess,
+    private process: ManagedProcess,
     readonly controllerNamespace: string,
     readonly resultsNamespace: string,
     /** Loopback port of the gRPC source-override server. */
     readonly sourceOverridePort: number,
+    /** The controller's own log (JSON lines), also in Pod mode. */
+    readonly logFile: string,
     /** In Pod mode: the controller Pod this process serves, and the kwok objects routing to it. */
-    readonly pod?: { name: string; criLogFile: string; kwokObjects: string[] },
+    private podState?: { name: string; uid: string; criLogFile: string; kwokObjects: string[] },
+    /** In Pod mode: starts the process of a new Pod with this IP. */
+    private readonly startContainer?: (podIp: string) => ManagedProcess,
   ) {}
 
   get pid(): number {
     return this.process.pid;
   }
 
-  get logFile(): string {
-    return this.process.logFile;
+  get pod(): { name: string; uid: string; criLogFile: string; kwokObjects: string[] } | undefined {
+    return this.podState;
+  }
+
+  /**
+   * What the kubelet does when the controller Pod is deleted: the Pod's container (this process) stops, and the
+   * ReplicaSet's new Pod gets one of its own. Call after deleting the Pod; resolves when the new Pod's process
+   * serves (the same log files go on, as kwok serves them for every controller Pod).
+   */
+  async followPodReplacement(client: KubeClient): Promise<void> {
+    if (!this.podState || !this.startContainer) throw new Error('the controller does not run in a Pod');
+    await this.process.stop();
+    const next = await waitForControllerPod(client, this.podState.uid);
+    const starts = (): number => fs.readFileSync(this.logFile, 'utf8').split('Starting workers').length;
+    const before = starts();
+    this.process = this.startContainer(next.status!.podIP!);
+    await waitUntil('the new controller Pod process start', () => (starts() > before ? true : undefined), {
+      timeoutMs: 90_000,
+      intervalMs: 300,
+      process: this.process,
+    });
+    this.podState = { ...this.podState, name: next.metadata.name, uid: next.metadata.uid };
   }
 
   static async start(cluster: ClusterInfo | TestCluster, options: ControllerOptions): Promise<KluctlController> {
@@ -147,22 +171,24 @@ export class KluctlController {
       `--source-override-bind-address=127.0.0.1:${sourceOverridePort}`,
     ];
     const criLogFile = `${options.logFile}.cri`;
-    const proc = options.inPod
-      ? ManagedProcess.start({
-          name: 'kluctl-controller (Pod)',
-          command: process.execPath,
-          args: [
-            containerMain(),
-            options.logFile,
-            criLogFile,
-            `${pod!.status!.podIP}:${CONTROLLER_POD.sourceOverridePort}=${sourceOverridePort}`,
-            kluctl,
-            ...args,
-          ],
-          env: kluctlEnv(kubeconfig),
-          logFile: `${options.logFile}.container`,
-          detached: options.detached,
-        })
+    const startContainer = (podIp: string): ManagedProcess =>
+      ManagedProcess.start({
+        name: 'kluctl-controller (Pod)',
+        command: process.execPath,
+        args: [
+          containerMain(),
+          options.logFile,
+          criLogFile,
+          `${podIp}:${CONTROLLER_POD.sourceOverridePort}=${sourceOverridePort}`,
+          kluctl,
+          ...args,
+        ],
+        env: kluctlEnv(kubeconfig),
+        logFile: `${options.logFile}.container`,
+        detached: options.detached,
+      });
+    const proc = pod
+      ? startContainer(pod.status!.podIP!)
       : ManagedProcess.start({
           name: 'kluctl-controller',
           command: kluctl,
@@ -194,9 +220,17 @@ export class KluctlController {
     let podInfo: KluctlController['pod'];
     if (pod) {
       const kwokObjects = await routePodToProcess(client, sourceOverridePort, criLogFile);
-      podInfo = { name: pod.metadata.name, criLogFile, kwokObjects };
+      podInfo = { name: pod.metadata.name, uid: pod.metadata.uid, criLogFile, kwokObjects };
     }
-    return new KluctlController(proc, controllerNamespace, resultsNamespace, sourceOverridePort, podInfo);
+    return new KluctlController(
+      proc,
+      controllerNamespace,
+      resultsNamespace,
+      sourceOverridePort,
+      options.logFile,
+      podInfo,
+      pod ? startContainer : undefined,
+    );
   }
 
   /** Controller log lines as parsed JSON (non-JSON lines are skipped, like the kluctl CLI does). */

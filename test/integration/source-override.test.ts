@@ -547,6 +547,34 @@ describe('source override against the real kluctl-controller @integration', func
       await assertNoLeftovers(baseline);
     });
 
+    it('the controller Pod deleted during a session: the session ends with connectionLost, the new Pod serves the next upload', async () => {
+      const ns = controller.controllerNamespace;
+      const oldPod = controller.pod!.name;
+      const session = await start();
+      await client.requestJson({ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${oldPod}` });
+      await controller.followPodReplacement(client);
+      const broken = await session.closed;
+      assert.ok(broken instanceof SourceOverrideError, String(broken));
+      assert.equal(broken.problem, 'connectionLost');
+      assert.match(broken.message, new RegExp(`pod ${ns}/${oldPod} port 8082 .* was lost`));
+      await session.close();
+      assert.notEqual(controller.pod!.name, oldPod, 'the ReplicaSet made a new Pod');
+
+      const next = await start();
+      try {
+        assert.match(next.sourceOverride.url, /^grpc\+source-override:\/\/127\./);
+        const diff = await runRequest(client, kd, 'diff', {
+          overridesPatch: await overridesPatch(next.sourceOverride),
+        });
+        assert.equal(diff.commandError ?? '', '', controllerLogTail());
+        assert.equal(next.uploads.length, 1);
+      } finally {
+        await next.close();
+      }
+      const forwards = cluster.auditEvents().filter((e) => e.objectRef?.subresource === 'portforward');
+      assert.equal(forwards.at(-1)?.objectRef?.name, controller.pod!.name, 'the last port-forward went to the new Pod');
+    });
+
     it('a connection dropped while the controller fetches the upload ends the session with connectionLost and fails the request', async () => {
       const baseline = openHandles();
       const proxy = await TcpProxy.start(controller.sourceOverridePort);

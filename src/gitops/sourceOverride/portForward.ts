@@ -99,7 +99,13 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
 
 /** client-node reports a refused WebSocket upgrade as "Unexpected server response: 403": say which permission. */
 function describeForwardFailure(error: unknown, pod: ControllerPod): string {
-  const message = error instanceof Error ? error.message : String(error);
+  // client-node rejects with the WebSocket's ErrorEvent, which is no Error but carries a message.
+  const message =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'object' && error !== null && 'message' in error
+        ? String((error as { message: unknown }).message)
+        : String(error);
   if (/\b403\b/.test(message)) {
     return `the API server refused it (403 Forbidden): a port-forward needs "create pods/portforward" in namespace ${pod.namespace}`;
   }
