@@ -104,7 +104,7 @@ function describeForwardFailure(error: unknown, pod: ControllerPod): string {
     error instanceof Error
       ? error.message
       : typeof error === 'object' && error !== null && 'message' in error
-        ? String((error as { message: unknown }).message)
+        ? String(error.message)
         : String(error);
   if (/\b403\b/.test(message)) {
     return `the API server refused it (403 Forbidden): a port-forward needs "create pods/portforward" in namespace ${pod.namespace}`;
