@@ -9,6 +9,7 @@ import { serverSideApply } from '../../src/kube/apply.js';
 import { type KubeClient } from '../../src/kube/client.js';
 import { type KubeObject } from '../../src/kube/objects.js';
 import { generateClusterCerts, issueClientCert, type ClusterCerts } from './certs.js';
+import { kubeletFlags, kwokCrdFiles, startNodeSimulation, type NodeSimulation } from './kwok.js';
 import { kluctlCrdPath, testBinaries } from './paths.js';
 import { assertPortFree, freePort, ManagedProcess, waitUntil } from './processes.js';
 
@@ -19,7 +20,9 @@ export interface ClusterInfo {
   kubeconfig: string;
   context: string;
   server: string;
-  pids: { etcd: number; apiserver: number };
+  pids: { etcd: number; apiserver: number; controllerManager?: number; scheduler?: number; kwok?: number };
+  /** The API server's audit log (pods/log and pods/portforward requests only; see AUDIT_POLICY). */
+  auditLog: string;
 }
 
 export interface StartClusterOptions {
@@ -31,6 +34,37 @@ export interface StartClusterOptions {
   apiserverPort?: number;
   /** Install the KluctlDeployment CRD (default true). */
   installCrd?: boolean;
+  /**
+   * Also run kube-controller-manager, kube-scheduler and kwok with simulated nodes (harness/kwok.ts), so
+   * Deployments get Pods that are scheduled and become Ready, and pods/log and pods/portforward work through
+   * the API server's node proxy. Off by default: it costs start-up time and CPU.
+   */
+  simulatedNodes?: boolean;
+}
+
+/**
+ * What the API server's audit log records: only the requests whose path a test asserts (container logs and
+ * port-forwards), at Metadata level, so the log stays small.
+ */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  resources:
+  - group: ""
+    resources: ["pods/log", "pods/portforward"]
+- level: None
+`;
+
+/** One entry of the API server's audit log, the fields tests read. */
+export interface AuditEvent {
+  stage: string;
+  verb: string;
+  requestURI: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
 }
 
 /**
@@ -46,10 +80,34 @@ export class TestCluster implements ClusterInfo {
     private readonly etcd: ManagedProcess,
     private readonly apiserver: ManagedProcess,
     private readonly ownsWorkDir: boolean,
+    readonly auditLog: string,
+    private nodes?: NodeSimulation,
   ) {}
 
   get pids(): ClusterInfo['pids'] {
-    return { etcd: this.etcd.pid, apiserver: this.apiserver.pid };
+    const sim = this.nodes?.processes;
+    return {
+      etcd: this.etcd.pid,
+      apiserver: this.apiserver.pid,
+      ...(sim
+        ? { controllerManager: sim.controllerManager.pid, scheduler: sim.scheduler.pid, kwok: sim.kwok.pid }
+        : {}),
+    };
+  }
+
+  /** The range of Pod IPs on the simulated nodes (a loopback /24), if any. */
+  get podCidr(): string | undefined {
+    return this.nodes?.podCidr;
+  }
+
+  /** The simulated nodes' names (empty without `simulatedNodes`). */
+  get nodeNames(): string[] {
+    return this.nodes?.nodeNames ?? [];
+  }
+
+  /** Audit events of pods/log and pods/portforward requests so far. */
+  auditEvents(): AuditEvent[] {
+    return readAuditLog(this.auditLog);
   }
 
   /** A client of the admin context. */
@@ -108,7 +166,11 @@ export class TestCluster implements ClusterInfo {
       apiserver = ManagedProcess.start({
         name: 'kube-apiserver',
         command: bins['kube-apiserver'],
-        args: apiserverArgs(certs, etcdPort, apiPort, workDir),
+        args: [
+          ...apiserverArgs(certs, etcdPort, apiPort, workDir),
+          ...auditArgs(workDir),
+          ...(options.simulatedNodes ? kubeletFlags(certs) : []),
+        ],
         logFile: path.join(workDir, 'kube-apiserver.log'),
         detached: options.detached,
       });
@@ -134,15 +196,26 @@ export class TestCluster implements ClusterInfo {
       etcd,
       apiserver,
       ownsWorkDir,
+      path.join(workDir, 'audit.log'),
     );
     try {
       if (options.installCrd ?? true) await cluster.applyManifestFile(kluctlCrdPath(), { waitEstablished: true });
+      if (options.simulatedNodes) {
+        for (const crd of kwokCrdFiles()) await cluster.applyManifestFile(crd, { waitEstablished: true });
+        cluster.nodes = await startNodeSimulation({
+          workDir,
+          kubeconfig,
+          certs,
+          client: cluster.client(),
+          detached: options.detached,
+        });
+      }
     } catch (error) {
       await cluster.stop();
       throw error;
     }
     process.stderr.write(
-      `test cluster: kube-apiserver ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+      `test cluster: kube-apiserver${options.simulatedNodes ? ' with simulated nodes' : ''} ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
     );
     return cluster;
   }
@@ -157,6 +230,23 @@ export class TestCluster implements ClusterInfo {
     const file = path.join(this.workDir, `kubeconfig-${name}`);
     const certs = { caCert: path.join(pki, 'ca.crt'), adminCert: cert, adminKey: key };
     fs.writeFileSync(file, kubeconfigYaml(this.server, certs, name), { mode: 0o600 });
+    return file;
+  }
+
+  /** A kubeconfig that authenticates with a bearer token (a service account's, from the TokenRequest API). */
+  tokenKubeconfig(name: string, token: string): string {
+    const file = path.join(this.workDir, `kubeconfig-${name}`);
+    const ca = fs.readFileSync(path.join(this.workDir, 'pki', 'ca.crt')).toString('base64');
+    const yaml = [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: ${name}, cluster: {server: "${this.server}", certificate-authority-data: ${ca}}}]`,
+      `users: [{name: ${name}, user: {token: "${token}"}}]`,
+      `contexts: [{name: ${name}, context: {cluster: ${name}, user: ${name}}}]`,
+      `current-context: ${name}`,
+      '',
+    ].join('\n');
+    fs.writeFileSync(file, yaml, { mode: 0o600 });
     return file;
   }
 
@@ -192,6 +282,8 @@ export class TestCluster implements ClusterInfo {
   }
 
   async stop(): Promise<void> {
+    const sim = this.nodes?.processes;
+    if (sim) for (const p of [sim.kwok, sim.scheduler, sim.controllerManager]) await p.stop();
     await this.apiserver.stop();
     await this.etcd.stop();
     if (this.ownsWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });
@@ -218,6 +310,32 @@ function apiserverArgs(certs: ClusterCerts, etcdPort: number, apiPort: number, w
     '--enable-priority-and-fairness=false',
     '--profiling=false',
   ];
+}
+
+function auditArgs(workDir: string): string[] {
+  const policy = path.join(workDir, 'audit-policy.yaml');
+  fs.writeFileSync(policy, AUDIT_POLICY);
+  return [`--audit-policy-file=${policy}`, `--audit-log-path=${path.join(workDir, 'audit.log')}`];
+}
+
+/** The audit log's events (JSON lines); an absent log has none. */
+export function readAuditLog(file: string): AuditEvent[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const events: AuditEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as AuditEvent);
+    } catch {
+      // a line being written
+    }
+  }
+  return events;
 }
 
 function kubeconfigYaml(

@@ -38,9 +38,10 @@ export function prepareWorkspace(state: SandboxState, url: string): { dir: strin
   const excluded = fs.existsSync(exclude) ? fs.readFileSync(exclude, 'utf8') : '';
   if (!excluded.split('\n').includes('/.vscode/')) fs.appendFileSync(exclude, '/.vscode/\n');
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  // Default settings otherwise: the controller runs in its Pod (kluctl-system), so Show Logs reads pods/log and
+  // Diff with Local Source port-forwards to the Pod, as for every user.
   const settings = {
     'kluctl.kubeconfig': state.kubeconfig,
-    'kluctl.controllerLogFile': state.controllerLog,
   };
   fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   return { dir, note };
@@ -88,11 +89,10 @@ export async function startCodeServer(state: SandboxState, workspace: string, vs
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions, { recursive: true });
   // The sample's README opens first: it says what to try.
-  // The source-override port is machine-scoped (a workspace may not set it): code-server reads it from Machine/.
+  // No kluctl.localSourceOverridePort: Diff with Local Source reaches the controller Pod by port-forward.
   const settings = {
     ...BASE_SETTINGS,
     'workbench.startupEditor': 'readme',
-    'kluctl.localSourceOverridePort': state.sourceOverridePort,
   };
   for (const dir of ['User', 'Machine']) {
     fs.mkdirSync(path.join(dirs.userData, dir), { recursive: true });

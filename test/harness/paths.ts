@@ -9,7 +9,16 @@ export const FIXTURES_ROOT = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures')
 export const KLUCTL_EXAMPLES = path.join(FIXTURES_ROOT, 'kluctl-examples');
 
 export type TestTool =
-  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kluctl' | 'kustomize' | 'helm' | 'sops' | 'age-keygen';
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'kluctl'
+  | 'kustomize'
+  | 'helm'
+  | 'sops'
+  | 'age-keygen';
 
 const resolved = new Map<string, string>();
 
@@ -30,6 +39,12 @@ export function testBinaries<T extends TestTool>(...tools: T[]): Record<T, strin
 export function kluctlCrdPath(): string {
   if (!resolved.has('crd')) resolved.set('crd', runBuildScript(['--crd'])[0]);
   return resolved.get('crd')!;
+}
+
+/** The directory of the kwok module (its Stage manifests under kustomize/stage, its CRDs under kustomize/crd/bases). */
+export function kwokModuleDir(): string {
+  if (!resolved.has('kwok-dir')) resolved.set('kwok-dir', runBuildScript(['--kwok-dir'])[0]);
+  return resolved.get('kwok-dir')!;
 }
 
 function runBuildScript(args: string[]): string[] {

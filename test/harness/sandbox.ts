@@ -19,7 +19,9 @@ export interface SandboxState {
   gitRoot: string;
   controllerLog: string;
   sourceOverridePort: number;
-  pids: Record<'etcd' | 'apiserver' | 'gitServer' | 'controller', number>;
+  /** The controller Pod's process serves kluctl-system/<controllerPod> (kwok routes the Pod's port and logs to it). */
+  controllerPod?: string;
+  pids: Record<'etcd' | 'apiserver' | 'controllerManager' | 'scheduler' | 'kwok' | 'gitServer' | 'controller', number>;
   /** Processes started on the sandbox later (the main job's code-server); sandboxDown stops them first. */
   extraPids?: Record<string, number>;
 }
@@ -53,8 +55,12 @@ export async function sandboxUp(dir = sandboxDir()): Promise<{ state: SandboxSta
 
   const started: number[] = [];
   try {
-    const cluster = await TestCluster.start({ workDir: path.join(dir, 'cluster'), detached: true });
-    started.push(cluster.pids.etcd, cluster.pids.apiserver);
+    const cluster = await TestCluster.start({
+      workDir: path.join(dir, 'cluster'),
+      detached: true,
+      simulatedNodes: true,
+    });
+    started.push(...Object.values(cluster.pids).filter((p): p is number => p !== undefined));
 
     const gitRoot = path.join(dir, 'git');
     const gitPort = await freePort();
@@ -80,6 +86,7 @@ export async function sandboxUp(dir = sandboxDir()): Promise<{ state: SandboxSta
     const controller = await KluctlController.start(cluster, {
       logFile: path.join(dir, 'kluctl-controller.log'),
       detached: true,
+      inPod: true,
     });
     started.push(controller.pid);
 
@@ -92,7 +99,16 @@ export async function sandboxUp(dir = sandboxDir()): Promise<{ state: SandboxSta
       gitRoot,
       controllerLog: controller.logFile,
       sourceOverridePort: controller.sourceOverridePort,
-      pids: { ...cluster.pids, gitServer: git.pid, controller: controller.pid },
+      controllerPod: controller.pod?.name,
+      pids: {
+        etcd: cluster.pids.etcd,
+        apiserver: cluster.pids.apiserver,
+        controllerManager: cluster.pids.controllerManager!,
+        scheduler: cluster.pids.scheduler!,
+        kwok: cluster.pids.kwok!,
+        gitServer: git.pid,
+        controller: controller.pid,
+      },
     };
     fs.writeFileSync(statePath(dir), JSON.stringify(state, null, 2));
     return { state, reused: false };
@@ -121,7 +137,15 @@ export async function sandboxDown(dir = sandboxDir()): Promise<string[]> {
       if (await stopGroup(name, pid)) stopped.push(`${name} (pid ${pid})`);
     }
     // Controller first (it talks to the API server), the API server before etcd.
-    for (const name of ['controller', 'gitServer', 'apiserver', 'etcd'] as const) {
+    for (const name of [
+      'controller',
+      'gitServer',
+      'kwok',
+      'scheduler',
+      'controllerManager',
+      'apiserver',
+      'etcd',
+    ] as const) {
       const pid = state.pids[name];
       if (await stopGroup(name, pid)) stopped.push(`${name} (pid ${pid})`);
     }

@@ -8,6 +8,8 @@ import { KluctlController } from './kluctl.js';
 /**
  * One cluster, one Git server and one kluctl-controller per test run, started on first use and shared by all
  * test files; each test works in namespaces of its own. Torn down by the mocha global teardown.
+ * The cluster has simulated nodes (kube-controller-manager, kube-scheduler, kwok) and the controller is
+ * installed like users install it, its Pod served by a local process (KluctlController `inPod`).
  */
 let cluster: Promise<TestCluster> | undefined;
 let gitServer: Promise<GitServer> | undefined;
@@ -15,7 +17,7 @@ let controller: Promise<KluctlController> | undefined;
 let scratch: string | undefined;
 
 export function sharedCluster(): Promise<TestCluster> {
-  cluster ??= TestCluster.start();
+  cluster ??= TestCluster.start({ simulatedNodes: true });
   return cluster;
 }
 
@@ -24,10 +26,10 @@ export function sharedGitServer(): Promise<GitServer> {
   return gitServer;
 }
 
-/** The controller watches all namespaces; results go to `kluctl-results`. */
+/** The controller (in its Pod in kluctl-system) watches all namespaces; results go to `kluctl-results`. */
 export function sharedController(): Promise<KluctlController> {
   controller ??= sharedCluster().then((c) =>
-    KluctlController.start(c, { logFile: path.join(scratchDir(), 'kluctl-controller.log') }),
+    KluctlController.start(c, { logFile: path.join(scratchDir(), 'kluctl-controller.log'), inPod: true }),
   );
   return controller;
 }

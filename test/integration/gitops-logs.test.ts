@@ -7,6 +7,8 @@ import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
 describe('kluctl-controller logs @integration', function () {
   this.timeout(300_000);
 
+  // The local-process setting (kluctl.controllerLogFile): the controller's own log file. The default path, the
+  // Pod's logs through pods/log, is tested in gitops-controller-pod.test.ts.
   it("returns a request's lines by reconcile id, and no other deployment's lines", async () => {
     const [cluster, git, controller] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
     const client = cluster.client();
@@ -63,16 +65,17 @@ describe('kluctl-controller logs @integration', function () {
     );
   });
 
-  it('says clearly that no controller pod exists (a controller running outside the cluster)', async () => {
-    const [cluster, controller] = await Promise.all([sharedCluster(), sharedController()]);
+  it('says clearly that no controller pod exists (a namespace without the controller)', async () => {
+    const cluster = await sharedCluster();
+    const empty = uniqueName('no-controller');
     await assert.rejects(
       streamPodLogs(cluster.client(), {
-        controllerNamespace: controller.controllerNamespace,
+        controllerNamespace: empty,
         filter: {},
         follow: false,
         onRecord: () => undefined,
       }),
-      /no kluctl-controller pods \(label control-plane=kluctl-controller\) in namespace "kluctl-system"/,
+      new RegExp(`no kluctl-controller pods \\(label control-plane=kluctl-controller\\) in namespace "${empty}"`),
     );
   });
 });

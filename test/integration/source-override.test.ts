@@ -17,6 +17,7 @@ import {
   type SourceOverrideSession,
   type StartSourceOverrideOptions,
 } from '../../src/gitops/sourceOverride/session.js';
+import { clientForContext, loadKubeConfig } from '../../src/kube/kubeconfig.js';
 import { getObject, serverSideApply } from '../../src/kube/apply.js';
 import { ResourceMapper } from '../../src/kube/discovery.js';
 import { type KubeClient } from '../../src/kube/client.js';
@@ -34,9 +35,11 @@ import { readCommandResult } from '../../src/gitops/maskedResults.js';
 import { findResultSecretSelector } from '../../src/kluctl/results.js';
 
 /**
- * The source-override protocol against the real kluctl-controller (v2.22.1, running as a local process): uploads
- * of an uncommitted checkout are diffed and deployed by the controller, and every failure is clear and leaves
- * no connection or listener behind.
+ * The source-override protocol against the real kluctl-controller (v2.22.1) as users run it: installed in
+ * kluctl-system, reached through a port-forward to its Pod (pods/portforward through the API server's node proxy
+ * to kwok, which routes the Pod's port to the controller process). Uploads of an uncommitted checkout are diffed
+ * and deployed by the controller, and every failure is clear and leaves no connection or listener behind. The
+ * local-process setting (`localPort`, kluctl.localSourceOverridePort) keeps one test of its own.
  */
 describe('source override against the real kluctl-controller @integration', function () {
   this.timeout(600_000);
@@ -59,7 +62,6 @@ describe('source override against the real kluctl-controller @integration', func
     startSourceOverride({
       client,
       controllerNamespace: controller.controllerNamespace,
-      localPort: controller.sourceOverridePort,
       gitRoot: local.gitRoot,
       repoKey: local.repoKey,
       ...extra,
@@ -121,12 +123,16 @@ describe('source override against the real kluctl-controller @integration', func
 
   it('a diff with our override shows exactly the uncommitted change, and nothing without it', async () => {
     const uploads: string[] = [];
+    const auditBefore = cluster.auditEvents().length;
     const session = await start({ onUpload: (u) => uploads.push(u.repoKey) });
     try {
       assert.equal(session.sourceOverride.repoKey, repoKeyString(local.repoKey));
+      const pod = await client.requestJson<{ status: { podIP: string } }>({
+        path: `/api/v1/namespaces/${controller.controllerNamespace}/pods/${controller.pod!.name}`,
+      });
       assert.match(
         session.sourceOverride.url,
-        new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`),
+        new RegExp(`^grpc\\+source-override://${pod.status.podIP.replace(/\./g, '\\.')}:8082/[0-9a-f]{64}$`),
       );
       // The controller's certificate pair is rejected by Node's OpenSSL (leaf and CA share one subject): verified by hand.
       assert.equal(session.trust, 'verifiedLeaf');
@@ -160,6 +166,16 @@ describe('source override against the real kluctl-controller @integration', func
       await session.close();
     }
     assert.equal(await session.closed, undefined);
+    // The path taken: a port-forward to the controller Pod, by the API server (audit log).
+    const forwards = cluster
+      .auditEvents()
+      .slice(auditBefore)
+      .filter((e) => e.objectRef?.subresource === 'portforward');
+    assert.ok(forwards.length > 0, 'the upload went through pods/portforward');
+    assert.deepEqual(
+      [forwards[0].objectRef?.namespace, forwards[0].objectRef?.name, forwards[0].user.username],
+      [controller.controllerNamespace, controller.pod!.name, 'test-admin'],
+    );
 
     const without = await runRequest(client, kd, 'diff');
     assert.equal(without.commandError ?? '', '');
@@ -171,6 +187,31 @@ describe('source override against the real kluctl-controller @integration', func
       [0, 0, 0, 0],
     );
     assert.deepEqual(await configMapData(), { color: 'blue' }, 'a diff changes nothing in the cluster');
+  });
+
+  it('the local-process setting (localPort) reaches a controller running outside the cluster directly', async () => {
+    const auditBefore = cluster.auditEvents().length;
+    const session = await start({ localPort: controller.sourceOverridePort });
+    try {
+      assert.match(
+        session.sourceOverride.url,
+        new RegExp(`^grpc\\+source-override://localhost:${controller.sourceOverridePort}/[0-9a-f]{64}$`),
+      );
+      const diff = await runRequest(client, kd, 'diff', {
+        overridesPatch: await overridesPatch(session.sourceOverride),
+      });
+      assert.equal(diff.commandError ?? '', '', controllerLogTail());
+      assert.equal(session.uploads.length, 1);
+    } finally {
+      await session.close();
+    }
+    assert.ok(
+      !cluster
+        .auditEvents()
+        .slice(auditBefore)
+        .some((e) => e.objectRef?.subresource === 'portforward'),
+      'no port-forward',
+    );
   });
 
   it("cleans up after Diff with Local Source like kluctl gitops diff: its result Secret and status.lastDiffResult go, another diff's result stays until its own cleanup", async () => {
@@ -285,14 +326,21 @@ describe('source override against the real kluctl-controller @integration', func
       },
       { timeoutMs: 120_000, intervalMs: 500 },
     );
-    assert.ok(
-      controller
-        .logLines()
-        .some(
-          (l) =>
-            l.namespace === namespace && l.name === kd.name && String(l.msg).startsWith('Reconciliation is suspended'),
-        ),
+    // The log line may reach the file a moment after the status (the Pod's output is relayed through a pipe).
+    await waitUntil(
       'the controller logged the pass as suspended',
+      () =>
+        controller
+          .logLines()
+          .some(
+            (l) =>
+              l.namespace === namespace &&
+              l.name === kd.name &&
+              String(l.msg).startsWith('Reconciliation is suspended'),
+          )
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, intervalMs: 200 },
     );
     assert.equal(
       (passed.status?.lastDeployResult as { id?: string } | undefined)?.id,
@@ -402,7 +450,7 @@ describe('source override against the real kluctl-controller @integration', func
       await assertNoLeftovers(baseline);
     });
 
-    it('a controller pod the API server cannot port-forward to (no kubelet) fails with the port-forward error and closes its listener', async () => {
+    it("a controller pod whose kubelet forwards nothing to its port fails with the kubelet's port-forward error and closes its listener", async () => {
       const baseline = openHandles();
       const podNamespace = await namespaceWithCa(uniqueName('fake-pod'));
       await createReadyControllerPod(podNamespace);
@@ -411,12 +459,55 @@ describe('source override against the real kluctl-controller @integration', func
       assert.match(
         error.message,
         new RegExp(
-          `pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082 failed`,
+          `pod ${podNamespace}/kluctl-controller-0 port 8082 .*port-forward to pod ${podNamespace}/kluctl-controller-0 port 8082: error forwarding port 8082 to pod`,
         ),
       );
       const listenerPort = Number(/port-forward from 127\.0\.0\.1:(\d+)/.exec(error.message)?.[1]);
       assert.ok(listenerPort > 0, error.message);
       assert.equal(await canConnect(listenerPort), false, 'the port-forward listener is closed');
+      await assertNoLeftovers(baseline);
+    });
+
+    it('a user who may not create pods/portforward gets an error naming the permission, and nothing stays open', async () => {
+      const baseline = openHandles();
+      const user = uniqueName('no-portforward');
+      const ns = controller.controllerNamespace;
+      // Everything else the upload needs: read the CA ConfigMap, find the controller Pod.
+      await serverSideApply(
+        client,
+        mapper,
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: user, namespace: ns },
+          rules: [
+            { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+            { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+          ],
+        },
+        { fieldManager: 'test' },
+      );
+      await serverSideApply(
+        client,
+        mapper,
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: user, namespace: ns },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
+          subjects: [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }],
+        },
+        { fieldManager: 'test' },
+      );
+      const userClient = clientForContext(loadKubeConfig(cluster.userKubeconfig(user)), user);
+      const error = await rejection(start({ client: userClient }));
+      assert.equal(error.problem, 'controllerUnreachable');
+      assert.match(
+        error.message,
+        new RegExp(
+          `port-forward to pod ${ns}/${controller.pod!.name} port 8082 failed: the API server refused it \\(403 Forbidden\\): a port-forward needs "create pods/portforward" in namespace ${ns}`,
+        ),
+      );
       await assertNoLeftovers(baseline);
     });
 
@@ -445,6 +536,33 @@ describe('source override against the real kluctl-controller @integration', func
       }
       assert.equal(await first.closed, undefined);
       await assertNoLeftovers(baseline);
+    });
+
+    // kwok keeps a port-forward stream open after its target died (its tunnel waits for both directions to end),
+    // where a kubelet would end it with the container: so the old session is closed by us here, not by the
+    // stream, and "a request fails mid-flight" is covered by the dropped-connection test below.
+    it('the controller Pod deleted and replaced: the next upload goes through the new Pod', async () => {
+      const ns = controller.controllerNamespace;
+      const oldPod = controller.pod!.name;
+      const session = await start();
+      await client.requestJson({ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${oldPod}` });
+      await controller.followPodReplacement(client);
+      await session.close();
+      assert.notEqual(controller.pod!.name, oldPod, 'the ReplicaSet made a new Pod');
+
+      const next = await start();
+      try {
+        assert.match(next.endpoint, new RegExp(`^pod ${ns}/${controller.pod!.name} port 8082 `));
+        const diff = await runRequest(client, kd, 'diff', {
+          overridesPatch: await overridesPatch(next.sourceOverride),
+        });
+        assert.equal(diff.commandError ?? '', '', controllerLogTail());
+        assert.equal(next.uploads.length, 1);
+      } finally {
+        await next.close();
+      }
+      const forwards = cluster.auditEvents().filter((e) => e.objectRef?.subresource === 'portforward');
+      assert.equal(forwards.at(-1)?.objectRef?.name, controller.pod!.name, 'the last port-forward went to the new Pod');
     });
 
     it('a connection dropped while the controller fetches the upload ends the session with connectionLost and fails the request', async () => {
@@ -531,19 +649,17 @@ describe('source override against the real kluctl-controller @integration', func
         },
       },
     });
-    await client.requestJson({
-      method: 'PATCH',
-      path: `/api/v1/namespaces/${podNamespace}/pods/${name}/status`,
-      contentType: 'application/merge-patch+json',
-      body: {
-        status: {
-          phase: 'Running',
-          podIP: '10.244.0.17',
-          podIPs: [{ ip: '10.244.0.17' }],
-          conditions: [{ type: 'Ready', status: 'True' }],
-        },
+    // kube-scheduler places it on a simulated node and kwok makes it Ready; kwok forwards none of its ports.
+    await waitUntil(
+      `pod ${podNamespace}/${name} Ready`,
+      async () => {
+        const pod = await client.requestJson<{ status?: { conditions?: Array<{ type: string; status: string }> } }>({
+          path: `/api/v1/namespaces/${podNamespace}/pods/${name}`,
+        });
+        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
       },
-    });
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
   }
 });
 

@@ -71,16 +71,17 @@ describe('the extension in a real VS Code against the real controller @integrati
       path.join(workspace, '.vscode', 'settings.json'),
       JSON.stringify({
         'kluctl.kubeconfig': cluster.kubeconfig,
-        'kluctl.controllerLogFile': controller.logFile,
         'kluctl.confirmClusterChanges': true,
         'kluctl.diff.revealSecrets': true,
         'kluctl.controllerNamespace': 'not-the-controller',
       }),
     );
+    // Default settings for where the controller is: it runs in its Pod (kluctl-system), so Show Logs reads
+    // pods/log and Diff with Local Source port-forwards to the Pod (asserted from the audit log below).
     userSettings = {
-      'kluctl.localSourceOverridePort': controller.sourceOverridePort,
       'kluctl.confirmClusterChanges': false,
     };
+    const auditBefore = cluster.auditEvents().length;
     fs.appendFileSync(path.join(workspace, '.git', 'info', 'exclude'), '.vscode/\n');
 
     const run = await runExtensionTests({
@@ -95,6 +96,16 @@ describe('the extension in a real VS Code against the real controller @integrati
     });
     const results = run.results!;
     process.stdout.write(`${formatResults(results)}\n`);
+    const paths = cluster
+      .auditEvents()
+      .slice(auditBefore)
+      .filter((e) => e.objectRef?.name === controller.pod?.name)
+      .map((e) => e.objectRef?.subresource);
+    assert.ok(paths.includes('log'), `Show Logs read pods/log of the controller Pod (${paths.join(', ')})`);
+    assert.ok(
+      paths.includes('portforward'),
+      `Diff with Local Source port-forwarded to the controller Pod (${paths.join(', ')})`,
+    );
     assert.equal(results.failed, 0, results.failures.map((f) => `${f.title}: ${f.error}`).join('\n'));
     assert.equal(run.exitCode, 0);
     const gitops = results.tests.filter((t) => t.title.startsWith('Kluctl GitOps extension against a real cluster'));

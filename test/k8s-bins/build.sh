@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the test peers (kube-apiserver, kube-controller-manager, etcd, kluctl, kustomize, helm, sops, age-keygen) from the Go module proxy
+# Builds the test peers (kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd, kluctl, kustomize, helm, sops, age-keygen) from the Go module proxy
 # using the wrapper modules beside this script, into a cache outside the repo keyed by version.
 # A binary already in the cache is reused. Progress and timings go to stderr; stdout gets one absolute
 # binary path per requested tool, in order (the test harness reads them).
-# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kluctl kustomize helm sops age-keygen)
+# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kube-controller-manager kube-scheduler kwok kluctl kustomize helm sops age-keygen)
+#        build.sh --kwok-dir   prints the directory of the kwok module (its Stage manifests and CRDs)
 #        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
 set -euo pipefail
 here=${KLUCTL_TESTBIN_WRAPPERS:-$(cd "$(dirname "$0")" && pwd)}
@@ -21,6 +22,8 @@ KUSTOMIZE_VERSION=v5.8.1
 # sops (and age-keygen from the same wrapper module) only encrypt the SOPS fixtures the tests generate.
 SOPS_VERSION=v3.13.3
 AGE_VERSION=$(sed -n 's/^[[:space:]]*filippo.io\/age \(v[^ ]*\).*/\1/p' "$here/sops/go.mod")
+# kwok simulates nodes and their kubelet (pod status, logs, port-forward) for the test cluster.
+KWOK_VERSION=v0.8.0
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 need_go() {
@@ -35,13 +38,15 @@ spec() {
   case $1 in
     kube-apiserver) echo "kube|$KUBE_VERSION|k8s.io/kubernetes/cmd/kube-apiserver|$kube_ld" ;;
     kube-controller-manager) echo "kube|$KUBE_VERSION|k8s.io/kubernetes/cmd/kube-controller-manager|$kube_ld" ;;
+    kube-scheduler) echo "kube|$KUBE_VERSION|k8s.io/kubernetes/cmd/kube-scheduler|$kube_ld" ;;
+    kwok) echo "kwok|$KWOK_VERSION|sigs.k8s.io/kwok/cmd/kwok|-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" ;;
     etcd) echo "etcd|$ETCD_VERSION|go.etcd.io/etcd/server/v3|-s -w" ;;
     kluctl) echo "kluctl|$KLUCTL_VERSION|github.com/kluctl/kluctl/v2/cmd|-s -w -X main.version=${KLUCTL_VERSION#v}" ;;
     kustomize) echo "kustomize|$KUSTOMIZE_VERSION|sigs.k8s.io/kustomize/kustomize/v5|-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION" ;;
     helm) echo "helm|$HELM_VERSION|helm.sh/helm/v3/cmd/helm|-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
     sops) echo "sops|$SOPS_VERSION|github.com/getsops/sops/v3/cmd/sops|-s -w" ;;
     age-keygen) echo "sops|$AGE_VERSION|filippo.io/age/cmd/age-keygen|-s -w" ;;
-    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager etcd kluctl kustomize helm sops age-keygen)" ;;
+    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager kube-scheduler kwok etcd kluctl kustomize helm)" ;;
   esac
 }
 
@@ -77,5 +82,14 @@ if [ "${1:-}" = "--crd" ]; then
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kluctl kustomize helm sops age-keygen)
+if [ "${1:-}" = "--kwok-dir" ]; then
+  # kwok's Stage manifests and CRDs (ClusterPortForward, ClusterLogs) are read from its module zip at run time.
+  need_go "the kwok stages"
+  dir=$(cd "$here/kwok" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir/kustomize/stage" ] || die "kwok stages not found in the kwok $KWOK_VERSION module ($dir)"
+  echo "$dir"
+  exit 0
+fi
+
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kluctl kustomize helm sops age-keygen)
 for t in "${tools[@]}"; do build_one "$t"; done

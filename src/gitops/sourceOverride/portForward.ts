@@ -38,9 +38,13 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
     socket.on('error', () => socket.destroy());
     const errors = new Writable({
       write(chunk: Buffer, _encoding, done) {
+        // client-node passes on the error channel's first frame (the port number it strips) as an empty chunk:
+        // only a message is an error. Seen against a real node proxy (kwok's kubelet server).
         const text = chunk.toString('utf8').trim();
-        if (text) lastError = `port-forward to ${where}: ${text}`;
-        socket.destroy();
+        if (text) {
+          lastError = `port-forward to ${where}: ${text}`;
+          socket.destroy();
+        }
         done();
       },
     });
@@ -61,7 +65,7 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
         socket.on('close', () => ws.close());
       },
       (error: unknown) => {
-        lastError = `port-forward to ${where} failed: ${error instanceof Error ? error.message : String(error)}`;
+        lastError = `port-forward to ${where} failed: ${describeForwardFailure(error, pod)}`;
         socket.destroy();
       },
     );
@@ -91,4 +95,19 @@ export async function listenPortForward(forwarder: PodPortForwarder, pod: Contro
       await closed;
     },
   };
+}
+
+/** client-node reports a refused WebSocket upgrade as "Unexpected server response: 403": say which permission. */
+function describeForwardFailure(error: unknown, pod: ControllerPod): string {
+  // client-node rejects with the WebSocket's ErrorEvent, which is no Error but carries a message.
+  const message =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'object' && error !== null && 'message' in error
+        ? String(error.message)
+        : String(error);
+  if (/\b403\b/.test(message)) {
+    return `the API server refused it (403 Forbidden): a port-forward needs "create pods/portforward" in namespace ${pod.namespace}`;
+  }
+  return message;
 }

@@ -21,12 +21,18 @@ class FakeForwarder implements Pick<PodPortForwarder, 'portForward'> {
     input: Readable,
   ) => {
     assert.deepEqual([namespace, podName, ports], [pod.namespace, pod.name, [pod.port]]);
-    if (this.mode === 'refuse') return Promise.reject(new Error('Unexpected server response: 403'));
+    // client-node rejects with the WebSocket's ErrorEvent (not an Error).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what client-node really does
+    if (this.mode === 'refuse') return Promise.reject({ type: 'error', message: 'Unexpected server response: 403' });
     const ws = new FakeWebSocket();
     this.sockets.push(ws);
     if (this.mode === 'podPortClosed')
       setImmediate(() => err!.write(Buffer.from('an error occurred forwarding 8082 -> 8082: connection refused')));
-    else input.on('data', (chunk: Buffer) => output.write(chunk));
+    else {
+      // client-node writes the error channel's port header to `err` as an empty chunk: not an error.
+      err!.write(Buffer.alloc(0));
+      input.on('data', (chunk: Buffer) => output.write(chunk));
+    }
     return Promise.resolve(ws);
   };
 }
@@ -89,7 +95,7 @@ describe('source override port-forward listener', () => {
     for (const [mode, expected] of [
       [
         'refuse',
-        'port-forward to pod kluctl-system/kluctl-controller-0 port 8082 failed: Unexpected server response: 403',
+        'port-forward to pod kluctl-system/kluctl-controller-0 port 8082 failed: the API server refused it (403 Forbidden): a port-forward needs "create pods/portforward" in namespace kluctl-system',
       ],
       [
         'podPortClosed',
