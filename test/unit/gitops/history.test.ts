@@ -181,7 +181,7 @@ describe('result comparison, report and inventory (pure)', () => {
       name,
       namespace: 'ns',
       resourceVersion: String(Math.random()),
-      managedFields: [{ manager: 'm', operation: 'Apply', apiVersion: 'v1' }],
+      managedFields: [{ manager: 'm', operation: 'Apply' as const, apiVersion: 'v1' }],
     },
     data,
     ...extra,
