@@ -138,12 +138,20 @@ describe('deployment timeline (pure)', () => {
 describe('alerts (pure)', () => {
   const ready = presentStatus(
     kluctlDeployment({
-      status: { conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'ok' }] },
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'ok', lastTransitionTime: T0 },
+        ],
+      },
     }),
   );
   const failed = presentStatus(
     kluctlDeployment({
-      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'DeployFailed', message: 'deploy failed' }] },
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'DeployFailed', message: 'deploy failed', lastTransitionTime: T0 },
+        ],
+      },
     }),
   );
 
