@@ -145,27 +145,32 @@ export class ContextHistory {
     return this.resultsListed;
   }
 
-  /** Starts the watches for `ref` (and the context's results); the returned function ends them. */
-  subscribe(ref: DeploymentRef): () => void {
-    const key = deploymentKey(ref);
+  /**
+   * Starts the watches for `ref` (its Events) and the context's results; without `ref` only the results. The
+   * returned function ends them (watches shared by several subscribers end with the last).
+   */
+  subscribe(ref?: DeploymentRef): () => void {
     if (this.subscribers++ === 0) this.startResults();
-    let watch = this.events.get(key);
-    if (!watch) {
-      watch = { abort: new AbortController(), entries: new Map(), subscribers: 0 };
-      this.events.set(key, watch);
-      this.startEvents(ref, watch);
+    const key = ref && deploymentKey(ref);
+    if (ref && key) {
+      let watch = this.events.get(key);
+      if (!watch) {
+        watch = { abort: new AbortController(), entries: new Map(), subscribers: 0 };
+        this.events.set(key, watch);
+        this.startEvents(ref, watch);
+      }
+      watch.subscribers++;
     }
-    watch.subscribers++;
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const w = this.events.get(key);
-      if (w && --w.subscribers === 0) {
+      const w = key ? this.events.get(key) : undefined;
+      if (key && w && --w.subscribers === 0) {
         w.abort.abort();
         this.events.delete(key);
       }
-      if (--this.subscribers === 0) this.stopResults();
+      if (this.subscribers > 0 && --this.subscribers === 0) this.stopResults();
     };
   }
 
@@ -200,6 +205,15 @@ export class ContextHistory {
         return entry ? [entry] : [];
       })
       .slice(0, TIMELINE_LIMITS.results);
+  }
+
+  /**
+   * The newest deploy that changed the cluster (not a dry run), from the stored results, else the status's
+   * `lastDeployResult` (which some controller versions leave at an older deploy after manual requests).
+   */
+  lastDeployResultId(kd: KluctlDeployment): string | undefined {
+    const stored = this.results(kd).find((r) => r.resultKind === 'command' && r.command === 'deploy' && !r.dryRun);
+    return stored?.id ?? kd.status?.lastDeployResult?.id;
   }
 
   /** Events and results in one list, newest first. */

@@ -49,14 +49,28 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     label: string,
     diffs: ObjectDiff[],
   ): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
-    const folder = `/diff-${++this.session}/${sanitize(label)}`;
-    const resources = diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
-      const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind}/${d.ref.name}`;
-      // One path, two sides: the editor shows one file changed, not a rename.
-      const file = `${folder}/${sanitize(name)}.yaml`;
-      const left = this.put(file, d.left ?? '', 'cluster');
-      const right = this.put(file, d.right ?? '', 'project');
-      return [right, left, right];
+    return this.showGroupedDiffs(title, [{ label, diffs }]);
+  }
+
+  /**
+   * Several groups of object diffs (e.g. one per context and deployment) in one multi-file diff editor; each
+   * group's files sit under a folder named by its label.
+   */
+  async showGroupedDiffs(
+    title: string,
+    groups: Array<{ label: string; diffs: ObjectDiff[] }>,
+  ): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
+    const session = ++this.session;
+    const resources = groups.flatMap(({ label, diffs }) => {
+      const folder = `/diff-${session}/${sanitize(label)}`;
+      return diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
+        const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind}/${d.ref.name}`;
+        // One path, two sides: the editor shows one file changed, not a rename.
+        const file = `${folder}/${sanitize(name)}.yaml`;
+        const left = this.put(file, d.left ?? '', 'cluster');
+        const right = this.put(file, d.right ?? '', 'project');
+        return [right, left, right];
+      });
     });
     await vscode.commands.executeCommand('vscode.changes', title, resources);
     return resources;
