@@ -50,8 +50,8 @@ function projectTargetKey(project: ProjectKey, target: TargetKey): string {
 /** The keys a deployment's results can be under. */
 export function keysOf(kd: KluctlDeployment): string[] {
   const keys = [deploymentKey({ namespace: kd.metadata.namespace ?? '', name: kd.metadata.name })];
-  const project = kd.status?.projectKey as ProjectKey | undefined;
-  const target = kd.status?.targetKey as TargetKey | undefined;
+  const project = kd.status?.projectKey;
+  const target = kd.status?.targetKey;
   if (project && target?.clusterId) keys.push(projectTargetKey(project, target));
   return keys;
 }
@@ -304,9 +304,9 @@ function trimInfo(info: ResultSecretInfo): ResultSecretInfo {
   if (!s) return info;
   const problems = (list: unknown) =>
     Array.isArray(list)
-      ? (list as Array<{ ref: unknown; message: unknown }>).slice(0, TIMELINE_LIMITS.problems).map((p) => ({
+      ? (list as Array<{ ref: unknown; message?: unknown }>).slice(0, TIMELINE_LIMITS.problems).map((p) => ({
           ref: p.ref,
-          message: String(p.message ?? '').slice(0, TIMELINE_LIMITS.messageChars),
+          message: (typeof p.message === 'string' ? p.message : '').slice(0, TIMELINE_LIMITS.messageChars),
         }))
       : list;
   const trimmed: Record<string, unknown> = {

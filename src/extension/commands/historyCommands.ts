@@ -8,7 +8,12 @@ import type { ResultEntry } from '../../gitops/timeline.js';
 import type { ObjectDiff } from '../../gitops/resultDocuments.js';
 import { readSettings } from '../config.js';
 import { DeploymentNode } from '../tree/nodes.js';
-import { InventoryObjectNode, TimelineEntryNode, ValidationNode } from '../tree/historyNodes.js';
+import {
+  InventoryObjectNode,
+  TimelineEntryNode,
+  ValidationNode,
+  type HistoryDeployment,
+} from '../tree/historyNodes.js';
 import type { CommandContext } from './context.js';
 import { requestCommand, type RequestCommandResult } from './requests.js';
 
@@ -22,7 +27,7 @@ export interface CompareOutcome {
 
 /** A stored result as a read-only Markdown document (Secret values masked unless revealed). */
 export async function openResultCommand(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
-  let deployment: DeploymentNode;
+  let deployment: HistoryDeployment;
   let id: string | undefined;
   let kind: 'command' | 'validate' = 'command';
   let entry: ResultEntry | undefined;
@@ -62,7 +67,7 @@ export async function openResultCommand(ctx: CommandContext, arg: unknown): Prom
 }
 
 /** The deployment's stored command results, newest first (listing them once if its timeline is not live). */
-async function commandResults(ctx: CommandContext, d: DeploymentNode): Promise<ResultEntry[]> {
+async function commandResults(ctx: CommandContext, d: HistoryDeployment): Promise<ResultEntry[]> {
   const history = ctx.tree.history.history(d.context);
   const unsubscribe = history.subscribe();
   try {
@@ -123,7 +128,7 @@ export async function compareResultsCommand(ctx: CommandContext, arg: unknown): 
 
 async function compare(
   ctx: CommandContext,
-  d: DeploymentNode,
+  d: HistoryDeployment,
   older: ResultEntry,
   newer: ResultEntry,
 ): Promise<CompareOutcome | undefined> {

@@ -10,15 +10,26 @@ import { describeEntry, type TimelineEntry } from '../../gitops/timeline.js';
 import { objectRefString } from '../../kluctl/results.js';
 import { contextValue } from '../contextValue.js';
 import { Commands } from '../ids.js';
-import type { DeploymentNode } from './nodes.js';
+import type { PresentedStatus } from '../../gitops/status.js';
+import type { KluctlDeployment } from '../../kluctl/types.js';
 
-function deploymentId(d: DeploymentNode): string {
+/** What these nodes need of their deployment's node (nodes.ts creates them: no import back). */
+export interface HistoryDeployment {
+  readonly context: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly label: string;
+  readonly kd: KluctlDeployment;
+  readonly status: PresentedStatus;
+}
+
+function deploymentId(d: HistoryDeployment): string {
   return `${d.context}/${d.namespace}/${d.name}`;
 }
 
 export class TimelineNode {
   readonly kind = 'timeline';
-  constructor(readonly deployment: DeploymentNode) {}
+  constructor(readonly deployment: HistoryDeployment) {}
 
   get id(): string {
     return `timeline/${deploymentId(this.deployment)}`;
@@ -38,7 +49,7 @@ export class TimelineNode {
 export class TimelineEntryNode {
   readonly kind = 'timelineEntry';
   constructor(
-    readonly deployment: DeploymentNode,
+    readonly deployment: HistoryDeployment,
     readonly entry: TimelineEntry,
     readonly now: Date,
   ) {}
@@ -83,7 +94,7 @@ export class TimelineEntryNode {
 
 export class InventoryNode {
   readonly kind = 'inventory';
-  constructor(readonly deployment: DeploymentNode) {}
+  constructor(readonly deployment: HistoryDeployment) {}
 
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem('Inventory', vscode.TreeItemCollapsibleState.Collapsed);
@@ -99,7 +110,7 @@ export class InventoryNode {
 export class InventoryObjectNode {
   readonly kind = 'inventoryObject';
   constructor(
-    readonly deployment: DeploymentNode,
+    readonly deployment: HistoryDeployment,
     readonly item: InventoryItem,
   ) {}
 
@@ -125,7 +136,7 @@ export class InventoryObjectNode {
 
 export class ValidationNode {
   readonly kind = 'validation';
-  constructor(readonly deployment: DeploymentNode) {}
+  constructor(readonly deployment: HistoryDeployment) {}
 
   toTreeItem(): vscode.TreeItem {
     const v = this.deployment.status.lastValidate;
@@ -146,7 +157,7 @@ export class ValidationNode {
 export class ValidationRowNode {
   readonly kind = 'validationRow';
   constructor(
-    readonly deployment: DeploymentNode,
+    readonly deployment: HistoryDeployment,
     readonly row: ValidationRow,
     readonly index: number,
   ) {}

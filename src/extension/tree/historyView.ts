@@ -11,11 +11,11 @@ import {
   InventoryObjectNode,
   TimelineEntryNode,
   ValidationRowNode,
+  type HistoryDeployment,
   type InventoryNode,
   type TimelineNode,
   type ValidationNode,
 } from './historyNodes.js';
-import type { DeploymentNode } from './nodes.js';
 
 /** How many decoded results the inventory keeps (a result may hold thousands of objects). */
 const RESULT_CACHE = 10;
@@ -107,7 +107,7 @@ export class HistoryView extends Disposable {
   }
 
   /** The result the inventory shows: the newest stored deploy (the results are listed once if not watched). */
-  async lastDeployResultId(d: DeploymentNode): Promise<string | undefined> {
+  async lastDeployResultId(d: HistoryDeployment): Promise<string | undefined> {
     const history = this.history(d.context);
     const unsubscribe = history.subscribe();
     try {
@@ -119,7 +119,7 @@ export class HistoryView extends Disposable {
   }
 
   /** A command result of a deployment, masked, from a small cache. */
-  result(d: DeploymentNode, resultId: string): Promise<CommandResult> {
+  result(d: HistoryDeployment, resultId: string): Promise<CommandResult> {
     const key = `${d.context}/${resultId}`;
     let p = this.results.get(key);
     if (!p) {
