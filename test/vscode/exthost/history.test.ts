@@ -6,11 +6,7 @@ import * as vscode from 'vscode';
 import type { KluctlExtensionApi } from '../../../src/extension/main.js';
 import { Commands } from '../../../src/extension/ids.js';
 import type { ContextNode, DeploymentNode, TreeNode } from '../../../src/extension/tree/nodes.js';
-import type {
-  TimelineEntryNode,
-  TimelineNode,
-  ValidationNode,
-} from '../../../src/extension/tree/historyNodes.js';
+import type { TimelineEntryNode } from '../../../src/extension/tree/historyNodes.js';
 import type { CompareOutcome } from '../../../src/extension/commands/historyCommands.js';
 import type { FleetDiffOutcome } from '../../../src/extension/commands/fleetDiff.js';
 
@@ -33,7 +29,8 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -136,12 +133,12 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
     assert.match(text, /color: green/);
     assert.doesNotMatch(text, /managedFields/);
-    const validation = (await child('app', 'validation')) as ValidationNode;
+    const validation = await child('app', 'validation');
     assert.match(String(validation.toTreeItem().description), /ready|validated/);
   });
 
   it('after a failed deploy the timeline shows the Event and the failed result without a refresh; one alert', async () => {
-    const timelineNode = (await child('app', 'timeline')) as TimelineNode;
+    const timelineNode = await child('app', 'timeline');
     await api.tree.getChildren(timelineNode);
     let fired = 0;
     const sub = api.tree.onDidChangeTreeData(() => fired++);
