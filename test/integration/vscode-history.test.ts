@@ -99,12 +99,11 @@ describe('history, alerts and fleet diff in a real VS Code against the real cont
         await openKluctlView(page);
         const app = page.getByRole('treeitem', { name: new RegExp(`^app ${namespace}\\b`) });
         await app.waitFor({ timeout: 60_000 });
-        await app.click();
-        await page.keyboard.press('ArrowRight');
+        // A click toggles a row with children.
+        if ((await app.getAttribute('aria-expanded')) !== 'true') await app.click();
         const timelineItem = page.getByRole('treeitem', { name: /^Timeline/ }).first();
         await timelineItem.waitFor({ timeout: 30_000 });
-        await timelineItem.click();
-        await page.keyboard.press('ArrowRight');
+        if ((await timelineItem.getAttribute('aria-expanded')) !== 'true') await timelineItem.click();
         // The failed deploy of the in-host suite: a result row with its error count, and the controller's Event.
         await page
           .getByRole('treeitem', { name: /^deploy .*errors/ })

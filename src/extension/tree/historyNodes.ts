@@ -40,7 +40,9 @@ export class TimelineNode {
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('history');
     item.description = 'Events and results';
-    item.tooltip = 'Controller Events and stored command/validate results, newest first, live while expanded';
+    item.tooltip = new vscode.MarkdownString(
+      'Controller Events and stored command/validate results, newest first, live while expanded',
+    );
     item.contextValue = contextValue('timeline');
     return item;
   }

@@ -198,7 +198,7 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
       assert.ok(fleet?.opened, 'one multi-file diff opened');
       assert.deepEqual(
         fleet.groups.map((g) => `${g.deployment}: ${g.error ?? g.diffs.map((d) => d.ref.name).join(',')}`).sort(),
-        [`${env.namespace}/app: first-a`, `${env.namespace}/app-b: first-b`],
+        [`${env.namespace}/app: first-a`, `${env.namespace}/app-b: first-b`].sort(),
       );
       const paths = fleet.opened.map(([label]) => label.path);
       assert.ok(
