@@ -22,6 +22,8 @@ export interface KluctlSettings {
   confirmClusterChanges: boolean;
   /** Memory limit (MB) of the bundled engine's worker thread. */
   engineMaxMemoryMb: number;
+  /** Notify when a deployment of this workspace turns failed, drifted or awaits approval. */
+  alertNotifications: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings {
@@ -51,5 +53,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     diffSource: c.get<'auto' | 'controller' | 'engine'>('diff.source') ?? 'auto',
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
     engineMaxMemoryMb: Math.max(256, c.get<number>('engine.maxMemoryMb') ?? 1536),
+    alertNotifications: c.get<boolean>('alerts.notifications') ?? true,
   };
 }

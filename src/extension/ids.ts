@@ -37,6 +37,13 @@ export const Commands = {
   suspendWorkspace: 'kluctl.suspendWorkspace',
   resumeWorkspace: 'kluctl.resumeWorkspace',
   reconcileWorkspace: 'kluctl.reconcileWorkspace',
+  openResult: 'kluctl.openResult',
+  compareWithPrevious: 'kluctl.compareWithPrevious',
+  compareResults: 'kluctl.compareResults',
+  openLiveObject: 'kluctl.openLiveObject',
+  validateNow: 'kluctl.validateNow',
+  diffWithLocalSourceAll: 'kluctl.diffWithLocalSourceAll',
+  showAlerts: 'kluctl.showAlerts',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

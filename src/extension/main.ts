@@ -9,6 +9,7 @@ import { DocumentStore } from './documents/documentStore.js';
 import { LogChannels } from './logChannels.js';
 import { Output } from './output.js';
 import { DeploymentsTree } from './tree/deploymentsTree.js';
+import { AlertsStatusBar } from './statusBar.js';
 import { WorkspaceProjects } from './workspaceProjects.js';
 import { registerYamlSchemas } from './yamlSchemas.js';
 
@@ -19,6 +20,7 @@ export interface KluctlExtensionApi {
   tree: DeploymentsTree;
   documents: DocumentStore;
   logs: LogChannels;
+  alerts: AlertsStatusBar;
   /** How long activate() took, for the benchmark. */
   activationMs: number;
 }
@@ -35,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
   const documents = new DocumentStore();
   const logs = new LogChannels();
   const tree = new DeploymentsTree(clusters, projects);
+  const alerts = new AlertsStatusBar(clusters, tree);
   context.subscriptions.push(
     output,
     clusters,
@@ -42,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     documents,
     logs,
     tree,
+    alerts,
     new KluctlDeploymentCodeLens(tree),
     new KluctlProjectCodeLens(),
   );
@@ -58,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
   void registerYamlSchemas(context.extensionUri).catch((error: Error) =>
     output.log.warn(`YAML schemas not registered: ${error.message}`),
   );
-  return { clusters, projects, tree, documents, logs, activationMs: performance.now() - started };
+  return { clusters, projects, tree, documents, logs, alerts, activationMs: performance.now() - started };
 }
 
 export function deactivate(): void {

@@ -19,6 +19,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** What the caller is doing, for error messages ("apply ConfigMap ns/x"). */
   description?: string;
+  /** The Accept header (default application/json), e.g. for metadata-only lists (`as=PartialObjectMetadataList`). */
+  accept?: string;
   /** Receives the texts of the response's `Warning` headers (deprecations and the like), when there are any. */
   onWarnings?: (warnings: string[]) => void;
 }
@@ -176,7 +178,7 @@ export class KubeClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    const requestOptions: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    const requestOptions: https.RequestOptions = { method, headers: { Accept: options.accept ?? 'application/json' } };
     await this.authenticate(requestOptions, what, timeoutMs, options.signal);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) {

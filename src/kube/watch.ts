@@ -5,6 +5,9 @@ import { CancelledError } from '../util/errors.js';
 import { KubeApiError } from './errors.js';
 import type { KubeList, KubeObject } from './objects.js';
 
+const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export type WatchState =
@@ -27,6 +30,8 @@ export interface WatchOptions {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Metadata only: objects come as PartialObjectMetadata (labels and annotations, no data or spec). */
+  metadataOnly?: boolean;
   signal: AbortSignal;
   /** Server-side watch duration before it is renewed (default 5 min). */
   watchSeconds?: number;
@@ -57,6 +62,7 @@ export async function listAndWatch<T extends KubeObject>(
         path: options.path,
         query,
         signal: options.signal,
+        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
         description: `list ${what}`,
       });
       handlers.onList?.(list.items ?? []);
@@ -102,6 +108,7 @@ async function watchOnce<T extends KubeObject>(
     path: options.path,
     query: { ...query, watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchSeconds },
     signal: options.signal,
+    accept: options.metadataOnly ? METADATA_ACCEPT : undefined,
     description: what,
   });
   let version = resourceVersion;

@@ -11,6 +11,7 @@ import { isCancelled } from '../../util/errors.js';
 import { connectionSettings } from '../clusters.js';
 import { readSettings } from '../config.js';
 import type { WorkspaceProject } from '../workspaceProjects.js';
+import type { CommandResult } from '../../kluctl/resultTypes.js';
 import { signalOf, type CommandContext, type Target } from './context.js';
 import { reportCancelled, showEngineDiff, type PushResult } from './pushCommands.js';
 
@@ -31,15 +32,47 @@ export async function useEngineForLocalDiff(ctx: CommandContext, target: Target)
   }
 }
 
+/** The bundled engine's diff of the checkout for a deployment (unmasked: the caller masks once when showing). */
+export function runEngineDiff(
+  ctx: CommandContext,
+  target: Target,
+  project: WorkspaceProject,
+  signal: AbortSignal,
+  progress?: (message: string) => void,
+): Promise<CommandResult> {
+  const spec = target.node.kd.spec;
+  const projectDir = path.join(project.gitRoot, spec.source.git?.path ?? spec.source.path ?? '');
+  const args = Object.entries(spec.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return ctx.engine.run(
+    {
+      command: 'diff',
+      options: {
+        projectDir,
+        target: spec.target,
+        targetNameOverride: spec.targetNameOverride,
+        args,
+        context: target.context,
+        ...connectionSettings(),
+        inclusion: {
+          includeTags: spec.includeTags,
+          excludeTags: spec.excludeTags,
+          includeDeploymentDirs: spec.includeDeploymentDirs,
+          excludeDeploymentDirs: spec.excludeDeploymentDirs,
+        },
+        // Masked once by the caller, after both sides could be compared.
+        noObfuscate: true,
+      },
+    },
+    { signal, progress },
+  );
+}
+
 export async function engineDiffForDeployment(
   ctx: CommandContext,
   target: Target,
   project: WorkspaceProject,
 ): Promise<PushResult | undefined> {
-  const spec = target.node.kd.spec;
-  const projectDir = path.join(project.gitRoot, spec.source.git?.path ?? spec.source.path ?? '');
   const label = `${target.ref.namespace}/${target.ref.name}`;
-  const args = Object.entries(spec.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   try {
     return await vscode.window.withProgress(
       {
@@ -48,27 +81,8 @@ export async function engineDiffForDeployment(
         cancellable: true,
       },
       async (progress, token) => {
-        const result = await ctx.engine.run(
-          {
-            command: 'diff',
-            options: {
-              projectDir,
-              target: spec.target,
-              targetNameOverride: spec.targetNameOverride,
-              args,
-              context: target.context,
-              ...connectionSettings(),
-              inclusion: {
-                includeTags: spec.includeTags,
-                excludeTags: spec.excludeTags,
-                includeDeploymentDirs: spec.includeDeploymentDirs,
-                excludeDeploymentDirs: spec.excludeDeploymentDirs,
-              },
-              // Masked once by showEngineDiff, after both sides could be compared.
-              noObfuscate: true,
-            },
-          },
-          { signal: signalOf(token), progress: (message) => progress.report({ message }) },
+        const result = await runEngineDiff(ctx, target, project, signalOf(token), (message) =>
+          progress.report({ message }),
         );
         return showEngineDiff(
           ctx,

@@ -1,5 +1,5 @@
-import type * as vscode from 'vscode';
-import { Commands } from '../ids.js';
+import * as vscode from 'vscode';
+import { Commands, DEPLOYMENTS_VIEW } from '../ids.js';
 import type { CommandContext } from './context.js';
 import {
   approveCommand,
@@ -20,6 +20,14 @@ import { isOptionsArg, requestWithOptionsCommand, REQUEST_WITH_OPTIONS_COMMANDS 
 import { pushCommand } from './pushCommands.js';
 import { registerCommand as register } from './registry.js';
 import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
+import { diffWithLocalSourceAllCommand } from './fleetDiff.js';
+import {
+  compareResultsCommand,
+  compareWithPreviousCommand,
+  openLiveObjectCommand,
+  openResultCommand,
+  validateNowCommand,
+} from './historyCommands.js';
 
 /** Registers every command; each returns its result so tests can look at what it did. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
@@ -61,5 +69,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.suspendWorkspace, () => workspaceCommand(ctx, 'suspend')),
     register(Commands.resumeWorkspace, () => workspaceCommand(ctx, 'resume')),
     register(Commands.reconcileWorkspace, () => workspaceCommand(ctx, 'reconcile')),
+    register(Commands.openResult, (node) => openResultCommand(ctx, node)),
+    register(Commands.compareWithPrevious, (node) => compareWithPreviousCommand(ctx, node)),
+    register(Commands.compareResults, (node) => compareResultsCommand(ctx, node)),
+    register(Commands.openLiveObject, (node) => openLiveObjectCommand(ctx, node)),
+    register(Commands.validateNow, (node) => validateNowCommand(ctx, node)),
+    register(Commands.diffWithLocalSourceAll, () => diffWithLocalSourceAllCommand(ctx)),
+    register(Commands.showAlerts, () => vscode.commands.executeCommand(`${DEPLOYMENTS_VIEW}.focus`)),
   ];
 }

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { Commands, type CommandId } from '../ids.js';
 import type { ContextNode, DeploymentNode, DriftObjectNode, MessageNode } from '../tree/nodes.js';
+import type { InventoryObjectNode, TimelineEntryNode, ValidationNode } from '../tree/historyNodes.js';
 import type { PushTarget } from './pushCommands.js';
 import type { RequestOptions } from '../overridesPatch.js';
 
@@ -60,6 +61,13 @@ export interface CommandArgs {
   [Commands.suspendWorkspace]: [];
   [Commands.resumeWorkspace]: [];
   [Commands.reconcileWorkspace]: [];
+  [Commands.openResult]: [node?: TimelineEntryNode | DeploymentNode];
+  [Commands.compareWithPrevious]: [node?: TimelineEntryNode];
+  [Commands.compareResults]: [node?: DeploymentNode | TimelineEntryNode];
+  [Commands.openLiveObject]: [node?: InventoryObjectNode];
+  [Commands.validateNow]: [node?: ValidationNode | DeploymentNode];
+  [Commands.diffWithLocalSourceAll]: [];
+  [Commands.showAlerts]: [];
 }
 
 // Compile-time: every id in Commands has its arguments above (and nothing else is listed).

@@ -14,6 +14,7 @@ import { requireTrust, resolveTarget, signalOf, type CommandContext, type Target
 import { engineDiffForDeployment, useEngineForLocalDiff } from './engineDiff.js';
 import type { PushResult } from './pushCommands.js';
 import { runCommand } from './registry.js';
+import type { ObjectDiff } from '../../gitops/resultDocuments.js';
 
 export const TITLES: Record<RequestKind, string> = {
   reconcile: 'Reconcile',
@@ -32,12 +33,16 @@ export interface RequestCommandResult {
   failed?: boolean;
   /** For diff/deploy/prune: the stored command result (its `command.dryRun` says whether it was a dry run). */
   result?: CommandResult;
+  /** For a diff run with `collect`: the object diffs, not shown. */
+  diffs?: ObjectDiff[];
 }
 
 /** How a request's result is judged. */
 export interface PresentOptions {
   /** Validate: warnings fail the validation, as `kluctl gitops validate --warnings-as-errors`. */
   warningsAsErrors?: boolean;
+  /** Diff: return the object diffs instead of opening them (the fleet diff shows many in one editor). */
+  collect?: boolean;
 }
 
 /** Runs `kluctl.io/request-<kind>` for a deployment with a cancellable progress notification and live logs. */
@@ -186,6 +191,7 @@ async function present(
   for (const e of result.errors ?? [])
     ctx.logs.channel(target.ref).error(`${kind}: ${e.ref ? `${e.ref.kind}/${e.ref.name}: ` : ''}${e.message}`);
   const title = `Kluctl ${TITLES[kind]}: ${label} (${target.context})`;
+  if (kind === 'diff' && presentOptions.collect) return { outcome, result, diffs };
   if (kind === 'diff') {
     if (diffs.length === 0) {
       void vscode.window.showInformationMessage(
@@ -276,6 +282,7 @@ export async function runWithLocalSource(
   gitRoot: string,
   repoKey: RepoKey,
   patchOf: (override: SourceOverride) => Record<string, unknown> | undefined,
+  presentOptions: PresentOptions = {},
 ): Promise<RequestCommandResult | undefined> {
   const settings = readSettings();
   const label = `${target.ref.namespace}/${target.ref.name}`;
@@ -294,7 +301,7 @@ export async function runWithLocalSource(
         ),
       onUploadFailed: (f) => ctx.output.log.error(`Could not upload ${gitRoot} for ${f.repoKey}: ${f.error}`),
     });
-    const result = await runWithProgress(ctx, kind, target, patchOf(session.sourceOverride));
+    const result = await runWithProgress(ctx, kind, target, patchOf(session.sourceOverride), presentOptions);
     if (result && session.uploads.length === 0)
       ctx.output.log.warn(
         `The controller did not ask for ${repoKeyString(repoKey)}: the ${kind} ${kind === 'diff' ? 'shows' : 'used'} the Git source.`,

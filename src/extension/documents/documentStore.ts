@@ -53,15 +53,29 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     label: string,
     diffs: ObjectDiff[],
   ): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
-    const folder = `/diff-${++this.session}/${sanitize(label)}`;
+    return this.showGroupedDiffs(title, [{ label, diffs }]);
+  }
+
+  /**
+   * Several groups of object diffs (e.g. one per context and deployment) in one multi-file diff editor; each
+   * group's files sit under a folder named by its label.
+   */
+  async showGroupedDiffs(
+    title: string,
+    groups: Array<{ label: string; diffs: ObjectDiff[] }>,
+  ): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
+    const folder = `/diff-${++this.session}`;
     this.sessions.add(folder, title);
-    const resources = diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
-      const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind}/${d.ref.name}`;
-      // One path, two sides: the editor shows one file changed, not a rename.
-      const file = `${folder}/${sanitize(name)}.yaml`;
-      const left = this.put(file, d.left ?? '', 'cluster');
-      const right = this.put(file, d.right ?? '', 'project');
-      return [right, left, right];
+    const resources = groups.flatMap(({ label, diffs }) => {
+      const group = `${folder}/${sanitize(label)}`;
+      return diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
+        const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind}/${d.ref.name}`;
+        // One path, two sides: the editor shows one file changed, not a rename.
+        const file = `${group}/${sanitize(name)}.yaml`;
+        const left = this.put(file, d.left ?? '', 'cluster');
+        const right = this.put(file, d.right ?? '', 'project');
+        return [right, left, right];
+      });
     });
     await vscode.commands.executeCommand('vscode.changes', title, resources);
     this.sessions.opened(folder);

@@ -4,6 +4,7 @@ import { ContextKeySetter } from '../contextKeys.js';
 import { Disposable } from '../disposable.js';
 import { ContextKeys, DEPLOYMENTS_VIEW } from '../ids.js';
 import type { WorkspaceProjects } from '../workspaceProjects.js';
+import { HistoryView } from './historyView.js';
 import { ContextNode, DeploymentNode, GroupNode, MessageNode, type TreeNode } from './nodes.js';
 
 /**
@@ -15,12 +16,16 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   private readonly contextKeys = new ContextKeySetter();
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<TreeNode>;
+  /** Timeline, Inventory and Validation under each deployment. */
+  readonly history: HistoryView;
 
   constructor(
     private readonly clusters: Clusters,
     private readonly projects: WorkspaceProjects,
   ) {
     super();
+    this.history = this.register(new HistoryView(clusters));
+    this.register(this.history.onDidChange(() => this.refresh()));
     this.view = this.register(
       vscode.window.createTreeView(DEPLOYMENTS_VIEW, {
         treeDataProvider: this,
@@ -29,6 +34,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
       }),
     );
     this.register(this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)));
+    this.register(this.view.onDidCollapseElement((e) => this.history.collapsed(e.element.toTreeItem().id)));
     this.register(clusters.onDidChange(() => this.scheduleRefresh()));
     this.register({ dispose: () => clearTimeout(this.pending) });
     this.register(projects.onDidChange(() => this.refresh()));
@@ -96,6 +102,12 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         return node.deployments;
       case 'deployment':
         return node.children();
+      case 'timeline':
+        return this.history.timelineChildren(node);
+      case 'inventory':
+        return this.history.inventoryChildren(node);
+      case 'validation':
+        return this.history.validationChildren(node);
       default:
         return [];
     }
@@ -160,8 +172,14 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   }
 
   private onVisibility(visible: boolean): void {
-    if (visible) this.clusters.watch();
-    else this.clusters.pause();
+    if (visible) {
+      this.clusters.watch();
+      // Expanded timelines subscribe again when their children are asked for.
+      this.refresh();
+    } else {
+      this.clusters.pause();
+      this.history.stopAll();
+    }
   }
 
   private async updateContextKeys(): Promise<void> {

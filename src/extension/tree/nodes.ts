@@ -8,9 +8,11 @@ import type { ResultObject } from '../../kluctl/resultTypes.js';
 import { contextValue } from '../contextValue.js';
 import { Commands } from '../ids.js';
 import type { WorkspaceProject } from '../workspaceProjects.js';
+import { InventoryNode, TimelineNode, ValidationNode, type HistoryTreeNode } from './historyNodes.js';
 
 /** Everything the tree shows; each node knows how to render itself. */
-export type TreeNode = ContextNode | MessageNode | GroupNode | DeploymentNode | DetailNode | DriftObjectNode;
+export type TreeNode =
+  ContextNode | MessageNode | GroupNode | DeploymentNode | DetailNode | DriftObjectNode | HistoryTreeNode;
 
 export function icon(data: StatusIcon): vscode.ThemeIcon {
   return new vscode.ThemeIcon(data.codicon, data.themeColor ? new vscode.ThemeColor(data.themeColor) : undefined);
@@ -221,6 +223,9 @@ export class DeploymentNode {
         ),
       );
     }
+    nodes.push(new TimelineNode(this));
+    if (this.kd.status?.lastDeployResult) nodes.push(new InventoryNode(this));
+    if (this.kd.spec.validate !== false) nodes.push(new ValidationNode(this));
     const validate = this.status.lastValidate;
     if (validate) {
       nodes.push(

@@ -1,0 +1,167 @@
+import * as vscode from 'vscode';
+import { ContextHistory } from '../../gitops/history.js';
+import { inventoryOf } from '../../gitops/inventory.js';
+import { readCommandResult } from '../../gitops/maskedResults.js';
+import { validationTable } from '../../gitops/resultReport.js';
+import type { CommandResult } from '../../kluctl/resultTypes.js';
+import type { Clusters } from '../clusters.js';
+import { readSettings } from '../config.js';
+import { Disposable, toDisposable } from '../disposable.js';
+import {
+  InventoryObjectNode,
+  TimelineEntryNode,
+  ValidationRowNode,
+  type HistoryDeployment,
+  type InventoryNode,
+  type TimelineNode,
+  type ValidationNode,
+} from './historyNodes.js';
+
+/** How many decoded results the inventory keeps (a result may hold thousands of objects). */
+const RESULT_CACHE = 10;
+
+/**
+ * Loads the children of the Timeline, Inventory and Validation nodes. A timeline is live while expanded and the
+ * view is visible: its deployment's Events and the context's results are watched (ContextHistory); collapsing it,
+ * or hiding the view, ends the watches.
+ */
+export class HistoryView extends Disposable {
+  private readonly histories = new Map<string, ContextHistory>();
+  private readonly unsubscribers = new Map<string, () => void>();
+  private readonly offs: Array<() => void> = [];
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  private readonly results = new Map<string, Promise<CommandResult>>();
+  private pending: NodeJS.Timeout | undefined;
+  /** Fires (debounced) when a shown timeline has new entries. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly clusters: Clusters) {
+    super();
+    this.register(
+      toDisposable(() => {
+        this.stopAll();
+        clearTimeout(this.pending);
+        for (const off of this.offs) off();
+      }),
+    );
+    this.register(clusters.onDidChange(() => this.forgetRemovedContexts()));
+  }
+
+  /** The history of a context (created on first use; watches only while subscribed). */
+  history(context: string): ContextHistory {
+    let h = this.histories.get(context);
+    if (!h) {
+      h = new ContextHistory(this.clusters.client(context), { resultsNamespace: readSettings().resultsNamespace });
+      this.histories.set(context, h);
+      this.offs.push(h.onDidChange(() => this.fireSoon()));
+    }
+    return h;
+  }
+
+  /** Which timelines are live now (node ids), for tests. */
+  get liveTimelines(): string[] {
+    return [...this.unsubscribers.keys()];
+  }
+
+  async timelineChildren(node: TimelineNode): Promise<TimelineEntryNode[]> {
+    const d = node.deployment;
+    const history = this.history(d.context);
+    if (!this.unsubscribers.has(node.id))
+      this.unsubscribers.set(node.id, history.subscribe({ namespace: d.namespace, name: d.name }));
+    if (!history.ready) await this.firstList(history, 10_000);
+    const now = new Date();
+    return history.timeline(d.kd).map((e) => new TimelineEntryNode(d, e, now));
+  }
+
+  async inventoryChildren(node: InventoryNode): Promise<InventoryObjectNode[]> {
+    const d = node.deployment;
+    const id = await this.lastDeployResultId(d);
+    if (!id) return [];
+    const result = await this.result(d, id);
+    return inventoryOf(result, d.kd.status?.lastDriftDetectionResult).map((i) => new InventoryObjectNode(d, i));
+  }
+
+  validationChildren(node: ValidationNode): ValidationRowNode[] {
+    const d = node.deployment;
+    const result = d.kd.status?.lastValidateResult;
+    if (!result) return [];
+    return validationTable(result).map((row, i) => new ValidationRowNode(d, row, i));
+  }
+
+  /** A collapsed timeline (or its deployment) stops being watched. */
+  collapsed(id: string | undefined): void {
+    if (!id) return;
+    for (const [key, unsubscribe] of [...this.unsubscribers]) {
+      if (key === id || key === id.replace(/^deployment\//, 'timeline/')) {
+        unsubscribe();
+        this.unsubscribers.delete(key);
+      }
+    }
+  }
+
+  /** The view was hidden: every watch ends; expanding again (or showing the view) starts them again. */
+  stopAll(): void {
+    for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
+    this.unsubscribers.clear();
+    for (const h of this.histories.values()) h.stop();
+  }
+
+  /** The result the inventory shows: the newest stored deploy (the results are listed once if not watched). */
+  async lastDeployResultId(d: HistoryDeployment): Promise<string | undefined> {
+    const history = this.history(d.context);
+    const unsubscribe = history.subscribe();
+    try {
+      if (!history.ready) await this.firstList(history, readSettings().requestTimeoutSeconds * 1000);
+      return history.lastDeployResultId(d.kd);
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** A command result of a deployment, masked, from a small cache. */
+  result(d: HistoryDeployment, resultId: string): Promise<CommandResult> {
+    const key = `${d.context}/${resultId}`;
+    let p = this.results.get(key);
+    if (!p) {
+      const settings = readSettings();
+      p = readCommandResult(this.clusters.client(d.context), resultId, {
+        namespace: settings.resultsNamespace,
+        revealSecrets: settings.revealSecrets,
+      });
+      p.catch(() => this.results.delete(key));
+      this.results.set(key, p);
+      if (this.results.size > RESULT_CACHE) this.results.delete(this.results.keys().next().value!);
+    }
+    return p;
+  }
+
+  private firstList(history: ContextHistory, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const off = history.onDidChange(() => history.ready && done());
+      function done(): void {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
+
+  private forgetRemovedContexts(): void {
+    const selected = new Set(this.clusters.selectedContexts());
+    for (const [context, h] of [...this.histories]) {
+      if (selected.has(context)) continue;
+      h.stop();
+      this.histories.delete(context);
+      for (const key of [...this.unsubscribers.keys()])
+        if (key.startsWith(`timeline/${context}/`)) this.unsubscribers.delete(key);
+    }
+  }
+
+  /** Only live timelines refresh the view: a one-time listing (inventory, compare) must not start a refresh loop. */
+  private fireSoon(): void {
+    if (this.unsubscribers.size === 0) return;
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.changed.fire(), 250);
+  }
+}

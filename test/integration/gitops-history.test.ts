@@ -1,0 +1,154 @@
+import * as assert from 'node:assert/strict';
+import { getDeployment, type DeploymentRef } from '../../src/gitops/deploymentApi.js';
+import { ContextHistory } from '../../src/gitops/history.js';
+import { inventoryOf, readLiveObject } from '../../src/gitops/inventory.js';
+import { runRequest } from '../../src/gitops/manualRequests.js';
+import { readCommandResult } from '../../src/gitops/maskedResults.js';
+import { compareResults, readStoredResult } from '../../src/gitops/resultCompare.js';
+import { commandResultReport } from '../../src/gitops/resultReport.js';
+import type { EventEntry, ResultEntry } from '../../src/gitops/timeline.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { waitUntil } from '../harness/processes.js';
+import type { GitServer } from '../harness/git-server.js';
+import { sharedCluster, sharedController, sharedGitServer, uniqueName } from '../harness/shared.js';
+import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
+
+/**
+ * Issue 17 against the real kube-apiserver and kluctl-controller: the timeline fed by watches (Events and result
+ * Secrets), Compare with Previous on two deploys of different commits, and the inventory read live.
+ */
+describe('deployment history against the real kluctl-controller @integration', function () {
+  this.timeout(600_000);
+  let client: KubeClient;
+  let git: GitServer;
+  let ref: DeploymentRef;
+  let repo: string;
+  let namespace: string;
+  const deploys: string[] = [];
+
+  before(async () => {
+    const [cluster, gitServer] = await Promise.all([sharedCluster(), sharedGitServer(), sharedController()]);
+    client = cluster.client();
+    git = gitServer;
+    namespace = uniqueName('history');
+    repo = uniqueName('history-repo');
+    ref = { namespace, name: 'app' };
+    await git.pushTree(
+      repo,
+      { files: projectFiles(namespace, { first: { color: 'blue' }, second: { size: 'L' } }) },
+      'one',
+    );
+    await createDeployment(client, git, repo, ref, { suspend: true });
+  });
+
+  it('Compare with Previous of two deploys of different commits shows exactly the changed objects and fields', async () => {
+    const one = await runRequest(client, ref, 'deploy');
+    assert.equal(one.commandError, '');
+    deploys.push(one.resultId);
+    await git.pushTree(
+      repo,
+      { files: projectFiles(namespace, { first: { color: 'green' }, second: { size: 'L' }, third: { new: 'yes' } }) },
+      'two',
+    );
+    const two = await runRequest(client, ref, 'deploy');
+    assert.equal(two.commandError, '');
+    deploys.push(two.resultId);
+
+    const [older, newer] = await Promise.all(deploys.map((id) => readStoredResult(client, id)));
+    assert.notEqual(older.result.gitInfo?.commit, newer.result.gitInfo?.commit, 'two commits');
+    const diffs = compareResults(older, newer);
+    assert.deepEqual(
+      diffs.map((d) => `${d.status} ${d.ref.kind}/${d.ref.name}`),
+      ['changed ConfigMap/first', 'new ConfigMap/third'],
+      'only what changed between the commits',
+    );
+    const lines = (text: string | undefined) => new Set((text ?? '').split('\n'));
+    const left = lines(diffs[0].left);
+    const right = lines(diffs[0].right);
+    const removed = [...left].filter((l) => !right.has(l));
+    const added = [...right].filter((l) => !left.has(l));
+    assert.deepEqual(removed, ['  color: blue']);
+    assert.deepEqual(added, ['  color: green']);
+  });
+
+  it('lists the inventory of the last deploy and reads one object live', async () => {
+    const kd = await getDeployment(client, ref);
+    // v2.22.1 leaves status.lastDeployResult at an older deploy after manual deploys of a suspended deployment:
+    // the newest stored deploy result is the inventory's source.
+    const history = new ContextHistory(client);
+    const unsubscribe = history.subscribe(ref);
+    let lastId: string | undefined;
+    try {
+      lastId = await waitUntil('results listed', () => (history.ready ? history.lastDeployResultId(kd) : undefined), {
+        timeoutMs: 30_000,
+      });
+    } finally {
+      unsubscribe();
+    }
+    assert.equal(lastId, deploys[1]);
+    const result = await readCommandResult(client, lastId);
+    const items = inventoryOf(result, kd.status?.lastDriftDetectionResult);
+    assert.deepEqual(
+      items.map((i) => `${i.ref.kind}/${i.ref.name}`),
+      [`Namespace/${namespace}`, 'ConfigMap/first', 'ConfigMap/second', 'ConfigMap/third'].sort((a, b) =>
+        (a.startsWith('Namespace') ? a : `${namespace}/${a}`).localeCompare(
+          b.startsWith('Namespace') ? b : `${namespace}/${b}`,
+        ),
+      ),
+    );
+    const first = items.find((i) => i.ref.name === 'first')!;
+    const yaml = await readLiveObject(client, first);
+    assert.match(yaml ?? '', /color: green/);
+    assert.doesNotMatch(yaml ?? '', /managedFields|resourceVersion/);
+    const report = commandResultReport(result);
+    assert.match(report, /1 new · 1 changed/);
+  });
+
+  it('after a failed deploy the timeline shows the Event and the failed result within seconds, from watches', async () => {
+    const history = new ContextHistory(client, { backoffMs: { initial: 200, max: 2000 } });
+    let changes = 0;
+    const off = history.onDidChange(() => changes++);
+    const unsubscribe = history.subscribe(ref);
+    try {
+      await waitUntil('results listed', () => (history.ready ? true : undefined), { timeoutMs: 30_000 });
+      const kd0 = await getDeployment(client, ref);
+      const before = history.results(kd0);
+      // The status names only the latest manual request of each kind; older ones are known if seen while watching.
+      assert.equal(before.find((r) => r.id === kd0.status?.deployRequestResult?.resultId)?.initiator, 'manual request');
+
+      const files = projectFiles(namespace, { first: { color: 'green' }, second: { size: 'L' } });
+      files['app/broken.yaml'] =
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Invalid_Name\n  namespace: ${namespace}\ndata:\n  a: b\n`;
+      await git.pushTree(repo, { files }, 'broken');
+      const outcome = await runRequest(client, ref, 'deploy');
+      const finished = Date.now();
+      assert.ok(outcome.resultId, 'a failed deploy still stores its result');
+
+      const seen = await waitUntil(
+        'the failed result and a Warning Event in the timeline',
+        async () => {
+          const kd = await getDeployment(client, ref);
+          const entries = history.timeline(kd);
+          const result = entries.find((e): e is ResultEntry => e.kind === 'result' && e.id === outcome.resultId);
+          const event = entries.find(
+            (e): e is EventEntry => e.kind === 'event' && e.warning && e.time.getTime() >= finished - 60_000,
+          );
+          return result && event ? { result, event, entries } : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      const delay = Date.now() - finished;
+      assert.ok(delay < 15_000, `shown ${delay} ms after the deploy finished`);
+      assert.ok(seen.result.errors.length > 0, 'the failed result carries its error');
+      assert.match(seen.result.errors.map((e) => e.message).join('\n'), /Invalid_Name|invalid|Invalid/);
+      assert.equal(seen.result.initiator, 'manual request');
+      assert.equal(seen.result.command, 'deploy');
+      assert.match(seen.event.message, /failed/i, `${seen.event.reason}: ${seen.event.message}`);
+      assert.ok(changes > 0, 'the watches reported changes');
+      assert.ok(seen.entries.length <= 70, 'bounded');
+    } finally {
+      unsubscribe();
+      off();
+    }
+  });
+});

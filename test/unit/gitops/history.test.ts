@@ -1,0 +1,289 @@
+import * as assert from 'node:assert/strict';
+import { AlertTracker, alertStateOf, summarizeStates } from '../../../src/gitops/alerts.js';
+import { ResultIndex, RESULT_INDEX_MAX_KEYS } from '../../../src/gitops/history.js';
+import { inventoryOf } from '../../../src/gitops/inventory.js';
+import { compareResults } from '../../../src/gitops/resultCompare.js';
+import { commandResultReport, validationTable } from '../../../src/gitops/resultReport.js';
+import { presentStatus } from '../../../src/gitops/status.js';
+import {
+  describeEntry,
+  eventEntry,
+  formatAge,
+  mergeTimeline,
+  resultEntry,
+  TIMELINE_LIMITS,
+} from '../../../src/gitops/timeline.js';
+import { RESULT_ANNOTATIONS, RESULT_LABELS, resultSecretInfo } from '../../../src/kluctl/results.js';
+import type { CommandResult } from '../../../src/kluctl/resultTypes.js';
+import type { KubeObject } from '../../../src/kube/objects.js';
+import { kluctlDeployment, T0, T1, T2 } from './kdFixtures.js';
+
+function resultSecret(
+  id: string,
+  endTime: string,
+  extra: Record<string, unknown> = {},
+  deployment = 'app',
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: `cr-repo-${id}`,
+      namespace: 'kluctl-results',
+      labels: {
+        [RESULT_LABELS.isResult]: 'true',
+        [RESULT_LABELS.commandResultId]: id,
+        [RESULT_ANNOTATIONS.deploymentName]: deployment,
+        [RESULT_ANNOTATIONS.deploymentNamespace]: 'ns',
+      },
+      annotations: {
+        [RESULT_ANNOTATIONS.commandResultSummary]: JSON.stringify({
+          id,
+          reconcileId: `r-${id}`,
+          targetKey: { clusterId: 'c1' },
+          commandInfo: { initiator: 'KluctlDeployment', command: 'deploy', startTime: endTime, endTime },
+          newObjects: 1,
+          changedObjects: 0,
+          deletedObjects: 0,
+          orphanObjects: 0,
+          errors: [],
+          warnings: [],
+          gitInfo: { commit: 'abcdef0123456789', url: null, ref: null, subDir: '', dirty: false },
+          target: { name: 't', args: { huge: 'x'.repeat(10_000) } },
+          ...extra,
+        }),
+      },
+    },
+  };
+}
+
+describe('deployment timeline (pure)', () => {
+  it('turns a controller Event into an entry with reason, message, count and time', () => {
+    const e = eventEntry({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'app.1', namespace: 'ns', uid: 'u1' },
+      reason: 'DeployFailed',
+      message: 'deploy failed. 1 errors',
+      type: 'Warning',
+      count: 3,
+      firstTimestamp: T0,
+      lastTimestamp: T1,
+    });
+    assert.ok(e);
+    assert.equal(e.reason, 'DeployFailed');
+    assert.equal(e.count, 3);
+    assert.equal(e.warning, true);
+    assert.equal(e.time.toISOString(), new Date(T1).toISOString());
+    const d = describeEntry(e, new Date(Date.parse(T1) + 90_000));
+    assert.equal(d.label, 'DeployFailed (×3)');
+    assert.match(d.description, /^1m ago · deploy failed/);
+    assert.equal(d.failed, true);
+  });
+
+  it('tells who started a result: reconcile, manual request, CLI', () => {
+    const info = (id: string, initiator: string) =>
+      resultSecretInfo(
+        resultSecret(id, T1, { commandInfo: { initiator, command: 'deploy', startTime: T0, endTime: T1 } }),
+      )!;
+    const manual = new Set(['m']);
+    assert.equal(resultEntry(info('m', 'KluctlDeployment'), manual)?.initiator, 'manual request');
+    assert.equal(resultEntry(info('r', 'KluctlDeployment'), manual)?.initiator, 'reconcile');
+    assert.equal(resultEntry(info('c', 'CommandLine'), manual)?.initiator, 'CLI');
+  });
+
+  it('shows a failed result with its first error, newest first, results before events at the same time', () => {
+    const failed = resultEntry(
+      resultSecretInfo(
+        resultSecret('f', T2, {
+          errors: [{ ref: { kind: 'ConfigMap', name: 'Bad_Name' }, message: 'metadata.name: Invalid value' }],
+        }),
+      )!,
+      new Set(),
+    )!;
+    const event = eventEntry({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e', uid: 'e' },
+      reason: 'DeployFailed',
+      lastTimestamp: T2,
+    })!;
+    const old = resultEntry(resultSecretInfo(resultSecret('o', T0))!, new Set())!;
+    const list = mergeTimeline([old, event, failed]);
+    assert.deepEqual(
+      list.map((e) => e.id),
+      ['f', 'e', 'o'],
+    );
+    const d = describeEntry(failed, new Date(T2));
+    assert.equal(d.failed, true);
+    assert.match(d.description, /1 errors: metadata\.name: Invalid value/);
+    assert.match(d.description, /abcdef0/);
+    assert.equal(formatAge(3 * 86_400_000), '3d ago');
+  });
+
+  it('keeps at most TIMELINE_LIMITS.results per deployment, the newest, with trimmed summaries', () => {
+    const index = new ResultIndex();
+    for (let i = 0; i < 50; i++) index.put(resultSecret(`id${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()));
+    const infos = index.infos(['kd:ns/app']);
+    assert.equal(infos.length, TIMELINE_LIMITS.results);
+    assert.equal(infos[0].id, 'id49');
+    assert.equal(infos.at(-1)!.id, `id${50 - TIMELINE_LIMITS.results}`);
+    assert.ok(JSON.stringify(infos[0]).length < 2000, 'target args are not kept');
+    index.remove('id49');
+    assert.equal(index.infos(['kd:ns/app'])[0].id, 'id48');
+    assert.ok(RESULT_INDEX_MAX_KEYS >= 1000);
+  });
+});
+
+describe('alerts (pure)', () => {
+  const ready = presentStatus(
+    kluctlDeployment({
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'ok', lastTransitionTime: T0 },
+        ],
+      },
+    }),
+  );
+  const failed = presentStatus(
+    kluctlDeployment({
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'DeployFailed', message: 'deploy failed', lastTransitionTime: T0 },
+        ],
+      },
+    }),
+  );
+
+  it('maps statuses to alert states', () => {
+    assert.equal(alertStateOf(ready), 'ready');
+    assert.equal(alertStateOf(failed), 'failed');
+  });
+
+  it('alerts once when a known deployment fails, not again while it stays failed, again after recovery', () => {
+    const t = new AlertTracker();
+    const s = (state: ReturnType<typeof alertStateOf>) => [{ key: 'a', state, summary: state }];
+    assert.deepEqual(t.update(s('ready')), []);
+    assert.equal(t.update(s('failed')).length, 1);
+    assert.deepEqual(t.update(s('failed')), []);
+    assert.deepEqual(t.update(s('reconciling')), []);
+    assert.deepEqual(t.update(s('failed')), [], 'a reconcile in between is the same failure');
+    assert.deepEqual(t.update(s('ready')), []);
+    assert.equal(t.update(s('failed'))[0].state, 'failed');
+    const fresh = new AlertTracker();
+    assert.deepEqual(fresh.update(s('failed')), [], 'no alert for what was already failed when first seen');
+  });
+
+  it('summarizes states for the status bar', () => {
+    const s = summarizeStates(['ready', 'failed', 'ready', 'drift']);
+    assert.equal(s.worst, 'failed');
+    assert.equal(s.text, '1 failed, 1 drifted, 2 ready');
+  });
+});
+
+describe('result comparison, report and inventory (pure)', () => {
+  const cm = (name: string, data: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: 'ns',
+      resourceVersion: String(Math.random()),
+      managedFields: [{ manager: 'm', operation: 'Apply' as const, apiVersion: 'v1' }],
+    },
+    data,
+    ...extra,
+  });
+  const ref = (name: string, kind = 'ConfigMap') => ({ version: 'v1', kind, name, namespace: 'ns' });
+  const stored = (objects: Array<{ name: string; data: Record<string, string>; kind?: string }>) => ({
+    result: { objects: objects.map((o) => ({ ref: ref(o.name, o.kind) })) } as CommandResult,
+    compacted: objects.map((o) => ({
+      ref: ref(o.name, o.kind),
+      applied: { ...cm(o.name, o.data), kind: o.kind ?? 'ConfigMap' },
+    })),
+  });
+
+  it('lists exactly the objects whose applied manifests differ, Secrets masked', () => {
+    const older = stored([
+      { name: 'same', data: { a: '1' } },
+      { name: 'changed', data: { color: 'blue' } },
+      { name: 'gone', data: {} },
+      { name: 's', kind: 'Secret', data: { k: Buffer.from('old').toString('base64') } },
+    ]);
+    const newer = stored([
+      { name: 'same', data: { a: '1' } },
+      { name: 'changed', data: { color: 'green' } },
+      { name: 'added', data: {} },
+      { name: 's', kind: 'Secret', data: { k: Buffer.from('new').toString('base64') } },
+    ]);
+    const diffs = compareResults(older, newer);
+    assert.deepEqual(
+      diffs.map((d) => `${d.status} ${d.ref.kind}/${d.ref.name}`),
+      ['new ConfigMap/added', 'changed ConfigMap/changed', 'deleted ConfigMap/gone', 'changed Secret/s'],
+    );
+    const changed = diffs[1];
+    assert.match(changed.left!, /color: blue/);
+    assert.match(changed.right!, /color: green/);
+    assert.doesNotMatch(changed.left!, /resourceVersion|managedFields/);
+    const secret = diffs[3];
+    assert.doesNotMatch(secret.left! + secret.right!, /b2xk|bmV3/, 'no Secret value');
+    assert.match(secret.right!, /\(changed\)/);
+  });
+
+  it('renders a result report with errors and changes, and a validation table', () => {
+    const text = commandResultReport({
+      id: 'x',
+      reconcileId: 'r',
+      projectKey: {},
+      targetKey: { clusterId: 'c' },
+      target: { name: 't' },
+      clusterInfo: { clusterId: 'c' },
+      command: { initiator: 'KluctlDeployment', command: 'deploy', startTime: T0, endTime: T1 },
+      objects: [
+        { ref: ref('a'), new: true },
+        {
+          ref: ref('b'),
+          changes: [{ type: 'update', jsonPath: 'data.color', oldValue: 'x', newValue: 'y', unifiedDiff: '-x\n+y' }],
+        },
+        { ref: ref('c'), orphan: true },
+      ],
+      errors: [{ ref: ref('d'), message: 'boom' }],
+    });
+    assert.match(text, /1 new · 1 changed · 0 deleted · 1 orphan · 1 errors/);
+    assert.match(text, /## Errors\n\n- `ns\/ConfigMap\/d`: boom/);
+    assert.match(text, /```diff\n-x\n\+y\n```/);
+    const rows = validationTable({
+      errors: [{ ref: ref('b'), message: 'not ready' }],
+      warnings: [{ ref: ref('a'), message: 'slow' }],
+    });
+    assert.deepEqual(
+      rows.map((r) => `${r.object} ${r.severity}`),
+      ['ns/ConfigMap/a warning', 'ns/ConfigMap/b error'],
+    );
+  });
+
+  it('lists the inventory of a result, drifted objects marked, deleted/orphan left out', () => {
+    const items = inventoryOf(
+      {
+        objects: [
+          { ref: ref('b'), applied: cm('b', {}) },
+          { ref: ref('a'), applied: cm('a', {}) },
+          { ref: ref('o'), orphan: true, remote: cm('o', {}) },
+        ],
+      },
+      {
+        id: 'd',
+        reconcileId: 'r',
+        projectKey: {},
+        targetKey: { clusterId: 'c' },
+        startTime: T0,
+        endTime: T1,
+        objects: [{ ref: ref('b'), changes: [{ type: 'update', jsonPath: 'data.x' }], lastResourceVersion: '1' }],
+      },
+    );
+    assert.deepEqual(
+      items.map((i) => `${i.ref.name}:${i.drift ?? ''}:${i.apiVersion}`),
+      ['a::v1', 'b:changed:v1'],
+    );
+  });
+});

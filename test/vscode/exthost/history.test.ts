@@ -1,0 +1,218 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { KluctlExtensionApi } from '../../../src/extension/main.js';
+import { Commands } from '../../../src/extension/ids.js';
+import type { ContextNode, DeploymentNode, TreeNode } from '../../../src/extension/tree/nodes.js';
+import type { TimelineEntryNode } from '../../../src/extension/tree/historyNodes.js';
+import type { CompareOutcome } from '../../../src/extension/commands/historyCommands.js';
+import type { FleetDiffOutcome } from '../../../src/extension/commands/fleetDiff.js';
+
+/**
+ * Issue 17 in a real VS Code against the real kube-apiserver and kluctl-controller (started by
+ * test/integration/vscode-history.test.ts): timeline, Compare with Previous, inventory, alerts, fleet diff.
+ */
+const env = {
+  namespace: process.env.KLUCTL_HISTORY_NAMESPACE ?? '',
+  workspace: process.env.KLUCTL_HISTORY_WORKSPACE ?? '',
+};
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd: env.workspace,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
+}
+
+function commitAndPush(message: string): void {
+  git('add', '--all');
+  git('commit', '-q', '-m', message);
+  git('push', '-q', 'origin', 'HEAD:main');
+}
+
+describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', function () {
+  this.timeout(600_000);
+  let api: KluctlExtensionApi;
+
+  before(async function () {
+    if (!env.namespace) this.skip();
+    const extension = vscode.extensions.getExtension<KluctlExtensionApi>('kluctl-tools.kluctl-gitops');
+    assert.ok(extension);
+    api = await extension.activate();
+    await vscode.commands.executeCommand('workbench.view.extension.kluctl');
+  });
+
+  async function node(name: string): Promise<DeploymentNode> {
+    return waitFor(`tree node ${name}`, async () => {
+      const [context] = (await api.tree.getChildren()) as ContextNode[];
+      const top = await api.tree.getChildren(context);
+      return top.find(
+        (n): n is DeploymentNode => n.kind === 'deployment' && n.namespace === env.namespace && n.name === name,
+      );
+    });
+  }
+
+  async function child<K extends TreeNode['kind']>(name: string, kind: K): Promise<Extract<TreeNode, { kind: K }>> {
+    const d = await node(name);
+    const found = (await api.tree.getChildren(d)).find((n) => n.kind === kind);
+    assert.ok(found, `${name} has a ${kind} node`);
+    return found as Extract<TreeNode, { kind: K }>;
+  }
+
+  async function timeline(name: string): Promise<TimelineEntryNode[]> {
+    return (await api.tree.getChildren(await child(name, 'timeline'))) as TimelineEntryNode[];
+  }
+
+  async function reconcile(name: string): Promise<void> {
+    await vscode.commands.executeCommand(Commands.reconcile, await node(name));
+  }
+
+  it('Compare with Previous of two deploys of different commits shows exactly the changed objects and fields', async () => {
+    await waitFor('app ready', async () => ((await node('app')).status.state === 'ready' ? true : undefined));
+    await api.alerts.update();
+    assert.match(api.alerts.text, /Kluctl: .*ready/);
+    const file = path.join(env.workspace, 'app', 'first.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('color: blue', 'color: green'));
+    commitAndPush('green');
+    await reconcile('app');
+    const newest = await waitFor('two deploy results in the timeline', async () => {
+      const deploys = (await timeline('app')).filter((n) => n.entry.kind === 'result' && n.entry.command === 'deploy');
+      return deploys.length >= 2 ? deploys[0] : undefined;
+    });
+    const item = newest.toTreeItem();
+    assert.match(String(item.contextValue), /^kluctl:result\+command\+deploy/);
+    const compare = await vscode.commands.executeCommand<CompareOutcome>(Commands.compareWithPrevious, newest);
+    assert.ok(compare?.opened, 'a diff opened');
+    assert.deepEqual(
+      compare.diffs.map((d) => `${d.status} ${d.ref.kind}/${d.ref.name}`),
+      ['changed ConfigMap/first-a'],
+    );
+    const [, left, right] = compare.opened[0];
+    const l = (await vscode.workspace.openTextDocument(left)).getText().split('\n');
+    const r = (await vscode.workspace.openTextDocument(right)).getText().split('\n');
+    assert.deepEqual(
+      l.filter((x) => !r.includes(x)),
+      ['  color: blue'],
+    );
+    assert.deepEqual(
+      r.filter((x) => !l.includes(x)),
+      ['  color: green'],
+    );
+    const doc = await vscode.commands.executeCommand<vscode.Uri>(Commands.openResult, newest);
+    assert.match((await vscode.workspace.openTextDocument(doc)).getText(), /# Kluctl deploy result[\s\S]*1 changed/);
+  });
+
+  it('lists the inventory of the deployment and opens an object as live YAML', async () => {
+    const inventory = (await api.tree.getChildren(await child('app', 'inventory'))) as Array<
+      Extract<TreeNode, { kind: 'inventoryObject' }>
+    >;
+    const names = inventory.map((n) => `${n.item.ref.kind}/${n.item.ref.name}`);
+    assert.ok(names.includes('ConfigMap/first-a'), names.join(', '));
+    assert.ok(names.includes('ConfigMap/second-a'), names.join(', '));
+    const first = inventory.find((n) => n.item.ref.name === 'first-a')!;
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(Commands.openLiveObject, first);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.match(text, /color: green/);
+    assert.doesNotMatch(text, /managedFields/);
+    const validation = await child('app', 'validation');
+    assert.match(String(validation.toTreeItem().description), /ready|validated/);
+  });
+
+  it('after a failed deploy the timeline shows the Event and the failed result without a refresh; one alert', async () => {
+    const timelineNode = await child('app', 'timeline');
+    await api.tree.getChildren(timelineNode);
+    let fired = 0;
+    const sub = api.tree.onDidChangeTreeData(() => fired++);
+    const alertsBefore = api.alerts.shown.length;
+    try {
+      fs.writeFileSync(
+        path.join(env.workspace, 'app', 'broken.yaml'),
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Invalid_Name\n  namespace: ${env.namespace}\ndata:\n  a: b\n`,
+      );
+      commitAndPush('broken');
+      const started = Date.now();
+      await reconcile('app');
+      const seen = await waitFor('a warning Event and the failed result', async () => {
+        const entries = (await timeline('app')).map((n) => n.entry);
+        const failed = entries.find(
+          (e) =>
+            e.kind === 'result' && e.command === 'deploy' && e.errors.length > 0 && e.time.getTime() > started - 5000,
+        );
+        const event = entries.find((e) => e.kind === 'event' && e.warning && e.time.getTime() > started - 5000);
+        return failed && event ? { failed, event } : undefined;
+      });
+      assert.ok(fired > 0, 'the view was told to redraw by the watches (no Refresh command)');
+      assert.ok(seen.failed.kind === 'result' && /Invalid_Name|invalid/i.test(seen.failed.errors[0].message));
+      assert.ok(api.tree.history.liveTimelines.some((id) => id.endsWith(`/${env.namespace}/app`)));
+
+      await waitFor('one failure alert', () =>
+        api.alerts.shown.length > alertsBefore ? api.alerts.shown.slice(alertsBefore) : undefined,
+      );
+      assert.match(api.alerts.text, /failed/);
+      await new Promise((r) => setTimeout(r, 3000));
+      await api.alerts.update();
+      const newAlerts = api.alerts.shown.slice(alertsBefore);
+      assert.equal(newAlerts.length, 1, newAlerts.map((a) => `${a.key} ${a.state}`).join('; '));
+      assert.equal(newAlerts[0].state, 'failed');
+      assert.match(newAlerts[0].key, new RegExp(`${env.namespace}/app$`));
+
+      fs.rmSync(path.join(env.workspace, 'app', 'broken.yaml'));
+      commitAndPush('fixed');
+      await reconcile('app');
+      await waitFor('the alert cleared', async () => {
+        await api.alerts.update();
+        return /failed/.test(api.alerts.text) ? undefined : true;
+      });
+      assert.equal(api.alerts.shown.length - alertsBefore, 1, 'no new alert on recovery');
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it('diffs the local source against every matching deployment (same path, different args) in one editor', async () => {
+    await node('app-b');
+    const file = path.join(env.workspace, 'app', 'first.yaml');
+    const committed = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, committed.replace('color: green', 'color: fleet-orange'));
+    try {
+      const fleet = await vscode.commands.executeCommand<FleetDiffOutcome>(Commands.diffWithLocalSourceAll);
+      assert.ok(fleet?.opened, 'one multi-file diff opened');
+      assert.deepEqual(
+        fleet.groups.map((g) => `${g.deployment}: ${g.error ?? g.diffs.map((d) => d.ref.name).join(',')}`).sort(),
+        [`${env.namespace}/app: first-a`, `${env.namespace}/app-b: first-b`].sort(),
+      );
+      const paths = fleet.opened.map(([label]) => label.path);
+      assert.ok(
+        paths.some((p) => p.includes(`/${env.namespace}/app/`) && p.endsWith('/ConfigMap/first-a.yaml')),
+        paths.join(', '),
+      );
+      assert.ok(
+        paths.some((p) => p.includes(`/${env.namespace}/app-b/`) && p.endsWith('/ConfigMap/first-b.yaml')),
+        paths.join(', '),
+      );
+      for (const [, , right] of fleet.opened)
+        assert.match((await vscode.workspace.openTextDocument(right)).getText(), /color: fleet-orange/);
+    } finally {
+      fs.writeFileSync(file, committed);
+    }
+  });
+});
