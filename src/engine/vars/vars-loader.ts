@@ -22,6 +22,19 @@ export interface VarsLoaderContext {
   gitCache: GitRepoCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Told about every source processed (the editor's variable provenance); one call per source, in load order. */
+  observe?: (event: VarsLoadEvent) => void;
+}
+
+/** One vars source as it was loaded: what it merged (absent when `when` was false or it was skipped). */
+export interface VarsLoadEvent {
+  /** The deployment.yml that declares the source. */
+  where: string;
+  type: string;
+  /** The source with its strings rendered. */
+  source: VarsSource;
+  searchDirs: readonly string[];
+  merged?: JsonObject;
 }
 
 /** Loads the sources in order into a copy of `vars` and returns it. `where` is the deployment.yml declaring them. */
@@ -71,7 +84,11 @@ async function loadVars(
   if (types.length > 1) throw new ProjectError(file, undefined, `more then one vars source type: ${types.join(', ')}`);
   const type = types[0];
   const source = renderStrings(sourceIn, vars, searchDirs, `${file} vars`).value;
-  if (!checkWhen(source.when, vars, `${file} vars`)) return vars;
+  const observe = (merged?: JsonObject) => ctx.observe?.({ where: file, type, source, searchDirs, merged });
+  if (!checkWhen(source.when, vars, `${file} vars`)) {
+    observe();
+    return vars;
+  }
 
   const fail = (message: string) =>
     new ProjectError(file, undefined, `vars source ${describe(type, source)}: ${message}`);
@@ -84,7 +101,10 @@ async function loadVars(
   } catch (error) {
     throw fail((error as Error).message);
   }
-  if (loaded === SKIP) return vars;
+  if (loaded === SKIP) {
+    observe();
+    return vars;
+  }
 
   let newVars: unknown;
   try {
@@ -93,6 +113,7 @@ async function loadVars(
     throw fail((error as Error).message);
   }
   if (!isObject(newVars)) throw fail("'targetPath' is required for this variable source");
+  observe(newVars);
   return source.noOverride ? deepMerge(newVars, vars) : deepMerge(vars, newVars);
 }
 
