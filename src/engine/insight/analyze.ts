@@ -14,7 +14,7 @@ import {
   selectTarget,
   type LoadedKluctlProject,
 } from '../deployment/kluctl-project.js';
-import { loadDeploymentProject, type DeploymentProject } from '../deployment/project.js';
+import { loadDeploymentProject, searchDirs, type DeploymentProject } from '../deployment/project.js';
 import { GitRepoCache } from '../git/repo-cache.js';
 import { parseArgs } from '../project/args.js';
 import { exists, fixPathExt, gitRoot } from '../project/paths.js';
@@ -73,6 +73,25 @@ export interface ProjectAnalysis {
 }
 
 export async function analyzeProject(o: AnalyzeOptions): Promise<ProjectAnalysis> {
+  return (await analyze(o)).analysis;
+}
+
+/** What templates of a scope render with: its vars and template search dirs. */
+export interface ScopeContext {
+  vars: JsonObject;
+  searchDirs: string[];
+}
+
+/** The analysis and, by scope id, the vars context (kept out of the analysis: it may hold secrets). */
+export async function analyze(
+  o: AnalyzeOptions,
+): Promise<{ analysis: ProjectAnalysis; contexts: Map<string, ScopeContext> }> {
+  const contexts = new Map<string, ScopeContext>();
+  const analysis = await analyzeInto(o, contexts);
+  return { analysis, contexts };
+}
+
+async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext>): Promise<ProjectAnalysis> {
   const started = performance.now();
   const projectDir = path.resolve(o.projectDir);
   const sourceDir = gitRoot(projectDir) ?? projectDir;
@@ -141,7 +160,7 @@ export async function analyzeProject(o: AnalyzeOptions): Promise<ProjectAnalysis
     observe: (e) => events.push(e),
   };
   let root: DeploymentProject | undefined;
-  let items: DeploymentItem[] = [];
+  let items: DeploymentItem[];
   try {
     root = await loadDeploymentProject(
       ctx,
@@ -153,10 +172,11 @@ export async function analyzeProject(o: AnalyzeOptions): Promise<ProjectAnalysis
   } catch (error) {
     // The scopes known so far make the undefined-variable message name the loaded vars.
     out.scopes.push(rootScope(projectDir, rootVars, layers, rootDeployment));
+    contexts.set('root', { vars: rootVars, searchDirs: [projectDir] });
     fail(error);
     return done();
   }
-  buildScopes(out, root, items, layers, events);
+  buildScopes(out, root, items, layers, events, contexts);
 
   if (o.render !== false) {
     try {
@@ -197,6 +217,7 @@ function buildScopes(
   items: DeploymentItem[],
   rootLayersList: VarsLayer[],
   events: VarsLoadEvent[],
+  contexts: Map<string, ScopeContext>,
 ): void {
   let next = 0;
   const take = (n: number) => events.slice(next, (next += n));
@@ -210,6 +231,7 @@ function buildScopes(
     projectLayers.set(p, layers);
     if (exists(file)) out.deploymentFiles.push(file);
     for (const t of p.config.tags ?? []) tags.add(t);
+    contexts.set(id, { vars: p.vars, searchDirs: searchDirs(p) });
     out.scopes.push({
       id,
       label: id === 'root' ? 'root project' : `project ${path.relative(out.projectDir, p.absDir) || '.'}`,
@@ -233,7 +255,7 @@ function buildScopes(
             {
               kind: 'includeArg',
               label: `args of include ${item.include ?? ''}`,
-              value: { args: child.vars.args ?? {} } as JsonObject,
+              value: { args: child.vars.args ?? {} },
               file,
               keyPathInFile: (k) => ['deployments', i, 'args', ...k.slice(1)],
               sensitive: false,
@@ -254,6 +276,10 @@ function buildScopes(
       .filter((l) => !!l);
     if (!item.dir) continue;
     const layers = [...(projectLayers.get(item.project) ?? []), ...own];
+    contexts.set(`item:${item.dir}:${item.index}`, {
+      vars: item.vars,
+      searchDirs: [item.dir, ...searchDirs(item.project)],
+    });
     out.scopes.push({
       id: `item:${item.dir}:${item.index}`,
       label: `item ${path.relative(out.projectDir, item.dir)}`,

@@ -93,7 +93,8 @@ export interface DiagnosticOptions {
 
 export function diagnosticsFromError(error: unknown, o: DiagnosticOptions): InsightDiagnostic[] {
   const found = locate(error);
-  let file = found.file && path.isAbsolute(found.file) ? path.normalize(found.file) : undefined;
+  let file =
+    found.file && path.isAbsolute(found.file) ? inSource(path.normalize(found.file), o.projectRoot) : undefined;
   let message = oneLine(found.message);
   if (found.file) message = message.split(`${found.file}: `).join('');
   if (!file || !isInsideDir(o.projectRoot, file) || !isFile(file)) {
@@ -175,6 +176,14 @@ function mentioned(file: string, message: string): { line: number; column: numbe
   const needle = m[1];
   const hit = findInFile(file, needle);
   return hit ? { ...hit, length: needle.length } : undefined;
+}
+
+/** A file of the engine's temporary render dir (kustomize reads those) as the source file it was rendered from. */
+function inSource(file: string, projectRoot: string): string {
+  const m = /[\\/]kluctl-ts-rendered-[^\\/]+[\\/]root[\\/](.+)$/.exec(file);
+  if (!m) return file;
+  const source = path.join(projectRoot, m[1]);
+  return isFile(source) ? source : file;
 }
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').slice(0, 2000);

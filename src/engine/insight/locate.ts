@@ -48,12 +48,12 @@ function parseText(text: string) {
 /** The position of the key (or list item) at `keyPath` in the YAML text; the deepest found prefix otherwise. */
 export function locateInText(text: string, keyPath: readonly (string | number)[]): Position | undefined {
   const { doc, lines } = parseText(text);
-  return locateIn(doc.contents as Node | null, lines, keyPath);
+  return locateIn(doc.contents, lines, keyPath);
 }
 
 export function locateInFile(file: string, keyPath: readonly (string | number)[]): Position | undefined {
   const p = parsed(file);
-  return p ? locateIn(p.doc.contents as Node | null, p.lines, keyPath) : undefined;
+  return p ? locateIn(p.doc.contents, p.lines, keyPath) : undefined;
 }
 
 function locateIn(root: Node | null, lines: LineCounter, keyPath: readonly (string | number)[]): Position | undefined {

@@ -229,7 +229,8 @@ export function varsLayer(event: VarsLoadEvent, listPath: (string | number)[], i
 function describeSource(type: string, s: VarsSource): string {
   const v = (s as Record<string, unknown>)[type];
   if (type === 'git' && s.git) return ` ${s.git.url} ${s.git.path}`;
-  if (isObject(v) && typeof v.name === 'string') return ` ${String(v.namespace ?? '')}/${v.name}`;
+  if (isObject(v) && typeof v.name === 'string')
+    return ` ${typeof v.namespace === 'string' ? v.namespace : ''}/${v.name}`;
   if (type === 'http' && s.http) return ` ${s.http.url}`;
   return '';
 }

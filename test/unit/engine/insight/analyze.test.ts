@@ -178,6 +178,7 @@ describe('engine insight: provenance and diagnostics of a project for one target
         /missing/,
       ],
       [{ 'vars/common.yaml': 'db: [\n' }, 'vars/common.yaml', 2, /./],
+      [{ 'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\ndata: {}\n' }, 'app/cm.yaml', 1, /missing metadata.name/],
       [{ '.kluctl.yaml': PROJECT['.kluctl.yaml'] + 'bogus: 1\n' }, '.kluctl.yaml', 11, /bogus/],
     ];
     for (const [files, file, line, message] of cases) {
