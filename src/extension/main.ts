@@ -11,6 +11,7 @@ import { Output } from './output.js';
 import { DeploymentsTree } from './tree/deploymentsTree.js';
 import { WorkspaceProjects } from './workspaceProjects.js';
 import { registerYamlSchemas } from './yamlSchemas.js';
+import { LanguageFeatures } from './language/index.js';
 
 /** What activate() hands to tests (and to other extensions, should they want it). */
 export interface KluctlExtensionApi {
@@ -19,6 +20,8 @@ export interface KluctlExtensionApi {
   tree: DeploymentsTree;
   documents: DocumentStore;
   logs: LogChannels;
+  /** Diagnostics, hover, completion, definitions, variables and previews of the workspace's Kluctl projects. */
+  language: LanguageFeatures;
   /** How long activate() took, for the benchmark. */
   activationMs: number;
 }
@@ -51,14 +54,16 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     maxMemoryMb: () => readSettings().engineMaxMemoryMb,
     memoryHint: 'setting kluctl.engine.maxMemoryMb',
   });
+  const language = new LanguageFeatures(engine, context.workspaceState);
   context.subscriptions.push(
     engine,
-    ...registerCommands({ clusters, projects, tree, documents, output, logs, engine }),
+    language,
+    ...registerCommands({ clusters, projects, tree, documents, output, logs, engine, language }),
   );
   void registerYamlSchemas(context.extensionUri).catch((error: Error) =>
     output.log.warn(`YAML schemas not registered: ${error.message}`),
   );
-  return { clusters, projects, tree, documents, logs, activationMs: performance.now() - started };
+  return { clusters, projects, tree, documents, logs, language, activationMs: performance.now() - started };
 }
 
 export function deactivate(): void {

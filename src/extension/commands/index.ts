@@ -61,5 +61,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.suspendWorkspace, () => workspaceCommand(ctx, 'suspend')),
     register(Commands.resumeWorkspace, () => workspaceCommand(ctx, 'resume')),
     register(Commands.reconcileWorkspace, () => workspaceCommand(ctx, 'reconcile')),
+    register(Commands.selectTarget, (projectDir) => ctx.language?.selectTarget(projectDir)),
+    register(Commands.openRenderedPreview, (file) => ctx.language?.openPreview(file)),
   ];
 }
