@@ -53,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     workerFile: path.join(context.extensionPath, 'dist', 'engine-worker.cjs'),
     maxMemoryMb: () => readSettings().engineMaxMemoryMb,
     memoryHint: 'setting kluctl.engine.maxMemoryMb',
+    // The editor analyses on every save: the next worker is started ahead of time.
+    spare: true,
   });
   const language = new LanguageFeatures(engine, context.workspaceState);
   context.subscriptions.push(

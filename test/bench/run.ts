@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { benchActivation } from './activation.bench.js';
 import { benchDiff } from './diff.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
+import { benchInsight } from './insight.bench.js';
 import type { BenchRow } from './measure.js';
 import { benchRender } from './render.bench.js';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     ['render', benchRender],
     ['diff', benchDiff],
     ['tree', benchGitopsList],
+    ['editor', benchInsight],
     ['extension', benchActivation],
   ] as const) {
     process.stderr.write(`bench: ${name}…\n`);

@@ -171,7 +171,11 @@ describe('engine insight: rendered preview of one file from its unsaved text', f
   it("runs as the engine worker commands analyze and preview (off the caller's thread)", async () => {
     const build = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-insight-worker-'));
     try {
-      const engine = workerEngine({ workerFile: await buildEngineWorker(path.join(build, 'engine-worker.cjs')) });
+      // A spare worker (started ahead of time) takes each command; a new spare is started after each.
+      const engine = workerEngine({
+        workerFile: await buildEngineWorker(path.join(build, 'engine-worker.cjs')),
+        spare: true,
+      });
       const analysis = await engine.run({ command: 'analyze', options: { projectDir: dir, target: 't' } });
       assert.deepEqual(analysis.diagnostics, []);
       assert.equal(analysis.objects, 1);
@@ -181,6 +185,7 @@ describe('engine insight: rendered preview of one file from its unsaved text', f
         options: { projectDir: dir, target: 't', file: path.join(dir, 'app/cm.yaml'), text: 'a: "{{ target.name }}"' },
       });
       assert.equal(preview.rendered, 'a: "t"');
+      engine.dispose();
     } finally {
       fs.rmSync(build, { recursive: true, force: true });
     }
