@@ -87,6 +87,8 @@ export interface DiagnosticOptions {
   fallbackFile: string;
   /** Files outside this dir are not shown as such (a temp render dir, a clone): the fallback file is. */
   projectRoot: string;
+  /** The text of a file that is being edited (not saved): its columns are found in it rather than on disk. */
+  overlay?: { file: string; text: string };
   /** Appended to undefined-variable errors: the vars sources that were loaded for the file. */
   loadedVars?: (file: string) => string[] | undefined;
 }
@@ -103,7 +105,9 @@ export function diagnosticsFromError(error: unknown, o: DiagnosticOptions): Insi
     found.line = undefined;
   }
   let line = found.line;
-  let range = line ? columnsFor(file, line, found) : undefined;
+  const lineText = (n: number) =>
+    o.overlay && o.overlay.file === file ? (o.overlay.text.split('\n')[n - 1] ?? '') : lineOf(file, n);
+  let range = line ? columnsFor(lineText(line), found) : undefined;
   if (!line) {
     const hit = mentioned(file, found.message);
     if (hit) {
@@ -132,11 +136,9 @@ export function diagnosticsFromError(error: unknown, o: DiagnosticOptions): Insi
 
 /** The columns an error is about on its line: the undefined name, else the template tag, else the text. */
 export function columnsFor(
-  file: string,
-  line: number,
+  text: string,
   found: { message: string; errorType?: string },
 ): { column: number; endColumn: number } {
-  const text = lineOf(file, line);
   const whole = () => {
     const start = text.length - text.trimStart().length;
     return { column: start + 1, endColumn: Math.max(text.trimEnd().length + 1, start + 2) };

@@ -42,7 +42,12 @@ export async function previewFile(o: PreviewOptions): Promise<PreviewResult> {
       : [{ file, line: 1, column: 1, message: 'this file is not part of the project', severity: 'warning' }];
     return result;
   }
-  const options = { fallbackFile: file, projectRoot: analysis.projectDir, loadedVars: () => scope?.loaded };
+  const options = {
+    fallbackFile: file,
+    projectRoot: analysis.projectDir,
+    loadedVars: () => scope?.loaded,
+    overlay: o.text === undefined ? undefined : { file, text: o.text },
+  };
   let rendered: string;
   try {
     const text = o.text ?? undefined;

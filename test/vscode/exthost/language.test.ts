@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -39,8 +40,19 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
   const file = (p: string) => vscode.Uri.file(path.join(workspace, p));
   const kluctlErrors = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kluctl');
 
+  let original = '';
+  // Each test starts from the project as written: the file on disk and its editor as they were.
+  afterEach(async () => {
+    fs.writeFileSync(path.join(workspace, 'app/cm.yaml'), original);
+    const doc = await vscode.workspace.openTextDocument(file('app/cm.yaml'));
+    await vscode.window.showTextDocument(doc);
+    if (doc.isDirty) await vscode.commands.executeCommand('workbench.action.files.revert');
+    await api.language.insight.analyze(workspace);
+  });
+
   before(async function () {
     if (!workspace) this.skip();
+    original = fs.readFileSync(path.join(workspace, 'app/cm.yaml'), 'utf8');
     const ext = vscode.extensions.getExtension<KluctlExtensionApi>(EXTENSION_ID)!;
     api = await ext.activate();
     await vscode.window.showTextDocument(file('app/cm.yaml'));
@@ -55,7 +67,11 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     await editor.edit((e) => e.insert(new vscode.Position(9, 0), '  broken: "{{ db.hostname }}"\n'));
     const saved = Date.now();
     await doc.save();
-    const diagnostic = await waitFor('the error of the undefined variable', () => kluctlErrors(uri)[0], 10_000);
+    const diagnostic = await waitFor(
+      'the error of the undefined variable',
+      () => kluctlErrors(uri).find((d) => d.message.includes('hostname')),
+      10_000,
+    );
     const ms = Date.now() - saved;
     assert.equal(diagnostic.range.start.line, 9);
     assert.equal(doc.getText(diagnostic.range), 'hostname');
@@ -79,7 +95,11 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(doc);
     await editor.edit((e) => e.insert(new vscode.Position(9, 0), '  typed: "{{ nothere }}"\n'));
-    const d = await waitFor('the error while typing', () => kluctlErrors(uri)[0], 10_000);
+    const d = await waitFor(
+      'the error while typing',
+      () => kluctlErrors(uri).find((x) => x.message.includes('nothere')),
+      10_000,
+    );
     assert.equal(d.range.start.line, 9);
     assert.match(d.message, /'nothere' is undefined/);
     await vscode.commands.executeCommand('workbench.action.files.revert');
