@@ -106,7 +106,6 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     await editor.edit((e) => e.delete(new vscode.Range(9, 0, 10, 0)));
     await waitFor('the fix while typing to clear it', () => (kluctlErrors(uri).length === 0 ? true : undefined));
   });
-  });
 
   it('hover shows the value and source of a target arg, an arg default and a vars-file value', async () => {
     const uri = file('app/cm.yaml');
