@@ -80,7 +80,6 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
       diagnostic.message,
       /UndefinedError: 'dict object' has no attribute 'hostname'.*vars file vars\/common.yaml/,
     );
-    assert.ok(ms < 1000, `shown ${ms} ms after the save (load average ${os.loadavg()[0].toFixed(1)})`);
     console.log(`      diagnostic shown ${ms} ms after the save`);
 
     await editor.edit((e) => e.replace(diagnostic.range, 'host'));
@@ -88,6 +87,8 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     await doc.save();
     await waitFor('the error to clear', () => (kluctlErrors(uri).length === 0 ? true : undefined), 10_000);
     console.log(`      cleared ${Date.now() - fixed} ms after the fixing save`);
+    // Last, so that a slow machine still shows whether the fix clears it.
+    assert.ok(ms < 1000, `shown ${ms} ms after the save (load average ${os.loadavg()[0].toFixed(1)})`);
   });
 
   it('shows an error while typing (before saving) in the edited file', async () => {
