@@ -2,6 +2,8 @@
 
 export const VIEW_CONTAINER = 'kluctl';
 export const DEPLOYMENTS_VIEW = 'kluctl.deployments';
+/** Variables of the active editor's project for its selected target (issue #18). */
+export const VARIABLES_VIEW = 'kluctl.variables';
 
 export const Commands = {
   refresh: 'kluctl.refresh',
@@ -44,6 +46,8 @@ export const Commands = {
   validateNow: 'kluctl.validateNow',
   diffWithLocalSourceAll: 'kluctl.diffWithLocalSourceAll',
   showAlerts: 'kluctl.showAlerts',
+  selectTarget: 'kluctl.selectTarget',
+  openRenderedPreview: 'kluctl.openRenderedPreview',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -64,5 +68,8 @@ export interface ContextKeyValues {
 
 /** URI scheme of the read-only documents the extension shows (objects of a diff, deployment YAML). */
 export const DOCUMENT_SCHEME = 'kluctl';
+
+/** Read-only rendered previews of template files. */
+export const PREVIEW_SCHEME = 'kluctl-preview';
 
 export const OUTPUT_CHANNEL = 'Kluctl';

@@ -12,6 +12,7 @@ import { DeploymentsTree } from './tree/deploymentsTree.js';
 import { AlertsStatusBar } from './statusBar.js';
 import { WorkspaceProjects } from './workspaceProjects.js';
 import { registerYamlSchemas } from './yamlSchemas.js';
+import { LanguageFeatures } from './language/index.js';
 
 /** What activate() hands to tests (and to other extensions, should they want it). */
 export interface KluctlExtensionApi {
@@ -21,6 +22,8 @@ export interface KluctlExtensionApi {
   documents: DocumentStore;
   logs: LogChannels;
   alerts: AlertsStatusBar;
+  /** Diagnostics, hover, completion, definitions, variables and previews of the workspace's Kluctl projects. */
+  language: LanguageFeatures;
   /** How long activate() took, for the benchmark. */
   activationMs: number;
 }
@@ -54,15 +57,19 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     workerFile: path.join(context.extensionPath, 'dist', 'engine-worker.cjs'),
     maxMemoryMb: () => readSettings().engineMaxMemoryMb,
     memoryHint: 'setting kluctl.engine.maxMemoryMb',
+    // The editor analyses on every save: the next worker is started ahead of time.
+    spare: true,
   });
+  const language = new LanguageFeatures(engine, context.workspaceState);
   context.subscriptions.push(
     engine,
-    ...registerCommands({ clusters, projects, tree, documents, output, logs, engine }),
+    language,
+    ...registerCommands({ clusters, projects, tree, documents, output, logs, engine, language }),
   );
   void registerYamlSchemas(context.extensionUri).catch((error: Error) =>
     output.log.warn(`YAML schemas not registered: ${error.message}`),
   );
-  return { clusters, projects, tree, documents, logs, alerts, activationMs: performance.now() - started };
+  return { clusters, projects, tree, documents, logs, alerts, language, activationMs: performance.now() - started };
 }
 
 export function deactivate(): void {

@@ -5,6 +5,7 @@ export const SCHEMAS = {
   project: 'kluctl-project.json',
   deployment: 'kluctl-deployment.json',
   kluctlDeployment: 'kluctl-deployment-cr.json',
+  helmChart: 'kluctl-helm-chart.json',
 } as const;
 export type SchemaKind = keyof typeof SCHEMAS;
 
@@ -16,6 +17,7 @@ export type SchemaKind = keyof typeof SCHEMAS;
 export function chooseSchema(fileName: string, text: string, insideKluctlProject: boolean): SchemaKind | undefined {
   const base = path.basename(fileName);
   if (base === '.kluctl.yaml' || base === '.kluctl.yml') return 'project';
+  if (base === 'helm-chart.yaml' || base === 'helm-chart.yml') return 'helmChart';
   if (/^kind:\s*KluctlDeployment\s*$/m.test(text) && /^apiVersion:\s*gitops\.kluctl\.io\//m.test(text))
     return 'kluctlDeployment';
   if (base === 'deployment.yaml' || base === 'deployment.yml') {

@@ -82,7 +82,7 @@ function writeBigConfigMapProject(dir: string, keys: number): string {
   return dir;
 }
 
-function writeSyntheticProject(dir: string, items: number, perItem: number): string {
+export function writeSyntheticProject(dir: string, items: number, perItem: number): string {
   const write = (file: string, text: string): void => writeFiles(dir, { [file]: text });
   write(
     '.kluctl.yaml',

@@ -3,6 +3,7 @@ import { benchActivation } from './activation.bench.js';
 import { benchDiff } from './diff.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
 import { benchHistory } from './history.bench.js';
+import { benchInsight } from './insight.bench.js';
 import type { BenchRow } from './measure.js';
 import { benchRender } from './render.bench.js';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     ['diff', benchDiff],
     ['tree', benchGitopsList],
     ['timeline', () => Promise.resolve(benchHistory())],
+    ['editor', benchInsight],
     ['extension', benchActivation],
   ] as const) {
     process.stderr.write(`bench: ${name}…\n`);

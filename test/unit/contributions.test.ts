@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { contextValue } from '../../src/extension/contextValue.js';
-import { Commands, DEPLOYMENTS_VIEW, VIEW_CONTAINER } from '../../src/extension/ids.js';
+import { Commands, DEPLOYMENTS_VIEW, VARIABLES_VIEW, VIEW_CONTAINER } from '../../src/extension/ids.js';
 import { PROTECTED_SETTINGS, userOnlyValue } from '../../src/extension/settingsPolicy.js';
 import { REPO_ROOT } from '../harness/paths.js';
 
@@ -119,7 +119,7 @@ describe('contributions (package.json ⇔ code)', () => {
     );
     assert.deepEqual(
       manifest.contributes.views[VIEW_CONTAINER].map((v) => v.id),
-      [DEPLOYMENTS_VIEW],
+      [DEPLOYMENTS_VIEW, VARIABLES_VIEW],
     );
     for (const [key, prop] of Object.entries(manifest.contributes.configuration.properties))
       assert.ok(prop.markdownDescription, key);

@@ -38,6 +38,17 @@ describe('JSON schemas for Kluctl files', () => {
       'kluctlDeployment',
     );
     assert.equal(chooseSchema('/x/other.yaml', 'a: 1\n', true), undefined);
+    assert.equal(chooseSchema('/p/app/helm-chart.yml', 'helmChart: {}\n', false), 'helmChart');
+  });
+
+  it('accepts the helm-chart.yaml files of the kluctl examples and rejects unknown keys', () => {
+    const charts = files(KLUCTL_EXAMPLES, /^helm-chart\.ya?ml$/);
+    assert.ok(charts.length >= 2, charts.join(', '));
+    for (const file of charts) {
+      const doc: unknown = parse(fs.readFileSync(file, 'utf8').replace(/\{\{[^}]*\}\}/g, 'x'));
+      assert.ok(validate.helmChart(doc), `${file}: ${ajv.errorsText(validate.helmChart.errors)}`);
+    }
+    assert.equal(validate.helmChart({ helmChart: { releaseName: 'r', chartVersions: '1' } }), false);
   });
 
   it('accepts the project and deployment files of the kluctl examples', () => {

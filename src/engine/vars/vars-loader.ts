@@ -27,11 +27,24 @@ export interface VarsLoaderContext {
   env?: NodeJS.ProcessEnv;
   /** Decrypts SOPS files; one is made from `env` when absent. */
   sops?: SopsDecryptor;
+  /** Told about every source processed (the editor's variable provenance); one call per source, in load order. */
+  observe?: (event: VarsLoadEvent) => void;
 }
 
 /** The context's SOPS decryptor (made on first use, so every caller decrypts or fails, never passes ciphertext on). */
 export function sopsOf(ctx: VarsLoaderContext): SopsDecryptor {
   return (ctx.sops ??= new SopsDecryptor({ env: ctx.env ?? process.env, signal: ctx.signal }));
+}
+
+/** One vars source as it was loaded: what it merged (absent when `when` was false or it was skipped). */
+export interface VarsLoadEvent {
+  /** The deployment.yml that declares the source. */
+  where: string;
+  type: string;
+  /** The source with its strings rendered. */
+  source: VarsSource;
+  searchDirs: readonly string[];
+  merged?: JsonObject;
 }
 
 /** Loads the sources in order into a copy of `vars` and returns it. `where` is the deployment.yml declaring them. */
@@ -81,7 +94,11 @@ async function loadVars(
   if (types.length > 1) throw new ProjectError(file, undefined, `more then one vars source type: ${types.join(', ')}`);
   const type = types[0];
   const source = renderStrings(sourceIn, vars, searchDirs, `${file} vars`).value;
-  if (!checkWhen(source.when, vars, `${file} vars`)) return vars;
+  const observe = (merged?: JsonObject) => ctx.observe?.({ where: file, type, source, searchDirs, merged });
+  if (!checkWhen(source.when, vars, `${file} vars`)) {
+    observe();
+    return vars;
+  }
 
   const fail = (message: string) =>
     new ProjectError(file, undefined, `vars source ${describe(type, source)}: ${message}`);
@@ -94,7 +111,10 @@ async function loadVars(
   } catch (error) {
     throw fail((error as Error).message);
   }
-  if (loaded === SKIP) return vars;
+  if (loaded === SKIP) {
+    observe();
+    return vars;
+  }
 
   let newVars: unknown;
   try {
@@ -103,6 +123,7 @@ async function loadVars(
     throw fail((error as Error).message);
   }
   if (!isObject(newVars)) throw fail("'targetPath' is required for this variable source");
+  observe(newVars);
   return source.noOverride ? deepMerge(newVars, vars) : deepMerge(vars, newVars);
 }
 

@@ -23,6 +23,11 @@ export interface WorkerEngineOptions {
   cancelGraceMs?: number;
   /** Added to the out-of-memory error: where the limit is set (a setting, an environment variable). */
   memoryHint?: string;
+  /**
+   * Keep one worker started ahead of time (its bundle loaded) for the next command: the editor's analyses on save
+   * then do not wait for a worker to start. Each command still gets a worker of its own.
+   */
+  spare?: boolean;
 }
 
 export interface WorkerEngine extends EngineRunner {
@@ -32,10 +37,55 @@ export interface WorkerEngine extends EngineRunner {
 
 export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   const disposed = new AbortController();
-  return {
-    run: (request, hooks) => runInWorker(request, hooks ?? {}, options, disposed.signal),
-    dispose: () => disposed.abort(),
+  let spare: { worker: Worker; limit: number } | undefined;
+  const memoryLimit = () =>
+    (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
+    DEFAULT_ENGINE_MEMORY_MB;
+  const startSpare = () => {
+    if (!options.spare || disposed.signal.aborted) return;
+    const limit = memoryLimit();
+    const worker = newWorker(options.workerFile, { spare: true }, limit);
+    // An idle spare never keeps the process alive, and one that dies is simply replaced on the next command.
+    worker.unref();
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      if (spare?.worker === worker) spare = undefined;
+    });
+    spare = { worker, limit };
   };
+  const takeSpare = (): Worker | undefined => {
+    const s = spare;
+    spare = undefined;
+    if (s && s.limit !== memoryLimit()) {
+      void s.worker.terminate();
+      return undefined;
+    }
+    s?.worker.ref();
+    return s?.worker;
+  };
+  startSpare();
+  return {
+    run: (request, hooks) => {
+      const taken = takeSpare();
+      const result = runInWorker(request, hooks ?? {}, options, disposed.signal, taken);
+      startSpare();
+      return result;
+    },
+    dispose: () => {
+      disposed.abort();
+      void spare?.worker.terminate();
+      spare = undefined;
+    },
+  };
+}
+
+function newWorker(workerFile: string, workerData: unknown, limit: number): Worker {
+  return new Worker(workerFile, {
+    workerData,
+    resourceLimits: { maxOldGenerationSizeMb: limit },
+    // The host's own flags (an extension host's inspector, loaders) are not for the worker.
+    execArgv: [],
+  });
 }
 
 function runInWorker<C extends EngineCommand>(
@@ -43,20 +93,23 @@ function runInWorker<C extends EngineCommand>(
   hooks: EngineHooks<C>,
   options: WorkerEngineOptions,
   disposed: AbortSignal,
+  spareWorker?: Worker,
 ): Promise<EngineOutput<C>> {
   const { signal, progress } = hooks;
   const confirm = hooks.confirm as ((subject: unknown) => Promise<boolean>) | undefined;
-  if (signal?.aborted || disposed.aborted) return Promise.reject(new CancelledError(request.command));
+  if (signal?.aborted || disposed.aborted) {
+    void spareWorker?.terminate();
+    return Promise.reject(new CancelledError(request.command));
+  }
   const limit =
     (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
     DEFAULT_ENGINE_MEMORY_MB;
   const start: WorkerStart = { request, confirm: !!confirm };
-  const worker = new Worker(options.workerFile, {
-    workerData: start,
-    resourceLimits: { maxOldGenerationSizeMb: limit },
-    // The host's own flags (an extension host's inspector, loaders) are not for the worker.
-    execArgv: [],
-  });
+  const worker = spareWorker ?? newWorker(options.workerFile, start, limit);
+  if (spareWorker) {
+    spareWorker.removeAllListeners();
+    spareWorker.postMessage({ type: 'start', start } satisfies ToWorker);
+  }
 
   return new Promise<EngineOutput<C>>((resolve, reject) => {
     let settled = false;

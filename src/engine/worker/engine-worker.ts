@@ -11,7 +11,6 @@ import { runEngineRequest } from './request.js';
 const port = parentPort;
 if (!port) throw new Error('engine-worker.cjs runs as a worker thread only');
 
-const start = workerData as WorkerStart;
 const controller = new AbortController();
 const answers = new Map<number, (answer: boolean) => void>();
 let nextId = 0;
@@ -25,6 +24,8 @@ port.on('message', (m: ToWorker) => {
   } else if (m.type === 'confirmed') {
     answers.get(m.id)?.(m.answer);
     answers.delete(m.id);
+  } else if (m.type === 'start') {
+    run(m.start);
   }
 });
 
@@ -44,19 +45,24 @@ function errorData(error: unknown): ErrorData {
   return { name: error.name, message: error.message, ...(partial === undefined ? {} : { partial }) };
 }
 
-runEngineRequest(start.request, {
-  signal: controller.signal,
-  progress: (message) => post({ type: 'progress', message }),
-  confirm: start.confirm
-    ? (subject: unknown) =>
-        new Promise<boolean>((resolve) => {
-          if (controller.signal.aborted) return resolve(false);
-          const id = nextId++;
-          answers.set(id, resolve);
-          post({ type: 'confirm', id, subject });
-        })
-    : undefined,
-}).then(
-  (output) => post({ type: 'done', output }),
-  (error: unknown) => post({ type: 'failed', error: errorData(error) }),
-);
+// A spare worker (started ahead of time, its bundle already loaded) waits for its command as a message.
+if (!(workerData as { spare?: boolean }).spare) run(workerData as WorkerStart);
+
+function run(start: WorkerStart): void {
+  runEngineRequest(start.request, {
+    signal: controller.signal,
+    progress: (message) => post({ type: 'progress', message }),
+    confirm: start.confirm
+      ? (subject: unknown) =>
+          new Promise<boolean>((resolve) => {
+            if (controller.signal.aborted) return resolve(false);
+            const id = nextId++;
+            answers.set(id, resolve);
+            post({ type: 'confirm', id, subject });
+          })
+      : undefined,
+  }).then(
+    (output) => post({ type: 'done', output }),
+    (error: unknown) => post({ type: 'failed', error: errorData(error) }),
+  );
+}

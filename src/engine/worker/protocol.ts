@@ -22,4 +22,8 @@ export type FromWorker =
   | { type: 'done'; output: unknown }
   | { type: 'failed'; error: ErrorData };
 
-export type ToWorker = { type: 'cancel' } | { type: 'confirmed'; id: number; answer: boolean };
+export type ToWorker =
+  | { type: 'cancel' }
+  | { type: 'confirmed'; id: number; answer: boolean }
+  /** To a worker started ahead of time (workerData `{ spare: true }`): the command it runs. */
+  | { type: 'start'; start: WorkerStart };

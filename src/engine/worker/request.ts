@@ -18,8 +18,11 @@ import {
 } from '../cluster/commands.js';
 import { printAll } from '../render/print.js';
 import { renderProject, type RenderProjectOptions } from '../render/render-project.js';
+import { analyzeProject, type AnalyzeOptions, type ProjectAnalysis } from '../insight/analyze.js';
+import { previewFile, type PreviewOptions, type PreviewResult } from '../insight/preview.js';
 
-export type EngineCommand = 'render' | 'diff' | 'deploy' | 'prune' | 'delete' | 'validate';
+/** `analyze` and `preview` are the editor's (diagnostics, variables, rendered preview; offline). */
+export type EngineCommand = 'render' | 'diff' | 'deploy' | 'prune' | 'delete' | 'validate' | 'analyze' | 'preview';
 
 /** Options minus the callbacks: structured-clone safe. */
 type Data<T> = Omit<T, 'signal' | 'progress' | 'confirm'>;
@@ -31,6 +34,8 @@ interface OptionsByCommand {
   prune: Data<DeleteOptions>;
   delete: Data<DeleteOptions>;
   validate: Data<CommandOptions>;
+  analyze: Data<AnalyzeOptions>;
+  preview: Data<PreviewOptions>;
 }
 
 export interface RenderOutput {
@@ -48,12 +53,16 @@ interface OutputByCommand {
   prune: CommandResult;
   delete: CommandResult;
   validate: ValidateResult;
+  analyze: ProjectAnalysis;
+  preview: PreviewResult;
 }
 
 interface ConfirmByCommand {
   render: never;
   diff: never;
   validate: never;
+  analyze: never;
+  preview: never;
   /** The dry-run preview. */
   deploy: CommandResult;
   /** The objects about to be deleted. */
@@ -117,6 +126,12 @@ export async function runEngineRequest<C extends EngineCommand>(
       }
       case 'validate':
         output = await validateProject({ ...(r.options as OptionsByCommand['validate']), signal, progress });
+        break;
+      case 'analyze':
+        output = await analyzeProject({ ...(r.options as OptionsByCommand['analyze']), signal });
+        break;
+      case 'preview':
+        output = await previewFile({ ...(r.options as OptionsByCommand['preview']), signal });
         break;
       default:
         throw new Error(`unknown engine command ${String((r as { command: unknown }).command)}`);

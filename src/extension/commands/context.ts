@@ -9,6 +9,7 @@ import type { Output } from '../output.js';
 import type { DeploymentsTree } from '../tree/deploymentsTree.js';
 import { DeploymentNode } from '../tree/nodes.js';
 import type { WorkspaceProjects } from '../workspaceProjects.js';
+import type { LanguageFeatures } from '../language/index.js';
 
 /** What every command works with; built once in activate(). */
 export interface CommandContext {
@@ -20,6 +21,8 @@ export interface CommandContext {
   logs: LogChannels;
   /** Runs bundled-engine commands off the extension host's thread (a memory-limited worker). */
   engine: EngineRunner;
+  /** Diagnostics, hover, variables and previews of the workspace's projects (absent in command-only tests). */
+  language?: LanguageFeatures;
 }
 
 /** A deployment a command acts on: from the tree node it was run on, or picked. */

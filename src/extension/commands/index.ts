@@ -76,5 +76,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.validateNow, (node) => validateNowCommand(ctx, node)),
     register(Commands.diffWithLocalSourceAll, () => diffWithLocalSourceAllCommand(ctx)),
     register(Commands.showAlerts, () => vscode.commands.executeCommand(`${DEPLOYMENTS_VIEW}.focus`)),
+    register(Commands.selectTarget, (projectDir) => ctx.language?.selectTarget(projectDir)),
+    register(Commands.openRenderedPreview, (file) => ctx.language?.openPreview(file)),
   ];
 }

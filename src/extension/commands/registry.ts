@@ -68,6 +68,10 @@ export interface CommandArgs {
   [Commands.validateNow]: [node?: ValidationNode | DeploymentNode];
   [Commands.diffWithLocalSourceAll]: [];
   [Commands.showAlerts]: [];
+  /** The status bar item's command: pick the target (and args) the editor renders the active project with. */
+  [Commands.selectTarget]: [projectDir?: string];
+  /** On a template file (the active editor's when absent). */
+  [Commands.openRenderedPreview]: [file?: vscode.Uri];
 }
 
 // Compile-time: every id in Commands has its arguments above (and nothing else is listed).

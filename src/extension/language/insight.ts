@@ -1,0 +1,219 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { scopeForFile, type ProjectAnalysis, type VarScope } from '../../engine/insight/analyze.js';
+import type { InsightDiagnostic } from '../../engine/insight/diagnostics.js';
+import type { PreviewResult } from '../../engine/insight/preview.js';
+import type { EngineRunner } from '../../engine/worker/request.js';
+import { isCancelled } from '../../util/errors.js';
+import { Disposable } from '../disposable.js';
+
+/** The target and args the editor renders a project with; remembered per workspace. */
+export interface TargetSelection {
+  target?: string;
+  args: string[];
+}
+
+const SELECTION_KEY = 'kluctl.insight.selection';
+/** Typing waits this long for a pause before the buffer is rendered. */
+export const TYPE_DEBOUNCE_MS = 300;
+const SAVE_DEBOUNCE_MS = 30;
+
+/**
+ * The editor's understanding of the workspace's Kluctl projects (issue #18): the last analysis of each project for
+ * its selected target, re-run in the engine worker on save (and the edited file's preview while typing), with every
+ * problem in the Problems panel. A new run cancels the previous one of the same project. Templates are only
+ * rendered in a trusted workspace, never in this thread, and never against a cluster.
+ */
+export class ProjectInsight extends Disposable {
+  private readonly analyses = new Map<string, ProjectAnalysis>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly typing = new Map<string, NodeJS.Timeout>();
+  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  /** Per project: the diagnostics of the last analysis, and per file those of its live preview. */
+  private readonly projectDiagnostics = new Map<string, Map<string, InsightDiagnostic[]>>();
+  private readonly bufferDiagnostics = new Map<string, InsightDiagnostic[]>();
+  readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('kluctl'));
+  private readonly changed = this.register(new vscode.EventEmitter<string>());
+  /** A project's analysis changed (its dir). */
+  readonly onDidAnalyze = this.changed.event;
+  private readonly selectionChanged = this.register(new vscode.EventEmitter<string>());
+  readonly onDidChangeSelection = this.selectionChanged.event;
+
+  constructor(
+    private readonly engine: EngineRunner,
+    private readonly state: vscode.Memento,
+  ) {
+    super();
+    this.register(vscode.workspace.onDidSaveTextDocument((d) => this.saved(d)));
+    this.register(vscode.workspace.onDidChangeTextDocument((e) => this.edited(e.document)));
+    this.register(
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (this.bufferDiagnostics.delete(d.uri.fsPath)) this.publish(d.uri.fsPath);
+      }),
+    );
+    this.register({
+      dispose: () => {
+        for (const c of this.running.values()) c.abort();
+        for (const t of [...this.typing.values(), ...this.saveTimers.values()]) clearTimeout(t);
+      },
+    });
+  }
+
+  /** The Kluctl project a file belongs to: the nearest dir with `.kluctl.yaml` up to its workspace folder. */
+  projectDirFor(file: string): string | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath;
+    if (!folder) return undefined;
+    let topDeployment: string | undefined;
+    for (let dir = path.dirname(file), i = 0; i < 64; i++) {
+      if (['.kluctl.yaml', '.kluctl.yml'].some((f) => fs.existsSync(path.join(dir, f)))) return dir;
+      if (['deployment.yaml', 'deployment.yml'].some((f) => fs.existsSync(path.join(dir, f)))) topDeployment = dir;
+      if (dir === folder || path.dirname(dir) === dir) break;
+      dir = path.dirname(dir);
+    }
+    return topDeployment;
+  }
+
+  selection(projectDir: string): TargetSelection {
+    const all = this.state.get<Record<string, TargetSelection>>(SELECTION_KEY, {});
+    return all[projectDir] ?? { args: [] };
+  }
+
+  async select(projectDir: string, selection: TargetSelection): Promise<void> {
+    const all = { ...this.state.get<Record<string, TargetSelection>>(SELECTION_KEY, {}) };
+    all[projectDir] = selection;
+    await this.state.update(SELECTION_KEY, all);
+    this.selectionChanged.fire(projectDir);
+    void this.analyze(projectDir);
+  }
+
+  analysis(projectDir: string): ProjectAnalysis | undefined {
+    return this.analyses.get(projectDir);
+  }
+
+  /** The scope (vars) a file's templates render with, from the last analysis of its project. */
+  scopeFor(file: string): { analysis: ProjectAnalysis; scope: VarScope } | undefined {
+    const dir = this.projectDirFor(file);
+    const analysis = dir ? this.analyses.get(dir) : undefined;
+    const scope = analysis ? scopeForFile(analysis.scopes, file) : undefined;
+    return analysis && scope ? { analysis, scope } : undefined;
+  }
+
+  /** The analysis of a project, run now when there is none yet. */
+  async ensure(projectDir: string): Promise<ProjectAnalysis | undefined> {
+    return this.analyses.get(projectDir) ?? this.analyze(projectDir);
+  }
+
+  /** Re-analyses a project in the engine worker; the previous run of that project is cancelled. */
+  async analyze(projectDir: string): Promise<ProjectAnalysis | undefined> {
+    if (!vscode.workspace.isTrusted) return undefined;
+    this.running.get(projectDir)?.abort();
+    const controller = new AbortController();
+    this.running.set(projectDir, controller);
+    const sel = this.selection(projectDir);
+    try {
+      const analysis = await this.engine.run(
+        { command: 'analyze', options: { projectDir, target: sel.target, args: sel.args } },
+        { signal: controller.signal },
+      );
+      if (controller.signal.aborted) return undefined;
+      this.analyses.set(projectDir, analysis);
+      const byFile = new Map<string, InsightDiagnostic[]>();
+      for (const d of analysis.diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+      const before = this.projectDiagnostics.get(projectDir);
+      this.projectDiagnostics.set(projectDir, byFile);
+      // A saved file's buffer diagnostics are now the project's.
+      for (const file of byFile.keys()) this.bufferDiagnostics.delete(file);
+      for (const file of new Set([...(before?.keys() ?? []), ...byFile.keys()])) this.publish(file);
+      for (const doc of vscode.workspace.textDocuments)
+        if (!doc.isDirty && this.bufferDiagnostics.delete(doc.uri.fsPath)) this.publish(doc.uri.fsPath);
+      this.changed.fire(projectDir);
+      return analysis;
+    } catch (error) {
+      if (isCancelled(error) || controller.signal.aborted) return undefined;
+      const file = path.join(
+        projectDir,
+        fs.existsSync(path.join(projectDir, '.kluctl.yml')) ? '.kluctl.yml' : '.kluctl.yaml',
+      );
+      this.projectDiagnostics.set(
+        projectDir,
+        new Map([[file, [{ file, line: 1, column: 1, message: (error as Error).message, severity: 'error' }]]]),
+      );
+      this.publish(file);
+      return undefined;
+    } finally {
+      if (this.running.get(projectDir) === controller) this.running.delete(projectDir);
+    }
+  }
+
+  /** The rendered preview of a file from the given text (the buffer), for the selected target. */
+  async preview(file: string, text: string | undefined, signal?: AbortSignal): Promise<PreviewResult | undefined> {
+    const projectDir = this.projectDirFor(file);
+    if (!projectDir || !vscode.workspace.isTrusted) return undefined;
+    const sel = this.selection(projectDir);
+    return this.engine.run(
+      { command: 'preview', options: { projectDir, target: sel.target, args: sel.args, file, text } },
+      { signal },
+    );
+  }
+
+  private saved(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file') return;
+    const projectDir = this.projectDirFor(doc.uri.fsPath);
+    if (!projectDir) return;
+    clearTimeout(this.typing.get(doc.uri.fsPath));
+    clearTimeout(this.saveTimers.get(projectDir));
+    this.saveTimers.set(
+      projectDir,
+      setTimeout(() => void this.analyze(projectDir), SAVE_DEBOUNCE_MS),
+    );
+  }
+
+  /** While typing: the edited file alone is rendered from its buffer (debounced), its problems shown at once. */
+  private edited(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file' || !doc.isDirty) return;
+    const file = doc.uri.fsPath;
+    if (!/\.(ya?ml|j2)$/.test(file) || /(^|[\\/])(\.kluctl|deployment)\.ya?ml$/.test(file)) return;
+    if (!this.projectDirFor(file)) return;
+    clearTimeout(this.typing.get(file));
+    this.typing.set(
+      file,
+      setTimeout(() => {
+        const controller = new AbortController();
+        this.running.get(`buffer:${file}`)?.abort();
+        this.running.set(`buffer:${file}`, controller);
+        this.preview(file, doc.getText(), controller.signal).then(
+          (result) => {
+            if (!result || controller.signal.aborted || !doc.isDirty) return;
+            this.bufferDiagnostics.set(
+              file,
+              result.diagnostics.filter((d) => d.file === file),
+            );
+            this.publish(file);
+          },
+          () => undefined,
+        );
+      }, TYPE_DEBOUNCE_MS),
+    );
+  }
+
+  private publish(file: string): void {
+    const list =
+      this.bufferDiagnostics.get(file) ?? [...this.projectDiagnostics.values()].flatMap((m) => m.get(file) ?? []);
+    this.diagnostics.set(vscode.Uri.file(file), list.map(toDiagnostic));
+  }
+}
+
+function toDiagnostic(d: InsightDiagnostic): vscode.Diagnostic {
+  const line = Math.max(0, d.line - 1);
+  const start = Math.max(0, d.column - 1);
+  const end = d.endColumn ? Math.max(start + 1, d.endColumn - 1) : start + 1000;
+  const diagnostic = new vscode.Diagnostic(
+    new vscode.Range(line, start, line, end),
+    d.message,
+    d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error,
+  );
+  diagnostic.source = 'kluctl';
+  if (d.code) diagnostic.code = d.code;
+  return diagnostic;
+}

@@ -1,0 +1,40 @@
+/** The project the editor-insight tests edit (issue #18): args with a default, a target arg, vars files, an include. */
+export const INSIGHT_PROJECT: Record<string, string> = {
+  '.kluctl.yaml': [
+    'args:',
+    '  - name: environment',
+    '    default: dev',
+    '  - name: replicas',
+    '    default: 1',
+    'targets:',
+    '  - name: prod',
+    '    args:',
+    '      environment: production',
+    '  - name: test',
+    '',
+  ].join('\n'),
+  'deployment.yaml': [
+    'vars:',
+    '  - file: vars/common.yaml',
+    'deployments:',
+    '  - include: sub',
+    '  - path: app',
+    '',
+  ].join('\n'),
+  'vars/common.yaml': ['db:', '  host: db-{{ args.environment }}', '  port: 5432', ''].join('\n'),
+  'sub/deployment.yaml': 'deployments:\n  - path: cm\n',
+  'sub/cm/cm.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\n  namespace: x\ndata:\n  a: "{{ db.port }}"\n',
+  'app/cm.yaml': [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: app',
+    '  namespace: x',
+    'data:',
+    '  env: "{{ args.environment }}"',
+    '  replicas: "{{ args.replicas }}"',
+    '  host: "{{ db.host | upper }}"',
+    '',
+  ].join('\n'),
+};
