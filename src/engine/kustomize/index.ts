@@ -10,6 +10,8 @@ import { buildNative } from './build.js';
 import { confineBinaryBuild } from './confine.js';
 import { KustomizeError, NeedsBinary } from './errors.js';
 import { FileLoader, type ReadFile } from './file-loader.js';
+import type { TreeFs } from './tree-fs.js';
+import * as path from 'node:path';
 
 export { findKustomizeBinary } from './binary.js';
 export { KustomizeError } from './errors.js';
@@ -26,6 +28,13 @@ export interface KustomizeOptions {
    * filesystem does. Not used by the binary.
    */
   readFile?: ReadFile;
+  /** Where `root` is: the disk (default) or the render's in-memory tree. */
+  tree?: TreeFs;
+  /**
+   * With an in-memory tree: writes the tree under `root` to a temporary directory for the binary (which needs real
+   * files) and returns it; `dispose` removes it.
+   */
+  onDisk?: () => { root: string; dispose: () => void };
 }
 
 export interface KustomizeResult {
@@ -37,7 +46,10 @@ export interface KustomizeResult {
 export async function kustomizeBuild(dir: string, options: KustomizeOptions): Promise<KustomizeResult> {
   try {
     return {
-      objects: buildNative(dir, { files: new FileLoader(options.root, options.readFile), signal: options.signal }),
+      objects: buildNative(dir, {
+        files: new FileLoader(options.root, options.readFile, options.tree),
+        signal: options.signal,
+      }),
       builder: 'native',
     };
   } catch (e) {
@@ -50,7 +62,24 @@ export async function kustomizeBuild(dir: string, options: KustomizeOptions): Pr
         e.field,
       );
     }
-    confineBinaryBuild(dir, new FileLoader(options.root, options.readFile));
-    return { objects: await buildWithBinary(options.kustomizeBinary, dir, options.signal), builder: 'binary' };
+    if (!options.tree || !options.onDisk) {
+      confineBinaryBuild(dir, new FileLoader(options.root, options.readFile));
+      return { objects: await buildWithBinary(options.kustomizeBinary, dir, options.signal), builder: 'binary' };
+    }
+    // The binary reads real files: the in-memory tree is written out for it, and its paths are named back.
+    const copy = options.onDisk();
+    const root = path.resolve(options.root);
+    try {
+      const diskDir = path.join(copy.root, path.relative(root, path.resolve(dir)));
+      try {
+        confineBinaryBuild(diskDir, new FileLoader(copy.root, options.readFile));
+        return { objects: await buildWithBinary(options.kustomizeBinary, diskDir, options.signal), builder: 'binary' };
+      } catch (error) {
+        if (error instanceof Error) error.message = error.message.split(copy.root).join(root);
+        throw error;
+      }
+    } finally {
+      copy.dispose();
+    }
   }
 }

@@ -1,6 +1,6 @@
 /** `renderProject`: the whole render half of Kluctl (spec §12 steps 1-4), what `kluctl render` does. */
 
-import * as fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/index.js';
@@ -24,6 +24,7 @@ import {
   type RenderedItem,
 } from './build-item.js';
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
+import { MemTree } from './mem-tree.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
 
@@ -49,7 +50,7 @@ export interface RenderProjectOptions {
   kubeconfig?: string;
   context?: string;
   kubernetesVersion?: string;
-  /** Where item dirs are rendered; a temp dir (removed afterwards) when absent. */
+  /** Where item dirs are written once rendered (in memory); nothing is written when absent. */
   renderOutputDir?: string;
   kustomizeBinary?: string;
   helmBinary?: string;
@@ -111,42 +112,43 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
       : []),
     ...(o.fixedImages ?? []),
   ];
+  // Rendered in memory under a path that does not exist on disk (unless it is the output dir, written at the end).
   const renderDir = o.renderOutputDir
     ? path.resolve(o.renderOutputDir)
-    : fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
+    : path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`);
+  const tree = new MemTree(renderDir);
   const seen: SeenImage[] = [];
-  try {
-    const built = await buildAll(items, {
-      renderDir,
-      discriminator,
-      cluster,
-      kubernetesVersion: o.kubernetesVersion,
-      kubeVersion: cluster ? await serverVersion(cluster, o.signal) : undefined,
-      apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
-      kustomizeBinary: o.kustomizeBinary,
-      helmBinary: o.helmBinary,
-      gitCache,
-      images: { fixedImages, seen },
-      signal: o.signal,
-    });
-    const objects = built.flatMap((b) => b.objects);
-    if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
-    seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
-    return {
-      objects,
-      items: built,
-      warnings,
-      target,
-      images: seen,
-      renderDir: o.renderOutputDir ? renderDir : undefined,
-      discriminator,
-      args: external,
-      deployment: root.config,
-      cluster,
-    };
-  } finally {
-    if (!o.renderOutputDir) fs.rmSync(renderDir, { recursive: true, force: true });
-  }
+  const built = await buildAll(items, {
+    renderDir,
+    tree,
+    writeRenderedYaml: !!o.renderOutputDir,
+    discriminator,
+    cluster,
+    kubernetesVersion: o.kubernetesVersion,
+    kubeVersion: cluster ? await serverVersion(cluster, o.signal) : undefined,
+    apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
+    kustomizeBinary: o.kustomizeBinary,
+    helmBinary: o.helmBinary,
+    gitCache,
+    images: { fixedImages, seen },
+    signal: o.signal,
+  });
+  const objects = built.flatMap((b) => b.objects);
+  if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
+  seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  if (o.renderOutputDir) tree.writeToDisk(renderDir, renderDir);
+  return {
+    objects,
+    items: built,
+    warnings,
+    target,
+    images: seen,
+    renderDir: o.renderOutputDir ? renderDir : undefined,
+    discriminator,
+    args: external,
+    deployment: root.config,
+    cluster,
+  };
 }
 
 async function buildAll(

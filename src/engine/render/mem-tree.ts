@@ -1,0 +1,174 @@
+/**
+ * The rendered project in memory: what Kluctl writes to a temporary directory (rendered templates, generated
+ * kustomizations, Helm output) lives here instead, under a root path that does not exist on disk. The native
+ * kustomize builder reads it through TreeFs; only a fallback binary (kustomize) gets a copy on disk.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
+
+type Node =
+  { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, Node> } | { type: 'link'; target: string };
+
+/** Symlink hops allowed while resolving one path (Linux: 40). */
+const MAX_LINK_HOPS = 40;
+
+function fsError(code: string, p: string): NodeJS.ErrnoException {
+  const e = new Error(`${code}: ${p}`) as NodeJS.ErrnoException;
+  e.code = code;
+  e.path = p;
+  return e;
+}
+
+export class MemTree implements TreeFs {
+  readonly root: string;
+  private readonly top: Node & { type: 'dir' } = { type: 'dir', children: new Map() };
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** Path components of `p` below the root, or undefined when `p` is not inside it. */
+  private parts(p: string): string[] | undefined {
+    const rel = path.relative(this.root, path.resolve(p));
+    if (rel === '') return [];
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep);
+  }
+
+  /** The node at `p` without following a final symlink (intermediate ones are followed). */
+  private lookup(p: string, followLast: boolean, hops = { n: 0 }): Node | undefined {
+    const parts = this.parts(p);
+    if (!parts) return undefined;
+    let node: Node = this.top;
+    let at = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      if (node.type !== 'dir') return undefined;
+      const next = node.children.get(parts[i]);
+      if (!next) return undefined;
+      at = path.join(at, parts[i]);
+      if (next.type === 'link' && (followLast || i < parts.length - 1)) {
+        if (++hops.n > MAX_LINK_HOPS) return undefined;
+        const target = path.resolve(path.dirname(at), next.target);
+        const rest = parts.slice(i + 1);
+        return this.lookup(path.join(target, ...rest), followLast, hops);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  private dirAt(p: string, create: boolean): (Node & { type: 'dir' }) | undefined {
+    const parts = this.parts(p);
+    if (!parts) throw fsError('EACCES', p);
+    let node: Node = this.top;
+    for (const part of parts) {
+      if (node.type !== 'dir') throw fsError('ENOTDIR', p);
+      let next = node.children.get(part);
+      if (!next) {
+        if (!create) return undefined;
+        next = { type: 'dir', children: new Map() };
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    if (node.type !== 'dir') throw fsError('ENOTDIR', p);
+    return node;
+  }
+
+  mkdir(p: string): void {
+    this.dirAt(p, true);
+  }
+
+  writeFile(p: string, data: Buffer | string): void {
+    const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
+    dir.children.set(path.basename(p), { type: 'file', data: typeof data === 'string' ? Buffer.from(data) : data });
+  }
+
+  symlink(target: string, p: string): void {
+    const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
+    dir.children.set(path.basename(p), { type: 'link', target });
+  }
+
+  /** Removes `p` and everything below it (nothing when it does not exist). */
+  remove(p: string): void {
+    const resolved = path.resolve(p);
+    if (resolved === this.root) return this.top.children.clear();
+    const dir = this.dirAt(path.dirname(resolved), false);
+    dir?.children.delete(path.basename(resolved));
+  }
+
+  readFile(p: string): Buffer {
+    const node = this.lookup(p, true);
+    if (!node) throw fsError('ENOENT', p);
+    if (node.type !== 'file') throw fsError('EISDIR', p);
+    return node.data;
+  }
+
+  kind(p: string): 'file' | 'dir' | undefined {
+    const node = this.lookup(p, true);
+    return node?.type === 'file' ? 'file' : node?.type === 'dir' ? 'dir' : undefined;
+  }
+
+  readdir(p: string): TreeEntry[] {
+    const node = this.lookup(p, true);
+    if (!node) throw fsError('ENOENT', p);
+    if (node.type !== 'dir') throw fsError('ENOTDIR', p);
+    return [...node.children].map(([name, n]) => ({
+      name,
+      isDirectory: n.type === 'dir',
+      isFile: n.type === 'file',
+    }));
+  }
+
+  realpath(p: string): string {
+    const abs = path.resolve(p);
+    if (!this.parts(abs)) return abs;
+    const parts = this.parts(abs)!;
+    let at = this.root;
+    let hops = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const next = path.join(at, parts[i]);
+      const node = this.lookup(next, false);
+      if (!node) return path.join(next, ...parts.slice(i + 1));
+      if (node.type === 'link') {
+        if (++hops > MAX_LINK_HOPS) return path.join(next, ...parts.slice(i + 1));
+        const target = path.resolve(at, node.target);
+        // A link out of the tree: the path as the disk would give it (the loader refuses it as outside the root).
+        if (!this.parts(target)) return path.join(target, ...parts.slice(i + 1));
+        return this.realpath(path.join(target, ...parts.slice(i + 1)));
+      }
+      at = next;
+    }
+    return at;
+  }
+
+  /** The tree below `from` (inside the root) written to the directory `to` on disk. */
+  writeToDisk(from: string, to: string): void {
+    const node = this.lookup(from, true);
+    if (!node) return;
+    const write = (n: Node, dst: string): void => {
+      if (n.type === 'file') fs.writeFileSync(dst, n.data);
+      else if (n.type === 'link') fs.symlinkSync(n.target, dst);
+      else {
+        fs.mkdirSync(dst, { recursive: true });
+        for (const [name, child] of n.children) write(child, path.join(dst, name));
+      }
+    };
+    write(node, to);
+  }
+
+  /** Files below `dir` (relative, slash-separated) and their contents; for tests and fingerprints. */
+  files(dir = this.root): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    const node = this.lookup(dir, true);
+    const walk = (n: Node, rel: string): void => {
+      if (n.type === 'file') out.set(rel, n.data);
+      else if (n.type === 'link') out.set(rel, Buffer.from(`-> ${n.target}`));
+      else for (const [name, child] of n.children) walk(child, rel ? `${rel}/${name}` : name);
+    };
+    if (node) walk(node, '');
+    return out;
+  }
+}
