@@ -21,7 +21,7 @@ export interface KustomizeOptions {
   /** Directory boundary (the rendered source tree root); references may leave the kustomization dir but not this root. */
   root: string;
   /** Path of a kustomize binary for what the native builder does not support; undefined = none available. */
-  kustomizeBinary?: string;
+  kustomizeBinary?: string | (() => string | undefined);
   signal?: AbortSignal;
   /**
    * How the native builder reads files (default: from disk), e.g. to decrypt SOPS files as Kluctl's kustomize
@@ -54,7 +54,8 @@ export async function kustomizeBuild(dir: string, options: KustomizeOptions): Pr
     };
   } catch (e) {
     if (!(e instanceof NeedsBinary)) throw e;
-    if (!options.kustomizeBinary) {
+    const binary = typeof options.kustomizeBinary === 'function' ? options.kustomizeBinary() : options.kustomizeBinary;
+    if (!binary) {
       throw new KustomizeError(
         `'${e.field}' is not supported by the built-in kustomize, and no kustomize binary is available (set KLUCTL_KUSTOMIZE_BINARY or put kustomize on PATH)`,
         e.file,
@@ -64,7 +65,7 @@ export async function kustomizeBuild(dir: string, options: KustomizeOptions): Pr
     }
     if (!options.tree || !options.onDisk) {
       confineBinaryBuild(dir, new FileLoader(options.root, options.readFile));
-      return { objects: await buildWithBinary(options.kustomizeBinary, dir, options.signal), builder: 'binary' };
+      return { objects: await buildWithBinary(binary, dir, options.signal), builder: 'binary' };
     }
     // The binary reads real files: the in-memory tree is written out for it, and its paths are named back.
     const copy = options.onDisk();
@@ -73,7 +74,7 @@ export async function kustomizeBuild(dir: string, options: KustomizeOptions): Pr
       const diskDir = path.join(copy.root, path.relative(root, path.resolve(dir)));
       try {
         confineBinaryBuild(diskDir, new FileLoader(copy.root, options.readFile));
-        return { objects: await buildWithBinary(options.kustomizeBinary, diskDir, options.signal), builder: 'binary' };
+        return { objects: await buildWithBinary(binary, diskDir, options.signal), builder: 'binary' };
       } catch (error) {
         if (error instanceof Error) error.message = error.message.split(copy.root).join(root);
         throw error;

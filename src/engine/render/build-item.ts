@@ -11,6 +11,8 @@ import { overrideNamespace, parents } from '../deployment/project.js';
 import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
 import { ProjectError } from '../errors.js';
 import type { MemTree } from './mem-tree.js';
+import type { FileDeps } from './incremental.js';
+import type { KustomizedItem, RenderCache } from './incremental.js';
 import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
 import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
 import { isObject } from '../../kluctl/uo/merge.js';
@@ -27,6 +29,8 @@ export interface BuildItemOptions {
   tree: MemTree;
   /** Also write each item's `.rendered.yml` into the tree (for --render-output-dir), as Kluctl does. */
   writeRenderedYaml?: boolean;
+  /** Reuses what an earlier render of the same project computed for unchanged items. */
+  cache?: RenderCache;
   discriminator?: string;
   cluster?: ClusterConnection;
   kubernetesVersion?: string;
@@ -53,15 +57,24 @@ export function renderedDirOf(item: DeploymentItem, renderDir: string): string |
 export function renderItemTemplates(item: DeploymentItem, o: BuildItemOptions): void {
   const target = renderedDirOf(item, o.renderDir);
   if (!item.dir || !target) return;
-  renderDirectory({
-    sourceRoot: item.project.source.dir,
-    itemDir: item.dir,
-    targetDir: target,
-    tree: o.tree,
-    searchDirs: [item.dir, ...o.searchDirs],
-    vars: item.vars,
-  });
+  const itemDir = item.dir;
+  const searchDirs = [item.dir, ...o.searchDirs];
+  const render = (deps?: FileDeps) =>
+    renderDirectory({
+      sourceRoot: item.project.source.dir,
+      itemDir,
+      targetDir: target,
+      tree: o.tree,
+      searchDirs,
+      vars: item.vars,
+      deps,
+    });
+  if (!o.cache) return render();
+  const inputs = [itemDir, target, searchDirs, item.project.source.dir, item.vars];
+  o.cache.renderTemplates(cacheKey(item), inputs, o.tree, target, render);
 }
+
+const cacheKey = (item: DeploymentItem) => `${item.project.source.id}\0${item.relRenderedDir}`;
 
 /** Stage 2: every helm-chart.yaml anywhere in the rendered dir. */
 export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOptions): Promise<void> {
@@ -173,33 +186,13 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   const rendered = renderedDirOf(item, o.renderDir);
   if (!item.dir || !rendered || item.config.onlyRender) return result;
 
-  const kustomization = await prepareKustomization(o.tree, item, rendered);
-  const annotations =
-    (kustomization.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
+  const kustomize = () => kustomizeItem(item, o, rendered);
+  const inputs = [item.dir, rendered, item.config, overrideNamespace(item.project), o.kustomizeBinary];
+  const built = o.cache ? await o.cache.build(cacheKey(item), inputs, o.tree, kustomize) : (await kustomize()).result;
+  const { annotations } = built;
+  const objects = built.objects;
   result.barrier ||= parseGoBool(annotations['kluctl.io/barrier']);
   result.waitReadiness ||= parseGoBool(annotations['kluctl.io/wait-readiness']);
-
-  let objects: KubeObject[];
-  try {
-    const root = path.join(o.renderDir, item.project.source.id);
-    objects = (
-      await kustomizeBuild(rendered, {
-        root,
-        kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary(),
-        signal: o.signal,
-        tree: o.tree,
-        onDisk: () => {
-          const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
-          o.tree.writeToDisk(root, tmp);
-          return { root: tmp, dispose: () => fs.rmSync(tmp, { recursive: true, force: true }) };
-        },
-      })
-    ).objects;
-  } catch (error) {
-    throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`, { cause: error });
-  }
-  // v2.28 drops kluctl.io/ignore objects here; v2.22.1 keeps them in the render output (see the conformance notes).
-  objects = objects.filter((x) => !parseGoBool(x.metadata?.annotations?.['kluctl.io/ignore']));
 
   const meta = itemMetadata({
     commonLabels: o.commonLabels,
@@ -225,6 +218,39 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   if (o.writeRenderedYaml)
     o.tree.writeFile(path.join(rendered, '.rendered.yml'), objects.map((x) => toGoYaml(x)).join('---\n'));
   return result;
+}
+
+/** Stage 3 of one item: its kustomization (generated when missing) built; `cacheable` when only the tree was read. */
+async function kustomizeItem(
+  item: DeploymentItem,
+  o: BuildItemOptions,
+  rendered: string,
+): Promise<{ result: KustomizedItem; cacheable: boolean }> {
+  const kustomization = await prepareKustomization(o.tree, item, rendered);
+  const annotations =
+    (kustomization.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
+  let objects: KubeObject[];
+  let builder: string;
+  try {
+    const root = path.join(o.renderDir, item.project.source.id);
+    ({ objects, builder } = await kustomizeBuild(rendered, {
+      root,
+      kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary,
+      signal: o.signal,
+      tree: o.tree,
+      onDisk: () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
+        o.tree.writeToDisk(root, tmp);
+        return { root: tmp, dispose: () => fs.rmSync(tmp, { recursive: true, force: true }) };
+      },
+    }));
+  } catch (error) {
+    throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`, { cause: error });
+  }
+  // v2.28 drops kluctl.io/ignore objects here; v2.22.1 keeps them in the render output (see the conformance notes).
+  objects = objects.filter((x) => !parseGoBool(x.metadata?.annotations?.['kluctl.io/ignore']));
+
+  return { result: { annotations, objects }, cacheable: builder === 'native' };
 }
 
 /** project/paths' fixPathExt in the tree: `x.yml` when it exists, else `x.yaml` when that exists. */

@@ -4,3 +4,4 @@ export type { RenderedItem } from './build-item.js';
 export { printAll } from './print.js';
 export { ProjectError } from '../errors.js';
 export type { InclusionOptions } from '../deployment/inclusion.js';
+export { RenderCache } from './incremental.js';

@@ -8,8 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
 
-type Node =
-  { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, Node> } | { type: 'link'; target: string };
+export type MemNode =
+  { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
+type Node = MemNode;
+
+/** What a build observed of the tree (`op` + path → result), so a cached build can be checked against a new tree. */
+export interface TreeObservations {
+  seen: Map<string, Buffer | string>;
+  writes: [string, Buffer][];
+}
 
 /** Symlink hops allowed while resolving one path (Linux: 40). */
 const MAX_LINK_HOPS = 40;
@@ -25,8 +32,65 @@ export class MemTree implements TreeFs {
   readonly root: string;
   private readonly top: Node & { type: 'dir' } = { type: 'dir', children: new Map() };
 
+  /** While set, every read and write is recorded here (see RenderCache). */
+  observations?: TreeObservations;
+
   constructor(root: string) {
     this.root = path.resolve(root);
+  }
+
+  /** Records a read, unless the recorded build wrote that path itself (then the read follows from other reads). */
+  private observe<T extends Buffer | string>(key: string, value: T): T {
+    const o = this.observations;
+    if (o && !o.writes.some(([p]) => p === key.slice(2))) o.seen.set(key, value);
+    return value;
+  }
+
+  /** Replays `op` on this tree: what `observations.seen` would hold for `key` now (`written`: paths left out of listings). */
+  observeAgain(key: string, written: ReadonlySet<string>): Buffer | string {
+    const op = key[0];
+    const p = key.slice(2);
+    const saved = this.observations;
+    this.observations = undefined;
+    try {
+      if (op === 'r') {
+        try {
+          return this.readFile(p);
+        } catch (e) {
+          return String((e as NodeJS.ErrnoException).code);
+        }
+      }
+      if (op === 'k') return String(this.kind(p));
+      if (op === 'd') return this.listing(p, written);
+      return this.realpath(p);
+    } finally {
+      this.observations = saved;
+    }
+  }
+
+  private listing(p: string, written: ReadonlySet<string>): string {
+    try {
+      return this.readdir(p)
+        .filter((e) => !written.has(path.join(path.resolve(p), e.name)))
+        .map((e) => `${e.name}/${e.isDirectory ? 'd' : e.isFile ? 'f' : 'l'}`)
+        .join('\0');
+    } catch (e) {
+      return `!${String((e as NodeJS.ErrnoException).code)}`;
+    }
+  }
+
+  /** A deep copy of the subtree at `p` (file contents shared: they are never changed in place). */
+  exportDir(p: string): MemNode | undefined {
+    const node = this.lookup(p, false);
+    return node && copyNode(node);
+  }
+
+  /** Writes a copy of `node` at `p` over what is there, as rendering it again would (files replace, dirs merge). */
+  overlay(p: string, node: MemNode): void {
+    if (node.type === 'file') return this.writeFile(p, node.data);
+    if (node.type === 'link') return this.symlink(node.target, p);
+    this.mkdir(p);
+    for (const [name, child] of node.children) this.overlay(path.join(p, name), child);
   }
 
   /** Path components of `p` below the root, or undefined when `p` is not inside it. */
@@ -83,7 +147,9 @@ export class MemTree implements TreeFs {
 
   writeFile(p: string, data: Buffer | string): void {
     const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
-    dir.children.set(path.basename(p), { type: 'file', data: typeof data === 'string' ? Buffer.from(data) : data });
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.observations?.writes.push([path.resolve(p), bytes]);
+    dir.children.set(path.basename(p), { type: 'file', data: bytes });
   }
 
   symlink(target: string, p: string): void {
@@ -101,17 +167,29 @@ export class MemTree implements TreeFs {
 
   readFile(p: string): Buffer {
     const node = this.lookup(p, true);
-    if (!node) throw fsError('ENOENT', p);
-    if (node.type !== 'file') throw fsError('EISDIR', p);
-    return node.data;
+    const key = this.observations && `r\0${path.resolve(p)}`;
+    if (!node || node.type !== 'file') {
+      const code = node ? 'EISDIR' : 'ENOENT';
+      if (key) this.observe(key, code);
+      throw fsError(code, p);
+    }
+    return key ? this.observe(key, node.data) : node.data;
   }
 
   kind(p: string): 'file' | 'dir' | undefined {
     const node = this.lookup(p, true);
-    return node?.type === 'file' ? 'file' : node?.type === 'dir' ? 'dir' : undefined;
+    const kind = node?.type === 'file' ? 'file' : node?.type === 'dir' ? 'dir' : undefined;
+    if (this.observations) this.observe(`k\0${path.resolve(p)}`, String(kind));
+    return kind;
   }
 
   readdir(p: string): TreeEntry[] {
+    if (this.observations) {
+      const saved = this.observations;
+      this.observations = undefined;
+      saved.seen.set(`d\0${path.resolve(p)}`, this.listing(p, new Set(saved.writes.map(([w]) => w))));
+      this.observations = saved;
+    }
     const node = this.lookup(p, true);
     if (!node) throw fsError('ENOENT', p);
     if (node.type !== 'dir') throw fsError('ENOTDIR', p);
@@ -123,6 +201,19 @@ export class MemTree implements TreeFs {
   }
 
   realpath(p: string): string {
+    if (!this.observations) return this.resolveLinks(p);
+    const saved = this.observations;
+    this.observations = undefined;
+    try {
+      const real = this.resolveLinks(p);
+      saved.seen.set(`p\0${path.resolve(p)}`, real);
+      return real;
+    } finally {
+      this.observations = saved;
+    }
+  }
+
+  private resolveLinks(p: string): string {
     const abs = path.resolve(p);
     if (!this.parts(abs)) return abs;
     const parts = this.parts(abs)!;
@@ -137,7 +228,7 @@ export class MemTree implements TreeFs {
         const target = path.resolve(at, node.target);
         // A link out of the tree: the path as the disk would give it (the loader refuses it as outside the root).
         if (!this.parts(target)) return path.join(target, ...parts.slice(i + 1));
-        return this.realpath(path.join(target, ...parts.slice(i + 1)));
+        return this.resolveLinks(path.join(target, ...parts.slice(i + 1)));
       }
       at = next;
     }
@@ -171,4 +262,9 @@ export class MemTree implements TreeFs {
     if (node) walk(node, '');
     return out;
   }
+}
+
+function copyNode(node: MemNode): MemNode {
+  if (node.type !== 'dir') return { ...node };
+  return { type: 'dir', children: new Map([...node.children].map(([k, v]) => [k, copyNode(v)])) };
 }

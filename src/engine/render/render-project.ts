@@ -25,6 +25,7 @@ import {
 } from './build-item.js';
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
 import { MemTree } from './mem-tree.js';
+import type { RenderCache } from './incremental.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
 
@@ -55,6 +56,11 @@ export interface RenderProjectOptions {
   kustomizeBinary?: string;
   helmBinary?: string;
   signal?: AbortSignal;
+  /**
+   * Kept by a caller that renders the same project again (the editor): unchanged items are not rendered again.
+   * Not used with renderOutputDir.
+   */
+  cache?: RenderCache;
 }
 
 export interface RenderProjectResult {
@@ -113,15 +119,17 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     ...(o.fixedImages ?? []),
   ];
   // Rendered in memory under a path that does not exist on disk (unless it is the output dir, written at the end).
+  const cache = o.renderOutputDir ? undefined : o.cache;
   const renderDir = o.renderOutputDir
     ? path.resolve(o.renderOutputDir)
-    : path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`);
+    : (cache?.renderDir ?? path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`));
   const tree = new MemTree(renderDir);
   const seen: SeenImage[] = [];
   const built = await buildAll(items, {
     renderDir,
     tree,
     writeRenderedYaml: !!o.renderOutputDir,
+    cache,
     discriminator,
     cluster,
     kubernetesVersion: o.kubernetesVersion,
