@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { benchActivation } from './activation.bench.js';
 import { benchDiff } from './diff.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
+import { benchIncremental } from './incremental.bench.js';
 import type { BenchRow } from './measure.js';
 import { benchRender } from './render.bench.js';
 
@@ -11,10 +12,13 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   for (const [name, bench] of [
     ['render', benchRender],
+    ['incremental', benchIncremental],
     ['diff', benchDiff],
     ['tree', benchGitopsList],
     ['extension', benchActivation],
   ] as const) {
+    // KLUCTL_BENCH=name,name runs only those.
+    if (process.env.KLUCTL_BENCH && !process.env.KLUCTL_BENCH.split(',').includes(name)) continue;
     process.stderr.write(`bench: ${name}…\n`);
     rows.push(...(await bench()));
   }

@@ -35,11 +35,12 @@ interface FileDep {
   trusted: boolean;
 }
 
-function statOf(p: string): fs.BigIntStats | undefined {
-  return fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+function statOf(p: string): fs.Stats | undefined {
+  return fs.statSync(p, { throwIfNoEntry: false });
 }
 
-const statKey = (st: fs.BigIntStats) => `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+/** Times in ms with their sub-ms fraction; a change they miss is caught by the racy rule (RACY_MS). */
+const statKey = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
 function listingFingerprint(dir: string): string {
   const entries = fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
@@ -63,7 +64,7 @@ function depOf(p: string, knownBytes?: Buffer): FileDep {
   } catch {
     fingerprint = '?';
   }
-  return { fingerprint, stat: statKey(st), trusted: recorded - Number(st.ctimeMs) > RACY_MS };
+  return { fingerprint, stat: statKey(st), trusted: recorded - st.ctimeMs > RACY_MS };
 }
 
 /** The files one stage read, with their fingerprints. */

@@ -21,6 +21,11 @@ export interface TreeObservations {
 /** Symlink hops allowed while resolving one path (Linux: 40). */
 const MAX_LINK_HOPS = 40;
 
+/** `p` absolute and normalized, cheaply when it already is (the usual case). */
+function norm(p: string): string {
+  return p.startsWith('/') && !/\/\.{0,2}(\/|$)/.test(p) ? p : path.resolve(p);
+}
+
 function fsError(code: string, p: string): NodeJS.ErrnoException {
   const e = new Error(`${code}: ${p}`) as NodeJS.ErrnoException;
   e.code = code;
@@ -71,7 +76,7 @@ export class MemTree implements TreeFs {
   private listing(p: string, written: ReadonlySet<string>): string {
     try {
       return this.readdir(p)
-        .filter((e) => !written.has(path.join(path.resolve(p), e.name)))
+        .filter((e) => written.size === 0 || !written.has(path.join(norm(p), e.name)))
         .map((e) => `${e.name}/${e.isDirectory ? 'd' : e.isFile ? 'f' : 'l'}`)
         .join('\0');
     } catch (e) {
@@ -87,14 +92,28 @@ export class MemTree implements TreeFs {
 
   /** Writes a copy of `node` at `p` over what is there, as rendering it again would (files replace, dirs merge). */
   overlay(p: string, node: MemNode): void {
-    if (node.type === 'file') return this.writeFile(p, node.data);
-    if (node.type === 'link') return this.symlink(node.target, p);
-    this.mkdir(p);
-    for (const [name, child] of node.children) this.overlay(path.join(p, name), child);
+    if (node.type !== 'dir') {
+      if (node.type === 'file') this.writeFile(p, node.data);
+      else this.symlink(node.target, p);
+      return;
+    }
+    const merge = (into: MemNode & { type: 'dir' }, from: MemNode & { type: 'dir' }): void => {
+      for (const [name, child] of from.children) {
+        const there = into.children.get(name);
+        if (child.type === 'dir' && there?.type === 'dir') merge(there, child);
+        else into.children.set(name, copyNode(child));
+      }
+    };
+    merge(this.dirAt(p, true)!, node);
   }
 
-  /** Path components of `p` below the root, or undefined when `p` is not inside it. */
   private parts(p: string): string[] | undefined {
+    // Fast path (most calls): an absolute, normalized path below the root.
+    if (p.length > this.root.length && p.startsWith(this.root) && p[this.root.length] === path.sep) {
+      const parts = p.slice(this.root.length + 1).split(path.sep);
+      if (parts.every((x) => x !== '' && x !== '.' && x !== '..')) return parts;
+    }
+    if (p === this.root) return [];
     const rel = path.relative(this.root, path.resolve(p));
     if (rel === '') return [];
     if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
@@ -106,17 +125,15 @@ export class MemTree implements TreeFs {
     const parts = this.parts(p);
     if (!parts) return undefined;
     let node: Node = this.top;
-    let at = this.root;
     for (let i = 0; i < parts.length; i++) {
       if (node.type !== 'dir') return undefined;
-      const next = node.children.get(parts[i]);
+      const next: Node | undefined = node.children.get(parts[i]);
       if (!next) return undefined;
-      at = path.join(at, parts[i]);
       if (next.type === 'link' && (followLast || i < parts.length - 1)) {
         if (++hops.n > MAX_LINK_HOPS) return undefined;
-        const target = path.resolve(path.dirname(at), next.target);
-        const rest = parts.slice(i + 1);
-        return this.lookup(path.join(target, ...rest), followLast, hops);
+        const dir = path.join(this.root, ...parts.slice(0, i));
+        const target = path.resolve(dir, next.target);
+        return this.lookup(path.join(target, ...parts.slice(i + 1)), followLast, hops);
       }
       node = next;
     }
@@ -148,7 +165,7 @@ export class MemTree implements TreeFs {
   writeFile(p: string, data: Buffer | string): void {
     const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    this.observations?.writes.push([path.resolve(p), bytes]);
+    this.observations?.writes.push([norm(p), bytes]);
     dir.children.set(path.basename(p), { type: 'file', data: bytes });
   }
 
@@ -167,7 +184,7 @@ export class MemTree implements TreeFs {
 
   readFile(p: string): Buffer {
     const node = this.lookup(p, true);
-    const key = this.observations && `r\0${path.resolve(p)}`;
+    const key = this.observations && `r\0${norm(p)}`;
     if (!node || node.type !== 'file') {
       const code = node ? 'EISDIR' : 'ENOENT';
       if (key) this.observe(key, code);
@@ -179,7 +196,7 @@ export class MemTree implements TreeFs {
   kind(p: string): 'file' | 'dir' | undefined {
     const node = this.lookup(p, true);
     const kind = node?.type === 'file' ? 'file' : node?.type === 'dir' ? 'dir' : undefined;
-    if (this.observations) this.observe(`k\0${path.resolve(p)}`, String(kind));
+    if (this.observations) this.observe(`k\0${norm(p)}`, String(kind));
     return kind;
   }
 
@@ -187,7 +204,7 @@ export class MemTree implements TreeFs {
     if (this.observations) {
       const saved = this.observations;
       this.observations = undefined;
-      saved.seen.set(`d\0${path.resolve(p)}`, this.listing(p, new Set(saved.writes.map(([w]) => w))));
+      saved.seen.set(`d\0${norm(p)}`, this.listing(p, new Set(saved.writes.map(([w]) => w))));
       this.observations = saved;
     }
     const node = this.lookup(p, true);
@@ -206,31 +223,30 @@ export class MemTree implements TreeFs {
     this.observations = undefined;
     try {
       const real = this.resolveLinks(p);
-      saved.seen.set(`p\0${path.resolve(p)}`, real);
+      saved.seen.set(`p\0${norm(p)}`, real);
       return real;
     } finally {
       this.observations = saved;
     }
   }
 
-  private resolveLinks(p: string): string {
-    const abs = path.resolve(p);
-    if (!this.parts(abs)) return abs;
-    const parts = this.parts(abs)!;
+  private resolveLinks(p: string, hops = 0): string {
+    const parts = this.parts(p);
+    if (!parts) return path.resolve(p);
+    let node: Node = this.top;
     let at = this.root;
-    let hops = 0;
     for (let i = 0; i < parts.length; i++) {
-      const next = path.join(at, parts[i]);
-      const node = this.lookup(next, false);
-      if (!node) return path.join(next, ...parts.slice(i + 1));
-      if (node.type === 'link') {
-        if (++hops > MAX_LINK_HOPS) return path.join(next, ...parts.slice(i + 1));
-        const target = path.resolve(at, node.target);
+      const next: Node | undefined = node.type === 'dir' ? node.children.get(parts[i]) : undefined;
+      if (!next) return path.join(at, ...parts.slice(i));
+      if (next.type === 'link') {
+        if (hops >= MAX_LINK_HOPS) return path.join(at, ...parts.slice(i));
+        const target = path.resolve(at, next.target);
         // A link out of the tree: the path as the disk would give it (the loader refuses it as outside the root).
         if (!this.parts(target)) return path.join(target, ...parts.slice(i + 1));
-        return this.resolveLinks(path.join(target, ...parts.slice(i + 1)));
+        return this.resolveLinks(path.join(target, ...parts.slice(i + 1)), hops + 1);
       }
-      at = next;
+      node = next;
+      at = `${at}${path.sep}${parts[i]}`;
     }
     return at;
   }
