@@ -14,10 +14,15 @@ const KLUCTL_KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml'];
 const HELM_VALUES = ['helm-values.yml', 'helm-values.yaml'];
 const HELM_CHART = ['helm-chart.yml', 'helm-chart.yaml'];
 
-export async function generateKustomization(
+export function generateKustomization(
   dir: string,
   options: { recursive?: boolean; tree?: TreeFs } = {},
 ): Promise<{ resources: string[] }> {
+  // The executor turns a throw into a rejection, as the former async version did.
+  return new Promise((resolve) => resolve(generate(dir, options)));
+}
+
+function generate(dir: string, options: { recursive?: boolean; tree?: TreeFs }): { resources: string[] } {
   const tree = options.tree ?? diskFs;
   if (options.recursive) {
     for (const name of KLUCTL_KUSTOMIZATION_NAMES) {
