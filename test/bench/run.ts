@@ -4,6 +4,7 @@ import { benchDiff } from './diff.bench.js';
 import { benchGitopsList } from './gitops-list.bench.js';
 import { benchHistory } from './history.bench.js';
 import { benchInsight } from './insight.bench.js';
+import { benchIncremental } from './incremental.bench.js';
 import type { BenchRow } from './measure.js';
 import { benchRender } from './render.bench.js';
 
@@ -13,12 +14,15 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   for (const [name, bench] of [
     ['render', benchRender],
+    ['incremental', benchIncremental],
     ['diff', benchDiff],
     ['tree', benchGitopsList],
     ['timeline', () => Promise.resolve(benchHistory())],
     ['editor', benchInsight],
     ['extension', benchActivation],
   ] as const) {
+    // KLUCTL_BENCH=name,name runs only those.
+    if (process.env.KLUCTL_BENCH && !process.env.KLUCTL_BENCH.split(',').includes(name)) continue;
     process.stderr.write(`bench: ${name}…\n`);
     rows.push(...(await bench()));
   }

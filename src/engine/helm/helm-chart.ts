@@ -38,8 +38,11 @@ export function isHelmValuesFile(name: string): boolean {
   return /^helm-values\.ya?ml$/i.test(name);
 }
 
-export function readHelmChart(file: string): HelmChartConfig {
-  const doc = readYamlFile(file, HELM_CHART) as { helmChart?: HelmChartConfig } | null;
+/** `text`: the file's content when it is not on disk (the render's in-memory tree). */
+export function readHelmChart(file: string, text?: string): HelmChartConfig {
+  const doc = (text === undefined ? readYamlFile(file, HELM_CHART) : parseYaml(text, file, HELM_CHART)) as {
+    helmChart?: HelmChartConfig;
+  } | null;
   const config = doc?.helmChart;
   if (!config?.releaseName) throw new ProjectError(file, undefined, 'helmChart.releaseName is required');
   const problem = releaseNameProblem(String(config.releaseName));

@@ -92,7 +92,7 @@ function accumulate(
 ): Resource[] {
   throwIfCancelled(ctx.signal, 'kustomize build');
   if (stack.includes(dir)) throw new KustomizeError(`cycle detected: ${[...stack, dir].join(' -> ')}`, dir);
-  const k = loadKustomization(dir);
+  const k = loadKustomization(dir, ctx.files.fs);
   if (expect === 'Component' && k.kind !== 'Component')
     throw new KustomizeError(`expected kind 'Component' for path '${dir}' but got '${k.kind}'`, k.file);
   if (expect === 'Kustomization' && k.kind === 'Component')

@@ -3,10 +3,9 @@
  * (LoadRestrictionsNone) but not the root of the rendered source tree.
  */
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { realpath } from '../project/paths.js';
 import { KustomizeError } from '../errors.js';
+import { diskFs, type TreeFs } from './tree-fs.js';
 
 /** Reads a file's content; lets the caller decrypt or otherwise transform what the build sees. */
 export type ReadFile = (file: string) => Buffer;
@@ -17,14 +16,16 @@ export class FileLoader {
   constructor(
     root: string,
     private readonly readFile?: ReadFile,
+    /** Where the files are: the disk, or the render's in-memory tree. */
+    readonly fs: TreeFs = diskFs,
   ) {
-    this.root = realpath(path.resolve(root));
+    this.root = fs.realpath(path.resolve(root));
   }
 
   /** The absolute path of `p` (relative to `baseDir`), refused when it leaves the root; `from` is where `p` is written. */
   resolve(baseDir: string, p: string, from?: { file: string; line?: number }): string {
     const abs = path.resolve(baseDir, p);
-    const real = realpath(abs);
+    const real = this.fs.realpath(abs);
     const rel = path.relative(this.root, real);
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
       throw new KustomizeError(`'${p}' is outside of the root ${this.root}`, from?.file ?? baseDir, from?.line);
@@ -34,7 +35,7 @@ export class FileLoader {
 
   read(file: string): Buffer {
     try {
-      return this.readFile ? this.readFile(file) : fs.readFileSync(file);
+      return this.readFile ? this.readFile(file) : this.fs.readFile(file);
     } catch (e) {
       // Errors of the read hook (e.g. a SOPS file that cannot be decrypted) name the file themselves.
       if (e instanceof KustomizeError || (e as NodeJS.ErrnoException).code === undefined) throw e;
@@ -47,15 +48,10 @@ export class FileLoader {
 
   /** Whether the read hook changes what a plain read of `file` gives (a decrypted SOPS file). */
   isTransformed(file: string): boolean {
-    return this.readFile !== undefined && !this.read(file).equals(fs.readFileSync(file));
+    return this.readFile !== undefined && !this.read(file).equals(this.fs.readFile(file));
   }
 
   kind(p: string): 'file' | 'dir' | undefined {
-    try {
-      const st = fs.statSync(p);
-      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
-    } catch {
-      return undefined;
-    }
+    return this.fs.kind(p);
   }
 }

@@ -4,10 +4,9 @@
  * all sub-directories too, where a nested kustomization is an error.
  */
 
-import type { Dirent } from 'node:fs';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { KustomizeError } from '../errors.js';
+import { diskFs, type TreeEntry, type TreeFs } from './tree-fs.js';
 import { isPlainObject, parseYaml11, readYamlText } from '../yaml/kustomize.js';
 
 /** The names Kluctl itself looks for (kustomize also knows `Kustomization`). */
@@ -15,13 +14,19 @@ const KLUCTL_KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml'];
 const HELM_VALUES = ['helm-values.yml', 'helm-values.yaml'];
 const HELM_CHART = ['helm-chart.yml', 'helm-chart.yaml'];
 
-export async function generateKustomization(
+export function generateKustomization(
   dir: string,
-  options: { recursive?: boolean } = {},
+  options: { recursive?: boolean; tree?: TreeFs } = {},
 ): Promise<{ resources: string[] }> {
+  // The executor turns a throw into a rejection, as the former async version did.
+  return new Promise((resolve) => resolve(generate(dir, options)));
+}
+
+function generate(dir: string, options: { recursive?: boolean; tree?: TreeFs }): { resources: string[] } {
+  const tree = options.tree ?? diskFs;
   if (options.recursive) {
     for (const name of KLUCTL_KUSTOMIZATION_NAMES) {
-      if (await isFile(path.join(dir, name))) {
+      if (tree.kind(path.join(dir, name)) === 'file') {
         throw new KustomizeError(
           'recursive: true cannot be used when a kustomization.yaml/yml already exists',
           path.join(dir, name),
@@ -30,16 +35,19 @@ export async function generateKustomization(
     }
   }
   const files = options.recursive
-    ? await walk(dir, '')
-    : (await sortedEntries(dir)).filter((e) => !e.isDirectory()).map((e) => e.name);
+    ? walk(tree, dir, '')
+    : sortedEntries(tree, dir)
+        .filter((e) => !e.isDirectory)
+        .map((e) => e.name);
   const resources: string[] = [];
   for (const file of files) {
     const base = path.basename(file);
     let resource: string | undefined;
     if (HELM_VALUES.includes(base)) continue;
     if (HELM_CHART.includes(base)) {
-      const output = await helmChartOutput(path.join(dir, file));
-      if (!(await isFile(path.join(dir, path.dirname(file), output)))) resource = path.join(path.dirname(file), output);
+      const output = helmChartOutput(tree, path.join(dir, file));
+      if (tree.kind(path.join(dir, path.dirname(file), output)) !== 'file')
+        resource = path.join(path.dirname(file), output);
     } else if (/\.ya?ml$/i.test(file)) {
       resource = file;
     }
@@ -51,12 +59,12 @@ export async function generateKustomization(
 }
 
 /** Files below `dir` in filepath.WalkDir order (by name, depth first), relative to `dir`. */
-async function walk(dir: string, rel: string): Promise<string[]> {
+function walk(tree: TreeFs, dir: string, rel: string): string[] {
   const files: string[] = [];
-  for (const e of await sortedEntries(path.join(dir, rel))) {
+  for (const e of sortedEntries(tree, path.join(dir, rel))) {
     const relPath = rel ? path.join(rel, e.name) : e.name;
-    if (e.isDirectory()) {
-      files.push(...(await walk(dir, relPath)));
+    if (e.isDirectory) {
+      files.push(...walk(tree, dir, relPath));
       continue;
     }
     if (KLUCTL_KUSTOMIZATION_NAMES.includes(e.name)) {
@@ -70,24 +78,14 @@ async function walk(dir: string, rel: string): Promise<string[]> {
   return files;
 }
 
-async function sortedEntries(dir: string): Promise<Dirent[]> {
-  return (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)),
-  );
+function sortedEntries(tree: TreeFs, dir: string): TreeEntry[] {
+  return tree.readdir(dir).sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }
 
 /** `helmChart.output` of a helm-chart.yaml, default `helm-rendered.yaml`. */
-async function helmChartOutput(file: string): Promise<string> {
-  const { value } = parseYaml11(readYamlText(await fs.readFile(file), file), file);
+function helmChartOutput(tree: TreeFs, file: string): string {
+  const { value } = parseYaml11(readYamlText(tree.readFile(file), file), file);
   const chart = isPlainObject(value) ? value.helmChart : undefined;
   const output = isPlainObject(chart) ? chart.output : undefined;
   return typeof output === 'string' && output ? output : 'helm-rendered.yaml';
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -11,18 +11,27 @@ import { confineBinaryBuild } from './confine.js';
 import { KustomizeError } from '../errors.js';
 import { NeedsBinary } from './errors.js';
 import { FileLoader, type ReadFile } from './file-loader.js';
+import type { TreeFs } from './tree-fs.js';
+import * as path from 'node:path';
 
 export interface KustomizeOptions {
   /** Directory boundary (the rendered source tree root); references may leave the kustomization dir but not this root. */
   root: string;
   /** Path of a kustomize binary for what the native builder does not support; undefined = none available. */
-  kustomizeBinary?: string;
+  kustomizeBinary?: string | (() => string | undefined);
   signal?: AbortSignal;
   /**
    * How the native builder reads files (default: from disk), e.g. to decrypt SOPS files as Kluctl's kustomize
    * filesystem does. Not used by the binary.
    */
   readFile?: ReadFile;
+  /** Where `root` is: the disk (default) or the render's in-memory tree. */
+  tree?: TreeFs;
+  /**
+   * With an in-memory tree: writes the tree under `root` to a temporary directory for the binary (which needs real
+   * files) and returns it; `dispose` removes it.
+   */
+  onDisk?: () => { root: string; dispose: () => void };
 }
 
 export interface KustomizeResult {
@@ -34,12 +43,16 @@ export interface KustomizeResult {
 export async function kustomizeBuild(dir: string, options: KustomizeOptions): Promise<KustomizeResult> {
   try {
     return {
-      objects: buildNative(dir, { files: new FileLoader(options.root, options.readFile), signal: options.signal }),
+      objects: buildNative(dir, {
+        files: new FileLoader(options.root, options.readFile, options.tree),
+        signal: options.signal,
+      }),
       builder: 'native',
     };
   } catch (e) {
     if (!(e instanceof NeedsBinary)) throw e;
-    if (!options.kustomizeBinary) {
+    const binary = typeof options.kustomizeBinary === 'function' ? options.kustomizeBinary() : options.kustomizeBinary;
+    if (!binary) {
       throw new KustomizeError(
         `'${e.field}' is not supported by the built-in kustomize, and no kustomize binary is available (set KLUCTL_KUSTOMIZE_BINARY or put kustomize on PATH)`,
         e.file,
@@ -47,7 +60,24 @@ export async function kustomizeBuild(dir: string, options: KustomizeOptions): Pr
         e.field,
       );
     }
-    confineBinaryBuild(dir, new FileLoader(options.root, options.readFile));
-    return { objects: await buildWithBinary(options.kustomizeBinary, dir, options.signal), builder: 'binary' };
+    if (!options.tree || !options.onDisk) {
+      confineBinaryBuild(dir, new FileLoader(options.root, options.readFile));
+      return { objects: await buildWithBinary(binary, dir, options.signal), builder: 'binary' };
+    }
+    // The binary reads real files: the in-memory tree is written out for it, and its paths are named back.
+    const copy = options.onDisk();
+    const root = path.resolve(options.root);
+    try {
+      const diskDir = path.join(copy.root, path.relative(root, path.resolve(dir)));
+      try {
+        confineBinaryBuild(diskDir, new FileLoader(copy.root, options.readFile));
+        return { objects: await buildWithBinary(binary, diskDir, options.signal), builder: 'binary' };
+      } catch (error) {
+        if (error instanceof Error) error.message = error.message.split(copy.root).join(root);
+        throw error;
+      }
+    } finally {
+      copy.dispose();
+    }
   }
 }

@@ -4,7 +4,7 @@
  * raise NeedsBinary, naming the field and the line.
  */
 
-import * as fs from 'node:fs';
+import { diskFs, type TreeFs } from './tree-fs.js';
 import * as path from 'node:path';
 import { KustomizeError } from '../errors.js';
 import { NeedsBinary } from './errors.js';
@@ -161,21 +161,21 @@ const SUPPORTED: Record<string, Spec> = {
 };
 
 /** The kustomization file of a directory, or undefined when it has none. */
-export function findKustomizationFile(dir: string): string | undefined {
-  const found = KUSTOMIZATION_FILE_NAMES.map((n) => path.join(dir, n)).filter((f) => isFile(f));
+export function findKustomizationFile(dir: string, tree: TreeFs = diskFs): string | undefined {
+  const found = KUSTOMIZATION_FILE_NAMES.map((n) => path.join(dir, n)).filter((f) => tree.kind(f) === 'file');
   if (found.length > 1) throw new KustomizeError(`Found multiple kustomization files under: ${dir}`, found[0]);
   return found[0];
 }
 
-export function loadKustomization(dir: string): Kustomization {
-  const file = findKustomizationFile(dir);
+export function loadKustomization(dir: string, tree: TreeFs = diskFs): Kustomization {
+  const file = findKustomizationFile(dir, tree);
   if (!file) {
     throw new KustomizeError(
       `unable to find one of ${KUSTOMIZATION_FILE_NAMES.map((n) => `'${n}'`).join(', ')} in directory '${dir}'`,
       dir,
     );
   }
-  const { value, lineOf } = parseYaml11(readYamlText(fs.readFileSync(file), file), file);
+  const { value, lineOf } = parseYaml11(readYamlText(tree.readFile(file), file), file);
   if (value !== null && value !== undefined && !isPlainObject(value))
     throw new KustomizeError('invalid Kustomization: not a YAML mapping', file, 1);
   const raw = value ?? {};
@@ -276,13 +276,5 @@ function checkValue(
         obj[name] = x;
       }
     }
-  }
-}
-
-function isFile(f: string): boolean {
-  try {
-    return fs.statSync(f).isFile();
-  } catch {
-    return false;
   }
 }

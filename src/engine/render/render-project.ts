@@ -1,6 +1,6 @@
 /** `renderProject`: the whole render half of Kluctl (spec §12 steps 1-4), what `kluctl render` does. */
 
-import * as fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
@@ -24,6 +24,8 @@ import {
   type RenderedItem,
 } from './build-item.js';
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
+import { MemTree } from './mem-tree.js';
+import type { RenderCache } from './incremental.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
 import { SopsDecryptor } from '../sops/decryptor.js';
@@ -52,11 +54,16 @@ export interface RenderProjectOptions {
   /** The timeout of each Kubernetes request; the client's default when absent. */
   requestTimeoutMs?: number;
   kubernetesVersion?: string;
-  /** Where item dirs are rendered; a temp dir (removed afterwards) when absent. */
+  /** Where item dirs are written once rendered (in memory); nothing is written when absent. */
   renderOutputDir?: string;
   kustomizeBinary?: string;
   helmBinary?: string;
   signal?: AbortSignal;
+  /**
+   * Kept by a caller that renders the same project again (the editor): unchanged items are not rendered again.
+   * Not used with renderOutputDir.
+   */
+  cache?: RenderCache;
 }
 
 export interface RenderProjectResult {
@@ -123,43 +130,46 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
       : []),
     ...(o.fixedImages ?? []),
   ];
+  // Rendered in memory under a path that does not exist on disk (unless it is the output dir, written at the end).
+  const cache = o.renderOutputDir ? undefined : o.cache;
   const renderDir = o.renderOutputDir
     ? path.resolve(o.renderOutputDir)
-    : fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-ts-rendered-'));
+    : (cache?.renderDir ?? path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`));
+  const tree = new MemTree(renderDir);
   const seen: SeenImage[] = [];
-  try {
-    const built = await buildAll(items, {
-      renderDir,
-      discriminator,
-      cluster,
-      kubernetesVersion: o.kubernetesVersion,
-      kubeVersion: cluster ? await serverVersion(cluster, o.signal) : undefined,
-      apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
-      kustomizeBinary: o.kustomizeBinary,
-      helmBinary: o.helmBinary,
-      gitCache,
-      images: { fixedImages, seen },
-      signal: o.signal,
-      sops,
-    });
-    const objects = built.flatMap((b) => b.objects);
-    if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
-    seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
-    return {
-      objects,
-      items: built,
-      warnings,
-      target,
-      images: seen,
-      renderDir: o.renderOutputDir ? renderDir : undefined,
-      discriminator,
-      args: external,
-      deployment: root.config,
-      cluster,
-    };
-  } finally {
-    if (!o.renderOutputDir) fs.rmSync(renderDir, { recursive: true, force: true });
-  }
+  const built = await buildAll(items, {
+    renderDir,
+    tree,
+    writeRenderedYaml: !!o.renderOutputDir,
+    cache,
+    discriminator,
+    cluster,
+    kubernetesVersion: o.kubernetesVersion,
+    kubeVersion: cluster ? await serverVersion(cluster, o.signal) : undefined,
+    apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
+    kustomizeBinary: o.kustomizeBinary,
+    helmBinary: o.helmBinary,
+    gitCache,
+    images: { fixedImages, seen },
+    signal: o.signal,
+    sops,
+  });
+  const objects = built.flatMap((b) => b.objects);
+  if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
+  seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  if (o.renderOutputDir) tree.writeToDisk(renderDir, renderDir);
+  return {
+    objects,
+    items: built,
+    warnings,
+    target,
+    images: seen,
+    renderDir: o.renderOutputDir ? renderDir : undefined,
+    discriminator,
+    args: external,
+    deployment: root.config,
+    cluster,
+  };
 }
 
 async function buildAll(

@@ -16,7 +16,12 @@ export class TemplateIgnore {
   private readonly scopes: Scope[] = [];
 
   /** Reads the files of `sourceRoot` … `itemDir` (ancestors); call `addDir` for dirs inside the item. */
-  constructor(sourceRoot: string, itemDir: string) {
+  constructor(
+    sourceRoot: string,
+    itemDir: string,
+    /** Sees every `.templateignore` looked for (the incremental render's dependencies). */
+    private readonly probe?: (file: string) => void,
+  ) {
     const rel = path.relative(sourceRoot, itemDir);
     const chain = [sourceRoot];
     if (rel && !rel.startsWith('..'))
@@ -26,6 +31,7 @@ export class TemplateIgnore {
 
   addDir(dir: string): void {
     const file = path.join(dir, '.templateignore');
+    this.probe?.(file);
     if (!fs.existsSync(file)) return;
     this.scopes.push({ dir, rules: ignore().add(fs.readFileSync(file, 'utf8')) });
   }

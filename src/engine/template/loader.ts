@@ -9,6 +9,12 @@ import { isInside, realpath } from '../project/paths.js';
 import { templateNotFound } from './python/errors.js';
 import type { Loader } from './runtime/environment.js';
 
+/**
+ * Sees every file a template lookup probes (found or not) and reads, while set: the incremental render records
+ * with it which files a rendered item depends on besides its own.
+ */
+export const loaderObserver: { probe?: (file: string) => void } = {};
+
 export class SearchPathLoader implements Loader {
   constructor(
     private readonly searchDirs: readonly string[],
@@ -34,7 +40,9 @@ export class SearchPathLoader implements Loader {
       if (piece === '..') return undefined;
       if (piece && piece !== '.') pieces.push(piece);
     }
-    return this.searchDirs.map((dir) => path.posix.join(dir, ...pieces)).find((f) => isFile(f) && this.confined(f));
+    return this.searchDirs
+      .map((dir) => path.posix.join(dir, ...pieces))
+      .find((f) => (loaderObserver.probe?.(f), isFile(f)) && this.confined(f));
   }
 
   private realSearchDirs?: string[];
@@ -49,6 +57,7 @@ export class SearchPathLoader implements Loader {
   }
 
   read(file: string): Buffer {
+    loaderObserver.probe?.(file);
     try {
       return fs.readFileSync(file);
     } catch {

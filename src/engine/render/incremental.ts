@@ -1,0 +1,192 @@
+/**
+ * Incremental render: what a render computed per item (its rendered templates, its kustomize build), kept with the
+ * inputs that produced it, so that the next render of the same project (the editor's warm API) only renders again
+ * the items whose inputs changed. The project, its vars and the item list are loaded anew every time (cheap); an
+ * item's entries are reused only when every input is unchanged:
+ * - templates: the item's vars, search dirs and dirs, and every file the render read or probed (the item's own
+ *   files and dirs, `.templateignore` files above it, includes and `load_template` files found or looked for);
+ * - kustomize: the item's config, and every read of the rendered tree the build made (other items' rendered files
+ *   included), compared with the new tree.
+ * Files are compared by content (SHA-1); an unchanged stat (inode, size, mtime, ctime) stands for unchanged content
+ * only when the file was last changed well before it was read (a change in the same clock tick as the read would
+ * not show in the stat). The result equals a full render byte for byte (test/unit/engine/render/incremental.test.ts).
+ * Not cached: templates that read the clock or the environment beyond the vars (Kluctl's `now`-like functions give a
+ * new value on every render), and builds that needed a kustomize binary.
+ */
+
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { KubeObject } from '../../kube/objects.js';
+import type { MemNode, MemTree, TreeObservations } from './mem-tree.js';
+
+/** A change whose ctime is this close to the time it was recorded may hide in the stat. */
+const RACY_MS = 2000;
+/** Entries kept at most; a project with more items than this is rendered fully beyond it. */
+const MAX_ENTRIES = 20_000;
+
+const sha1 = (data: string | Buffer): string => createHash('sha1').update(data).digest('base64');
+
+interface FileDep {
+  /** 'm' missing, 'f:<sha1>' file, 'd:<sha1 of listing>' directory. */
+  fingerprint: string;
+  stat?: string;
+  trusted: boolean;
+}
+
+function statOf(p: string): fs.Stats | undefined {
+  return fs.statSync(p, { throwIfNoEntry: false });
+}
+
+/** Times in ms with their sub-ms fraction; a change they miss is caught by the racy rule (RACY_MS). */
+const statKey = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+
+function listingFingerprint(dir: string): string {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
+    const type = e.isDirectory() ? 'd' : e.isFile() ? 'f' : e.isSymbolicLink() ? 'l' : 'o';
+    return `${e.name}/${type}${type === 'l' ? fs.readlinkSync(path.join(dir, e.name)) : ''}`;
+  });
+  return `d:${sha1(entries.sort().join('\0'))}`;
+}
+
+function depOf(p: string, knownBytes?: Buffer): FileDep {
+  const recorded = Date.now();
+  const st = statOf(p);
+  if (!st) return { fingerprint: 'm', trusted: false };
+  let fingerprint: string;
+  try {
+    fingerprint = st.isDirectory()
+      ? listingFingerprint(p)
+      : st.isFile()
+        ? `f:${sha1(knownBytes ?? fs.readFileSync(p))}`
+        : 'o';
+  } catch {
+    fingerprint = '?';
+  }
+  return { fingerprint, stat: statKey(st), trusted: recorded - st.ctimeMs > RACY_MS };
+}
+
+/** The files one stage read, with their fingerprints. */
+export class FileDeps {
+  readonly deps = new Map<string, FileDep>();
+
+  /** Records `p` (a file read with `bytes`, or anything probed); the first record of a path wins. */
+  record(p: string, bytes?: Buffer): void {
+    const abs = path.resolve(p);
+    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, bytes));
+  }
+
+  /** Whether every file still has the recorded content; refreshes stats that only changed in time. */
+  unchanged(): boolean {
+    for (const [p, dep] of this.deps) {
+      const st = statOf(p);
+      if (!st) {
+        if (dep.fingerprint !== 'm') return false;
+        continue;
+      }
+      if (dep.trusted && dep.stat === statKey(st)) continue;
+      const now = depOf(p);
+      if (now.fingerprint !== dep.fingerprint) return false;
+      this.deps.set(p, now);
+    }
+    return true;
+  }
+}
+
+interface TemplateEntry {
+  inputs: string;
+  deps: FileDeps;
+  rendered: MemNode | undefined;
+}
+
+export interface KustomizedItem {
+  annotations: Record<string, string>;
+  objects: KubeObject[];
+}
+
+interface BuildEntry {
+  inputs: string;
+  observed: TreeObservations;
+  result: KustomizedItem;
+}
+
+export class RenderCache {
+  /** The render root all renders with this cache use (in memory only; never created on disk). */
+  readonly renderDir = path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`);
+  readonly stats = { templatesRendered: 0, templatesReused: 0, buildsRun: 0, buildsReused: 0 };
+  private readonly templates = new Map<string, TemplateEntry>();
+  private readonly builds = new Map<string, BuildEntry>();
+
+  /** Forgets everything (e.g. the project was closed). */
+  clear(): void {
+    this.templates.clear();
+    this.builds.clear();
+  }
+
+  /**
+   * Stage 1 of one item: `render` writes the item's rendered dir `target` into `tree`, recording what it read in
+   * `deps`; reused when the inputs and every recorded file are unchanged.
+   */
+  renderTemplates(key: string, inputs: unknown, tree: MemTree, target: string, render: (deps: FileDeps) => void): void {
+    const hash = sha1(JSON.stringify(inputs));
+    const entry = this.templates.get(key);
+    if (entry && entry.inputs === hash && entry.deps.unchanged()) {
+      this.stats.templatesReused++;
+      if (entry.rendered) tree.overlay(target, entry.rendered);
+      return;
+    }
+    this.templates.delete(key);
+    const deps = new FileDeps();
+    render(deps);
+    this.stats.templatesRendered++;
+    if (this.templates.size < MAX_ENTRIES)
+      this.templates.set(key, { inputs: hash, deps, rendered: tree.exportDir(target) });
+  }
+
+  /**
+   * Stages 3 of one item: `build` reads (and writes) `tree`; reused when the inputs are unchanged and every read it
+   * made gives the same result on the new tree, its writes then made again. `cacheable` is false when the build
+   * used what the tree does not see (a kustomize binary on a copy on disk).
+   */
+  async build(
+    key: string,
+    inputs: unknown,
+    tree: MemTree,
+    build: () => Promise<{ result: KustomizedItem; cacheable: boolean }>,
+  ): Promise<KustomizedItem> {
+    const hash = sha1(JSON.stringify(inputs));
+    const entry = this.builds.get(key);
+    if (entry && entry.inputs === hash && observedUnchanged(tree, entry.observed)) {
+      this.stats.buildsReused++;
+      for (const [p, data] of entry.observed.writes) tree.writeFile(p, data);
+      return { annotations: entry.result.annotations, objects: structuredClone(entry.result.objects) };
+    }
+    this.builds.delete(key);
+    const observed: TreeObservations = { seen: new Map(), writes: [] };
+    tree.observations = observed;
+    let out: { result: KustomizedItem; cacheable: boolean };
+    try {
+      out = await build();
+    } finally {
+      tree.observations = undefined;
+    }
+    this.stats.buildsRun++;
+    if (out.cacheable && this.builds.size < MAX_ENTRIES)
+      this.builds.set(key, {
+        inputs: hash,
+        observed,
+        result: { annotations: out.result.annotations, objects: structuredClone(out.result.objects) },
+      });
+    return out.result;
+  }
+}
+
+function observedUnchanged(tree: MemTree, observed: TreeObservations): boolean {
+  const written = new Set(observed.writes.map(([p]) => p));
+  for (const [key, value] of observed.seen) {
+    const now = tree.observeAgain(key, written);
+    if (typeof value === 'string' ? now !== value : typeof now === 'string' || !value.equals(now)) return false;
+  }
+  return true;
+}

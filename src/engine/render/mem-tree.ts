@@ -1,0 +1,286 @@
+/**
+ * The rendered project in memory: what Kluctl writes to a temporary directory (rendered templates, generated
+ * kustomizations, Helm output) lives here instead, under a root path that does not exist on disk. The native
+ * kustomize builder reads it through TreeFs; only a fallback binary (kustomize) gets a copy on disk.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
+
+export type MemNode =
+  { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
+type Node = MemNode;
+
+/** What a build observed of the tree (`op` + path → result), so a cached build can be checked against a new tree. */
+export interface TreeObservations {
+  seen: Map<string, Buffer | string>;
+  writes: [string, Buffer][];
+}
+
+/** Symlink hops allowed while resolving one path (Linux: 40). */
+const MAX_LINK_HOPS = 40;
+
+/** `p` absolute and normalized, cheaply when it already is (the usual case). */
+function norm(p: string): string {
+  return p.startsWith('/') && !/\/\.{0,2}(\/|$)/.test(p) ? p : path.resolve(p);
+}
+
+function fsError(code: string, p: string): NodeJS.ErrnoException {
+  const e = new Error(`${code}: ${p}`) as NodeJS.ErrnoException;
+  e.code = code;
+  e.path = p;
+  return e;
+}
+
+export class MemTree implements TreeFs {
+  readonly root: string;
+  private readonly top: Node & { type: 'dir' } = { type: 'dir', children: new Map() };
+
+  /** While set, every read and write is recorded here (see RenderCache). */
+  observations?: TreeObservations;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** Records a read, unless the recorded build wrote that path itself (then the read follows from other reads). */
+  private observe<T extends Buffer | string>(key: string, value: T): T {
+    const o = this.observations;
+    if (o && !o.writes.some(([p]) => p === key.slice(2))) o.seen.set(key, value);
+    return value;
+  }
+
+  /** Replays `op` on this tree: what `observations.seen` would hold for `key` now (`written`: paths left out of listings). */
+  observeAgain(key: string, written: ReadonlySet<string>): Buffer | string {
+    const op = key[0];
+    const p = key.slice(2);
+    const saved = this.observations;
+    this.observations = undefined;
+    try {
+      if (op === 'r') {
+        try {
+          return this.readFile(p);
+        } catch (e) {
+          return String((e as NodeJS.ErrnoException).code);
+        }
+      }
+      if (op === 'k') return String(this.kind(p));
+      if (op === 'd') return this.listing(p, written);
+      return this.realpath(p);
+    } finally {
+      this.observations = saved;
+    }
+  }
+
+  private listing(p: string, written: ReadonlySet<string>): string {
+    try {
+      return this.readdir(p)
+        .filter((e) => written.size === 0 || !written.has(path.join(norm(p), e.name)))
+        .map((e) => `${e.name}/${e.isDirectory ? 'd' : e.isFile ? 'f' : 'l'}`)
+        .join('\0');
+    } catch (e) {
+      return `!${String((e as NodeJS.ErrnoException).code)}`;
+    }
+  }
+
+  /** A deep copy of the subtree at `p` (file contents shared: they are never changed in place). */
+  exportDir(p: string): MemNode | undefined {
+    const node = this.lookup(p, false);
+    return node && copyNode(node);
+  }
+
+  /** Writes a copy of `node` at `p` over what is there, as rendering it again would (files replace, dirs merge). */
+  overlay(p: string, node: MemNode): void {
+    if (node.type !== 'dir') {
+      if (node.type === 'file') this.writeFile(p, node.data);
+      else this.symlink(node.target, p);
+      return;
+    }
+    const merge = (into: MemNode & { type: 'dir' }, from: MemNode & { type: 'dir' }): void => {
+      for (const [name, child] of from.children) {
+        const there = into.children.get(name);
+        if (child.type === 'dir' && there?.type === 'dir') merge(there, child);
+        else into.children.set(name, copyNode(child));
+      }
+    };
+    merge(this.dirAt(p, true)!, node);
+  }
+
+  private parts(p: string): string[] | undefined {
+    // Fast path (most calls): an absolute, normalized path below the root.
+    if (p.length > this.root.length && p.startsWith(this.root) && p[this.root.length] === path.sep) {
+      const parts = p.slice(this.root.length + 1).split(path.sep);
+      if (parts.every((x) => x !== '' && x !== '.' && x !== '..')) return parts;
+    }
+    if (p === this.root) return [];
+    const rel = path.relative(this.root, path.resolve(p));
+    if (rel === '') return [];
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep);
+  }
+
+  /** The node at `p` without following a final symlink (intermediate ones are followed). */
+  private lookup(p: string, followLast: boolean, hops = { n: 0 }): Node | undefined {
+    const parts = this.parts(p);
+    if (!parts) return undefined;
+    let node: Node = this.top;
+    for (let i = 0; i < parts.length; i++) {
+      if (node.type !== 'dir') return undefined;
+      const next: Node | undefined = node.children.get(parts[i]);
+      if (!next) return undefined;
+      if (next.type === 'link' && (followLast || i < parts.length - 1)) {
+        if (++hops.n > MAX_LINK_HOPS) return undefined;
+        const dir = path.join(this.root, ...parts.slice(0, i));
+        const target = path.resolve(dir, next.target);
+        return this.lookup(path.join(target, ...parts.slice(i + 1)), followLast, hops);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  private dirAt(p: string, create: boolean): (Node & { type: 'dir' }) | undefined {
+    const parts = this.parts(p);
+    if (!parts) throw fsError('EACCES', p);
+    let node: Node = this.top;
+    for (const part of parts) {
+      if (node.type !== 'dir') throw fsError('ENOTDIR', p);
+      let next = node.children.get(part);
+      if (!next) {
+        if (!create) return undefined;
+        next = { type: 'dir', children: new Map() };
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    if (node.type !== 'dir') throw fsError('ENOTDIR', p);
+    return node;
+  }
+
+  mkdir(p: string): void {
+    this.dirAt(p, true);
+  }
+
+  writeFile(p: string, data: Buffer | string): void {
+    const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.observations?.writes.push([norm(p), bytes]);
+    dir.children.set(path.basename(p), { type: 'file', data: bytes });
+  }
+
+  symlink(target: string, p: string): void {
+    const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
+    dir.children.set(path.basename(p), { type: 'link', target });
+  }
+
+  /** Removes `p` and everything below it (nothing when it does not exist). */
+  remove(p: string): void {
+    const resolved = path.resolve(p);
+    if (resolved === this.root) return this.top.children.clear();
+    const dir = this.dirAt(path.dirname(resolved), false);
+    dir?.children.delete(path.basename(resolved));
+  }
+
+  readFile(p: string): Buffer {
+    const node = this.lookup(p, true);
+    const key = this.observations && `r\0${norm(p)}`;
+    if (!node || node.type !== 'file') {
+      const code = node ? 'EISDIR' : 'ENOENT';
+      if (key) this.observe(key, code);
+      throw fsError(code, p);
+    }
+    return key ? this.observe(key, node.data) : node.data;
+  }
+
+  kind(p: string): 'file' | 'dir' | undefined {
+    const node = this.lookup(p, true);
+    const kind = node?.type === 'file' ? 'file' : node?.type === 'dir' ? 'dir' : undefined;
+    if (this.observations) this.observe(`k\0${norm(p)}`, String(kind));
+    return kind;
+  }
+
+  readdir(p: string): TreeEntry[] {
+    if (this.observations) {
+      const saved = this.observations;
+      this.observations = undefined;
+      saved.seen.set(`d\0${norm(p)}`, this.listing(p, new Set(saved.writes.map(([w]) => w))));
+      this.observations = saved;
+    }
+    const node = this.lookup(p, true);
+    if (!node) throw fsError('ENOENT', p);
+    if (node.type !== 'dir') throw fsError('ENOTDIR', p);
+    return [...node.children].map(([name, n]) => ({
+      name,
+      isDirectory: n.type === 'dir',
+      isFile: n.type === 'file',
+    }));
+  }
+
+  realpath(p: string): string {
+    if (!this.observations) return this.resolveLinks(p);
+    const saved = this.observations;
+    this.observations = undefined;
+    try {
+      const real = this.resolveLinks(p);
+      saved.seen.set(`p\0${norm(p)}`, real);
+      return real;
+    } finally {
+      this.observations = saved;
+    }
+  }
+
+  private resolveLinks(p: string, hops = 0): string {
+    const parts = this.parts(p);
+    if (!parts) return path.resolve(p);
+    let node: Node = this.top;
+    let at = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      const next: Node | undefined = node.type === 'dir' ? node.children.get(parts[i]) : undefined;
+      if (!next) return path.join(at, ...parts.slice(i));
+      if (next.type === 'link') {
+        if (hops >= MAX_LINK_HOPS) return path.join(at, ...parts.slice(i));
+        const target = path.resolve(at, next.target);
+        // A link out of the tree: the path as the disk would give it (the loader refuses it as outside the root).
+        if (!this.parts(target)) return path.join(target, ...parts.slice(i + 1));
+        return this.resolveLinks(path.join(target, ...parts.slice(i + 1)), hops + 1);
+      }
+      node = next;
+      at = `${at}${path.sep}${parts[i]}`;
+    }
+    return at;
+  }
+
+  /** The tree below `from` (inside the root) written to the directory `to` on disk. */
+  writeToDisk(from: string, to: string): void {
+    const node = this.lookup(from, true);
+    if (!node) return;
+    const write = (n: Node, dst: string): void => {
+      if (n.type === 'file') fs.writeFileSync(dst, n.data);
+      else if (n.type === 'link') fs.symlinkSync(n.target, dst);
+      else {
+        fs.mkdirSync(dst, { recursive: true });
+        for (const [name, child] of n.children) write(child, path.join(dst, name));
+      }
+    };
+    write(node, to);
+  }
+
+  /** Files below `dir` (relative, slash-separated) and their contents; for tests and fingerprints. */
+  files(dir = this.root): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    const node = this.lookup(dir, true);
+    const walk = (n: Node, rel: string): void => {
+      if (n.type === 'file') out.set(rel, n.data);
+      else if (n.type === 'link') out.set(rel, Buffer.from(`-> ${n.target}`));
+      else for (const [name, child] of n.children) walk(child, rel ? `${rel}/${name}` : name);
+    };
+    if (node) walk(node, '');
+    return out;
+  }
+}
+
+function copyNode(node: MemNode): MemNode {
+  if (node.type !== 'dir') return { ...node };
+  return { type: 'dir', children: new Map([...node.children].map(([k, v]) => [k, copyNode(v)])) };
+}

@@ -1,0 +1,199 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { printAll } from '../../src/engine/render/print.js';
+import { RenderCache } from '../../src/engine/render/incremental.js';
+import { renderProject } from '../../src/engine/render/render-project.js';
+import { kluctlEnv } from '../harness/kluctl.js';
+import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
+import { writeFiles } from '../harness/files.js';
+import { faster, lessMemory, mib, ms, runMeasured, type BenchRow, type ProcessSample } from './measure.js';
+
+/**
+ * Issue 16, render at editor speed: kluctl (a new process each time) against kluctl-ts as a process and the warm
+ * in-process API with its incremental render (RenderCache), runs alternated (kluctl, ours, kluctl, …) so that load
+ * on the machine hits both alike.
+ * - the 200-item / 2,000-object project as processes, with peak memory and whether the output is identical;
+ * - a re-render after editing one file, and after editing `.kluctl.yaml` args (every item affected) against a cold
+ *   in-process render;
+ * - each kluctl example as a process.
+ */
+export async function benchIncremental(): Promise<BenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-bench-incremental-'));
+  const bins = testBinaries('kluctl', 'helm', 'kustomize');
+  const env = kluctlEnv(path.join(dir, 'no-kubeconfig'), {
+    KLUCTL_HELM_BINARY: bins.helm,
+    KLUCTL_KUSTOMIZE_BINARY: bins.kustomize,
+  });
+  const cli = path.join(REPO_ROOT, 'dist', 'cli.cjs');
+  const rows: BenchRow[] = [];
+  try {
+    const synthetic = path.join(dir, 'synthetic');
+    writeSynthetic(synthetic, 'bench');
+    const args = ['render', '--print-all', '--offline-kubernetes', '-t', 'bench', '--project-dir', synthetic];
+    const [kluctlOut, oursOut] = await Promise.all([
+      output(bins.kluctl, args, env),
+      output(process.execPath, [cli, ...args], env),
+    ]);
+    const [kluctl, ours] = await alternated(
+      5,
+      () => runMeasured(bins.kluctl, args, { env }),
+      () => runMeasured(process.execPath, [cli, ...args], { env }),
+    );
+    rows.push(
+      {
+        area: 'render (#16)',
+        measure: '2,000 objects / 200 items: process (median of 5, alternated)',
+        kluctl: ms(kluctl.ms),
+        ours: ms(ours.ms),
+        ratio: `${faster(kluctl.ms, ours.ms)} (target ≥ 10×)`,
+      },
+      {
+        area: 'render (#16)',
+        measure: '2,000 objects: peak memory (process)',
+        kluctl: mib(kluctl.maxRssMiB),
+        ours: mib(ours.maxRssMiB),
+        ratio: lessMemory(kluctl.maxRssMiB, ours.maxRssMiB),
+      },
+      {
+        area: 'render (#16)',
+        measure: '2,000 objects: output identical to kluctl',
+        kluctl: `${kluctlOut.length} bytes`,
+        ours: `${oursOut.length} bytes`,
+        ratio: kluctlOut === oursOut ? 'identical' : 'DIFFERENT',
+      },
+    );
+
+    // The warm API: cold in-process render, then edits with the cache (files older than the racy window first).
+    const options = { projectDir: synthetic, target: 'bench', offline: true };
+    const cold = await median(5, async () => void (await renderProject(options)));
+    const cache = new RenderCache();
+    await renderProject({ ...options, cache });
+    await new Promise((r) => setTimeout(r, 2_500));
+    await renderProject({ ...options, cache });
+    const file = path.join(synthetic, 'item-17', 'cm-3.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    let edits = 0;
+    let same = true;
+    const editOne = await median(9, async () => {
+      fs.writeFileSync(
+        file,
+        original.replace('namespace: bench', `namespace: bench\n  labels:\n    edit: "${++edits}"`),
+      );
+      const started = performance.now();
+      const r = await renderProject({ ...options, cache });
+      const took = performance.now() - started;
+      if (edits === 9) same = printAll(r.objects) === printAll((await renderProject(options)).objects);
+      return took;
+    });
+    rows.push({
+      area: 'render (#16)',
+      measure: '2,000 objects: re-render after editing one file (warm API, RenderCache)',
+      kluctl: ms(kluctl.ms),
+      ours: `${ms(editOne)} (target ≤ 50 ms)${same ? '' : ' OUTPUT DIFFERS'}`,
+      ratio: faster(kluctl.ms, editOne),
+    });
+    let flip = false;
+    const argsEdit = await median(5, async () => {
+      flip = !flip;
+      writeSynthetic(synthetic, flip ? 'other' : 'bench', true);
+      const started = performance.now();
+      await renderProject({ ...options, cache });
+      return performance.now() - started;
+    });
+    rows.push({
+      area: 'render (#16)',
+      measure: '2,000 objects: re-render after editing .kluctl.yaml args (all items) vs cold in-process render',
+      kluctl: `cold ${ms(cold)}`,
+      ours: ms(argsEdit),
+      ratio: `${faster(cold, argsEdit)} (target: not slower)`,
+    });
+
+    for (const [example, exampleArgs] of [
+      ['simple', ['-t', 'simple']],
+      ['simple-helm', ['-t', 'simple-helm']],
+      ['microservices-demo/1-basic-project', ['-t', 'local']],
+      ['microservices-demo/2-helm-integration', ['-t', 'local']],
+      ['microservices-demo/3-templating-and-multi-env', ['-t', 'prod']],
+      ['gitops-deployment', ['-t', 'gitops', '-a', 'cluster_name=test.example.com']],
+    ] as const) {
+      const project = path.join(KLUCTL_EXAMPLES, example);
+      const a = ['render', '--print-all', '--offline-kubernetes', '--project-dir', project, ...exampleArgs];
+      const [k, o] = await alternated(
+        3,
+        () => runMeasured(bins.kluctl, a, { env, cwd: project }),
+        () => runMeasured(process.execPath, [cli, ...a], { env, cwd: project }),
+      );
+      rows.push({
+        area: 'render (#16)',
+        measure: `example ${example} ${exampleArgs.join(' ')}: process`,
+        kluctl: ms(k.ms),
+        ours: ms(o.ms),
+        ratio: `${faster(k.ms, o.ms)} (target ≥ 5×)`,
+      });
+    }
+    return rows;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** kluctl and ours n times each, alternated; the median of each (largest peak memory seen). */
+async function alternated(
+  n: number,
+  a: () => Promise<ProcessSample>,
+  b: () => Promise<ProcessSample>,
+): Promise<[ProcessSample, ProcessSample]> {
+  const as: ProcessSample[] = [];
+  const bs: ProcessSample[] = [];
+  for (let i = 0; i < n; i++) {
+    as.push(await a());
+    bs.push(await b());
+  }
+  const pick = (xs: ProcessSample[]): ProcessSample => {
+    const rss = xs.map((x) => x.maxRssMiB).filter((x): x is number => x !== undefined);
+    return {
+      ms: [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(n / 2)].ms,
+      maxRssMiB: rss.length ? Math.max(...rss) : undefined,
+    };
+  };
+  return [pick(as), pick(bs)];
+}
+
+async function median(n: number, run: () => Promise<number | void>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const took = await run();
+    xs.push(typeof took === 'number' ? took : performance.now() - started);
+  }
+  return xs.sort((a, b) => a - b)[Math.floor(n / 2)];
+}
+
+function output(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, { env, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error
+        ? reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr.slice(-2000)}`))
+        : resolve(stdout),
+    ),
+  );
+}
+
+/** 200 items of 10 templated ConfigMaps each; `configOnly` rewrites only .kluctl.yaml (with `env`). */
+function writeSynthetic(dir: string, env: string, configOnly = false): void {
+  const files: Record<string, string> = {
+    '.kluctl.yaml': `discriminator: bench-{{ target.name }}\ntargets:\n  - name: bench\n    args:\n      env: ${env}\nargs:\n  - name: env\n`,
+  };
+  if (!configOnly) {
+    files['deployment.yaml'] =
+      `deployments:\n${Array.from({ length: 200 }, (_, i) => `  - path: item-${i}\n`).join('')}`;
+    for (let i = 0; i < 200; i++)
+      for (let j = 0; j < 10; j++)
+        files[`item-${i}/cm-${j}.yaml`] =
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}-${j}\n  namespace: bench\ndata:\n  env: "{{ args.env }}"\n  index: "{{ ${i} * 10 + ${j} }}"\n{% for k in range(3) %}\n  key-{{ k }}: "{{ (args.env ~ k) | upper }}"\n{% endfor %}\n`;
+  }
+  writeFiles(dir, files);
+}
