@@ -8,7 +8,6 @@
  */
 
 import { decryptDocument } from './cipher.js';
-import { SopsError } from './errors.js';
 import { maybeSops, sopsFormatForPath, type SopsFormat } from './format.js';
 import { getDataKey, KeyUnwrapper, type KeySourceOptions } from './keys.js';
 import type { SopsMetadata } from './metadata.js';
@@ -100,5 +99,3 @@ function findKeyNeeded(e: unknown): SopsKeyNeeded | undefined {
     if (x instanceof SopsKeyNeeded) return x;
   return undefined;
 }
-
-export { SopsError };
