@@ -109,6 +109,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
         helmBinary: o.helmBinary,
         gitCache: o.gitCache,
         signal: o.signal,
+        sops: o.sops,
       });
       const output = helmOutput(config);
       o.tree.writeFile(path.join(path.dirname(chartFile), output), fs.readFileSync(path.join(diskDir, output)));
