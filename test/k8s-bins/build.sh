@@ -21,7 +21,8 @@ HELM_VERSION=v3.22.0
 KUSTOMIZE_VERSION=v5.8.1
 # sops (and age-keygen from the same wrapper module) only encrypt the SOPS fixtures the tests generate.
 SOPS_VERSION=v3.13.3
-AGE_VERSION=$(sed -n 's/^[[:space:]]*filippo.io\/age \(v[^ ]*\).*/\1/p' "$here/sops/go.mod")
+# age-keygen's version is the filippo.io/age that the sops wrapper module pins (read only when age-keygen is asked for).
+age_version() { sed -n 's/^[[:space:]]*filippo.io\/age \(v[^ ]*\).*/\1/p' "$here/sops/go.mod"; }
 # kwok simulates nodes and their kubelet (pod status, logs, port-forward) for the test cluster.
 KWOK_VERSION=v0.8.0
 
@@ -45,7 +46,7 @@ spec() {
     kustomize) echo "kustomize|$KUSTOMIZE_VERSION|sigs.k8s.io/kustomize/kustomize/v5|-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION" ;;
     helm) echo "helm|$HELM_VERSION|helm.sh/helm/v3/cmd/helm|-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
     sops) echo "sops|$SOPS_VERSION|github.com/getsops/sops/v3/cmd/sops|-s -w" ;;
-    age-keygen) echo "sops|$AGE_VERSION|filippo.io/age/cmd/age-keygen|-s -w" ;;
+    age-keygen) echo "sops|$(age_version)|filippo.io/age/cmd/age-keygen|-s -w" ;;
     *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager kube-scheduler kwok etcd kluctl kustomize helm)" ;;
   esac
 }
