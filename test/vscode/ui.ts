@@ -14,10 +14,13 @@ export async function openKluctlView(page: Page): Promise<void> {
   await page.locator('.activitybar a.action-label[aria-label^="Kluctl"]').first().click({ timeout: 60_000 });
   const viewlet = page.locator('[id="workbench.view.extension.kluctl"]');
   await viewlet.waitFor({ state: 'visible', timeout: 30_000 });
-  // A container with one view merges the view's header into the side bar title: "Kluctl: Deployments".
-  await page
-    .locator('[id="workbench.parts.sidebar"] .composite.title h2')
+  // The container holds Deployments and Variables, so each has its pane header; a container with a single visible
+  // view merges that view's header into the side bar title ("Kluctl: Deployments").
+  await viewlet
+    .locator('.pane-header')
     .filter({ hasText: /Deployments/ })
+    .or(page.locator('[id="workbench.parts.sidebar"] .composite.title h2').filter({ hasText: /Deployments/ }))
+    .first()
     .waitFor({ state: 'visible', timeout: 30_000 });
   await page.getByText('Activating Extensions').waitFor({ state: 'hidden', timeout: 60_000 });
   await viewlet.getByText(/no data provider registered/i).waitFor({ state: 'hidden', timeout: 60_000 });
