@@ -65,7 +65,7 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
     groups: Array<{ label: string; diffs: ObjectDiff[] }>,
   ): Promise<Array<[vscode.Uri, vscode.Uri, vscode.Uri]>> {
     const folder = `/diff-${++this.session}`;
-    this.sessions.add(folder, title);
+    for (const old of this.sessions.add(folder, title)) this.drop(old);
     const resources = groups.flatMap(({ label, diffs }) => {
       const group = `${folder}/${sanitize(label)}`;
       return diffs.map((d): [vscode.Uri, vscode.Uri, vscode.Uri] => {
@@ -78,21 +78,22 @@ export class DocumentStore extends Disposable implements vscode.FileSystemProvid
       });
     });
     await vscode.commands.executeCommand('vscode.changes', title, resources);
-    this.sessions.opened(folder);
     return resources;
   }
 
   /** Drops the documents of every diff session whose editor (and every single diff opened from it) was closed. */
   private evictClosed(): void {
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map(openTab);
-    for (const folder of this.sessions.update(tabs)) {
-      const gone = [...this.files.keys()].filter((k) => k.startsWith(`${folder}/`));
-      for (const k of gone) this.files.delete(k);
-      if (gone.length)
-        this.changed.fire([
-          { type: vscode.FileChangeType.Deleted, uri: vscode.Uri.from({ scheme: DOCUMENT_SCHEME, path: folder }) },
-        ]);
-    }
+    for (const folder of this.sessions.update(tabs)) this.drop(folder);
+  }
+
+  private drop(folder: string): void {
+    const gone = [...this.files.keys()].filter((k) => k.startsWith(`${folder}/`));
+    for (const k of gone) this.files.delete(k);
+    if (gone.length)
+      this.changed.fire([
+        { type: vscode.FileChangeType.Deleted, uri: vscode.Uri.from({ scheme: DOCUMENT_SCHEME, path: folder }) },
+      ]);
   }
 
   // FileSystemProvider: read-only, flat.
@@ -150,8 +151,18 @@ function openTab(tab: vscode.Tab): OpenTab {
       ? [input.uri]
       : input instanceof vscode.TabInputTextDiff
         ? [input.original, input.modified]
-        : [];
+        : multiDiffUris(input);
   return { label: tab.label, paths: uris.filter((u) => u.scheme === DOCUMENT_SCHEME).map((u) => u.path) };
+}
+
+/** The multi-file diff editor's input (`textDiffs`) is not in the stable API's types; read it when it is there. */
+function multiDiffUris(input: unknown): vscode.Uri[] {
+  const diffs = (input as { textDiffs?: unknown } | undefined)?.textDiffs;
+  if (!Array.isArray(diffs)) return [];
+  return diffs.flatMap((d: unknown) => {
+    const { original, modified } = (d ?? {}) as { original?: unknown; modified?: unknown };
+    return [original, modified].filter((u): u is vscode.Uri => u instanceof vscode.Uri);
+  });
 }
 
 function key(uri: vscode.Uri): string {
