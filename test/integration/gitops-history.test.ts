@@ -131,7 +131,10 @@ describe('deployment history against the real kluctl-controller @integration', f
           const entries = history.timeline(kd);
           const result = entries.find((e): e is ResultEntry => e.kind === 'result' && e.id === outcome.resultId);
           const event = entries.find(
-            (e): e is EventEntry => e.kind === 'event' && e.warning && e.time.getTime() >= finished - 60_000,
+            // The controller also records Warning Events while a deployment is not ready ("Progressing: Reconciliation
+            // finished…"): wait for the one of the failed deploy.
+            (e): e is EventEntry =>
+              e.kind === 'event' && e.warning && /failed/i.test(e.message) && e.time.getTime() >= finished - 60_000,
           );
           return result && event ? { result, event, entries } : undefined;
         },
