@@ -1,5 +1,6 @@
 import { VERSION } from '../version.js';
 import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
+import { LIST_COMMANDS, runListCommand } from './list.js';
 import { runRender } from './render.js';
 import type { CliOptions, CliStreams } from './streams.js';
 
@@ -8,13 +9,15 @@ const USAGE = `Usage: kluctl-ts <command> [flags]
 A Kluctl-compatible push-deploy engine (no kluctl binary needed).
 
 Commands:
-  render      Render a Kluctl project (like kluctl render)
-  diff        Diff the rendered project against the cluster (dry-run apply)
-  deploy      Deploy the project to its cluster
-  prune       Delete orphaned objects from the cluster
-  delete      Delete the project's objects from the cluster
-  validate    Check that the deployed objects exist and are ready
-  version     Print the version
+  render        Render a Kluctl project (like kluctl render)
+  diff          Diff the rendered project against the cluster (dry-run apply)
+  deploy        Deploy the project to its cluster
+  prune         Delete orphaned objects from the cluster
+  delete        Delete the project's objects from the cluster
+  validate      Check that the deployed objects exist and are ready
+  list-targets  Print the targets of .kluctl.yaml as YAML (like kluctl list-targets)
+  list-images   Print the images used via images.get_image() (like kluctl list-images)
+  version       Print the version
 
 Flags:
   -h, --help  Show this help
@@ -32,6 +35,7 @@ export async function runCli(args: string[], io: CliStreams, options: CliOptions
     return 0;
   }
   if (command === 'render') return runRender(args.slice(1), io, options);
+  if (LIST_COMMANDS.includes(command)) return runListCommand(command, args.slice(1), io, options);
   if (command in CLUSTER_COMMANDS) return runClusterCommand(command, args.slice(1), io, options);
   io.stderr.write(`kluctl-ts: unknown command "${command}"\n\n${USAGE}`);
   return 2;

@@ -24,6 +24,7 @@ import {
   type RenderedItem,
 } from './build-item.js';
 import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
+import { addDeployedImages } from './deployed-images.js';
 import { MemTree } from './mem-tree.js';
 import type { RenderCache } from './incremental.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
@@ -156,6 +157,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   });
   const objects = built.flatMap((b) => b.objects);
   if (cluster) await fixNamespaces(objects, cluster.mapper, o.signal);
+  if (cluster) await addDeployedImages(seen, cluster, o.signal);
   seen.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
   if (o.renderOutputDir) tree.writeToDisk(renderDir, renderDir);
   return {

@@ -16,6 +16,7 @@ import {
   type DeleteOptions,
   type DeployOptions,
 } from '../cluster/commands.js';
+import type { SeenImage } from '../postprocess/images.js';
 import { printAll } from '../render/print.js';
 import { renderProject, type RenderProjectOptions } from '../render/render-project.js';
 import { analyzeProject, type AnalyzeOptions, type ProjectAnalysis } from '../insight/analyze.js';
@@ -44,6 +45,8 @@ export interface RenderOutput {
   renderDir?: string;
   /** All objects as `kluctl render --print-all` writes them, when asked for with `print`. */
   printed?: string;
+  /** Every `images.get_image()` call, sorted by image (`kluctl list-images`). */
+  images: SeenImage[];
 }
 
 interface OutputByCommand {
@@ -109,6 +112,7 @@ export async function runEngineRequest<C extends EngineCommand>(
           warnings: rendered.warnings,
           renderDir: rendered.renderDir,
           printed: request.print ? printAll(rendered.objects) : undefined,
+          images: rendered.images,
         } satisfies RenderOutput;
         break;
       }
