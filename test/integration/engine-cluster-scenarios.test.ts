@@ -21,8 +21,9 @@ import type { TestCluster } from '../harness/cluster.js';
 /**
  * Ports of kluctl's e2e scenarios that need only an apiserver (spec §11.1): hooks order, readiness, CRDs with a
  * barrier, deleteObjects, prune/skip-delete/unmanaged objects, ignore-diff, diff-name, dry-run, delete, validate,
- * and the errors of an unreachable cluster and an RBAC-restricted user. There are no controllers here, so
- * readiness uses ConfigMaps with `kluctl.io/is-ready`, as kluctl's own tests do.
+ * and the errors of an unreachable cluster and an RBAC-restricted user. kluctl's own readiness tests use ConfigMaps
+ * with `kluctl.io/is-ready` (ported as they are); the shared cluster also has kube-controller-manager, kube-scheduler
+ * and kwok's simulated nodes, so workload readiness is tested on real Deployments without that annotation.
  */
 
 const cm = (name: string, data: Record<string, string> = { k: 'v' }, annotations: Record<string, string> = {}) =>
@@ -145,6 +146,35 @@ describe('engine: kluctl e2e scenarios on a real apiserver', function () {
     );
     const noWait = await deployProject({ ...base, noWait: true });
     assert.equal(noWait.errors, undefined);
+  });
+
+  it('readiness without shortcuts: waits for a Deployment kwok makes Ready, times out on one no node can take', async () => {
+    const workload = (name: string, nodeSelector: Record<string, string> = {}) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { nodeSelector, containers: [{ name, image: 'registry.invalid/app:1' }] },
+          },
+        },
+      }) + '\n';
+    const { ns, base } = await newProject(
+      { 'ready/d.yaml': workload('ready'), 'stuck/d.yaml': workload('stuck', { 'example.invalid/no-node': 'true' }) },
+      'deployments:\n  - path: ready\n    waitReadiness: true\n  - path: stuck\n    waitReadiness: true\n',
+    );
+    const r = await deployProject({ ...base, readinessTimeoutMs: 20_000 });
+    assert.deepEqual(
+      r.errors?.map((e) => e.message),
+      [`timed out while waiting for readiness of ${ns}/Deployment/stuck`],
+    );
+    // The first item's wait ended because its Pods became Ready, not because the deploy moved on.
+    const ready = (await get(ns, 'ready', 'Deployment', 'apps/v1')) as { status?: { readyReplicas?: number } };
+    assert.equal(ready.status?.readyReplicas, 2);
   });
 
   it("CRDs: a CRD and its CRs across a barrier deploy; a dry-run diff simulates the CR with kluctl's warning", async () => {
