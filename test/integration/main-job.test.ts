@@ -136,6 +136,35 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
     assert.ok(await get('Service', 'app2', 'inventory'), 'Service app2/inventory');
   });
 
+  it("the sample's workloads are Ready, their Pods scheduled on kwok's simulated nodes (kluctl waited for them)", async () => {
+    type Workload = { status?: { replicas?: number; readyReplicas?: number } };
+    type Pod = { metadata: { name: string }; spec: { nodeName?: string }; status?: { phase?: string } };
+    const nodes = await client.requestJson<{ items: Array<{ metadata: { name: string; annotations?: object } }> }>({
+      path: '/api/v1/nodes',
+    });
+    const simulated = nodes.items
+      .filter((n) => (n.metadata.annotations as Record<string, string>)?.['kwok.x-k8s.io/node'] === 'fake')
+      .map((n) => n.metadata.name);
+    assert.ok(simulated.length > 0, 'the sandbox has kwok nodes');
+    for (const [path, namespace, replicas] of [
+      ['/apis/apps/v1/namespaces/app1/deployments/greeter', 'app1', 2],
+      ['/apis/apps/v1/namespaces/app2/statefulsets/inventory', 'app2', 1],
+    ] as const) {
+      // The KluctlDeployments are Ready (previous test) and their items have waitReadiness: no polling needed.
+      const workload = await client.requestJson<Workload>({ path });
+      assert.equal(workload.status?.readyReplicas, replicas, `${path}: ${JSON.stringify(workload.status)}`);
+      const pods = await client.requestJson<{ items: Pod[] }>({
+        path: `/api/v1/namespaces/${namespace}/pods`,
+        query: { labelSelector: `app.kubernetes.io/name=${path.split('/').pop()}` },
+      });
+      assert.equal(pods.items.length, replicas);
+      for (const pod of pods.items) {
+        assert.ok(simulated.includes(pod.spec.nodeName ?? ''), `${pod.metadata.name} on a kwok node`);
+        assert.equal(pod.status?.phase, 'Running', pod.metadata.name);
+      }
+    }
+  });
+
   it('opens a clean clone of the sample, with settings pointing the extension at the sandbox', () => {
     const workspace = path.join(dir, 'sample-gitops');
     assert.equal(url, `http://127.0.0.1:${new URL(url).port}/?folder=${workspace}`);
