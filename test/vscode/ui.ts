@@ -35,3 +35,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** Runs a command from the palette, as a user would. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('input').waitFor({ timeout: 10_000 });
+  await page.keyboard.type(title);
+  await widget.getByText(title).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Picks an item of the quick pick the extension shows (which only an answering extension host can show). */
+export async function pick(page: Page, placeholder: string, label: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator(`input[placeholder="${placeholder}"]`).waitFor({ timeout: 10_000 });
+  await page.keyboard.type(label);
+  await widget.locator('.monaco-list-row').filter({ hasText: label }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
