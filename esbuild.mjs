@@ -18,8 +18,30 @@ const common = {
   metafile: true,
 };
 
+/**
+ * The extension's `import('./engineOnDemand.js')` (src/extension/engineLoader.ts) stays out of dist/extension.cjs: it
+ * becomes a require of dist/extension-engine.cjs, made on first use, so activation does not load the engine.
+ */
+const engineOnDemand = {
+  name: 'engine-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/engineOnDemand\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './extension-engine.cjs', external: true } : undefined,
+    );
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.cjs', external: ['vscode'] },
+  {
+    ...common,
+    entryPoints: ['src/extension/main.ts'],
+    outfile: 'dist/extension.cjs',
+    external: ['vscode'],
+    plugins: [engineOnDemand],
+    // import() of the on-demand bundle as require(): the extension host loads CommonJS.
+    supported: { 'dynamic-import': false },
+  },
+  { ...common, entryPoints: ['src/extension/engineOnDemand.ts'], outfile: 'dist/extension-engine.cjs' },
   // dist/cli.cjs and dist/engine-worker.cjs are small launchers (src/cli/launch.ts) loading <name>-main.cjs with V8's
   // code cache, so a start does not compile the whole bundle again.
   { ...common, entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.cjs', banner: { js: '#!/usr/bin/env node' } },
