@@ -102,4 +102,28 @@ describe('real kube-apiserver @integration', function () {
     assert.equal(resource?.name, 'kluctldeployments');
     assert.equal(resource?.namespaced, true);
   });
+
+  it('aggregated discovery gives the same preferred resources as one request per group-version', async () => {
+    const cluster = await sharedCluster();
+    const requests: string[] = [];
+    const client = cluster.client();
+    const send = client.requestJson.bind(client);
+    client.requestJson = (o) => {
+      requests.push(o.path);
+      return send(o);
+    };
+    const key = (r: { group: string; version: string; kind: string }) => `${r.group}/${r.version}/${r.kind}`;
+    const sorted = (list: Array<{ group: string; version: string; kind: string }>) =>
+      [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const aggregated = new ResourceMapper(client);
+    const viaAggregated = await aggregated.preferredResources();
+    assert.deepEqual(requests.sort(), ['/api', '/apis'], 'two requests answer all of discovery');
+    const plain = await new ResourceMapper(cluster.client(), false).preferredResources();
+    assert.ok(plain.length > 40, `${plain.length} resources`);
+    assert.deepEqual(sorted(viaAggregated), sorted(plain));
+    // Every served group-version is cached, not only the preferred ones: no request for the objects of a deploy.
+    const crd = await aggregated.require('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+    assert.equal(crd.name, 'customresourcedefinitions');
+    assert.equal(requests.length, 2);
+  });
 });
