@@ -19,14 +19,14 @@ const common = {
 };
 
 /**
- * The extension's `import('./engineOnDemand.js')` (src/extension/engineLoader.ts) stays out of dist/extension.cjs: it
- * becomes a require of dist/extension-engine.cjs, made on first use, so activation does not load the engine.
+ * The extension's `import('./onDemand.js')` (src/extension/onDemandLoader.ts) stays out of dist/extension.cjs: it
+ * becomes a require of dist/extension-on-demand.cjs, made on first use, so activation loads neither the engine nor the source override.
  */
-const engineOnDemand = {
-  name: 'engine-on-demand',
+const onDemand = {
+  name: 'on-demand',
   setup(build) {
-    build.onResolve({ filter: /^\.\/engineOnDemand\.js$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: './extension-engine.cjs', external: true } : undefined,
+    build.onResolve({ filter: /^\.\/onDemand\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './extension-on-demand.cjs', external: true } : undefined,
     );
   },
 };
@@ -37,11 +37,11 @@ const builds = [
     entryPoints: ['src/extension/main.ts'],
     outfile: 'dist/extension.cjs',
     external: ['vscode'],
-    plugins: [engineOnDemand],
+    plugins: [onDemand],
     // import() of the on-demand bundle as require(): the extension host loads CommonJS.
     supported: { 'dynamic-import': false },
   },
-  { ...common, entryPoints: ['src/extension/engineOnDemand.ts'], outfile: 'dist/extension-engine.cjs' },
+  { ...common, entryPoints: ['src/extension/onDemand.ts'], outfile: 'dist/extension-on-demand.cjs' },
   // dist/cli.cjs and dist/engine-worker.cjs are small launchers (src/cli/launch.ts) loading <name>-main.cjs with V8's
   // code cache, so a start does not compile the whole bundle again.
   { ...common, entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.cjs', banner: { js: '#!/usr/bin/env node' } },

@@ -14,7 +14,7 @@ import {
 } from '../overridesPatch.js';
 import type { RequestKind } from '../../kluctl/types.js';
 import { readSettings } from '../config.js';
-import { engineOnDemand } from '../engineLoader.js';
+import { onDemand } from '../onDemandLoader.js';
 import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, type CommandContext, type Target } from './context.js';
 import type { RequestOptionsArg } from './registry.js';
@@ -207,7 +207,7 @@ async function declaredArgs(ctx: CommandContext, target: Target): Promise<{ args
   const project = target.node.project;
   if (!project) return { targets: [] };
   try {
-    const loaded = (await engineOnDemand()).readKluctlProject(project.projectDir);
+    const loaded = (await onDemand()).readKluctlProject(project.projectDir);
     return { args: loaded.config.args, targets: loaded.targets.map((t) => t.name) };
   } catch (error) {
     ctx.output.log.warn(`Could not read the args of ${project.projectDir}: ${(error as Error).message}`);
