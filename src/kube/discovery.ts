@@ -13,7 +13,7 @@ export interface ApiResource {
 }
 
 /** Aggregated discovery first (apidiscovery.k8s.io v2, then v2beta1), the plain lists otherwise. */
-const AGGREGATED_ACCEPT =
+export const AGGREGATED_ACCEPT =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 interface CoreRoot {

@@ -4,6 +4,7 @@ import { KubeApiError } from '../../src/kube/errors.js';
 import { ResourceMapper } from '../../src/kube/discovery.js';
 import { type KubeObject } from '../../src/kube/objects.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
+import { apiVersions } from '../../src/engine/render/cluster.js';
 
 describe('real kube-apiserver @integration', function () {
   this.timeout(600_000);
@@ -125,5 +126,14 @@ describe('real kube-apiserver @integration', function () {
     const crd = await aggregated.require('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
     assert.equal(crd.name, 'customresourcedefinitions');
     assert.equal(requests.length, 2);
+  });
+
+  it("Helm's API versions from aggregated discovery equal those of one request per group-version", async () => {
+    const cluster = await sharedCluster();
+    const connection = { client: cluster.client(), mapper: new ResourceMapper(cluster.client()), contextName: '' };
+    const aggregated = await apiVersions(connection);
+    const plain = await apiVersions(connection, undefined, false);
+    assert.ok(plain.includes('apps/v1/Deployment') && plain.includes('v1/ConfigMap'), plain.join(' '));
+    assert.deepEqual(aggregated, plain);
   });
 });
