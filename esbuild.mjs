@@ -18,8 +18,30 @@ const common = {
   metafile: true,
 };
 
+/**
+ * The extension's `import('./onDemand.js')` (src/extension/onDemandLoader.ts) stays out of dist/extension.cjs: it
+ * becomes a require of dist/extension-on-demand.cjs, made on first use, so activation loads neither the engine nor the source override.
+ */
+const onDemand = {
+  name: 'on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/onDemand\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './extension-on-demand.cjs', external: true } : undefined,
+    );
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.cjs', external: ['vscode'] },
+  {
+    ...common,
+    entryPoints: ['src/extension/main.ts'],
+    outfile: 'dist/extension.cjs',
+    external: ['vscode'],
+    plugins: [onDemand],
+    // import() of the on-demand bundle as require(): the extension host loads CommonJS.
+    supported: { 'dynamic-import': false },
+  },
+  { ...common, entryPoints: ['src/extension/onDemand.ts'], outfile: 'dist/extension-on-demand.cjs' },
   // dist/cli.cjs and dist/engine-worker.cjs are small launchers (src/cli/launch.ts) loading <name>-main.cjs with V8's
   // code cache, so a start does not compile the whole bundle again.
   { ...common, entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.cjs', banner: { js: '#!/usr/bin/env node' } },

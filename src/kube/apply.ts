@@ -117,22 +117,38 @@ export async function deleteObject(
   }
 }
 
+export interface ListOptions {
+  labelSelector?: string;
+  namespace?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  onWarnings?: (warnings: string[]) => void;
+}
+
 /** All objects of one resource (cluster-wide, or in one namespace) matching a label selector, following `continue`. */
 export async function listObjects(
   client: KubeClient,
   resource: ApiResource,
-  options: {
-    labelSelector?: string;
-    namespace?: string;
-    signal?: AbortSignal;
-    timeoutMs?: number;
-    onWarnings?: (warnings: string[]) => void;
-  },
+  options: ListOptions,
 ): Promise<KubeObject[]> {
+  return (await listObjectPages(client, resource, options, Infinity)).objects;
+}
+
+/**
+ * Like listObjects, but stops after `maxPages` pages of 500; `complete` tells whether the list was read to its end.
+ */
+export async function listObjectPages(
+  client: KubeClient,
+  resource: ApiResource,
+  options: ListOptions,
+  maxPages: number,
+): Promise<{ objects: KubeObject[]; complete: boolean }> {
   const out: KubeObject[] = [];
   const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
   let cont: string | undefined;
+  let pages = 0;
   do {
+    if (pages++ >= maxPages) return { objects: out, complete: false };
     const list = await client.requestJson<KubeList>({
       path: ResourceMapper.path(resource, options.namespace),
       query: { labelSelector: options.labelSelector, continue: cont, limit: 500 },
@@ -145,5 +161,5 @@ export async function listObjects(
     for (const item of list.items) out.push({ ...item, apiVersion, kind: resource.kind });
     cont = list.metadata.continue || undefined;
   } while (cont);
-  return out;
+  return { objects: out, complete: true };
 }

@@ -28,6 +28,12 @@ export interface RequestOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
+ * How many plain requests one client has on the wire at once (kluctl: 8 items at a time, each with its own
+ * rate-limited client). The API server's own limit is far above (`--max-requests-inflight` 400 by default).
+ */
+export const MAX_PARALLEL_REQUESTS = 32;
+
+/**
  * A client for one kubeconfig context. It borrows authentication (certs, tokens, exec plugins) from
  * @kubernetes/client-node's KubeConfig and makes the HTTP calls itself, because client-node's generic object
  * API ignores per-call middleware and so cannot carry an AbortSignal or a timeout per request.
@@ -37,8 +43,19 @@ export class KubeClient {
   /**
    * One keep-alive agent per client: without it every call opened a new TLS connection (a new secure context with
    * the client certificate), which cost more than the API calls themselves in a deploy of hundreds of objects.
+   * Its sockets are bounded ({@link MAX_PARALLEL_REQUESTS}): the calls beyond wait in the agent's queue (their timeout
+   * and signal still apply), so a diff can issue hundreds of dry-run applies at once without opening hundreds of
+   * connections. Streams (watches, logs) hold their socket for as long as they run, so they get agents of their own
+   * and never take a place from the plain requests.
    */
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: MAX_PARALLEL_REQUESTS }),
+    https: new https.Agent({ keepAlive: true, maxSockets: MAX_PARALLEL_REQUESTS }),
+  };
+  private readonly streamAgents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
 
   constructor(
     /** Scoped to this client's context; for what needs client-node itself (port-forwards). */
@@ -191,7 +208,8 @@ export class KubeClient {
 
     return new Promise((resolve, reject) => {
       const transport = url.protocol === 'http:' ? http : https;
-      requestOptions.agent = url.protocol === 'http:' ? this.agents.http : this.agents.https;
+      const agents = streaming ? this.streamAgents : this.agents;
+      requestOptions.agent = url.protocol === 'http:' ? agents.http : agents.https;
       let settled = false;
       const settle = (error: Error | undefined, value?: string | http.IncomingMessage): void => {
         if (settled) return;

@@ -12,19 +12,55 @@ export interface ApiResource {
   verbs: string[];
 }
 
+/** Aggregated discovery first (apidiscovery.k8s.io v2, then v2beta1), the plain lists otherwise. */
+export const AGGREGATED_ACCEPT =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+
+interface CoreRoot {
+  kind?: 'APIVersions';
+  versions: string[];
+}
+
+interface GroupsRoot {
+  kind?: 'APIGroupList';
+  groups: Array<{ preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }>;
+}
+
+/** The fields of an APIGroupDiscoveryList this mapper reads. */
+interface AggregatedList {
+  kind: 'APIGroupDiscoveryList';
+  items?: Array<{
+    metadata?: { name?: string };
+    versions?: Array<{
+      version: string;
+      freshness?: string;
+      resources?: Array<{ resource: string; responseKind?: { kind?: string }; scope?: string; verbs?: string[] }>;
+    }>;
+  }>;
+}
+
+function isAggregated(x: object): x is AggregatedList {
+  return (x as { kind?: string }).kind === 'APIGroupDiscoveryList';
+}
+
 interface ApiResourceList {
   resources: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }>;
 }
 
 /**
- * Maps apiVersion+kind to REST resources through the discovery API, one request per group-version,
- * cached. A miss refreshes that group-version once, so a CRD installed a moment ago is found.
+ * Maps apiVersion+kind to REST resources through the discovery API, one request per group-version (all of them at
+ * once when the server has aggregated discovery and the preferred resources are asked for), cached. A miss
+ * refreshes that group-version once, so a CRD installed a moment ago is found.
  */
 export class ResourceMapper {
   private readonly byGroupVersion = new Map<string, Promise<ApiResource[]>>();
   private preferred: Promise<ApiResource[]> | undefined;
 
-  constructor(private readonly client: KubeClient) {}
+  constructor(
+    private readonly client: KubeClient,
+    /** false: ask the plain discovery lists only (what a server without aggregated discovery answers). */
+    private readonly aggregated = true,
+  ) {}
 
   async find(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ApiResource | undefined> {
     const hit = (await this.groupVersion(apiVersion, signal)).find((r) => r.kind === kind);
@@ -53,24 +89,61 @@ export class ResourceMapper {
   }
 
   private async loadPreferred(signal?: AbortSignal): Promise<ApiResource[]> {
-    const core = await this.client.requestJson<{ versions: string[] }>({
-      path: '/api',
-      signal,
-      description: 'discover the core API',
-    });
-    const groups = await this.client.requestJson<{
-      groups: Array<{ preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }>;
-    }>({
-      path: '/apis',
-      signal,
-      description: 'discover API groups',
-    });
-    const gvs = [
-      core.versions[0] ?? 'v1',
-      ...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0].groupVersion),
-    ];
+    // Servers with aggregated discovery (Kubernetes 1.26+) answer /api and /apis with every group, version and
+    // resource at once: two requests instead of one per group-version. Older servers ignore the first media type
+    // and send the plain lists, which name the preferred versions as before.
+    const [core, groups] = await Promise.all([
+      this.client.requestJson<CoreRoot | AggregatedList>({
+        path: '/api',
+        accept: this.aggregated ? AGGREGATED_ACCEPT : undefined,
+        signal,
+        description: 'discover the core API',
+      }),
+      this.client.requestJson<GroupsRoot | AggregatedList>({
+        path: '/apis',
+        accept: this.aggregated ? AGGREGATED_ACCEPT : undefined,
+        signal,
+        description: 'discover API groups',
+      }),
+    ]);
+    const gvs: string[] = [];
+    if (isAggregated(core)) gvs.push(...this.takeAggregated(core));
+    else gvs.push(core.versions[0] ?? 'v1');
+    if (isAggregated(groups)) gvs.push(...this.takeAggregated(groups));
+    else gvs.push(...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0].groupVersion));
     const lists = await Promise.all(gvs.map((gv) => this.groupVersion(gv, signal)));
     return lists.flat();
+  }
+
+  /**
+   * Caches every group-version of an aggregated discovery answer as its own request would have (one not yet
+   * cached; a stale one, an aggregated API that is down, is left to its own request) and returns the preferred
+   * group-version of each group: the first listed.
+   */
+  private takeAggregated(list: AggregatedList): string[] {
+    const preferred: string[] = [];
+    for (const item of list.items ?? []) {
+      const group = item.metadata?.name ?? '';
+      const versions = item.versions ?? [];
+      if (!versions.length) continue;
+      preferred.push(group ? `${group}/${versions[0].version}` : versions[0].version);
+      for (const v of versions) {
+        const gv = group ? `${group}/${v.version}` : v.version;
+        if (v.freshness === 'Stale' || this.byGroupVersion.has(gv)) continue;
+        const resources = (v.resources ?? [])
+          .filter((r) => r.responseKind?.kind && !r.resource.includes('/'))
+          .map((r) => ({
+            group,
+            version: v.version,
+            kind: r.responseKind!.kind!,
+            name: r.resource,
+            namespaced: r.scope === 'Namespaced',
+            verbs: r.verbs ?? [],
+          }));
+        this.byGroupVersion.set(gv, Promise.resolve(resources));
+      }
+    }
+    return preferred;
   }
 
   /** The URL path of a collection (name omitted) or of one object. */

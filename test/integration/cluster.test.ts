@@ -4,6 +4,7 @@ import { KubeApiError } from '../../src/kube/errors.js';
 import { ResourceMapper } from '../../src/kube/discovery.js';
 import { type KubeObject } from '../../src/kube/objects.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
+import { apiVersions } from '../../src/engine/render/cluster.js';
 
 describe('real kube-apiserver @integration', function () {
   this.timeout(600_000);
@@ -101,5 +102,38 @@ describe('real kube-apiserver @integration', function () {
     const resource = await new ResourceMapper(cluster.client()).find('gitops.kluctl.io/v1beta1', 'KluctlDeployment');
     assert.equal(resource?.name, 'kluctldeployments');
     assert.equal(resource?.namespaced, true);
+  });
+
+  it('aggregated discovery gives the same preferred resources as one request per group-version', async () => {
+    const cluster = await sharedCluster();
+    const requests: string[] = [];
+    const client = cluster.client();
+    const send = client.requestJson.bind(client);
+    client.requestJson = (o) => {
+      requests.push(o.path);
+      return send(o);
+    };
+    const key = (r: { group: string; version: string; kind: string }) => `${r.group}/${r.version}/${r.kind}`;
+    const sorted = (list: Array<{ group: string; version: string; kind: string }>) =>
+      [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const aggregated = new ResourceMapper(client);
+    const viaAggregated = await aggregated.preferredResources();
+    assert.deepEqual(requests.sort(), ['/api', '/apis'], 'two requests answer all of discovery');
+    const plain = await new ResourceMapper(cluster.client(), false).preferredResources();
+    assert.ok(plain.length > 40, `${plain.length} resources`);
+    assert.deepEqual(sorted(viaAggregated), sorted(plain));
+    // Every served group-version is cached, not only the preferred ones: no request for the objects of a deploy.
+    const crd = await aggregated.require('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+    assert.equal(crd.name, 'customresourcedefinitions');
+    assert.equal(requests.length, 2);
+  });
+
+  it("Helm's API versions from aggregated discovery equal those of one request per group-version", async () => {
+    const cluster = await sharedCluster();
+    const connection = { client: cluster.client(), mapper: new ResourceMapper(cluster.client()), contextName: '' };
+    const aggregated = await apiVersions(connection);
+    const plain = await apiVersions(connection, undefined, false);
+    assert.ok(plain.includes('apps/v1/Deployment') && plain.includes('v1/ConfigMap'), plain.join(' '));
+    assert.deepEqual(aggregated, plain);
   });
 });

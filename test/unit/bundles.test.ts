@@ -76,9 +76,57 @@ describe('esbuild bundles', () => {
     const builtins = new Set(builtinModules);
     // Optional accelerators of ws and node-fetch, required inside try/catch and absent on purpose.
     const optional = new Set(['bufferutil', 'utf-8-validate', 'encoding']);
+    // The engine code the extension runs itself, a bundle of its own loaded on first use (see below).
+    const onDemand = './extension-on-demand.cjs';
     const nonBuiltins = required.filter(
-      (m) => m !== 'vscode' && !m.startsWith('node:') && !builtins.has(m) && !optional.has(m),
+      (m) => m !== 'vscode' && m !== onDemand && !m.startsWith('node:') && !builtins.has(m) && !optional.has(m),
     );
     assert.deepEqual(nonBuiltins, []);
+  });
+
+  it('the extension bundle leaves the engine and gRPC to the worker and to extension-on-demand.cjs, loaded on first use', () => {
+    // Without minification esbuild heads every module with a `// src/...` comment: the modules the bundle holds.
+    const modules = (file: string) =>
+      [...fs.readFileSync(path.join(dist, file), 'utf8').matchAll(/^\/\/ (src\/\S+\.ts)$/gm)].map((m) => m[1]);
+    const extension = modules('extension.cjs');
+    const engine = extension.filter((m) => m.startsWith('src/engine/'));
+    const heavy = engine.filter((m) =>
+      /^src\/engine\/(template|kustomize|helm|render|vars|deployment|sops|git|postprocess|diff|cluster)\//.test(m),
+    );
+    assert.deepEqual(heavy, [], 'no template, kustomize or rendering code in dist/extension.cjs');
+    const grpc = extension.filter((m) => m.startsWith('src/gitops/sourceOverride/session') || m.includes('proto'));
+    assert.deepEqual(grpc, [], 'the local source override (gRPC) is loaded on demand too');
+    const text = fs.readFileSync(path.join(dist, 'extension.cjs'), 'utf8');
+    assert.doesNotMatch(text, /^\/\/ node_modules\/(@grpc|protobufjs)\//m);
+    // What stays: the worker's client, the editor's cursor helpers and the YAML of `-a` values.
+    assert.ok(engine.includes('src/engine/worker/client.ts'));
+    const code = fs.readFileSync(path.join(dist, 'extension.cjs'), 'utf8');
+    assert.match(code, /require\("\.\/extension-on-demand\.cjs"\)/);
+    assert.ok(modules('extension-on-demand.cjs').includes('src/engine/template/renderer.ts'));
+    const ignore = fs.readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8').split('\n');
+    assert.ok(ignore.includes('!dist/extension-on-demand.cjs'), '.vscodeignore keeps dist/extension-on-demand.cjs');
+  });
+
+  it('extension-on-demand.cjs works on its own: reads a .kluctl.yaml and documents the template functions', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-extension-on-demand-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, '.kluctl.yaml'),
+        'args:\n  - name: env\n    default: dev\ntargets:\n  - name: prod\n    context: kind-prod\n    args:\n      env: prod\n',
+      );
+      const script = `const e = require(${JSON.stringify(path.join(dist, 'extension-on-demand.cjs'))});
+        const p = e.readKluctlProject(${JSON.stringify(dir)});
+        const targets = p.targets.map((t) => ({ name: t.name, context: t.context, args: t.args }));
+        console.log(JSON.stringify({ targets, args: p.config.args, docs: e.templateCallableDocs().has('filter:to_yaml') }));`;
+      const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), {
+        targets: [{ name: 'prod', context: 'kind-prod', args: { env: 'prod' } }],
+        args: [{ name: 'env', default: 'dev' }],
+        docs: true,
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

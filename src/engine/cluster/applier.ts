@@ -24,6 +24,22 @@ import { FIELD_MANAGERS } from '../../kluctl/fieldManagers.js';
 
 const POLL_MS = 500;
 const CRD_SERVE_WAIT_MS = 15_000;
+/** Objects of one item whose dry-run applies go out together (the client bounds what is on the wire). */
+const MAX_WAVE = 64;
+
+interface PreparedApply {
+  ref: ObjectRef;
+  /** What is sent: fixed for the patch, possibly renamed. */
+  x: KubeObject;
+  remote: KubeObject | undefined;
+  dummyName: string | undefined;
+}
+
+interface ApplyAnswer {
+  result?: KubeObject;
+  error?: unknown;
+  warnings: string[];
+}
 
 export interface ApplyOptions {
   forceApply?: boolean;
@@ -136,6 +152,31 @@ export class ItemApplier {
   }
 
   async applyObject(input: KubeObject, replaced: boolean, hook: boolean): Promise<void> {
+    const prepared = this.prepare(input, replaced);
+    await this.complete(prepared, await this.send(prepared.x), hook);
+  }
+
+  /**
+   * The plain objects of one item in a dry-run: the requests of consecutive objects go out together (bounded by the
+   * client's sockets) and their answers are taken in render order, so the result, the messages and their order are
+   * those of applying one after the other. A Namespace or a CRD changes how the objects after it are applied (the
+   * dry-run simulation of §6.4), so it is applied on its own, after everything before it and before anything after.
+   * A real deploy applies one object after the other, as Kluctl does.
+   */
+  async applyObjectsPipelined(objects: KubeObject[]): Promise<void> {
+    for (let start = 0; start < objects.length && !this.run.aborted;) {
+      let end = start + 1;
+      if (!changesLaterApplies(objects[start]))
+        while (end < objects.length && end - start < MAX_WAVE && !changesLaterApplies(objects[end])) end++;
+      const wave = objects.slice(start, end).map((o) => this.prepare(o, false));
+      const answers = wave.map((p) => this.send(p.x));
+      for (let i = 0; i < wave.length && !this.run.aborted; i++) await this.complete(wave[i], await answers[i], false);
+      start = end;
+    }
+  }
+
+  /** What to send for an object: in dry-run, possibly under a temporary name (see applyObject). */
+  private prepare(input: KubeObject, replaced: boolean): PreparedApply {
     const ref = refOf(input);
     let x = fixObjectForPatch(input);
     const remote = this.run.remote.get(ref);
@@ -152,14 +193,29 @@ export class ItemApplier {
       x.metadata.name = dummyName;
       if (!(this.o.dryRun && replaced && remote)) x.metadata.namespace = 'default';
     }
+    return { ref, x, remote, dummyName };
+  }
 
-    let result: KubeObject | undefined;
-    let error: unknown;
+  /** The first apply of an object; never rejects. Its API warnings are kept for `complete`, in order. */
+  private async send(x: KubeObject): Promise<ApplyAnswer> {
+    const warnings: string[] = [];
     try {
-      result = await this.apply(x);
-    } catch (e) {
-      error = e;
+      const result = await serverSideApply(this.cluster.client, this.cluster.mapper, x, {
+        fieldManager: FIELD_MANAGERS.deploy,
+        dryRun: this.o.dryRun,
+        signal: this.cluster.signal,
+        onWarnings: (ws) => warnings.push(...ws),
+      });
+      return { result, warnings };
+    } catch (error) {
+      return { error, warnings };
     }
+  }
+
+  private async complete(p: PreparedApply, answer: ApplyAnswer, hook: boolean): Promise<void> {
+    const { ref, x, remote, dummyName } = p;
+    for (const w of answer.warnings) this.handleWarning(ref, w);
+    let { result, error } = answer;
     if (result && dummyName) {
       result = renameBack(result, dummyName, ref.name);
       if (ref.namespace) result.metadata.namespace = ref.namespace;
@@ -369,6 +425,14 @@ export async function waitUntilDeleted(
         `waiting for deletion of ${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`,
       );
   }
+}
+
+/** Namespaces and CRDs: applying one changes how later objects of the run are applied (see ItemApplier.prepare). */
+function changesLaterApplies(o: KubeObject): boolean {
+  return (
+    (o.kind === 'Namespace' && o.apiVersion === 'v1') ||
+    (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'))
+  );
 }
 
 function gvkKey(ref: ObjectRef): string {

@@ -1,4 +1,8 @@
-/** Scheduling items as Kluctl does (spec §6.2-§6.3): up to 8 at once, barriers, and the order inside one item. */
+/**
+ * Scheduling items as Kluctl does (spec §6.2-§6.3): up to 8 at once, barriers, and the order inside one item. The
+ * item limit stays Kluctl's even in a dry-run: which items overlap decides whether an object sees a Namespace or a
+ * CRD another item applies; a dry-run instead pipelines the applies inside an item (applyObjectsPipelined).
+ */
 
 import type { ObjectRef } from '../../kluctl/resultTypes.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -66,10 +70,12 @@ async function applyItem(a: ItemApplier, item: RenderedItem): Promise<void> {
   await runHooks(preHooks, a);
 
   if (plain.length) a.report(`Applying ${plain.length} objects`);
-  for (const o of plain) {
-    if (run.aborted) break;
-    await a.applyObject(o, false, false);
-  }
+  if (run.options.dryRun) await a.applyObjectsPipelined(plain);
+  else
+    for (const o of plain) {
+      if (run.aborted) break;
+      await a.applyObject(o, false, false);
+    }
   for (const o of plain) {
     if (run.aborted) break;
     if (!run.options.noWait && wantsReadiness(item, o)) await a.waitReadiness(refOf(o));

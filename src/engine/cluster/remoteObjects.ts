@@ -1,6 +1,7 @@
 /** What the cluster has of a project (spec §8.1): objects carrying the discriminator, rendered refs, namespaces. */
 
-import { getObject, listObjects } from '../../kube/apply.js';
+import { getObject, listObjectPages, listObjects } from '../../kube/apply.js';
+import { CancelledError } from '../../util/errors.js';
 import { KubeApiError, NoMatchError } from '../../kube/errors.js';
 import { type ApiResource } from '../../kube/discovery.js';
 import { type KubeObject } from '../../kube/objects.js';
@@ -19,7 +20,10 @@ export class RemoteObjects {
     private readonly messages: DeploymentMessages,
   ) {}
 
-  /** Lists by discriminator (all listable preferred-version resources in parallel), GETs the missing rendered refs, lists namespaces. */
+  /**
+   * Lists by discriminator (all listable preferred-version resources in parallel), gets the missing rendered refs
+   * (getMissing), lists namespaces.
+   */
   async update(discriminator: string | undefined, rendered: ObjectRef[], onlyUsedKinds = false): Promise<void> {
     if (discriminator)
       await this.listByDiscriminator(discriminator, onlyUsedKinds ? new Set(rendered.map(groupKind)) : undefined);
@@ -101,12 +105,29 @@ export class RemoteObjects {
     }
   }
 
+  /**
+   * GETs the rendered refs the discriminator did not find (a new project: every one of them). Where several are of
+   * one resource in one namespace, one LIST of that namespace (at most a few pages) answers them all: the objects it
+   * has are the ones a GET would return, and a name it lacks is a 404. A LIST that is forbidden, fails or is too long
+   * leaves the rest to the GETs.
+   */
   private async getMissing(refs: ObjectRef[]): Promise<void> {
     const missing = new Map<string, ObjectRef>();
     for (const ref of refs) if (!this.objects.has(refKey(ref))) missing.set(refKey(ref), ref);
+    const groups = new Map<string, ObjectRef[]>();
+    for (const ref of missing.values()) {
+      const key = JSON.stringify([apiVersionOf(ref), ref.kind, ref.namespace ?? '']);
+      groups.set(key, [...(groups.get(key) ?? []), ref]);
+    }
+    const toGet: ObjectRef[] = [];
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        if (group.length < LIST_INSTEAD_OF_GET || !(await this.listMissing(group))) toGet.push(...group);
+      }),
+    );
     let permissionErrors = 0;
     await Promise.all(
-      [...missing.values()].map(async (ref) => {
+      toGet.map(async (ref) => {
         try {
           const o = await getObject(
             this.cluster.client,
@@ -129,7 +150,43 @@ export class RemoteObjects {
       );
     }
   }
+
+  /** Refs of one resource and namespace through one LIST; false when the GETs must answer them. */
+  private async listMissing(group: ObjectRef[]): Promise<boolean> {
+    const first = group[0];
+    let resource: ApiResource | undefined;
+    try {
+      resource = await this.cluster.mapper.find(apiVersionOf(first), first.kind, this.cluster.signal);
+    } catch {
+      return false;
+    }
+    // Unknown kinds are ignored, as their GETs would be; a namespaced ref without a namespace keeps its GET.
+    if (!resource) return true;
+    if (!resource.verbs.includes('list') || (resource.namespaced && !first.namespace)) return false;
+    let listed;
+    try {
+      listed = await listObjectPages(
+        this.cluster.client,
+        resource,
+        { namespace: resource.namespaced ? first.namespace : undefined, signal: this.cluster.signal },
+        MAX_LIST_PAGES,
+      );
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      return false;
+    }
+    if (!listed.complete) return false;
+    // One resource, one namespace (or none, cluster-scoped, whatever the refs say): the name picks the object.
+    const wanted = new Set(group.map((r) => r.name));
+    for (const o of listed.objects) if (wanted.has(o.metadata.name)) this.objects.set(refKey(refOf(o)), o);
+    return true;
+  }
 }
+
+/** From this many missing refs of one resource in one namespace on, one LIST replaces their GETs. */
+const LIST_INSTEAD_OF_GET = 4;
+/** A LIST for missing refs reads at most this many pages of 500 before leaving them to GETs. */
+const MAX_LIST_PAGES = 4;
 
 export function apiVersionOf(ref: ObjectRef): string {
   return ref.group ? `${ref.group}/${ref.version}` : (ref.version ?? 'v1');

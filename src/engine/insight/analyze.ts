@@ -22,7 +22,8 @@ import type { Target } from '../project/types.js';
 import { renderProject } from '../render/render-project.js';
 import type { VarsLoadEvent, VarsLoaderContext } from '../vars/vars-loader.js';
 import { diagnosticsFromError, warningDiagnostics, type InsightDiagnostic } from './diagnostics.js';
-import { provenance, rootLayers, varsLayer, type VariableInfo, type VarsLayer } from './provenance.js';
+import { provenance, rootLayers, varsLayer, type VarsLayer } from './provenance.js';
+import { scopeForFile, type VarScope } from './scopes.js';
 
 export interface AnalyzeOptions {
   projectDir: string;
@@ -40,20 +41,6 @@ export interface TargetSummary {
   name: string;
   context?: string;
   args?: JsonObject;
-}
-
-/** The variables visible in a part of the project. */
-export interface VarScope {
-  id: string;
-  label: string;
-  kind: 'project' | 'item';
-  /** The project dir, or the item dir. */
-  dir: string;
-  /** The deployment.yaml this scope's project is read from. */
-  deploymentFile?: string;
-  /** The vars sources loaded for this scope, in order, for messages. */
-  loaded: string[];
-  variables: VariableInfo[];
 }
 
 export interface ProjectAnalysis {
@@ -291,26 +278,6 @@ function buildScopes(
     });
   }
   out.tags = [...tags].sort();
-}
-
-/**
- * The scope a file's templates see: the item whose dir holds it, else the deepest project. A deployment.yaml is
- * rendered with the vars of the project that includes it (its own vars are not loaded yet).
- */
-export function scopeForFile(scopes: readonly VarScope[], file: string): VarScope | undefined {
-  const inside = (dir: string) => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-  const base = path.basename(file);
-  let best: VarScope | undefined;
-  for (const s of scopes) {
-    if (!inside(s.dir)) continue;
-    if (base.startsWith('deployment.y') && s.kind === 'project' && s.deploymentFile === file) {
-      // Its own vars are not visible while it renders: the parent's scope, when there is one.
-      const parent = scopes.find((x) => x.id === s.id.replace(/\/\d+$/, '') && x.id !== s.id);
-      if (parent) return parent;
-    }
-    if (!best || s.dir.length > best.dir.length || (s.dir.length === best.dir.length && s.kind === 'item')) best = s;
-  }
-  return best;
 }
 
 function dedupe(list: InsightDiagnostic[]): InsightDiagnostic[] {

@@ -9,7 +9,8 @@ import { isMap, parseAllDocuments } from 'yaml';
 import { MASK } from '../../kluctl/masking.js';
 import { asContext, rendererFor } from '../vars/templating.js';
 import { parseResourceYaml } from '../yaml/kustomize.js';
-import { analyze, scopeForFile, type AnalyzeOptions } from './analyze.js';
+import { analyze, type AnalyzeOptions } from './analyze.js';
+import { scopeForFile } from './scopes.js';
 import { diagnosticsFromError, type InsightDiagnostic } from './diagnostics.js';
 
 export interface PreviewOptions extends Omit<AnalyzeOptions, 'render'> {

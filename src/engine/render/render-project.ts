@@ -97,6 +97,12 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   let cluster: ClusterConnection | undefined;
   if (!o.offline)
     cluster = connect(o.kubeconfig, requestedContext(project, o.target, o.context), warnings, env, o.requestTimeoutMs);
+  // What Helm's .Capabilities needs is asked for now and awaited only when the items are built: the requests run
+  // while the project, its vars and its items load.
+  const capabilities = cluster
+    ? Promise.all([serverVersion(cluster, o.signal), apiVersions(cluster, o.signal)])
+    : Promise.resolve([undefined, undefined] as const);
+  capabilities.catch(() => {}); // awaited below; a failure before that must not be unhandled
   const target = selectTarget(project, external, {
     targetName: o.target,
     targetNameOverride: o.targetNameOverride,
@@ -146,8 +152,8 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     discriminator,
     cluster,
     kubernetesVersion: o.kubernetesVersion,
-    kubeVersion: cluster ? await serverVersion(cluster, o.signal) : undefined,
-    apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
+    kubeVersion: (await capabilities)[0],
+    apiVersions: (await capabilities)[1],
     kustomizeBinary: o.kustomizeBinary,
     helmBinary: o.helmBinary,
     gitCache,

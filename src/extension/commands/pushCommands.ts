@@ -6,7 +6,6 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadKluctlProject } from '../../engine/deployment/kluctl-project.js';
 import type { EngineHooks } from '../../engine/worker/request.js';
 import { isCancelled, type CancelledError } from '../../util/errors.js';
 import { commandResultDiffs } from '../../gitops/resultDocuments.js';
@@ -14,6 +13,7 @@ import type { CommandResult, ObjectRef } from '../../kluctl/resultTypes.js';
 import { countObjects, objectRefString } from '../../kluctl/results.js';
 import { connectionSettings } from '../clusters.js';
 import { readSettings } from '../config.js';
+import { onDemand } from '../onDemandLoader.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
 
 /** What a CodeLens passes; from the palette everything is asked for. */
@@ -257,7 +257,7 @@ async function resolvePushTarget(arg: unknown, action: PushAction): Promise<Push
           )?.d;
     if (!projectDir) return undefined;
   }
-  const project = loadKluctlProject(projectDir, {});
+  const project = (await onDemand()).readKluctlProject(projectDir);
   let target = given && 'target' in given ? given.target : undefined;
   if (!(given && 'target' in given) && project.targets.length > 0) {
     const picked = await vscode.window.showQuickPick(

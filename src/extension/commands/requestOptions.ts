@@ -3,7 +3,6 @@
  * one, turned into kluctl's overridesPatch, shown, and only then sent.
  */
 import * as vscode from 'vscode';
-import { loadKluctlProject } from '../../engine/deployment/kluctl-project.js';
 import {
   buildOverridesPatch,
   checkArg,
@@ -15,6 +14,7 @@ import {
 } from '../overridesPatch.js';
 import type { RequestKind } from '../../kluctl/types.js';
 import { readSettings } from '../config.js';
+import { onDemand } from '../onDemandLoader.js';
 import { Commands } from '../ids.js';
 import { requireTrust, resolveTarget, type CommandContext, type Target } from './context.js';
 import type { RequestOptionsArg } from './registry.js';
@@ -121,7 +121,7 @@ async function promptOptions(
   });
   if (!picked) return undefined;
   const result: RequestOptionsArg = { options: {} };
-  const declared = declaredArgs(ctx, target);
+  const declared = await declaredArgs(ctx, target);
   for (const item of picked) {
     if (item.key === 'warningsAsErrors') result.warningsAsErrors = true;
     else if (item.value !== undefined) result.options[item.key as BooleanOption] = item.value;
@@ -203,11 +203,11 @@ async function promptValue(
 }
 
 /** The args and targets `.kluctl.yaml` of the workspace project declares (nothing when it is not this workspace's). */
-function declaredArgs(ctx: CommandContext, target: Target): { args?: DeclaredArg[]; targets: string[] } {
+async function declaredArgs(ctx: CommandContext, target: Target): Promise<{ args?: DeclaredArg[]; targets: string[] }> {
   const project = target.node.project;
   if (!project) return { targets: [] };
   try {
-    const loaded = loadKluctlProject(project.projectDir, {});
+    const loaded = (await onDemand()).readKluctlProject(project.projectDir);
     return { args: loaded.config.args, targets: loaded.targets.map((t) => t.name) };
   } catch (error) {
     ctx.output.log.warn(`Could not read the args of ${project.projectDir}: ${(error as Error).message}`);

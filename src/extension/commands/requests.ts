@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { cleanupDiffResult, runRequest, type RequestOutcome } from '../../gitops/manualRequests.js';
 import { repoKeyString, type RepoKey } from '../../kluctl/repoKey.js';
 import { mergeSourceOverrides } from '../../gitops/requests.js';
-import { startSourceOverride, type SourceOverrideSession } from '../../gitops/sourceOverride/session.js';
+import type { SourceOverrideSession } from '../../gitops/sourceOverride/session.js';
 import { readCommandResultDiffs, readValidateResult } from '../../gitops/maskedResults.js';
 import { countObjects } from '../../kluctl/results.js';
 import type { CommandResult } from '../../kluctl/resultTypes.js';
@@ -15,6 +15,7 @@ import { engineDiffForDeployment, useEngineForLocalDiff } from './engineDiff.js'
 import type { PushResult } from './pushCommands.js';
 import { runCommand } from './registry.js';
 import type { ObjectDiff } from '../../gitops/resultDocuments.js';
+import { onDemand } from '../onDemandLoader.js';
 
 export const TITLES: Record<RequestKind, string> = {
   reconcile: 'Reconcile',
@@ -289,7 +290,9 @@ export async function runWithLocalSource(
   const title = kind === 'diff' ? 'Diff' : 'Deploy';
   let session: SourceOverrideSession | undefined;
   try {
-    session = await startSourceOverride({
+    session = await (
+      await onDemand()
+    ).startLocalSourceOverride({
       client: target.client,
       controllerNamespace: settings.controllerNamespace,
       localPort: settings.localSourceOverridePort || undefined,

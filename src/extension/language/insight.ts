@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { scopeForFile, type ProjectAnalysis, type VarScope } from '../../engine/insight/analyze.js';
+import type { ProjectAnalysis } from '../../engine/insight/analyze.js';
+import { scopeForFile, type VarScope } from '../../engine/insight/scopes.js';
 import type { InsightDiagnostic } from '../../engine/insight/diagnostics.js';
 import type { PreviewResult } from '../../engine/insight/preview.js';
 import type { EngineRunner } from '../../engine/worker/request.js';

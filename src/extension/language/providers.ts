@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { callableDocs } from '../../engine/insight/docs.js';
 import {
   childKeys,
   completionContext,
@@ -15,6 +14,7 @@ import {
 import type { VariableInfo, VarOrigin } from '../../engine/insight/provenance.js';
 import { MASK } from '../../kluctl/masking.js';
 import { gitRoot } from '../../engine/project/paths.js';
+import { onDemand } from '../onDemandLoader.js';
 import type { ProjectInsight } from './insight.js';
 
 /** YAML and Jinja files of the workspace; the providers answer only inside a Kluctl project. */
@@ -82,7 +82,7 @@ export class KluctlHoverProvider implements vscode.HoverProvider {
     if (!token) return undefined;
     const range = new vscode.Range(pos.line, token.start, pos.line, token.end);
     if (token.kind !== 'variable') {
-      const docs = callableDocs();
+      const docs = (await onDemand()).templateCallableDocs();
       const d =
         docs.get(`${token.kind}:${token.text}`) ??
         docs.get(`function:${token.text}`) ??
@@ -100,7 +100,7 @@ export class KluctlHoverProvider implements vscode.HoverProvider {
     if (!found) return undefined;
     const vars = variablesAt(found.scope.variables, token.text);
     if (vars.length === 0) {
-      const fn = callableDocs().get(`function:${token.text}`);
+      const fn = (await onDemand()).templateCallableDocs().get(`function:${token.text}`);
       if (fn)
         return new vscode.Hover(
           new vscode.MarkdownString().appendCodeblock(fn.signature, 'jinja').appendMarkdown(fn.doc),
@@ -130,7 +130,7 @@ export class KluctlCompletionProvider implements vscode.CompletionItemProvider {
     if (!ctx) return this.deploymentCompletions(doc, line, pos, projectDir);
     const range = new vscode.Range(pos.line, ctx.start, pos.line, pos.character);
     if (ctx.kind === 'filter' || ctx.kind === 'test') {
-      return [...callableDocs().values()]
+      return [...(await onDemand()).templateCallableDocs().values()]
         .filter((d) => d.kind === ctx.kind)
         .map((d) => {
           const item = new vscode.CompletionItem(d.name, vscode.CompletionItemKind.Function);
@@ -156,7 +156,7 @@ export class KluctlCompletionProvider implements vscode.CompletionItemProvider {
       items.push(item);
     }
     if (!ctx.parent)
-      for (const d of callableDocs().values())
+      for (const d of (await onDemand()).templateCallableDocs().values())
         if (d.kind === 'function' && !d.name.includes('.')) {
           const item = new vscode.CompletionItem(d.name, vscode.CompletionItemKind.Function);
           item.detail = d.signature;

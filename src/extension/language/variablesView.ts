@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { VarScope } from '../../engine/insight/analyze.js';
+import type { VarScope } from '../../engine/insight/scopes.js';
 import type { VariableInfo, VarOrigin } from '../../engine/insight/provenance.js';
 import { Disposable } from '../disposable.js';
 import { VARIABLES_VIEW } from '../ids.js';

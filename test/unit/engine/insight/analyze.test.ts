@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeProject, scopeForFile } from '../../../../src/engine/insight/analyze.js';
+import { analyzeProject } from '../../../../src/engine/insight/analyze.js';
+import { scopeForFile } from '../../../../src/engine/insight/scopes.js';
 import { tempTree, writeFiles } from '../../../harness/files.js';
 import { KLUCTL_EXAMPLES } from '../../../harness/paths.js';
 
