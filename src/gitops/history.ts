@@ -23,6 +23,7 @@ import {
   manualRequestResultIds,
   mergeTimeline,
   resultEntry,
+  sharedReconcileIds,
   TIMELINE_LIMITS,
   type EventEntry,
   type KubeEvent,
@@ -198,11 +199,14 @@ export class ContextHistory {
   results(kd: KluctlDeployment): ResultEntry[] {
     this.noteDeployment(kd);
     const key = deploymentKey({ namespace: kd.metadata.namespace ?? '', name: kd.metadata.name });
-    const manual = new Set(this.manual.get(key) ?? []);
-    return this.index
-      .infos(keysOf(kd))
+    const infos = this.index.infos(keysOf(kd));
+    const reconcileIds = sharedReconcileIds(infos);
+    const requested = kd.status?.reconcileRequestResult?.reconcileId;
+    if (requested) reconcileIds.add(requested);
+    const hints = { manualResultIds: new Set(this.manual.get(key) ?? []), reconcileIds };
+    return infos
       .flatMap((info) => {
-        const entry = resultEntry(info, manual);
+        const entry = resultEntry(info, hints);
         return entry ? [entry] : [];
       })
       .slice(0, TIMELINE_LIMITS.results);
@@ -313,6 +317,10 @@ function trimInfo(info: ResultSecretInfo): ResultSecretInfo {
   const trimmed: Record<string, unknown> = {
     id: s.id,
     reconcileId: s.reconcileId,
+    kluctlDeployment: s.kluctlDeployment && {
+      name: s.kluctlDeployment.name,
+      namespace: s.kluctlDeployment.namespace,
+    },
     targetKey: s.targetKey,
     ready: (s as unknown as { ready?: boolean }).ready,
     startTime: s.startTime,
