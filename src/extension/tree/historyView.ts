@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { ContextHistory } from '../../gitops/history.js';
 import { inventoryOf } from '../../gitops/inventory.js';
-import { readCommandResult } from '../../gitops/maskedResults.js';
+import { readCommandResult, readCommandResultObjects } from '../../gitops/maskedResults.js';
+import { resultObjectGroups, type CompactedObject } from '../../gitops/resultDocuments.js';
 import { validationTable } from '../../gitops/resultReport.js';
 import type { CommandResult } from '../../kluctl/resultTypes.js';
 import type { Clusters } from '../clusters.js';
@@ -9,6 +10,7 @@ import { readSettings } from '../config.js';
 import { Disposable, toDisposable } from '../disposable.js';
 import {
   InventoryObjectNode,
+  ResultObjectGroupNode,
   TimelineEntryNode,
   ValidationRowNode,
   type HistoryDeployment,
@@ -19,6 +21,14 @@ import {
 
 /** How many decoded results the inventory keeps (a result may hold thousands of objects). */
 const RESULT_CACHE = 10;
+/** How many results' full manifests the object trees keep (the largest part of a result). */
+const OBJECTS_CACHE = 3;
+
+/** A stored result as read for its object tree: unmasked, masked per object when one is opened. */
+export interface ResultObjects {
+  result: CommandResult;
+  compacted: CompactedObject[] | undefined;
+}
 
 /**
  * Loads the children of the Timeline, Inventory and Validation nodes. A timeline is live while expanded and the
@@ -31,6 +41,7 @@ export class HistoryView extends Disposable {
   private readonly offs: Array<() => void> = [];
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   private readonly results = new Map<string, Promise<CommandResult>>();
+  private readonly objects = new Map<string, Promise<ResultObjects>>();
   private pending: NodeJS.Timeout | undefined;
   /** Fires (debounced) when a shown timeline has new entries. */
   readonly onDidChange = this.changed.event;
@@ -71,6 +82,29 @@ export class HistoryView extends Disposable {
     if (!history.ready) await this.firstList(history, 10_000);
     const now = new Date();
     return history.timeline(d.kd).map((e) => new TimelineEntryNode(d, e, now));
+  }
+
+  /** A command result's objects, grouped by what the command did to them (bounded per group). */
+  async resultChildren(node: TimelineEntryNode): Promise<ResultObjectGroupNode[]> {
+    const e = node.entry;
+    if (e.kind !== 'result' || e.resultKind !== 'command') return [];
+    const { result } = await this.resultObjects(node.deployment, e.id);
+    return resultObjectGroups(result).map((g) => new ResultObjectGroupNode(node.deployment, e.id, g));
+  }
+
+  /** A command result with its full manifests, from a small cache. */
+  resultObjects(d: HistoryDeployment, resultId: string): Promise<ResultObjects> {
+    const key = `${d.context}/${resultId}`;
+    let p = this.objects.get(key);
+    if (!p) {
+      p = readCommandResultObjects(this.clusters.client(d.context), resultId, {
+        namespace: readSettings().resultsNamespace,
+      });
+      p.catch(() => this.objects.delete(key));
+      this.objects.set(key, p);
+      if (this.objects.size > OBJECTS_CACHE) this.objects.delete(this.objects.keys().next().value!);
+    }
+    return p;
   }
 
   async inventoryChildren(node: InventoryNode): Promise<InventoryObjectNode[]> {

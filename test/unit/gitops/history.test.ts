@@ -3,6 +3,7 @@ import { AlertTracker, alertStateOf, summarizeStates } from '../../../src/gitops
 import { ResultIndex, RESULT_INDEX_MAX_KEYS } from '../../../src/gitops/history.js';
 import { inventoryOf } from '../../../src/gitops/inventory.js';
 import { compareResults } from '../../../src/gitops/resultCompare.js';
+import { resultObjectDocument, resultObjectGroups } from '../../../src/gitops/resultDocuments.js';
 import { commandResultReport, validationTable } from '../../../src/gitops/resultReport.js';
 import { presentStatus } from '../../../src/gitops/status.js';
 import {
@@ -251,6 +252,49 @@ describe('result comparison, report and inventory (pure)', () => {
       ref: ref(o.name, o.kind),
       applied: { ...cm(o.name, o.data), kind: o.kind ?? 'ConfigMap' },
     })),
+  });
+
+  it("groups a result's objects for its read-only tree, bounded, and opens each masked", () => {
+    const secret = (v: string) => ({ ...cm('s', { k: Buffer.from(v).toString('base64') }), kind: 'Secret' });
+    const result = {
+      objects: [
+        { ref: ref('c'), changes: [{ type: 'update', jsonPath: 'data.color', oldValue: 'blue', newValue: 'green' }] },
+        { ref: ref('n'), new: true },
+        { ref: ref('o'), orphan: true },
+        { ref: ref('s', 'Secret'), new: true },
+        ...Array.from({ length: 7 }, (_, i) => ({ ref: ref(`u${i}`) })),
+      ],
+    } as CommandResult;
+    const compacted = [
+      { ref: ref('c'), remote: cm('c', { color: 'blue' }), applied: cm('c', { color: 'green' }) },
+      { ref: ref('n'), applied: cm('n', { a: '1' }) },
+      { ref: ref('o'), remote: cm('o', { old: 'yes' }) },
+      { ref: ref('s', 'Secret'), applied: secret('hunter2') },
+      ...Array.from({ length: 7 }, (_, i) => ({ ref: ref(`u${i}`), applied: cm(`u${i}`, { i: String(i) }) })),
+    ];
+    const groups = resultObjectGroups(result, 5);
+    assert.deepEqual(
+      groups.map((g) => `${g.status} ${g.objects.length}/${g.total}`),
+      ['changed 1/1', 'new 2/2', 'orphan 1/1', 'unchanged 5/7'],
+    );
+    assert.deepEqual(
+      groups[1].objects.map((o) => `${o.ref.kind}/${o.ref.name}`),
+      ['ConfigMap/n', 'Secret/s'],
+    );
+    const changed = resultObjectDocument(result, compacted, ref('c'))!;
+    assert.equal(changed.status, 'changed');
+    assert.match(changed.left!, /color: blue/);
+    assert.match(changed.right!, /color: green/);
+    assert.doesNotMatch(changed.right!, /managedFields|resourceVersion/);
+    const orphan = resultObjectDocument(result, compacted, ref('o'))!;
+    assert.equal(orphan.right, undefined);
+    assert.match(orphan.left!, /old: "yes"/);
+    const masked = resultObjectDocument(result, compacted, ref('s', 'Secret'))!;
+    assert.doesNotMatch(masked.right!, /aHVudGVyMg|hunter2/);
+    const unchanged = resultObjectDocument(result, compacted, ref('u6'))!;
+    assert.equal(unchanged.status, 'unchanged');
+    assert.match(unchanged.right!, /i: "6"/);
+    assert.equal(resultObjectDocument(result, compacted, ref('missing')), undefined);
   });
 
   it('lists exactly the objects whose applied manifests differ, Secrets masked', () => {

@@ -6,8 +6,12 @@ import * as vscode from 'vscode';
 import type { KluctlExtensionApi } from '../../../src/extension/main.js';
 import { Commands } from '../../../src/extension/ids.js';
 import type { ContextNode, DeploymentNode, TreeNode } from '../../../src/extension/tree/nodes.js';
-import type { TimelineEntryNode } from '../../../src/extension/tree/historyNodes.js';
-import type { CompareOutcome } from '../../../src/extension/commands/historyCommands.js';
+import type {
+  ResultObjectGroupNode,
+  ResultObjectNode,
+  TimelineEntryNode,
+} from '../../../src/extension/tree/historyNodes.js';
+import type { CompareOutcome, ResultObjectOutcome } from '../../../src/extension/commands/historyCommands.js';
 import type { FleetDiffOutcome } from '../../../src/extension/commands/fleetDiff.js';
 
 /**
@@ -119,6 +123,40 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
     );
     const doc = await vscode.commands.executeCommand<vscode.Uri>(Commands.openResult, newest);
     assert.match((await vscode.workspace.openTextDocument(doc)).getText(), /# Kluctl deploy result[\s\S]*1 changed/);
+  });
+
+  it("shows a result's objects as a read-only tree: grouped, each opening its diff or masked YAML", async () => {
+    const newest = await waitFor('the newest deploy result', async () =>
+      (await timeline('app')).find((n) => n.entry.kind === 'result' && n.entry.command === 'deploy'),
+    );
+    assert.equal(newest.toTreeItem().collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    const groups = (await api.tree.getChildren(newest)) as ResultObjectGroupNode[];
+    assert.deepEqual(
+      groups.map((g) => `${g.group.status} ${g.group.total}`),
+      ['changed 1', 'unchanged 1'],
+    );
+    const changed = (await api.tree.getChildren(groups[0])) as ResultObjectNode[];
+    assert.deepEqual(
+      changed.map((n) => `${n.ref.kind}/${n.ref.name}`),
+      ['ConfigMap/first-a'],
+    );
+    assert.match(String(changed[0].toTreeItem().contextValue), /^kluctl:object\+result\+changed/);
+    const diff = await vscode.commands.executeCommand<ResultObjectOutcome>(Commands.openResultObject, changed[0]);
+    assert.equal(diff?.status, 'changed');
+    const [, left, right] = diff.diff!;
+    assert.match((await vscode.workspace.openTextDocument(left)).getText(), /color: blue/);
+    assert.match((await vscode.workspace.openTextDocument(right)).getText(), /color: green/);
+    const unchanged = (await api.tree.getChildren(groups[1])) as ResultObjectNode[];
+    assert.deepEqual(
+      unchanged.map((n) => `${n.ref.kind}/${n.ref.name}`),
+      ['ConfigMap/second-a'],
+    );
+    const second = unchanged.find((n) => n.ref.name === 'second-a')!;
+    const opened = await vscode.commands.executeCommand<ResultObjectOutcome>(Commands.openResultObject, second);
+    assert.equal(opened?.status, 'unchanged');
+    const text = (await vscode.workspace.openTextDocument(opened.document!)).getText();
+    assert.match(text, /size: L/);
+    assert.doesNotMatch(text, /managedFields|resourceVersion/);
   });
 
   it('lists the inventory of the deployment and opens an object as live YAML', async () => {
