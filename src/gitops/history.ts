@@ -132,6 +132,7 @@ export class ContextHistory {
   private subscribers = 0;
   private readonly changed = new Emitter<void>();
   private resultsListed = false;
+  private running = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -140,6 +141,17 @@ export class ContextHistory {
 
   onDidChange(listener: () => void): () => void {
     return this.changed.on(listener);
+  }
+
+  /** How many of this history's watch loops are still running (they end shortly after their abort). */
+  get runningWatches(): number {
+    return this.running;
+  }
+
+  private track(loop: Promise<void>): void {
+    this.running++;
+    const done = (): void => void this.running--;
+    loop.then(done, done);
   }
 
   /** Whether the results have been listed once since the watch started. */
@@ -233,32 +245,34 @@ export class ContextHistory {
     const abort = new AbortController();
     this.resultsWatch = abort;
     const namespace = this.options.resultsNamespace ?? DEFAULT_RESULTS_NAMESPACE;
-    void listAndWatch<KubeObject>(
-      this.client,
-      {
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
-        labelSelector: `${RESULT_LABELS.isResult}=true`,
-        metadataOnly: true,
-        signal: abort.signal,
-        backoffMs: this.options.backoffMs,
-        description: `Kluctl results in ${namespace}`,
-      },
-      {
-        onList: (items) => {
-          this.index.replaceAll(items);
-          this.resultsListed = true;
-          this.changed.fire();
+    this.track(
+      listAndWatch<KubeObject>(
+        this.client,
+        {
+          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+          labelSelector: `${RESULT_LABELS.isResult}=true`,
+          metadataOnly: true,
+          signal: abort.signal,
+          backoffMs: this.options.backoffMs,
+          description: `Kluctl results in ${namespace}`,
         },
-        onEvent: (type, secret) => {
-          const id =
-            secret.metadata.labels?.[RESULT_LABELS.commandResultId] ||
-            secret.metadata.labels?.[RESULT_LABELS.validateResultId];
-          if (type === 'DELETED') {
-            if (id) this.index.remove(id);
-          } else this.index.put(secret);
-          this.changed.fire();
+        {
+          onList: (items) => {
+            this.index.replaceAll(items);
+            this.resultsListed = true;
+            this.changed.fire();
+          },
+          onEvent: (type, secret) => {
+            const id =
+              secret.metadata.labels?.[RESULT_LABELS.commandResultId] ||
+              secret.metadata.labels?.[RESULT_LABELS.validateResultId];
+            if (type === 'DELETED') {
+              if (id) this.index.remove(id);
+            } else this.index.put(secret);
+            this.changed.fire();
+          },
         },
-      },
+      ),
     );
   }
 
@@ -278,27 +292,29 @@ export class ContextHistory {
         watch.entries.delete(oldest.id);
       }
     };
-    void listAndWatch<KubeEvent>(
-      this.client,
-      {
-        path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/events`,
-        fieldSelector: `involvedObject.kind=KluctlDeployment,involvedObject.name=${ref.name}`,
-        signal: watch.abort.signal,
-        backoffMs: this.options.backoffMs,
-        description: `Events of ${ref.namespace}/${ref.name}`,
-      },
-      {
-        onList: (items) => {
-          watch.entries.clear();
-          for (const e of items) put(e);
-          this.changed.fire();
+    this.track(
+      listAndWatch<KubeEvent>(
+        this.client,
+        {
+          path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/events`,
+          fieldSelector: `involvedObject.kind=KluctlDeployment,involvedObject.name=${ref.name}`,
+          signal: watch.abort.signal,
+          backoffMs: this.options.backoffMs,
+          description: `Events of ${ref.namespace}/${ref.name}`,
         },
-        onEvent: (type, event) => {
-          if (type === 'DELETED') watch.entries.delete(event.metadata.uid ?? '');
-          else put(event);
-          this.changed.fire();
+        {
+          onList: (items) => {
+            watch.entries.clear();
+            for (const e of items) put(e);
+            this.changed.fire();
+          },
+          onEvent: (type, event) => {
+            if (type === 'DELETED') watch.entries.delete(event.metadata.uid ?? '');
+            else put(event);
+            this.changed.fire();
+          },
         },
-      },
+      ),
     );
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { ContextHistory } from '../../gitops/history.js';
+import type { ContextHistory } from '../../gitops/history.js';
+import { HistoryHub } from '../../gitops/historyHub.js';
 import { inventoryOf } from '../../gitops/inventory.js';
 import { readCommandResult, readCommandResultObjects } from '../../gitops/maskedResults.js';
 import { resultObjectGroups, type CompactedObject } from '../../gitops/resultDocuments.js';
@@ -36,9 +37,7 @@ export interface ResultObjects {
  * or hiding the view, ends the watches.
  */
 export class HistoryView extends Disposable {
-  private readonly histories = new Map<string, ContextHistory>();
-  private readonly unsubscribers = new Map<string, () => void>();
-  private readonly offs: Array<() => void> = [];
+  private readonly hub: HistoryHub;
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   private readonly results = new Map<string, Promise<CommandResult>>();
   private readonly objects = new Map<string, Promise<ResultObjects>>();
@@ -48,37 +47,48 @@ export class HistoryView extends Disposable {
 
   constructor(private readonly clusters: Clusters) {
     super();
+    this.hub = new HistoryHub(
+      (context) => this.clusters.client(context),
+      () => ({ resultsNamespace: readSettings().resultsNamespace }),
+    );
+    const off = this.hub.onDidChange(() => this.fireSoon());
     this.register(
       toDisposable(() => {
-        this.stopAll();
+        off();
+        this.hub.dispose();
         clearTimeout(this.pending);
-        for (const off of this.offs) off();
       }),
     );
     this.register(clusters.onDidChange(() => this.forgetRemovedContexts()));
+    // New kubeconfig: the live timelines watch again through the new clients, the old watches end.
+    this.register(
+      clusters.onDidReload(() => {
+        this.results.clear();
+        this.objects.clear();
+        this.hub.reload();
+      }),
+    );
   }
 
   /** The history of a context (created on first use; watches only while subscribed). */
   history(context: string): ContextHistory {
-    let h = this.histories.get(context);
-    if (!h) {
-      h = new ContextHistory(this.clusters.client(context), { resultsNamespace: readSettings().resultsNamespace });
-      this.histories.set(context, h);
-      this.offs.push(h.onDidChange(() => this.fireSoon()));
-    }
-    return h;
+    return this.hub.history(context);
   }
 
   /** Which timelines are live now (node ids), for tests. */
   get liveTimelines(): string[] {
-    return [...this.unsubscribers.keys()];
+    return this.hub.keys();
+  }
+
+  /** Watch loops of the histories still running, for tests (0 once every timeline is closed). */
+  get runningWatches(): number {
+    return this.hub.runningWatches;
   }
 
   async timelineChildren(node: TimelineNode): Promise<TimelineEntryNode[]> {
     const d = node.deployment;
     const history = this.history(d.context);
-    if (!this.unsubscribers.has(node.id))
-      this.unsubscribers.set(node.id, history.subscribe({ namespace: d.namespace, name: d.name }));
+    this.hub.subscribe(node.id, d.context, { namespace: d.namespace, name: d.name });
     if (!history.ready) await this.firstList(history, 10_000);
     const now = new Date();
     return history.timeline(d.kd).map((e) => new TimelineEntryNode(d, e, now));
@@ -125,19 +135,13 @@ export class HistoryView extends Disposable {
   /** A collapsed timeline (or its deployment) stops being watched. */
   collapsed(id: string | undefined): void {
     if (!id) return;
-    for (const [key, unsubscribe] of [...this.unsubscribers]) {
-      if (key === id || key === id.replace(/^deployment\//, 'timeline/')) {
-        unsubscribe();
-        this.unsubscribers.delete(key);
-      }
-    }
+    for (const key of this.hub.keys())
+      if (key === id || key === id.replace(/^deployment\//, 'timeline/')) this.hub.unsubscribe(key);
   }
 
   /** The view was hidden: every watch ends; expanding again (or showing the view) starts them again. */
   stopAll(): void {
-    for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
-    this.unsubscribers.clear();
-    for (const h of this.histories.values()) h.stop();
+    this.hub.stopAll();
   }
 
   /** The result the inventory shows: the newest stored deploy (the results are listed once if not watched). */
@@ -182,19 +186,12 @@ export class HistoryView extends Disposable {
   }
 
   private forgetRemovedContexts(): void {
-    const selected = new Set(this.clusters.selectedContexts());
-    for (const [context, h] of [...this.histories]) {
-      if (selected.has(context)) continue;
-      h.stop();
-      this.histories.delete(context);
-      for (const key of [...this.unsubscribers.keys()])
-        if (key.startsWith(`timeline/${context}/`)) this.unsubscribers.delete(key);
-    }
+    this.hub.retain(new Set(this.clusters.selectedContexts()));
   }
 
   /** Only live timelines refresh the view: a one-time listing (inventory, compare) must not start a refresh loop. */
   private fireSoon(): void {
-    if (this.unsubscribers.size === 0) return;
+    if (this.hub.keys().length === 0) return;
     clearTimeout(this.pending);
     this.pending = setTimeout(() => this.changed.fire(), 250);
   }
