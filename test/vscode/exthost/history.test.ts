@@ -13,6 +13,8 @@ import type {
 } from '../../../src/extension/tree/historyNodes.js';
 import type { CompareOutcome, ResultObjectOutcome } from '../../../src/extension/commands/historyCommands.js';
 import type { FleetDiffOutcome } from '../../../src/extension/commands/fleetDiff.js';
+import type { RequestCommandResult } from '../../../src/extension/commands/requests.js';
+import { runRequest } from '../../../src/gitops/manualRequests.js';
 
 /**
  * Issue 17 in a real VS Code against the real kube-apiserver and kluctl-controller (started by
@@ -252,5 +254,106 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
     } finally {
       fs.writeFileSync(file, committed);
     }
+  });
+  it('alerts once for a workspace deployment that fails while the view is hidden, and clears when it recovers', async () => {
+    // The view was opened (before()): the user engaged, so the alerts may watch while it is hidden.
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await waitFor('the view hidden, the tree paused, the light watch running', () =>
+      !api.tree.view.visible && !api.clusters.isWatching && api.alerts.watchingWhileHidden ? true : undefined,
+    );
+    const [context] = api.clusters.selectedContexts();
+    const client = api.clusters.client(context);
+    const ref = { namespace: env.namespace, name: 'app' };
+    const alertsBefore = api.alerts.shown.length;
+    const broken = path.join(env.workspace, 'app', 'broken.yaml');
+    try {
+      // Changed from outside the editor: a push and the controller's reconcile (no Kluctl command is run).
+      fs.writeFileSync(
+        broken,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Invalid_Name_2\n  namespace: ${env.namespace}\ndata:\n  a: b\n`,
+      );
+      commitAndPush('broken while hidden');
+      await runRequest(client, ref, 'reconcile');
+      const shown = await waitFor('one failure alert while hidden', () =>
+        api.alerts.shown.length > alertsBefore ? api.alerts.shown.slice(alertsBefore) : undefined,
+      );
+      assert.equal(shown[0].state, 'failed');
+      assert.match(shown[0].key, new RegExp(`${env.namespace}/app$`));
+      assert.match(api.alerts.text, /failed/);
+      assert.ok(!api.tree.view.visible && !api.clusters.isWatching, 'still hidden: only the light watch ran');
+      await new Promise((r) => setTimeout(r, 3000));
+      await api.alerts.update();
+      assert.equal(api.alerts.shown.length - alertsBefore, 1, 'one alert per change');
+
+      fs.rmSync(broken);
+      commitAndPush('fixed while hidden');
+      await runRequest(client, ref, 'reconcile');
+      await waitFor('the alert cleared while hidden', async () => {
+        await api.alerts.update();
+        return /failed/.test(api.alerts.text) ? undefined : true;
+      });
+      assert.ok(!api.tree.view.visible && !api.clusters.isWatching, 'still hidden');
+      assert.equal(api.alerts.shown.length - alertsBefore, 1, 'no alert on recovery');
+    } finally {
+      if (fs.existsSync(broken)) {
+        fs.rmSync(broken);
+        commitAndPush('cleanup');
+      }
+      await vscode.commands.executeCommand('workbench.view.extension.kluctl');
+    }
+    await waitFor('the view visible again, the light watch ended', () =>
+      api.tree.view.visible && api.clusters.isWatching && !api.alerts.watchingWhileHidden ? true : undefined,
+    );
+  });
+
+  it('Validate Now fills the Validation table with one row per finding of the real controller', async () => {
+    fs.writeFileSync(
+      path.join(env.workspace, 'app', 'not-ready.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: not-ready-{{ args.suffix }}',
+        `  namespace: ${env.namespace}`,
+        '  annotations:',
+        '    kluctl.io/is-ready: "false"',
+        '    validate-result.kluctl.io/owner: "team blue"',
+        'data:',
+        '  x: y',
+        '',
+      ].join('\n'),
+    );
+    commitAndPush('not ready');
+    await reconcile('app');
+    await waitFor('not-ready-a deployed', async () => {
+      const inventory = (await api.tree.getChildren(await child('app', 'inventory'))) as Array<
+        Extract<TreeNode, { kind: 'inventoryObject' }>
+      >;
+      return inventory.some((n) => n.item.ref.name === 'not-ready-a') ? true : undefined;
+    });
+    const before = (await node('app')).kd.status?.lastValidateResult?.id;
+    const outcome = await vscode.commands.executeCommand<RequestCommandResult>(
+      Commands.validateNow,
+      await child('app', 'validation'),
+    );
+    assert.ok(outcome, 'the validate request ran');
+    const rows = await waitFor('the new validate result in the Validation node', async () => {
+      const d = await node('app');
+      const id = d.kd.status?.lastValidateResult?.id;
+      if (!id || id === before) return undefined;
+      const children = (await api.tree.getChildren(await child('app', 'validation'))) as Array<
+        Extract<TreeNode, { kind: 'validationRow' }>
+      >;
+      return children.map((c) => {
+        const item = c.toTreeItem();
+        const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+        return `${label} | ${String(item.description)}`;
+      });
+    });
+    assert.deepEqual(rows, [
+      `${env.namespace}/ConfigMap/not-ready-a | error: kluctl.io/is-ready annotation is set to false`,
+      `${env.namespace}/ConfigMap/not-ready-a | result: validate-result.kluctl.io/owner: team blue`,
+    ]);
+    assert.match(String((await child('app', 'validation')).toTreeItem().description), /not ready · 1 errors/);
   });
 });
