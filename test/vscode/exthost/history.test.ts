@@ -255,6 +255,39 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
       fs.writeFileSync(file, committed);
     }
   });
+  it('after the kubeconfig file changes, the live timeline watches again through the new client', async () => {
+    const timelineNode = await child('app', 'timeline');
+    await api.tree.getChildren(timelineNode);
+    const [context] = api.clusters.selectedContexts();
+    const oldClient = api.clusters.client(context);
+    const oldHistory = api.tree.history.history(context);
+    await waitFor('the timeline live', () => (oldHistory.runningWatches === 2 ? true : undefined));
+    let reloads = 0;
+    const sub = api.clusters.onDidReload(() => reloads++);
+    try {
+      const file = vscode.workspace.getConfiguration('kluctl').get<string>('kubeconfig');
+      assert.ok(file, 'the test sets kluctl.kubeconfig');
+      // Rewritten in place, as a credential refresh does.
+      fs.writeFileSync(file, fs.readFileSync(file));
+      await waitFor('the reload', () => (reloads > 0 ? true : undefined), 15_000);
+    } finally {
+      sub.dispose();
+    }
+    assert.notEqual(api.clusters.client(context), oldClient, 'a new client');
+    await waitFor('the old watches ended', () => (oldHistory.runningWatches === 0 ? true : undefined), 15_000);
+    assert.ok(api.tree.history.liveTimelines.some((id) => id.endsWith(`/${env.namespace}/app`)));
+    const history = api.tree.history.history(context);
+    assert.notEqual(history, oldHistory);
+    await waitFor('the new watches running', () => (history.runningWatches === 2 ? true : undefined));
+    const started = Date.now();
+    await runRequest(api.clusters.client(context), { namespace: env.namespace, name: 'app' }, 'reconcile');
+    await waitFor('an Event of the reconcile through the new watch', async () =>
+      (await timeline('app')).some((n) => n.entry.kind === 'event' && n.entry.time.getTime() >= started - 1000)
+        ? true
+        : undefined,
+    );
+  });
+
   it('alerts once for a workspace deployment that fails while the view is hidden, and clears when it recovers', async () => {
     // The view was opened (before()): the user engaged, so the alerts may watch while it is hidden.
     await vscode.commands.executeCommand('workbench.view.explorer');
