@@ -35,6 +35,8 @@ export class AlertsStatusBar extends Disposable {
   private readonly hidden: DeploymentSetWatch;
   /** Every notification shown, for tests. */
   readonly shown: Alert[] = [];
+  /** Each workspace deployment's state as last shown, for tests. */
+  states: Array<{ key: string; state: AlertState }> = [];
 
   constructor(
     private readonly clusters: Clusters,
@@ -110,6 +112,7 @@ export class AlertsStatusBar extends Disposable {
     if (this.isDisposed) return;
     const statuses = await this.workspaceStatuses();
     if (statuses.length === 0) {
+      this.states = [];
       this.item.hide();
       return;
     }
@@ -118,6 +121,7 @@ export class AlertsStatusBar extends Disposable {
       state: alertStateOf(status),
       summary: status.summary,
     }));
+    this.states = current.map(({ key, state }) => ({ key, state }));
     const summary = summarizeStates(current.map((c) => c.state));
     this.item.text = `${ICONS[summary.worst ?? 'ready']} Kluctl: ${summary.text}`;
     const md = new vscode.MarkdownString(undefined, true);
