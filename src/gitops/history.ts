@@ -233,6 +233,20 @@ export class ContextHistory {
     return stored?.id ?? kd.status?.lastDeployResult?.id;
   }
 
+  /**
+   * The newest validation: the newest stored validate result when it is newer than the status's
+   * `lastValidateResult` (kluctl v2.22.1 does not write a manual validate request of a suspended deployment into the
+   * status), else the status's. `stored` says whether it must be read from the result store.
+   */
+  lastValidateResultId(kd: KluctlDeployment): { id: string; stored: boolean } | undefined {
+    const status = kd.status?.lastValidateResult;
+    const newest = this.results(kd).find((r) => r.resultKind === 'validate');
+    const statusTime = Date.parse(status?.endTime ?? '');
+    if (newest && newest.id !== status?.id && !(newest.time.getTime() <= statusTime))
+      return { id: newest.id, stored: true };
+    return status?.id ? { id: status.id, stored: false } : undefined;
+  }
+
   /** Events and results in one list, newest first. */
   timeline(kd: KluctlDeployment): TimelineEntry[] {
     const key = deploymentKey({ namespace: kd.metadata.namespace ?? '', name: kd.metadata.name });

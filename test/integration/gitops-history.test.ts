@@ -194,11 +194,16 @@ describe('deployment history against the real kluctl-controller @integration', f
       assert.notEqual(found.kd.status?.diffRequestResult?.resultId, diffs[0].resultId, 'the status moved on');
       assert.notEqual(found.kd.status?.deployRequestResult?.resultId, deploysNow[1].resultId, 'the status moved on');
       // The older diff: only a manual request stores a diff.
-      assert.equal(found.byId.get(diffs[0].resultId)?.initiator, 'manual request');
+      const describe = (r: ResultEntry | undefined) => JSON.stringify(r && { ...r, time: r.time.toISOString() });
+      assert.equal(
+        found.byId.get(diffs[0].resultId)?.initiator,
+        'manual request',
+        describe(found.byId.get(diffs[0].resultId)),
+      );
       // The older deploy changed nothing: only a manual request stores an empty result.
       const older = found.byId.get(deploysNow[1].resultId)!;
       assert.deepEqual(older.counts, { new: 0, changed: 0, deleted: 0, orphan: 0 });
-      assert.equal(older.initiator, 'manual request');
+      assert.equal(older.initiator, 'manual request', describe(older));
       // The reconcile's deploy and validate share its reconcile id.
       assert.deepEqual(found.fromReconcile.map((r) => `${r.command} ${r.initiator}`).sort(), [
         'deploy reconcile',

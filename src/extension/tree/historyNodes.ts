@@ -223,10 +223,8 @@ export class ValidationNode {
 
   toTreeItem(): vscode.TreeItem {
     const v = this.deployment.status.lastValidate;
-    const item = new vscode.TreeItem(
-      'Validation',
-      v ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
+    // Always expandable: a manual validation may be stored before the status names it.
+    const item = new vscode.TreeItem('Validation', vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `validation/${deploymentId(this.deployment)}`;
     item.iconPath = new vscode.ThemeIcon('heart');
     item.description = v

@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import type { ContextHistory } from '../../gitops/history.js';
 import { HistoryHub } from '../../gitops/historyHub.js';
 import { inventoryOf } from '../../gitops/inventory.js';
-import { readCommandResult, readCommandResultObjects } from '../../gitops/maskedResults.js';
+import { readCommandResult, readCommandResultObjects, readValidateResult } from '../../gitops/maskedResults.js';
 import { resultObjectGroups, type CompactedObject } from '../../gitops/resultDocuments.js';
 import { validationTable } from '../../gitops/resultReport.js';
-import type { CommandResult } from '../../kluctl/resultTypes.js';
+import type { CommandResult, ValidateResult } from '../../kluctl/resultTypes.js';
 import type { Clusters } from '../clusters.js';
 import { readSettings } from '../config.js';
 import { Disposable, toDisposable } from '../disposable.js';
@@ -125,11 +125,30 @@ export class HistoryView extends Disposable {
     return inventoryOf(result, d.kd.status?.lastDriftDetectionResult).map((i) => new InventoryObjectNode(d, i));
   }
 
-  validationChildren(node: ValidationNode): ValidationRowNode[] {
+  async validationChildren(node: ValidationNode): Promise<ValidationRowNode[]> {
     const d = node.deployment;
-    const result = d.kd.status?.lastValidateResult;
+    const result = await this.lastValidateResult(d);
     if (!result) return [];
     return validationTable(result).map((row, i) => new ValidationRowNode(d, row, i));
+  }
+
+  /** The newest validation of a deployment: the status's, or a newer stored one (a manual request's). */
+  async lastValidateResult(
+    d: HistoryDeployment,
+  ): Promise<Pick<ValidateResult, 'id' | 'errors' | 'warnings' | 'results' | 'ready'> | undefined> {
+    const history = this.history(d.context);
+    const unsubscribe = history.subscribe();
+    let last: { id: string; stored: boolean } | undefined;
+    try {
+      if (!history.ready) await this.firstList(history, readSettings().requestTimeoutSeconds * 1000);
+      last = history.lastValidateResultId(d.kd);
+    } finally {
+      unsubscribe();
+    }
+    if (!last?.stored) return d.kd.status?.lastValidateResult;
+    return readValidateResult(this.clusters.client(d.context), last.id, {
+      namespace: readSettings().resultsNamespace,
+    });
   }
 
   /** A collapsed timeline (or its deployment) stops being watched. */
