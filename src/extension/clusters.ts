@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { DeploymentWatcher, type ContextState } from '../gitops/deploymentWatcher.js';
 import type { KluctlDeployment } from '../kluctl/types.js';
 import { KubeContexts, type ContextsSnapshot } from '../kube/contexts.js';
 import { type KubeClient } from '../kube/client.js';
+import { watchKubeconfigFiles } from '../kube/kubeconfigWatch.js';
 import { readSettings } from './config.js';
 import { Disposable, toDisposable } from './disposable.js';
 
@@ -36,14 +36,24 @@ export class Clusters extends Disposable {
   private readonly watchers = new Map<string, DeploymentWatcher>();
   private readonly unsubscribers = new Map<string, () => void>();
   private readonly changed = this.register(new vscode.EventEmitter<void>());
-  private fileWatchers: fs.FSWatcher[] = [];
+  private readonly reloaded = this.register(new vscode.EventEmitter<void>());
+  private readonly watchingChanged = this.register(new vscode.EventEmitter<boolean>());
+  private unwatchFiles: (() => void) | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private watching = false;
+  private engagedOnce = false;
   /** `kluctl.autoRefresh` as of the last watch(). */
   private live = true;
 
   /** Fires (debounced) when contexts, states or deployments change. */
   readonly onDidChange = this.changed.event;
+  /**
+   * Fires after the kubeconfig (or a setting naming it) changed and every client was dropped: whoever holds a
+   * client or a watch on one starts again with `client()`.
+   */
+  readonly onDidReload = this.reloaded.event;
+  /** Fires when the watches start (true: the view became visible, or a command needed them) or pause (false). */
+  readonly onDidChangeWatching = this.watchingChanged.event;
 
   constructor() {
     super();
@@ -83,7 +93,9 @@ export class Clusters extends Disposable {
    * each context is loaded once and its watch then ended: the view shows that snapshot until Refresh.
    */
   watch(): void {
+    const was = this.watching;
     this.watching = true;
+    this.engagedOnce = true;
     this.live = readSettings().autoRefresh;
     const selected = new Set(this.selectedContexts());
     for (const name of [...this.watchers.keys()]) if (!selected.has(name)) this.stopOne(name);
@@ -113,16 +125,27 @@ export class Clusters extends Disposable {
     }
     this.watchKubeconfigFiles();
     this.fireSoon();
+    if (!was) this.watchingChanged.fire(true);
   }
 
-  /** Ends all watches; the last known deployments stay visible. */
+  /** Ends all watches; the last known deployments stay visible. The kubeconfig files stay watched. */
   pause(): void {
+    const was = this.watching;
     this.watching = false;
     for (const watcher of this.watchers.values()) watcher.stop();
+    if (was) this.watchingChanged.fire(false);
   }
 
   get isWatching(): boolean {
     return this.watching;
+  }
+
+  /**
+   * Whether the user opened the Deployments view or ran a command that needed the clusters in this window: before
+   * that, nothing contacts a cluster (the alerts' watch of the workspace's deployments waits for it too).
+   */
+  get engaged(): boolean {
+    return this.engagedOnce;
   }
 
   /** Starts a context's watch again, e.g. from a Retry button. */
@@ -161,7 +184,11 @@ export class Clusters extends Disposable {
     this.stopAll();
     this.contexts.invalidate();
     if (this.watching) this.watch();
-    else this.fireSoon();
+    else {
+      if (this.engagedOnce) this.watchKubeconfigFiles();
+      this.fireSoon();
+    }
+    this.reloaded.fire();
   }
 
   private stopOne(name: string): void {
@@ -173,20 +200,15 @@ export class Clusters extends Disposable {
 
   private stopAll(): void {
     for (const name of [...this.watchers.keys()]) this.stopOne(name);
-    for (const w of this.fileWatchers) w.close();
-    this.fileWatchers = [];
+    this.unwatchFiles?.();
+    this.unwatchFiles = undefined;
     clearTimeout(this.debounce);
   }
 
+  /** A change of a kubeconfig file (written, replaced, created, deleted) reloads every client and watch. */
   private watchKubeconfigFiles(): void {
-    if (this.fileWatchers.length > 0) return;
-    for (const file of this.contexts.files()) {
-      try {
-        this.fileWatchers.push(fs.watch(file, { persistent: false }, () => this.reload()));
-      } catch {
-        // A kubeconfig path that does not exist (yet) is reported by the tree.
-      }
-    }
+    if (this.unwatchFiles || this.isDisposed) return;
+    this.unwatchFiles = watchKubeconfigFiles(this.contexts.files(), () => this.reload());
   }
 
   private fireSoon(): void {

@@ -24,6 +24,8 @@ export interface KluctlSettings {
   engineMaxMemoryMb: number;
   /** Notify when a deployment of this workspace turns failed, drifted or awaits approval. */
   alertNotifications: boolean;
+  /** `kluctl.alerts.watchWhileHidden`: a light watch of the workspace's deployments while the view is hidden. */
+  alertsWhileHidden: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings {
@@ -54,5 +56,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
     engineMaxMemoryMb: Math.max(256, c.get<number>('engine.maxMemoryMb') ?? 1536),
     alertNotifications: c.get<boolean>('alerts.notifications') ?? true,
+    alertsWhileHidden: c.get<boolean>('alerts.watchWhileHidden') ?? true,
   };
 }

@@ -43,6 +43,7 @@ export const Commands = {
   compareWithPrevious: 'kluctl.compareWithPrevious',
   compareResults: 'kluctl.compareResults',
   openLiveObject: 'kluctl.openLiveObject',
+  openResultObject: 'kluctl.openResultObject',
   validateNow: 'kluctl.validateNow',
   diffWithLocalSourceAll: 'kluctl.diffWithLocalSourceAll',
   showAlerts: 'kluctl.showAlerts',

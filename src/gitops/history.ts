@@ -23,6 +23,7 @@ import {
   manualRequestResultIds,
   mergeTimeline,
   resultEntry,
+  sharedReconcileIds,
   TIMELINE_LIMITS,
   type EventEntry,
   type KubeEvent,
@@ -131,6 +132,7 @@ export class ContextHistory {
   private subscribers = 0;
   private readonly changed = new Emitter<void>();
   private resultsListed = false;
+  private running = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -139,6 +141,17 @@ export class ContextHistory {
 
   onDidChange(listener: () => void): () => void {
     return this.changed.on(listener);
+  }
+
+  /** How many of this history's watch loops are still running (they end shortly after their abort). */
+  get runningWatches(): number {
+    return this.running;
+  }
+
+  private track(loop: Promise<void>): void {
+    this.running++;
+    const done = (): void => void this.running--;
+    loop.then(done, done);
   }
 
   /** Whether the results have been listed once since the watch started. */
@@ -198,11 +211,14 @@ export class ContextHistory {
   results(kd: KluctlDeployment): ResultEntry[] {
     this.noteDeployment(kd);
     const key = deploymentKey({ namespace: kd.metadata.namespace ?? '', name: kd.metadata.name });
-    const manual = new Set(this.manual.get(key) ?? []);
-    return this.index
-      .infos(keysOf(kd))
+    const infos = this.index.infos(keysOf(kd));
+    const reconcileIds = sharedReconcileIds(infos);
+    const requested = kd.status?.reconcileRequestResult?.reconcileId;
+    if (requested) reconcileIds.add(requested);
+    const hints = { manualResultIds: new Set(this.manual.get(key) ?? []), reconcileIds };
+    return infos
       .flatMap((info) => {
-        const entry = resultEntry(info, manual);
+        const entry = resultEntry(info, hints);
         return entry ? [entry] : [];
       })
       .slice(0, TIMELINE_LIMITS.results);
@@ -217,6 +233,20 @@ export class ContextHistory {
     return stored?.id ?? kd.status?.lastDeployResult?.id;
   }
 
+  /**
+   * The newest validation: the newest stored validate result when it is newer than the status's
+   * `lastValidateResult` (kluctl v2.22.1 does not write a manual validate request of a suspended deployment into the
+   * status), else the status's. `stored` says whether it must be read from the result store.
+   */
+  lastValidateResultId(kd: KluctlDeployment): { id: string; stored: boolean } | undefined {
+    const status = kd.status?.lastValidateResult;
+    const newest = this.results(kd).find((r) => r.resultKind === 'validate');
+    const statusTime = Date.parse(status?.endTime ?? '');
+    if (newest && newest.id !== status?.id && !(newest.time.getTime() <= statusTime))
+      return { id: newest.id, stored: true };
+    return status?.id ? { id: status.id, stored: false } : undefined;
+  }
+
   /** Events and results in one list, newest first. */
   timeline(kd: KluctlDeployment): TimelineEntry[] {
     const key = deploymentKey({ namespace: kd.metadata.namespace ?? '', name: kd.metadata.name });
@@ -229,32 +259,34 @@ export class ContextHistory {
     const abort = new AbortController();
     this.resultsWatch = abort;
     const namespace = this.options.resultsNamespace ?? DEFAULT_RESULTS_NAMESPACE;
-    void listAndWatch<KubeObject>(
-      this.client,
-      {
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
-        labelSelector: `${RESULT_LABELS.isResult}=true`,
-        metadataOnly: true,
-        signal: abort.signal,
-        backoffMs: this.options.backoffMs,
-        description: `Kluctl results in ${namespace}`,
-      },
-      {
-        onList: (items) => {
-          this.index.replaceAll(items);
-          this.resultsListed = true;
-          this.changed.fire();
+    this.track(
+      listAndWatch<KubeObject>(
+        this.client,
+        {
+          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+          labelSelector: `${RESULT_LABELS.isResult}=true`,
+          metadataOnly: true,
+          signal: abort.signal,
+          backoffMs: this.options.backoffMs,
+          description: `Kluctl results in ${namespace}`,
         },
-        onEvent: (type, secret) => {
-          const id =
-            secret.metadata.labels?.[RESULT_LABELS.commandResultId] ||
-            secret.metadata.labels?.[RESULT_LABELS.validateResultId];
-          if (type === 'DELETED') {
-            if (id) this.index.remove(id);
-          } else this.index.put(secret);
-          this.changed.fire();
+        {
+          onList: (items) => {
+            this.index.replaceAll(items);
+            this.resultsListed = true;
+            this.changed.fire();
+          },
+          onEvent: (type, secret) => {
+            const id =
+              secret.metadata.labels?.[RESULT_LABELS.commandResultId] ||
+              secret.metadata.labels?.[RESULT_LABELS.validateResultId];
+            if (type === 'DELETED') {
+              if (id) this.index.remove(id);
+            } else this.index.put(secret);
+            this.changed.fire();
+          },
         },
-      },
+      ),
     );
   }
 
@@ -274,27 +306,29 @@ export class ContextHistory {
         watch.entries.delete(oldest.id);
       }
     };
-    void listAndWatch<KubeEvent>(
-      this.client,
-      {
-        path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/events`,
-        fieldSelector: `involvedObject.kind=KluctlDeployment,involvedObject.name=${ref.name}`,
-        signal: watch.abort.signal,
-        backoffMs: this.options.backoffMs,
-        description: `Events of ${ref.namespace}/${ref.name}`,
-      },
-      {
-        onList: (items) => {
-          watch.entries.clear();
-          for (const e of items) put(e);
-          this.changed.fire();
+    this.track(
+      listAndWatch<KubeEvent>(
+        this.client,
+        {
+          path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/events`,
+          fieldSelector: `involvedObject.kind=KluctlDeployment,involvedObject.name=${ref.name}`,
+          signal: watch.abort.signal,
+          backoffMs: this.options.backoffMs,
+          description: `Events of ${ref.namespace}/${ref.name}`,
         },
-        onEvent: (type, event) => {
-          if (type === 'DELETED') watch.entries.delete(event.metadata.uid ?? '');
-          else put(event);
-          this.changed.fire();
+        {
+          onList: (items) => {
+            watch.entries.clear();
+            for (const e of items) put(e);
+            this.changed.fire();
+          },
+          onEvent: (type, event) => {
+            if (type === 'DELETED') watch.entries.delete(event.metadata.uid ?? '');
+            else put(event);
+            this.changed.fire();
+          },
         },
-      },
+      ),
     );
   }
 }
@@ -313,6 +347,10 @@ function trimInfo(info: ResultSecretInfo): ResultSecretInfo {
   const trimmed: Record<string, unknown> = {
     id: s.id,
     reconcileId: s.reconcileId,
+    kluctlDeployment: s.kluctlDeployment && {
+      name: s.kluctlDeployment.name,
+      namespace: s.kluctlDeployment.namespace,
+    },
     targetKey: s.targetKey,
     ready: (s as unknown as { ready?: boolean }).ready,
     startTime: s.startTime,

@@ -3,7 +3,12 @@ import type { KubeClient } from '../kube/client.js';
 import { decodeCommandResult, decodeValidateResult } from '../kluctl/results.js';
 import { readResultSecret } from '../kluctl/resultStore.js';
 import { maskResult } from '../kluctl/masking.js';
-import { commandResultDiffs, decodeCompactedObjects, type ObjectDiff } from './resultDocuments.js';
+import {
+  commandResultDiffs,
+  decodeCompactedObjects,
+  type CompactedObject,
+  type ObjectDiff,
+} from './resultDocuments.js';
 import type { CommandResult, ValidateResult } from '../kluctl/resultTypes.js';
 
 export interface ReadResultOptions {
@@ -42,4 +47,17 @@ export async function readValidateResult(
   options: ReadResultOptions = {},
 ): Promise<ValidateResult> {
   return decodeValidateResult(await readResultSecret(client, 'validate', resultId, options));
+}
+
+/**
+ * A stored result as read, unmasked, with its full manifests: for the object tree, whose documents are masked one
+ * at a time when opened (resultObjectDocument).
+ */
+export async function readCommandResultObjects(
+  client: KubeClient,
+  resultId: string,
+  options: ReadResultOptions = {},
+): Promise<{ result: CommandResult; compacted: CompactedObject[] | undefined }> {
+  const secret = await readResultSecret(client, 'command', resultId, options);
+  return { result: decodeCommandResult(secret), compacted: decodeCompactedObjects(secret) };
 }

@@ -206,3 +206,75 @@ export function withGoKeyOrder(value: unknown): unknown {
   entries.sort((a, b) => Buffer.compare(a[1], b[1]));
   return Object.fromEntries(entries.map(([k, , v]) => [k, withGoKeyOrder(v)]));
 }
+
+/** How a result's object tree groups objects: by what the command did to them. */
+export type ResultObjectStatus = DiffStatus | 'unchanged';
+
+export const RESULT_OBJECT_STATUSES: readonly ResultObjectStatus[] = [
+  'changed',
+  'new',
+  'deleted',
+  'orphan',
+  'unchanged',
+];
+
+/** One group of a result's object tree: the first `limit` objects of a status, and how many there are. */
+export interface ResultObjectGroup {
+  status: ResultObjectStatus;
+  total: number;
+  objects: Array<{ ref: ObjectRef; hook: boolean }>;
+}
+
+/** Objects shown per group of a result's object tree; the rest is in the result document. */
+export const RESULT_OBJECT_GROUP_LIMIT = 200;
+
+/**
+ * A command result's objects grouped as the tree shows them (changed, new, deleted, orphan, unchanged; empty groups
+ * left out), each group sorted by object and cut at `limit`: a result of 50,000 objects gives at most 5 × limit rows.
+ */
+export function resultObjectGroups(
+  result: Pick<CommandResult, 'objects'>,
+  limit = RESULT_OBJECT_GROUP_LIMIT,
+): ResultObjectGroup[] {
+  const by = new Map<ResultObjectStatus, ResultObject[]>();
+  for (const object of result.objects ?? []) {
+    const status = statusOf(object) ?? 'unchanged';
+    let list = by.get(status);
+    if (!list) by.set(status, (list = []));
+    list.push(object);
+  }
+  return RESULT_OBJECT_STATUSES.flatMap((status) => {
+    const list = by.get(status);
+    if (!list) return [];
+    const keyed = list.map((o) => [objectRefString(o.ref), o] as const).sort((a, b) => a[0].localeCompare(b[0]));
+    return [
+      {
+        status,
+        total: list.length,
+        objects: keyed.slice(0, Math.max(0, limit)).map(([, o]) => ({ ref: o.ref, hook: o.hook === true })),
+      },
+    ];
+  });
+}
+
+/**
+ * What opening one object of a result shows, masked: a changed object's diff (cluster before ↔ applied), else one
+ * document: the applied manifest of a new or unchanged object, the cluster's manifest of a deleted or orphan one.
+ * Undefined when the result has no such object.
+ */
+export function resultObjectDocument(
+  result: Pick<CommandResult, 'objects'>,
+  compacted: CompactedObject[] | undefined,
+  ref: ObjectRef,
+  options: ObjectDiffOptions = {},
+): (Omit<ObjectDiff, 'status'> & { status: ResultObjectStatus }) | undefined {
+  const key = objectRefString(ref);
+  const object = result.objects?.find((o) => objectRefString(o.ref) === key);
+  if (!object) return undefined;
+  const manifests = compacted?.find((c) => objectRefString(c.ref) === key);
+  const status = statusOf(object);
+  if (status) return objectDiffs({ objects: [object] }, manifests ? [manifests] : undefined, options)[0];
+  const applied = manifests?.applied ?? manifests?.rendered ?? object.applied ?? object.rendered;
+  const [, right] = maskDocuments(object.ref, undefined, applied, options.revealSecrets === true);
+  return { ref: object.ref, status: 'unchanged', right: right && toYaml(right) };
+}

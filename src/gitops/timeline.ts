@@ -22,8 +22,73 @@ export interface KubeEvent extends KubeObject {
   source?: { component?: string };
 }
 
-/** Who started a command: the controller on its own, a manual request (Webui, CLI `gitops`, this editor), or a push. */
-export type Initiator = 'reconcile' | 'manual request' | 'CLI';
+/**
+ * Who started a command: the controller's reconcile, a manual request (Webui, CLI `gitops`, this editor), a push
+ * from the command line, or the controller when the stored result does not tell reconcile from manual request.
+ */
+export type Initiator = 'reconcile' | 'manual request' | 'CLI' | 'controller';
+
+/**
+ * What a deployment's status and its other stored results tell about who started a result: the result ids of manual
+ * requests (the status names the latest of each kind; older ones if seen while watching), and the reconcile ids of
+ * full reconciles (a reconcile id shared by two stored results, or the status's `reconcileRequestResult`).
+ */
+export interface InitiatorHints {
+  manualResultIds: ReadonlySet<string>;
+  reconcileIds: ReadonlySet<string>;
+}
+
+const NO_HINTS: InitiatorHints = { manualResultIds: new Set(), reconcileIds: new Set() };
+
+/**
+ * Who started a stored result, from its summary alone where kluctl v2.22.1 records it, else from the hints. The
+ * result says `commandInfo.initiator` (`CommandLine` or `KluctlDeployment`) and, when the controller wrote it,
+ * `kluctlDeployment`; it has no field for "manual request". What the controller's code makes certain:
+ * - `CommandLine`, or a command result without `kluctlDeployment`: a CLI push (kluctl or kluctl-ts);
+ * - a controller diff result: only a manual diff request stores one (drift detection stays in the status);
+ * - a controller deploy/prune with nothing new, changed, deleted or orphan and no error or warning: only a manual
+ *   request forces storing an empty result, a reconcile skips it;
+ * - a result whose reconcile id another stored result shares: a reconcile that handles a manual request handles only
+ *   that one and stores one result, a full reconcile stores deploy and validate (and prune) under one id.
+ * Anything else is `controller`: the stored data cannot tell a reconcile from a manual request.
+ */
+export function deriveInitiator(info: ResultSecretInfo, hints: InitiatorHints = NO_HINTS): Initiator {
+  if (hints.manualResultIds.has(info.id)) return 'manual request';
+  const summary = info.summary;
+  if (info.kind === 'command') {
+    const c = summary as CommandResultSummary | undefined;
+    if (c?.commandInfo?.initiator === 'CommandLine') return 'CLI';
+    if (!c?.kluctlDeployment && !info.deployment) return 'CLI';
+  }
+  const reconcileId = summary?.reconcileId;
+  if (reconcileId && hints.reconcileIds.has(reconcileId)) return 'reconcile';
+  if (info.kind === 'command') {
+    const c = summary as CommandResultSummary;
+    if (c.commandInfo?.command === 'diff') return 'manual request';
+    const empty =
+      !c.newObjects &&
+      !c.changedObjects &&
+      !c.deletedObjects &&
+      !c.orphanObjects &&
+      !(Array.isArray(c.errors) && c.errors.length > 0) &&
+      !(Array.isArray(c.warnings) && c.warnings.length > 0);
+    if (empty) return 'manual request';
+  }
+  return 'controller';
+}
+
+/** The reconcile ids shared by two or more of `infos` (a full reconcile's results). */
+export function sharedReconcileIds(infos: Iterable<ResultSecretInfo>): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const info of infos) {
+    const id = info.summary?.reconcileId;
+    if (!id) continue;
+    if (seen.has(id)) shared.add(id);
+    else seen.add(id);
+  }
+  return shared;
+}
 
 export type ResultCommand = 'diff' | 'deploy' | 'prune' | 'poke-images' | 'delete' | 'validate';
 
@@ -79,10 +144,10 @@ export function eventEntry(event: KubeEvent): EventEntry | undefined {
 }
 
 /**
- * A result Secret (its labels and summary annotation: no payload needed) as a timeline entry. `manualResultIds` are
- * the results of manual requests (from the deployment's `<kind>RequestResult`s seen so far).
+ * A result Secret (its labels and summary annotation: no payload needed) as a timeline entry; `hints` help tell who
+ * started it (deriveInitiator).
  */
-export function resultEntry(info: ResultSecretInfo, manualResultIds: ReadonlySet<string>): ResultEntry | undefined {
+export function resultEntry(info: ResultSecretInfo, hints: InitiatorHints = NO_HINTS): ResultEntry | undefined {
   const summary = info.summary;
   if (!summary) return undefined;
   const problems = (list: unknown): DeploymentError[] =>
@@ -98,7 +163,7 @@ export function resultEntry(info: ResultSecretInfo, manualResultIds: ReadonlySet
       id: info.id,
       resultKind: 'validate',
       command: 'validate',
-      initiator: manualResultIds.has(info.id) ? 'manual request' : 'reconcile',
+      initiator: deriveInitiator(info, hints),
       time,
       reconcileId: v.reconcileId ?? '',
       // The validate summary has counts, not lists: the lists are in the result itself (or in the status).
@@ -111,8 +176,7 @@ export function resultEntry(info: ResultSecretInfo, manualResultIds: ReadonlySet
   const info2 = c.commandInfo;
   const time = parseTime(info2?.endTime ?? info2?.startTime);
   if (!time) return undefined;
-  const initiator: Initiator =
-    info2?.initiator === 'CommandLine' ? 'CLI' : manualResultIds.has(info.id) ? 'manual request' : 'reconcile';
+  const initiator = deriveInitiator(info, hints);
   return {
     kind: 'result',
     id: info.id,

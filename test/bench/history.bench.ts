@@ -24,7 +24,7 @@ export function benchHistory(deployments = 1000, perDeployment = 20): BenchRow[]
   const t = performance.now();
   let entries = 0;
   for (let d = 0; d < deployments; d++)
-    for (const info of normal.index.infos([`kd:ns-${d % 10}/app-${d}`])) if (resultEntry(info, new Set())) entries++;
+    for (const info of normal.index.infos([`kd:ns-${d % 10}/app-${d}`])) if (resultEntry(info)) entries++;
   const timelineMs = performance.now() - t;
   const what = `${deployments} deployments`;
   return [

@@ -154,4 +154,67 @@ describe('deployment history against the real kluctl-controller @integration', f
       off();
     }
   });
+  it('tells who started older results from the stored results alone: manual request, reconcile', async () => {
+    await git.pushTree(
+      repo,
+      { files: projectFiles(namespace, { first: { color: 'green' }, second: { size: 'L' }, third: { new: 'yes' } }) },
+      'fixed',
+    );
+    // Three deploys, then two diff requests: the status names only the last of each kind, and the controller keeps
+    // the newest five command results of the target (the reconcile's deploy below, two diffs, two deploys).
+    const deploysNow: Array<Awaited<ReturnType<typeof runRequest>>> = [];
+    for (let i = 0; i < 3; i++) deploysNow.push(await runRequest(client, ref, 'deploy'));
+    const diffs = [await runRequest(client, ref, 'diff'), await runRequest(client, ref, 'diff')];
+    // A reconcile request with a new commit: the full reconcile deploys and validates under one reconcile id.
+    await git.pushTree(
+      repo,
+      { files: projectFiles(namespace, { first: { color: 'red' }, second: { size: 'L' }, third: { new: 'yes' } }) },
+      'red',
+    );
+    const reconciled = await runRequest(client, ref, 'reconcile');
+
+    // A history that never saw the statuses of the older requests (a new window).
+    const history = new ContextHistory(client);
+    const unsubscribe = history.subscribe();
+    try {
+      const found = await waitUntil(
+        'the results listed',
+        async () => {
+          if (!history.ready) return undefined;
+          const kd = await getDeployment(client, ref);
+          const results = history.results(kd);
+          const byId = new Map(results.map((r) => [r.id, r]));
+          const fromReconcile = results.filter((r) => r.reconcileId === reconciled.reconcileId);
+          return byId.has(diffs[0].resultId) && byId.has(deploysNow[1].resultId) && fromReconcile.length >= 2
+            ? { kd, byId, fromReconcile }
+            : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      assert.notEqual(found.kd.status?.diffRequestResult?.resultId, diffs[0].resultId, 'the status moved on');
+      assert.notEqual(found.kd.status?.deployRequestResult?.resultId, deploysNow[1].resultId, 'the status moved on');
+      // The older diff: only a manual request stores a diff.
+      const describe = (r: ResultEntry | undefined) => JSON.stringify(r && { ...r, time: r.time.toISOString() });
+      assert.equal(
+        found.byId.get(diffs[0].resultId)?.initiator,
+        'manual request',
+        describe(found.byId.get(diffs[0].resultId)),
+      );
+      // The older deploy changed nothing. Only a manual request stores a result without changes, errors and warnings;
+      // against this kube-apiserver every deploy carries a deprecation warning (v1 Endpoints), and a reconcile stores
+      // a result with warnings too: the stored data cannot tell, and the timeline says "controller", not a guess.
+      const older = found.byId.get(deploysNow[1].resultId)!;
+      assert.deepEqual(older.counts, { new: 0, changed: 0, deleted: 0, orphan: 0 });
+      assert.deepEqual(older.errors, []);
+      assert.equal(older.initiator, older.warnings.length > 0 ? 'controller' : 'manual request', describe(older));
+      // The reconcile's deploy and validate share its reconcile id.
+      assert.deepEqual(found.fromReconcile.map((r) => `${r.command} ${r.initiator}`).sort(), [
+        'deploy reconcile',
+        'validate reconcile',
+      ]);
+      assert.equal(found.fromReconcile.find((r) => r.command === 'deploy')?.counts?.changed, 1);
+    } finally {
+      unsubscribe();
+    }
+  });
 });

@@ -33,7 +33,7 @@ describe('history, alerts and fleet diff in a real VS Code against the real cont
   let namespace: string;
   let settings: Record<string, unknown> = {};
 
-  it('runs the in-host suite: timeline, Compare with Previous, inventory, alerts, fleet diff', async () => {
+  it('runs the in-host suite: timeline, Compare with Previous, result objects, inventory, alerts (also hidden), fleet diff, kubeconfig reload, Validate Now', async () => {
     ensureCodeServer();
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'esbuild.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'test', 'vscode', 'build-exthost.mjs')], {
@@ -81,7 +81,7 @@ describe('history, alerts and fleet diff in a real VS Code against the real cont
     assert.equal(results.failed, 0, results.failures.map((f) => `${f.title}: ${f.error}`).join('\n'));
     const ours = results.tests.filter((t) => t.title.startsWith('Kluctl issue 17'));
     assert.ok(
-      ours.length === 4 && ours.every((t) => t.state === 'passed'),
+      ours.length === 8 && ours.every((t) => t.state === 'passed'),
       ours.map((t) => `${t.state} ${t.title}`).join('; '),
     );
   });

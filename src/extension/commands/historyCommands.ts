@@ -5,11 +5,12 @@ import { readValidateResult } from '../../gitops/maskedResults.js';
 import { compareResults, readStoredResult } from '../../gitops/resultCompare.js';
 import { commandResultReport, validateResultReport } from '../../gitops/resultReport.js';
 import type { ResultEntry } from '../../gitops/timeline.js';
-import type { ObjectDiff } from '../../gitops/resultDocuments.js';
+import { resultObjectDocument, type ObjectDiff, type ResultObjectStatus } from '../../gitops/resultDocuments.js';
 import { readSettings } from '../config.js';
 import { DeploymentNode } from '../tree/nodes.js';
 import {
   InventoryObjectNode,
+  ResultObjectNode,
   TimelineEntryNode,
   ValidationNode,
   type HistoryDeployment,
@@ -188,4 +189,52 @@ export async function openLiveObjectCommand(ctx: CommandContext, arg: unknown): 
 export function validateNowCommand(ctx: CommandContext, arg: unknown): Promise<RequestCommandResult | undefined> {
   const d = arg instanceof ValidationNode ? arg.deployment : arg;
   return requestCommand(ctx, 'validate', d);
+}
+
+/** What opening an object of a result showed, for tests. */
+export interface ResultObjectOutcome {
+  status: ResultObjectStatus;
+  /** The one document of a new, unchanged, deleted or orphan object. */
+  document?: vscode.Uri;
+  /** The diff of a changed object: [label, left, right]. */
+  diff?: [vscode.Uri, vscode.Uri, vscode.Uri];
+}
+
+/** An object of a stored result: a changed one as its diff, any other as its masked manifest (read-only). */
+export async function openResultObjectCommand(
+  ctx: CommandContext,
+  arg: unknown,
+): Promise<ResultObjectOutcome | undefined> {
+  if (!(arg instanceof ResultObjectNode)) return undefined;
+  const d = arg.deployment;
+  const ref = arg.ref;
+  const what = `${ref.kind}/${ref.name}`;
+  try {
+    const { result, compacted } = await ctx.tree.history.resultObjects(d, arg.resultId);
+    const doc = resultObjectDocument(result, compacted, ref, { revealSecrets: readSettings().revealSecrets });
+    if (!doc) {
+      void vscode.window.showWarningMessage(`Kluctl: result ${arg.resultId} has no object ${what}.`);
+      return undefined;
+    }
+    if (doc.status === 'changed') {
+      const [diff] = await ctx.documents.showDiffs(
+        `Kluctl: ${what} in ${d.label} result ${arg.resultId.slice(0, 8)}`,
+        `${d.context}/${d.label}/${arg.resultId.slice(0, 8)}`,
+        [{ ...doc, status: 'changed' }],
+      );
+      return { status: doc.status, diff };
+    }
+    const text = doc.right ?? doc.left ?? '';
+    const uri = ctx.documents.put(
+      `/results/${d.context}/${d.namespace}/${d.name}/${arg.resultId}/${ref.namespace ?? '_cluster'}/${ref.kind}/${ref.name}.yaml`,
+      text,
+    );
+    await vscode.window.showTextDocument(uri, { preview: true });
+    return { status: doc.status, document: uri };
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Kluctl: reading ${what} of result ${arg.resultId} of ${d.label}: ${(error as Error).message}`,
+    );
+    return undefined;
+  }
 }

@@ -25,6 +25,7 @@ import {
   compareResultsCommand,
   compareWithPreviousCommand,
   openLiveObjectCommand,
+  openResultObjectCommand,
   openResultCommand,
   validateNowCommand,
 } from './historyCommands.js';
@@ -73,6 +74,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.compareWithPrevious, (node) => compareWithPreviousCommand(ctx, node)),
     register(Commands.compareResults, (node) => compareResultsCommand(ctx, node)),
     register(Commands.openLiveObject, (node) => openLiveObjectCommand(ctx, node)),
+    register(Commands.openResultObject, (node) => openResultObjectCommand(ctx, node)),
     register(Commands.validateNow, (node) => validateNowCommand(ctx, node)),
     register(Commands.diffWithLocalSourceAll, () => diffWithLocalSourceAllCommand(ctx)),
     register(Commands.showAlerts, () => vscode.commands.executeCommand(`${DEPLOYMENTS_VIEW}.focus`)),

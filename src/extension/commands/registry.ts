@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { Commands, type CommandId } from '../ids.js';
 import type { ContextNode, DeploymentNode, DriftObjectNode, MessageNode } from '../tree/nodes.js';
-import type { InventoryObjectNode, TimelineEntryNode, ValidationNode } from '../tree/historyNodes.js';
+import type { InventoryObjectNode, ResultObjectNode, TimelineEntryNode, ValidationNode } from '../tree/historyNodes.js';
 import type { PushTarget } from './pushCommands.js';
 import type { RequestOptions } from '../overridesPatch.js';
 
@@ -65,6 +65,7 @@ export interface CommandArgs {
   [Commands.compareWithPrevious]: [node?: TimelineEntryNode];
   [Commands.compareResults]: [node?: DeploymentNode | TimelineEntryNode];
   [Commands.openLiveObject]: [node?: InventoryObjectNode];
+  [Commands.openResultObject]: [node?: ResultObjectNode];
   [Commands.validateNow]: [node?: ValidationNode | DeploymentNode];
   [Commands.diffWithLocalSourceAll]: [];
   [Commands.showAlerts]: [];

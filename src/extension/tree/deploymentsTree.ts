@@ -104,6 +104,10 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         return node.children();
       case 'timeline':
         return this.history.timelineChildren(node);
+      case 'timelineEntry':
+        return this.history.resultChildren(node);
+      case 'resultGroup':
+        return node.children();
       case 'inventory':
         return this.history.inventoryChildren(node);
       case 'validation':

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { InventoryItem } from '../../gitops/inventory.js';
+import type { ResultObjectGroup, ResultObjectStatus } from '../../gitops/resultDocuments.js';
 import type { ValidationRow } from '../../gitops/resultReport.js';
 import { describeEntry, type TimelineEntry } from '../../gitops/timeline.js';
 import { objectRefString } from '../../kluctl/results.js';
@@ -12,6 +13,7 @@ import { contextValue } from '../contextValue.js';
 import { Commands } from '../ids.js';
 import type { PresentedStatus } from '../../gitops/status.js';
 import type { KluctlDeployment } from '../../kluctl/types.js';
+import type { ObjectRef } from '../../kluctl/resultTypes.js';
 
 /** What these nodes need of their deployment's node (nodes.ts creates them: no import back). */
 export interface HistoryDeployment {
@@ -59,7 +61,13 @@ export class TimelineEntryNode {
   toTreeItem(): vscode.TreeItem {
     const e = this.entry;
     const d = describeEntry(e, this.now);
-    const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
+    // A command result expands to its objects (loaded when expanded); Events and validate results do not.
+    const item = new vscode.TreeItem(
+      d.label,
+      e.kind === 'result' && e.resultKind === 'command'
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `timeline/${deploymentId(this.deployment)}/${e.kind}/${e.id}`;
     item.description = d.description;
     const md = new vscode.MarkdownString();
@@ -90,6 +98,79 @@ export class TimelineEntryNode {
       item.command = { command: Commands.openResult, title: 'Open Result', arguments: [this] };
     }
     item.tooltip = md;
+    return item;
+  }
+}
+
+const STATUS_LABELS: Record<ResultObjectStatus, string> = {
+  changed: 'Changed',
+  new: 'New',
+  deleted: 'Deleted',
+  orphan: 'Orphan',
+  unchanged: 'Unchanged',
+};
+
+const STATUS_ICONS: Record<ResultObjectStatus, [string, string | undefined]> = {
+  changed: ['diff-modified', 'gitDecoration.modifiedResourceForeground'],
+  new: ['diff-added', 'gitDecoration.addedResourceForeground'],
+  deleted: ['diff-removed', 'gitDecoration.deletedResourceForeground'],
+  orphan: ['diff-ignored', 'gitDecoration.untrackedResourceForeground'],
+  unchanged: ['symbol-object', undefined],
+};
+
+/** One group of a command result's objects (changed, new, deleted, orphan, unchanged), read-only. */
+export class ResultObjectGroupNode {
+  readonly kind = 'resultGroup';
+  constructor(
+    readonly deployment: HistoryDeployment,
+    readonly resultId: string,
+    readonly group: ResultObjectGroup,
+  ) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const g = this.group;
+    const item = new vscode.TreeItem(STATUS_LABELS[g.status], vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `timeline/${deploymentId(this.deployment)}/result/${this.resultId}/${g.status}`;
+    item.description =
+      g.objects.length < g.total ? `${g.objects.length} of ${g.total} (all in the result document)` : `${g.total}`;
+    const [codicon, color] = STATUS_ICONS[g.status];
+    item.iconPath = new vscode.ThemeIcon(codicon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = contextValue('group', { resultObjects: true, [g.status]: true });
+    return item;
+  }
+
+  children(): ResultObjectNode[] {
+    return this.group.objects.map((o) => new ResultObjectNode(this.deployment, this.resultId, this.group.status, o));
+  }
+}
+
+/** An object of a stored command result: opens its diff (changed) or its masked manifest. */
+export class ResultObjectNode {
+  readonly kind = 'resultObject';
+  constructor(
+    readonly deployment: HistoryDeployment,
+    readonly resultId: string,
+    readonly status: ResultObjectStatus,
+    readonly object: { ref: ObjectRef; hook: boolean },
+  ) {}
+
+  get ref(): ObjectRef {
+    return this.object.ref;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const ref = this.object.ref;
+    const item = new vscode.TreeItem(`${ref.kind}/${ref.name}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `timeline/${deploymentId(this.deployment)}/result/${this.resultId}/${this.status}/${objectRefString(ref)}`;
+    item.description = [ref.namespace, this.object.hook ? 'hook' : undefined].filter(Boolean).join(' · ');
+    const [codicon, color] = STATUS_ICONS[this.status];
+    item.iconPath = new vscode.ThemeIcon(codicon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = contextValue('object', { result: true, [this.status]: true });
+    item.command = {
+      command: Commands.openResultObject,
+      title: this.status === 'changed' ? 'Open Diff' : 'Open YAML',
+      arguments: [this],
+    };
     return item;
   }
 }
@@ -142,10 +223,8 @@ export class ValidationNode {
 
   toTreeItem(): vscode.TreeItem {
     const v = this.deployment.status.lastValidate;
-    const item = new vscode.TreeItem(
-      'Validation',
-      v ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
+    // Always expandable: a manual validation may be stored before the status names it.
+    const item = new vscode.TreeItem('Validation', vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `validation/${deploymentId(this.deployment)}`;
     item.iconPath = new vscode.ThemeIcon('heart');
     item.description = v
@@ -182,4 +261,11 @@ export class ValidationRowNode {
 }
 
 export type HistoryTreeNode =
-  TimelineNode | TimelineEntryNode | InventoryNode | InventoryObjectNode | ValidationNode | ValidationRowNode;
+  | TimelineNode
+  | TimelineEntryNode
+  | ResultObjectGroupNode
+  | ResultObjectNode
+  | InventoryNode
+  | InventoryObjectNode
+  | ValidationNode
+  | ValidationRowNode;

@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
-import { ContextHistory } from '../../gitops/history.js';
+import type { ContextHistory } from '../../gitops/history.js';
+import { HistoryHub } from '../../gitops/historyHub.js';
 import { inventoryOf } from '../../gitops/inventory.js';
-import { readCommandResult } from '../../gitops/maskedResults.js';
+import { readCommandResult, readCommandResultObjects, readValidateResult } from '../../gitops/maskedResults.js';
+import { resultObjectGroups, type CompactedObject } from '../../gitops/resultDocuments.js';
 import { validationTable } from '../../gitops/resultReport.js';
-import type { CommandResult } from '../../kluctl/resultTypes.js';
+import type { CommandResult, ValidateResult } from '../../kluctl/resultTypes.js';
 import type { Clusters } from '../clusters.js';
 import { readSettings } from '../config.js';
 import { Disposable, toDisposable } from '../disposable.js';
 import {
   InventoryObjectNode,
+  ResultObjectGroupNode,
   TimelineEntryNode,
   ValidationRowNode,
   type HistoryDeployment,
@@ -19,6 +22,14 @@ import {
 
 /** How many decoded results the inventory keeps (a result may hold thousands of objects). */
 const RESULT_CACHE = 10;
+/** How many results' full manifests the object trees keep (the largest part of a result). */
+const OBJECTS_CACHE = 3;
+
+/** A stored result as read for its object tree: unmasked, masked per object when one is opened. */
+export interface ResultObjects {
+  result: CommandResult;
+  compacted: CompactedObject[] | undefined;
+}
 
 /**
  * Loads the children of the Timeline, Inventory and Validation nodes. A timeline is live while expanded and the
@@ -26,51 +37,84 @@ const RESULT_CACHE = 10;
  * or hiding the view, ends the watches.
  */
 export class HistoryView extends Disposable {
-  private readonly histories = new Map<string, ContextHistory>();
-  private readonly unsubscribers = new Map<string, () => void>();
-  private readonly offs: Array<() => void> = [];
+  private readonly hub: HistoryHub;
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   private readonly results = new Map<string, Promise<CommandResult>>();
+  private readonly objects = new Map<string, Promise<ResultObjects>>();
   private pending: NodeJS.Timeout | undefined;
   /** Fires (debounced) when a shown timeline has new entries. */
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly clusters: Clusters) {
     super();
+    this.hub = new HistoryHub(
+      (context) => this.clusters.client(context),
+      () => ({ resultsNamespace: readSettings().resultsNamespace }),
+    );
+    const off = this.hub.onDidChange(() => this.fireSoon());
     this.register(
       toDisposable(() => {
-        this.stopAll();
+        off();
+        this.hub.dispose();
         clearTimeout(this.pending);
-        for (const off of this.offs) off();
       }),
     );
     this.register(clusters.onDidChange(() => this.forgetRemovedContexts()));
+    // New kubeconfig: the live timelines watch again through the new clients, the old watches end.
+    this.register(
+      clusters.onDidReload(() => {
+        this.results.clear();
+        this.objects.clear();
+        this.hub.reload();
+      }),
+    );
   }
 
   /** The history of a context (created on first use; watches only while subscribed). */
   history(context: string): ContextHistory {
-    let h = this.histories.get(context);
-    if (!h) {
-      h = new ContextHistory(this.clusters.client(context), { resultsNamespace: readSettings().resultsNamespace });
-      this.histories.set(context, h);
-      this.offs.push(h.onDidChange(() => this.fireSoon()));
-    }
-    return h;
+    return this.hub.history(context);
   }
 
   /** Which timelines are live now (node ids), for tests. */
   get liveTimelines(): string[] {
-    return [...this.unsubscribers.keys()];
+    return this.hub.keys();
+  }
+
+  /** Watch loops of the histories still running, for tests (0 once every timeline is closed). */
+  get runningWatches(): number {
+    return this.hub.runningWatches;
   }
 
   async timelineChildren(node: TimelineNode): Promise<TimelineEntryNode[]> {
     const d = node.deployment;
     const history = this.history(d.context);
-    if (!this.unsubscribers.has(node.id))
-      this.unsubscribers.set(node.id, history.subscribe({ namespace: d.namespace, name: d.name }));
+    this.hub.subscribe(node.id, d.context, { namespace: d.namespace, name: d.name });
     if (!history.ready) await this.firstList(history, 10_000);
     const now = new Date();
     return history.timeline(d.kd).map((e) => new TimelineEntryNode(d, e, now));
+  }
+
+  /** A command result's objects, grouped by what the command did to them (bounded per group). */
+  async resultChildren(node: TimelineEntryNode): Promise<ResultObjectGroupNode[]> {
+    const e = node.entry;
+    if (e.kind !== 'result' || e.resultKind !== 'command') return [];
+    const { result } = await this.resultObjects(node.deployment, e.id);
+    return resultObjectGroups(result).map((g) => new ResultObjectGroupNode(node.deployment, e.id, g));
+  }
+
+  /** A command result with its full manifests, from a small cache. */
+  resultObjects(d: HistoryDeployment, resultId: string): Promise<ResultObjects> {
+    const key = `${d.context}/${resultId}`;
+    let p = this.objects.get(key);
+    if (!p) {
+      p = readCommandResultObjects(this.clusters.client(d.context), resultId, {
+        namespace: readSettings().resultsNamespace,
+      });
+      p.catch(() => this.objects.delete(key));
+      this.objects.set(key, p);
+      if (this.objects.size > OBJECTS_CACHE) this.objects.delete(this.objects.keys().next().value!);
+    }
+    return p;
   }
 
   async inventoryChildren(node: InventoryNode): Promise<InventoryObjectNode[]> {
@@ -81,29 +125,42 @@ export class HistoryView extends Disposable {
     return inventoryOf(result, d.kd.status?.lastDriftDetectionResult).map((i) => new InventoryObjectNode(d, i));
   }
 
-  validationChildren(node: ValidationNode): ValidationRowNode[] {
+  async validationChildren(node: ValidationNode): Promise<ValidationRowNode[]> {
     const d = node.deployment;
-    const result = d.kd.status?.lastValidateResult;
+    const result = await this.lastValidateResult(d);
     if (!result) return [];
     return validationTable(result).map((row, i) => new ValidationRowNode(d, row, i));
+  }
+
+  /** The newest validation of a deployment: the status's, or a newer stored one (a manual request's). */
+  async lastValidateResult(
+    d: HistoryDeployment,
+  ): Promise<Pick<ValidateResult, 'id' | 'errors' | 'warnings' | 'results' | 'ready'> | undefined> {
+    const history = this.history(d.context);
+    const unsubscribe = history.subscribe();
+    let last: { id: string; stored: boolean } | undefined;
+    try {
+      if (!history.ready) await this.firstList(history, readSettings().requestTimeoutSeconds * 1000);
+      last = history.lastValidateResultId(d.kd);
+    } finally {
+      unsubscribe();
+    }
+    if (!last?.stored) return d.kd.status?.lastValidateResult;
+    return readValidateResult(this.clusters.client(d.context), last.id, {
+      namespace: readSettings().resultsNamespace,
+    });
   }
 
   /** A collapsed timeline (or its deployment) stops being watched. */
   collapsed(id: string | undefined): void {
     if (!id) return;
-    for (const [key, unsubscribe] of [...this.unsubscribers]) {
-      if (key === id || key === id.replace(/^deployment\//, 'timeline/')) {
-        unsubscribe();
-        this.unsubscribers.delete(key);
-      }
-    }
+    for (const key of this.hub.keys())
+      if (key === id || key === id.replace(/^deployment\//, 'timeline/')) this.hub.unsubscribe(key);
   }
 
   /** The view was hidden: every watch ends; expanding again (or showing the view) starts them again. */
   stopAll(): void {
-    for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
-    this.unsubscribers.clear();
-    for (const h of this.histories.values()) h.stop();
+    this.hub.stopAll();
   }
 
   /** The result the inventory shows: the newest stored deploy (the results are listed once if not watched). */
@@ -148,19 +205,12 @@ export class HistoryView extends Disposable {
   }
 
   private forgetRemovedContexts(): void {
-    const selected = new Set(this.clusters.selectedContexts());
-    for (const [context, h] of [...this.histories]) {
-      if (selected.has(context)) continue;
-      h.stop();
-      this.histories.delete(context);
-      for (const key of [...this.unsubscribers.keys()])
-        if (key.startsWith(`timeline/${context}/`)) this.unsubscribers.delete(key);
-    }
+    this.hub.retain(new Set(this.clusters.selectedContexts()));
   }
 
   /** Only live timelines refresh the view: a one-time listing (inventory, compare) must not start a refresh loop. */
   private fireSoon(): void {
-    if (this.unsubscribers.size === 0) return;
+    if (this.hub.keys().length === 0) return;
     clearTimeout(this.pending);
     this.pending = setTimeout(() => this.changed.fire(), 250);
   }

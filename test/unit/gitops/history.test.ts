@@ -3,14 +3,17 @@ import { AlertTracker, alertStateOf, summarizeStates } from '../../../src/gitops
 import { ResultIndex, RESULT_INDEX_MAX_KEYS } from '../../../src/gitops/history.js';
 import { inventoryOf } from '../../../src/gitops/inventory.js';
 import { compareResults } from '../../../src/gitops/resultCompare.js';
+import { resultObjectDocument, resultObjectGroups } from '../../../src/gitops/resultDocuments.js';
 import { commandResultReport, validationTable } from '../../../src/gitops/resultReport.js';
 import { presentStatus } from '../../../src/gitops/status.js';
 import {
+  deriveInitiator,
   describeEntry,
   eventEntry,
   formatAge,
   mergeTimeline,
   resultEntry,
+  sharedReconcileIds,
   TIMELINE_LIMITS,
 } from '../../../src/gitops/timeline.js';
 import { RESULT_ANNOTATIONS, RESULT_LABELS, resultSecretInfo } from '../../../src/kluctl/results.js';
@@ -81,15 +84,64 @@ describe('deployment timeline (pure)', () => {
     assert.equal(d.failed, true);
   });
 
-  it('tells who started a result: reconcile, manual request, CLI', () => {
-    const info = (id: string, initiator: string) =>
+  it('tells who started a result: reconcile, manual request, CLI, from the stored result and its siblings', () => {
+    const info = (id: string, initiator: string, extra: Record<string, unknown> = {}) =>
       resultSecretInfo(
-        resultSecret(id, T1, { commandInfo: { initiator, command: 'deploy', startTime: T0, endTime: T1 } }),
+        resultSecret(id, T1, {
+          commandInfo: { initiator, command: 'deploy', startTime: T0, endTime: T1 },
+          kluctlDeployment: { name: 'app', namespace: 'ns', clusterId: 'c1' },
+          ...extra,
+        }),
       )!;
-    const manual = new Set(['m']);
-    assert.equal(resultEntry(info('m', 'KluctlDeployment'), manual)?.initiator, 'manual request');
-    assert.equal(resultEntry(info('r', 'KluctlDeployment'), manual)?.initiator, 'reconcile');
-    assert.equal(resultEntry(info('c', 'CommandLine'), manual)?.initiator, 'CLI');
+    const hints = (manual: string[] = [], reconcileIds: string[] = []) => ({
+      manualResultIds: new Set(manual),
+      reconcileIds: new Set(reconcileIds),
+    });
+    // Seen in the status (or while watching): a manual request.
+    assert.equal(resultEntry(info('m', 'KluctlDeployment'), hints(['m']))?.initiator, 'manual request');
+    // kluctl's own field: a push from the command line.
+    assert.equal(resultEntry(info('c', 'CommandLine'), hints())?.initiator, 'CLI');
+    // A controller diff is stored only for a manual diff request.
+    const diff = info('d', 'KluctlDeployment', {
+      commandInfo: { initiator: 'KluctlDeployment', command: 'diff', startTime: T0, endTime: T1 },
+    });
+    assert.equal(deriveInitiator(diff), 'manual request');
+    // An empty deploy is stored only when a request forced it.
+    const empty = info('e', 'KluctlDeployment', { newObjects: 0 });
+    assert.equal(deriveInitiator(empty), 'manual request');
+    // Results sharing a reconcile id come from one full reconcile (deploy + validate).
+    const reconciled = info('r', 'KluctlDeployment', { reconcileId: 'rec-1' });
+    const validate = resultSecretInfo({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'vr-1',
+        namespace: 'kluctl-results',
+        labels: {
+          [RESULT_LABELS.isResult]: 'true',
+          [RESULT_LABELS.validateResultId]: 'v',
+          [RESULT_ANNOTATIONS.deploymentName]: 'app',
+          [RESULT_ANNOTATIONS.deploymentNamespace]: 'ns',
+        },
+        annotations: {
+          [RESULT_ANNOTATIONS.validateResultSummary]: JSON.stringify({
+            id: 'v',
+            reconcileId: 'rec-1',
+            startTime: T0,
+            endTime: T1,
+            ready: true,
+          }),
+        },
+      },
+    })!;
+    const shared = sharedReconcileIds([reconciled, validate, empty]);
+    assert.deepEqual([...shared], ['rec-1']);
+    assert.equal(resultEntry(reconciled, hints([], [...shared]))?.initiator, 'reconcile');
+    assert.equal(resultEntry(validate, hints([], [...shared]))?.initiator, 'reconcile');
+    // A lone deploy with changes: the stored data cannot tell reconcile from manual request.
+    assert.equal(resultEntry(reconciled, hints())?.initiator, 'controller');
+    assert.equal(resultEntry(validate, hints())?.initiator, 'controller');
+    assert.match(describeEntry(resultEntry(reconciled, hints())!, new Date(T2)).description, /controller/);
   });
 
   it('shows a failed result with its first error, newest first, results before events at the same time', () => {
@@ -99,7 +151,6 @@ describe('deployment timeline (pure)', () => {
           errors: [{ ref: { kind: 'ConfigMap', name: 'Bad_Name' }, message: 'metadata.name: Invalid value' }],
         }),
       )!,
-      new Set(),
     )!;
     const event = eventEntry({
       apiVersion: 'v1',
@@ -108,7 +159,7 @@ describe('deployment timeline (pure)', () => {
       reason: 'DeployFailed',
       lastTimestamp: T2,
     })!;
-    const old = resultEntry(resultSecretInfo(resultSecret('o', T0))!, new Set())!;
+    const old = resultEntry(resultSecretInfo(resultSecret('o', T0))!)!;
     const list = mergeTimeline([old, event, failed]);
     assert.deepEqual(
       list.map((e) => e.id),
@@ -201,6 +252,49 @@ describe('result comparison, report and inventory (pure)', () => {
       ref: ref(o.name, o.kind),
       applied: { ...cm(o.name, o.data), kind: o.kind ?? 'ConfigMap' },
     })),
+  });
+
+  it("groups a result's objects for its read-only tree, bounded, and opens each masked", () => {
+    const secret = (v: string) => ({ ...cm('s', { k: Buffer.from(v).toString('base64') }), kind: 'Secret' });
+    const result = {
+      objects: [
+        { ref: ref('c'), changes: [{ type: 'update', jsonPath: 'data.color', oldValue: 'blue', newValue: 'green' }] },
+        { ref: ref('n'), new: true },
+        { ref: ref('o'), orphan: true },
+        { ref: ref('s', 'Secret'), new: true },
+        ...Array.from({ length: 7 }, (_, i) => ({ ref: ref(`u${i}`) })),
+      ],
+    } as CommandResult;
+    const compacted = [
+      { ref: ref('c'), remote: cm('c', { color: 'blue' }), applied: cm('c', { color: 'green' }) },
+      { ref: ref('n'), applied: cm('n', { a: '1' }) },
+      { ref: ref('o'), remote: cm('o', { old: 'yes' }) },
+      { ref: ref('s', 'Secret'), applied: secret('hunter2') },
+      ...Array.from({ length: 7 }, (_, i) => ({ ref: ref(`u${i}`), applied: cm(`u${i}`, { i: String(i) }) })),
+    ];
+    const groups = resultObjectGroups(result, 5);
+    assert.deepEqual(
+      groups.map((g) => `${g.status} ${g.objects.length}/${g.total}`),
+      ['changed 1/1', 'new 2/2', 'orphan 1/1', 'unchanged 5/7'],
+    );
+    assert.deepEqual(
+      groups[1].objects.map((o) => `${o.ref.kind}/${o.ref.name}`),
+      ['ConfigMap/n', 'Secret/s'],
+    );
+    const changed = resultObjectDocument(result, compacted, ref('c'))!;
+    assert.equal(changed.status, 'changed');
+    assert.match(changed.left!, /color: blue/);
+    assert.match(changed.right!, /color: green/);
+    assert.doesNotMatch(changed.right!, /managedFields|resourceVersion/);
+    const orphan = resultObjectDocument(result, compacted, ref('o'))!;
+    assert.equal(orphan.right, undefined);
+    assert.match(orphan.left!, /old: "yes"/);
+    const masked = resultObjectDocument(result, compacted, ref('s', 'Secret'))!;
+    assert.doesNotMatch(masked.right!, /aHVudGVyMg|hunter2/);
+    const unchanged = resultObjectDocument(result, compacted, ref('u6'))!;
+    assert.equal(unchanged.status, 'unchanged');
+    assert.match(unchanged.right!, /i: "6"/);
+    assert.equal(resultObjectDocument(result, compacted, ref('missing')), undefined);
   });
 
   it('lists exactly the objects whose applied manifests differ, Secrets masked', () => {

@@ -6,9 +6,15 @@ import * as vscode from 'vscode';
 import type { KluctlExtensionApi } from '../../../src/extension/main.js';
 import { Commands } from '../../../src/extension/ids.js';
 import type { ContextNode, DeploymentNode, TreeNode } from '../../../src/extension/tree/nodes.js';
-import type { TimelineEntryNode } from '../../../src/extension/tree/historyNodes.js';
-import type { CompareOutcome } from '../../../src/extension/commands/historyCommands.js';
+import type {
+  ResultObjectGroupNode,
+  ResultObjectNode,
+  TimelineEntryNode,
+} from '../../../src/extension/tree/historyNodes.js';
+import type { CompareOutcome, ResultObjectOutcome } from '../../../src/extension/commands/historyCommands.js';
 import type { FleetDiffOutcome } from '../../../src/extension/commands/fleetDiff.js';
+import type { RequestCommandResult } from '../../../src/extension/commands/requests.js';
+import { runRequest } from '../../../src/gitops/manualRequests.js';
 
 /**
  * Issue 17 in a real VS Code against the real kube-apiserver and kluctl-controller (started by
@@ -121,6 +127,40 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
     assert.match((await vscode.workspace.openTextDocument(doc)).getText(), /# Kluctl deploy result[\s\S]*1 changed/);
   });
 
+  it("shows a result's objects as a read-only tree: grouped, each opening its diff or masked YAML", async () => {
+    const newest = await waitFor('the newest deploy result', async () =>
+      (await timeline('app')).find((n) => n.entry.kind === 'result' && n.entry.command === 'deploy'),
+    );
+    assert.equal(newest.toTreeItem().collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    const groups = (await api.tree.getChildren(newest)) as ResultObjectGroupNode[];
+    assert.deepEqual(
+      groups.map((g) => `${g.group.status} ${g.group.total}`),
+      ['changed 1', 'unchanged 1'],
+    );
+    const changed = (await api.tree.getChildren(groups[0])) as ResultObjectNode[];
+    assert.deepEqual(
+      changed.map((n) => `${n.ref.kind}/${n.ref.name}`),
+      ['ConfigMap/first-a'],
+    );
+    assert.match(String(changed[0].toTreeItem().contextValue), /^kluctl:object\+result\+changed/);
+    const diff = await vscode.commands.executeCommand<ResultObjectOutcome>(Commands.openResultObject, changed[0]);
+    assert.equal(diff?.status, 'changed');
+    const [, left, right] = diff.diff!;
+    assert.match((await vscode.workspace.openTextDocument(left)).getText(), /color: blue/);
+    assert.match((await vscode.workspace.openTextDocument(right)).getText(), /color: green/);
+    const unchanged = (await api.tree.getChildren(groups[1])) as ResultObjectNode[];
+    assert.deepEqual(
+      unchanged.map((n) => `${n.ref.kind}/${n.ref.name}`),
+      ['ConfigMap/second-a'],
+    );
+    const second = unchanged.find((n) => n.ref.name === 'second-a')!;
+    const opened = await vscode.commands.executeCommand<ResultObjectOutcome>(Commands.openResultObject, second);
+    assert.equal(opened?.status, 'unchanged');
+    const text = (await vscode.workspace.openTextDocument(opened.document!)).getText();
+    assert.match(text, /size: L/);
+    assert.doesNotMatch(text, /managedFields|resourceVersion/);
+  });
+
   it('lists the inventory of the deployment and opens an object as live YAML', async () => {
     const inventory = (await api.tree.getChildren(await child('app', 'inventory'))) as Array<
       Extract<TreeNode, { kind: 'inventoryObject' }>
@@ -214,5 +254,139 @@ describe('Kluctl issue 17: timeline, results, inventory, alerts, fleet diff', fu
     } finally {
       fs.writeFileSync(file, committed);
     }
+  });
+  it('after the kubeconfig file changes, the live timeline watches again through the new client', async () => {
+    const timelineNode = await child('app', 'timeline');
+    await api.tree.getChildren(timelineNode);
+    const [context] = api.clusters.selectedContexts();
+    const oldClient = api.clusters.client(context);
+    const oldHistory = api.tree.history.history(context);
+    await waitFor('the timeline live', () => (oldHistory.runningWatches === 2 ? true : undefined));
+    let reloads = 0;
+    const sub = api.clusters.onDidReload(() => reloads++);
+    try {
+      const file = vscode.workspace.getConfiguration('kluctl').get<string>('kubeconfig');
+      assert.ok(file, 'the test sets kluctl.kubeconfig');
+      // Rewritten in place, as a credential refresh does.
+      fs.writeFileSync(file, fs.readFileSync(file));
+      await waitFor('the reload', () => (reloads > 0 ? true : undefined), 15_000);
+    } finally {
+      sub.dispose();
+    }
+    assert.notEqual(api.clusters.client(context), oldClient, 'a new client');
+    await waitFor('the old watches ended', () => (oldHistory.runningWatches === 0 ? true : undefined), 15_000);
+    assert.ok(api.tree.history.liveTimelines.some((id) => id.endsWith(`/${env.namespace}/app`)));
+    const history = api.tree.history.history(context);
+    assert.notEqual(history, oldHistory);
+    await waitFor('the new watches running', () => (history.runningWatches === 2 ? true : undefined));
+    const started = Date.now();
+    await runRequest(api.clusters.client(context), { namespace: env.namespace, name: 'app' }, 'reconcile');
+    await waitFor('an Event of the reconcile through the new watch', async () =>
+      (await timeline('app')).some((n) => n.entry.kind === 'event' && n.entry.time.getTime() >= started - 1000)
+        ? true
+        : undefined,
+    );
+  });
+
+  it('alerts once for a workspace deployment that fails while the view is hidden, and clears when it recovers', async () => {
+    // The view was opened (before()): the user engaged, so the alerts may watch while it is hidden.
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await waitFor('the view hidden, the tree paused, the light watch running', () =>
+      !api.tree.view.visible && !api.clusters.isWatching && api.alerts.watchingWhileHidden ? true : undefined,
+    );
+    const [context] = api.clusters.selectedContexts();
+    const client = api.clusters.client(context);
+    const ref = { namespace: env.namespace, name: 'app' };
+    const alertsBefore = api.alerts.shown.length;
+    const broken = path.join(env.workspace, 'app', 'broken.yaml');
+    try {
+      // Changed from outside the editor: a push and the controller's reconcile (no Kluctl command is run).
+      fs.writeFileSync(
+        broken,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Invalid_Name_2\n  namespace: ${env.namespace}\ndata:\n  a: b\n`,
+      );
+      commitAndPush('broken while hidden');
+      await runRequest(client, ref, 'reconcile');
+      // Only app was reconciled; app-b (same repository) may pick up the commit on its own interval.
+      const ofApp = () => api.alerts.shown.slice(alertsBefore).filter((a) => a.key.endsWith(`${env.namespace}/app`));
+      const shown = await waitFor('one failure alert while hidden', () => (ofApp().length > 0 ? ofApp() : undefined));
+      assert.equal(shown[0].state, 'failed');
+      assert.match(api.alerts.text, /failed/);
+      assert.ok(!api.tree.view.visible && !api.clusters.isWatching, 'still hidden: only the light watch ran');
+      await new Promise((r) => setTimeout(r, 3000));
+      await api.alerts.update();
+      assert.equal(ofApp().length, 1, 'one alert per change');
+
+      fs.rmSync(broken);
+      commitAndPush('fixed while hidden');
+      await runRequest(client, ref, 'reconcile');
+      await waitFor('the alert cleared while hidden', async () => {
+        await api.alerts.update();
+        const app = api.alerts.states.find((a) => a.key.endsWith(`${env.namespace}/app`));
+        return app && app.state !== 'failed' ? true : undefined;
+      });
+      assert.ok(!api.tree.view.visible && !api.clusters.isWatching, 'still hidden');
+      assert.equal(ofApp().length, 1, 'no alert on recovery');
+    } finally {
+      if (fs.existsSync(broken)) {
+        fs.rmSync(broken);
+        commitAndPush('cleanup');
+      }
+      await vscode.commands.executeCommand('workbench.view.extension.kluctl');
+    }
+    await waitFor('the view visible again, the light watch ended', () =>
+      api.tree.view.visible && api.clusters.isWatching && !api.alerts.watchingWhileHidden ? true : undefined,
+    );
+  });
+
+  it('Validate Now fills the Validation table with one row per finding of the real controller', async () => {
+    fs.writeFileSync(
+      path.join(env.workspace, 'app', 'not-ready.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: not-ready-{{ args.suffix }}',
+        `  namespace: ${env.namespace}`,
+        '  annotations:',
+        '    kluctl.io/is-ready: "false"',
+        '    validate-result.kluctl.io/owner: "team blue"',
+        'data:',
+        '  x: y',
+        '',
+      ].join('\n'),
+    );
+    commitAndPush('not ready');
+    await reconcile('app');
+    await waitFor('not-ready-a deployed', async () => {
+      const inventory = (await api.tree.getChildren(await child('app', 'inventory'))) as Array<
+        Extract<TreeNode, { kind: 'inventoryObject' }>
+      >;
+      return inventory.some((n) => n.item.ref.name === 'not-ready-a') ? true : undefined;
+    });
+    const before = (await node('app')).kd.status?.lastValidateResult?.id;
+    const outcome = await vscode.commands.executeCommand<RequestCommandResult>(
+      Commands.validateNow,
+      await child('app', 'validation'),
+    );
+    assert.ok(outcome, 'the validate request ran');
+    const rows = await waitFor('the new validate result in the Validation node', async () => {
+      const d = await node('app');
+      const id = d.kd.status?.lastValidateResult?.id;
+      if (!id || id === before) return undefined;
+      const children = (await api.tree.getChildren(await child('app', 'validation'))) as Array<
+        Extract<TreeNode, { kind: 'validationRow' }>
+      >;
+      return children.map((c) => {
+        const item = c.toTreeItem();
+        const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+        return `${label} | ${String(item.description)}`;
+      });
+    });
+    assert.deepEqual(rows, [
+      `${env.namespace}/ConfigMap/not-ready-a | error: kluctl.io/is-ready annotation is set to false`,
+      `${env.namespace}/ConfigMap/not-ready-a | result: validate-result.kluctl.io/owner: team blue`,
+    ]);
+    assert.match(String((await child('app', 'validation')).toTreeItem().description), /not ready · 1 errors/);
   });
 });
