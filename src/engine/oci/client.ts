@@ -286,7 +286,7 @@ export class RegistryClient {
     return new OciError(
       hasCreds
         ? `${what}: ${status}: ${who} the credentials from ${a.origin} (wrong username or password?)${detail ? ` (${detail})` : ''}`
-        : `${what}: ${status}: ${who} anonymous access: credentials are needed (--registry-username/--registry-password=${ref.registry}/${ref.repository}=…, KLUCTL_REGISTRY_* or a docker login)${detail ? ` (${detail})` : ''}`,
+        : `${what}: ${status}: ${who} anonymous access: credentials are needed (--registry-username=${ref.registry}=<user> and --registry-password=${ref.registry}=<password>, KLUCTL_REGISTRY_* or a docker login)${detail ? ` (${detail})` : ''}`,
       res.status === 403 ? 'denied' : 'unauthorized',
     );
   }
