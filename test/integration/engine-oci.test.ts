@@ -207,6 +207,66 @@ describe('engine OCI: includes and Helm charts against a real registry @integrat
     assert.match(ours.stderr, /TLS verification of https:\/\/127\.0\.0\.1:\d+ failed: .*--registry-ca-file=/);
   });
 
+  describe('a registry with token auth (the Bearer realm flow)', () => {
+    let tokenRegistry: TestRegistry;
+    before(async function () {
+      tokenRegistry = await TestRegistry.start(path.join(tmp, 'token-registry'), {
+        auth: 'token',
+        anonymousPull: true,
+      });
+      const pushed = await runKluctl(
+        [
+          'oci',
+          'push',
+          '--url',
+          `oci://${tokenRegistry.host}/projects/included:v1`,
+          '--project-dir',
+          path.join(tmp, 'included'),
+          `--registry-creds=${tokenRegistry.host}=${tokenRegistry.username}:${tokenRegistry.password}`,
+          `--registry-ca-file=${tokenRegistry.host}=${tokenRegistry.caFile}`,
+        ],
+        { kubeconfig: path.join(tmp, 'no-kubeconfig'), cwd: path.join(tmp, 'included'), env: baseEnv },
+      );
+      assert.equal(pushed.code, 0, `kluctl oci push (token auth) failed: ${pushed.stderr}`);
+    });
+    after(async () => tokenRegistry?.stop());
+
+    function project(name: string): string {
+      const dir = path.join(tmp, name);
+      writeFiles(dir, {
+        'deployment.yaml': `vars:\n  - values:\n      outer: tok\ndeployments:\n  - oci:\n      url: oci://${tokenRegistry.host}/projects/included\n      ref: {tag: v1}\n`,
+      });
+      return dir;
+    }
+
+    it('renders anonymously (an anonymous token) and with credentials like kluctl', async () => {
+      const ca = `--registry-ca-file=${tokenRegistry.host}=${tokenRegistry.caFile}`;
+      for (const flags of [
+        [ca],
+        [ca, `--registry-creds=${tokenRegistry.host}/projects/*=docker:${tokenRegistry.password}`],
+      ]) {
+        const [kluctl, ours] = await both(project(`token-${flags.length}`), flags);
+        assert.equal(kluctl.code, 0, `kluctl failed: ${kluctl.stderr}`);
+        assert.equal(ours.code, 0, `kluctl-ts failed: ${ours.stderr}`);
+        assert.match(ours.stdout, /name: included-tok/);
+        assert.equal(ours.stdout, kluctl.stdout, 'rendered text differs');
+      }
+    });
+
+    it('names the token service that refused a wrong password', async () => {
+      const [kluctl, ours] = await both(project('token-wrong'), [
+        `--registry-ca-file=${tokenRegistry.host}=${tokenRegistry.caFile}`,
+        `--registry-creds=${tokenRegistry.host}=docker:wrong`,
+      ]);
+      assert.notEqual(kluctl.code, 0);
+      assert.equal(ours.code, 1);
+      assert.match(
+        ours.stderr,
+        /401 Unauthorized: the token service 127\.0\.0\.1:\d+ refused the credentials from --registry-\* 127\.0\.0\.1:\d+ \(wrong username or password\?\)/,
+      );
+    });
+  });
+
   describe('Helm charts (helm push, then pulled back)', () => {
     let helmEnv: Record<string, string>;
     let packaged: Map<string, Buffer>;
