@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { runRender } from '../../../src/cli/render.js';
 import { parseChallenge, verifyDigest } from '../../../src/engine/oci/client.js';
 import {
   entriesFromEnv,
@@ -14,6 +15,8 @@ import {
 import { chartVersionTag } from '../../../src/engine/oci/helm-chart.js';
 import { formatReference, parseOciUrl, withRef } from '../../../src/engine/oci/reference.js';
 import { extractEntries, readTarGz } from '../../../src/engine/oci/untar.js';
+import { captureCli } from '../../harness/cli.js';
+import { tempTree, writeFiles } from '../../harness/files.js';
 
 /** One ustar entry (header + padded data), built by hand so hostile names and types can be made. */
 function tarEntry(name: string, data: string | Buffer, type = '0', linkname = ''): Buffer {
@@ -241,5 +244,50 @@ describe('engine/oci: unpacking artifacts safely', () => {
     fs.symlinkSync(outside, path.join(out, 'd'));
     assert.throws(() => extractEntries(readTarGz(tgz(tarEntry('d/f', 'x'))), out), /leads out of the archive/);
     assert.deepEqual(fs.readdirSync(outside), []);
+  });
+});
+
+describe('engine/oci: includes in project loading (no registry involved)', () => {
+  const saved = process.env.KLUCTL_TS_CACHE_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.KLUCTL_TS_CACHE_DIR;
+    else process.env.KLUCTL_TS_CACHE_DIR = saved;
+  });
+
+  const render = (dir: string) =>
+    captureCli((io) =>
+      runRender(['--print-all', '--offline-kubernetes', '--project-dir', dir], io, {
+        env: { PATH: process.env.PATH, HOME: tmp() },
+        cwd: dir,
+      }),
+    );
+
+  it('names the deployment.yaml of an invalid oci include', async () => {
+    const dir = tempTree('oci-bad-', { 'deployment.yaml': 'deployments:\n  - oci:\n      url: https://r.example/x\n' });
+    const r = await render(dir);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /deployment\.yaml: oci include https:\/\/r\.example\/x: invalid oci url .*must start with oci:\/\//,
+    );
+  });
+
+  it('renders an include by digest from the unpacked cache without any network', async () => {
+    const cache = tmp();
+    process.env.KLUCTL_TS_CACHE_DIR = cache;
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const unpacked = path.join(cache, 'oci', 'r.example-5000', 'team', 'proj', digest.replace(':', '-'));
+    writeFiles(unpacked, {
+      '.kluctl-ts-complete.json': '{"annotations":{}}',
+      'content/deployment.yaml': 'deployments:\n  - path: cm\n',
+      'content/cm/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-cache\n  namespace: default\n',
+      'content/cm/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+    });
+    const dir = tempTree('oci-cached-', {
+      'deployment.yaml': `deployments:\n  - oci:\n      url: oci://r.example:5000/team/proj\n      ref:\n        digest: ${digest}\n`,
+    });
+    const r = await render(dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /name: from-cache/);
   });
 });
