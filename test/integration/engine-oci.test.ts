@@ -69,6 +69,8 @@ describe('engine OCI: includes and Helm charts against a real registry @integrat
     git(inc, 'init', '-q', '-b', 'main');
     git(inc, 'add', '.');
     git(inc, 'commit', '-qm', 'included project');
+    // kluctl v2.22.1's `oci push` dereferences the origin URL for its git_info annotation (a nil pointer without one).
+    git(inc, 'remote', 'add', 'origin', 'https://example.invalid/included.git');
     const pushed = await runKluctl(
       [
         'oci',
