@@ -7,7 +7,8 @@
  * 3. the Docker config (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, else Podman's
  *    `$XDG_RUNTIME_DIR/containers/auth.json`) `auths` entries, keyed `host/repo` or `host`. Credential helpers
  *    (`credsStore`, `credHelpers`) are not run.
- * The registry must equal the URL's (`host:port`); the repo glob matches the repository with `/` as separator
+ * An entry of 1 or 2 without a login (only TLS settings) still takes the login from 3, as kluctl's crane client falls
+ * back to its default keychain. The registry must equal the URL's (`host:port`); the repo glob matches the repository with `/` as separator
  * (`*` stays inside one path component, `**` crosses them), as gobwas/glob does.
  */
 
@@ -315,11 +316,24 @@ export class RegistryCredentials {
   }
 
   find(ref: OciReference): RegistryAuth | undefined {
-    const fromFlags = this.flagEntries.find((e) => matches(e, ref));
-    if (fromFlags) return fromFlags;
-    this.envEntries ??= entriesFromEnv(this.env);
-    const fromEnv = this.envEntries.find((e) => matches(e, ref));
-    if (fromEnv) return fromEnv;
-    return entryFromDockerConfig(ref, this.env);
+    let entry = this.flagEntries.find((e) => matches(e, ref));
+    if (!entry) {
+      this.envEntries ??= entriesFromEnv(this.env);
+      entry = this.envEntries.find((e) => matches(e, ref));
+    }
+    if (entry && (entry.username || entry.password || entry.registryToken || entry.identityToken)) return entry;
+    // An entry with only TLS settings gets no static auth in kluctl, so go-containerregistry's default keychain
+    // (the Docker config) still supplies the login.
+    const docker = entryFromDockerConfig(ref, this.env);
+    if (!entry) return docker;
+    if (!docker) return entry;
+    return {
+      ...entry,
+      username: docker.username,
+      password: docker.password,
+      identityToken: docker.identityToken,
+      registryToken: docker.registryToken,
+      origin: docker.origin,
+    };
   }
 }

@@ -155,6 +155,10 @@ describe('engine/oci: credentials as kluctl v2.22 matches them', () => {
         ?.username,
       'flag',
     );
+    // A flag entry with only TLS settings keeps them and takes the Docker login (kluctl's crane default keychain).
+    const tlsOnly = new RegistryCredentials({ insecureSkipTlsVerify: ['r.io'] }, env).find(parseOciUrl('oci://r.io/x'));
+    assert.equal(tlsOnly?.insecureSkipTlsVerify, true);
+    assert.equal(tlsOnly?.username, 'docker-user');
   });
 });
 
