@@ -121,6 +121,8 @@ export interface TestRegistryOptions {
   auth?: 'htpasswd' | 'token';
   /** Token mode: anonymous clients may pull. */
   anonymousPull?: boolean;
+  /** A registry binary to run instead of the testbin cache's. */
+  binary?: string;
 }
 
 /**
@@ -146,7 +148,7 @@ export class TestRegistry {
   }
 
   static async start(dir: string, o: TestRegistryOptions = {}): Promise<TestRegistry> {
-    const { registry } = testBinaries('registry');
+    const registry = o.binary ?? testBinaries('registry').registry;
     fs.mkdirSync(dir, { recursive: true });
     const certs = generateClusterCerts(path.join(dir, 'pki'));
     const port = await freePort();
