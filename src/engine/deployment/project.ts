@@ -149,7 +149,11 @@ export async function loadDeploymentProject(
         .extractedDir(oci.url, oci.ref, ctx.signal)
         .catch((error: Error) => {
           if (isCancellation(error)) throw error;
-          throw new ProjectError(configFile, undefined, `oci include ${oci.url}: ${error.message}`, { cause: error });
+          // The registry client's messages start with the repository, which the prefix names already.
+          const detail = error.message.startsWith(`${oci.url}: `)
+            ? error.message.slice(oci.url.length + 2)
+            : error.message;
+          throw new ProjectError(configFile, undefined, `oci include ${oci.url}: ${detail}`, { cause: error });
         });
       if (!isDirectory(secureJoin(pulled.dir, oci.subDir ?? '')))
         throw new ProjectError(
