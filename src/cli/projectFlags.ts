@@ -2,8 +2,43 @@
 
 import * as path from 'node:path';
 import type { FixedImage } from '../engine/project/types.js';
+import type { RegistryFlags } from '../engine/oci/credentials.js';
 import type { RenderProjectOptions } from '../engine/render/render-project.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
+
+/** kluctl's `--registry-*` flags: [flag suffix, RegistryFlags key, help]; files are resolved against the cwd. */
+const REGISTRY_FLAGS: Array<[string, keyof RegistryFlags, string]> = [
+  ['username', 'username', 'Username for <registry>/<repo>=<username>'],
+  ['password', 'password', 'Password for <registry>/<repo>=<password>'],
+  ['identity-token', 'identityToken', 'Identity token for <registry>/<repo>=<token>'],
+  ['token', 'token', 'Registry token for <registry>/<repo>=<token>'],
+  ['creds', 'creds', 'Credentials as <registry>/<repo>=<username>:<password> or =<token>'],
+  ['key-file', 'keyFile', 'Client key as <registry>/<repo>=<file>'],
+  ['cert-file', 'certFile', 'Client certificate as <registry>/<repo>=<file>'],
+  ['ca-file', 'caFile', 'CA bundle as <registry>/<repo>=<file>'],
+  ['plain-http', 'plainHttp', 'Use plain HTTP for <registry>/<repo>'],
+  ['insecure-skip-tls-verify', 'insecureSkipTlsVerify', 'Skip TLS verification for <registry>/<repo>'],
+];
+
+const FILE_FLAGS = new Set<keyof RegistryFlags>(['keyFile', 'certFile', 'caFile']);
+
+/** The `--registry-*` flags as RegistryFlags, file values made absolute against `cwd`. */
+export function registryFlags(flags: ParsedFlags, cwd: string): RegistryFlags | undefined {
+  const out: RegistryFlags = {};
+  let any = false;
+  for (const [name, key] of REGISTRY_FLAGS) {
+    const values = (flags[`registry-${name}`] as string[] | undefined) ?? [];
+    if (values.length === 0) continue;
+    any = true;
+    out[key] = FILE_FLAGS.has(key)
+      ? values.map((v) => {
+          const eq = v.indexOf('=');
+          return eq < 0 ? v : `${v.slice(0, eq)}=${path.resolve(cwd, v.slice(eq + 1))}`;
+        })
+      : values;
+  }
+  return any ? out : undefined;
+}
 
 export const PROJECT_FLAGS: FlagSpec[] = [
   { name: 'project-dir', kind: 'string', help: 'Project directory (default: the current directory)' },
@@ -26,6 +61,11 @@ export const PROJECT_FLAGS: FlagSpec[] = [
   { name: 'include-deployment-dir', kind: 'list', help: 'Include deployment dir (relative to the Git root)' },
   { name: 'exclude-deployment-dir', kind: 'list', help: 'Exclude deployment dir (relative to the Git root)' },
   { name: 'discriminator', kind: 'string', help: 'Override the target discriminator' },
+  ...REGISTRY_FLAGS.map(([name, , help]): FlagSpec => ({
+    name: `registry-${name}`,
+    kind: 'list',
+    help: `${help} (OCI includes, charts)`,
+  })),
 ];
 
 export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', kind: 'bool', help: 'Show this help' };
@@ -67,5 +107,6 @@ export function projectOptions(flags: ParsedFlags, cwd: string, env?: NodeJS.Pro
       excludeDeploymentDirs: list('exclude-deployment-dir'),
     },
     discriminator: str('discriminator'),
+    registry: registryFlags(flags, cwd),
   };
 }

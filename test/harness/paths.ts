@@ -18,7 +18,8 @@ export type TestTool =
   | 'kustomize'
   | 'helm'
   | 'sops'
-  | 'age-keygen';
+  | 'age-keygen'
+  | 'registry';
 
 const resolved = new Map<string, string>();
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the test peers (kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd, kluctl, kustomize, helm, sops, age-keygen) from the Go module proxy
+# Builds the test peers (kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd, kluctl, kustomize, helm, sops, age-keygen, registry) from the Go module proxy
 # using the wrapper modules beside this script, into a cache outside the repo keyed by version.
 # A binary already in the cache is reused. Progress and timings go to stderr; stdout gets one absolute
 # binary path per requested tool, in order (the test harness reads them).
-# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kube-controller-manager kube-scheduler kwok kluctl kustomize helm sops age-keygen)
+# Usage: build.sh [tool ...]   (default: etcd kube-apiserver kube-controller-manager kube-scheduler kwok kluctl kustomize helm sops age-keygen registry)
 #        build.sh --kwok-dir   prints the directory of the kwok module (its Stage manifests and CRDs)
 #        build.sh --crd        prints the path of the KluctlDeployment CRD of the kluctl version in use
 set -euo pipefail
@@ -23,6 +23,8 @@ KUSTOMIZE_VERSION=v5.8.1
 SOPS_VERSION=v3.13.3
 # age-keygen's version is the filippo.io/age that the sops wrapper module pins (read only when age-keygen is asked for).
 age_version() { sed -n 's/^[[:space:]]*filippo.io\/age \(v[^ ]*\).*/\1/p' "$here/sops/go.mod"; }
+# The OCI registry (distribution's cmd/registry) the OCI include and Helm OCI chart tests push to and pull from.
+REGISTRY_VERSION=v3.1.2
 # kwok simulates nodes and their kubelet (pod status, logs, port-forward) for the test cluster.
 KWOK_VERSION=v0.8.0
 
@@ -47,7 +49,8 @@ spec() {
     helm) echo "helm|$HELM_VERSION|helm.sh/helm/v3/cmd/helm|-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
     sops) echo "sops|$SOPS_VERSION|github.com/getsops/sops/v3/cmd/sops|-s -w" ;;
     age-keygen) echo "sops|$(age_version)|filippo.io/age/cmd/age-keygen|-s -w" ;;
-    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager kube-scheduler kwok etcd kluctl kustomize helm)" ;;
+    registry) echo "registry|$REGISTRY_VERSION|github.com/distribution/distribution/v3/cmd/registry|-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION" ;;
+    *) die "unknown tool '$1' (known: kube-apiserver kube-controller-manager kube-scheduler kwok etcd kluctl kustomize helm sops age-keygen registry)" ;;
   esac
 }
 
@@ -92,5 +95,5 @@ if [ "${1:-}" = "--kwok-dir" ]; then
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kluctl kustomize helm sops age-keygen)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kluctl kustomize helm sops age-keygen registry)
 for t in "${tools[@]}"; do build_one "$t"; done

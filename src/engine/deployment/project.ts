@@ -14,7 +14,8 @@ import type {
 import { parseYaml, readYamlFile } from '../yaml/strict.js';
 import { clone, deepMerge, setOwn, type JsonObject } from '../../kluctl/uo/merge.js';
 import { asContext, checkWhen, rendererFor } from '../vars/templating.js';
-import { loadVarsList, type VarsLoaderContext } from '../vars/vars-loader.js';
+import { loadVarsList, ociOf, type VarsLoaderContext } from '../vars/vars-loader.js';
+import { isCancellation } from '../../util/errors.js';
 import { validateItem } from './validate.js';
 
 /** A root dir that paths are resolved and sandboxed against: the Git root, or a clone. */
@@ -143,11 +144,25 @@ export async function loadDeploymentProject(
         );
       p.includes.set(i, await loadInclude(ctx, p, { dir, id: `git-${path.basename(dir)}` }, git.subDir ?? '', item));
     } else if (item.oci !== undefined) {
-      throw new ProjectError(
-        configFile,
-        undefined,
-        `oci include ${item.oci.url}: OCI includes are not supported yet by kluctl-ts (use the kluctl CLI)`,
-      );
+      const oci = item.oci;
+      const pulled = await ociOf(ctx)
+        .extractedDir(oci.url, oci.ref, ctx.signal)
+        .catch((error: Error) => {
+          if (isCancellation(error)) throw error;
+          // The registry client's messages start with the repository, which the prefix names already.
+          const detail = error.message.startsWith(`${oci.url}: `)
+            ? error.message.slice(oci.url.length + 2)
+            : error.message;
+          throw new ProjectError(configFile, undefined, `oci include ${oci.url}: ${detail}`, { cause: error });
+        });
+      if (!isDirectory(secureJoin(pulled.dir, oci.subDir ?? '')))
+        throw new ProjectError(
+          configFile,
+          undefined,
+          `oci include ${oci.url}: subDir ${oci.subDir ?? '.'} does not exist or is not a directory in the artifact`,
+        );
+      const id = `oci-${pulled.digest.replace(':', '-').slice(0, 20)}`;
+      p.includes.set(i, await loadInclude(ctx, p, { dir: pulled.dir, id }, oci.subDir ?? '', item));
     }
   }
   return p;

@@ -30,6 +30,8 @@ import type { RenderCache } from './incremental.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
 import { SopsDecryptor } from '../sops/decryptor.js';
+import { OciArtifactCache } from '../oci/artifact.js';
+import { RegistryCredentials, type RegistryFlags } from '../oci/credentials.js';
 
 export interface RenderProjectOptions {
   projectDir: string;
@@ -59,6 +61,8 @@ export interface RenderProjectOptions {
   renderOutputDir?: string;
   kustomizeBinary?: string;
   helmBinary?: string;
+  /** The `--registry-*` flags (OCI includes); `KLUCTL_REGISTRY_*` and the Docker config come from `env`. */
+  registry?: RegistryFlags;
   signal?: AbortSignal;
   /**
    * Kept by a caller that renders the same project again (the editor): unchanged items are not rendered again.
@@ -113,7 +117,9 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   const sourceDir = gitRoot(projectDir) ?? projectDir;
   const gitCache = new GitRepoCache();
   const sops = new SopsDecryptor({ env, signal: o.signal });
+  const oci = new OciArtifactCache({ credentials: new RegistryCredentials(o.registry, env) });
   const ctx: VarsLoaderContext = {
+    oci,
     client: cluster?.client,
     mapper: cluster?.mapper,
     gitCache,

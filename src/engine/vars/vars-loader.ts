@@ -1,5 +1,7 @@
 /** Vars sources (spec §4): each one is rendered, checked with `when`, loaded and merged into the vars context. */
 
+import { OciArtifactCache } from '../oci/artifact.js';
+import { RegistryCredentials } from '../oci/credentials.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { ResourceMapper } from '../../kube/discovery.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
@@ -27,8 +29,16 @@ export interface VarsLoaderContext {
   env?: NodeJS.ProcessEnv;
   /** Decrypts SOPS files; one is made from `env` when absent. */
   sops?: SopsDecryptor;
+  /** Pulls OCI includes; one with `env`'s registry credentials (no `--registry-*` flags) is made when absent. */
+  oci?: OciArtifactCache;
   /** Told about every source processed (the editor's variable provenance); one call per source, in load order. */
   observe?: (event: VarsLoadEvent) => void;
+}
+
+/** The context's OCI artifact cache (made on first use). */
+export function ociOf(ctx: VarsLoaderContext): OciArtifactCache {
+  const env = ctx.env ?? process.env;
+  return (ctx.oci ??= new OciArtifactCache({ credentials: new RegistryCredentials(undefined, env) }));
 }
 
 /** The context's SOPS decryptor (made on first use, so every caller decrypts or fails, never passes ciphertext on). */
