@@ -1,5 +1,6 @@
 /** `renderProject`: the whole render half of Kluctl (spec §12 steps 1-4), what `kluctl render` does. */
 
+import { helmAuthProvider, type HelmCredentialArgs } from '../helm/credentials.js';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,6 +59,8 @@ export interface RenderProjectOptions {
   renderOutputDir?: string;
   kustomizeBinary?: string;
   helmBinary?: string;
+  /** `--helm-username` and the other `--helm-*` flags; `KLUCTL_HELM_*` of env are read too. */
+  helmCredentials?: HelmCredentialArgs;
   signal?: AbortSignal;
   /**
    * Kept by a caller that renders the same project again (the editor): unchanged items are not rendered again.
@@ -149,6 +152,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     apiVersions: cluster ? await apiVersions(cluster, o.signal) : undefined,
     kustomizeBinary: o.kustomizeBinary,
     helmBinary: o.helmBinary,
+    helmAuth: helmAuthProvider(o.helmCredentials, env),
     gitCache,
     images: { fixedImages, seen },
     signal: o.signal,
