@@ -1,6 +1,7 @@
 import { VERSION } from '../version.js';
 import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { runRender } from './render.js';
+import { HELM_COMMANDS, runHelmCommand } from './helmCommands.js';
 import type { CliOptions, CliStreams } from './streams.js';
 
 const USAGE = `Usage: kluctl-ts <command> [flags]
@@ -14,6 +15,8 @@ Commands:
   prune       Delete orphaned objects from the cluster
   delete      Delete the project's objects from the cluster
   validate    Check that the deployed objects exist and are ready
+  helm-pull   Pre-pull the project's Helm charts into .helm-charts
+  helm-update Check for new versions of the project's Helm charts (--upgrade, --commit)
   version     Print the version
 
 Flags:
@@ -32,6 +35,7 @@ export async function runCli(args: string[], io: CliStreams, options: CliOptions
     return 0;
   }
   if (command === 'render') return runRender(args.slice(1), io, options);
+  if (Object.hasOwn(HELM_COMMANDS, command)) return runHelmCommand(command, args.slice(1), io, options);
   if (command in CLUSTER_COMMANDS) return runClusterCommand(command, args.slice(1), io, options);
   io.stderr.write(`kluctl-ts: unknown command "${command}"\n\n${USAGE}`);
   return 2;

@@ -12,6 +12,7 @@ import { withFileLock } from '../git/file-lock.js';
 import { defaultCacheDir } from '../git/repo-cache.js';
 import { parseYaml } from '../yaml/strict.js';
 import { isMap } from '../../util/go-values.js';
+import { scalarText } from '../../util/scalar.js';
 import { chartNameOf, readChartArchive, writeChartFiles } from './chart-archive.js';
 import type { HelmAuthProvider } from './credentials.js';
 import { httpGet, HttpStatusError, type HttpAuth } from './http-get.js';
@@ -141,7 +142,7 @@ export function needsPull(
   if (isCache && Date.now() - fs.statSync(chartYaml).mtimeMs >= CACHE_MAX_AGE_MS)
     return { needsPull: true, versionChanged: false };
   const meta = parseYaml(fs.readFileSync(chartYaml, 'utf8'), chartYaml);
-  const pulledVersion = isMap(meta) && meta.version !== undefined ? String(meta.version) : '';
+  const pulledVersion = isMap(meta) && meta.version !== undefined ? scalarText(meta.version) : '';
   if (pulledVersion !== version) return { needsPull: true, versionChanged: true, pulledVersion };
   return { needsPull: false, versionChanged: false, pulledVersion };
 }
@@ -259,9 +260,9 @@ export function parseIndex(text: string, file: string): Map<string, IndexEntry[]
     if (!Array.isArray(list)) continue;
     const valid: IndexEntry[] = [];
     for (const e of list) {
-      if (!isMap(e) || e.version === undefined || e.version === null) continue;
+      if (!isMap(e) || (typeof e.version !== 'string' && typeof e.version !== 'number')) continue;
       const urls = Array.isArray(e.urls) ? e.urls.filter((u): u is string => typeof u === 'string') : [];
-      valid.push({ version: String(e.version), urls, digest: typeof e.digest === 'string' ? e.digest : undefined });
+      valid.push({ version: scalarText(e.version), urls, digest: typeof e.digest === 'string' ? e.digest : undefined });
     }
     valid.sort((a, b) => {
       const va = parseVersion(a.version);

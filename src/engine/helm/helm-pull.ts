@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runGit } from '../../util/git-command.js';
+import { scalarText } from '../../util/scalar.js';
+import { CancelledError } from '../../util/errors.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 import { ProjectError } from '../errors.js';
 import { exists, gitRoot } from '../project/paths.js';
@@ -135,14 +137,26 @@ export async function helmPull(o: HelmCommandOptions & { dryRun?: boolean; force
     try {
       await chart.pullInProject(baseChartsDir, version, o.cacheDir, o.signal);
     } catch (error) {
+      if (o.signal?.aborted) throw error;
       o.log(`${chart.chartName}: ${(error as Error).message}`);
-      throw error;
+      throw new Error(
+        `Helm Chart ${chart.chartName} version ${version} (${filesOf(o.projectDir, releases, chart, version)}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   });
-  if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled');
+  if (o.signal?.aborted) throw new CancelledError('helm-pull');
   if (errors.length)
     throw new Error(`command failed: ${errors.map((e) => e.message).join('; ')}`, { cause: errors[0] });
   return actions;
+}
+
+/** The helm-chart.yaml files (relative) that use `chart` at `version`. */
+function filesOf(projectDir: string, releases: Release[], chart: RemoteChart, version: string): string {
+  return releases
+    .filter((r) => r.chart === chart && String(r.config.chartVersion) === version)
+    .map((r) => path.relative(projectDir, r.configFile).split(path.sep).join('/'))
+    .join(', ');
 }
 
 export interface ChartUpdate {
@@ -167,7 +181,10 @@ export async function checkChartUpdates(o: HelmCommandOptions): Promise<ChartUpd
       versions.set(chart, await chart.queryVersions(o.signal));
     } catch (error) {
       o.log(`${chart.chartName}: ${(error as Error).message}`);
-      throw new Error(`${chart.chartName}: ${(error as Error).message}`, { cause: error });
+      const files = releases.filter((r) => r.chart === chart).map((r) => path.relative(o.projectDir, r.configFile));
+      throw new Error(`Helm Chart ${chart.chartName} (${files.join(', ')}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   });
   if (errors.length) throw errors[0];
@@ -205,7 +222,7 @@ export function writeChartVersion(configFile: string, version: string): void {
   const str = (k: keyof HelmChartConfig, omitEmpty = true) => {
     const v = c[k];
     if (v === undefined || v === null || (omitEmpty && v === '')) return;
-    out[k] = String(v);
+    out[k] = scalarText(v);
   };
   str('repo');
   str('path');
@@ -255,8 +272,17 @@ export async function helmUpdate(
     });
   const errors = await parallel([...inUse.values()], async ({ chart, version }) => {
     o.log(`${chart.chartName}: Downloading Chart with version ${version} into cache`);
-    await chart.pullCached(version, o.cacheDir, o.signal);
+    try {
+      await chart.pullCached(version, o.cacheDir, o.signal);
+    } catch (error) {
+      if (o.signal?.aborted) throw error;
+      throw new Error(
+        `Helm Chart ${chart.chartName} version ${version} (${filesOf(o.projectDir, releases, chart, version)}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   });
+  if (o.signal?.aborted) throw new CancelledError('helm-update');
   if (errors.length) throw errors[0];
 
   const groups = new Map<string, { chartName: string; oldVersion: string; newVersion: string; files: string[] }>();

@@ -42,8 +42,9 @@ export function parseVersion(text: string): SemVer | undefined {
 
 function comparePrePart(a: string, b: string): number {
   if (a === b) return 0;
-  if (a === '') return b === '' ? 0 : 1;
-  if (b === '') return -1;
+  // A missing identifier (the shorter list) sorts first.
+  if (a === '') return -1;
+  if (b === '') return 1;
   const an = /^[0-9]+$/.test(a);
   const bn = /^[0-9]+$/.test(b);
   if (an && bn) return Number(a) === Number(b) ? 0 : Number(a) > Number(b) ? 1 : -1;
