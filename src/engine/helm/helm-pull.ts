@@ -7,6 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseDocument } from 'yaml';
 import { runGit } from '../../util/git-command.js';
 import { scalarText } from '../../util/scalar.js';
 import { CancelledError } from '../../util/errors.js';
@@ -236,6 +237,20 @@ export function writeChartVersion(configFile: string, version: string): void {
   for (const k of ['skipCRDs', 'skipUpdate', 'skipPrePull'] as const) if (c[k]) out[k] = true;
   if (c.git !== undefined) out.git = c.git;
   fs.writeFileSync(configFile, toGoYaml({ helmChart: out }));
+}
+
+/**
+ * The editor's "apply": only `helmChart.chartVersion` of helm-chart.yaml changes; comments, key order and the rest
+ * of the text stay (kluctl's `--upgrade` rewrites the whole file instead, see writeChartVersion).
+ */
+export function applyChartVersion(configFile: string, version: string): void {
+  const text = fs.readFileSync(configFile, 'utf8');
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ProjectError(configFile, undefined, doc.errors[0].message);
+  if (!doc.hasIn(['helmChart', 'chartVersion']))
+    throw new ProjectError(configFile, undefined, 'helmChart.chartVersion is missing');
+  doc.setIn(['helmChart', 'chartVersion'], version);
+  fs.writeFileSync(configFile, doc.toString({ lineWidth: 0 }));
 }
 
 /** kluctl's `helm-update`: reports newer versions; `upgrade` writes them and pulls; `commit` commits each upgrade. */
