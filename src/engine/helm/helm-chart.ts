@@ -44,13 +44,14 @@ export function isHelmValuesFile(name: string): boolean {
 }
 
 /** `text`: the file's content when it is not on disk (the render's in-memory tree). */
-export function readHelmChart(file: string, text?: string): HelmChartConfig {
+/** `checkReleaseName: false`: helm-pull reads the file unrendered, where the name may still be a template. */
+export function readHelmChart(file: string, text?: string, checkReleaseName = true): HelmChartConfig {
   const doc = (text === undefined ? readYamlFile(file, HELM_CHART) : parseYaml(text, file, HELM_CHART)) as {
     helmChart?: HelmChartConfig;
   } | null;
   const config = doc?.helmChart;
   if (!config?.releaseName) throw new ProjectError(file, undefined, 'helmChart.releaseName is required');
-  const problem = releaseNameProblem(String(config.releaseName));
+  const problem = checkReleaseName ? releaseNameProblem(String(config.releaseName)) : undefined;
   if (problem) throw new ProjectError(file, undefined, `helmChart.releaseName: ${problem}`);
   return config;
 }

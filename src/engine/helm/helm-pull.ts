@@ -63,7 +63,7 @@ export function loadHelmReleases(
         continue;
       }
       if (!e.isFile() || !isHelmChartFile(e.name) || e.name.toLowerCase() !== e.name) continue;
-      const config = readHelmChart(p);
+      const config = readHelmChart(p, undefined, false);
       if (config.chartVersion !== undefined && config.chartVersion !== '' && !parseVersion(String(config.chartVersion)))
         throw new ProjectError(
           p,
@@ -218,7 +218,7 @@ export async function checkChartUpdates(o: HelmCommandOptions): Promise<ChartUpd
  * config struct: known fields only, keys sorted, comments gone).
  */
 export function writeChartVersion(configFile: string, version: string): void {
-  const c = readHelmChart(configFile);
+  const c = readHelmChart(configFile, undefined, false);
   const out: Record<string, unknown> = {};
   const str = (k: keyof HelmChartConfig, omitEmpty = true) => {
     const v = c[k];
