@@ -23,6 +23,10 @@ export const REQUIRED_SUITES: ReadonlyArray<{ group: SuiteGroup; title: string }
     group: 'integration',
     title: 'engine: diff/deploy/prune against a real cluster, cross-checked with the real kluctl',
   },
+  {
+    group: 'integration',
+    title: 'engine: Helm repository pulls against a chart repository and kluctl v2.22.1 @integration',
+  },
   { group: 'integration', title: 'source override against the real kluctl-controller @integration' },
   { group: 'integration', title: 'GitOps requests against the real kluctl-controller @integration' },
   {

@@ -19,7 +19,7 @@ import { runKluctl } from '../harness/kluctl.js';
  * real helm packaged and indexed (basic auth on /private, HTTPS from a test CA), and the real kluctl v2.22.1 as the
  * oracle for the `.helm-charts` tree, the rewritten helm-chart.yaml and the rendered objects.
  */
-describe('engine: Helm repository pulls against a chart repository and kluctl v2.22.1', function () {
+describe('engine: Helm repository pulls against a chart repository and kluctl v2.22.1 @integration', function () {
   this.timeout(300_000);
   const repo = new HelmRepoServer();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-pull-test-'));
