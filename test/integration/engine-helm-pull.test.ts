@@ -207,7 +207,9 @@ describe('engine: Helm repository pulls against a chart repository and kluctl v2
       /pub\/helm-chart\.yaml.*Desired version is 1\.1\.0 while pre-pulled version is 1\.0\.0/s,
     );
 
-    // helm-pull's errors name the file too, and kluctl fails on the same project.
+    // helm-pull's errors name the file too, and kluctl fails on the same project. (Like kluctl's, a chart in the
+    // cache is reused for a day without asking the repository: the cache is emptied first.)
+    fs.rmSync(process.env.KLUCTL_TS_CACHE_DIR!, { recursive: true, force: true });
     const bad = project();
     const mine = await ours(['helm-pull', '--project-dir', bad, ...credFlags('wrong')], bad);
     assert.equal(mine.code, 1);
@@ -304,7 +306,24 @@ describe('engine: Helm repository pulls against a chart repository and kluctl v2
       'Updated helm chart demo from version 1.0.0 to version 1.1.0',
     );
     assert.equal(git(c, 'status', '--porcelain'), '');
-    assert.match(git(c, 'show', '--stat', 'HEAD'), /demo\/1\.1\.0\/Chart\.yaml/);
+    assert.deepEqual(
+      git(c, 'show', '--name-status', '--no-renames', '--format=', 'HEAD')
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/http_\d+_/, 'http_P_'))
+        .sort(),
+      [
+        'A\t.helm-charts/http_P_127.0.0.1/public/demo/1.1.0/Chart.yaml',
+        'A\t.helm-charts/http_P_127.0.0.1/public/demo/1.1.0/templates/_helpers.tpl',
+        'A\t.helm-charts/http_P_127.0.0.1/public/demo/1.1.0/templates/configmap.yaml',
+        'A\t.helm-charts/http_P_127.0.0.1/public/demo/1.1.0/values.yaml',
+        'D\t.helm-charts/http_P_127.0.0.1/public/demo/1.0.0/Chart.yaml',
+        'D\t.helm-charts/http_P_127.0.0.1/public/demo/1.0.0/templates/_helpers.tpl',
+        'D\t.helm-charts/http_P_127.0.0.1/public/demo/1.0.0/templates/configmap.yaml',
+        'D\t.helm-charts/http_P_127.0.0.1/public/demo/1.0.0/values.yaml',
+        'M\tpub/helm-chart.yaml',
+      ].sort(),
+    );
 
     fs.writeFileSync(path.join(c, 'dirty.txt'), 'x');
     git(c, 'add', 'dirty.txt');
