@@ -331,4 +331,48 @@ describe('engine: Helm repository pulls against a chart repository and kluctl v2
     assert.equal(dirty.code, 1);
     assert.match(dirty.stderr, /--commit can only be used when the git worktree is unmodified/);
   });
+
+  it('helm-update honours updateConstraints (pre-releases only when named) and skipUpdate as kluctl does', async () => {
+    // Runs after the test above added demo 1.1.0 and 2.0.0-rc.1 (mocha runs a file's tests in order).
+    const a = tempTree('helm-update-constraints-', {
+      '.kluctl.yaml': 'targets:\n  - name: test\n',
+      'deployment.yaml': 'deployments:\n  - path: pre\n  - path: tilde\n  - path: skip\n',
+      'pre/helm-chart.yaml': chartFile(
+        repo.url('public'),
+        'demo',
+        '1.0.0',
+        'pre',
+        "  updateConstraints: '>=1.0.0-0'\n",
+      ),
+      'tilde/helm-chart.yaml': chartFile(
+        repo.url('public'),
+        'demo',
+        '1.0.0',
+        'tilde',
+        "  updateConstraints: '~1.0.0'\n",
+      ),
+      'skip/helm-chart.yaml': chartFile(repo.url('public'), 'demo', '1.0.0', 'skip', '  skipUpdate: true\n'),
+    });
+    git(a, 'init', '--quiet', '--initial-branch=main');
+    configureIdentity(a);
+    const b = copy(a);
+    const lines = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((l) => /has new version|Skipped update|Updated Chart version/.test(l))
+        .sort();
+    const mine = await ours(['helm-update', '--project-dir', a, '--upgrade'], a);
+    assert.equal(mine.code, 0, mine.stderr);
+    const theirs = await kluctl(['helm-update', '--project-dir', b, '--upgrade'], b);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    assert.deepEqual(lines(mine.stderr), lines(theirs.stderr));
+    assert.deepEqual(lines(mine.stderr), [
+      'pre: Chart demo has new version 2.0.0-rc.1 available',
+      'pre: Updated Chart version to 2.0.0-rc.1',
+      'skip: Skipped update to version 1.1.0',
+    ]);
+    for (const f of ['pre/helm-chart.yaml', 'tilde/helm-chart.yaml', 'skip/helm-chart.yaml'])
+      assert.equal(fs.readFileSync(path.join(a, f), 'utf8'), fs.readFileSync(path.join(b, f), 'utf8'), f);
+    assert.deepEqual(tree(path.join(a, '.helm-charts')), tree(path.join(b, '.helm-charts')));
+  });
 });
