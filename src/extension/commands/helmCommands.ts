@@ -120,7 +120,10 @@ export async function checkChartUpdatesCommand(
     return pv && (!current || compareVersions(pv, current) > 0);
   });
   const version = await vscode.window.showQuickPick(
-    newer.map((v) => ({ label: v, description: v === u.latestVersion ? 'latest allowed by updateConstraints' : '' })),
+    newer.map((v) => ({
+      label: v,
+      description: v === u.latestVersion ? 'what kluctl helm-update --upgrade picks' : '',
+    })),
     {
       title: `${u.chartName} in ${u.file} (now ${u.currentVersion})`,
       placeHolder: 'Version to write into helm-chart.yaml',
