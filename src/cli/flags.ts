@@ -61,7 +61,8 @@ export function flagsHelp(specs: readonly FlagSpec[]): string {
   return specs
     .map((s) => {
       const left = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'bool' ? '' : ' string'}`;
-      return `  ${left.padEnd(38)}${s.help}`;
+      // A long flag (--helm-insecure-skip-tls-verify) keeps two spaces before its help.
+      return `  ${left.padEnd(38)}${left.length >= 38 ? '  ' : ''}${s.help}`;
     })
     .join('\n');
 }

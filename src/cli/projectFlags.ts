@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { FixedImage } from '../engine/project/types.js';
 import type { RegistryFlags } from '../engine/oci/credentials.js';
 import type { RenderProjectOptions } from '../engine/render/render-project.js';
+import type { HelmCredentialArgs } from '../engine/helm/credentials.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 
 /** kluctl's `--registry-*` flags: [flag suffix, RegistryFlags key, help]; files are resolved against the cwd. */
@@ -66,7 +67,57 @@ export const PROJECT_FLAGS: FlagSpec[] = [
     kind: 'list',
     help: `${help} (OCI includes, charts)`,
   })),
+  ...helmCredentialFlags(),
 ];
+
+/** kluctl's helm credential flags: `<host>[/<path>]=<value>` or the deprecated `<credentialsId>:<value>`. */
+function helmCredentialFlags(): FlagSpec[] {
+  const form = (what: string) => `in the form <host>/<path>=${what} or <credentialsId>:${what}`;
+  return [
+    { name: 'helm-username', kind: 'list', help: `Username for Helm repository authentication, ${form('<username>')}` },
+    { name: 'helm-password', kind: 'list', help: `Password for Helm repository authentication, ${form('<password>')}` },
+    {
+      name: 'helm-key-file',
+      kind: 'list',
+      help: `Client key for Helm repository authentication, ${form('<filePath>')}`,
+    },
+    {
+      name: 'helm-cert-file',
+      kind: 'list',
+      help: `Client certificate for Helm repository authentication, ${form('<filePath>')}`,
+    },
+    { name: 'helm-ca-file', kind: 'list', help: `CA bundle for Helm repository authentication, ${form('<filePath>')}` },
+    {
+      name: 'helm-insecure-skip-tls-verify',
+      kind: 'list',
+      help: 'Skip TLS verification, in the form <host>/<path> or <credentialsId>',
+    },
+    { name: 'helm-creds', kind: 'list', help: 'Username and password: <host>/<path>=<username>:<password>' },
+  ];
+}
+
+export const HELM_CREDENTIAL_FLAGS: FlagSpec[] = helmCredentialFlags();
+
+/** The `--helm-*` flags as the engine takes them (key, cert and CA paths resolved against `cwd`). */
+export function helmCredentials(flags: ParsedFlags, cwd: string): HelmCredentialArgs {
+  const list = (n: string) => (flags[n] as string[] | undefined) ?? [];
+  const files = (n: string) =>
+    list(n).map((s) => {
+      const eq = s.indexOf('=');
+      if (eq >= 0) return `${s.slice(0, eq + 1)}${path.resolve(cwd, s.slice(eq + 1))}`;
+      const colon = s.indexOf(':');
+      return colon >= 0 ? `${s.slice(0, colon + 1)}${path.resolve(cwd, s.slice(colon + 1))}` : s;
+    });
+  return {
+    username: list('helm-username'),
+    password: list('helm-password'),
+    keyFile: files('helm-key-file'),
+    certFile: files('helm-cert-file'),
+    caFile: files('helm-ca-file'),
+    insecureSkipTlsVerify: list('helm-insecure-skip-tls-verify'),
+    creds: list('helm-creds'),
+  };
+}
 
 export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', kind: 'bool', help: 'Show this help' };
 
@@ -108,5 +159,6 @@ export function projectOptions(flags: ParsedFlags, cwd: string, env?: NodeJS.Pro
     },
     discriminator: str('discriminator'),
     registry: registryFlags(flags, cwd),
+    helmCredentials: helmCredentials(flags, cwd),
   };
 }

@@ -2,6 +2,7 @@ import { VERSION } from '../version.js';
 import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
 import { LIST_COMMANDS, runListCommand } from './list.js';
 import { runRender } from './render.js';
+import { HELM_COMMANDS, runHelmCommand } from './helmCommands.js';
 import type { CliOptions, CliStreams } from './streams.js';
 
 const USAGE = `Usage: kluctl-ts <command> [flags]
@@ -17,6 +18,8 @@ Commands:
   validate      Check that the deployed objects exist and are ready
   list-targets  Print the targets of .kluctl.yaml as YAML (like kluctl list-targets)
   list-images   Print the images used via images.get_image() (like kluctl list-images)
+  helm-pull     Pre-pull the project's Helm charts into .helm-charts
+  helm-update   Check for new versions of the project's Helm charts (--upgrade, --commit)
   version       Print the version
 
 Flags:
@@ -36,6 +39,7 @@ export async function runCli(args: string[], io: CliStreams, options: CliOptions
   }
   if (command === 'render') return runRender(args.slice(1), io, options);
   if (LIST_COMMANDS.includes(command)) return runListCommand(command, args.slice(1), io, options);
+  if (Object.hasOwn(HELM_COMMANDS, command)) return runHelmCommand(command, args.slice(1), io, options);
   if (command in CLUSTER_COMMANDS) return runClusterCommand(command, args.slice(1), io, options);
   io.stderr.write(`kluctl-ts: unknown command "${command}"\n\n${USAGE}`);
   return 2;

@@ -49,6 +49,8 @@ export const Commands = {
   showAlerts: 'kluctl.showAlerts',
   selectTarget: 'kluctl.selectTarget',
   openRenderedPreview: 'kluctl.openRenderedPreview',
+  pullHelmCharts: 'kluctl.pullHelmCharts',
+  checkChartUpdates: 'kluctl.checkChartUpdates',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

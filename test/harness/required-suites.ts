@@ -27,6 +27,10 @@ export const REQUIRED_SUITES: ReadonlyArray<{ group: SuiteGroup; title: string }
     group: 'integration',
     title: 'engine OCI: includes and Helm charts against a real registry @integration @conformance',
   },
+  {
+    group: 'integration',
+    title: 'engine: Helm repository pulls against a chart repository and kluctl v2.22.1 @integration',
+  },
   { group: 'integration', title: 'source override against the real kluctl-controller @integration' },
   { group: 'integration', title: 'GitOps requests against the real kluctl-controller @integration' },
   {

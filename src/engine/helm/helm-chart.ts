@@ -14,6 +14,8 @@ import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 import { CancelledError, isCancellation } from '../../util/errors.js';
 import { SopsDecryptor } from '../sops/decryptor.js';
 import { helmTemplateWasm, type HelmTemplateRequest } from './helm-wasm.js';
+import { needsPull, remoteChart, type RemoteChart } from './chart-pull.js';
+import type { HelmAuthProvider } from './credentials.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
@@ -21,12 +23,15 @@ export interface HelmChartConfig {
   repo?: string;
   path?: string;
   git?: GitProject;
+  credentialsId?: string;
   chartName?: string;
   chartVersion?: string;
+  updateConstraints?: string;
   releaseName: string;
   namespace?: string;
   output?: string;
   skipCRDs?: boolean;
+  skipUpdate?: boolean;
   skipPrePull?: boolean;
 }
 
@@ -39,13 +44,14 @@ export function isHelmValuesFile(name: string): boolean {
 }
 
 /** `text`: the file's content when it is not on disk (the render's in-memory tree). */
-export function readHelmChart(file: string, text?: string): HelmChartConfig {
+/** `checkReleaseName: false`: helm-pull reads the file unrendered, where the name may still be a template. */
+export function readHelmChart(file: string, text?: string, checkReleaseName = true): HelmChartConfig {
   const doc = (text === undefined ? readYamlFile(file, HELM_CHART) : parseYaml(text, file, HELM_CHART)) as {
     helmChart?: HelmChartConfig;
   } | null;
   const config = doc?.helmChart;
   if (!config?.releaseName) throw new ProjectError(file, undefined, 'helmChart.releaseName is required');
-  const problem = releaseNameProblem(String(config.releaseName));
+  const problem = checkReleaseName ? releaseNameProblem(String(config.releaseName)) : undefined;
   if (problem) throw new ProjectError(file, undefined, `helmChart.releaseName: ${problem}`);
   return config;
 }
@@ -101,22 +107,6 @@ async function gitChart(c: HelmChartConfig, git: GitProject, o: HelmRenderOption
   return dir;
 }
 
-/** Kluctl's pre-pulled chart layout: `<scheme>[_port]_<host>/<urlpath lowercased>/<chartName>/<version>`. */
-export function prePulledChartDir(helmChartsDir: string, c: HelmChartConfig): string {
-  const u = new URL(c.repo!);
-  const scheme = u.protocol.replace(/:$/, '');
-  if (!['oci', 'http', 'https'].includes(scheme)) throw new Error(`unsupported scheme in ${c.repo}`);
-  const port =
-    u.port && !((scheme === 'http' && u.port === '80') || (scheme === 'https' && u.port === '443')) ? `_${u.port}` : '';
-  let dir = path.join(
-    helmChartsDir,
-    `${scheme}${port}_${u.hostname.toLowerCase()}`,
-    ...decodeURIComponent(u.pathname).toLowerCase().split('/').filter(Boolean),
-  );
-  if (scheme !== 'oci') dir = path.join(dir, c.chartName ?? '');
-  return path.join(dir, c.chartVersion ?? '');
-}
-
 export interface HelmRenderOptions {
   /** The item's rendered sub-dir holding helm-chart.yaml (and helm-values.yaml). */
   renderedDir: string;
@@ -138,6 +128,10 @@ export interface HelmRenderOptions {
   signal?: AbortSignal;
   /** Decrypts a SOPS-encrypted helm-values.yaml (given to helm on stdin, never written to disk). */
   sops?: SopsDecryptor;
+  /** Credentials for repositories (`--helm-*` flags, `KLUCTL_HELM_*`); none when absent. */
+  helmAuth?: HelmAuthProvider;
+  /** Where charts with `skipPrePull` are pulled to (`<dir>/helm-charts/…`); the engine's cache dir when absent. */
+  helmCacheDir?: string;
 }
 
 /** Renders the chart into its output file (objects annotated with the install namespace, as Kluctl does). */
@@ -263,22 +257,51 @@ async function locateChart(c: HelmChartConfig, o: HelmRenderOptions): Promise<st
   }
   if (c.git !== undefined) return gitChart(c, c.git, o);
   if (!c.repo) throw new ProjectError(o.chartFile, undefined, 'helmChart needs repo, path or git');
-  for (const base of o.helmChartsDirs) {
-    const dir = prePulledChartDir(base, c);
-    if (isDirectory(dir) && exists(path.join(dir, 'Chart.yaml'))) {
-      const version = (parseYaml(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version?: string } | null)
-        ?.version;
-      if (c.chartVersion && version && String(version) !== c.chartVersion) continue;
-      return dir;
-    }
+  return repoChart(c, c.repo, o);
+}
+
+/**
+ * A repository chart: the pre-pulled copy in the nearest `.helm-charts` (kluctl's layout); with `skipPrePull`, pulled
+ * on demand into the cache when there is none. Errors as kluctl v2.28 words them, naming helm-chart.yaml.
+ */
+async function repoChart(c: HelmChartConfig, repo: string, o: HelmRenderOptions): Promise<string> {
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new ProjectError(o.chartFile, undefined, detail, cause === undefined ? undefined : { cause });
+  };
+  if (!c.chartVersion) fail('chartVersion must be specified when repo is specified');
+  const version = String(c.chartVersion);
+  let chart: RemoteChart;
+  try {
+    chart = remoteChart({ repo, chartName: c.chartName, credentialsId: c.credentialsId }, o.helmAuth);
+  } catch (error) {
+    return fail((error as Error).message, error);
   }
-  const name = c.chartName ?? c.repo;
-  if (!c.skipPrePull) {
-    throw new Error(
-      `Helm Chart ${name} has not been pre-pulled, which is not allowed when skipPrePull is not enabled. Run 'kluctl helm-pull' to pre-pull all Helm Charts`,
+  for (const base of o.helmChartsDirs) {
+    let dir: string;
+    try {
+      dir = chart.pulledChartDir(base, version);
+    } catch (error) {
+      return fail((error as Error).message, error);
+    }
+    if (!isDirectory(dir)) continue;
+    const state = needsPull(dir, version, false);
+    if (!state.needsPull) return dir;
+    if (state.versionChanged && !c.skipPrePull)
+      fail(
+        `pre-pulled Helm Chart ${chart.chartName} need to be pulled (call 'kluctl helm-pull'). Desired version is ${version} while pre-pulled version is ${state.pulledVersion}`,
+      );
+  }
+  if (!c.skipPrePull)
+    fail(
+      `Helm Chart ${chart.chartName} has not been pre-pulled, which is not allowed when skipPrePull is not enabled. Run 'kluctl helm-pull' to pre-pull all Helm Charts`,
+    );
+  try {
+    return await chart.pullCached(version, o.helmCacheDir, o.signal);
+  } catch (error) {
+    if (isCancellation(error) || o.signal?.aborted) throw new CancelledError(`pulling Helm Chart ${chart.chartName}`);
+    return fail(
+      `rendering helm chart ${chart.chartName} for release ${c.releaseName} has failed: pulling version ${version} from ${repo}: ${(error as Error).message}`,
+      error,
     );
   }
-  throw new Error(
-    `Helm Chart ${name} is not pre-pulled; pulling charts on demand (skipPrePull) is not supported yet by kluctl-ts`,
-  );
 }

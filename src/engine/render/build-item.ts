@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import type { DeploymentItem } from '../deployment/collection.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
+import type { HelmAuthProvider } from '../helm/credentials.js';
 import { overrideNamespace, parents } from '../deployment/project.js';
 import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
 import { ProjectError } from '../errors.js';
@@ -40,6 +41,8 @@ export interface BuildItemOptions {
   kustomizeBinary?: string;
   helmBinary?: string;
   gitCache?: GitRepoCache;
+  /** Repository credentials for charts pulled on demand. */
+  helmAuth?: HelmAuthProvider;
   images: ImageResolver;
   searchDirs: string[];
   commonLabels: Record<string, string>;
@@ -110,6 +113,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
         gitCache: o.gitCache,
         signal: o.signal,
         sops: o.sops,
+        helmAuth: o.helmAuth,
       });
       const output = helmOutput(config);
       o.tree.writeFile(path.join(path.dirname(chartFile), output), fs.readFileSync(path.join(diskDir, output)));

@@ -1,5 +1,6 @@
 /** `renderProject`: the whole render half of Kluctl (spec §12 steps 1-4), what `kluctl render` does. */
 
+import { helmAuthProvider, type HelmCredentialArgs } from '../helm/credentials.js';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -63,6 +64,8 @@ export interface RenderProjectOptions {
   helmBinary?: string;
   /** The `--registry-*` flags (OCI includes); `KLUCTL_REGISTRY_*` and the Docker config come from `env`. */
   registry?: RegistryFlags;
+  /** `--helm-username` and the other `--helm-*` flags; `KLUCTL_HELM_*` of env are read too. */
+  helmCredentials?: HelmCredentialArgs;
   signal?: AbortSignal;
   /**
    * Kept by a caller that renders the same project again (the editor): unchanged items are not rendered again.
@@ -162,6 +165,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     apiVersions: (await capabilities)[1],
     kustomizeBinary: o.kustomizeBinary,
     helmBinary: o.helmBinary,
+    helmAuth: helmAuthProvider(o.helmCredentials, env),
     gitCache,
     images: { fixedImages, seen },
     signal: o.signal,

@@ -18,6 +18,7 @@ import { deployWithLocalSourceCommand } from './localSourceDeploy.js';
 import { manyCommand, selectedDeployments, workspaceCommand } from './manyCommands.js';
 import { isOptionsArg, requestWithOptionsCommand, REQUEST_WITH_OPTIONS_COMMANDS } from './requestOptions.js';
 import { pushCommand } from './pushCommands.js';
+import { checkChartUpdatesCommand, pullHelmChartsCommand } from './helmCommands.js';
 import { registerCommand as register } from './registry.js';
 import { diffWithLocalSourceCommand, REQUEST_COMMANDS, requestCommand } from './requests.js';
 import { diffWithLocalSourceAllCommand } from './fleetDiff.js';
@@ -78,6 +79,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(Commands.validateNow, (node) => validateNowCommand(ctx, node)),
     register(Commands.diffWithLocalSourceAll, () => diffWithLocalSourceAllCommand(ctx)),
     register(Commands.showAlerts, () => vscode.commands.executeCommand(`${DEPLOYMENTS_VIEW}.focus`)),
+    register(Commands.pullHelmCharts, (projectDir) => pullHelmChartsCommand(ctx, projectDir)),
+    register(Commands.checkChartUpdates, (projectDir) => checkChartUpdatesCommand(ctx, projectDir)),
     register(Commands.selectTarget, (projectDir) => ctx.language?.selectTarget(projectDir)),
     register(Commands.openRenderedPreview, (file) => ctx.language?.openPreview(file)),
   ];

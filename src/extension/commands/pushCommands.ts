@@ -292,7 +292,7 @@ async function resolvePushTarget(arg: unknown, action: PushAction): Promise<Push
 }
 
 /** Every dir with a `.kluctl.yaml`, and workspace folders with a root `deployment.yaml` (targetless projects); no Git needed. */
-async function projectDirs(): Promise<string[]> {
+export async function projectDirs(): Promise<string[]> {
   const exclude = '**/{node_modules,.git}/**';
   const configs = await vscode.workspace.findFiles('**/.kluctl.{yaml,yml}', exclude, 200);
   const dirs = new Set(configs.map((f) => path.dirname(f.fsPath)));

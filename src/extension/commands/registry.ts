@@ -73,6 +73,9 @@ export interface CommandArgs {
   [Commands.selectTarget]: [projectDir?: string];
   /** On a template file (the active editor's when absent). */
   [Commands.openRenderedPreview]: [file?: vscode.Uri];
+  /** On a project dir (the workspace's, picked, when absent). */
+  [Commands.pullHelmCharts]: [projectDir?: string];
+  [Commands.checkChartUpdates]: [projectDir?: string];
 }
 
 // Compile-time: every id in Commands has its arguments above (and nothing else is listed).

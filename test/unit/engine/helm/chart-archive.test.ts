@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { readChartArchive, writeChartFiles } from '../../../../src/engine/helm/chart-archive.js';
+
+/** A ustar entry written by hand, so that hostile archives (links, `..`, absolute names) can be made. */
+function entry(name: string, data: string | Buffer, type = '0', linkname = ''): Buffer {
+  const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write(type, 156);
+  h.write(linkname, 157, 100);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
+}
+const tgz = (...entries: Buffer[]) => zlib.gzipSync(Buffer.concat([...entries, Buffer.alloc(1024)]));
+
+describe('engine/helm chart archives (Helm loader rules, with limits)', () => {
+  it('drops the top directory, skips directories and links, trims a BOM', () => {
+    const files = readChartArchive(
+      tgz(
+        entry('demo/', '', '5'),
+        entry('demo/Chart.yaml', 'name: demo\nversion: 1.0.0\n'),
+        entry(
+          'demo/templates/cm.yaml',
+          Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('kind: ConfigMap\n')]),
+        ),
+        entry('demo/templates/link.yaml', '', '2', '/etc/passwd'),
+        entry('demo/hard', '', '1', 'demo/Chart.yaml'),
+      ),
+    );
+    assert.deepEqual(
+      files.map((f) => [f.name, f.data.toString()]),
+      [
+        ['Chart.yaml', 'name: demo\nversion: 1.0.0\n'],
+        ['templates/cm.yaml', 'kind: ConfigMap\n'],
+      ],
+    );
+  });
+
+  it('rejects parent references, absolute paths, drive names and a Chart.yaml outside the chart dir', () => {
+    assert.throws(() => readChartArchive(tgz(entry('demo/../../evil', 'x'))), /illegally references parent directory/);
+    assert.throws(() => readChartArchive(tgz(entry('demo//etc/x', 'x'))), /absolute paths/);
+    assert.throws(() => readChartArchive(tgz(entry('demo/C:/x', 'x'))), /illegally named files/);
+    assert.throws(
+      () => readChartArchive(tgz(entry('Chart.yaml', 'x'))),
+      /outside the base directory|not in base directory/,
+    );
+  });
+
+  it('enforces the size and entry limits and rejects what is no tgz', () => {
+    const limits = { maxTotalBytes: 100, maxFileBytes: 60, maxEntries: 3 };
+    assert.throws(() => readChartArchive(tgz(entry('d/a', 'x'.repeat(61))), limits), /larger than the limit of 60/);
+    assert.throws(
+      () => readChartArchive(tgz(entry('d/a', 'x'.repeat(60)), entry('d/b', 'x'.repeat(60))), limits),
+      /expands to more than the limit of 100/,
+    );
+    assert.throws(
+      () => readChartArchive(tgz(entry('d/a', ''), entry('d/b', ''), entry('d/c', ''), entry('d/e', '')), limits),
+      /more than 3 entries/,
+    );
+    // A gzip bomb stops at the output limit instead of filling memory.
+    assert.throws(() => readChartArchive(zlib.gzipSync(Buffer.alloc(10_000_000)), limits), /not a valid chart archive/);
+    assert.throws(() => readChartArchive(Buffer.from('not gzip')), /not a valid chart archive/);
+  });
+
+  it('writes files inside the target only, never through an existing link', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-archive-'));
+    try {
+      writeChartFiles(path.join(dir, 'out'), [{ name: 'templates/a.yaml', data: Buffer.from('a') }]);
+      assert.equal(fs.readFileSync(path.join(dir, 'out', 'templates', 'a.yaml'), 'utf8'), 'a');
+      assert.equal(fs.statSync(path.join(dir, 'out', 'templates', 'a.yaml')).mode & 0o777, 0o644);
+      fs.symlinkSync(path.join(dir, 'victim'), path.join(dir, 'out', 'b.yaml'));
+      assert.throws(
+        () => writeChartFiles(path.join(dir, 'out'), [{ name: 'b.yaml', data: Buffer.from('b') }]),
+        /EEXIST/,
+      );
+      assert.equal(fs.existsSync(path.join(dir, 'victim')), false);
+      assert.throws(
+        () => writeChartFiles(path.join(dir, 'out'), [{ name: '../x', data: Buffer.from('x') }]),
+        /outside/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
