@@ -361,6 +361,9 @@ export class ControllerPodLostError extends ObjectError {
   }
 }
 
+/** How long a lost request waits for the replacing Pod to appear, to name it. */
+const REPLACEMENT_GRACE_MS = 3000;
+
 /** Which controller Pods disappeared and which serve now, once every serving Pod is gone. */
 export interface LostControllerPods {
   lost: string[];
@@ -378,6 +381,7 @@ export class ControllerPodsGuard {
   private serving: string[] = [];
   private resolveLost: ((lost: LostControllerPods) => void) | undefined;
   private unsubscribe: (() => void) | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
   readonly lost: Promise<LostControllerPods>;
 
   constructor(
@@ -417,10 +421,17 @@ export class ControllerPodsGuard {
     if (this.watcher.state.kind !== 'ready' || this.serving.length === 0) return;
     const present = new Set(this.watcher.pods.map((p) => p.metadata.name));
     if (this.serving.some((name) => present.has(name))) return;
-    const replacements = this.watcher.summaries
-      .filter((p) => !p.terminating && !this.serving.includes(p.name))
-      .map((p) => p.name);
-    this.resolveLost?.({ lost: [...this.serving], replacements });
+    // All gone. The message names the Pod that replaces them when it shows up within a moment.
+    const resolve = (): void => {
+      clearTimeout(this.graceTimer);
+      this.unsubscribe?.();
+      const replacements = this.watcher.summaries
+        .filter((p) => !p.terminating && !this.serving.includes(p.name))
+        .map((p) => p.name);
+      this.resolveLost?.({ lost: [...this.serving], replacements });
+    };
+    if (this.watcher.pods.some((p) => !this.serving.includes(p.metadata.name))) resolve();
+    else this.graceTimer ??= setTimeout(resolve, REPLACEMENT_GRACE_MS);
   }
 
   private async leaseHolder(signal?: AbortSignal): Promise<string | undefined> {
@@ -439,6 +450,7 @@ export class ControllerPodsGuard {
   }
 
   dispose(): void {
+    clearTimeout(this.graceTimer);
     this.unsubscribe?.();
     this.watcher.stop();
   }

@@ -132,24 +132,27 @@ describe('kluctl-controller Pod faults @integration', function () {
     });
     const { outcome, error } = await settled;
     const waited = Date.now() - deletedAt;
+    const kd = await getDeployment(client, ref);
+    // What the kubelet does next (stop the old container, start the new Pod's), before anything can fail.
+    await controller.followPodReplacement(client);
     assert.equal(outcome, undefined, `the request must not finish: ${JSON.stringify(outcome)}`);
     assert.ok(error instanceof ControllerPodLostError, `${error?.name}: ${error?.message}`);
     assert.match(
       error.message,
       new RegExp(
-        `^${namespace}/stuck: the deploy request \\(reconcile id ${reconcileId}\\) did not finish: the kluctl-controller Pod ${CONTROLLER_POD.namespace}/${oldPod} that ran it was deleted\\. The controller does not resume a request it had started.*: run it again\\.$`,
+        `^KluctlDeployment ${namespace}/stuck: the deploy request \\(reconcile id ${reconcileId}\\) did not finish: the kluctl-controller Pod ${CONTROLLER_POD.namespace}/${oldPod} that ran it was deleted\\. The controller does not resume a request it had started.*: run it again\\.$`,
       ),
     );
     assert.deepEqual(error.lostPods, [oldPod]);
     assert.ok(waited < 30_000, `ended ${waited} ms after the delete, not at a timeout`);
     // The status says the same: started, never ended.
-    const kd = await getDeployment(client, ref);
     assert.equal(kd.status?.deployRequestResult?.reconcileId, reconcileId);
     assert.equal(kd.status?.deployRequestResult?.endTime, undefined);
-
-    await controller.followPodReplacement(client);
     const newPod = controller.pod!.name;
     assert.notEqual(newPod, oldPod);
+    // The ReplicaSet's new Pod is named as the one serving now.
+    assert.deepEqual(error.replacements, [newPod]);
+    assert.ok(error.message.includes(`(${CONTROLLER_POD.namespace}/${newPod} serves now)`), error.message);
     await waitUntil(
       'the watcher shows the new Pod Ready, not the old one',
       () => {
