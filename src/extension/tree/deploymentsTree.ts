@@ -10,7 +10,7 @@ import { ContextNode, ControllerNode, DeploymentNode, GroupNode, MessageNode, ty
 
 /**
  * The Deployments view: chosen contexts → their KluctlDeployments, those deploying this workspace first, the rest
- * under "Other deployments". Clusters are watched only while the view is visible.
+ * under "Other deployments", then the kluctl-controller row. Clusters are watched only while the view is visible.
  */
 export class DeploymentsTree extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
