@@ -1,5 +1,10 @@
 import * as vscode from 'vscode';
 import { DeploymentWatcher, type ContextState } from '../gitops/deploymentWatcher.js';
+import {
+  ControllerPodsWatcher,
+  type ControllerPodsState,
+  type ControllerPodSummary,
+} from '../gitops/controllerPods.js';
 import type { KluctlDeployment } from '../kluctl/types.js';
 import { KubeContexts, type ContextsSnapshot } from '../kube/contexts.js';
 import { type KubeClient } from '../kube/client.js';
@@ -12,6 +17,8 @@ export interface ContextView {
   isCurrent: boolean;
   state: ContextState;
   deployments: KluctlDeployment[];
+  /** The kluctl-controller Pods of the context (setting `kluctl.controllerNamespace`). */
+  controller: { namespace: string; state: ControllerPodsState; pods: ControllerPodSummary[] };
 }
 
 /**
@@ -34,6 +41,8 @@ export class Clusters extends Disposable {
     timeoutMs: () => connectionSettings().requestTimeoutMs,
   });
   private readonly watchers = new Map<string, DeploymentWatcher>();
+  /** The controller Pods of each context, watched exactly when its deployments are. */
+  private readonly controllerWatchers = new Map<string, ControllerPodsWatcher>();
   private readonly unsubscribers = new Map<string, () => void>();
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   private readonly reloaded = this.register(new vscode.EventEmitter<void>());
@@ -63,6 +72,7 @@ export class Clusters extends Disposable {
           e.affectsConfiguration('kluctl.kubeconfig') ||
           e.affectsConfiguration('kluctl.contexts') ||
           e.affectsConfiguration('kluctl.requestTimeoutSeconds') ||
+          e.affectsConfiguration('kluctl.controllerNamespace') ||
           e.affectsConfiguration('kluctl.autoRefresh')
         ) {
           this.reload();
@@ -103,25 +113,34 @@ export class Clusters extends Disposable {
       const existing = this.watchers.get(name);
       if (existing) {
         existing.start();
+        this.controllerWatchers.get(name)?.start();
         continue;
       }
       let watcher: DeploymentWatcher;
+      let controller: ControllerPodsWatcher;
       try {
-        watcher = new DeploymentWatcher(this.contexts.client(name), {
-          fallbackNamespaces: [this.contexts.client(name).defaultNamespace],
-        });
+        const client = this.contexts.client(name);
+        watcher = new DeploymentWatcher(client, { fallbackNamespaces: [client.defaultNamespace] });
+        controller = new ControllerPodsWatcher(client, readSettings().controllerNamespace);
       } catch {
         continue;
       }
       this.watchers.set(name, watcher);
-      this.unsubscribers.set(
-        name,
-        watcher.onDidChange(() => {
-          if (!this.live && watcher.state.kind !== 'loading') watcher.stop();
-          this.fireSoon();
-        }),
-      );
+      this.controllerWatchers.set(name, controller);
+      const offDeployments = watcher.onDidChange(() => {
+        if (!this.live && watcher.state.kind !== 'loading') watcher.stop();
+        this.fireSoon();
+      });
+      const offController = controller.onDidChange(() => {
+        if (!this.live && controller.state.kind !== 'loading') controller.stop();
+        this.fireSoon();
+      });
+      this.unsubscribers.set(name, () => {
+        offDeployments();
+        offController();
+      });
       watcher.start();
+      controller.start();
     }
     this.watchKubeconfigFiles();
     this.fireSoon();
@@ -133,6 +152,7 @@ export class Clusters extends Disposable {
     const was = this.watching;
     this.watching = false;
     for (const watcher of this.watchers.values()) watcher.stop();
+    for (const watcher of this.controllerWatchers.values()) watcher.stop();
     if (was) this.watchingChanged.fire(false);
   }
 
@@ -151,17 +171,24 @@ export class Clusters extends Disposable {
   /** Starts a context's watch again, e.g. from a Retry button. */
   retry(context: string): void {
     this.watchers.get(context)?.restart();
+    this.controllerWatchers.get(context)?.restart();
   }
 
   views(): ContextView[] {
     const current = this.contexts.snapshot().current;
     return this.selectedContexts().map((name) => {
       const watcher = this.watchers.get(name);
+      const controller = this.controllerWatchers.get(name);
       return {
         name,
         isCurrent: name === current,
         state: watcher?.state ?? { kind: 'loading' },
         deployments: watcher?.deployments ?? [],
+        controller: {
+          namespace: controller?.namespace ?? readSettings().controllerNamespace,
+          state: controller?.state ?? { kind: 'loading' },
+          pods: controller?.summaries ?? [],
+        },
       };
     });
   }
@@ -194,6 +221,8 @@ export class Clusters extends Disposable {
   private stopOne(name: string): void {
     this.watchers.get(name)?.stop();
     this.watchers.delete(name);
+    this.controllerWatchers.get(name)?.stop();
+    this.controllerWatchers.delete(name);
     this.unsubscribers.get(name)?.();
     this.unsubscribers.delete(name);
   }

@@ -4,6 +4,7 @@
  */
 export type NodeType =
   | 'context'
+  | 'controller'
   | 'group'
   | 'deployment'
   | 'result'

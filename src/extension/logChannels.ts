@@ -226,6 +226,10 @@ export class LogChannels extends Disposable {
         follow: options.follow,
         signal: options.signal,
         onRecord,
+        onNote: (note) => {
+          channel.warn(`── ${note}`);
+          this.remember(name, `── ${note}`);
+        },
       });
     }
     return count;

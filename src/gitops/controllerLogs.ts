@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { KubeClient } from '../kube/client.js';
 import { CancelledError } from '../util/errors.js';
+import { KubeApiError } from '../kube/errors.js';
 import type { KubeList, KubeObject } from '../kube/objects.js';
 
 /** One JSON line of the kluctl-controller's log (controller-runtime zap, production encoding). */
@@ -14,6 +15,8 @@ export interface LogRecord {
   namespace?: string;
   reconcileId?: string;
   error?: string;
+  /** Logged by the previous (terminated) container of this Pod, read with `previous=true`. */
+  previousContainerOf?: string;
 }
 
 export interface LogFilter {
@@ -72,8 +75,11 @@ export function formatLogRecord(record: LogRecord): string {
 
 /** Header line for a group of records that belong to one reconciliation, as `kluctl gitops logs` prints it. */
 export function groupHeader(record: LogRecord): string {
-  if (!record.name) return 'Showing general controller logs';
-  return `Showing logs for ${record.namespace}/${record.name} and reconciliation ID ${record.reconcileId ?? '(none)'}`;
+  const previous = record.previousContainerOf
+    ? ` (previous container of Pod ${record.previousContainerOf}, before its restart)`
+    : '';
+  if (!record.name) return `Showing general controller logs${previous}`;
+  return `Showing logs for ${record.namespace}/${record.name} and reconciliation ID ${record.reconcileId ?? '(none)'}${previous}`;
 }
 
 export interface LogStreamOptions {
@@ -82,17 +88,34 @@ export interface LogStreamOptions {
   follow: boolean;
   signal?: AbortSignal;
   onRecord(record: LogRecord): void;
+  /** Something the reader should know that is not a log line (e.g. a restarted Pod's previous logs are gone). */
+  onNote?(message: string): void;
+}
+
+/** The previous container's logs are read from their end: at most this many lines per Pod. */
+export const PREVIOUS_LOG_TAIL_LINES = 5000;
+
+interface PodWithRestarts extends KubeObject {
+  status?: { containerStatuses?: Array<{ name: string; restartCount?: number }> };
+}
+
+/** How often the controller container of a Pod restarted (0 when unknown). */
+export function controllerRestarts(pod: PodWithRestarts): number {
+  return pod.status?.containerStatuses?.find((c) => c.name === CONTROLLER_CONTAINER)?.restartCount ?? 0;
 }
 
 /**
  * Streams the logs of every kluctl-controller pod (`container=controller`, the last `sinceSeconds`) through the
- * filter. Resolves when all streams end (or, following, when the signal aborts).
+ * filter. When a Pod's controller container restarted, the previous container's lines (`previous=true`, at most
+ * the last PREVIOUS_LOG_TAIL_LINES) come first, marked `previousContainerOf`: they explain a crash. Previous logs
+ * that are gone (the kubelet answers 400) are a note, not a failure. Resolves when all streams end (or,
+ * following, when the signal aborts).
  */
 export async function streamPodLogs(
   client: KubeClient,
   options: LogStreamOptions & { controllerNamespace: string; sinceSeconds?: number },
 ): Promise<void> {
-  const pods = await client.requestJson<KubeList<KubeObject>>({
+  const pods = await client.requestJson<KubeList<PodWithRestarts>>({
     path: `/api/v1/namespaces/${encodeURIComponent(options.controllerNamespace)}/pods`,
     query: { labelSelector: CONTROLLER_POD_SELECTOR },
     signal: options.signal,
@@ -103,17 +126,42 @@ export async function streamPodLogs(
       `no kluctl-controller pods (label ${CONTROLLER_POD_SELECTOR}) in namespace "${options.controllerNamespace}": is the controller installed there?`,
     );
   }
+  const sinceSeconds = options.sinceSeconds ?? 60;
   await Promise.all(
     pods.items.map(async (pod) => {
+      const name = pod.metadata.name;
+      const logPath = `/api/v1/namespaces/${encodeURIComponent(options.controllerNamespace)}/pods/${encodeURIComponent(name)}/log`;
+      if (controllerRestarts(pod) > 0) {
+        try {
+          const previous = await client.stream({
+            path: logPath,
+            query: {
+              container: CONTROLLER_CONTAINER,
+              previous: true,
+              sinceSeconds,
+              tailLines: PREVIOUS_LOG_TAIL_LINES,
+            },
+            signal: options.signal,
+            description: `logs of the previous container of pod ${name}`,
+          });
+          await consumeLines(previous, options, name);
+        } catch (error) {
+          if (!(error instanceof KubeApiError)) throw error;
+          options.onNote?.(
+            `the logs of Pod ${name}'s previous container (before its restart) are not available: ${error.apiMessage || error.message}`,
+          );
+        }
+        if (options.signal?.aborted) return;
+      }
       const response = await client.stream({
-        path: `/api/v1/namespaces/${encodeURIComponent(options.controllerNamespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`,
+        path: logPath,
         query: {
           container: CONTROLLER_CONTAINER,
           follow: options.follow || undefined,
-          sinceSeconds: options.sinceSeconds ?? 60,
+          sinceSeconds,
         },
         signal: options.signal,
-        description: `logs of pod ${pod.metadata.name}`,
+        description: `logs of pod ${name}`,
       });
       await consumeLines(response, options);
     }),
@@ -146,12 +194,12 @@ export async function streamFileLogs(file: string, options: LogStreamOptions & {
   }
 }
 
-function consumeLines(stream: IncomingMessage, options: LogStreamOptions): Promise<void> {
+function consumeLines(stream: IncomingMessage, options: LogStreamOptions, previousOf?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let partial = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      partial = emitLines(partial + chunk, options);
+      partial = emitLines(partial + chunk, options, previousOf);
     });
     stream.on('end', () => resolve());
     stream.on('error', (error) => (error instanceof CancelledError ? resolve() : reject(error)));
@@ -159,15 +207,20 @@ function consumeLines(stream: IncomingMessage, options: LogStreamOptions): Promi
 }
 
 /** Emits every complete line; returns the incomplete rest. */
-function emitLines(text: string, options: LogStreamOptions): string {
+function emitLines(text: string, options: LogStreamOptions, previousOf?: string): string {
   const lines = text.split('\n');
   const rest = lines.pop() ?? '';
   for (const line of lines) {
     const record = parseLogLine(line);
+    if (record && previousOf) record.previousContainerOf = previousOf;
     if (record && matchesFilter(record, options.filter)) options.onRecord(record);
   }
-  return rest;
+  // A "line" that never ends is not a log record: it is dropped rather than held without bound.
+  return rest.length > MAX_LINE_CHARS ? '' : rest;
 }
+
+/** Longer lines are dropped (the controller's JSON records are far shorter). */
+const MAX_LINE_CHARS = 1024 * 1024;
 
 /** One reconciliation of a deployment as its logs and status show it, for picking whose logs to show. */
 export interface ReconcileEntry {

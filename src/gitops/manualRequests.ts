@@ -20,6 +20,7 @@ import {
   suspendPatch,
 } from './requests.js';
 import { deleteCommandResult } from '../kluctl/resultStore.js';
+import { ControllerPodLostError, ControllerPodsGuard } from './controllerPods.js';
 import { FIELD_MANAGERS } from '../kluctl/fieldManagers.js';
 import {
   REQUEST_ANNOTATIONS,
@@ -41,6 +42,12 @@ export interface RunRequestOptions {
   startTimeoutMs?: number;
   /** How long the command may run once started (default 30 min). */
   finishTimeoutMs?: number;
+  /**
+   * The controller's namespace: while the request runs, its Pods are watched, and the wait ends with a
+   * ControllerPodLostError when every Pod that could run it is gone before it finished (the controller does not
+   * resume a request it has started). Without it (or when its Pods cannot be listed) only the timeouts apply.
+   */
+  controllerNamespace?: string;
   onProgress?(progress: RequestProgress): void;
 }
 
@@ -67,11 +74,32 @@ export async function runRequest(
 ): Promise<RequestOutcome> {
   const requestValue = newRequestValue();
   const annotation = buildManualRequest(requestValue, options.overridesPatch);
-  await mergePatchDeployment(client, ref, requestPatch(kind, annotation), `request ${kind} of`, {
-    signal: options.signal,
-  });
-  options.onProgress?.({ phase: 'requested', requestValue });
+  // Watching the controller Pods starts before the request is sent, so the Pods serving it are known on pick-up.
+  const guard = options.controllerNamespace ? new ControllerPodsGuard(client, options.controllerNamespace) : undefined;
+  try {
+    await mergePatchDeployment(client, ref, requestPatch(kind, annotation), `request ${kind} of`, {
+      signal: options.signal,
+    });
+    options.onProgress?.({ phase: 'requested', requestValue });
+    return await waitForRequest(client, ref, kind, requestValue, options, guard);
+  } finally {
+    guard?.dispose();
+  }
+}
 
+/**
+ * A request sent but not yet picked up survives a replaced controller Pod: its annotation stays on the
+ * deployment until a controller starts it, so the new Pod runs it (within the start timeout). A request already
+ * started does not: the controller removed the annotation when it started, and the new Pod does not resume it.
+ */
+async function waitForRequest(
+  client: KubeClient,
+  ref: DeploymentRef,
+  kind: RequestKind,
+  requestValue: string,
+  options: RunRequestOptions,
+  guard: ControllerPodsGuard | undefined,
+): Promise<RequestOutcome> {
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const started = await waitForDeployment(
     client,
@@ -86,9 +114,13 @@ export async function runRequest(
     throw withCancelNote(error, 'the request was sent; the controller may still run it');
   });
   options.onProgress?.({ phase: 'started', reconcileId: started.reconcileId });
+  await guard?.arm(options.signal);
 
   const finishTimeoutMs = options.finishTimeoutMs ?? 30 * 60_000;
-  const result = await waitForDeployment(
+  const stopWaiting = new AbortController();
+  const onAbort = (): void => stopWaiting.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const finished = waitForDeployment(
     client,
     ref,
     (kd) => {
@@ -96,13 +128,41 @@ export async function runRequest(
       return current?.endTime ? current : undefined;
     },
     {
-      signal: options.signal,
+      signal: stopWaiting.signal,
       timeoutMs: finishTimeoutMs,
       timeoutMessage: `the ${kind} of ${describeRef(ref)} did not finish within ${finishTimeoutMs / 60_000} min (reconcile id ${started.reconcileId})`,
     },
-  ).catch((error: Error) => {
-    throw withCancelNote(error, `the controller goes on with it (reconcile id ${started.reconcileId})`);
+  );
+  const lost = guard?.lost.then(async ({ lost: pods, replacements }) => {
+    // The Pods are gone, so their containers have stopped: a result they wrote is in the status by now.
+    const kd = await getDeployment(client, ref, { signal: options.signal });
+    const current = requestResultFor(kd, kind, requestValue);
+    if (current?.endTime) return current;
+    const podNames = pods.map((p) => `${guard.namespace}/${p}`).join(', ');
+    throw new ControllerPodLostError(
+      describeRef(ref),
+      `the ${kind} request (reconcile id ${started.reconcileId}) did not finish: the kluctl-controller Pod ${podNames} that ran it was deleted. The controller does not resume a request it had started${replacements.length > 0 ? ` (${replacements.map((p) => `${guard.namespace}/${p}`).join(', ')} serves now)` : ''}: run it again.`,
+      pods,
+      replacements,
+    );
   });
+  let result: ManualRequestResult;
+  try {
+    result = await (lost ? Promise.race([finished, lost]) : finished);
+  } catch (error) {
+    if (options.signal?.aborted || error instanceof CancelledError)
+      throw withCancelNote(
+        error instanceof CancelledError ? error : new CancelledError(`waiting for ${describeRef(ref)}`),
+        `the controller goes on with it (reconcile id ${started.reconcileId})`,
+      );
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    stopWaiting.abort();
+    // The loser of the race ends (cancelled) or never settles; neither is an unhandled rejection.
+    finished.catch(() => undefined);
+    lost?.catch(() => undefined);
+  }
   options.onProgress?.({ phase: 'finished', result });
   return {
     requestValue,

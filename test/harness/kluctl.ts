@@ -115,11 +115,16 @@ export class KluctlController {
   /**
    * What the kubelet does when the controller Pod is deleted: the Pod's container (this process) stops, and the
    * ReplicaSet's new Pod gets one of its own. Call after deleting the Pod; resolves when the new Pod's process
-   * serves (the same log files go on, as kwok serves them for every controller Pod).
+   * serves (the same log files go on, as kwok serves them for every controller Pod). `whileNoContainer` runs
+   * after the old process has stopped and before the new Pod's starts: no controller runs meanwhile.
    */
-  async followPodReplacement(client: KubeClient): Promise<void> {
+  async followPodReplacement(
+    client: KubeClient,
+    options: { whileNoContainer?: () => Promise<void> } = {},
+  ): Promise<void> {
     if (!this.podState || !this.startContainer) throw new Error('the controller does not run in a Pod');
     await this.process.stop();
+    await options.whileNoContainer?.();
     const next = await waitForControllerPod(client, this.podState.uid);
     const starts = (): number => fs.readFileSync(this.logFile, 'utf8').split('Starting workers').length;
     const before = starts();

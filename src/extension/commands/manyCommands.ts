@@ -85,6 +85,7 @@ export async function manyCommand(
               const outcome = await runRequest(client, ref, 'reconcile', {
                 signal,
                 startTimeoutMs: settings.requestStartTimeoutSeconds * 1000,
+                controllerNamespace: settings.controllerNamespace,
               });
               if (outcome.commandError) throw new Error(outcome.commandError);
             } else {

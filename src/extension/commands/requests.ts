@@ -102,6 +102,7 @@ export async function runWithProgress(
             overridesPatch,
             signal,
             startTimeoutMs: settings.requestStartTimeoutSeconds * 1000,
+            controllerNamespace: settings.controllerNamespace,
             onProgress: (p) => {
               if (p.phase === 'requested')
                 progress.report({ message: 'Waiting for the kluctl-controller to pick it up…' });

@@ -5,11 +5,12 @@ import { Disposable } from '../disposable.js';
 import { ContextKeys, DEPLOYMENTS_VIEW } from '../ids.js';
 import type { WorkspaceProjects } from '../workspaceProjects.js';
 import { HistoryView } from './historyView.js';
-import { ContextNode, DeploymentNode, GroupNode, MessageNode, type TreeNode } from './nodes.js';
+import { presentControllerPods } from '../../gitops/controllerPods.js';
+import { ContextNode, ControllerNode, DeploymentNode, GroupNode, MessageNode, type TreeNode } from './nodes.js';
 
 /**
  * The Deployments view: chosen contexts → their KluctlDeployments, those deploying this workspace first, the rest
- * under "Other deployments". Clusters are watched only while the view is visible.
+ * under "Other deployments", then the kluctl-controller row. Clusters are watched only while the view is visible.
  */
 export class DeploymentsTree extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
@@ -79,6 +80,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
       if (root.kind !== 'context') continue;
       for (const child of await this.contextChildren(root)) {
         add(child);
+        if (child.kind === 'controller') child.children().forEach(add);
         const deployments = child.kind === 'group' ? child.deployments : child.kind === 'deployment' ? [child] : [];
         for (const d of deployments) {
           if (d !== child) add(d);
@@ -98,6 +100,8 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     switch (node.kind) {
       case 'context':
         return this.contextChildren(node);
+      case 'controller':
+        return node.children();
       case 'group':
         return node.deployments;
       case 'deployment':
@@ -141,7 +145,12 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     const view = this.clusters.views().find((v) => v.name === node.context);
     if (!view) return [];
     const message = MessageNode.forState(node.context, view.state);
-    if (message) return [message];
+    // The controller row, last: the Pod(s) that run the requests (a replaced Pod shows up live).
+    const controller = new ControllerNode(
+      node.context,
+      presentControllerPods(view.controller.namespace, view.controller.state, view.controller.pods),
+    );
+    if (message) return view.state.kind === 'controllerTooOld' ? [message, controller] : [message];
     const projects = await this.projects.all();
     const [matching, others] = this.partition(node.context, view.deployments);
     const nodes: TreeNode[] = [...matching];
@@ -163,6 +172,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
       nodes.push(
         new MessageNode(node.context, 'empty', 'No KluctlDeployments in this cluster', undefined, 'info', false),
       );
+    nodes.push(controller);
     return nodes;
   }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ContextState } from '../../gitops/deploymentWatcher.js';
+import type { ControllerPresentation } from '../../gitops/controllerPods.js';
 import { objectRefString } from '../../kluctl/results.js';
 import { presentStatus, type PresentedStatus } from '../../gitops/status.js';
 import { DRIFT_ICON, statusIcon, validationIcon, type StatusIcon } from '../../gitops/statusIcons.js';
@@ -12,7 +13,15 @@ import { InventoryNode, TimelineNode, ValidationNode, type HistoryTreeNode } fro
 
 /** Everything the tree shows; each node knows how to render itself. */
 export type TreeNode =
-  ContextNode | MessageNode | GroupNode | DeploymentNode | DetailNode | DriftObjectNode | HistoryTreeNode;
+  | ContextNode
+  | ControllerNode
+  | ControllerPodNode
+  | MessageNode
+  | GroupNode
+  | DeploymentNode
+  | DetailNode
+  | DriftObjectNode
+  | HistoryTreeNode;
 
 export function icon(data: StatusIcon): vscode.ThemeIcon {
   return new vscode.ThemeIcon(data.codicon, data.themeColor ? new vscode.ThemeColor(data.themeColor) : undefined);
@@ -32,6 +41,55 @@ export class ContextNode {
     item.iconPath = new vscode.ThemeIcon('server-environment');
     item.description = this.isCurrent ? 'current context' : undefined;
     item.contextValue = contextValue('context', { current: this.isCurrent, [this.state.kind]: true });
+    return item;
+  }
+}
+
+/**
+ * The kluctl-controller of a context: its Pod (name, phase, readiness, restarts, node, version), or one child row
+ * per Pod when there are several; a warning icon when no Pod is Ready or a container restarted; a message when
+ * there are no Pods or they may not be listed. Kept live by the context's ControllerPodsWatcher.
+ */
+export class ControllerNode {
+  readonly kind = 'controller';
+  constructor(
+    readonly context: string,
+    readonly presentation: ControllerPresentation,
+  ) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const p = this.presentation;
+    const item = new vscode.TreeItem(
+      p.label,
+      p.pods.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = `controller/${this.context}`;
+    item.description = p.description;
+    item.iconPath = icon(p.icon);
+    item.tooltip = new vscode.MarkdownString().appendText(p.details.join('\n'));
+    item.contextValue = contextValue('controller', { warning: p.warning });
+    return item;
+  }
+
+  children(): ControllerPodNode[] {
+    return this.presentation.pods.map((pod) => new ControllerPodNode(this.context, pod));
+  }
+}
+
+export class ControllerPodNode {
+  readonly kind = 'controllerPod';
+  constructor(
+    readonly context: string,
+    readonly pod: ControllerPresentation['pods'][number],
+  ) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.pod.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `controller/${this.context}/${this.pod.name}`;
+    item.description = this.pod.description;
+    item.iconPath = icon(this.pod.icon);
+    item.tooltip = new vscode.MarkdownString().appendText(this.pod.details.join('\n'));
+    item.contextValue = contextValue('controller', { pod: true });
     return item;
   }
 }
