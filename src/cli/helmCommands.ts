@@ -5,7 +5,9 @@ import { helmAuthProvider } from '../engine/helm/credentials.js';
 import { helmPullCommand, helmUpdate } from '../engine/helm/helm-pull.js';
 import { isCancelled } from '../util/errors.js';
 import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
-import { HELM_CREDENTIAL_FLAGS, HELP_FLAG, helmCredentials } from './projectFlags.js';
+import { RegistryClient } from '../engine/oci/client.js';
+import { RegistryCredentials } from '../engine/oci/credentials.js';
+import { HELM_CREDENTIAL_FLAGS, HELP_FLAG, helmCredentials, registryFlags, registryFlagSpecs } from './projectFlags.js';
 import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
 
 const PROJECT_DIR: FlagSpec = {
@@ -26,7 +28,7 @@ export const HELM_COMMANDS: Record<string, HelmCommand> = {
 Kluctl requires Helm Charts to be pre-pulled by default, which is handled by this command. It will collect
 all required Charts and versions and pre-pull them into .helm-charts. To disable pre-pulling for individual charts,
 set 'skipPrePull: true' in helm-chart.yaml.`,
-    flags: [PROJECT_DIR, ...HELM_CREDENTIAL_FLAGS, HELP_FLAG],
+    flags: [PROJECT_DIR, ...HELM_CREDENTIAL_FLAGS, ...registryFlagSpecs(), HELP_FLAG],
   },
   'helm-update': {
     summary: `Recursively searches for 'helm-chart.yaml' files and checks for new available versions
@@ -35,6 +37,7 @@ Optionally performs the actual upgrade and/or add a commit to version control.`,
     flags: [
       PROJECT_DIR,
       ...HELM_CREDENTIAL_FLAGS,
+      ...registryFlagSpecs(),
       {
         name: 'upgrade',
         kind: 'bool',
@@ -75,6 +78,7 @@ export async function runHelmCommand(
     const common = {
       projectDir: path.resolve(cwd, (flags['project-dir'] as string | undefined) ?? '.'),
       auth: helmAuthProvider(helmCredentials(flags, cwd), env),
+      registry: new RegistryClient({ credentials: new RegistryCredentials(registryFlags(flags, cwd), env) }),
       signal: options.signal,
       log: (line: string) => void io.stderr.write(`${line}\n`),
     };

@@ -62,13 +62,18 @@ export const PROJECT_FLAGS: FlagSpec[] = [
   { name: 'include-deployment-dir', kind: 'list', help: 'Include deployment dir (relative to the Git root)' },
   { name: 'exclude-deployment-dir', kind: 'list', help: 'Exclude deployment dir (relative to the Git root)' },
   { name: 'discriminator', kind: 'string', help: 'Override the target discriminator' },
-  ...REGISTRY_FLAGS.map(([name, , help]): FlagSpec => ({
+  ...registryFlagSpecs(),
+  ...helmCredentialFlags(),
+];
+
+/** kluctl's `--registry-*` flags: credentials and TLS for OCI includes and OCI Helm charts. */
+export function registryFlagSpecs(): FlagSpec[] {
+  return REGISTRY_FLAGS.map(([name, , help]): FlagSpec => ({
     name: `registry-${name}`,
     kind: 'list',
     help: `${help} (OCI includes, charts)`,
-  })),
-  ...helmCredentialFlags(),
-];
+  }));
+}
 
 /** kluctl's helm credential flags: `<host>[/<path>]=<value>` or the deprecated `<credentialsId>:<value>`. */
 function helmCredentialFlags(): FlagSpec[] {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runRender } from '../../src/cli/render.js';
+import { runCli } from '../../src/cli/run.js';
 import { OciError, RegistryClient } from '../../src/engine/oci/client.js';
 import { RegistryCredentials } from '../../src/engine/oci/credentials.js';
 import { listOciChartVersions, pullOciChart } from '../../src/engine/oci/helm-chart.js';
@@ -357,6 +358,69 @@ describe('engine OCI: includes and Helm charts against a real registry @integrat
       );
       const anonymous = client(baseEnv);
       await assert.rejects(pullOciChart(anonymous, url, '0.1.0'), /credentials are needed/);
+    });
+
+    // The oracle cannot be asked here: kluctl v2.22.1 pulls OCI charts through Helm's registry client, which speaks
+    // plain HTTP to a registry on 127.0.0.1 ("unexpected status from HEAD request to http://127.0.0.1:…: 400"),
+    // while this registry serves TLS. The layout is kluctl's BuildPulledChartDir (checked against kluctl for
+    // repository charts in engine-helm-pull.test.ts), the render is Helm's (the bundled engine).
+    it("an oci:// chart in helm-chart.yaml: helm-pull into kluctl's layout, helm-update --upgrade, a skipPrePull render", async () => {
+      const chart = (version: string, extra = '') =>
+        `helmChart:\n  repo: oci://${registry.host}/charts/mychart\n  chartVersion: ${version}\n  releaseName: rel\n  namespace: apps\n${extra}`;
+      const projectDir = (name: string, helmChart: string) => {
+        const dir = path.join(tmp, name);
+        writeFiles(dir, {
+          '.kluctl.yaml': 'targets:\n  - name: test\n',
+          'deployment.yaml': 'deployments:\n  - path: app\n',
+          'app/helm-chart.yaml': helmChart,
+          'app/kustomization.yaml': 'resources:\n  - helm-rendered.yaml\n',
+        });
+        return dir;
+      };
+      const creds = kluctlCreds(registry.password);
+      const ours = (args: string[]) => captureCli((io) => runCli(args, io, {}));
+      const port = registry.host.split(':')[1];
+
+      const a = projectDir('oci-chart-a', chart('0.1.0'));
+      const pulled = await ours(['helm-pull', '--project-dir', a, ...creds]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      const chartDir = path.join(a, '.helm-charts', `oci_${port}_127.0.0.1`, 'charts', 'mychart', '0.1.0');
+      assert.equal(
+        fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'),
+        'apiVersion: v2\nname: mychart\ntype: application\nversion: 0.1.0\n',
+      );
+      assert.ok(fs.existsSync(path.join(chartDir, 'templates', 'cm.yaml')));
+
+      const check = await ours(['helm-update', '--project-dir', a, ...creds]);
+      assert.equal(check.code, 0, check.stderr);
+      assert.match(check.stderr, /Chart mychart has new version 0\.2\.0\+build\.7 available/);
+      const up = await ours(['helm-update', '--project-dir', a, '--upgrade', ...creds]);
+      assert.equal(up.code, 0, up.stderr);
+      assert.match(fs.readFileSync(path.join(a, 'app/helm-chart.yaml'), 'utf8'), /chartVersion: 0\.2\.0\+build\.7/);
+      assert.ok(fs.existsSync(path.join(path.dirname(chartDir), '0.2.0+build.7', 'Chart.yaml')));
+      assert.ok(!fs.existsSync(chartDir), 'the old version is removed');
+
+      // Without credentials (and a fresh cache: like kluctl, a chart cached less than a day ago is not asked for
+      // again): a clear 401 naming the chart.
+      process.env.KLUCTL_TS_CACHE_DIR = path.join(tmp, 'ts-cache-fresh');
+      const b = projectDir('oci-chart-b', chart('0.1.0'));
+      const denied = await ours([
+        'helm-pull',
+        '--project-dir',
+        b,
+        `--registry-ca-file=${registry.host}=${registry.caFile}`,
+      ]);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /mychart/);
+      assert.match(denied.stderr, /credentials|401/);
+      process.env.KLUCTL_TS_CACHE_DIR = path.join(tmp, 'ts-cache');
+
+      // skipPrePull: pulled on demand into the cache, nothing written into the project.
+      const c = projectDir('oci-chart-c', chart('0.1.0', '  skipPrePull: true\n'));
+      const [, render] = await both(c, ['-t', 'test', ...creds]);
+      assert.equal(render.code, 0, render.stderr);
+      assert.match(render.stdout, /kind: ConfigMap\nmetadata:\n(?: {2}.*\n)* {2}name: rel\n/);
+      assert.ok(!fs.existsSync(path.join(c, '.helm-charts')), 'nothing written into the project');
     });
 
     it('is cancellable', async () => {

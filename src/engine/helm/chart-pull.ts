@@ -2,7 +2,7 @@
  * Charts from Helm repositories, pulled as kluctl v2.22.1's `pkg/helm/chart.go` does: into `.helm-charts`
  * (`kluctl helm-pull`) or the cache dir (`skipPrePull`), in kluctl's layout
  * `<scheme>[_<port>]_<host>/<url path lowercased>/<chartName>/<version>`. The repository protocol sits behind
- * `ChartSource`: a Helm repository (index.yaml + .tgz over HTTP(S)) is implemented, an OCI registry slots in there.
+ * `ChartSource`: a Helm repository (index.yaml + .tgz over HTTP(S)) or an OCI registry (`OciSource`, engine/oci).
  */
 
 import { createHash } from 'node:crypto';
@@ -17,6 +17,9 @@ import { chartNameOf, readChartArchive, writeChartFiles } from './chart-archive.
 import type { HelmAuthProvider } from './credentials.js';
 import { httpGet, HttpStatusError, type HttpAuth } from './http-get.js';
 import { compareVersions, parseConstraints, parseVersion } from './semver.js';
+import { RegistryClient } from '../oci/client.js';
+import { RegistryCredentials } from '../oci/credentials.js';
+import { listOciChartVersions, pullOciChart } from '../oci/helm-chart.js';
 
 /** index.yaml of a big public repository is tens of MB; a chart archive a few MB. */
 export const INDEX_MAX_BYTES = 64 * 1024 * 1024;
@@ -275,17 +278,27 @@ export function parseIndex(text: string, file: string): Map<string, IndexEntry[]
   return out;
 }
 
-/** An OCI registry: the place for the registry client (tags list, manifest, chart layer). */
+/** A Helm chart in an OCI registry (`oci://host/path/<chart>`), with kluctl's registry credentials. */
 export class OciSource implements ChartSource {
-  constructor(private readonly repo: string) {}
-  private fail(): never {
-    throw new Error(`OCI charts (${this.repo}) are not supported yet by kluctl-ts: pull them with 'kluctl helm-pull'`);
+  constructor(
+    private readonly repo: string,
+    private readonly chartName: string,
+    private readonly client: RegistryClient,
+  ) {}
+
+  queryVersions(signal?: AbortSignal): Promise<string[]> {
+    return listOciChartVersions(this.client, this.repo, signal);
   }
-  queryVersions(): Promise<string[]> {
-    return Promise.resolve().then(() => this.fail());
-  }
-  pullTo(): Promise<void> {
-    return Promise.resolve().then(() => this.fail());
+
+  async pullTo(version: string, dir: string, signal?: AbortSignal): Promise<void> {
+    const { tgz } = await pullOciChart(this.client, this.repo, version, { signal, maxChartBytes: CHART_MAX_BYTES });
+    const files = readChartArchive(tgz);
+    const name = chartNameOf(files, (t) => parseYaml(t, `${this.repo}:${version}!Chart.yaml`));
+    if (name !== this.chartName)
+      throw new Error(
+        `chart ${this.repo}:${version} is named ${JSON.stringify(name)}, not ${JSON.stringify(this.chartName)}`,
+      );
+    writeChartFiles(dir, files);
   }
 }
 
@@ -293,13 +306,16 @@ export class OciSource implements ChartSource {
 export function remoteChart(
   c: { repo: string; chartName?: string; credentialsId?: string },
   auth: HelmAuthProvider | undefined,
+  registry?: RegistryClient,
 ): RemoteChart {
   if (isOci(c.repo)) {
     if (c.credentialsId)
       throw new Error(
         'OCI charts can currently only be authenticated via registry login and environment variables but not via cli arguments',
       );
-    return new RemoteChart(c.repo, c.chartName, new OciSource(c.repo));
+    // As kluctl: OCI charts use the registry credentials (--registry-*, KLUCTL_REGISTRY_*, the Docker config).
+    const client = registry ?? new RegistryClient({ credentials: new RegistryCredentials(undefined, process.env) });
+    return new RemoteChart(c.repo, c.chartName, new OciSource(c.repo, c.repo.split('/').pop() ?? '', client));
   }
   let u: URL;
   try {

@@ -16,6 +16,7 @@ import { SopsDecryptor } from '../sops/decryptor.js';
 import { helmTemplateWasm, type HelmTemplateRequest } from './helm-wasm.js';
 import { needsPull, remoteChart, type RemoteChart } from './chart-pull.js';
 import type { HelmAuthProvider } from './credentials.js';
+import type { RegistryClient } from '../oci/client.js';
 
 export const HELM_INSTALL_NAMESPACE = 'kluctl.io/helm-install-namespace';
 
@@ -130,6 +131,8 @@ export interface HelmRenderOptions {
   sops?: SopsDecryptor;
   /** Credentials for repositories (`--helm-*` flags, `KLUCTL_HELM_*`); none when absent. */
   helmAuth?: HelmAuthProvider;
+  /** The client for `oci://` charts, with the `--registry-*` credentials (kluctl uses those for OCI charts). */
+  registry?: RegistryClient;
   /** Where charts with `skipPrePull` are pulled to (`<dir>/helm-charts/…`); the engine's cache dir when absent. */
   helmCacheDir?: string;
 }
@@ -272,7 +275,7 @@ async function repoChart(c: HelmChartConfig, repo: string, o: HelmRenderOptions)
   const version = String(c.chartVersion);
   let chart: RemoteChart;
   try {
-    chart = remoteChart({ repo, chartName: c.chartName, credentialsId: c.credentialsId }, o.helmAuth);
+    chart = remoteChart({ repo, chartName: c.chartName, credentialsId: c.credentialsId }, o.helmAuth, o.registry);
   } catch (error) {
     return fail((error as Error).message, error);
   }

@@ -17,11 +17,14 @@ import { exists, gitRoot } from '../project/paths.js';
 import { isHelmChartFile, readHelmChart, type HelmChartConfig } from './helm-chart.js';
 import { remoteChart, type RemoteChart } from './chart-pull.js';
 import type { HelmAuthProvider } from './credentials.js';
+import type { RegistryClient } from '../oci/client.js';
 import { compareVersions, latestVersion, parseVersion } from './semver.js';
 
 export interface HelmCommandOptions {
   projectDir: string;
   auth?: HelmAuthProvider;
+  /** The client for `oci://` charts (the `--registry-*` credentials); one from the environment when absent. */
+  registry?: RegistryClient;
   /** The engine's cache dir (`<dir>/helm-charts`); the default when absent. */
   cacheDir?: string;
   signal?: AbortSignal;
@@ -49,6 +52,7 @@ function requireProjectRoot(projectDir: string, command: string): void {
 export function loadHelmReleases(
   projectDir: string,
   auth?: HelmAuthProvider,
+  registry?: RegistryClient,
 ): { releases: Release[]; charts: RemoteChart[] } {
   const releases: Release[] = [];
   const charts = new Map<string, RemoteChart>();
@@ -77,6 +81,7 @@ export function loadHelmReleases(
         chart = remoteChart(
           { repo: String(config.repo), chartName: config.chartName, credentialsId: config.credentialsId },
           auth,
+          registry,
         );
       } catch (error) {
         throw new ProjectError(p, undefined, (error as Error).message, { cause: error });
@@ -110,7 +115,7 @@ async function parallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<
 /** kluctl's `doHelmPull`: the number of actions (pulls and removals) it took, or would take with `dryRun`. */
 export async function helmPull(o: HelmCommandOptions & { dryRun?: boolean; force?: boolean }): Promise<number> {
   const baseChartsDir = path.join(o.projectDir, '.helm-charts');
-  const { releases, charts } = loadHelmReleases(o.projectDir, o.auth);
+  const { releases, charts } = loadHelmReleases(o.projectDir, o.auth, o.registry);
   let actions = 0;
   const pulls: { chart: RemoteChart; version: string }[] = [];
   for (const chart of charts) {
@@ -174,7 +179,7 @@ export interface ChartUpdate {
 
 /** The versions of every repository chart and the newest one each helm-chart.yaml's constraints allow. */
 export async function checkChartUpdates(o: HelmCommandOptions): Promise<ChartUpdate[]> {
-  const { releases, charts } = loadHelmReleases(o.projectDir, o.auth);
+  const { releases, charts } = loadHelmReleases(o.projectDir, o.auth, o.registry);
   const versions = new Map<RemoteChart, string[]>();
   const errors = await parallel(charts, async (chart) => {
     o.log(`${chart.chartName}: Querying versions`);
@@ -278,7 +283,7 @@ export async function helmUpdate(
   }
   const updates = await checkChartUpdates(o);
   // kluctl also downloads every version in use into the cache (checks that it can still be pulled).
-  const { releases } = loadHelmReleases(o.projectDir, o.auth);
+  const { releases } = loadHelmReleases(o.projectDir, o.auth, o.registry);
   const inUse = new Map<string, { chart: RemoteChart; version: string }>();
   for (const r of releases)
     inUse.set(`${r.chart.repo} / ${r.chart.chartName} / ${r.config.chartVersion}`, {

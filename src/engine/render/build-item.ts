@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import type { DeploymentItem } from '../deployment/collection.js';
 import type { GitRepoCache } from '../git/repo-cache.js';
+import type { RegistryClient } from '../oci/client.js';
 import type { HelmAuthProvider } from '../helm/credentials.js';
 import { overrideNamespace, parents } from '../deployment/project.js';
 import { helmOutput, isHelmChartFile, isHelmValuesFile, readHelmChart, renderHelmChart } from '../helm/helm-chart.js';
@@ -43,6 +44,8 @@ export interface BuildItemOptions {
   gitCache?: GitRepoCache;
   /** Repository credentials for charts pulled on demand. */
   helmAuth?: HelmAuthProvider;
+  /** The registry client for `oci://` charts pulled on demand. */
+  registry?: RegistryClient;
   images: ImageResolver;
   searchDirs: string[];
   commonLabels: Record<string, string>;
@@ -114,6 +117,7 @@ export async function renderItemHelmCharts(item: DeploymentItem, o: BuildItemOpt
         signal: o.signal,
         sops: o.sops,
         helmAuth: o.helmAuth,
+        registry: o.registry,
       });
       const output = helmOutput(config);
       o.tree.writeFile(path.join(path.dirname(chartFile), output), fs.readFileSync(path.join(diskDir, output)));

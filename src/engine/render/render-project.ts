@@ -32,6 +32,7 @@ import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
 import { SopsDecryptor } from '../sops/decryptor.js';
 import { OciArtifactCache } from '../oci/artifact.js';
+import { RegistryClient } from '../oci/client.js';
 import { RegistryCredentials, type RegistryFlags } from '../oci/credentials.js';
 
 export interface RenderProjectOptions {
@@ -120,7 +121,9 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   const sourceDir = gitRoot(projectDir) ?? projectDir;
   const gitCache = new GitRepoCache();
   const sops = new SopsDecryptor({ env, signal: o.signal });
-  const oci = new OciArtifactCache({ credentials: new RegistryCredentials(o.registry, env) });
+  // One set of registry credentials for OCI includes and OCI Helm charts, as kluctl uses them for both.
+  const registryCredentials = new RegistryCredentials(o.registry, env);
+  const oci = new OciArtifactCache({ credentials: registryCredentials });
   const ctx: VarsLoaderContext = {
     oci,
     client: cluster?.client,
@@ -166,6 +169,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     kustomizeBinary: o.kustomizeBinary,
     helmBinary: o.helmBinary,
     helmAuth: helmAuthProvider(o.helmCredentials, env),
+    registry: new RegistryClient({ credentials: registryCredentials }),
     gitCache,
     images: { fixedImages, seen },
     signal: o.signal,

@@ -115,12 +115,10 @@ describe('engine/helm repository index and layout', () => {
     assert.throws(() => parseIndex('entries: {}\n', 'index.yaml'), /no API version specified/);
   });
 
-  it('refuses OCI with credentialsId, and says OCI pulls are not supported yet', async () => {
+  it('refuses OCI with credentialsId (registry credentials only, as kluctl); an OCI chart is named by its last segment', () => {
     assert.throws(() => remoteChart({ repo: 'oci://r/x', credentialsId: 'c' }, undefined), /registry login/);
-    await assert.rejects(
-      remoteChart({ repo: 'oci://r/x' }, undefined).queryVersions(),
-      /OCI charts \(oci:\/\/r\/x\) are not supported yet/,
-    );
+    assert.throws(() => remoteChart({ repo: 'oci://r/x', chartName: 'x' }, undefined), /chartName can't be specified/);
+    assert.equal(remoteChart({ repo: 'oci://r/charts/x' }, undefined).chartName, 'x');
     assert.throws(
       () => remoteChart({ repo: 'http://h/x', chartName: 'c', credentialsId: 'nope' }, helmAuthProvider({})),
       /no credentials found for Chart c/,
