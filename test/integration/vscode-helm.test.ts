@@ -3,32 +3,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { writeFiles } from '../harness/files.js';
 import { HelmRepoServer } from '../harness/helm-repo.js';
 import { REPO_ROOT } from '../harness/paths.js';
 import { waitUntil } from '../harness/processes.js';
 import { ensureCodeServer, withWorkbench } from '../vscode/driver.js';
-import { openKluctlView, screenshot } from '../vscode/ui.js';
-
-/** Runs a command from the palette, as a user would. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('input').waitFor({ timeout: 10_000 });
-  await page.keyboard.type(title);
-  await widget.getByText(title).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
-/** Picks an item of a quick pick the extension shows. */
-async function pick(page: Page, placeholder: string, label: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator(`input[placeholder="${placeholder}"]`).waitFor({ timeout: 60_000 });
-  await widget.locator('.monaco-list-row').filter({ hasText: label }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.type(label);
-  await page.keyboard.press('Enter');
-}
+import { openKluctlView, pick, runCommand, screenshot } from '../vscode/ui.js';
 
 /**
  * Issue 15 in a real VS Code (code-server + chromium): "Kluctl: Pull Helm Charts" pre-pulls a repository chart from

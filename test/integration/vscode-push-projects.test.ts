@@ -4,16 +4,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFiles } from '../harness/files.js';
+import { HelmRepoServer } from '../harness/helm-repo.js';
 import { runKluctl } from '../harness/kluctl.js';
 import { REPO_ROOT, testBinaries } from '../harness/paths.js';
+import { waitUntil } from '../harness/processes.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
 import { ensureCodeServer, withWorkbench } from '../vscode/driver.js';
-import { openKluctlView, runCommand, screenshot } from '../vscode/ui.js';
+import { openKluctlView, pick, runCommand, screenshot } from '../vscode/ui.js';
 
 /**
  * Push Diff Target in a real VS Code (code-server + chromium) on projects as users have them, against the shared
  * test cluster: a Secret kept encrypted with SOPS (age), decrypted by the bundled engine with the key of the
- * extension host's environment and shown masked in the diff editor.
+ * extension host's environment and shown masked in the diff editor; a Helm chart from a chart repository (the
+ * loopback peer of test/harness/helm-repo.ts) that is not pre-pulled.
  */
 describe('push Diff Target in a real VS Code on real-world projects @integration @vscode', function () {
   this.timeout(15 * 60_000);
@@ -87,5 +90,72 @@ describe('push Diff Target in a real VS Code on real-world projects @integration
         assert.match(shown, /secrets|Secret/);
       },
     );
+  });
+  it('a repository chart that is not pre-pulled: the error offers Pull Helm Charts, then the diff shows it; skipPrePull pulls on demand', async () => {
+    const cluster = await sharedCluster();
+    const repo = new HelmRepoServer();
+    await repo.start();
+    try {
+      repo.addChart('public', 'demo', '1.0.0');
+      const ns = uniqueName('helm-ui');
+      const workspace = path.join(tmp, 'helm-projects');
+      const project = (name: string, extra = '') => ({
+        [`${name}/.kluctl.yaml`]: `discriminator: ${name}-${ns}\n`,
+        [`${name}/deployment.yaml`]: 'deployments:\n  - path: namespace\n  - barrier: true\n  - path: app\n',
+        [`${name}/namespace/namespace.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}-${name}\n`,
+        [`${name}/app/helm-chart.yaml`]:
+          `helmChart:\n  repo: ${repo.url('public')}\n  chartName: demo\n  chartVersion: 1.0.0\n` +
+          `  releaseName: ${name}\n  namespace: ${ns}-${name}\n${extra}`,
+        [`${name}/app/kustomization.yaml`]: 'resources:\n  - helm-rendered.yaml\n',
+      });
+      writeFiles(workspace, {
+        ...project('prepull'),
+        ...project('ondemand', '  skipPrePull: true\n'),
+        '.vscode/settings.json': JSON.stringify({ 'kluctl.kubeconfig': cluster.kubeconfig }),
+      });
+      const env = { KLUCTL_TS_CACHE_DIR: path.join(tmp, 'helm-ui-cache') };
+      await withWorkbench(
+        { workspace, env, artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'push-helm') },
+        async ({ page }) => {
+          await openKluctlView(page);
+          const notifications = page.locator('.notifications-center .monaco-list-row');
+          const editorText = (re: RegExp) =>
+            page.locator('.multiDiffEditor, .monaco-diff-editor').getByText(re).first();
+
+          // Not pre-pulled (kluctl's default): kluctl's error, with the pull offered.
+          await runCommand(page, 'Kluctl: Diff Target (bundled engine)');
+          await pick(page, 'Choose a project', 'prepull');
+          await runCommand(page, 'Notifications: Show Notifications');
+          const failed = notifications.filter({ hasText: /has not been pre-pulled/ }).first();
+          await failed.waitFor({ timeout: 120_000 });
+          await screenshot(page, 'push-diff-helm-not-pulled.png');
+          await failed.getByRole('button', { name: 'Pull Helm Charts' }).click();
+          const pulled = path.join(workspace, 'prepull', '.helm-charts', `http_${repo.httpPort}_127.0.0.1`, 'public');
+          await waitUntil(
+            '.helm-charts filled',
+            () => fs.existsSync(path.join(pulled, 'demo', '1.0.0', 'Chart.yaml')) || undefined,
+            {
+              timeoutMs: 60_000,
+            },
+          );
+
+          await runCommand(page, 'Kluctl: Diff Target (bundled engine)');
+          await pick(page, 'Choose a project', 'prepull');
+          await editorText(/prepull-demo/).waitFor({ timeout: 120_000 });
+          await editorText(/greeting/).waitFor({ timeout: 30_000 });
+          await page.waitForTimeout(500);
+          await screenshot(page, 'push-diff-helm-chart.png');
+
+          // skipPrePull: pulled into the cache on demand, nothing written into the project.
+          await runCommand(page, 'Kluctl: Diff Target (bundled engine)');
+          await pick(page, 'Choose a project', 'ondemand');
+          await editorText(/ondemand-demo/).waitFor({ timeout: 120_000 });
+          assert.ok(!fs.existsSync(path.join(workspace, 'ondemand', '.helm-charts')));
+          assert.ok(fs.existsSync(env.KLUCTL_TS_CACHE_DIR), 'pulled into the engine cache of the extension host');
+        },
+      );
+    } finally {
+      await repo.stop();
+    }
   });
 });

@@ -49,7 +49,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 /** Picks an item of the quick pick the extension shows (which only an answering extension host can show). */
 export async function pick(page: Page, placeholder: string, label: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await widget.locator(`input[placeholder="${placeholder}"]`).waitFor({ timeout: 10_000 });
+  // The extension may read the network first (e.g. a chart repository's versions).
+  await widget.locator(`input[placeholder="${placeholder}"]`).waitFor({ timeout: 60_000 });
   await page.keyboard.type(label);
   await widget.locator('.monaco-list-row').filter({ hasText: label }).first().waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');

@@ -15,15 +15,10 @@ import { connectionSettings } from '../clusters.js';
 import { readSettings } from '../config.js';
 import { onDemand } from '../onDemandLoader.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
+import { runCommand, type PushTarget } from './registry.js';
+import { Commands } from '../ids.js';
 
 /** What a CodeLens passes; from the palette everything is asked for. */
-export interface PushTarget {
-  projectDir: string;
-  /** Undefined: a targetless project. */
-  target?: string;
-  args?: string[];
-}
-
 type PushAction = 'Render' | 'Diff' | 'Deploy' | 'Prune';
 
 export interface PushResult {
@@ -83,13 +78,23 @@ export async function pushCommand(
     );
   } catch (error) {
     if (isCancelled(error)) return reportCancelled(ctx, action, label, error);
-    ctx.output.log.error(`${action} ${label}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    ctx.output.log.error(`${action} ${label}: ${message}`);
+    // A chart that must be pre-pulled (no skipPrePull) and is not, or is pre-pulled in another version: offer the pull.
+    const pull = NOT_PULLED.test(message) ? [PULL_CHARTS] : [];
     void vscode.window
-      .showErrorMessage(`Kluctl ${action} ${label} failed: ${(error as Error).message}`, 'Show Output')
-      .then((c) => c && ctx.output.show());
+      .showErrorMessage(`Kluctl ${action} ${label} failed: ${message}`, ...pull, 'Show Output')
+      .then((c) => {
+        if (c === PULL_CHARTS) void runCommand(Commands.pullHelmCharts, target.projectDir);
+        else if (c) ctx.output.show();
+      });
     return undefined;
   }
 }
+
+const PULL_CHARTS = 'Pull Helm Charts';
+/** The engine's words (kluctl's) for a chart missing from `.helm-charts` or pre-pulled in another version. */
+const NOT_PULLED = /has not been pre-pulled|need to be pulled \(call 'kluctl helm-pull'\)/;
 
 /**
  * A cancelled command is reported as cancelled, never as failed, with what a deploy or prune had changed by then.

@@ -8,12 +8,19 @@ import * as vscode from 'vscode';
 import { Commands, type CommandId } from '../ids.js';
 import type { ContextNode, DeploymentNode, DriftObjectNode, MessageNode } from '../tree/nodes.js';
 import type { InventoryObjectNode, ResultObjectNode, TimelineEntryNode, ValidationNode } from '../tree/historyNodes.js';
-import type { PushTarget } from './pushCommands.js';
 import type { RequestOptions } from '../overridesPatch.js';
 
 /** A deployment command runs on its tree or CodeLens node; from the palette it has none and asks. */
 type OnDeployment = [node?: DeploymentNode];
 /** A push command runs on a `.kluctl.yaml` CodeLens's project and target; from the palette it has none and asks. */
+/** A push command's project, target and args (`kluctl.renderTarget` and the others). */
+export interface PushTarget {
+  projectDir: string;
+  /** Undefined: a targetless project. */
+  target?: string;
+  args?: string[];
+}
+
 type OnPushTarget = [target?: Partial<PushTarget>];
 /** From the tree with several deployments selected, VS Code passes the clicked node and the whole selection. */
 type OnSelection = [node?: DeploymentNode, selection?: readonly DeploymentNode[]];
