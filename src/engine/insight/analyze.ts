@@ -22,6 +22,7 @@ import type { Target } from '../project/types.js';
 import { renderProject } from '../render/render-project.js';
 import type { VarsLoadEvent, VarsLoaderContext } from '../vars/vars-loader.js';
 import { diagnosticsFromError, warningDiagnostics, type InsightDiagnostic } from './diagnostics.js';
+import { missingNamespaceDiagnostics } from './namespaces.js';
 import { provenance, rootLayers, varsLayer, type VariableInfo, type VarsLayer } from './provenance.js';
 
 export interface AnalyzeOptions {
@@ -189,8 +190,13 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
         kustomizeBinary: o.kustomizeBinary,
         helmBinary: o.helmBinary,
         signal: o.signal,
+        collectErrors: true,
       });
       out.objects = rendered.objects.length;
+      for (const error of rendered.errors) fail(error);
+      out.diagnostics.push(
+        ...missingNamespaceDiagnostics(rendered.items, sourceDir, (itemDir) => deploymentFileAbove(itemDir, sourceDir)),
+      );
     } catch (error) {
       fail(error);
     }
@@ -311,6 +317,17 @@ export function scopeForFile(scopes: readonly VarScope[], file: string): VarScop
     if (!best || s.dir.length > best.dir.length || (s.dir.length === best.dir.length && s.kind === 'item')) best = s;
   }
   return best;
+}
+
+/** The deployment.yaml nearest above an item dir (the project that lists it). */
+function deploymentFileAbove(itemDir: string, root: string): string | undefined {
+  for (let dir = path.dirname(itemDir), i = 0; i < 64; i++) {
+    const f = fixPathExt(path.join(dir, 'deployment.yml'));
+    if (exists(f)) return f;
+    if (dir === root || path.dirname(dir) === dir) return undefined;
+    dir = path.dirname(dir);
+  }
+  return undefined;
 }
 
 function dedupe(list: InsightDiagnostic[]): InsightDiagnostic[] {
