@@ -20,6 +20,7 @@ import { parseArgs } from '../project/args.js';
 import { exists, fixPathExt, gitRoot } from '../project/paths.js';
 import type { Target } from '../project/types.js';
 import { renderProject } from '../render/render-project.js';
+import { setRenderBudget } from '../template/python/budget.js';
 import type { VarsLoadEvent, VarsLoaderContext } from '../vars/vars-loader.js';
 import { diagnosticsFromError, warningDiagnostics, type InsightDiagnostic } from './diagnostics.js';
 import { missingNamespaceDiagnostics } from './namespaces.js';
@@ -35,6 +36,11 @@ export interface AnalyzeOptions {
   kustomizeBinary?: string;
   helmBinary?: string;
   signal?: AbortSignal;
+  /**
+   * Steps one template render may take (see template/python/budget.ts): the editor renders as you type and wants a
+   * looping template stopped with a diagnostic in seconds, not after the engine's default budget.
+   */
+  maxRenderSteps?: number;
 }
 
 export interface TargetSummary {
@@ -88,7 +94,7 @@ export async function analyze(
   o: AnalyzeOptions,
 ): Promise<{ analysis: ProjectAnalysis; contexts: Map<string, ScopeContext> }> {
   const contexts = new Map<string, ScopeContext>();
-  const analysis = await analyzeInto(o, contexts);
+  const analysis = await withRenderSteps(o.maxRenderSteps, () => analyzeInto(o, contexts));
   return { analysis, contexts };
 }
 
@@ -202,6 +208,17 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
     }
   }
   return done();
+}
+
+/** Runs `fn` with a smaller step budget for every template render (restored after: the thread may be shared). */
+export async function withRenderSteps<T>(maxSteps: number | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!maxSteps) return fn();
+  const previous = setRenderBudget({ maxSteps });
+  try {
+    return await fn();
+  } finally {
+    setRenderBudget(previous);
+  }
 }
 
 function rootScope(dir: string, vars: JsonObject, layers: VarsLayer[], deploymentFile: string): VarScope {

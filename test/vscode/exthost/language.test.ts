@@ -108,6 +108,64 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     await waitFor('the fix while typing to clear it', () => (kluctlErrors(uri).length === 0 ? true : undefined));
   });
 
+  it('a looping template typed into the buffer is stopped with a diagnostic; the extension host stays responsive', async () => {
+    const uri = file('app/cm.yaml');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    // This thread's largest timer delay while the loop runs: the render is in the engine worker, not here.
+    let lag = 0;
+    let last = Date.now();
+    const ticker = setInterval(() => {
+      lag = Math.max(lag, Date.now() - last - 50);
+      last = Date.now();
+    }, 50);
+    const limits = { ...api.language.insight.limits };
+    try {
+      // 1. The step budget of the editor's renders ends range(10**9) at its line.
+      await editor.edit((e) =>
+        e.insert(new vscode.Position(9, 0), '{% for i in range(10**9) %}\n  k{{ i }}: x\n{% endfor %}\n'),
+      );
+      const budget = await waitFor(
+        'the budget diagnostic',
+        () => kluctlErrors(uri).find((d) => d.message.includes('RenderBudgetExceeded')),
+        60_000,
+      );
+      assert.ok([9, 10].includes(budget.range.start.line), `line ${budget.range.start.line}`);
+      assert.match(budget.message, /exceeded its budget of 10000000 steps \(an endless or extremely long loop\?\)/);
+      // 2. Past the time limit (a budget too large to help), the render's worker is terminated and a diagnostic says why.
+      api.language.insight.limits.renderSteps = 1e12;
+      api.language.insight.limits.previewMs = 2_000;
+      await editor.edit((e) => e.insert(new vscode.Position(9, 0), '# again\n'));
+      const stopped = await waitFor(
+        'the timeout diagnostic',
+        () => kluctlErrors(uri).find((d) => d.message.includes('was stopped after 2 s')),
+        30_000,
+      );
+      assert.match(stopped.message, /rendering cm.yaml was stopped after 2 s \(an endless loop/);
+      // 3. A macro that calls itself.
+      Object.assign(api.language.insight.limits, limits);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await editor.edit((e) =>
+        e.insert(new vscode.Position(9, 0), '{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}\n  r: "{{ f(0) }}"\n'),
+      );
+      const recursion = await waitFor(
+        'the recursion diagnostic',
+        () => kluctlErrors(uri).find((d) => d.message.includes('RecursionError')),
+        30_000,
+      );
+      assert.match(recursion.message, /maximum recursion depth exceeded: macro 'f'/);
+      // Fixed: the problems go.
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await editor.edit((e) => e.insert(new vscode.Position(9, 0), '  fine: "{{ args.environment }}"\n'));
+      await waitFor('the fix to clear it', () => (kluctlErrors(uri).length === 0 ? true : undefined), 30_000);
+    } finally {
+      clearInterval(ticker);
+      Object.assign(api.language.insight.limits, limits);
+    }
+    console.log(`      largest timer lag in the extension host during the loops: ${lag} ms`);
+    assert.ok(lag < 1_000, `the extension host was blocked for ${lag} ms`);
+  });
+
   it('hover shows the value and source of a target arg, an arg default and a vars-file value', async () => {
     const uri = file('app/cm.yaml');
     const doc = await vscode.workspace.openTextDocument(uri);
