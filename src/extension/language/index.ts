@@ -10,6 +10,7 @@ import {
   KluctlCompletionProvider,
   KluctlDefinitionProvider,
   KluctlHoverProvider,
+  KluctlReferenceProvider,
 } from './providers.js';
 import { VariablesView } from './variablesView.js';
 
@@ -41,6 +42,9 @@ export class LanguageFeatures extends Disposable {
     );
     this.register(
       vscode.languages.registerDefinitionProvider(KLUCTL_SELECTOR, new KluctlDefinitionProvider(this.insight)),
+    );
+    this.register(
+      vscode.languages.registerReferenceProvider(KLUCTL_SELECTOR, new KluctlReferenceProvider(this.insight)),
     );
     this.status = this.register(vscode.window.createStatusBarItem('kluctl.target', vscode.StatusBarAlignment.Left, 50));
     this.status.name = 'Kluctl Target';

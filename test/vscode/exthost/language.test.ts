@@ -250,6 +250,36 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     assert.equal(inc[0].uri.fsPath, path.join(workspace, 'sub/deployment.yaml'));
   });
 
+  it('Find References: a vars file, an include, a file from inside, and a variable (definitions and uses)', async () => {
+    const refs = async (rel: string, needle: string, offset = 1) => {
+      const uri = file(rel);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes(needle));
+      const found = await vscode.commands.executeCommand<vscode.Location[]>(
+        'vscode.executeReferenceProvider',
+        uri,
+        new vscode.Position(line, doc.lineAt(line).text.indexOf(needle) + offset),
+      );
+      return found.map((l) => `${path.relative(workspace, l.uri.fsPath)}:${l.range.start.line + 1}`).sort();
+    };
+    // The vars file source: its file (the declaration) and every `file:` that loads it.
+    assert.deepEqual(await refs('deployment.yaml', 'vars/common.yaml'), ['deployment.yaml:2', 'vars/common.yaml:1']);
+    // The include: every deployment.yaml naming the dir; from inside the included deployment.yaml the same.
+    assert.deepEqual(await refs('deployment.yaml', 'include: sub', 'include: '.length + 1), ['deployment.yaml:4']);
+    assert.deepEqual(await refs('sub/deployment.yaml', 'deployments'), ['deployment.yaml:4']);
+    // A variable: where the target's sources set it, and every template line using it.
+    assert.deepEqual(await refs('app/cm.yaml', 'args.environment', 'args.'.length + 1), [
+      '.kluctl.yaml:3',
+      '.kluctl.yaml:9',
+      'app/cm.yaml:7',
+      'vars/common.yaml:2',
+    ]);
+    assert.deepEqual(await refs('app/cm.yaml', 'db.host', 4), ['app/cm.yaml:9', 'vars/common.yaml:2']);
+  });
+
   it('the Variables view lists the variables of the target with their sources', async () => {
     await vscode.commands.executeCommand('kluctl.variables.focus');
     const view = api.language.variables;

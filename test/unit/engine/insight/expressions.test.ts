@@ -133,7 +133,7 @@ describe('engine insight: rendered preview of one file from its unsaved text', f
   const files = {
     '.kluctl.yaml': 'targets:\n  - name: t\n    args:\n      env: prod\n',
     'deployment.yaml': 'deployments:\n  - path: app\n',
-    'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  env: "{{ args.env }}"\n',
+    'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: x\ndata:\n  env: "{{ args.env }}"\n',
   };
   let dir: string;
   before(() => (dir = tempTree('kluctl-insight-preview-', files)));
