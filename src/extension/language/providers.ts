@@ -25,11 +25,13 @@ import {
 import { scopeForFile } from '../../engine/insight/analyze.js';
 import { MASK } from '../../kluctl/masking.js';
 import { gitRoot } from '../../engine/project/paths.js';
+import { KLUCTL_YAML_LANGUAGE } from '../schemaSelection.js';
 import type { ProjectInsight } from './insight.js';
 
 /** YAML and Jinja files of the workspace; the providers answer only inside a Kluctl project. */
 export const KLUCTL_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'yaml' },
+  { scheme: 'file', language: KLUCTL_YAML_LANGUAGE },
   { scheme: 'file', language: 'jinja' },
   { scheme: 'file', pattern: '**/*.j2' },
 ];

@@ -57,6 +57,52 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     api = await ext.activate();
     await vscode.window.showTextDocument(file('app/cm.yaml'));
     await waitFor('the first analysis', () => api.language.insight.analysis(workspace));
+    // Templated YAML opens in the Kluctl YAML mode (the document is replaced once: later tests open the new one).
+    await waitFor('the Kluctl YAML mode', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file('app/cm.yaml').fsPath)?.languageId ===
+      'kluctl-yaml'
+        ? true
+        : undefined,
+    );
+  });
+
+  it('templated YAML opens in the Kluctl YAML mode, highlighted by YAML + the Jinja2 injection, with no other Problems', async () => {
+    const uri = file('app/cm.yaml');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.equal(doc.languageId, 'kluctl-yaml');
+    // A file without a tag stays YAML (its schema comes from the YAML tooling).
+    const plain = await vscode.workspace.openTextDocument(file('deployment.yaml'));
+    assert.equal(plain.languageId, 'yaml');
+    // vars/common.yaml holds `{{`: switched on open too.
+    await vscode.workspace.openTextDocument(file('vars/common.yaml'));
+    await waitFor('vars/common.yaml in the Kluctl YAML mode', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file('vars/common.yaml').fsPath)?.languageId ===
+      'kluctl-yaml'
+        ? true
+        : undefined,
+    );
+    // No diagnostics at all on the templated file, from any source (Kluctl's own included: it renders cleanly).
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.deepEqual(
+      vscode.languages.getDiagnostics(uri).map((d) => `${d.source}: ${d.message}`),
+      [],
+    );
+    const yamlTooling = vscode.extensions.all.filter((e) => /yaml/i.test(e.id) && !e.id.startsWith('vscode.'));
+    console.log(`      YAML extensions installed: ${yamlTooling.map((e) => e.id).join(', ') || 'none (VS Code only)'}`);
+    // The workbench's own tokenizer (the command VS Code's colorizer tests use): YAML scopes for the keys, the
+    // injection's for the tags, all under the Kluctl YAML root scope.
+    const tokens = await vscode.commands.executeCommand<Array<{ c: string; t: string }>>(
+      '_workbench.captureSyntaxTokens',
+      uri,
+    );
+    if (!Array.isArray(tokens)) {
+      console.log('      _workbench.captureSyntaxTokens is not available here: scopes not checked in the workbench');
+      return;
+    }
+    const scopes = (text: string) => tokens.find((t) => t.c === text)?.t ?? `(no token ${text})`;
+    assert.match(scopes('kind'), /^source\.kluctl-yaml .*entity\.name\.tag\.yaml/);
+    assert.match(scopes('{{'), /meta\.embedded\.expression\.jinja punctuation\.section\.embedded\.begin\.jinja/);
+    assert.match(scopes('upper'), /support\.function\.filter\.jinja/);
   });
 
   it('an undefined variable shows an error at its line within a second of saving; fixing it clears it', async () => {
