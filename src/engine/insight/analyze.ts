@@ -19,6 +19,7 @@ import { GitRepoCache } from '../git/repo-cache.js';
 import { parseArgs } from '../project/args.js';
 import { exists, fixPathExt, gitRoot } from '../project/paths.js';
 import type { Target } from '../project/types.js';
+import { RenderCache } from '../render/incremental.js';
 import { renderProject } from '../render/render-project.js';
 import { setRenderBudget } from '../template/python/budget.js';
 import type { VarsLoadEvent, VarsLoaderContext } from '../vars/vars-loader.js';
@@ -41,6 +42,11 @@ export interface AnalyzeOptions {
    * looping template stopped with a diagnostic in seconds, not after the engine's default budget.
    */
   maxRenderSteps?: number;
+  /**
+   * Keep a render cache per project, target and args in this thread (module state) and render only what changed
+   * since the last analysis: the editor's analyses on save, in a worker it keeps warm.
+   */
+  incremental?: boolean;
 }
 
 export interface TargetSummary {
@@ -76,6 +82,8 @@ export interface ProjectAnalysis {
   tags: string[];
   warnings: string[];
   objects?: number;
+  /** With incremental: items whose templates were rendered anew and reused from the last analysis. */
+  incrementalStats?: { templatesRendered: number; templatesReused: number };
   durationMs: number;
 }
 
@@ -186,6 +194,8 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
   buildScopes(out, root, items, layers, events, contexts);
 
   if (o.render !== false) {
+    const cache = o.incremental ? renderCacheFor(JSON.stringify([projectDir, targetName, o.args ?? []])) : undefined;
+    const before = cache ? { ...cache.stats } : undefined;
     try {
       const rendered = await renderProject({
         projectDir,
@@ -197,7 +207,13 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
         helmBinary: o.helmBinary,
         signal: o.signal,
         collectErrors: true,
+        cache,
       });
+      if (cache)
+        out.incrementalStats = {
+          templatesRendered: cache.stats.templatesRendered - before!.templatesRendered,
+          templatesReused: cache.stats.templatesReused - before!.templatesReused,
+        };
       out.objects = rendered.objects.length;
       for (const error of rendered.errors) fail(error);
       out.diagnostics.push(
@@ -208,6 +224,18 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
     }
   }
   return done();
+}
+
+/** The render caches of incremental analyses, the most recently used last; a few projects at most. */
+const renderCaches = new Map<string, RenderCache>();
+const MAX_RENDER_CACHES = 4;
+
+function renderCacheFor(key: string): RenderCache {
+  const cache = renderCaches.get(key) ?? new RenderCache();
+  renderCaches.delete(key);
+  renderCaches.set(key, cache);
+  while (renderCaches.size > MAX_RENDER_CACHES) renderCaches.delete(renderCaches.keys().next().value!);
+  return cache;
 }
 
 /** Runs `fn` with a smaller step budget for every template render (restored after: the thread may be shared). */

@@ -28,6 +28,12 @@ export interface WorkerEngineOptions {
    * then do not wait for a worker to start. Each command still gets a worker of its own.
    */
   spare?: boolean;
+  /**
+   * Commands whose worker is kept after it succeeded, for the next command of the same kind: the editor's
+   * `analyze` keeps its incremental render cache (module state of the worker) from save to save. A failed,
+   * cancelled or timed-out command still ends its worker, and the next one starts cold.
+   */
+  keepWarm?: (command: EngineCommand) => boolean;
 }
 
 export interface WorkerEngine extends EngineRunner {
@@ -63,18 +69,54 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
     s?.worker.ref();
     return s?.worker;
   };
+  /** Idle workers kept warm, by command. */
+  const warm = new Map<EngineCommand, { worker: Worker; limit: number }>();
+  const takeWarm = (command: EngineCommand): Worker | undefined => {
+    const w = warm.get(command);
+    warm.delete(command);
+    if (w && w.limit !== memoryLimit()) {
+      void w.worker.terminate();
+      return undefined;
+    }
+    w?.worker.removeAllListeners();
+    w?.worker.ref();
+    return w?.worker;
+  };
+  const keep = (command: EngineCommand, worker: Worker) => {
+    if (disposed.signal.aborted) return void worker.terminate();
+    const old = warm.get(command);
+    if (old) void old.worker.terminate();
+    worker.removeAllListeners();
+    worker.unref();
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      if (warm.get(command)?.worker === worker) warm.delete(command);
+    });
+    warm.set(command, { worker, limit: memoryLimit() });
+  };
   startSpare();
   return {
     run: (request, hooks) => {
-      const taken = takeSpare();
-      const result = runInWorker(request, hooks ?? {}, options, disposed.signal, taken);
-      startSpare();
+      const reuse = options.keepWarm?.(request.command) ?? false;
+      const kept = reuse ? takeWarm(request.command) : undefined;
+      const taken = kept ?? takeSpare();
+      const result = runInWorker(
+        request,
+        hooks ?? {},
+        options,
+        disposed.signal,
+        taken,
+        reuse ? (worker) => keep(request.command, worker) : undefined,
+      );
+      if (!kept) startSpare();
       return result;
     },
     dispose: () => {
       disposed.abort();
       void spare?.worker.terminate();
       spare = undefined;
+      for (const w of warm.values()) void w.worker.terminate();
+      warm.clear();
     },
   };
 }
@@ -94,6 +136,8 @@ function runInWorker<C extends EngineCommand>(
   options: WorkerEngineOptions,
   disposed: AbortSignal,
   spareWorker?: Worker,
+  /** Takes the worker after a successful command instead of terminating it. */
+  keep?: (worker: Worker) => void,
 ): Promise<EngineOutput<C>> {
   const { signal, progress } = hooks;
   const confirm = hooks.confirm as ((subject: unknown) => Promise<boolean>) | undefined;
@@ -117,13 +161,14 @@ function runInWorker<C extends EngineCommand>(
     const send = (message: ToWorker) => {
       if (!settled) worker.postMessage(message);
     };
-    const settle = (fn: () => void) => {
+    const settle = (fn: () => void, succeeded = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(graceTimer);
       signal?.removeEventListener('abort', onAbort);
       disposed.removeEventListener('abort', onDispose);
       fn();
+      if (succeeded && keep && !signal?.aborted) return keep(worker);
       // Whatever the worker still holds (sockets, timers) ends with it.
       void worker.terminate();
     };
@@ -147,7 +192,7 @@ function runInWorker<C extends EngineCommand>(
           (answer) => send({ type: 'confirmed', id: m.id, answer }),
           (error: unknown) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
         );
-      } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>));
+      } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>), true);
       else if (m.type === 'failed') {
         const { name, message, partial } = m.error;
         if (name === 'CancelledError') return settle(() => reject(new CancelledError(request.command, partial)));

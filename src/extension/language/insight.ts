@@ -173,7 +173,13 @@ export class ProjectInsight extends Disposable {
       const analysis = await this.engine.run(
         {
           command: 'analyze',
-          options: { projectDir, target: sel.target, args: sel.args, maxRenderSteps: this.limits.renderSteps },
+          options: {
+            projectDir,
+            target: sel.target,
+            args: sel.args,
+            maxRenderSteps: this.limits.renderSteps,
+            incremental: true,
+          },
         },
         { signal: limit.controller.signal },
       );
