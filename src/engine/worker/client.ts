@@ -30,8 +30,9 @@ export interface WorkerEngineOptions {
   spare?: boolean;
   /**
    * Commands whose worker is kept after it succeeded, for the next command of the same kind: the editor's
-   * `analyze` keeps its incremental render cache (module state of the worker) from save to save. A failed,
-   * cancelled or timed-out command still ends its worker, and the next one starts cold.
+   * `analyze` keeps its incremental render cache (module state of the worker) from save to save. A worker that
+   * ended its command by itself (done, failed, or stopped on cancel) is kept; one that is terminated (it did not stop
+   * within the grace period, ran out of memory, or the engine was disposed) is not, and the next starts cold.
    */
   keepWarm?: (command: EngineCommand) => boolean;
 }
@@ -161,14 +162,14 @@ function runInWorker<C extends EngineCommand>(
     const send = (message: ToWorker) => {
       if (!settled) worker.postMessage(message);
     };
-    const settle = (fn: () => void, succeeded = false) => {
+    const settle = (fn: () => void, ended = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(graceTimer);
       signal?.removeEventListener('abort', onAbort);
       disposed.removeEventListener('abort', onDispose);
       fn();
-      if (succeeded && keep && !signal?.aborted) return keep(worker);
+      if (ended && keep) return keep(worker);
       // Whatever the worker still holds (sockets, timers) ends with it.
       void worker.terminate();
     };
@@ -195,10 +196,10 @@ function runInWorker<C extends EngineCommand>(
       } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>), true);
       else if (m.type === 'failed') {
         const { name, message, partial } = m.error;
-        if (name === 'CancelledError') return settle(() => reject(new CancelledError(request.command, partial)));
+        if (name === 'CancelledError') return settle(() => reject(new CancelledError(request.command, partial)), true);
         const error = new Error(message);
         error.name = name;
-        settle(() => reject(error));
+        settle(() => reject(error), true);
       }
     });
     worker.on('error', (error: Error & { code?: string }) => {

@@ -84,6 +84,8 @@ function timed(
 export class ProjectInsight extends Disposable {
   private readonly analyses = new Map<string, ProjectAnalysis>();
   private readonly running = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, Promise<ProjectAnalysis | undefined>>();
+  private readonly queued = new Map<string, Promise<ProjectAnalysis | undefined>>();
   private readonly typing = new Map<string, NodeJS.Timeout>();
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
   /** Per project: the diagnostics of the last analysis, and per file those of its live preview. */
@@ -161,10 +163,34 @@ export class ProjectInsight extends Disposable {
     return this.analyses.get(projectDir) ?? this.analyze(projectDir);
   }
 
-  /** Re-analyses a project in the engine worker; the previous run of that project is cancelled. */
+  /**
+   * Re-analyses a project in the engine worker. One analysis of a project runs at a time (it keeps the warm worker
+   * and its render cache): asked again meanwhile (another save, another target), one more run follows it, with
+   * what is on disk and selected then.
+   */
   async analyze(projectDir: string): Promise<ProjectAnalysis | undefined> {
     if (!vscode.workspace.isTrusted) return undefined;
-    this.running.get(projectDir)?.abort();
+    const inFlight = this.inFlight.get(projectDir);
+    if (inFlight) {
+      let next = this.queued.get(projectDir);
+      if (!next) {
+        next = inFlight.then(() => {
+          this.queued.delete(projectDir);
+          return this.analyze(projectDir);
+        });
+        this.queued.set(projectDir, next);
+      }
+      return next;
+    }
+    const run = this.analyzeNow(projectDir);
+    this.inFlight.set(projectDir, run);
+    void run.finally(() => {
+      if (this.inFlight.get(projectDir) === run) this.inFlight.delete(projectDir);
+    });
+    return run;
+  }
+
+  private async analyzeNow(projectDir: string): Promise<ProjectAnalysis | undefined> {
     const controller = new AbortController();
     this.running.set(projectDir, controller);
     const sel = this.selection(projectDir);
