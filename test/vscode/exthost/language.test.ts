@@ -91,10 +91,13 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     console.log(`      YAML extensions installed: ${yamlTooling.map((e) => e.id).join(', ') || 'none (VS Code only)'}`);
     // The workbench's own tokenizer (the command VS Code's colorizer tests use): YAML scopes for the keys, the
     // injection's for the tags, all under the Kluctl YAML root scope.
-    const tokens = await vscode.commands.executeCommand<Array<{ c: string; t: string }>>(
-      '_workbench.captureSyntaxTokens',
-      uri,
-    );
+    assert.ok((await vscode.languages.getLanguages()).includes('kluctl-yaml'));
+    const tokens = await vscode.commands
+      .executeCommand<Array<{ c: string; t: string }>>('_workbench.captureSyntaxTokens', uri)
+      .then(
+        (t) => t,
+        () => undefined,
+      );
     if (!Array.isArray(tokens)) {
       console.log('      _workbench.captureSyntaxTokens is not available here: scopes not checked in the workbench');
       return;
@@ -186,7 +189,13 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
         'the timeout diagnostic',
         () => kluctlErrors(uri).find((d) => d.message.includes('was stopped after 2 s')),
         30_000,
-      );
+      ).catch((error: Error) => {
+        throw new Error(
+          `${error.message}; shown: ${kluctlErrors(uri)
+            .map((d) => d.message)
+            .join(' | ')}`,
+        );
+      });
       assert.match(stopped.message, /rendering cm.yaml was stopped after 2 s \(an endless loop/);
       // 3. A macro that calls itself.
       Object.assign(api.language.insight.limits, limits);
