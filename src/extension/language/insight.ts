@@ -302,7 +302,7 @@ export class ProjectInsight extends Disposable {
         this.running.set(`buffer:${file}`, controller);
         this.preview(file, doc.getText(), controller.signal).then(
           (result) => {
-            if (!result || controller.signal.aborted || !doc.isDirty) return;
+            if (!result || controller.signal.aborted || !isDirty(file)) return;
             this.bufferDiagnostics.set(
               file,
               result.diagnostics.filter((d) => d.file === file),
@@ -311,7 +311,7 @@ export class ProjectInsight extends Disposable {
           },
           (error: unknown) => {
             // A render stopped at its time limit is a problem of the buffer: said at its first line.
-            if (!(error instanceof RenderTimeoutError) || controller.signal.aborted || !doc.isDirty) return;
+            if (!(error instanceof RenderTimeoutError) || controller.signal.aborted || !isDirty(file)) return;
             this.bufferDiagnostics.set(file, [
               { file, line: 1, column: 1, message: error.message, severity: 'error', code: 'timeout' },
             ]);
@@ -327,6 +327,14 @@ export class ProjectInsight extends Disposable {
       this.bufferDiagnostics.get(file) ?? [...this.projectDiagnostics.values()].flatMap((m) => m.get(file) ?? []);
     this.diagnostics.set(vscode.Uri.file(file), list.map(toDiagnostic));
   }
+}
+
+/**
+ * Whether the open document of a file has unsaved changes, asked of the document open now: the object an edit event
+ * gave may have been replaced since (a language mode change reopens it).
+ */
+function isDirty(file: string): boolean {
+  return vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && d.uri.fsPath === file && d.isDirty);
 }
 
 function toDiagnostic(d: InsightDiagnostic): vscode.Diagnostic {
