@@ -289,8 +289,15 @@ export class ProjectInsight extends Disposable {
 
   /** While typing: the edited file alone is rendered from its buffer (debounced), its problems shown at once. */
   private edited(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file' || !doc.isDirty) return;
+    if (doc.uri.scheme !== 'file') return;
     const file = doc.uri.fsPath;
+    if (!doc.isDirty) {
+      // Reverted (or undone to the saved text): the buffer's problems go, the project's show again.
+      clearTimeout(this.typing.get(file));
+      this.running.get(`buffer:${file}`)?.abort();
+      if (this.bufferDiagnostics.delete(file)) this.publish(file);
+      return;
+    }
     if (!/\.(ya?ml|j2)$/.test(file) || /(^|[\\/])(\.kluctl|deployment)\.ya?ml$/.test(file)) return;
     if (!this.projectDirFor(file)) return;
     clearTimeout(this.typing.get(file));
@@ -302,7 +309,7 @@ export class ProjectInsight extends Disposable {
         this.running.set(`buffer:${file}`, controller);
         this.preview(file, doc.getText(), controller.signal).then(
           (result) => {
-            if (!result || controller.signal.aborted || !isDirty(file)) return;
+            if (!result || controller.signal.aborted || !doc.isDirty) return;
             this.bufferDiagnostics.set(
               file,
               result.diagnostics.filter((d) => d.file === file),
@@ -310,8 +317,9 @@ export class ProjectInsight extends Disposable {
             this.publish(file);
           },
           (error: unknown) => {
-            // A render stopped at its time limit is a problem of the buffer: said at its first line.
-            if (!(error instanceof RenderTimeoutError) || controller.signal.aborted || !isDirty(file)) return;
+            // A render stopped at its time limit is a problem of the buffer: said at its first line (the next
+            // analysis of the saved file replaces it).
+            if (!(error instanceof RenderTimeoutError) || controller.signal.aborted) return;
             this.bufferDiagnostics.set(file, [
               { file, line: 1, column: 1, message: error.message, severity: 'error', code: 'timeout' },
             ]);
@@ -327,14 +335,6 @@ export class ProjectInsight extends Disposable {
       this.bufferDiagnostics.get(file) ?? [...this.projectDiagnostics.values()].flatMap((m) => m.get(file) ?? []);
     this.diagnostics.set(vscode.Uri.file(file), list.map(toDiagnostic));
   }
-}
-
-/**
- * Whether the open document of a file has unsaved changes, asked of the document open now: the object an edit event
- * gave may have been replaced since (a language mode change reopens it).
- */
-function isDirty(file: string): boolean {
-  return vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && d.uri.fsPath === file && d.isDirty);
 }
 
 function toDiagnostic(d: InsightDiagnostic): vscode.Diagnostic {
