@@ -289,15 +289,8 @@ export class ProjectInsight extends Disposable {
 
   /** While typing: the edited file alone is rendered from its buffer (debounced), its problems shown at once. */
   private edited(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file') return;
+    if (doc.uri.scheme !== 'file' || !doc.isDirty) return;
     const file = doc.uri.fsPath;
-    if (!doc.isDirty) {
-      // Reverted (or undone to the saved text): the buffer's problems go, the project's show again.
-      clearTimeout(this.typing.get(file));
-      this.running.get(`buffer:${file}`)?.abort();
-      if (this.bufferDiagnostics.delete(file)) this.publish(file);
-      return;
-    }
     if (!/\.(ya?ml|j2)$/.test(file) || /(^|[\\/])(\.kluctl|deployment)\.ya?ml$/.test(file)) return;
     if (!this.projectDirFor(file)) return;
     clearTimeout(this.typing.get(file));
