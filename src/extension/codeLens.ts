@@ -5,6 +5,7 @@ import { Disposable } from './disposable.js';
 import { commandOf } from './commands/registry.js';
 import { Commands } from './ids.js';
 import { findManifests } from './manifestScan.js';
+import { KLUCTL_YAML_LANGUAGE } from './schemaSelection.js';
 import type { DeploymentsTree } from './tree/deploymentsTree.js';
 
 /**
@@ -17,7 +18,15 @@ export class KluctlDeploymentCodeLens extends Disposable implements vscode.CodeL
 
   constructor(private readonly tree: DeploymentsTree) {
     super();
-    this.register(vscode.languages.registerCodeLensProvider({ language: 'yaml', scheme: 'file' }, this));
+    this.register(
+      vscode.languages.registerCodeLensProvider(
+        [
+          { language: 'yaml', scheme: 'file' },
+          { language: KLUCTL_YAML_LANGUAGE, scheme: 'file' },
+        ],
+        this,
+      ),
+    );
     this.register(tree.onDidChangeTreeData(() => this.changed.fire()));
   }
 

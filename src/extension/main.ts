@@ -57,8 +57,10 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     workerFile: path.join(context.extensionPath, 'dist', 'engine-worker.cjs'),
     maxMemoryMb: () => readSettings().engineMaxMemoryMb,
     memoryHint: 'setting kluctl.engine.maxMemoryMb',
-    // The editor analyses on every save: the next worker is started ahead of time.
+    // The editor analyses on every save: the next worker is started ahead of time, and the analysis worker is kept
+    // with its incremental render cache (only what changed is rendered again).
     spare: true,
+    keepWarm: (command) => command === 'analyze',
   });
   const language = new LanguageFeatures(engine, context.workspaceState);
   context.subscriptions.push(

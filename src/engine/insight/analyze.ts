@@ -19,9 +19,12 @@ import { GitRepoCache } from '../git/repo-cache.js';
 import { parseArgs } from '../project/args.js';
 import { exists, fixPathExt, gitRoot } from '../project/paths.js';
 import type { Target } from '../project/types.js';
+import { RenderCache } from '../render/incremental.js';
 import { renderProject } from '../render/render-project.js';
+import { setRenderBudget } from '../template/python/budget.js';
 import type { VarsLoadEvent, VarsLoaderContext } from '../vars/vars-loader.js';
 import { diagnosticsFromError, warningDiagnostics, type InsightDiagnostic } from './diagnostics.js';
+import { missingNamespaceDiagnostics } from './namespaces.js';
 import { provenance, rootLayers, varsLayer, type VarsLayer } from './provenance.js';
 import { scopeForFile, type VarScope } from './scopes.js';
 
@@ -35,6 +38,16 @@ export interface AnalyzeOptions {
   kustomizeBinary?: string;
   helmBinary?: string;
   signal?: AbortSignal;
+  /**
+   * Steps one template render may take (see template/python/budget.ts): the editor renders as you type and wants a
+   * looping template stopped with a diagnostic in seconds, not after the engine's default budget.
+   */
+  maxRenderSteps?: number;
+  /**
+   * Keep a render cache per project, target and args in this thread (module state) and render only what changed
+   * since the last analysis: the editor's analyses on save, in a worker it keeps warm.
+   */
+  incremental?: boolean;
 }
 
 export interface TargetSummary {
@@ -56,6 +69,8 @@ export interface ProjectAnalysis {
   tags: string[];
   warnings: string[];
   objects?: number;
+  /** With incremental: items whose templates were rendered anew and reused from the last analysis. */
+  incrementalStats?: { templatesRendered: number; templatesReused: number };
   durationMs: number;
 }
 
@@ -74,7 +89,7 @@ export async function analyze(
   o: AnalyzeOptions,
 ): Promise<{ analysis: ProjectAnalysis; contexts: Map<string, ScopeContext> }> {
   const contexts = new Map<string, ScopeContext>();
-  const analysis = await analyzeInto(o, contexts);
+  const analysis = await withRenderSteps(o.maxRenderSteps, () => analyzeInto(o, contexts));
   return { analysis, contexts };
 }
 
@@ -166,6 +181,8 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
   buildScopes(out, root, items, layers, events, contexts);
 
   if (o.render !== false) {
+    const cache = o.incremental ? renderCacheFor(JSON.stringify([projectDir, targetName, o.args ?? []])) : undefined;
+    const before = cache ? { ...cache.stats } : undefined;
     try {
       const rendered = await renderProject({
         projectDir,
@@ -176,13 +193,47 @@ async function analyzeInto(o: AnalyzeOptions, contexts: Map<string, ScopeContext
         kustomizeBinary: o.kustomizeBinary,
         helmBinary: o.helmBinary,
         signal: o.signal,
+        collectErrors: true,
+        cache,
       });
+      if (cache)
+        out.incrementalStats = {
+          templatesRendered: cache.stats.templatesRendered - before!.templatesRendered,
+          templatesReused: cache.stats.templatesReused - before!.templatesReused,
+        };
       out.objects = rendered.objects.length;
+      for (const error of rendered.errors) fail(error);
+      out.diagnostics.push(
+        ...missingNamespaceDiagnostics(rendered.items, sourceDir, (itemDir) => deploymentFileAbove(itemDir, sourceDir)),
+      );
     } catch (error) {
       fail(error);
     }
   }
   return done();
+}
+
+/** The render caches of incremental analyses, the most recently used last; a few projects at most. */
+const renderCaches = new Map<string, RenderCache>();
+const MAX_RENDER_CACHES = 4;
+
+function renderCacheFor(key: string): RenderCache {
+  const cache = renderCaches.get(key) ?? new RenderCache();
+  renderCaches.delete(key);
+  renderCaches.set(key, cache);
+  while (renderCaches.size > MAX_RENDER_CACHES) renderCaches.delete(renderCaches.keys().next().value!);
+  return cache;
+}
+
+/** Runs `fn` with a smaller step budget for every template render (restored after: the thread may be shared). */
+export async function withRenderSteps<T>(maxSteps: number | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!maxSteps) return fn();
+  const previous = setRenderBudget({ maxSteps });
+  try {
+    return await fn();
+  } finally {
+    setRenderBudget(previous);
+  }
 }
 
 function rootScope(dir: string, vars: JsonObject, layers: VarsLayer[], deploymentFile: string): VarScope {
@@ -278,6 +329,17 @@ function buildScopes(
     });
   }
   out.tags = [...tags].sort();
+}
+
+/** The deployment.yaml nearest above an item dir (the project that lists it). */
+function deploymentFileAbove(itemDir: string, root: string): string | undefined {
+  for (let dir = path.dirname(itemDir), i = 0; i < 64; i++) {
+    const f = fixPathExt(path.join(dir, 'deployment.yml'));
+    if (exists(f)) return f;
+    if (dir === root || path.dirname(dir) === dir) return undefined;
+    dir = path.dirname(dir);
+  }
+  return undefined;
 }
 
 function dedupe(list: InsightDiagnostic[]): InsightDiagnostic[] {

@@ -165,15 +165,20 @@ export function variablesAt(variables: readonly VariableInfo[], p: string): Vari
 
 /** A template a tag or call loads: `{% include "x" %}`, `{% import "x" as y %}`, `{% from "x" import y %}`, `load_template("x")`. */
 export function templateReferenceAt(line: string, col: number): (Span & { name: string }) | undefined {
+  return templateReferences(line).find((r) => col >= r.start - 1 && col <= r.end + 1);
+}
+
+/** Every template a line loads, in order (the name's span, without its quotes). */
+export function templateReferences(line: string): Array<Span & { name: string }> {
   const re =
     /(?:\{%-?\s*(?:include|import|from|extends)\s+|\b(?:load_template|load_sha256|load_base64|load_latest_git_commit)\(\s*)(['"])([^'"]+)\1/g;
+  const out: Array<Span & { name: string }> = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(line))) {
     const start = m.index + m[0].length - m[2].length - 1;
-    const end = start + m[2].length;
-    if (col >= start - 1 && col <= end + 1) return { start, end, name: m[2] };
+    out.push({ start, end: start + m[2].length, name: m[2] });
   }
-  return undefined;
+  return out;
 }
 
 /**

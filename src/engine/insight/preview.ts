@@ -9,7 +9,7 @@ import { isMap, parseAllDocuments } from 'yaml';
 import { MASK } from '../../kluctl/masking.js';
 import { asContext, rendererFor } from '../vars/templating.js';
 import { parseResourceYaml } from '../yaml/kustomize.js';
-import { analyze, type AnalyzeOptions } from './analyze.js';
+import { analyze, withRenderSteps, type AnalyzeOptions } from './analyze.js';
 import { scopeForFile } from './scopes.js';
 import { diagnosticsFromError, type InsightDiagnostic } from './diagnostics.js';
 
@@ -32,8 +32,12 @@ export interface PreviewResult {
 }
 
 export async function previewFile(o: PreviewOptions): Promise<PreviewResult> {
+  return withRenderSteps(o.maxRenderSteps, () => previewInto(o));
+}
+
+async function previewInto(o: PreviewOptions): Promise<PreviewResult> {
   const file = path.resolve(o.file);
-  const { analysis, contexts } = await analyze({ ...o, render: false });
+  const { analysis, contexts } = await analyze({ ...o, render: false, maxRenderSteps: undefined });
   const scope = scopeForFile(analysis.scopes, file);
   const context = scope ? contexts.get(scope.id) : undefined;
   const result: PreviewResult = { file, objects: 0, scope: scope?.label, diagnostics: [] };

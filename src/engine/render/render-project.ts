@@ -73,6 +73,11 @@ export interface RenderProjectOptions {
    * Not used with renderOutputDir.
    */
   cache?: RenderCache;
+  /**
+   * The editor's analysis: an item that fails does not stop the render; its error is added to `errors` and the
+   * other items are still rendered and built (every independent problem is reported at once).
+   */
+  collectErrors?: boolean;
 }
 
 export interface RenderProjectResult {
@@ -92,6 +97,8 @@ export interface RenderProjectResult {
   deployment: unknown;
   /** The cluster rendered against; absent offline. */
   cluster?: ClusterConnection;
+  /** With collectErrors: the error of each item that failed (its objects are missing), in item order. */
+  errors: unknown[];
 }
 
 export async function renderProject(o: RenderProjectOptions): Promise<RenderProjectResult> {
@@ -156,7 +163,8 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     : (cache?.renderDir ?? path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`));
   const tree = new MemTree(renderDir);
   const seen: SeenImage[] = [];
-  const built = await buildAll(items, {
+  const errors: unknown[] | undefined = o.collectErrors ? [] : undefined;
+  const built = await buildAll(items, errors, {
     renderDir,
     tree,
     writeRenderedYaml: !!o.renderOutputDir,
@@ -191,11 +199,13 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
     args: external,
     deployment: root.config,
     cluster,
+    errors: errors ?? [],
   };
 }
 
 async function buildAll(
   items: DeploymentItem[],
+  errors: unknown[] | undefined,
   base: Omit<BuildItemOptions, 'searchDirs' | 'commonLabels' | 'commonAnnotations'>,
 ): Promise<RenderedItem[]> {
   const opts = items.map((item) => ({
@@ -204,17 +214,27 @@ async function buildAll(
     commonLabels: commonLabels(item.project),
     commonAnnotations: commonAnnotations(item.project),
   }));
-  try {
-    // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
-    items.forEach((item, i) => renderItemTemplates(item, opts[i]));
-    for (const [i, item] of items.entries()) await renderItemHelmCharts(item, opts[i]);
-    // Kluctl serialises kustomize builds; doing the same keeps errors deterministic.
-    const out: RenderedItem[] = [];
-    for (const [i, item] of items.entries()) out.push(await buildItemObjects(item, opts[i]));
-    return out;
-  } catch (error) {
-    throw inSourceTerms(error, items, base.renderDir);
-  }
+  // Without a collector the first error ends the render, as in kluctl; with one, the failed item is skipped.
+  const failed = new Set<number>();
+  const each = async (stage: (item: DeploymentItem, i: number) => unknown): Promise<void> => {
+    for (const [i, item] of items.entries()) {
+      if (failed.has(i)) continue;
+      try {
+        await stage(item, i);
+      } catch (error) {
+        if (!errors || base.signal?.aborted) throw inSourceTerms(error, items, base.renderDir);
+        errors.push(inSourceTerms(error, items, base.renderDir));
+        failed.add(i);
+      }
+    }
+  };
+  // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
+  await each((item, i) => renderItemTemplates(item, opts[i]));
+  await each((item, i) => renderItemHelmCharts(item, opts[i]));
+  // Kluctl serialises kustomize builds; doing the same keeps errors deterministic.
+  const out: RenderedItem[] = [];
+  await each(async (item, i) => void out.push(await buildItemObjects(item, opts[i])));
+  return out;
 }
 
 /**

@@ -28,6 +28,13 @@ export interface WorkerEngineOptions {
    * then do not wait for a worker to start. Each command still gets a worker of its own.
    */
   spare?: boolean;
+  /**
+   * Commands whose worker is kept after it succeeded, for the next command of the same kind: the editor's
+   * `analyze` keeps its incremental render cache (module state of the worker) from save to save. A worker that
+   * ended its command by itself (done, failed, or stopped on cancel) is kept; one that is terminated (it did not stop
+   * within the grace period, ran out of memory, or the engine was disposed) is not, and the next starts cold.
+   */
+  keepWarm?: (command: EngineCommand) => boolean;
 }
 
 export interface WorkerEngine extends EngineRunner {
@@ -63,18 +70,54 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
     s?.worker.ref();
     return s?.worker;
   };
+  /** Idle workers kept warm, by command. */
+  const warm = new Map<EngineCommand, { worker: Worker; limit: number }>();
+  const takeWarm = (command: EngineCommand): Worker | undefined => {
+    const w = warm.get(command);
+    warm.delete(command);
+    if (w && w.limit !== memoryLimit()) {
+      void w.worker.terminate();
+      return undefined;
+    }
+    w?.worker.removeAllListeners();
+    w?.worker.ref();
+    return w?.worker;
+  };
+  const keep = (command: EngineCommand, worker: Worker) => {
+    if (disposed.signal.aborted) return void worker.terminate();
+    const old = warm.get(command);
+    if (old) void old.worker.terminate();
+    worker.removeAllListeners();
+    worker.unref();
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      if (warm.get(command)?.worker === worker) warm.delete(command);
+    });
+    warm.set(command, { worker, limit: memoryLimit() });
+  };
   startSpare();
   return {
     run: (request, hooks) => {
-      const taken = takeSpare();
-      const result = runInWorker(request, hooks ?? {}, options, disposed.signal, taken);
-      startSpare();
+      const reuse = options.keepWarm?.(request.command) ?? false;
+      const kept = reuse ? takeWarm(request.command) : undefined;
+      const taken = kept ?? takeSpare();
+      const result = runInWorker(
+        request,
+        hooks ?? {},
+        options,
+        disposed.signal,
+        taken,
+        reuse ? (worker) => keep(request.command, worker) : undefined,
+      );
+      if (!kept) startSpare();
       return result;
     },
     dispose: () => {
       disposed.abort();
       void spare?.worker.terminate();
       spare = undefined;
+      for (const w of warm.values()) void w.worker.terminate();
+      warm.clear();
     },
   };
 }
@@ -94,6 +137,8 @@ function runInWorker<C extends EngineCommand>(
   options: WorkerEngineOptions,
   disposed: AbortSignal,
   spareWorker?: Worker,
+  /** Takes the worker after a successful command instead of terminating it. */
+  keep?: (worker: Worker) => void,
 ): Promise<EngineOutput<C>> {
   const { signal, progress } = hooks;
   const confirm = hooks.confirm as ((subject: unknown) => Promise<boolean>) | undefined;
@@ -117,13 +162,14 @@ function runInWorker<C extends EngineCommand>(
     const send = (message: ToWorker) => {
       if (!settled) worker.postMessage(message);
     };
-    const settle = (fn: () => void) => {
+    const settle = (fn: () => void, ended = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(graceTimer);
       signal?.removeEventListener('abort', onAbort);
       disposed.removeEventListener('abort', onDispose);
       fn();
+      if (ended && keep) return keep(worker);
       // Whatever the worker still holds (sockets, timers) ends with it.
       void worker.terminate();
     };
@@ -147,13 +193,13 @@ function runInWorker<C extends EngineCommand>(
           (answer) => send({ type: 'confirmed', id: m.id, answer }),
           (error: unknown) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
         );
-      } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>));
+      } else if (m.type === 'done') settle(() => resolve(m.output as EngineOutput<C>), true);
       else if (m.type === 'failed') {
         const { name, message, partial } = m.error;
-        if (name === 'CancelledError') return settle(() => reject(new CancelledError(request.command, partial)));
+        if (name === 'CancelledError') return settle(() => reject(new CancelledError(request.command, partial)), true);
         const error = new Error(message);
         error.name = name;
-        settle(() => reject(error));
+        settle(() => reject(error), true);
       }
     });
     worker.on('error', (error: Error & { code?: string }) => {

@@ -1,6 +1,7 @@
 /**
  * Entry of the engine worker (bundled to dist/engine-worker.cjs): runs the one command of its workerData and
- * reports progress, confirm questions and the outcome to its owner (see client.ts). "cancel" aborts the
+ * reports progress, confirm questions and the outcome to its owner (see client.ts); a worker its owner keeps warm
+ * (the editor's analyses, to keep their incremental render cache) then runs the next command it is sent. "cancel" aborts the
  * command's signal; a command stuck in synchronous code (a template that loops) is terminated by the owner.
  */
 
@@ -11,7 +12,8 @@ import { runEngineRequest } from './request.js';
 const port = parentPort;
 if (!port) throw new Error('engine-worker.cjs runs as a worker thread only');
 
-const controller = new AbortController();
+/** The command in progress; a worker kept warm by its owner (keepWarm) runs the next one with a new controller. */
+let controller = new AbortController();
 const answers = new Map<number, (answer: boolean) => void>();
 let nextId = 0;
 
@@ -49,6 +51,7 @@ function errorData(error: unknown): ErrorData {
 if (!(workerData as { spare?: boolean }).spare) run(workerData as WorkerStart);
 
 function run(start: WorkerStart): void {
+  if (controller.signal.aborted) controller = new AbortController();
   runEngineRequest(start.request, {
     signal: controller.signal,
     progress: (message) => post({ type: 'progress', message }),

@@ -10,7 +10,9 @@ import {
   KluctlCompletionProvider,
   KluctlDefinitionProvider,
   KluctlHoverProvider,
+  KluctlReferenceProvider,
 } from './providers.js';
+import { TemplatedYamlMode } from './templatedYaml.js';
 import { VariablesView } from './variablesView.js';
 
 /**
@@ -21,6 +23,7 @@ export class LanguageFeatures extends Disposable {
   readonly insight: ProjectInsight;
   readonly variables: VariablesView;
   readonly preview: RenderedPreview;
+  readonly templatedYaml: TemplatedYamlMode;
   private readonly status: vscode.StatusBarItem;
 
   constructor(engine: EngineRunner, state: vscode.Memento) {
@@ -28,6 +31,7 @@ export class LanguageFeatures extends Disposable {
     this.insight = this.register(new ProjectInsight(engine, state));
     this.variables = this.register(new VariablesView(this.insight));
     this.preview = this.register(new RenderedPreview(this.insight));
+    this.templatedYaml = this.register(new TemplatedYamlMode(this.insight));
     this.register(vscode.languages.registerHoverProvider(KLUCTL_SELECTOR, new KluctlHoverProvider(this.insight)));
     this.register(
       vscode.languages.registerCompletionItemProvider(
@@ -41,6 +45,9 @@ export class LanguageFeatures extends Disposable {
     );
     this.register(
       vscode.languages.registerDefinitionProvider(KLUCTL_SELECTOR, new KluctlDefinitionProvider(this.insight)),
+    );
+    this.register(
+      vscode.languages.registerReferenceProvider(KLUCTL_SELECTOR, new KluctlReferenceProvider(this.insight)),
     );
     this.status = this.register(vscode.window.createStatusBarItem('kluctl.target', vscode.StatusBarAlignment.Left, 50));
     this.status.name = 'Kluctl Target';

@@ -21,6 +21,62 @@ export const TYPE_DEBOUNCE_MS = 300;
 const SAVE_DEBOUNCE_MS = 30;
 
 /**
+ * Bounds of the editor's renders. A template that loops (`range(10**9)`, a macro calling itself) is stopped by the
+ * step budget of each template render with its own diagnostic; whatever still runs past the time limit (a slow Helm
+ * chart, a loop between budget checks) is cancelled, its worker terminated, and a diagnostic says so. Public so
+ * that the UI tests can shorten them.
+ */
+export interface InsightLimits {
+  /** Steps of one template render (the engine's default is 100,000,000, tens of seconds). */
+  renderSteps: number;
+  /** The preview of the edited buffer (as you type, and the rendered preview). */
+  previewMs: number;
+  /** The analysis of a whole project on save. */
+  analyzeMs: number;
+}
+
+export const DEFAULT_INSIGHT_LIMITS: InsightLimits = {
+  renderSteps: 10_000_000,
+  previewMs: 15_000,
+  analyzeMs: 120_000,
+};
+
+/** A render of the editor stopped at its time limit. */
+export class RenderTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(
+      `Kluctl: ${what} was stopped after ${ms / 1000} s (an endless loop or a very slow template?); ` +
+        'fix the template, or save to render again',
+    );
+    this.name = 'RenderTimeoutError';
+  }
+}
+
+/** An AbortController that also aborts when `signal` does, and after `ms`. */
+function timed(
+  ms: number,
+  signal?: AbortSignal,
+): { controller: AbortController; timedOut: () => boolean; done: () => void } {
+  const controller = new AbortController();
+  let fired = false;
+  const onAbort = () => controller.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) controller.abort();
+  const timer = setTimeout(() => {
+    fired = true;
+    controller.abort();
+  }, ms);
+  return {
+    controller,
+    timedOut: () => fired,
+    done: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
  * The editor's understanding of the workspace's Kluctl projects (issue #18): the last analysis of each project for
  * its selected target, re-run in the engine worker on save (and the edited file's preview while typing), with every
  * problem in the Problems panel. A new run cancels the previous one of the same project. Templates are only
@@ -29,6 +85,8 @@ const SAVE_DEBOUNCE_MS = 30;
 export class ProjectInsight extends Disposable {
   private readonly analyses = new Map<string, ProjectAnalysis>();
   private readonly running = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, Promise<ProjectAnalysis | undefined>>();
+  private readonly queued = new Map<string, Promise<ProjectAnalysis | undefined>>();
   private readonly typing = new Map<string, NodeJS.Timeout>();
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
   /** Per project: the diagnostics of the last analysis, and per file those of its live preview. */
@@ -40,6 +98,7 @@ export class ProjectInsight extends Disposable {
   readonly onDidAnalyze = this.changed.event;
   private readonly selectionChanged = this.register(new vscode.EventEmitter<string>());
   readonly onDidChangeSelection = this.selectionChanged.event;
+  readonly limits: InsightLimits = { ...DEFAULT_INSIGHT_LIMITS };
 
   constructor(
     private readonly engine: EngineRunner,
@@ -105,17 +164,51 @@ export class ProjectInsight extends Disposable {
     return this.analyses.get(projectDir) ?? this.analyze(projectDir);
   }
 
-  /** Re-analyses a project in the engine worker; the previous run of that project is cancelled. */
+  /**
+   * Re-analyses a project in the engine worker. One analysis of a project runs at a time (it keeps the warm worker
+   * and its render cache): asked again meanwhile (another save, another target), one more run follows it, with
+   * what is on disk and selected then.
+   */
   async analyze(projectDir: string): Promise<ProjectAnalysis | undefined> {
     if (!vscode.workspace.isTrusted) return undefined;
-    this.running.get(projectDir)?.abort();
+    const inFlight = this.inFlight.get(projectDir);
+    if (inFlight) {
+      let next = this.queued.get(projectDir);
+      if (!next) {
+        next = inFlight.then(() => {
+          this.queued.delete(projectDir);
+          return this.analyze(projectDir);
+        });
+        this.queued.set(projectDir, next);
+      }
+      return next;
+    }
+    const run = this.analyzeNow(projectDir);
+    this.inFlight.set(projectDir, run);
+    void run.finally(() => {
+      if (this.inFlight.get(projectDir) === run) this.inFlight.delete(projectDir);
+    });
+    return run;
+  }
+
+  private async analyzeNow(projectDir: string): Promise<ProjectAnalysis | undefined> {
     const controller = new AbortController();
     this.running.set(projectDir, controller);
     const sel = this.selection(projectDir);
+    const limit = timed(this.limits.analyzeMs, controller.signal);
     try {
       const analysis = await this.engine.run(
-        { command: 'analyze', options: { projectDir, target: sel.target, args: sel.args } },
-        { signal: controller.signal },
+        {
+          command: 'analyze',
+          options: {
+            projectDir,
+            target: sel.target,
+            args: sel.args,
+            maxRenderSteps: this.limits.renderSteps,
+            incremental: true,
+          },
+        },
+        { signal: limit.controller.signal },
       );
       if (controller.signal.aborted) return undefined;
       this.analyses.set(projectDir, analysis);
@@ -131,18 +224,24 @@ export class ProjectInsight extends Disposable {
       this.changed.fire(projectDir);
       return analysis;
     } catch (error) {
-      if (isCancelled(error) || controller.signal.aborted) return undefined;
+      if (controller.signal.aborted) return undefined;
+      if (isCancelled(error) && !limit.timedOut()) return undefined;
+      const message = limit.timedOut()
+        ? new RenderTimeoutError(`the analysis of ${path.basename(projectDir)}`, this.limits.analyzeMs).message
+        : (error as Error).message;
       const file = path.join(
         projectDir,
         fs.existsSync(path.join(projectDir, '.kluctl.yml')) ? '.kluctl.yml' : '.kluctl.yaml',
       );
+      const before = this.projectDiagnostics.get(projectDir);
       this.projectDiagnostics.set(
         projectDir,
-        new Map([[file, [{ file, line: 1, column: 1, message: (error as Error).message, severity: 'error' }]]]),
+        new Map([[file, [{ file, line: 1, column: 1, message, severity: 'error' }]]]),
       );
-      this.publish(file);
+      for (const f of new Set([...(before?.keys() ?? []), file])) this.publish(f);
       return undefined;
     } finally {
+      limit.done();
       if (this.running.get(projectDir) === controller) this.running.delete(projectDir);
     }
   }
@@ -152,10 +251,29 @@ export class ProjectInsight extends Disposable {
     const projectDir = this.projectDirFor(file);
     if (!projectDir || !vscode.workspace.isTrusted) return undefined;
     const sel = this.selection(projectDir);
-    return this.engine.run(
-      { command: 'preview', options: { projectDir, target: sel.target, args: sel.args, file, text } },
-      { signal },
-    );
+    const limit = timed(this.limits.previewMs, signal);
+    try {
+      return await this.engine.run(
+        {
+          command: 'preview',
+          options: {
+            projectDir,
+            target: sel.target,
+            args: sel.args,
+            file,
+            text,
+            maxRenderSteps: this.limits.renderSteps,
+          },
+        },
+        { signal: limit.controller.signal },
+      );
+    } catch (error) {
+      if (limit.timedOut() && !signal?.aborted)
+        throw new RenderTimeoutError(`rendering ${path.basename(file)}`, this.limits.previewMs);
+      throw error;
+    } finally {
+      limit.done();
+    }
   }
 
   private saved(doc: vscode.TextDocument): void {
@@ -192,7 +310,15 @@ export class ProjectInsight extends Disposable {
             );
             this.publish(file);
           },
-          () => undefined,
+          (error: unknown) => {
+            // A render stopped at its time limit is a problem of the buffer: said at its first line (the next
+            // analysis of the saved file replaces it).
+            if (!(error instanceof RenderTimeoutError) || controller.signal.aborted) return;
+            this.bufferDiagnostics.set(file, [
+              { file, line: 1, column: 1, message: error.message, severity: 'error', code: 'timeout' },
+            ]);
+            this.publish(file);
+          },
         );
       }, TYPE_DEBOUNCE_MS),
     );

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -12,14 +13,25 @@ import {
   variablesAt,
 } from '../../engine/insight/expressions.js';
 import type { VariableInfo, VarOrigin } from '../../engine/insight/provenance.js';
+import {
+  findFileReferences,
+  findVariableReferences,
+  projectFiles,
+  referenceTargetAt,
+  selfTargets,
+  type Reference,
+} from '../../engine/insight/references.js';
+import { scopeForFile } from '../../engine/insight/scopes.js';
 import { MASK } from '../../kluctl/masking.js';
 import { gitRoot } from '../../engine/project/paths.js';
 import { onDemand } from '../onDemandLoader.js';
+import { KLUCTL_YAML_LANGUAGE } from '../schemaSelection.js';
 import type { ProjectInsight } from './insight.js';
 
 /** YAML and Jinja files of the workspace; the providers answer only inside a Kluctl project. */
 export const KLUCTL_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'yaml' },
+  { scheme: 'file', language: KLUCTL_YAML_LANGUAGE },
   { scheme: 'file', language: 'jinja' },
   { scheme: 'file', pattern: '**/*.j2' },
 ];
@@ -243,6 +255,73 @@ export class KluctlDefinitionProvider implements vscode.DefinitionProvider {
     return origin?.file ? at(origin.file, origin.line ?? 1, origin.column ?? 1) : undefined;
   }
 }
+
+/**
+ * Find References: for a file reference under the cursor (deployment `path:`/`include:`, vars `file:`,
+ * `load_template`/`{% include %}`/`{% import %}`, a helm-chart.yaml's values file) every place of the project that
+ * names the same file or dir; for a variable, where the selected target's sources define it and every template
+ * line that uses it (in files whose scope has it); elsewhere in a file, every place that refers to that file.
+ */
+export class KluctlReferenceProvider implements vscode.ReferenceProvider {
+  constructor(private readonly insight: ProjectInsight) {}
+
+  async provideReferences(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    context: vscode.ReferenceContext,
+  ): Promise<vscode.Location[] | undefined> {
+    const file = doc.uri.fsPath;
+    const projectDir = this.insight.projectDirFor(file);
+    if (!projectDir) return undefined;
+    const root = sourceRoot(projectDir);
+    const line = doc.lineAt(pos.line).text;
+    const files = projectFiles(root);
+    let target = referenceTargetAt(line, pos.character, file, root);
+    if (!target && /(^|[\\/])helm-chart\.ya?ml$/.test(file) && /^\s*(helmChart|releaseName|chartName)\b/.test(line))
+      target = helmValuesFile(file);
+    if (target) {
+      const refs = findFileReferences(root, [target], files).map(location);
+      if (context.includeDeclaration && fs.existsSync(target) && fs.statSync(target).isFile())
+        refs.unshift(new vscode.Location(vscode.Uri.file(target), new vscode.Position(0, 0)));
+      return refs;
+    }
+    const token = tokenAt(line, pos.character);
+    if (token?.kind === 'variable') {
+      await this.insight.ensure(projectDir);
+      const analysis = this.insight.analysis(projectDir);
+      const here = this.insight.scopeFor(file);
+      if (!analysis || !here) return undefined;
+      const defined = variablesAt(here.scope.variables, token.text);
+      if (!defined.length) return undefined;
+      const out: vscode.Location[] = [];
+      if (context.includeDeclaration) {
+        const seen = new Set<string>();
+        for (const o of defined.flatMap((v) => v.origins))
+          if (o.file && o.line && !seen.has(`${o.file}:${o.line}`)) {
+            seen.add(`${o.file}:${o.line}`);
+            out.push(
+              new vscode.Location(vscode.Uri.file(o.file), new vscode.Position(o.line - 1, (o.column ?? 1) - 1)),
+            );
+          }
+      }
+      const uses = findVariableReferences(
+        token.text,
+        files.filter((f) => f.startsWith(projectDir + path.sep)),
+      ).filter((r) => {
+        const scope = scopeForFile(analysis.scopes, r.file);
+        return !scope || variablesAt(scope.variables, token.text).length > 0;
+      });
+      return [...out, ...uses.map(location)];
+    }
+    return findFileReferences(root, selfTargets(file), files).map(location);
+  }
+}
+
+const location = (r: Reference) =>
+  new vscode.Location(
+    vscode.Uri.file(r.file),
+    new vscode.Range(r.line - 1, r.column - 1, r.line - 1, Math.max(r.column, r.endColumn) - 1),
+  );
 
 /** The Git root above the project (paths may leave the project, not the repository), else the project. */
 const sourceRoot = (projectDir: string) => gitRoot(projectDir) ?? projectDir;

@@ -1,6 +1,6 @@
 /** `{% macro %}` and the `caller` of `{% call %}` blocks. */
 
-import { typeError } from '../python/errors.js';
+import { PyError, typeError } from '../python/errors.js';
 import { pyRepr } from '../python/repr.js';
 import { PyCallable, PyTuple, Undefined, type CallArgs, type PyValue } from '../python/values.js';
 import type { Param, Stmt } from '../syntax/ast.js';
@@ -13,6 +13,14 @@ export interface MacroHost {
   exec(body: Stmt[], scope: Scope, out: string[]): void;
   evaluate(expr: NonNullable<Param['default']>, scope: Scope): PyValue;
 }
+
+/**
+ * How deep macros may call each other (a macro that calls itself without end): Python stops Jinja2's recursion at
+ * its recursion limit (1000 frames, a few per macro call); this stops ours with the same error before the
+ * JavaScript stack runs out. Rendering is synchronous, so one counter serves every render of the thread.
+ */
+export const MAX_MACRO_DEPTH = 300;
+let depth = 0;
 
 export class Macro extends PyCallable {
   readonly typeName = 'Macro';
@@ -70,8 +78,18 @@ export class Macro extends PyCallable {
     if (this.catchVarargs) inner.vars.set('varargs', new PyTuple(args.slice(this.params.length)));
     else if (args.length > this.params.length)
       throw typeError(`macro '${this.name}' takes not more than ${this.params.length} argument(s)`);
+    if (depth >= MAX_MACRO_DEPTH)
+      throw new PyError(
+        'RecursionError',
+        `maximum recursion depth exceeded: macro '${this.name}' called ${MAX_MACRO_DEPTH} levels deep`,
+      );
     const out: string[] = [];
-    this.host.exec(this.body, inner, out);
+    depth++;
+    try {
+      this.host.exec(this.body, inner, out);
+    } finally {
+      depth--;
+    }
     return out.join('');
   }
 

@@ -76,16 +76,20 @@ export class TemplateRun {
   /** Gives an error the innermost template position it passed through. */
   private annotate(e: unknown, line: number): unknown {
     if (e === BREAK || e === CONTINUE) return e;
+    // Plain string tests first: on an exhausted stack a regular expression cannot even be compiled.
+    const stack = e instanceof RangeError && e.message.startsWith('Maximum call stack');
     const err =
       e instanceof PyError
         ? e
-        : e instanceof RangeError &&
-            /^Invalid (string|array|typed array) length|Array buffer allocation/.test(e.message)
-          ? new PyError('MemoryError', `a string or list too large for the render (${e.message})`)
-          : new PyError(
-              e instanceof RangeError ? 'RecursionError' : 'InternalError',
-              e instanceof Error ? e.message : String(e),
-            );
+        : stack
+          ? new PyError('RecursionError', 'maximum recursion depth exceeded')
+          : e instanceof RangeError &&
+              /^Invalid (string|array|typed array) length|Array buffer allocation/.test(e.message)
+            ? new PyError('MemoryError', `a string or list too large for the render (${e.message})`)
+            : new PyError(
+                e instanceof RangeError ? 'RecursionError' : 'InternalError',
+                e instanceof Error ? e.message : String(e),
+              );
     if (err.line === undefined) err.line = line;
     err.templateName ??= this.template.path;
     return err;

@@ -196,6 +196,97 @@ describe('engine insight: provenance and diagnostics of a project for one target
     }
   });
 
+  it('reports every independent problem of a render: an undefined variable in one item, a YAML error in another', async () => {
+    writeFiles(dir, {
+      'app/cm.yaml': PROJECT['app/cm.yaml'].replace('{{ db.host }}', '{{ db.hostname }}'),
+      'sub/cm/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\n  namespace: x\ndata: [\n',
+    });
+    const a = await analyzeProject({ projectDir: dir, target: 'prod' });
+    const at = a.diagnostics.map((d) => [path.relative(dir, d.file), d.line, d.severity]);
+    assert.equal(a.diagnostics.length, 2, JSON.stringify(a.diagnostics));
+    assert.deepEqual(
+      at.sort(),
+      [
+        ['app/cm.yaml', 8, 'error'],
+        ['sub/cm/cm.yaml', 7, 'error'],
+      ],
+      JSON.stringify(a.diagnostics),
+    );
+    assert.match(a.diagnostics.find((d) => d.file.endsWith('app/cm.yaml'))!.message, /no attribute 'hostname'/);
+    // The items that did render are still counted (none here: both failed); a third, good item keeps its objects.
+    writeFiles(dir, {
+      'deployment.yaml': PROJECT['deployment.yaml'] + '  - path: good\n',
+      'good/cm.yaml': PROJECT['app/cm.yaml'].replace('name: app', 'name: good'),
+    });
+    const b = await analyzeProject({ projectDir: dir, target: 'prod' });
+    assert.equal(b.diagnostics.length, 2, JSON.stringify(b.diagnostics));
+    assert.equal(b.objects, 1);
+  });
+
+  it('an object of a namespaced kind without a namespace is a warning at its name line; set ones are not', async () => {
+    writeFiles(dir, {
+      'deployment.yaml': PROJECT['deployment.yaml'] + '  - path: nons\n  - path: kust\n  - path: crd\n',
+      // No namespace: a ConfigMap (built-in, namespaced) and a custom kind whose CRD says Namespaced.
+      'nons/objects.yaml': [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  labels:',
+        '    name: other',
+        '  name: lonely',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata:',
+        '  name: cluster-wide',
+        '---',
+        'apiVersion: example.com/v1',
+        'kind: Widget',
+        'metadata:',
+        '  name: w',
+        '---',
+        'apiVersion: example.com/v1',
+        'kind: Unknown',
+        'metadata:',
+        '  name: u',
+        '',
+      ].join('\n'),
+      'crd/crd.yaml': [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  name: widgets.example.com',
+        'spec:',
+        '  group: example.com',
+        '  scope: Namespaced',
+        '  names: {kind: Widget, plural: widgets}',
+        '  versions: []',
+        '',
+      ].join('\n'),
+      // The kustomization gives the namespace.
+      'kust/kustomization.yaml': 'namespace: given\nresources:\n  - cm.yaml\n',
+      'kust/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-kustomization\n',
+    });
+    const a = await analyzeProject({ projectDir: dir, target: 'prod' });
+    const found = a.diagnostics.map((d) => [path.relative(dir, d.file), d.line, d.column, d.severity, d.code]);
+    assert.deepEqual(
+      found,
+      [
+        ['nons/objects.yaml', 6, 9, 'warning', 'namespace'],
+        ['nons/objects.yaml', 16, 9, 'warning', 'namespace'],
+      ],
+      JSON.stringify(a.diagnostics),
+    );
+    assert.match(a.diagnostics[0].message, /ConfigMap lonely has no namespace: ConfigMap is namespaced/);
+    assert.match(a.diagnostics[1].message, /Widget w has no namespace/);
+    // overrideNamespace of the deployment gives it one: the warnings go.
+    writeFiles(dir, {
+      'deployment.yaml': 'overrideNamespace: over\n' + fs.readFileSync(path.join(dir, 'deployment.yaml'), 'utf8'),
+    });
+    const b = await analyzeProject({ projectDir: dir, target: 'prod' });
+    assert.deepEqual(b.diagnostics, []);
+  });
+
   it('on the shared microservices example: vars-file values with their lines, no problems offline except Helm', async () => {
     const a = await analyzeProject({
       projectDir: path.join(KLUCTL_EXAMPLES, 'microservices-demo', '3-templating-and-multi-env'),

@@ -133,7 +133,8 @@ describe('engine insight: rendered preview of one file from its unsaved text', f
   const files = {
     '.kluctl.yaml': 'targets:\n  - name: t\n    args:\n      env: prod\n',
     'deployment.yaml': 'deployments:\n  - path: app\n',
-    'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  env: "{{ args.env }}"\n',
+    'app/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: x\ndata:\n  env: "{{ args.env }}"\n',
   };
   let dir: string;
   before(() => (dir = tempTree('kluctl-insight-preview-', files)));
@@ -186,6 +187,40 @@ describe('engine insight: rendered preview of one file from its unsaved text', f
       });
       assert.equal(preview.rendered, 'a: "t"');
       engine.dispose();
+
+      // The editor's setup: the analysis worker is kept warm, and its render cache renders only what changed.
+      const warm = workerEngine({
+        workerFile: path.join(build, 'engine-worker.cjs'),
+        spare: true,
+        keepWarm: (command) => command === 'analyze',
+      });
+      const run = () => warm.run({ command: 'analyze', options: { projectDir: dir, target: 't', incremental: true } });
+      const first = await run();
+      assert.deepEqual(first.incrementalStats, { templatesRendered: 1, templatesReused: 0 });
+      const second = await run();
+      assert.deepEqual(second.incrementalStats, { templatesRendered: 0, templatesReused: 1 }, 'the same worker');
+      assert.deepEqual(second.diagnostics, first.diagnostics);
+      const cm = path.join(dir, 'app/cm.yaml');
+      const text = fs.readFileSync(cm, 'utf8');
+      fs.writeFileSync(cm, text.replace('{{ args.env }}', '{{ args.nope }}'));
+      try {
+        const broken = await run();
+        assert.deepEqual(broken.incrementalStats, { templatesRendered: 0, templatesReused: 0 }, 'it failed');
+        assert.match(broken.diagnostics[0]?.message ?? '', /no attribute 'nope'/);
+      } finally {
+        fs.writeFileSync(cm, text);
+      }
+      const fixed = await run();
+      assert.deepEqual(fixed.diagnostics, []);
+      assert.equal(fixed.objects, 1);
+      // A preview never takes the warm worker (its own fresh one).
+      const p2 = await warm.run({
+        command: 'preview',
+        options: { projectDir: dir, target: 't', file: cm, text: 'a: "{{ args.env }}"' },
+      });
+      assert.equal(p2.rendered, 'a: "prod"');
+      assert.deepEqual((await run()).incrementalStats, { templatesRendered: 0, templatesReused: 1 });
+      warm.dispose();
     } finally {
       fs.rmSync(build, { recursive: true, force: true });
     }
