@@ -186,9 +186,11 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
       api.language.insight.limits.renderSteps = 1e12;
       api.language.insight.limits.previewMs = 2_000;
       await editor.edit((e) => e.insert(new vscode.Position(9, 0), '# again\n'));
+      // The time limit ends it, or on a fast machine the output budget (256 Mi characters) comes first: either way
+      // the render stops by itself with a diagnostic that says why.
       const stopped = await waitFor(
         'the timeout diagnostic',
-        () => kluctlErrors(uri).find((d) => d.message.includes('was stopped after 2 s')),
+        () => kluctlErrors(uri).find((d) => /was stopped after 2 s|render output exceeds its budget/.test(d.message)),
         30_000,
       ).catch((error: Error) => {
         throw new Error(
@@ -197,7 +199,10 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
             .join(' | ')}`,
         );
       });
-      assert.match(stopped.message, /rendering cm.yaml was stopped after 2 s \(an endless loop/);
+      assert.match(
+        stopped.message,
+        /rendering cm.yaml was stopped after 2 s \(an endless loop|the render output exceeds its budget of 268435456 characters/,
+      );
       // 3. A macro that calls itself.
       Object.assign(api.language.insight.limits, limits);
       await vscode.commands.executeCommand('workbench.action.files.revert');
@@ -211,7 +216,7 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
       );
       assert.match(recursion.message, /maximum recursion depth exceeded: macro 'f'/);
       // Not asserted here: that a revert clears the buffer's diagnostic (it stayed after revert + analysis in
-      // code-server; see the report of this change).
+      // code-server: an open bug, see the issue note).
     } finally {
       clearInterval(ticker);
       Object.assign(api.language.insight.limits, limits);
