@@ -6,6 +6,9 @@
  */
 
 import { loadKluctlProject } from '../engine/deployment/kluctl-project.js';
+import { helmAuthProvider } from '../engine/helm/credentials.js';
+import { applyChartVersion, checkChartUpdates, helmPullCommand, type ChartUpdate } from '../engine/helm/helm-pull.js';
+import { compareVersions, parseVersion } from '../engine/helm/semver.js';
 import { callableDocs, type CallableDoc } from '../engine/insight/docs.js';
 import type { KluctlProjectConfig, Target } from '../engine/project/types.js';
 import {
@@ -28,4 +31,32 @@ export function templateCallableDocs(): ReadonlyMap<string, CallableDoc> {
 /** The local source override of one request (port-forward, gRPC proxy, the uploaded checkout). */
 export function startLocalSourceOverride(options: StartSourceOverrideOptions): Promise<SourceOverrideSession> {
   return startSourceOverride(options);
+}
+
+/** `kluctl helm-pull` of a project, with the `KLUCTL_HELM_*` credentials of the environment; the actions done. */
+export function pullHelmCharts(projectDir: string, signal: AbortSignal, log: (line: string) => void): Promise<number> {
+  return helmPullCommand({ projectDir, auth: helmAuthProvider(undefined, process.env), signal, log });
+}
+
+/** `kluctl helm-update` without `--upgrade`: every chart with the versions its repository or registry offers. */
+export function chartUpdates(
+  projectDir: string,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<ChartUpdate[]> {
+  return checkChartUpdates({ projectDir, auth: helmAuthProvider(undefined, process.env), signal, log });
+}
+
+/** The versions of `versions` newer than `current` (semver, as helm compares them). */
+export function newerVersions(versions: readonly string[], current: string): string[] {
+  const now = parseVersion(current);
+  return versions.filter((v) => {
+    const pv = parseVersion(v);
+    return pv !== undefined && (!now || compareVersions(pv, now) > 0);
+  });
+}
+
+/** Writes `version` into a helm-chart.yaml's `chartVersion`, keeping the rest of the file. */
+export function writeChartVersion(configFile: string, version: string): void {
+  applyChartVersion(configFile, version);
 }

@@ -6,19 +6,13 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { helmAuthProvider } from '../../engine/helm/credentials.js';
-import {
-  applyChartVersion,
-  checkChartUpdates,
-  helmPullCommand,
-  type ChartUpdate,
-} from '../../engine/helm/helm-pull.js';
-import { compareVersions, parseVersion } from '../../engine/helm/semver.js';
+import type { ChartUpdate } from '../../engine/helm/helm-pull.js';
 import { isCancelled } from '../../util/errors.js';
 import { requireTrust, signalOf, type CommandContext } from './context.js';
 import { projectDirs } from './pushCommands.js';
 import { runCommand } from './registry.js';
 import { Commands } from '../ids.js';
+import { onDemand } from '../onDemandLoader.js';
 
 /** What the commands did, for tests and callers. */
 export interface HelmCommandResult {
@@ -77,7 +71,7 @@ export async function pullHelmChartsCommand(ctx: CommandContext, arg: unknown): 
   if (!projectDir) return undefined;
   const title = `Kluctl: Pull Helm Charts (${path.basename(projectDir)})`;
   const actions = await withHelmProgress(ctx, title, (signal, log) =>
-    helmPullCommand({ projectDir, auth: helmAuthProvider(undefined, process.env), signal, log }),
+    onDemand().then((m) => m.pullHelmCharts(projectDir, signal, log)),
   );
   if (actions === undefined) return undefined;
   void vscode.window.showInformationMessage(
@@ -95,7 +89,7 @@ export async function checkChartUpdatesCommand(
   if (!projectDir) return undefined;
   const title = `Kluctl: Check for Chart Updates (${path.basename(projectDir)})`;
   const updates = await withHelmProgress(ctx, title, (signal, log) =>
-    checkChartUpdates({ projectDir, auth: helmAuthProvider(undefined, process.env), signal, log }),
+    onDemand().then((m) => m.chartUpdates(projectDir, signal, log)),
   );
   if (!updates) return undefined;
   const outdated = updates.filter((u) => u.currentVersion !== u.latestVersion);
@@ -114,11 +108,7 @@ export async function checkChartUpdatesCommand(
   );
   if (!picked) return { projectDir, updates, applied: {} };
   const u = picked.u;
-  const current = parseVersion(u.currentVersion);
-  const newer = u.versions.filter((v) => {
-    const pv = parseVersion(v);
-    return pv && (!current || compareVersions(pv, current) > 0);
-  });
+  const newer = (await onDemand()).newerVersions(u.versions, u.currentVersion);
   const version = await vscode.window.showQuickPick(
     newer.map((v) => ({
       label: v,
@@ -130,7 +120,7 @@ export async function checkChartUpdatesCommand(
     },
   );
   if (!version) return { projectDir, updates, applied: {} };
-  applyChartVersion(path.join(projectDir, ...u.file.split('/')), version.label);
+  (await onDemand()).writeChartVersion(path.join(projectDir, ...u.file.split('/')), version.label);
   ctx.output.log.info(`${title}: ${u.file}: chartVersion ${u.currentVersion} → ${version.label}`);
   void vscode.window
     .showInformationMessage(
