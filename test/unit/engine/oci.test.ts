@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { runRender } from '../../../src/cli/render.js';
 import { parseChallenge, verifyDigest } from '../../../src/engine/oci/client.js';
 import {
@@ -17,29 +16,7 @@ import { formatReference, parseOciUrl, withRef } from '../../../src/engine/oci/r
 import { extractEntries, readTarGz } from '../../../src/engine/oci/untar.js';
 import { captureCli } from '../../harness/cli.js';
 import { tempTree, writeFiles } from '../../harness/files.js';
-
-/** One ustar entry (header + padded data), built by hand so hostile names and types can be made. */
-function tarEntry(name: string, data: string | Buffer, type = '0', linkname = ''): Buffer {
-  const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(linkname, 157, 100);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return Buffer.concat([h, body, pad]);
-}
-const tgz = (...entries: Buffer[]): Buffer => zlib.gzipSync(Buffer.concat([...entries, Buffer.alloc(1024)]));
+import { tarEntry, tarGz as tgz } from '../../harness/tar.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'oci-unit-'));

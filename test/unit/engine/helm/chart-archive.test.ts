@@ -1,31 +1,10 @@
 import * as assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { readChartArchive, writeChartFiles } from '../../../../src/engine/helm/chart-archive.js';
-
-/** A ustar entry written by hand, so that hostile archives (links, `..`, absolute names) can be made. */
-function entry(name: string, data: string | Buffer, type = '0', linkname = ''): Buffer {
-  const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(linkname, 157, 100);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
-}
-const tgz = (...entries: Buffer[]) => zlib.gzipSync(Buffer.concat([...entries, Buffer.alloc(1024)]));
+import { tarEntry as entry, tarGz as tgz } from '../../../harness/tar.js';
 
 describe('engine/helm chart archives (Helm loader rules, with limits)', () => {
   it('drops the top directory, skips directories and links, trims a BOM', () => {
