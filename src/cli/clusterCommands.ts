@@ -12,7 +12,7 @@ import { compactedResult } from '../kluctl/compactedObjects.js';
 import type { WriteResultOptions } from '../kluctl/resultStore.js';
 import { inProcessEngine, type EngineHooks, type EngineRunner } from '../engine/worker/request.js';
 import { isCancelled } from '../util/errors.js';
-import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
+import { flagsHelp, parseCommandFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
 import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
 
@@ -228,23 +228,12 @@ export async function runClusterCommand(
   } = {},
 ): Promise<number> {
   const spec = CLUSTER_COMMANDS[name];
-  let flags: ParsedFlags;
-  try {
-    const parsed = parseFlags(argv, [...PROJECT_FLAGS, ...spec.flags, HELP_FLAG]);
-    if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
-    flags = parsed.flags;
-    for (const o of (flags.output as string[] | undefined) ?? [])
+  const flags = parseCommandFlags(name, argv, [...PROJECT_FLAGS, ...spec.flags, HELP_FLAG], usage(name), io, (f) => {
+    for (const o of (f.output as string[] | undefined) ?? [])
       if (!/^(text|yaml|json)(=.+)?$/.test(o))
         throw new UsageError(`invalid output format ${o}: use text, yaml or json, optionally =file`);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kluctl-ts ${name}: ${error.message}\n\n${usage(name)}`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout.write(usage(name));
-    return 0;
-  }
+  });
+  if (typeof flags === 'number') return flags;
   const cwd = options.cwd ?? process.cwd();
   const stdin = options.stdin ?? process.stdin;
   const ctx: Ctx = {

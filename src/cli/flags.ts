@@ -1,5 +1,7 @@
 /** A small pflag-like parser: `--name value`, `--name=value`, `-n value`, `-nvalue`, `-n=value`, repeatable lists. */
 
+import type { CliStreams } from './streams.js';
+
 export interface FlagSpec {
   name: string;
   short?: string;
@@ -65,4 +67,34 @@ export function flagsHelp(specs: readonly FlagSpec[]): string {
       return `  ${left.padEnd(38)}${left.length >= 38 ? '  ' : ''}${s.help}`;
     })
     .join('\n');
+}
+
+/**
+ * A command's flags as every kluctl-ts command takes them: no positional arguments, `check` for further rules. A
+ * usage error (exit code 2) or `--help` (0) is written to `io` with the usage, and its exit code returned instead.
+ */
+export function parseCommandFlags(
+  command: string,
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  usage: string,
+  io: CliStreams,
+  check?: (flags: ParsedFlags) => void,
+): ParsedFlags | number {
+  let flags: ParsedFlags;
+  try {
+    const parsed = parseFlags(argv, specs);
+    if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+    flags = parsed.flags;
+    check?.(flags);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`kluctl-ts ${command}: ${error.message}\n\n${usage}`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout.write(usage);
+    return 0;
+  }
+  return flags;
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { helmAuthProvider } from '../engine/helm/credentials.js';
 import { helmPullCommand, helmUpdate } from '../engine/helm/helm-pull.js';
 import { isCancelled } from '../util/errors.js';
-import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
+import { flagsHelp, parseCommandFlags, type FlagSpec } from './flags.js';
 import { RegistryClient } from '../engine/oci/client.js';
 import { RegistryCredentials } from '../engine/oci/credentials.js';
 import { HELM_CREDENTIAL_FLAGS, HELP_FLAG, helmCredentials, registryFlags, registryFlagSpecs } from './projectFlags.js';
@@ -58,20 +58,8 @@ export async function runHelmCommand(
   io: CliStreams,
   options: CliOptions & { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<number> {
-  let flags;
-  try {
-    const parsed = parseFlags(argv, HELM_COMMANDS[name].flags);
-    if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
-    flags = parsed.flags;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kluctl-ts ${name}: ${error.message}\n\n${usage(name)}`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout.write(usage(name));
-    return 0;
-  }
+  const flags = parseCommandFlags(name, argv, HELM_COMMANDS[name].flags, usage(name), io);
+  if (typeof flags === 'number') return flags;
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   try {

@@ -8,7 +8,7 @@ import type { Target } from '../engine/project/types.js';
 import { inProcessEngine } from '../engine/worker/request.js';
 import { toGoYaml } from '../kluctl/yaml/go-yaml.js';
 import { isCancelled } from '../util/errors.js';
-import { flagsHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
+import { flagsHelp, parseCommandFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
 import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
 
@@ -92,20 +92,8 @@ export async function runListCommand(
 ): Promise<number> {
   const command = COMMANDS[name as keyof typeof COMMANDS];
   const usage = `Usage: kluctl-ts ${name} [flags]\n\n${command.usage}\n\nFlags:\n${flagsHelp(command.flags)}\n`;
-  let flags;
-  try {
-    const parsed = parseFlags(argv, command.flags);
-    if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
-    flags = parsed.flags;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kluctl-ts ${name}: ${error.message}\n\n${usage}`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout.write(usage);
-    return 0;
-  }
+  const flags = parseCommandFlags(name, argv, command.flags, usage, io);
+  if (typeof flags === 'number') return flags;
   const cwd = options.cwd ?? process.cwd();
   try {
     const text = await command.run(flags, cwd, io, options);

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inProcessEngine } from '../engine/worker/request.js';
 import { isCancelled } from '../util/errors.js';
-import { flagsHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
+import { flagsHelp, parseCommandFlags, UsageError, type FlagSpec } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
 import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
 
@@ -32,20 +32,8 @@ export async function runRender(
   io: CliStreams,
   options: CliOptions & { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<number> {
-  let flags;
-  try {
-    const parsed = parseFlags(argv, FLAGS);
-    if (parsed.positional.length) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
-    flags = parsed.flags;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kluctl-ts render: ${error.message}\n\n${RENDER_USAGE}`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout.write(RENDER_USAGE);
-    return 0;
-  }
+  const flags = parseCommandFlags('render', argv, FLAGS, RENDER_USAGE, io);
+  if (typeof flags === 'number') return flags;
   const str = (n: string) => flags[n] as string | undefined;
   const cwd = options.cwd ?? process.cwd();
   let renderOutputDir = str('render-output-dir');

@@ -119,6 +119,8 @@ function once(url: string, headers: Record<string, string>, o: HttpRequest): Pro
       } else resolve(value!);
     };
     const onAbort = (): void => finish(new CancelledError(o.what));
+    const tooLarge = () =>
+      new TransportError(`${o.what}: the response of ${u.host} is larger than ${o.maxBytes} bytes`, undefined, false);
     const timer = setTimeout(
       () =>
         finish(new TransportError(`${o.what}: ${u.host} did not answer within ${o.timeoutMs} ms`, 'ETIMEDOUT', false)),
@@ -127,13 +129,7 @@ function once(url: string, headers: Record<string, string>, o: HttpRequest): Pro
     const req = (isHttps ? https : http).request(u, options, (res) => {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > o.maxBytes) {
-        finish(
-          new TransportError(
-            `${o.what}: the response of ${u.host} is larger than ${o.maxBytes} bytes`,
-            undefined,
-            false,
-          ),
-        );
+        finish(tooLarge());
         return;
       }
       const chunks: Buffer[] = [];
@@ -141,13 +137,7 @@ function once(url: string, headers: Record<string, string>, o: HttpRequest): Pro
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > o.maxBytes) {
-          finish(
-            new TransportError(
-              `${o.what}: the response of ${u.host} is larger than ${o.maxBytes} bytes`,
-              undefined,
-              false,
-            ),
-          );
+          finish(tooLarge());
           return;
         }
         chunks.push(chunk);
