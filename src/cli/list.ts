@@ -2,7 +2,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadKluctlProject } from '../engine/deployment/kluctl-project.js';
 import type { SeenImage } from '../engine/postprocess/images.js';
 import type { Target } from '../engine/project/types.js';
 import { inProcessEngine } from '../engine/worker/request.js';
@@ -50,12 +49,20 @@ const COMMANDS: Record<'list-targets' | 'list-images', ListCommand> = {
   'list-targets': {
     flags: TARGETS_FLAGS,
     usage: 'Outputs a yaml list with all targets',
-    run(flags, cwd, io) {
-      const projectDir = path.resolve(cwd, (flags['project-dir'] as string | undefined) ?? '.');
+    async run(flags, cwd, io, options) {
       const config = flags['project-config'] as string | undefined;
-      const project = loadKluctlProject(projectDir, {}, config && path.resolve(cwd, config));
-      for (const w of project.warnings) io.stderr.write(`Warning: ${w}\n`);
-      return Promise.resolve(toGoYaml(project.targets.length ? project.targets.map(targetJson) : null));
+      const loaded = await (options.engine ?? inProcessEngine).run(
+        {
+          command: 'targets',
+          options: {
+            projectDir: path.resolve(cwd, (flags['project-dir'] as string | undefined) ?? '.'),
+            projectConfig: config && path.resolve(cwd, config),
+          },
+        },
+        { signal: options.signal },
+      );
+      for (const w of loaded.warnings) io.stderr.write(`Warning: ${w}\n`);
+      return toGoYaml(loaded.targets.length ? loaded.targets.map(targetJson) : null);
     },
   },
   'list-images': {

@@ -18,12 +18,18 @@ import {
 } from '../cluster/commands.js';
 import type { SeenImage } from '../postprocess/images.js';
 import { printAll } from '../render/print.js';
+import { loadKluctlProject } from '../deployment/kluctl-project.js';
+import type { Target } from '../project/types.js';
 import { renderProject, type RenderProjectOptions } from '../render/render-project.js';
 import { analyzeProject, type AnalyzeOptions, type ProjectAnalysis } from '../insight/analyze.js';
 import { previewFile, type PreviewOptions, type PreviewResult } from '../insight/preview.js';
 
-/** `analyze` and `preview` are the editor's (diagnostics, variables, rendered preview; offline). */
-export type EngineCommand = 'render' | 'diff' | 'deploy' | 'prune' | 'delete' | 'validate' | 'analyze' | 'preview';
+/**
+ * `analyze` and `preview` are the editor's (diagnostics, variables, rendered preview; offline); `targets` is
+ * `.kluctl.yaml`'s rendered targets (`list-targets`: its templates are project input, so they run here too).
+ */
+export type EngineCommand =
+  'render' | 'diff' | 'deploy' | 'prune' | 'delete' | 'validate' | 'analyze' | 'preview' | 'targets';
 
 /** Options minus the callbacks: structured-clone safe. */
 type Data<T> = Omit<T, 'signal' | 'progress' | 'confirm'>;
@@ -37,6 +43,7 @@ interface OptionsByCommand {
   validate: Data<CommandOptions>;
   analyze: Data<AnalyzeOptions>;
   preview: Data<PreviewOptions>;
+  targets: { projectDir: string; projectConfig?: string };
 }
 
 export interface RenderOutput {
@@ -58,6 +65,7 @@ interface OutputByCommand {
   validate: ValidateResult;
   analyze: ProjectAnalysis;
   preview: PreviewResult;
+  targets: { targets: Target[]; warnings: string[] };
 }
 
 interface ConfirmByCommand {
@@ -66,6 +74,7 @@ interface ConfirmByCommand {
   validate: never;
   analyze: never;
   preview: never;
+  targets: never;
   /** The dry-run preview. */
   deploy: CommandResult;
   /** The objects about to be deleted. */
@@ -137,6 +146,12 @@ export async function runEngineRequest<C extends EngineCommand>(
       case 'preview':
         output = await previewFile({ ...(r.options as OptionsByCommand['preview']), signal });
         break;
+      case 'targets': {
+        const o = r.options as OptionsByCommand['targets'];
+        const loaded = loadKluctlProject(o.projectDir, {}, o.projectConfig);
+        output = { targets: loaded.targets, warnings: loaded.warnings } satisfies OutputByCommand['targets'];
+        break;
+      }
       default:
         throw new Error(`unknown engine command ${String((r as { command: unknown }).command)}`);
     }
