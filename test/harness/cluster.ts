@@ -136,55 +136,7 @@ export class TestCluster implements ClusterInfo {
     const started = Date.now();
     const certs = generateClusterCerts(path.join(workDir, 'pki'));
 
-    const [etcdPort, etcdPeerPort] = [await freePort(), await freePort()];
-    const apiPort = options.apiserverPort ?? (await freePort());
-    await assertPortFree(apiPort, 'kube-apiserver');
-
-    const etcd = ManagedProcess.start({
-      name: 'etcd',
-      command: bins.etcd,
-      args: [
-        `--data-dir=${path.join(workDir, 'etcd-data')}`,
-        `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-        `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
-        '--listen-metrics-urls=',
-        '--unsafe-no-fsync',
-        '--quota-backend-bytes=4294967296',
-      ],
-      logFile: path.join(workDir, 'etcd.log'),
-      detached: options.detached,
-    });
-    let apiserver: ManagedProcess | undefined;
-    try {
-      await waitUntil('etcd', () => httpOk(`http://127.0.0.1:${etcdPort}/health`), {
-        timeoutMs: 30_000,
-        process: etcd,
-      });
-      apiserver = ManagedProcess.start({
-        name: 'kube-apiserver',
-        command: bins['kube-apiserver'],
-        args: [
-          ...apiserverArgs(certs, etcdPort, apiPort, workDir),
-          ...auditArgs(workDir),
-          ...(options.simulatedNodes ? kubeletFlags(certs) : []),
-        ],
-        logFile: path.join(workDir, 'kube-apiserver.log'),
-        detached: options.detached,
-      });
-      const readyz = `https://127.0.0.1:${apiPort}/readyz`;
-      await waitUntil('kube-apiserver /readyz', () => httpsOk(readyz, certs), {
-        timeoutMs: 90_000,
-        intervalMs: 300,
-        process: apiserver,
-      });
-    } catch (error) {
-      await apiserver?.stop();
-      await etcd.stop();
-      throw error;
-    }
+    const { etcd, apiserver, apiPort } = await startControlPlane(bins, certs, workDir, options);
 
     const kubeconfig = path.join(workDir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, kubeconfigYaml(`https://127.0.0.1:${apiPort}`, certs), { mode: 0o600 });
@@ -390,4 +342,86 @@ function httpsOk(url: string, certs: ClusterCerts): Promise<true | undefined> {
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
+}
+
+/**
+ * Starts etcd and kube-apiserver on ports that were free a moment ago. Another process (any outgoing
+ * connection takes an ephemeral port) can take such a port before the server binds it: that clash is
+ * retried with new ports, a bounded number of times, unless the caller chose the API server's port.
+ */
+async function startControlPlane(
+  bins: Record<'etcd' | 'kube-apiserver', string>,
+  certs: ClusterCerts,
+  workDir: string,
+  options: StartClusterOptions,
+): Promise<{ etcd: ManagedProcess; apiserver: ManagedProcess; apiPort: number }> {
+  const attempts = options.apiserverPort ? 1 : 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startControlPlaneOnce(bins, certs, workDir, options);
+    } catch (error) {
+      if (attempt >= attempts || !/address already in use/.test(String(error))) throw error;
+      process.stderr.write(`test cluster: a port was taken before the server bound it, retrying with new ports\n`);
+      fs.rmSync(path.join(workDir, 'etcd-data'), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startControlPlaneOnce(
+  bins: Record<'etcd' | 'kube-apiserver', string>,
+  certs: ClusterCerts,
+  workDir: string,
+  options: StartClusterOptions,
+): Promise<{ etcd: ManagedProcess; apiserver: ManagedProcess; apiPort: number }> {
+  const [etcdPort, etcdPeerPort] = [await freePort(), await freePort()];
+  const apiPort = options.apiserverPort ?? (await freePort());
+  await assertPortFree(apiPort, 'kube-apiserver');
+
+  const etcd = ManagedProcess.start({
+    name: 'etcd',
+    command: bins.etcd,
+    args: [
+      `--data-dir=${path.join(workDir, 'etcd-data')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
+      '--listen-metrics-urls=',
+      '--unsafe-no-fsync',
+      '--quota-backend-bytes=4294967296',
+    ],
+    logFile: path.join(workDir, 'etcd.log'),
+    detached: options.detached,
+  });
+  let apiserver: ManagedProcess | undefined;
+  try {
+    await waitUntil('etcd', () => httpOk(`http://127.0.0.1:${etcdPort}/health`), {
+      timeoutMs: 30_000,
+      process: etcd,
+    });
+    apiserver = ManagedProcess.start({
+      name: 'kube-apiserver',
+      command: bins['kube-apiserver'],
+      args: [
+        ...apiserverArgs(certs, etcdPort, apiPort, workDir),
+        ...auditArgs(workDir),
+        ...(options.simulatedNodes ? kubeletFlags(certs) : []),
+      ],
+      logFile: path.join(workDir, 'kube-apiserver.log'),
+      detached: options.detached,
+    });
+    const readyz = `https://127.0.0.1:${apiPort}/readyz`;
+    await waitUntil('kube-apiserver /readyz', () => httpsOk(readyz, certs), {
+      timeoutMs: 90_000,
+      intervalMs: 300,
+      process: apiserver,
+    });
+  } catch (error) {
+    await apiserver?.stop();
+    await etcd.stop();
+    throw error;
+  }
+
+  return { etcd, apiserver, apiPort };
 }
