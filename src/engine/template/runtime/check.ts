@@ -12,14 +12,23 @@ interface Names {
   tests: Map<string, unknown>;
 }
 
+/** The filters and tests a parsed body names outside `{% if %}`s, in walk order: a body is walked once. */
+const namesOfBody = new WeakMap<Stmt[], { kind: 'filter' | 'test'; name: string; line: number }[]>();
+
 export function checkNames(body: Stmt[], names: Names): void {
-  walk(body, (n) => {
-    if (n.kind === 'if' && 'body' in n) return false;
-    if (n.kind === 'filter' && !names.filters.has(n.name as string))
-      throw assertion(`No filter named '${String(n.name)}'.`, n.line!);
-    if (n.kind === 'test' && !names.tests.has(n.name as string))
-      throw assertion(`No test named '${String(n.name)}'.`, n.line!);
-  });
+  let used = namesOfBody.get(body);
+  if (!used) {
+    const list: { kind: 'filter' | 'test'; name: string; line: number }[] = [];
+    walk(body, (n) => {
+      if (n.kind === 'if' && 'body' in n) return false;
+      if (n.kind === 'filter' || n.kind === 'test') list.push({ kind: n.kind, name: n.name as string, line: n.line! });
+    });
+    namesOfBody.set(body, (used = list));
+  }
+  for (const u of used) {
+    if (u.kind === 'filter' && !names.filters.has(u.name)) throw assertion(`No filter named '${u.name}'.`, u.line);
+    if (u.kind === 'test' && !names.tests.has(u.name)) throw assertion(`No test named '${u.name}'.`, u.line);
+  }
 }
 
 function assertion(message: string, line: number): PyError {

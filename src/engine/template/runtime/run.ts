@@ -506,11 +506,19 @@ function compare(op: string, a: PyValue, b: PyValue): boolean {
   }
 }
 
+/** The `{% block %}` statements of each parsed body (at any depth), in order: a body is walked once. */
+const blocksOfBody = new WeakMap<Stmt[], (Stmt & { kind: 'block' })[]>();
+
 /** Registers every `{% block %}` of a template (at any depth) after the overrides of derived templates. */
 function collectBlocks(body: Stmt[], run: TemplateRun, blocks: Map<string, BlockDef[]>): void {
-  walk(body, (n) => {
-    if (n.kind !== 'block') return;
-    const stmt = n as unknown as Stmt & { kind: 'block' };
+  let found = blocksOfBody.get(body);
+  if (!found) {
+    const list: (Stmt & { kind: 'block' })[] = [];
+    walk(body, (n) => {
+      if (n.kind === 'block') list.push(n as unknown as Stmt & { kind: 'block' });
+    });
+    blocksOfBody.set(body, (found = list));
+  }
+  for (const stmt of found)
     blocks.set(stmt.name, [...(blocks.get(stmt.name) ?? []), { body: stmt.body, scoped: stmt.scoped, run }]);
-  });
 }
