@@ -36,6 +36,11 @@ const APPLY = [
   f('force-apply', 'bool', 'Force conflict resolution when applying'),
   f('replace-on-error', 'bool', 'When patching an object fails, try to replace it'),
   f('force-replace-on-error', 'bool', 'Same as --replace-on-error, but also delete and re-create the object'),
+  f(
+    'send-every-apply',
+    'bool',
+    'kluctl-ts only: in a dry-run, also send the applies proven to change nothing (for webhooks that change objects on every update)',
+  ),
 ];
 const YES = f('yes', 'bool', 'Suppresses the confirmation prompt', 'y');
 const RESULTS = [
@@ -168,6 +173,7 @@ function applyFlags(fl: ParsedFlags) {
     forceApply: !!fl['force-apply'],
     replaceOnError: !!fl['replace-on-error'],
     forceReplaceOnError: !!fl['force-replace-on-error'],
+    sendEveryApply: !!fl['send-every-apply'] || undefined,
   };
 }
 

@@ -22,6 +22,8 @@ export interface KluctlSettings {
   confirmClusterChanges: boolean;
   /** Memory limit (MB) of the bundled engine's worker thread. */
   engineMaxMemoryMb: number;
+  /** `kluctl.engine.sendEveryApply`: the engine's diffs send even the applies proven to change nothing. */
+  engineSendEveryApply: boolean;
   /** Notify when a deployment of this workspace turns failed, drifted or awaits approval. */
   alertNotifications: boolean;
   /** `kluctl.alerts.watchWhileHidden`: a light watch of the workspace's deployments while the view is hidden. */
@@ -55,6 +57,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     diffSource: c.get<'auto' | 'controller' | 'engine'>('diff.source') ?? 'auto',
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
     engineMaxMemoryMb: Math.max(256, c.get<number>('engine.maxMemoryMb') ?? 1536),
+    engineSendEveryApply: c.get<boolean>('engine.sendEveryApply') ?? false,
     alertNotifications: c.get<boolean>('alerts.notifications') ?? true,
     alertsWhileHidden: c.get<boolean>('alerts.watchWhileHidden') ?? true,
   };

@@ -17,6 +17,7 @@ import { resolveConflicts } from '../diff/conflicts.js';
 import { refKey, refOf, refString } from '../../kluctl/objectRef.js';
 import type { ClusterAccess } from './access.js';
 import { fixObjectForPatch } from './fixForPatch.js';
+import { isProvenNoOpApply } from './noOpApply.js';
 import type { DeploymentMessages } from './messages.js';
 import { validateObject } from './readiness.js';
 import { apiVersionOf, type RemoteObjects } from './remoteObjects.js';
@@ -50,6 +51,11 @@ export interface ApplyOptions {
   /** Per object; Kluctl's default is 5 minutes. */
   readinessTimeoutMs?: number;
   noWait?: boolean;
+  /**
+   * In a dry-run, send every apply, even those proven to change nothing (noOpApply.ts): exactly kluctl's requests,
+   * for clusters whose webhooks change objects on every update.
+   */
+  sendEveryApply?: boolean;
 }
 
 export type Progress = (message: string) => void;
@@ -161,7 +167,8 @@ export class ItemApplier {
    * client's sockets) and their answers are taken in render order, so the result, the messages and their order are
    * those of applying one after the other. A Namespace or a CRD changes how the objects after it are applied (the
    * dry-run simulation of §6.4), so it is applied on its own, after everything before it and before anything after.
-   * A real deploy applies one object after the other, as Kluctl does.
+   * A real deploy applies one object after the other, as Kluctl does. An apply proven to change nothing is answered
+   * with the live object without a request (noOpApply.ts).
    */
   async applyObjectsPipelined(objects: KubeObject[]): Promise<void> {
     for (let start = 0; start < objects.length && !this.run.aborted;) {
@@ -169,7 +176,14 @@ export class ItemApplier {
       if (!changesLaterApplies(objects[start]))
         while (end < objects.length && end - start < MAX_WAVE && !changesLaterApplies(objects[end])) end++;
       const wave = objects.slice(start, end).map((o) => this.prepare(o, false));
-      const answers = wave.map((p) => this.send(p.x));
+      const answers = wave.map((p) =>
+        this.o.dryRun &&
+        !this.o.sendEveryApply &&
+        !p.dummyName &&
+        isProvenNoOpApply(p.x, p.remote, FIELD_MANAGERS.deploy)
+          ? { result: structuredClone(p.remote!), warnings: [] }
+          : this.send(p.x),
+      );
       for (let i = 0; i < wave.length && !this.run.aborted; i++) await this.complete(wave[i], await answers[i], false);
       start = end;
     }

@@ -53,6 +53,7 @@ export function runEngineDiff(
         args,
         context: target.context,
         ...connectionSettings(),
+        sendEveryApply: readSettings().engineSendEveryApply || undefined,
         inclusion: {
           includeTags: spec.includeTags,
           excludeTags: spec.excludeTags,

@@ -35,6 +35,7 @@ interface PushOptions {
   args?: string[];
   kubeconfig?: string;
   requestTimeoutMs?: number;
+  sendEveryApply?: boolean;
 }
 
 export async function pushCommand(
@@ -51,6 +52,7 @@ export async function pushCommand(
     target: target.target,
     args: target.args,
     ...connectionSettings(),
+    sendEveryApply: readSettings().engineSendEveryApply || undefined,
   };
   const hooks = (signal: AbortSignal, progress: vscode.Progress<{ message?: string }>) => ({
     signal,
