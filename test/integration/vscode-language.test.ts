@@ -32,6 +32,9 @@ describe('editor insight (diagnostics, hover, completion, definitions, variables
     const run = await runExtensionTests({
       workspace,
       env: { KLUCTL_EXT_TEST_INSIGHT: workspace, EXT_TEST_GREP: 'issue #18' },
+      // This VS Code saves after a second by default (files.autoSave 'afterDelay'): the tests of unsaved buffers
+      // (typing, File: Revert) need the buffer to stay unsaved until they save it.
+      settings: { 'files.autoSave': 'off' },
       artifactsDir: path.join(REPO_ROOT, 'test-artifacts', 'vscode', 'language'),
       timeoutMs: 600_000,
     });

@@ -89,6 +89,8 @@ export class ProjectInsight extends Disposable {
   private readonly queued = new Map<string, Promise<ProjectAnalysis | undefined>>();
   private readonly typing = new Map<string, NodeJS.Timeout>();
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  /** Files being saved (between will-save and saved): their buffer turns clean because of the save, not a revert. */
+  private readonly saving = new Set<string>();
   /** Per project: the diagnostics of the last analysis, and per file those of its live preview. */
   private readonly projectDiagnostics = new Map<string, Map<string, InsightDiagnostic[]>>();
   private readonly bufferDiagnostics = new Map<string, InsightDiagnostic[]>();
@@ -105,6 +107,7 @@ export class ProjectInsight extends Disposable {
     private readonly state: vscode.Memento,
   ) {
     super();
+    this.register(vscode.workspace.onWillSaveTextDocument((e) => this.saving.add(e.document.uri.fsPath)));
     this.register(vscode.workspace.onDidSaveTextDocument((d) => this.saved(d)));
     this.register(vscode.workspace.onDidChangeTextDocument((e) => this.edited(e.document)));
     this.register(
@@ -277,6 +280,7 @@ export class ProjectInsight extends Disposable {
   }
 
   private saved(doc: vscode.TextDocument): void {
+    this.saving.delete(doc.uri.fsPath);
     if (doc.uri.scheme !== 'file') return;
     const projectDir = this.projectDirFor(doc.uri.fsPath);
     if (!projectDir) return;
@@ -288,40 +292,62 @@ export class ProjectInsight extends Disposable {
     );
   }
 
-  /** While typing: the edited file alone is rendered from its buffer (debounced), its problems shown at once. */
+  /**
+   * While typing: the edited file alone is rendered from its buffer (debounced), its problems shown at once. When the
+   * buffer is the file again without a save (File: Revert, undo back to the saved text), a render of the older text
+   * still pending or running is dropped and the file shows its project's problems again. A save keeps the buffer's
+   * problems until the analysis that the save starts replaces them, so that they do not blink.
+   */
   private edited(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file' || !doc.isDirty) return;
+    if (doc.uri.scheme !== 'file') return;
     const file = doc.uri.fsPath;
     if (!/\.(ya?ml|j2)$/.test(file) || /(^|[\\/])(\.kluctl|deployment)\.ya?ml$/.test(file)) return;
-    if (!this.projectDirFor(file)) return;
     clearTimeout(this.typing.get(file));
+    if (!doc.isDirty) {
+      if (this.saving.has(file)) return;
+      this.running.get(`buffer:${file}`)?.abort();
+      if (this.bufferDiagnostics.delete(file)) this.publish(file);
+      return;
+    }
+    this.saving.delete(file);
+    if (!this.projectDirFor(file)) return;
     this.typing.set(
       file,
-      setTimeout(() => {
-        const controller = new AbortController();
-        this.running.get(`buffer:${file}`)?.abort();
-        this.running.set(`buffer:${file}`, controller);
-        this.preview(file, doc.getText(), controller.signal).then(
-          (result) => {
-            if (!result || controller.signal.aborted || !doc.isDirty) return;
-            this.bufferDiagnostics.set(
-              file,
-              result.diagnostics.filter((d) => d.file === file),
-            );
-            this.publish(file);
-          },
-          (error: unknown) => {
-            // A render stopped at its time limit is a problem of the buffer: said at its first line (the next
-            // analysis of the saved file replaces it).
-            if (!(error instanceof RenderTimeoutError) || controller.signal.aborted) return;
-            this.bufferDiagnostics.set(file, [
-              { file, line: 1, column: 1, message: error.message, severity: 'error', code: 'timeout' },
-            ]);
-            this.publish(file);
-          },
-        );
-      }, TYPE_DEBOUNCE_MS),
+      setTimeout(() => this.renderBuffer(doc), TYPE_DEBOUNCE_MS),
     );
+  }
+
+  /** Renders the buffer's text now; what it finds replaces the file's buffer problems unless the buffer changed since. */
+  private renderBuffer(doc: vscode.TextDocument): void {
+    const file = doc.uri.fsPath;
+    const version = doc.version;
+    const controller = new AbortController();
+    this.running.get(`buffer:${file}`)?.abort();
+    this.running.set(`buffer:${file}`, controller);
+    const current = () => !controller.signal.aborted && doc.version === version && !doc.isClosed;
+    this.preview(file, doc.getText(), controller.signal)
+      .then(
+        (result) => {
+          if (!result || !current()) return;
+          this.bufferDiagnostics.set(
+            file,
+            result.diagnostics.filter((d) => d.file === file),
+          );
+          this.publish(file);
+        },
+        (error: unknown) => {
+          // A render stopped at its time limit is a problem of the buffer: said at its first line (the next
+          // analysis of the saved file replaces it).
+          if (!(error instanceof RenderTimeoutError) || !current()) return;
+          this.bufferDiagnostics.set(file, [
+            { file, line: 1, column: 1, message: error.message, severity: 'error', code: 'timeout' },
+          ]);
+          this.publish(file);
+        },
+      )
+      .finally(() => {
+        if (this.running.get(`buffer:${file}`) === controller) this.running.delete(`buffer:${file}`);
+      });
   }
 
   private publish(file: string): void {
