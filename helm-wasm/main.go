@@ -180,7 +180,7 @@ func render(req request) (docs []document, warnings []string, err error) {
 		return nil, nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", ch.Metadata.KubeVersion, caps.KubeVersion.Version)
 	}
 	t = mark("values", t)
-	var e engine.Engine
+	e := engine.Engine{CustomTemplateFuncs: hostKeyFuncs()}
 	files, err := e.Render(ch, values)
 	t = mark("render", t)
 	if err != nil {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -123,6 +124,55 @@ describe('helm-wasm: Helm v4 as WebAssembly @integration', function () {
     assert.equal(cm.data!.deployment, 'true');
     // Served by Helm's default list offline, not by this kube-apiserver.
     assert.equal(cm.data!.policyV1beta1, 'false');
+  });
+
+  it("Sprig's certificate functions (keys from the host): a CA, a certificate it signs, a self-signed one, private keys", async () => {
+    const certs = path.join(tmp, 'certs');
+    writeFiles(certs, {
+      'Chart.yaml': 'apiVersion: v2\nname: certs\nversion: 0.1.0\n',
+      'templates/tls.yaml': [
+        '{{- $ca := genCA "demo-ca" 365 }}',
+        '{{- $cert := genSignedCert "web" (list "10.0.0.1") (list "web.ns.svc") 30 $ca }}',
+        '{{- $self := genSelfSignedCert "self" nil (list "self.example") 7 }}',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: tls',
+        'data:',
+        '  ca.crt: {{ $ca.Cert | quote }}',
+        '  tls.crt: {{ $cert.Cert | quote }}',
+        '  tls.key: {{ $cert.Key | quote }}',
+        '  self.crt: {{ $self.Cert | quote }}',
+        '  self.key: {{ $self.Key | quote }}',
+        '  rsa.key: {{ genPrivateKey "rsa" | quote }}',
+        '  ecdsa.key: {{ genPrivateKey "ecdsa" | quote }}',
+        '',
+      ].join('\n'),
+    });
+    const [cm] = objects((await render({ chartDir: certs })).manifest);
+    const d = cm.data!;
+    const ca = new X509Certificate(d['ca.crt']);
+    const cert = new X509Certificate(d['tls.crt']);
+    const self = new X509Certificate(d['self.crt']);
+    assert.ok(ca.ca && ca.checkIssued(ca) && ca.verify(ca.publicKey), 'a self-signed CA');
+    assert.equal(ca.subject, 'CN=demo-ca');
+    assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), 'the certificate is signed by the CA');
+    assert.equal(cert.subject, 'CN=web');
+    assert.equal(cert.subjectAltName, 'DNS:web.ns.svc, IP Address:10.0.0.1');
+    assert.ok(cert.checkPrivateKey(createPrivateKey(d['tls.key'])), 'its key');
+    assert.equal(self.subjectAltName, 'DNS:self.example');
+    assert.ok(self.verify(self.publicKey) && self.checkPrivateKey(createPrivateKey(d['self.key'])));
+    // Sprig's key types and sizes: 2048-bit RSA for certificates, 4096 for genPrivateKey "rsa".
+    assert.match(d['tls.key'], /^-----BEGIN RSA PRIVATE KEY-----/);
+    assert.equal(createPrivateKey(d['tls.key']).asymmetricKeyDetails?.modulusLength, 2048);
+    assert.equal(createPrivateKey(d['rsa.key']).asymmetricKeyDetails?.modulusLength, 4096);
+    assert.match(d['ecdsa.key'], /^-----BEGIN EC PRIVATE KEY-----/);
+    // Every key is new.
+    assert.equal(
+      new Set([ca.publicKey, cert.publicKey, self.publicKey].map((k) => k.export({ type: 'spki', format: 'pem' })))
+        .size,
+      3,
+    );
   });
 
   it('errors name the problem: a library chart, an incompatible kubeVersion, a template error', async () => {

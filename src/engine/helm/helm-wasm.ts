@@ -3,13 +3,15 @@
  * built from helm-wasm/ into a WASI reactor (scripts/build-helm-wasm.sh, shipped as dist/helm.wasm) and run
  * through the project's own read-only WASI host (wasi-readonly.ts). The module is compiled once per process; every
  * render gets a fresh instance whose only file system is the chart directory (as /chart, read-only), with no
- * environment and no output but its result. Its linear memory is capped (MAX_MEMORY_MB): a chart that needs more fails with a clear error
+ * environment and no output but its result; its one host function besides WASI generates RSA keys (Sprig's
+ * certificate functions, see hostFunctions). Its linear memory is capped (MAX_MEMORY_MB): a chart that needs more fails with a clear error
  * instead of growing the editor's memory. A render is one synchronous call: it runs in the engine worker, whose
  * owner terminates it on cancel.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { prepareRsaKeys, takeRsaKey } from './rsa-keys.js';
 import { ReadOnlyWasi, WasiExit } from './wasi-readonly.js';
 
 export interface HelmTemplateRequest {
@@ -98,11 +100,17 @@ export function helmModule(): Promise<WasmModule> {
 /** Renders a chart like kluctl v2.28's `helm template` (action.Install, client dry run). */
 export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortSignal): Promise<HelmTemplateResult> {
   signal?.throwIfAborted();
+  prepareRsaKeys(req.chartDir);
   const module = await helmModule();
   signal?.throwIfAborted();
   const wasi = new ReadOnlyWasi(req.chartDir, '/chart', ['helm']);
   try {
-    const instance = await WebAssembly.instantiate(module, wasi.imports());
+    let memory: { buffer: ArrayBuffer } | undefined;
+    const instance = await WebAssembly.instantiate(module, {
+      ...wasi.imports(),
+      kluctl: hostFunctions(() => memory),
+    });
+    memory = instance.exports.memory as { buffer: ArrayBuffer };
     const response = call(instance, wasi, {
       chartDir: '/chart',
       releaseName: req.releaseName,
@@ -118,6 +126,26 @@ export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortS
   } finally {
     wasi.dispose();
   }
+}
+
+/** RSA key sizes the module may ask for: Sprig's certificates (2048) and genPrivateKey "rsa" (4096). */
+const RSA_KEY_BITS = new Set([2048, 4096]);
+
+/**
+ * What the module imports besides WASI (helm-wasm/hostkeys.go): RSA keys from Node's OpenSSL (rsa-keys.ts), where
+ * generating one in WebAssembly takes seconds. A call is synchronous, like the render, and ends with it.
+ */
+function hostFunctions(memory: () => { buffer: ArrayBuffer } | undefined) {
+  return {
+    rsa_generate_key: (bits: number, ptr: number, capacity: number): number => {
+      const mem = memory();
+      if (!mem || !RSA_KEY_BITS.has(bits)) return 0;
+      const der = takeRsaKey(bits);
+      if (der.length > capacity || ptr + der.length > mem.buffer.byteLength) return 0;
+      new Uint8Array(mem.buffer, ptr, der.length).set(der);
+      return der.length;
+    },
+  };
 }
 
 function call(instance: WasmInstance, wasi: ReadOnlyWasi, request: unknown): WasmResponse {
