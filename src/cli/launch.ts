@@ -4,6 +4,10 @@
  * (`module.enableCompileCache`, Node ≥ 22.1) is used where it exists; on older Node the cache is kept by hand
  * (vm.Script cachedData). The cache lives in $XDG_CACHE_HOME/kluctl-ts (or ~/.cache/kluctl-ts); any failure to read
  * or write it only means a slower start. KLUCTL_TS_NO_COMPILE_CACHE=1 turns it off.
+ *
+ * The CLI's engine commands run in a worker thread (dist/engine-worker.cjs) that loads a bundle of its own: for them
+ * the worker is started first (prestartEngineWorker), so that it loads on the second core while this thread loads
+ * the CLI, instead of after it.
  */
 
 import { createHash } from 'node:crypto';
@@ -12,6 +16,13 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { isMainThread, Worker } from 'node:worker_threads';
+import {
+  DEFAULT_ENGINE_MEMORY_MB,
+  ENGINE_MEMORY_ENV,
+  PRESTARTED_WORKER,
+  type PrestartedWorker,
+} from '../engine/worker/prestart.js';
 
 type NodeModule = typeof Module & {
   enableCompileCache?: (dir?: string) => unknown;
@@ -80,4 +91,35 @@ function load(): void {
   m.loaded = true;
 }
 
+/** The CLI commands that run in the engine worker. */
+const ENGINE_COMMANDS = new Set([
+  'render',
+  'diff',
+  'deploy',
+  'prune',
+  'delete',
+  'validate',
+  'list-targets',
+  'list-images',
+]);
+
+function prestartEngineWorker(): void {
+  if (!isMainThread || path.basename(target) !== 'cli-main.cjs' || !ENGINE_COMMANDS.has(process.argv[2] ?? '')) return;
+  try {
+    const limit = Number(process.env[ENGINE_MEMORY_ENV]) || DEFAULT_ENGINE_MEMORY_MB;
+    const worker = new Worker(path.join(path.dirname(target), 'engine-worker.cjs'), {
+      workerData: { spare: true },
+      resourceLimits: { maxOldGenerationSizeMb: limit },
+      execArgv: [],
+    });
+    // Like any spare: it never keeps the process alive, and one that fails is simply not used.
+    worker.unref();
+    worker.on('error', () => undefined);
+    (globalThis as Record<symbol, PrestartedWorker>)[PRESTARTED_WORKER] = { worker, limit };
+  } catch {
+    // the CLI starts one itself
+  }
+}
+
+prestartEngineWorker();
 load();

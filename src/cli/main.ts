@@ -1,14 +1,16 @@
 import * as path from 'node:path';
 import { workerEngine } from '../engine/worker/client.js';
+import { ENGINE_MEMORY_ENV, takePrestartedWorker } from '../engine/worker/prestart.js';
 import { runCli } from './run.js';
 
 // Engine commands run in a memory-limited worker next to this bundle (dist/engine-worker.cjs): Ctrl-C stops even a
 // template that loops synchronously, and a project that allocates without end is stopped with a clear error.
-const MEMORY_ENV = 'KLUCTL_TS_MAX_MEMORY_MB';
 const engine = workerEngine({
   workerFile: path.join(__dirname, 'engine-worker.cjs'),
-  maxMemoryMb: Number(process.env[MEMORY_ENV]) || undefined,
-  memoryHint: `raise it with ${MEMORY_ENV}=<MB>`,
+  maxMemoryMb: Number(process.env[ENGINE_MEMORY_ENV]) || undefined,
+  memoryHint: `raise it with ${ENGINE_MEMORY_ENV}=<MB>`,
+  // Started by dist/cli.cjs before it loaded this bundle (src/cli/launch.ts).
+  prestarted: takePrestartedWorker(),
 });
 
 // Ctrl-C cancels the running command, which then reports what it did; a second Ctrl-C exits at once.

@@ -7,11 +7,10 @@
 
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../../util/errors.js';
+import { DEFAULT_ENGINE_MEMORY_MB, type PrestartedWorker } from './prestart.js';
 import type { FromWorker, ToWorker, WorkerStart } from './protocol.js';
 import type { EngineCommand, EngineHooks, EngineOutput, EngineRequest, EngineRunner } from './request.js';
 
-/** The old-generation heap of the worker; what a render of a large real project needs fits easily. */
-export const DEFAULT_ENGINE_MEMORY_MB = 1536;
 /** How long a cancelled worker may take to stop by itself (and report what it applied) before it is terminated. */
 export const DEFAULT_CANCEL_GRACE_MS = 500;
 
@@ -35,6 +34,8 @@ export interface WorkerEngineOptions {
    * within the grace period, ran out of memory, or the engine was disposed) is not, and the next starts cold.
    */
   keepWarm?: (command: EngineCommand) => boolean;
+  /** A worker already started with its bundle loading (the CLI's launcher): the first command's, if it fits. */
+  prestarted?: PrestartedWorker;
 }
 
 export interface WorkerEngine extends EngineRunner {
@@ -44,7 +45,10 @@ export interface WorkerEngine extends EngineRunner {
 
 export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   const disposed = new AbortController();
-  let spare: { worker: Worker; limit: number } | undefined;
+  let spare: { worker: Worker; limit: number } | undefined = options.prestarted;
+  options.prestarted?.worker.on('exit', () => {
+    if (spare?.worker === options.prestarted?.worker) spare = undefined;
+  });
   const memoryLimit = () =>
     (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
     DEFAULT_ENGINE_MEMORY_MB;
