@@ -42,7 +42,12 @@ export async function benchDiff(): Promise<BenchRow[]> {
     const changed = (result.objects ?? []).filter((o) => o.changes?.length).length;
     if (changed !== 50) throw new Error(`kluctl-ts diff found ${changed} changed objects, expected 50`);
     // Alternated (kluctl, kluctl-ts, warm API, kluctl, …), so that the load of a shared machine hits all alike.
-    const samples: Record<'kluctl' | 'cli' | 'warm', ProcessSample[]> = { kluctl: [], cli: [], warm: [] };
+    const samples: Record<'kluctl' | 'cli' | 'warm' | 'everyApply', ProcessSample[]> = {
+      kluctl: [],
+      cli: [],
+      warm: [],
+      everyApply: [],
+    };
     const loadBefore = os.loadavg()[0];
     for (let i = 0; i < RUNS; i++) {
       samples.kluctl.push(await runMeasured(testBinaries('kluctl').kluctl, args, { env }));
@@ -52,8 +57,12 @@ export async function benchDiff(): Promise<BenchRow[]> {
       const started = performance.now();
       await diffProject(base);
       samples.warm.push({ ms: performance.now() - started });
+      // Without the no-op proof (noOpApply.ts): exactly kluctl's 501 applies.
+      const again = performance.now();
+      await diffProject({ ...base, sendEveryApply: true });
+      samples.everyApply.push({ ms: performance.now() - again });
     }
-    const [kluctl, cli, warm] = [samples.kluctl, samples.cli, samples.warm].map(median);
+    const [kluctl, cli, warm, everyApply] = [samples.kluctl, samples.cli, samples.warm, samples.everyApply].map(median);
     const load = `${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after (${os.cpus().length} CPUs)`;
     return [
       {
@@ -76,6 +85,13 @@ export async function benchDiff(): Promise<BenchRow[]> {
         kluctl: ms(kluctl.ms),
         ours: ms(warm.ms),
         ratio: faster(kluctl.ms, warm.ms),
+      },
+      {
+        area: 'diff',
+        measure: '500 objects: diffProject() warm, --send-every-apply (no no-op proof)',
+        kluctl: ms(kluctl.ms),
+        ours: ms(everyApply.ms),
+        ratio: faster(kluctl.ms, everyApply.ms),
       },
       { area: 'diff', measure: 'load average (1 min) around the diff runs', ours: load },
     ];

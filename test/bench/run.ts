@@ -32,7 +32,10 @@ async function main(): Promise<void> {
     ours: `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   });
   process.stdout.write(
-    `Machine: ${machine}\nkluctl: v2.22.1 (built from the Go module proxy); kluctl-ts: this checkout\n\n${table(rows)}`,
+    `Machine: ${machine}\nkluctl: v2.22.1 (built from the Go module proxy); kluctl-ts: this checkout` +
+      // Node loads these certificates before it runs anything: every kluctl-ts process pays for it, kluctl does not.
+      (process.env.NODE_EXTRA_CA_CERTS ? `\nNODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS})` : '') +
+      `\n\n${table(rows)}`,
   );
 }
 
