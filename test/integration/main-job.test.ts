@@ -215,7 +215,18 @@ describe('npm start: sandbox, sample GitOps project and VS Code (the main job) @
       const app1 = page.getByRole('treeitem', { name: /^app1 / });
       await app1.hover();
       await app1.locator('.action-label[aria-label="Diff with Local Source"]').click();
-      await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 90_000 });
+      // When the tree refreshes the row between the hover and the click (a status update of the watch), VS Code runs
+      // the inline action without its row, and the command asks which deployment: app1 is picked there.
+      const diffEditor = page.locator('.multiDiffEditor, .monaco-diff-editor').first();
+      const picked = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'kluctl-gitops/app1' }).first();
+      for (const deadline = Date.now() + 90_000; !(await diffEditor.isVisible());) {
+        if (Date.now() > deadline) throw new Error('Diff with Local Source opened no diff editor within 90 s');
+        if (await picked.isVisible()) {
+          console.log('      (the row was refreshed under the click: app1 picked from the question)');
+          await picked.click();
+        }
+        await page.waitForTimeout(250);
+      }
       await page
         .getByText(/Uncommitted\s+hello\s+from\s+sandbox/)
         .first()
