@@ -55,6 +55,8 @@ type response struct {
 	// Documents in kluctl's order: CRDs, manifests, hooks (no test hooks).
 	Documents []document `json:"documents"`
 	Warnings  []string   `json:"warnings,omitempty"`
+	// The volatile functions the render called (volatile.go): its result must not be cached.
+	Volatile []string `json:"volatile,omitempty"`
 	// Milliseconds spent loading the chart, building values, rendering templates, sorting.
 	Timings map[string]int64 `json:"timings,omitempty"`
 }
@@ -86,6 +88,7 @@ func helmRender() uint32 {
 	var res response
 	var req request
 	timings = map[string]int64{}
+	volatileCalled = map[string]bool{}
 	if err := json.Unmarshal(input, &req); err != nil {
 		res.Error = "invalid request: " + err.Error()
 	} else if docs, warnings, err := render(req); err != nil {
@@ -95,6 +98,7 @@ func helmRender() uint32 {
 		res.Warnings = warnings
 	}
 	res.Timings = timings
+	res.Volatile = volatileList()
 	input = nil
 	out, err := json.Marshal(res)
 	if err != nil {
@@ -180,7 +184,7 @@ func render(req request) (docs []document, warnings []string, err error) {
 		return nil, nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", ch.Metadata.KubeVersion, caps.KubeVersion.Version)
 	}
 	t = mark("values", t)
-	e := engine.Engine{CustomTemplateFuncs: hostKeyFuncs()}
+	e := engine.Engine{CustomTemplateFuncs: renderFuncs()}
 	files, err := e.Render(ch, values)
 	t = mark("render", t)
 	if err != nil {

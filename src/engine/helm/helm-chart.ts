@@ -13,7 +13,8 @@ import { isMap as isObject } from '../../util/go-values.js';
 import { toGoYaml } from '../../kluctl/yaml/go-yaml.js';
 import { CancelledError, isCancellation } from '../../util/errors.js';
 import { SopsDecryptor } from '../sops/decryptor.js';
-import { helmTemplateWasm, type HelmTemplateRequest } from './helm-wasm.js';
+import { helmTemplateWasm, helmWasmPath, prefetchHelmModule, type HelmTemplateRequest } from './helm-wasm.js';
+import { defaultHelmRenderCache, type RenderKey } from './render-cache.js';
 import { needsPull, remoteChart, type RemoteChart } from './chart-pull.js';
 import type { HelmAuthProvider } from './credentials.js';
 import type { RegistryClient } from '../oci/client.js';
@@ -162,11 +163,22 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
   };
   const helm = o.helmBinary ?? process.env.KLUCTL_HELM_BINARY;
   let manifest: string;
-  if (helm) {
+  // Renders by the bundled Helm are reused across processes when they are pure (render-cache.ts); SOPS-decrypted
+  // values never reach the disk, not even encrypted.
+  const cache = helm || valuesEncrypted ? undefined : defaultHelmRenderCache();
+  const moduleFile = cache && helmWasmPath();
+  const key: RenderKey | undefined = moduleFile ? cache.key(request, moduleFile) : undefined;
+  const cached = key && cache?.get(key);
+  let store = false;
+  if (cached !== undefined) {
+    manifest = cached;
+  } else if (helm) {
     manifest = await helmTemplateBinary(helm, request, valuesEncrypted ? undefined : valuesFile, o);
   } else {
     try {
-      manifest = (await helmTemplateWasm(request, o.signal)).manifest;
+      const result = await helmTemplateWasm(request, o.signal);
+      manifest = result.manifest;
+      store = result.volatile.length === 0;
     } catch (error) {
       if (isCancellation(error)) throw new CancelledError(`helm template ${o.chartFile}`);
       throw new ProjectError(
@@ -178,6 +190,7 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
     }
   }
   const objects = parseYamlAll(manifest).filter(isObject);
+  if (key && store && !objects.some((obj) => obj.kind === 'Secret')) cache?.put(key, manifest);
   for (const obj of objects) {
     if (config.namespace === undefined) continue;
     const metadata = (obj.metadata ??= {}) as { annotations?: Record<string, string> };
@@ -188,6 +201,16 @@ export async function renderHelmChart(o: HelmRenderOptions): Promise<HelmChartCo
     objects.map((x) => toGoYaml(x)).join('---\n'),
   );
   return config;
+}
+
+/**
+ * Starts compiling the bundled Helm while the templates render, when an item of `itemDirs` has a helm-chart.yaml
+ * at its root (a hint only: a chart elsewhere compiles it when it renders).
+ */
+export function prefetchHelmEngine(itemDirs: string[], helmBinary?: string): void {
+  if (helmBinary ?? process.env.KLUCTL_HELM_BINARY) return;
+  const hasChart = (dir: string) => ['helm-chart.yaml', 'helm-chart.yml'].some((n) => exists(path.join(dir, n)));
+  if (itemDirs.some(hasChart)) prefetchHelmModule();
 }
 
 const chartName = (c: HelmChartConfig): string =>

@@ -32,12 +32,18 @@ export interface HelmTemplateResult {
   /** `---\n# Source: <file>\n<content>\n` per document: CRDs, manifests in install order, non-test hooks. */
   manifest: string;
   warnings: string[];
+  /**
+   * The functions the render called whose result is not a function of its inputs (the clock, randomness, generated
+   * keys and certificates, DNS; helm-wasm/volatile.go): such a render must not be reused.
+   */
+  volatile: string[];
 }
 
 interface WasmResponse {
   error?: string;
   documents?: Array<{ name: string; content: string }>;
   warnings?: string[];
+  volatile?: string[];
 }
 
 /** The part of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
@@ -97,6 +103,14 @@ export function helmModule(): Promise<WasmModule> {
   return compiled.module;
 }
 
+/**
+ * Starts compiling the module in the background (V8 compiles off this thread), for a render that will need it soon;
+ * a failure is reported by the render that needs it.
+ */
+export function prefetchHelmModule(): void {
+  if (helmWasmPath()) helmModule().catch(() => undefined);
+}
+
 /** Renders a chart like kluctl v2.28's `helm template` (action.Install, client dry run). */
 export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortSignal): Promise<HelmTemplateResult> {
   signal?.throwIfAborted();
@@ -122,7 +136,7 @@ export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortS
     });
     if (response.error !== undefined) throw new Error(response.error.replaceAll('/chart/', ''));
     const manifest = (response.documents ?? []).map((d) => `---\n# Source: ${d.name}\n${d.content}\n`).join('');
-    return { manifest, warnings: response.warnings ?? [] };
+    return { manifest, warnings: response.warnings ?? [], volatile: response.volatile ?? [] };
   } finally {
     wasi.dispose();
   }

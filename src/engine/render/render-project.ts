@@ -1,6 +1,7 @@
 /** `renderProject`: the whole render half of Kluctl (spec §12 steps 1-4), what `kluctl render` does. */
 
 import { helmAuthProvider, type HelmCredentialArgs } from '../helm/credentials.js';
+import { prefetchHelmEngine } from '../helm/helm-chart.js';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -228,6 +229,10 @@ async function buildAll(
       }
     }
   };
+  prefetchHelmEngine(
+    items.flatMap((item) => (item.dir ? [item.dir] : [])),
+    base.helmBinary,
+  );
   // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
   await each((item, i) => renderItemTemplates(item, opts[i]));
   await each((item, i) => renderItemHelmCharts(item, opts[i]));
