@@ -55,6 +55,11 @@ function lookup(
   return undefined;
 }
 
+/** Whether any string in `objects` holds a placeholder (the marker is plain ASCII: JSON keeps it as it is). */
+export function hasImagePlaceholder(objects: unknown[]): boolean {
+  return JSON.stringify(objects).includes(IMAGE_PLACEHOLDER.begin);
+}
+
 export function resolveImagePlaceholders(
   obj: KubeObject,
   resolver: ImageResolver,

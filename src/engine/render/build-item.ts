@@ -16,7 +16,7 @@ import type { MemTree } from './mem-tree.js';
 import type { FileDeps } from './incremental.js';
 import type { KustomizedItem, RenderCache } from './incremental.js';
 import { applyMetadata, itemMetadata, parseGoBool, withListItems } from '../postprocess/metadata.js';
-import { resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
+import { hasImagePlaceholder, resolveImagePlaceholders, type ImageResolver } from '../postprocess/images.js';
 import { isMap as isObject } from '../../util/go-values.js';
 import { parseYaml11 } from '../yaml/kustomize.js';
 import type { ClusterConnection } from './cluster.js';
@@ -202,11 +202,15 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   const rendered = renderedDirOf(item, o.renderDir);
   if (!item.dir || !rendered || item.config.onlyRender) return result;
 
-  const kustomize = () => kustomizeItem(item, o, rendered);
+  const kustomize = async () => {
+    const out = await kustomizeItem(item, o, rendered);
+    // Known for a cached build, so that its reuse skips the walk for placeholders when there are none.
+    if (o.cache) out.result.imagePlaceholders = hasImagePlaceholder(out.result.objects);
+    return out;
+  };
   const inputs = [item.dir, rendered, item.config, overrideNamespace(item.project), o.kustomizeBinary];
   const built = o.cache ? await o.cache.build(cacheKey(item), inputs, o.tree, kustomize) : (await kustomize()).result;
-  const { annotations } = built;
-  const objects = built.objects;
+  const { annotations, objects } = built;
   result.barrier ||= parseGoBool(annotations['kluctl.io/barrier']);
   result.waitReadiness ||= parseGoBool(annotations['kluctl.io/wait-readiness']);
 
@@ -220,6 +224,7 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
   });
   for (const obj of objects) {
     applyMetadata(obj, meta);
+    if (built.imagePlaceholders === false) continue;
     for (const x of withListItems(obj)) {
       try {
         resolveImagePlaceholders(x, o.images, item.vars, { tags: item.tags, dir: item.relRenderedDir! });

@@ -103,6 +103,8 @@ interface TemplateEntry {
 export interface KustomizedItem {
   annotations: Record<string, string>;
   objects: KubeObject[];
+  /** Whether a string in the objects holds an `images.get_image()` placeholder; undefined when not known. */
+  imagePlaceholders?: boolean;
 }
 
 interface BuildEntry {
@@ -160,7 +162,8 @@ export class RenderCache {
     if (entry && entry.inputs === hash && observedUnchanged(tree, entry.observed)) {
       this.stats.buildsReused++;
       for (const [p, data] of entry.observed.writes) tree.writeFile(p, data);
-      return { annotations: entry.result.annotations, objects: structuredClone(entry.result.objects) };
+      const { annotations, objects, imagePlaceholders } = entry.result;
+      return { annotations, objects: structuredClone(objects), imagePlaceholders };
     }
     this.builds.delete(key);
     const observed: TreeObservations = { seen: new Map(), writes: [] };
@@ -176,7 +179,7 @@ export class RenderCache {
       this.builds.set(key, {
         inputs: hash,
         observed,
-        result: { annotations: out.result.annotations, objects: structuredClone(out.result.objects) },
+        result: { ...out.result, objects: structuredClone(out.result.objects) },
       });
     return out.result;
   }

@@ -145,15 +145,27 @@ const CHANGES: Change[] = [
     });
     return `item-${i}/b.yaml includes another template`;
   },
+  (dir, rnd) => {
+    // images.get_image() placeholders are resolved after the build, also for a build reused from the cache.
+    const i = Math.floor(rnd() * ITEMS);
+    const f = path.join(dir, `item-${i}/img.yaml`);
+    if (fs.existsSync(f)) fs.rmSync(f);
+    else
+      writeFiles(dir, {
+        [`item-${i}/img.yaml`]: cm(`img-${i}`, `  image: "{{ images.get_image('nginx:1.${i}') }}"\n`),
+      });
+    return `add or remove item-${i}/img.yaml (an image placeholder)`;
+  },
 ];
 
-type Outcome = { ok: true; printed: string; items: string; warnings: string[] } | { ok: false; error: string };
+type Outcome =
+  { ok: true; printed: string; items: string; images: string; warnings: string[] } | { ok: false; error: string };
 
 async function outcome(run: () => Promise<RenderProjectResult>): Promise<Outcome> {
   try {
     const r = await run();
     const items = JSON.stringify(r.items.map((i) => ({ ...i, objects: i.objects.length })));
-    return { ok: true, printed: printAll(r.objects), items, warnings: r.warnings };
+    return { ok: true, printed: printAll(r.objects), items, images: JSON.stringify(r.images), warnings: r.warnings };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
