@@ -9,6 +9,7 @@ import { renderProject } from '../../src/engine/render/render-project.js';
 import { kluctlEnv } from '../harness/kluctl.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
 import { writeFiles } from '../harness/files.js';
+import { useHelmWasm } from '../harness/helm-wasm.js';
 import { faster, lessMemory, mib, ms, runMeasured, type BenchRow, type ProcessSample } from './measure.js';
 
 /**
@@ -18,7 +19,9 @@ import { faster, lessMemory, mib, ms, runMeasured, type BenchRow, type ProcessSa
  * - the 200-item / 2,000-object project as processes, with peak memory and whether the output is identical;
  * - a re-render after editing one file, and after editing `.kluctl.yaml` args (every item affected) against a cold
  *   in-process render;
- * - each kluctl example as a process.
+ * - each kluctl example as a process;
+ * - a re-render after editing one file of an example with a Helm chart, warm API, with the Helm render cache
+ *   (render-cache.ts) and without it.
  */
 export async function benchIncremental(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kluctl-bench-incremental-'));
@@ -146,9 +149,64 @@ export async function benchIncremental(): Promise<BenchRow[]> {
         });
       }
     }
+    rows.push(...(await helmEditRows(dir)));
     return rows;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The warm API on a copy of the 3-templating-and-multi-env example (a redis chart next to 20 templated services):
+ * one service file edited before each re-render, with the Helm render cache and without it (the chart then runs in
+ * the bundled Helm on every render).
+ */
+async function helmEditRows(dir: string): Promise<BenchRow[]> {
+  useHelmWasm();
+  const example = 'microservices-demo/3-templating-and-multi-env';
+  const project = path.join(dir, 'helm-edit');
+  fs.cpSync(path.join(KLUCTL_EXAMPLES, example), project, { recursive: true });
+  const options = { projectDir: project, target: 'prod', offline: true };
+  const file = path.join(project, 'services', 'adservice', 'deployment.yml');
+  const original = fs.readFileSync(file, 'utf8');
+  const saved = { cacheDir: process.env.KLUCTL_TS_CACHE_DIR, off: process.env.KLUCTL_TS_HELM_RENDER_CACHE };
+  const edited = async (cacheOff: boolean): Promise<number> => {
+    process.env.KLUCTL_TS_CACHE_DIR = path.join(dir, 'helm-edit-cache');
+    if (cacheOff) process.env.KLUCTL_TS_HELM_RENDER_CACHE = '0';
+    else delete process.env.KLUCTL_TS_HELM_RENDER_CACHE;
+    const cache = new RenderCache();
+    await renderProject({ ...options, cache });
+    // Files older than the racy window, as in the editor a while after opening the project.
+    await new Promise((r) => setTimeout(r, 2_500));
+    let edits = 0;
+    return median(7, async () => {
+      fs.writeFileSync(file, `${original}\n# edit ${++edits}\n`);
+      const started = performance.now();
+      await renderProject({ ...options, cache });
+      return performance.now() - started;
+    });
+  };
+  try {
+    const off = await edited(true);
+    const on = await edited(false);
+    return [
+      {
+        area: 'render (#16)',
+        measure: `example ${example} -t prod: re-render after editing one file (warm API), Helm render cache on vs off`,
+        kluctl: `off ${ms(off)}`,
+        ours: ms(on),
+        ratio: faster(off, on),
+      },
+    ];
+  } finally {
+    fs.writeFileSync(file, original);
+    for (const [k, v] of [
+      ['KLUCTL_TS_CACHE_DIR', saved.cacheDir],
+      ['KLUCTL_TS_HELM_RENDER_CACHE', saved.off],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
