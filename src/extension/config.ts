@@ -24,6 +24,8 @@ export interface KluctlSettings {
   engineMaxMemoryMb: number;
   /** `kluctl.engine.sendEveryApply`: the engine's diffs send even the applies proven to change nothing. */
   engineSendEveryApply: boolean;
+  /** `kluctl.engine.helmRenderCache`: the engine reuses pure Helm renders (src/engine/helm/render-cache.ts). */
+  engineHelmRenderCache: boolean;
   /** Notify when a deployment of this workspace turns failed, drifted or awaits approval. */
   alertNotifications: boolean;
   /** `kluctl.alerts.watchWhileHidden`: a light watch of the workspace's deployments while the view is hidden. */
@@ -58,6 +60,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): KluctlSettings 
     confirmClusterChanges: c.get<boolean>('confirmClusterChanges') ?? true,
     engineMaxMemoryMb: Math.max(256, c.get<number>('engine.maxMemoryMb') ?? 1536),
     engineSendEveryApply: c.get<boolean>('engine.sendEveryApply') ?? false,
+    engineHelmRenderCache: c.get<boolean>('engine.helmRenderCache') ?? true,
     alertNotifications: c.get<boolean>('alerts.notifications') ?? true,
     alertsWhileHidden: c.get<boolean>('alerts.watchWhileHidden') ?? true,
   };

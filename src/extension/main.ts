@@ -61,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): KluctlExtensionApi {
     // with its incremental render cache (only what changed is rendered again).
     spare: true,
     keepWarm: (command) => command === 'analyze',
+    env: (): Record<string, string> =>
+      readSettings().engineHelmRenderCache ? {} : { KLUCTL_TS_HELM_RENDER_CACHE: '0' },
   });
   const language = new LanguageFeatures(engine, context.workspaceState);
   context.subscriptions.push(

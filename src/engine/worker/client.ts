@@ -36,6 +36,11 @@ export interface WorkerEngineOptions {
   keepWarm?: (command: EngineCommand) => boolean;
   /** A worker already started with its bundle loading (the CLI's launcher): the first command's, if it fits. */
   prestarted?: PrestartedWorker;
+  /**
+   * Variables added to a worker's environment (settings the engine reads from it), read when a worker starts; a
+   * spare or warm worker started with other values is not used.
+   */
+  env?: () => Record<string, string>;
 }
 
 export interface WorkerEngine extends EngineRunner {
@@ -45,7 +50,11 @@ export interface WorkerEngine extends EngineRunner {
 
 export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   const disposed = new AbortController();
-  let spare: { worker: Worker; limit: number } | undefined = options.prestarted;
+  const setupKey = (limit: number) => `${limit}\0${JSON.stringify(options.env?.() ?? {})}`;
+  let spare: { worker: Worker; key: string } | undefined = options.prestarted && {
+    worker: options.prestarted.worker,
+    key: setupKey(options.prestarted.limit),
+  };
   options.prestarted?.worker.on('exit', () => {
     if (spare?.worker === options.prestarted?.worker) spare = undefined;
   });
@@ -55,19 +64,19 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   const startSpare = () => {
     if (!options.spare || disposed.signal.aborted) return;
     const limit = memoryLimit();
-    const worker = newWorker(options.workerFile, { spare: true }, limit);
+    const worker = newWorker(options.workerFile, { spare: true }, limit, options.env?.());
     // An idle spare never keeps the process alive, and one that dies is simply replaced on the next command.
     worker.unref();
     worker.on('error', () => undefined);
     worker.on('exit', () => {
       if (spare?.worker === worker) spare = undefined;
     });
-    spare = { worker, limit };
+    spare = { worker, key: setupKey(limit) };
   };
   const takeSpare = (): Worker | undefined => {
     const s = spare;
     spare = undefined;
-    if (s && s.limit !== memoryLimit()) {
+    if (s && s.key !== setupKey(memoryLimit())) {
       void s.worker.terminate();
       return undefined;
     }
@@ -75,11 +84,11 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
     return s?.worker;
   };
   /** Idle workers kept warm, by command. */
-  const warm = new Map<EngineCommand, { worker: Worker; limit: number }>();
+  const warm = new Map<EngineCommand, { worker: Worker; key: string }>();
   const takeWarm = (command: EngineCommand): Worker | undefined => {
     const w = warm.get(command);
     warm.delete(command);
-    if (w && w.limit !== memoryLimit()) {
+    if (w && w.key !== setupKey(memoryLimit())) {
       void w.worker.terminate();
       return undefined;
     }
@@ -97,7 +106,7 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
     worker.on('exit', () => {
       if (warm.get(command)?.worker === worker) warm.delete(command);
     });
-    warm.set(command, { worker, limit: memoryLimit() });
+    warm.set(command, { worker, key: setupKey(memoryLimit()) });
   };
   startSpare();
   return {
@@ -126,9 +135,10 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   };
 }
 
-function newWorker(workerFile: string, workerData: unknown, limit: number): Worker {
+function newWorker(workerFile: string, workerData: unknown, limit: number, env?: Record<string, string>): Worker {
   return new Worker(workerFile, {
     workerData,
+    env: env && Object.keys(env).length > 0 ? { ...process.env, ...env } : process.env,
     resourceLimits: { maxOldGenerationSizeMb: limit },
     // The host's own flags (an extension host's inspector, loaders) are not for the worker.
     execArgv: [],
@@ -154,7 +164,7 @@ function runInWorker<C extends EngineCommand>(
     (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
     DEFAULT_ENGINE_MEMORY_MB;
   const start: WorkerStart = { request, confirm: !!confirm };
-  const worker = spareWorker ?? newWorker(options.workerFile, start, limit);
+  const worker = spareWorker ?? newWorker(options.workerFile, start, limit, options.env?.());
   if (spareWorker) {
     spareWorker.removeAllListeners();
     spareWorker.postMessage({ type: 'start', start } satisfies ToWorker);

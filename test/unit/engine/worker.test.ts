@@ -101,6 +101,26 @@ describe('engine worker (isolation)', function () {
     );
   });
 
+  it("a worker gets the variables of `env` (the extension's engine settings); a spare started with others is not used", async () => {
+    const projectDir = project({
+      'deployment.yaml':
+        'vars:\n  - systemEnvVars:\n      marker: KLUCTL_TS_WORKER_TEST_MARKER\ndeployments:\n  - path: app\n',
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  marker: "{{ marker }}"\n',
+    });
+    let marker = 'first';
+    const own = workerEngine({ workerFile, spare: true, env: () => ({ KLUCTL_TS_WORKER_TEST_MARKER: marker }) });
+    try {
+      const request = { command: 'render' as const, options: { projectDir, offline: true }, print: true };
+      assert.match((await own.run(request)).printed ?? '', /marker: first/);
+      // The spare started for the next command has "first": the setting changed, so a new worker runs it.
+      marker = 'second';
+      assert.match((await own.run(request)).printed ?? '', /marker: second/);
+      assert.equal(process.env.KLUCTL_TS_WORKER_TEST_MARKER, undefined, 'this thread’s environment is unchanged');
+    } finally {
+      own.dispose();
+    }
+  });
+
   it('stops a worker that exceeds its memory limit with a clear error; this thread is unharmed', async () => {
     // A stand-in worker that allocates without end (what an alias bomb or a runaway template does).
     const hog = path.join(dir, 'hog.cjs');
