@@ -8,6 +8,7 @@ import { RenderCache } from '../../src/engine/render/incremental.js';
 import { renderProject } from '../../src/engine/render/render-project.js';
 import { kluctlEnv } from '../harness/kluctl.js';
 import { KLUCTL_EXAMPLES, REPO_ROOT, testBinaries } from '../harness/paths.js';
+import { saveEnv } from '../harness/env.js';
 import { writeFiles } from '../harness/files.js';
 import { useHelmWasm } from '../harness/helm-wasm.js';
 import { faster, lessMemory, mib, ms, runMeasured, type BenchRow, type ProcessSample } from './measure.js';
@@ -169,7 +170,7 @@ async function helmEditRows(dir: string): Promise<BenchRow[]> {
   const options = { projectDir: project, target: 'prod', offline: true };
   const file = path.join(project, 'services', 'adservice', 'deployment.yml');
   const original = fs.readFileSync(file, 'utf8');
-  const saved = { cacheDir: process.env.KLUCTL_TS_CACHE_DIR, off: process.env.KLUCTL_TS_HELM_RENDER_CACHE };
+  const restoreEnv = saveEnv('KLUCTL_TS_CACHE_DIR', 'KLUCTL_TS_HELM_RENDER_CACHE');
   const edited = async (cacheOff: boolean): Promise<number> => {
     process.env.KLUCTL_TS_CACHE_DIR = path.join(dir, 'helm-edit-cache');
     if (cacheOff) process.env.KLUCTL_TS_HELM_RENDER_CACHE = '0';
@@ -200,13 +201,7 @@ async function helmEditRows(dir: string): Promise<BenchRow[]> {
     ];
   } finally {
     fs.writeFileSync(file, original);
-    for (const [k, v] of [
-      ['KLUCTL_TS_CACHE_DIR', saved.cacheDir],
-      ['KLUCTL_TS_HELM_RENDER_CACHE', saved.off],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   }
 }
 

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runRender } from '../../src/cli/render.js';
+import { saveEnv } from '../harness/env.js';
 import { captureCli, type CliRun } from '../harness/cli.js';
 import { useHelmWasm } from '../harness/helm-wasm.js';
 import { runKluctl } from '../harness/kluctl.js';
@@ -69,7 +70,7 @@ function compare(kluctl: Run, ours: Run, c: Pick<Case, 'error' | 'v2_22_keeps'>,
 
 describe('engine render conformance with kluctl render --print-all @integration @conformance', function () {
   this.timeout(600_000);
-  const saved = { helm: process.env.KLUCTL_HELM_BINARY, kustomize: process.env.KLUCTL_KUSTOMIZE_BINARY };
+  const restoreEnv = saveEnv('KLUCTL_HELM_BINARY', 'KLUCTL_KUSTOMIZE_BINARY');
   // Helm charts render through the bundled Helm v4 engine, as in kluctl v2.28.
   let tmp: string;
   let noKubeconfig: string;
@@ -83,13 +84,7 @@ describe('engine render conformance with kluctl render --print-all @integration 
   });
 
   after(() => {
-    for (const [k, v] of [
-      ['KLUCTL_HELM_BINARY', saved.helm],
-      ['KLUCTL_KUSTOMIZE_BINARY', saved.kustomize],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runRender } from '../../src/cli/render.js';
 import { runCli } from '../../src/cli/run.js';
+import { saveEnv } from '../harness/env.js';
 import { sharedCluster, uniqueName } from '../harness/shared.js';
 import { findOnPath } from '../../src/util/executables.js';
 import { obfuscateSecret } from '../../src/kluctl/masking.js';
@@ -41,7 +42,7 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
   let pgpFpr: string | undefined;
   /** Env of both runs: no user keys, nothing from the user's config dir or keyring. */
   let baseEnv: Record<string, string>;
-  const saved = { helm: process.env.KLUCTL_HELM_BINARY, kustomize: process.env.KLUCTL_KUSTOMIZE_BINARY };
+  const restoreEnv = saveEnv('KLUCTL_HELM_BINARY', 'KLUCTL_KUSTOMIZE_BINARY');
 
   const run = (bin: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): string =>
     execFileSync(bin, args, {
@@ -93,13 +94,7 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
   });
 
   after(() => {
-    for (const [k, v] of [
-      ['KLUCTL_HELM_BINARY', saved.helm],
-      ['KLUCTL_KUSTOMIZE_BINARY', saved.kustomize],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     // The agent gpg started for the test keyring.
     if (gnupgHome) {
       try {
@@ -399,7 +394,7 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
     fs.writeFileSync(path.join(dir, 'secrets/secret.yaml'), secret('second-value'));
     encryptSecret();
     const kluctl = await runKluctl(['diff', ...args], { kubeconfig: cluster.kubeconfig, cwd: dir, env });
-    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    const restore = saveEnv(...Object.keys(env));
     Object.assign(process.env, env);
     let ours: CliRun;
     try {
@@ -407,10 +402,7 @@ describe('engine SOPS decryption: conformance with kluctl render --print-all @in
         runCli(['diff', ...args, '--kubeconfig', cluster.kubeconfig, '--project-dir', dir], io),
       );
     } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restore();
     }
     assert.equal(kluctl.code, 0, kluctl.stderr);
     assert.equal(ours.code, 0, ours.stderr);

@@ -7,6 +7,7 @@ import { helmTemplateWasm } from '../../src/engine/helm/helm-wasm.js';
 import { HelmRenderCache } from '../../src/engine/helm/render-cache.js';
 import { renderProject } from '../../src/engine/render/render-project.js';
 import type { KubeObject } from '../../src/kube/objects.js';
+import { saveEnv } from '../harness/env.js';
 import { writeFiles } from '../harness/files.js';
 import { useHelmWasm } from '../harness/helm-wasm.js';
 import { testBinaries } from '../harness/paths.js';
@@ -21,7 +22,7 @@ describe('helm render cache: renders reused across processes @integration', func
   let tmp: string;
   let moduleFile: string;
   let cacheDir: string;
-  const saved = { cache: process.env.KLUCTL_TS_CACHE_DIR, off: process.env.KLUCTL_TS_HELM_RENDER_CACHE };
+  const restoreEnv = saveEnv('KLUCTL_TS_CACHE_DIR', 'KLUCTL_TS_HELM_RENDER_CACHE');
 
   before(() => {
     moduleFile = useHelmWasm();
@@ -35,13 +36,7 @@ describe('helm render cache: renders reused across processes @integration', func
   });
 
   after(() => {
-    for (const [k, v] of [
-      ['KLUCTL_TS_CACHE_DIR', saved.cache],
-      ['KLUCTL_TS_HELM_RENDER_CACHE', saved.off],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
