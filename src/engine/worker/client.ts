@@ -50,7 +50,8 @@ export interface WorkerEngine extends EngineRunner {
 
 export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   const disposed = new AbortController();
-  const setupKey = (limit: number) => `${limit}\0${JSON.stringify(options.env?.() ?? {})}`;
+  /** What a worker is started with (its memory limit and added variables): workers started otherwise are not reused. */
+  const setupKey = (limit: number, env = options.env?.()) => `${limit}\0${JSON.stringify(env ?? {})}`;
   let spare: { worker: Worker; key: string } | undefined = options.prestarted && {
     worker: options.prestarted.worker,
     key: setupKey(options.prestarted.limit),
@@ -64,14 +65,15 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
   const startSpare = () => {
     if (!options.spare || disposed.signal.aborted) return;
     const limit = memoryLimit();
-    const worker = newWorker(options.workerFile, { spare: true }, limit, options.env?.());
+    const env = options.env?.();
+    const worker = newWorker(options.workerFile, { spare: true }, limit, env);
     // An idle spare never keeps the process alive, and one that dies is simply replaced on the next command.
     worker.unref();
     worker.on('error', () => undefined);
     worker.on('exit', () => {
       if (spare?.worker === worker) spare = undefined;
     });
-    spare = { worker, key: setupKey(limit) };
+    spare = { worker, key: setupKey(limit, env) };
   };
   const takeSpare = (): Worker | undefined => {
     const s = spare;
@@ -96,7 +98,7 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
     w?.worker.ref();
     return w?.worker;
   };
-  const keep = (command: EngineCommand, worker: Worker) => {
+  const keep = (command: EngineCommand, worker: Worker, key: string) => {
     if (disposed.signal.aborted) return void worker.terminate();
     const old = warm.get(command);
     if (old) void old.worker.terminate();
@@ -106,12 +108,14 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
     worker.on('exit', () => {
       if (warm.get(command)?.worker === worker) warm.delete(command);
     });
-    warm.set(command, { worker, key: setupKey(memoryLimit()) });
+    warm.set(command, { worker, key });
   };
   startSpare();
   return {
     run: (request, hooks) => {
       const reuse = options.keepWarm?.(request.command) ?? false;
+      // The setup of the worker this command runs in: a kept or spare one matches it, a new one starts with it now.
+      const key = setupKey(memoryLimit());
       const kept = reuse ? takeWarm(request.command) : undefined;
       const taken = kept ?? takeSpare();
       const result = runInWorker(
@@ -120,7 +124,7 @@ export function workerEngine(options: WorkerEngineOptions): WorkerEngine {
         options,
         disposed.signal,
         taken,
-        reuse ? (worker) => keep(request.command, worker) : undefined,
+        reuse ? (worker) => keep(request.command, worker, key) : undefined,
       );
       if (!kept) startSpare();
       return result;
