@@ -223,6 +223,37 @@ describe('helm-wasm: Helm v4 as WebAssembly @integration', function () {
     }
   });
 
+  it('one instance renders chart after chart: each sees only its own directory, nothing of the one before', async () => {
+    const first = path.join(tmp, 'first');
+    writeFiles(first, {
+      'Chart.yaml': 'apiVersion: v2\nname: first\nversion: 1.0.0\n',
+      'files/secret.txt': 'FIRST-CHART-SECRET',
+      'templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  s: {{ .Files.Get "files/secret.txt" | quote }}\n',
+    });
+    const second = path.join(tmp, 'second');
+    writeFiles(second, {
+      'Chart.yaml': 'apiVersion: v2\nname: second\nversion: 1.0.0\n',
+      'templates/cm.yaml': [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: second',
+        'data:',
+        '  same: {{ .Files.Get "files/secret.txt" | quote }}',
+        '  up: {{ .Files.Get "../first/files/secret.txt" | quote }}',
+        '  chart: {{ .Chart.Name | quote }}',
+        '',
+      ].join('\n'),
+    });
+    assert.match((await render({ chartDir: first })).manifest, /s: "FIRST-CHART-SECRET"/);
+    const out = (await render({ chartDir: second })).manifest;
+    assert.doesNotMatch(out, /FIRST-CHART-SECRET/);
+    assert.match(out, /chart: "second"/);
+    // And back: the first chart's files are there again for it.
+    assert.match((await render({ chartDir: first })).manifest, /s: "FIRST-CHART-SECRET"/);
+  });
+
   it('a chart that allocates without end stops at the memory cap with a clear error', async () => {
     const bomb = path.join(tmp, 'bomb');
     writeFiles(bomb, {

@@ -1,12 +1,12 @@
 /**
  * Helm with no binary: Helm v4.2.2's own chart loader and template engine (the version kluctl v2.28 embeds),
  * built from helm-wasm/ into a WASI reactor (scripts/build-helm-wasm.sh, shipped as dist/helm.wasm) and run
- * through the project's own read-only WASI host (wasi-readonly.ts). The module is compiled once per process; every
- * render gets a fresh instance whose only file system is the chart directory (as /chart, read-only), with no
- * environment and no output but its result; its one host function besides WASI generates RSA keys (Sprig's
- * certificate functions, see hostFunctions). Its linear memory is capped (MAX_MEMORY_MB): a chart that needs more fails with a clear error
- * instead of growing the editor's memory. A render is one synchronous call: it runs in the engine worker, whose
- * owner terminates it on cancel.
+ * through the project's own read-only WASI host (wasi-readonly.ts). The module is compiled once per process, and
+ * one instance renders chart after chart (helmSession); its only file system is the current chart's directory (as
+ * /chart, read-only), with no environment and no output but its result; its one host function besides WASI
+ * generates RSA keys (Sprig's certificate functions, see hostFunctions). Its linear memory is capped
+ * (MAX_MEMORY_MB): a chart that needs more fails with a clear error instead of growing the editor's memory. A render
+ * is one synchronous call: it runs in the engine worker, whose owner terminates it on cancel.
  */
 
 import * as fs from 'node:fs';
@@ -111,21 +111,65 @@ export function prefetchHelmModule(): void {
   if (helmWasmPath()) helmModule().catch(() => undefined);
 }
 
+/**
+ * One instance per process serves the renders one after the other (Go's runtime and Helm's packages initialise once:
+ * 0.15-0.9 s per chart saved), its preopened directory switched to each chart (ReadOnlyWasi.rebase: nothing of the
+ * previous chart stays reachable). It is dropped after a render that trapped or failed in the host, and when its
+ * memory has grown past RECYCLE_MB (Go never gives linear memory back), so a chart never inherits a full heap.
+ */
+interface HelmSession {
+  instance: WasmInstance;
+  wasi: ReadOnlyWasi;
+  memory: { buffer: ArrayBuffer };
+}
+/** A session whose memory grew past this is not reused. */
+const RECYCLE_MB = 384;
+let session: Promise<HelmSession> | undefined;
+
+function helmSession(chartDir: string): Promise<HelmSession> {
+  if (!session) {
+    const created = (async (): Promise<HelmSession> => {
+      const module = await helmModule();
+      const wasi = new ReadOnlyWasi(chartDir, '/chart', ['helm']);
+      try {
+        let memory: { buffer: ArrayBuffer } | undefined;
+        const instance = await WebAssembly.instantiate(module, {
+          ...wasi.imports(),
+          kluctl: hostFunctions(() => memory),
+        });
+        memory = instance.exports.memory as { buffer: ArrayBuffer };
+        wasi.initialize(instance);
+        return { instance, wasi, memory };
+      } catch (error) {
+        wasi.dispose();
+        throw failure(error, wasi, undefined);
+      }
+    })();
+    session = created;
+    created.catch(() => {
+      if (session === created) session = undefined;
+    });
+  }
+  return session;
+}
+
+function dropSession(s: HelmSession): void {
+  void session?.then((current) => {
+    if (current === s) session = undefined;
+  });
+  s.wasi.dispose();
+}
+
 /** Renders a chart like kluctl v2.28's `helm template` (action.Install, client dry run). */
 export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortSignal): Promise<HelmTemplateResult> {
   signal?.throwIfAborted();
   prepareRsaKeys(req.chartDir);
-  const module = await helmModule();
+  const s = await helmSession(req.chartDir);
   signal?.throwIfAborted();
-  const wasi = new ReadOnlyWasi(req.chartDir, '/chart', ['helm']);
+  let response: WasmResponse;
   try {
-    let memory: { buffer: ArrayBuffer } | undefined;
-    const instance = await WebAssembly.instantiate(module, {
-      ...wasi.imports(),
-      kluctl: hostFunctions(() => memory),
-    });
-    memory = instance.exports.memory as { buffer: ArrayBuffer };
-    const response = call(instance, wasi, {
+    s.wasi.rebase(req.chartDir);
+    response = call(s, {
       chartDir: '/chart',
       releaseName: req.releaseName,
       namespace: req.namespace,
@@ -134,12 +178,15 @@ export async function helmTemplateWasm(req: HelmTemplateRequest, signal?: AbortS
       includeCRDs: req.includeCRDs,
       values: req.values ?? '',
     });
-    if (response.error !== undefined) throw new Error(response.error.replaceAll('/chart/', ''));
-    const manifest = (response.documents ?? []).map((d) => `---\n# Source: ${d.name}\n${d.content}\n`).join('');
-    return { manifest, warnings: response.warnings ?? [], volatile: response.volatile ?? [] };
-  } finally {
-    wasi.dispose();
+  } catch (error) {
+    dropSession(s);
+    throw error;
   }
+  if (s.memory.buffer.byteLength > RECYCLE_MB * 1024 * 1024) dropSession(s);
+  else s.wasi.dispose();
+  if (response.error !== undefined) throw new Error(response.error.replaceAll('/chart/', ''));
+  const manifest = (response.documents ?? []).map((d) => `---\n# Source: ${d.name}\n${d.content}\n`).join('');
+  return { manifest, warnings: response.warnings ?? [], volatile: response.volatile ?? [] };
 }
 
 /** RSA key sizes the module may ask for: Sprig's certificates (2048) and genPrivateKey "rsa" (4096). */
@@ -162,29 +209,32 @@ function hostFunctions(memory: () => { buffer: ArrayBuffer } | undefined) {
   };
 }
 
-function call(instance: WasmInstance, wasi: ReadOnlyWasi, request: unknown): WasmResponse {
-  const x = instance.exports as unknown as HelmExports;
+function call(s: HelmSession, request: unknown): WasmResponse {
+  const x = s.instance.exports as unknown as HelmExports;
   try {
-    wasi.initialize(instance);
     const input = Buffer.from(JSON.stringify(request), 'utf8');
     const ptr = x.helm_alloc(input.length);
     new Uint8Array(x.memory.buffer, ptr, input.length).set(input);
     const len = x.helm_render();
     const out = Buffer.from(new Uint8Array(x.memory.buffer, x.helm_result_ptr(), len)).toString('utf8');
+    x.helm_free();
     return JSON.parse(out) as WasmResponse;
   } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError || error instanceof WasiExit) {
-      const mb = Math.round(x.memory.buffer.byteLength / 1024 / 1024);
-      const said = wasi.stderr.trim().split('\n')[0];
-      throw new Error(
-        mb >= MAX_MEMORY_MB - 64 || /out of memory/.test(said)
-          ? `helm ran out of memory (limit ${MAX_MEMORY_MB} MiB)`
-          : `helm stopped: ${said || error.message}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw failure(error, s.wasi, s.memory);
   }
+}
+
+/** A trap or an exit of the module as the error a user reads (out of memory, or what Go said on stderr). */
+function failure(error: unknown, wasi: ReadOnlyWasi, memory: { buffer: ArrayBuffer } | undefined): unknown {
+  if (!(error instanceof WebAssembly.RuntimeError || error instanceof WasiExit)) return error;
+  const mb = Math.round((memory?.buffer.byteLength ?? 0) / 1024 / 1024);
+  const said = wasi.stderr.trim().split('\n')[0];
+  return new Error(
+    mb >= MAX_MEMORY_MB - 64 || /out of memory/.test(said)
+      ? `helm ran out of memory (limit ${MAX_MEMORY_MB} MiB)`
+      : `helm stopped: ${said || error.message}`,
+    { cause: error },
+  );
 }
 
 /**

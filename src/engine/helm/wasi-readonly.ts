@@ -75,7 +75,7 @@ export class ReadOnlyWasi {
   private memory?: { buffer: ArrayBuffer };
   private readonly files = new Map<number, OpenFile>();
   private nextFd = 4;
-  private readonly realRoot: string;
+  private realRoot: string;
   private stderrHead = '';
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -97,6 +97,19 @@ export class ReadOnlyWasi {
   dispose(): void {
     for (const f of this.files.values()) if (f.fd !== undefined) fs.closeSync(f.fd);
     this.files.clear();
+  }
+
+  /**
+   * Makes `hostRoot` the preopened directory (the module's paths under `guestRoot` now lead there, and nowhere
+   * else): every other file is closed and what stderr held is dropped, as for a new instance.
+   */
+  rebase(hostRoot: string): void {
+    const realRoot = fs.realpathSync(hostRoot);
+    this.dispose();
+    this.realRoot = realRoot;
+    this.files.set(3, { host: realRoot, dir: true, position: 0n });
+    this.nextFd = 4;
+    this.stderrHead = '';
   }
 
   initialize(instance: { exports: Record<string, unknown> }): void {
