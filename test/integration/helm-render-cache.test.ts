@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { helmTemplateWasm } from '../../src/engine/helm/helm-wasm.js';
 import { HelmRenderCache } from '../../src/engine/helm/render-cache.js';
+import { RenderCache } from '../../src/engine/render/incremental.js';
+import { printAll } from '../../src/engine/render/print.js';
 import { renderProject } from '../../src/engine/render/render-project.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { saveEnv } from '../harness/env.js';
@@ -124,6 +126,36 @@ describe('helm render cache: renders reused across processes @integration', func
     process.env.KLUCTL_TS_HELM_RENDER_CACHE = '0';
     await render(dir);
     assert.deepEqual(entries(), []);
+  });
+
+  it('the warm API (RenderCache) renders an item again when its chart changed outside it, reused Helm render or not', async () => {
+    const dir = path.join(tmp, 'warm');
+    writeFiles(dir, {
+      '.kluctl.yaml': 'targets:\n  - name: t\n',
+      'deployment.yaml': 'deployments:\n  - path: app\n  - path: other\n',
+      'app/helm-chart.yaml': 'helmChart:\n  path: ../charts/demo\n  releaseName: rel\n  namespace: ns\n',
+      'charts/demo/Chart.yaml': 'apiVersion: v2\nname: demo\nversion: 1.0.0\n',
+      'charts/demo/templates/t.yaml': CONFIGMAP.replace('{{ .Values.greeting | quote }}', 'one'),
+      'charts/demo/values.yaml': 'greeting: x\n',
+      'other/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  a: "1"\n',
+    });
+    const cache = new RenderCache();
+    const warm = async () =>
+      printAll((await renderProject({ projectDir: dir, target: 't', offline: true, cache })).objects);
+    const full = async () => printAll((await renderProject({ projectDir: dir, target: 't', offline: true })).objects);
+    await warm();
+    // Twice: the second warm render lets the quick check of reused builds take over where it may.
+    assert.equal(await warm(), await full());
+    for (const value of ['two', 'three']) {
+      fs.writeFileSync(
+        path.join(dir, 'charts', 'demo', 'templates', 't.yaml'),
+        CONFIGMAP.replace('{{ .Values.greeting | quote }}', value),
+      );
+      const out = await warm();
+      assert.match(out, new RegExp(`greeting: ${value}`));
+      assert.equal(out, await full());
+    }
+    assert.ok(cache.stats.buildsQuick > 0, 'the item without a chart was reused by the quick check');
   });
 
   it('a volatile render is never stored: each render makes its own value, as every kluctl run does', async () => {

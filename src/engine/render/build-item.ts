@@ -209,7 +209,9 @@ export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions
     return out;
   };
   const inputs = [item.dir, rendered, item.config, overrideNamespace(item.project), o.kustomizeBinary];
-  const built = o.cache ? await o.cache.build(cacheKey(item), inputs, o.tree, kustomize) : (await kustomize()).result;
+  const built = o.cache
+    ? await o.cache.build(cacheKey(item), inputs, o.tree, rendered, kustomize)
+    : (await kustomize()).result;
   const { annotations, objects } = built;
   result.barrier ||= parseGoBool(annotations['kluctl.io/barrier']);
   result.waitReadiness ||= parseGoBool(annotations['kluctl.io/wait-readiness']);

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
-import type { MemNode, MemTree, TreeObservations } from './mem-tree.js';
+import { isWithin, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
 const RACY_MS = 2000;
@@ -111,12 +111,20 @@ interface BuildEntry {
   inputs: string;
   observed: TreeObservations;
   result: KustomizedItem;
+  /**
+   * For the quick check (see build): the item's template entry when the build ran, whether every read was inside
+   * the item's dir, and whether the tree there held only that entry's files then.
+   */
+  templates: TemplateEntry | undefined;
+  local: boolean;
+  clean: boolean;
 }
 
 export class RenderCache {
   /** The render root all renders with this cache use (in memory only; never created on disk). */
   readonly renderDir = path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`);
-  readonly stats = { templatesRendered: 0, templatesReused: 0, buildsRun: 0, buildsReused: 0 };
+  /** `buildsQuick`: reused builds the quick check (no read replayed) let through. */
+  readonly stats = { templatesRendered: 0, templatesReused: 0, buildsRun: 0, buildsReused: 0, buildsQuick: 0 };
   private readonly templates = new Map<string, TemplateEntry>();
   private readonly builds = new Map<string, BuildEntry>();
 
@@ -135,7 +143,7 @@ export class RenderCache {
     const entry = this.templates.get(key);
     if (entry && entry.inputs === hash && entry.deps.unchanged()) {
       this.stats.templatesReused++;
-      if (entry.rendered) tree.overlay(target, entry.rendered);
+      if (entry.rendered) tree.restore(target, entry.rendered);
       return;
     }
     this.templates.delete(key);
@@ -150,16 +158,35 @@ export class RenderCache {
    * Stages 3 of one item: `build` reads (and writes) `tree`; reused when the inputs are unchanged and every read it
    * made gives the same result on the new tree, its writes then made again. `cacheable` is false when the build
    * used what the tree does not see (a kustomize binary on a copy on disk).
+   *
+   * The quick check, which replays no read: a build that read only inside the item's rendered dir `dir`, whose reads
+   * were seen to give their results on a tree holding exactly the files of the item's template entry there
+   * (restored, nothing else written, created, removed or restored at, above or below `dir`: MemTree.changedNear),
+   * reads the same now if the tree holds exactly the files of the same entry again.
    */
   async build(
     key: string,
     inputs: unknown,
     tree: MemTree,
+    dir: string,
     build: () => Promise<{ result: KustomizedItem; cacheable: boolean }>,
   ): Promise<KustomizedItem> {
     const hash = sha1(JSON.stringify(inputs));
     const entry = this.builds.get(key);
-    if (entry && entry.inputs === hash && observedUnchanged(tree, entry.observed)) {
+    const templates = this.templates.get(key);
+    const clean = !tree.changedNear(dir);
+    const same = (e: BuildEntry): boolean => {
+      if (e.local && e.clean && clean && templates !== undefined && e.templates === templates) {
+        this.stats.buildsQuick++;
+        return true;
+      }
+      if (!observedUnchanged(tree, e.observed)) return false;
+      // Checked read by read on a tree holding exactly `templates` at the dir: from now on that suffices.
+      e.templates = templates;
+      e.clean = clean;
+      return true;
+    };
+    if (entry && entry.inputs === hash && same(entry)) {
       this.stats.buildsReused++;
       for (const [p, data] of entry.observed.writes) tree.writeFile(p, data);
       const { annotations, objects, imagePlaceholders } = entry.result;
@@ -180,9 +207,26 @@ export class RenderCache {
         inputs: hash,
         observed,
         result: { ...out.result, objects: structuredClone(out.result.objects) },
+        templates,
+        local: isLocal(observed, path.resolve(dir)),
+        clean,
       });
     return out.result;
   }
+}
+
+/**
+ * Whether every read of a build depends only on the tree at or below `dir`, or on dirs above it (realpath and kind
+ * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
+ */
+function isLocal(observed: TreeObservations, dir: string): boolean {
+  for (const key of observed.seen.keys()) {
+    const p = key.slice(2);
+    if (isWithin(p, dir)) continue;
+    if ((key[0] === 'p' || key[0] === 'k') && isWithin(dir, p)) continue;
+    return false;
+  }
+  return true;
 }
 
 function observedUnchanged(tree: MemTree, observed: TreeObservations): boolean {

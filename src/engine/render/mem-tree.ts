@@ -26,6 +26,19 @@ function norm(p: string): string {
   return p.startsWith('/') && !/\/\.{0,2}(\/|$)/.test(p) ? p : path.resolve(p);
 }
 
+/** Whether normalized `p` is `dir` or below it. */
+export function isWithin(p: string, dir: string): boolean {
+  return p === dir || (p.startsWith(dir) && p[dir.length] === path.sep);
+}
+
+/** The dirs strictly above normalized absolute `p`, nearest first (`/` included). */
+function* strictAncestors(p: string): Generator<string> {
+  for (let at = p.lastIndexOf(path.sep); at >= 0; at = p.lastIndexOf(path.sep, at - 1)) {
+    yield at === 0 ? path.sep : p.slice(0, at);
+    if (at === 0) return;
+  }
+}
+
 function fsError(code: string, p: string): NodeJS.ErrnoException {
   const e = new Error(`${code}: ${p}`) as NodeJS.ErrnoException;
   e.code = code;
@@ -39,6 +52,18 @@ export class MemTree implements TreeFs {
 
   /** While set, every read and write is recorded here (see RenderCache). */
   observations?: TreeObservations;
+
+  /**
+   * What changed in this tree other than by restore(), for changedNear: the normalized paths of files and links
+   * written and paths removed (`changed`), and the dirs at or above any of them (`changedBelow`); the same for
+   * directories created (`createdBelow`) and for restore() targets (`restored`, `restoredBelow`: strictly above).
+   */
+  private readonly changed = new Set<string>();
+  private readonly changedBelow = new Set<string>();
+  private readonly createdBelow = new Set<string>();
+  private readonly restored = new Set<string>();
+  private readonly restoredBelow = new Set<string>();
+  private restoring = false;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -90,8 +115,47 @@ export class MemTree implements TreeFs {
     return node && copyNode(node);
   }
 
+  /** overlay() of what an earlier render of the same inputs wrote at `p`: not a change (see changedNear). */
+  restore(p: string, node: MemNode): void {
+    const n = norm(p);
+    this.restored.add(n);
+    for (const a of strictAncestors(n)) this.restoredBelow.add(a);
+    this.restoring = true;
+    try {
+      this.overlay(p, node);
+    } finally {
+      this.restoring = false;
+    }
+  }
+
+  private markChanged(p: string): void {
+    if (this.restoring) return;
+    const n = norm(p);
+    this.changed.add(n);
+    this.changedBelow.add(n);
+    for (const a of strictAncestors(n)) this.changedBelow.add(a);
+  }
+
+  private markCreated(p: string): void {
+    if (this.restoring) return;
+    this.createdBelow.add(p);
+    for (const a of strictAncestors(p)) this.createdBelow.add(a);
+  }
+
+  /**
+   * Whether the tree at `dir` may hold more than what one restore() at `dir` put there: a write, link or removal at,
+   * below or above it, a directory created at or below it, or a restore() at another path below or above it.
+   */
+  changedNear(dir: string): boolean {
+    const d = norm(dir);
+    if (this.changedBelow.has(d) || this.createdBelow.has(d) || this.restoredBelow.has(d)) return true;
+    for (const a of strictAncestors(d)) if (this.changed.has(a) || this.restored.has(a)) return true;
+    return false;
+  }
+
   /** Writes a copy of `node` at `p` over what is there, as rendering it again would (files replace, dirs merge). */
   overlay(p: string, node: MemNode): void {
+    this.markChanged(p);
     if (node.type !== 'dir') {
       if (node.type === 'file') this.writeFile(p, node.data);
       else this.symlink(node.target, p);
@@ -144,13 +208,14 @@ export class MemTree implements TreeFs {
     const parts = this.parts(p);
     if (!parts) throw fsError('EACCES', p);
     let node: Node = this.top;
-    for (const part of parts) {
+    for (let i = 0; i < parts.length; i++) {
       if (node.type !== 'dir') throw fsError('ENOTDIR', p);
-      let next = node.children.get(part);
+      let next = node.children.get(parts[i]);
       if (!next) {
         if (!create) return undefined;
         next = { type: 'dir', children: new Map() };
-        node.children.set(part, next);
+        node.children.set(parts[i], next);
+        this.markCreated(path.join(this.root, ...parts.slice(0, i + 1)));
       }
       node = next;
     }
@@ -166,17 +231,20 @@ export class MemTree implements TreeFs {
     const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     this.observations?.writes.push([norm(p), bytes]);
+    this.markChanged(p);
     dir.children.set(path.basename(p), { type: 'file', data: bytes });
   }
 
   symlink(target: string, p: string): void {
     const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
+    this.markChanged(p);
     dir.children.set(path.basename(p), { type: 'link', target });
   }
 
   /** Removes `p` and everything below it (nothing when it does not exist). */
   remove(p: string): void {
     const resolved = path.resolve(p);
+    this.markChanged(resolved);
     if (resolved === this.root) return this.top.children.clear();
     const dir = this.dirAt(path.dirname(resolved), false);
     dir?.children.delete(path.basename(resolved));
