@@ -102,7 +102,7 @@ export async function loadDeploymentProject(
   } else {
     // The project's own vars are not visible while its deployment.yaml is rendered.
     const rendered = rendererFor(searchDirs(p)).renderFile(configFile, asContext(p.vars));
-    p.config = parseYaml(rendered, configFile, DEPLOYMENT_PROJECT) ?? {};
+    p.config = parseDeploymentYaml(rendered, configFile);
     (p.config.deployments ?? []).forEach((item, i) => {
       const problem = validateItem(item);
       if (problem) throw new ProjectError(configFile, undefined, `deployments[${i}]: ${problem}`);
@@ -169,7 +169,26 @@ export async function loadDeploymentProject(
 }
 
 /** Every `path` item (whose `when` holds, as in v2.28) must be an existing dir inside the source. */
+/**
+ * The parsed and validated deployment.yaml: the same text parses the same, so the last few are kept (the editor
+ * loads the project again for every analysis) and handed out as copies.
+ */
+const parsedConfigs = new Map<string, DeploymentProjectConfig>();
+const MAX_PARSED_CONFIGS = 64;
+
+function parseDeploymentYaml(rendered: string, configFile: string): DeploymentProjectConfig {
+  const key = `${configFile}\0${rendered}`;
+  let config = parsedConfigs.get(key);
+  if (!config) {
+    config = parseYaml(rendered, configFile, DEPLOYMENT_PROJECT) ?? {};
+    if (parsedConfigs.size >= MAX_PARSED_CONFIGS) parsedConfigs.delete(parsedConfigs.keys().next().value!);
+    parsedConfigs.set(key, config);
+  }
+  return structuredClone(config);
+}
+
 function checkItemDirs(p: DeploymentProject, configFile: string): void {
+  const realSourceDir = realpath(p.source.dir);
   for (const item of p.config.deployments ?? []) {
     if (item.path === undefined || !checkWhen(item.when, p.vars, configFile)) continue;
     // As Kluctl: the dir is checked through securejoin, where `..` stops at the source root and a symlink out of
@@ -179,7 +198,7 @@ function checkItemDirs(p: DeploymentProject, configFile: string): void {
     if (!exists(dir))
       throw new ProjectError(configFile, undefined, `deployment directory does not exist: ${item.path}`);
     const lexical = path.resolve(p.absDir, item.path);
-    if (!isInside(p.source.dir, lexical) || !isInside(realpath(p.source.dir), realpath(lexical)))
+    if (!isInside(p.source.dir, lexical) || !isInside(realSourceDir, realpath(lexical)))
       throw new ProjectError(configFile, undefined, `path/include is not part of the deployment project: ${item.path}`);
     if (!isDirectory(dir))
       throw new ProjectError(configFile, undefined, `deployment path is not a directory: ${item.path}`);
