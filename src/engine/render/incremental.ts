@@ -6,7 +6,8 @@
  * - templates: the item's vars, search dirs and dirs, and every file the render read or probed (the item's own
  *   files and dirs, `.templateignore` files above it, includes and `load_template` files found or looked for);
  * - kustomize: the item's config, and every read of the rendered tree the build made (other items' rendered files
- *   included), compared with the new tree.
+ *   included), compared with the new tree; a build that read only its own item's dir needs no comparison while that
+ *   dir holds exactly the same template entry's files again (the quick check, see build).
  * Files are compared by content (SHA-1); an unchanged stat (inode, size, mtime, ctime) stands for unchanged content
  * only when the file was last changed well before it was read (a change in the same clock tick as the read would
  * not show in the stat). The result equals a full render byte for byte (test/unit/engine/render/incremental.test.ts).
