@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
+import { deepCopy } from '../yaml/kustomize.js';
 import { isWithin, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
@@ -191,7 +192,7 @@ export class RenderCache {
       this.stats.buildsReused++;
       for (const [p, data] of entry.observed.writes) tree.writeFile(p, data);
       const { annotations, objects, imagePlaceholders } = entry.result;
-      return { annotations, objects: structuredClone(objects), imagePlaceholders };
+      return { annotations, objects: deepCopy(objects), imagePlaceholders };
     }
     this.builds.delete(key);
     const observed: TreeObservations = { seen: new Map(), writes: [] };
@@ -207,7 +208,7 @@ export class RenderCache {
       this.builds.set(key, {
         inputs: hash,
         observed,
-        result: { ...out.result, objects: structuredClone(out.result.objects) },
+        result: { ...out.result, objects: deepCopy(out.result.objects) },
         templates,
         local: isLocal(observed, path.resolve(dir)),
         clean,
