@@ -21,7 +21,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
-import { isWithin, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
+import { isInside } from '../project/paths.js';
+import type { MemNode, MemTree, TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
 const RACY_MS = 2000;
@@ -224,8 +225,8 @@ export class RenderCache {
 function isLocal(observed: TreeObservations, dir: string): boolean {
   for (const key of observed.seen.keys()) {
     const p = key.slice(2);
-    if (isWithin(p, dir)) continue;
-    if ((key[0] === 'p' || key[0] === 'k') && isWithin(dir, p)) continue;
+    if (isInside(dir, p)) continue;
+    if ((key[0] === 'p' || key[0] === 'k') && isInside(p, dir)) continue;
     return false;
   }
   return true;

@@ -26,11 +26,6 @@ function norm(p: string): string {
   return p.startsWith('/') && !/\/\.{0,2}(\/|$)/.test(p) ? p : path.resolve(p);
 }
 
-/** Whether normalized `p` is `dir` or below it. */
-export function isWithin(p: string, dir: string): boolean {
-  return p === dir || (p.startsWith(dir) && p[dir.length] === path.sep);
-}
-
 /** The dirs strictly above normalized absolute `p`, nearest first (`/` included). */
 function* strictAncestors(p: string): Generator<string> {
   for (let at = p.lastIndexOf(path.sep); at >= 0; at = p.lastIndexOf(path.sep, at - 1)) {
