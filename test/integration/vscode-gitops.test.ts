@@ -10,7 +10,7 @@ import { scratchDir, sharedCluster, sharedController, sharedGitServer, uniqueNam
 import { getObject } from '../../src/kube/apply.js';
 import { ResourceMapper } from '../../src/kube/discovery.js';
 import { ensureCodeServer, formatResults, runExtensionTests, withWorkbench } from '../vscode/driver.js';
-import { openKluctlView, screenshot } from '../vscode/ui.js';
+import { openKluctlView, runCommand, screenshot } from '../vscode/ui.js';
 import { createDeployment, projectFiles } from './helpers/gitopsProject.js';
 
 /**
@@ -159,10 +159,7 @@ describe('the extension in a real VS Code against the real controller @integrati
         await screenshot(page, 'diff-editor.png');
 
         // From the palette: with no node, the command picks the deployment of this workspace by itself.
-        await page.keyboard.press('F1');
-        await page.keyboard.type('Kluctl: Show Logs');
-        await page.locator('.quick-input-widget').getByText('Kluctl: Show Logs').first().waitFor();
-        await page.keyboard.press('Enter');
+        await runCommand(page, 'Kluctl: Show Logs');
         // Monaco renders spaces as no-break spaces: match them with \s.
         await page
           .locator('.part.panel')
@@ -220,10 +217,7 @@ describe('the extension in a real VS Code against the real controller @integrati
         // From the palette (the workspace's deployment): in CI the context-menu entry was clicked while the menu
         // stayed open and no command ran (failure.png: the entry highlighted, no quick pick), the same headless
         // workbench behaviour the Deploy with Local Source steps below work around.
-        await page.keyboard.press('F1');
-        await page.keyboard.type('Kluctl: Deploy with Options');
-        await page.locator('.quick-input-widget').getByText('Kluctl: Deploy with Options…').first().waitFor();
-        await page.keyboard.press('Enter');
+        await runCommand(page, 'Kluctl: Deploy with Options', 'Kluctl: Deploy with Options…');
         const quickInput = page.locator('.quick-input-widget');
         await quickInput.getByText('Dry run', { exact: true }).click();
         await page.keyboard.press('Enter');
@@ -239,10 +233,7 @@ describe('the extension in a real VS Code against the real controller @integrati
         // From the palette (the workspace's deployment): the first context-menu click after the cancelled modal
         // above is not taken by the workbench (the menu stays open, no command runs; seen in every run here),
         // while the menu works again for the confirm step below.
-        await page.keyboard.press('F1');
-        await page.keyboard.type('Kluctl: Deploy with Local Source');
-        await page.locator('.quick-input-widget').getByText('Kluctl: Deploy with Local Source…').first().waitFor();
-        await page.keyboard.press('Enter');
+        await runCommand(page, 'Kluctl: Deploy with Local Source', 'Kluctl: Deploy with Local Source…');
         await page.locator('.multiDiffEditor, .monaco-diff-editor').first().waitFor({ timeout: 120_000 });
         await dialog.waitFor({ timeout: 120_000 });
         await dialog.getByText(/\d+ files \([\d.]+ KiB/).waitFor();
@@ -256,10 +247,7 @@ describe('the extension in a real VS Code against the real controller @integrati
 
         // From the palette again: a context-menu click after a cancelled modal is not always taken by this
         // headless workbench (failure.png of a run shows the menu open on the entry, no command run).
-        await page.keyboard.press('F1');
-        await page.keyboard.type('Kluctl: Deploy with Local Source');
-        await page.locator('.quick-input-widget').getByText('Kluctl: Deploy with Local Source…').first().waitFor();
-        await page.keyboard.press('Enter');
+        await runCommand(page, 'Kluctl: Deploy with Local Source', 'Kluctl: Deploy with Local Source…');
         await dialog.waitFor({ timeout: 120_000 });
         await dialog.getByRole('button', { name: 'Deploy Local Source' }).click();
         await waitUntil(

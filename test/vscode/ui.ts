@@ -36,13 +36,32 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Runs a command from the palette, as a user would. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
+/**
+ * Runs a command from the palette, as a user would: `title` is what is typed, `shown` the entry then chosen (the
+ * full title, when `title` is only its start).
+ *
+ * The filter is set with `fill`, not typed key by key: in one CI run keys typed right after F1 were lost while the
+ * palette was still opening, the filter matched nothing and the step timed out. One more try follows a palette that
+ * does not show the entry; the second failure names what the filter held.
+ */
+export async function runCommand(page: Page, title: string, shown = title): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await widget.locator('input').waitFor({ timeout: 10_000 });
-  await page.keyboard.type(title);
-  await widget.getByText(title).first().waitFor({ timeout: 10_000 });
+  const input = widget.locator('input');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    try {
+      await widget.getByText(shown).first().waitFor({ timeout: 10_000 });
+      break;
+    } catch (err) {
+      if (attempt === 2) {
+        const filter = await input.inputValue().catch(() => '?');
+        throw new Error(`the command palette did not show "${shown}" (filter: "${filter}")`, { cause: err });
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
