@@ -17,7 +17,7 @@ import { SearchPathLoader, isFile, isInsideAny } from './loader.js';
 import { PyError } from './python/errors.js';
 import type { PyValue } from './python/values.js';
 import { renderBudget, withBudget, type RenderBudget } from './python/budget.js';
-import { Environment, type Filter, type Template } from './runtime/environment.js';
+import { Environment, type Filter, type Template, type Test } from './runtime/environment.js';
 import { TemplateRun } from './runtime/run.js';
 import type { Stmt } from './syntax/ast.js';
 import { parseTemplate } from './syntax/parser.js';
@@ -63,14 +63,21 @@ export class TemplateRenderError extends Error {
   }
 }
 
-const FILTERS: Record<string, Filter> = {
-  ...TEXT_FILTERS,
-  ...SEQ_FILTERS,
-  ...KLUCTL_FILTERS,
-  d: TEXT_FILTERS.default,
-  e: TEXT_FILTERS.escape,
-  count: SEQ_FILTERS.length,
-};
+// Shared by every environment (nothing changes them after this): a template render builds its environment's maps
+// of filters, tests and builtin globals no more, which was a fifth of rendering a small template.
+const FILTERS: ReadonlyMap<string, Filter> = new Map(
+  Object.entries({
+    ...TEXT_FILTERS,
+    ...SEQ_FILTERS,
+    ...KLUCTL_FILTERS,
+    d: TEXT_FILTERS.default,
+    e: TEXT_FILTERS.escape,
+    count: SEQ_FILTERS.length,
+  }),
+);
+const TEST_MAP: ReadonlyMap<string, Test> = new Map(Object.entries(TESTS));
+/** Jinja2's builtin globals (range, dict, …): stateless functions, so one set serves every render. */
+const BUILTIN_GLOBALS = defaultGlobals();
 
 const PARSE_CACHE_LIMIT = 1000;
 
@@ -91,19 +98,10 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
 
   const environment = (context: TemplateContext, rootTemplate?: string): Environment => {
     // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
-    const globals = new Map<string, PyValue>([
-      ...defaultGlobals(),
-      ...(toPython(context) as Map<string, PyValue>),
-      ...extGlobals,
-    ]);
-    return new Environment(
-      new SearchPathLoader(searchDirs, rootTemplate),
-      strict,
-      globals,
-      new Map(Object.entries(FILTERS)),
-      new Map(Object.entries(TESTS)),
-      parse,
-    );
+    const globals = new Map<string, PyValue>(BUILTIN_GLOBALS);
+    for (const [k, v] of toPython(context) as Map<string, PyValue>) globals.set(k, v);
+    for (const [k, v] of extGlobals) globals.set(k, v);
+    return new Environment(new SearchPathLoader(searchDirs, rootTemplate), strict, globals, FILTERS, TEST_MAP, parse);
   };
 
   const render = (displayName: string, load: () => Template, env: Environment): string => {

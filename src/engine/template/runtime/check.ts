@@ -8,8 +8,8 @@ import type { Stmt } from '../syntax/ast.js';
 import { walk } from '../syntax/walk.js';
 
 interface Names {
-  filters: Map<string, unknown>;
-  tests: Map<string, unknown>;
+  filters: ReadonlyMap<string, unknown>;
+  tests: ReadonlyMap<string, unknown>;
 }
 
 /** The filters and tests a parsed body names outside `{% if %}`s, in walk order: a body is walked once. */

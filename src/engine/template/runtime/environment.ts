@@ -39,8 +39,8 @@ export class Environment {
     readonly loader: Loader,
     readonly strict: boolean,
     readonly globals: Map<string, PyValue>,
-    readonly filters: Map<string, Filter>,
-    readonly tests: Map<string, Test>,
+    readonly filters: ReadonlyMap<string, Filter>,
+    readonly tests: ReadonlyMap<string, Test>,
     private readonly parse: (source: string) => Stmt[] = parseTemplate,
   ) {}
 

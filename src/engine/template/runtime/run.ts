@@ -402,8 +402,20 @@ export class TemplateRun {
   }
 
   private context(scope: Scope, withLoopSets: boolean): CallContext {
+    // Written out: an object spread here cost more than the rest of a small template's render.
+    const { templateName, renderString, renderTemplate, readFile } = this.scopeFree;
     return {
       allVars: () => this.contextVars(scope, withLoopSets),
+      templateName,
+      renderString,
+      renderTemplate,
+      readFile,
+    };
+  }
+
+  /** What a call context holds that does not depend on the scope: made once per run. */
+  private get scopeFree(): Omit<CallContext, 'allVars'> {
+    this.scopeFreeContext ??= {
       templateName: this.template.name,
       renderString: (source, vars) =>
         new TemplateRun(
@@ -419,11 +431,23 @@ export class TemplateRun {
         return this.env.loader.read(path);
       },
     };
+    return this.scopeFreeContext;
   }
+  private scopeFreeContext?: Omit<CallContext, 'allVars'>;
+
+  /** One per scope: the context is a function of this run and the scope only, and a loop calls filters often. */
+  private readonly filterContexts = new WeakMap<Scope, FilterContext>();
 
   private filterContext(scope: Scope): FilterContext {
+    const known = this.filterContexts.get(scope);
+    if (known) return known;
+    const { templateName, renderString, renderTemplate, readFile } = this.scopeFree;
     const ctx: FilterContext = {
-      ...this.context(scope, false),
+      allVars: () => this.contextVars(scope, false),
+      templateName,
+      renderString,
+      renderTemplate,
+      readFile,
       env: this.env,
       callFilter: (name, value, call) => {
         const filter = this.env.filters.get(name);
@@ -436,6 +460,7 @@ export class TemplateRun {
         return test(ctx, value, call);
       },
     };
+    this.filterContexts.set(scope, ctx);
     return ctx;
   }
 
