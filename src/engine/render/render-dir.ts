@@ -43,7 +43,7 @@ export function renderDirectory(o: RenderDirOptions): void {
         const bytes = fs.readFileSync(from);
         deps?.record(from, bytes);
         if (raw || !bytes.includes(0x7b) || ignore.ignores(from)) o.tree.writeFile(to, bytes);
-        else o.tree.writeFile(to, renderer.renderFile(from, context));
+        else o.tree.writeFile(to, renderer.renderFile(from, context, bytes));
       }
     }
   };

@@ -20,6 +20,8 @@ export class SearchPathLoader implements Loader {
     private readonly searchDirs: readonly string[],
     /** The file being rendered; it is loadable even when it is outside the search dirs. */
     private readonly rootTemplate?: string,
+    /** The root template's content, read once by the renderer. */
+    private readonly rootBytes?: Buffer,
   ) {}
 
   joinPath(name: string, parent: string): string {
@@ -57,6 +59,7 @@ export class SearchPathLoader implements Loader {
   }
 
   read(file: string): Buffer {
+    if (file === this.rootTemplate && this.rootBytes) return this.rootBytes;
     loaderObserver.probe?.(file);
     try {
       return fs.readFileSync(file);

@@ -41,8 +41,11 @@ export interface RenderOptions {
 
 export interface TemplateRenderer {
   renderString(template: string, context: TemplateContext, options?: RenderOptions): string;
-  /** Renders a file given absolutely or relative to the search dirs. */
-  renderFile(file: string, context: TemplateContext): string;
+  /**
+   * Renders a file given absolutely or relative to the search dirs. `bytes`, with an absolute `file`: its content,
+   * already read by the caller (the file is then not read again).
+   */
+  renderFile(file: string, context: TemplateContext, bytes?: Buffer): string;
 }
 
 /** A template failed: `failed rendering template '<path>': line N: <PythonError>: <message>`. */
@@ -96,12 +99,19 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     return body;
   };
 
-  const environment = (context: TemplateContext, rootTemplate?: string): Environment => {
+  const environment = (context: TemplateContext, rootTemplate?: string, rootBytes?: Buffer): Environment => {
     // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
     const globals = new Map<string, PyValue>(BUILTIN_GLOBALS);
     for (const [k, v] of toPython(context) as Map<string, PyValue>) globals.set(k, v);
     for (const [k, v] of extGlobals) globals.set(k, v);
-    return new Environment(new SearchPathLoader(searchDirs, rootTemplate), strict, globals, FILTERS, TEST_MAP, parse);
+    return new Environment(
+      new SearchPathLoader(searchDirs, rootTemplate, rootBytes),
+      strict,
+      globals,
+      FILTERS,
+      TEST_MAP,
+      parse,
+    );
   };
 
   const render = (displayName: string, load: () => Template, env: Environment): string => {
@@ -123,12 +133,12 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
       return render(name, () => env.fromString(template, name), env);
     },
 
-    renderFile(file, context) {
+    renderFile(file, context, given) {
       // Found through the search dirs only when it really is inside one (a symlink out of the project is not).
-      const realDirs = searchDirs.map((d) => realpath(d));
+      const realDirs = () => searchDirs.map((d) => realpath(d));
       const resolved = path.isAbsolute(file)
         ? file
-        : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs, f));
+        : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs(), f));
       if (resolved === undefined) {
         // kluctl v2.22.1 follows such a link and reads the file; nothing in a project may read outside it here.
         const linkedOut = searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f));
@@ -138,7 +148,7 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
           );
         throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
       }
-      const bytes = fs.readFileSync(resolved);
+      const bytes = given !== undefined && resolved === file ? given : fs.readFileSync(resolved);
       const source = decodeUtf8(bytes);
       if (source === undefined)
         throw new TemplateRenderError(
@@ -149,7 +159,7 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
           pythonDecodeMessage(bytes),
         );
       if (!source.includes('{')) return source;
-      const env = environment(context, resolved);
+      const env = environment(context, resolved, bytes);
       return render(resolved, () => env.getTemplate(resolved)!, env);
     },
   };
