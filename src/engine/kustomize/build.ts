@@ -10,7 +10,7 @@ import { NeedsBinary } from './errors.js';
 import type { FileLoader } from './file-loader.js';
 import { generate } from './generators.js';
 import { contentHash } from './hash.js';
-import { loadKustomization } from './kustomization.js';
+import { lazyLine, loadKustomization } from './kustomization.js';
 import { resourcesFromYaml } from './load-resources.js';
 import { fixNameReferences } from './name-references.js';
 import { applyPatches, applyPatchesJson6902, applyPatchesStrategicMerge } from './patches/apply.js';
@@ -101,23 +101,25 @@ function accumulate(
   let ra = into;
 
   k.resources.forEach((entry, i) => {
-    const line = k.lineOf(['resources', i]);
-    const abs = ctx.files.resolve(k.dir, entry, { file: k.file, line });
-    if (isRemote(entry) && ctx.files.kind(abs) === undefined) throw new NeedsBinary('resources (remote)', k.file, line);
+    // The line only for an error: finding it may parse the kustomization file in full (yaml/kustomize.ts).
+    const from = lazyLine(k, ['resources', i]);
+    const abs = ctx.files.resolve(k.dir, entry, from);
+    if (isRemote(entry) && ctx.files.kind(abs) === undefined)
+      throw new NeedsBinary('resources (remote)', k.file, from.line);
     const kind = ctx.files.kind(abs);
     if (kind === 'file') {
       for (const r of resourcesFromYaml(readYamlText(ctx.files.read(abs), abs), abs)) appendResource(ra, r);
     } else if (kind === 'dir') {
       for (const r of accumulate(abs, ctx, [], 'Kustomization', inner)) appendResource(ra, r);
     } else {
-      throw new KustomizeError(`resource '${entry}' not found (no such file or directory: ${abs})`, k.file, line);
+      throw new KustomizeError(`resource '${entry}' not found (no such file or directory: ${abs})`, k.file, from.line);
     }
   });
 
   for (const r of generate(k, ctx.files)) absorbResource(ra, r);
 
   k.components.forEach((entry, i) => {
-    const abs = ctx.files.resolve(k.dir, entry, { file: k.file, line: k.lineOf(['components', i]) });
+    const abs = ctx.files.resolve(k.dir, entry, lazyLine(k, ['components', i]));
     if (ctx.files.kind(abs) !== 'dir') {
       if (isRemote(entry)) throw new NeedsBinary('components (remote)', k.file, k.lineOf(['components', i]));
       throw new KustomizeError(`component '${entry}' is not a directory`, k.file, k.lineOf(['components', i]));

@@ -49,7 +49,13 @@ export function confineBinaryBuild(dir: string, files: FileLoader): void {
       if (typeof p !== 'string' || p === '') return;
       // Inline YAML (patches, transformer configs) is not a path.
       if (p.includes('\n')) return;
-      const from = { file, line: lineOf(key) };
+      // The line only for an error: finding it may parse the file in full.
+      const from = {
+        file,
+        get line() {
+          return lineOf(key);
+        },
+      };
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || /^(git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)/.test(p))
         throw new KustomizeError(
           `remote resource '${p}' is not supported (only files inside the project)`,

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { KustomizeError } from '../errors.js';
 import type { FileLoader } from './file-loader.js';
-import type { GeneratorArgs, GeneratorOptions, Kustomization } from './kustomization.js';
+import { lazyLine, type GeneratorArgs, type GeneratorOptions, type Kustomization } from './kustomization.js';
 import { Resource, type Behavior, type Obj, type Source } from './resource.js';
 
 export function generate(k: Kustomization, files: FileLoader): Resource[] {
@@ -22,7 +22,7 @@ function generateOne(
   kind: 'ConfigMap' | 'Secret',
   at: (string | number)[],
 ): Resource {
-  const source = { file: k.file, line: k.lineOf(at) };
+  const source = lazyLine(k, at);
   const fail = (message: string): never => {
     throw new KustomizeError(message, source.file, source.line);
   };

@@ -167,6 +167,22 @@ export function findKustomizationFile(dir: string, tree: TreeFs = diskFs): strin
   return found[0];
 }
 
+/**
+ * Where a field of a kustomization is written, for an error: the line is looked up only when read, since finding it
+ * may parse the file in full (yaml/kustomize.ts parseYaml11).
+ */
+export function lazyLine(
+  k: Pick<Kustomization, 'file' | 'lineOf'>,
+  at: (string | number)[],
+): { file: string; line?: number } {
+  return {
+    file: k.file,
+    get line() {
+      return k.lineOf(at);
+    },
+  };
+}
+
 export function loadKustomization(dir: string, tree: TreeFs = diskFs): Kustomization {
   const file = findKustomizationFile(dir, tree);
   if (!file) {

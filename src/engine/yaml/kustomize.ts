@@ -78,6 +78,39 @@ function kyamlFastMode(): FastYamlMode {
   });
 }
 
+let yaml11Mode: FastYamlMode | undefined;
+/** Thrown by the YAML 1.1 plain-scalar resolution where the `yaml` package reports an error: the full path names it. */
+const YAML11_RESOLVE_FAILED = new Error('a YAML 1.1 scalar the full path reports');
+
+/**
+ * The fast path (yaml/fast-block.ts) for kustomization files: plain scalars resolved as the `yaml` package's YAML
+ * 1.1 schema of the full path resolves them (the first default tag whose test matches), keys kept only when they
+ * resolve to themselves.
+ */
+function yaml11FastMode(): FastYamlMode {
+  if (yaml11Mode) return yaml11Mode;
+  const schema = parseDocument('', YAML11).schema;
+  type Resolver = { resolve(s: string, onError: () => void, options: object): unknown };
+  const resolve = (s: string, key: boolean): unknown => {
+    const tag = schema.tags.find((t) => (t.default === true || (key && t.default === 'key')) && t.test?.test(s));
+    if (!tag?.resolve) return s;
+    const v = (tag as unknown as Resolver).resolve(
+      s,
+      () => {
+        throw YAML11_RESOLVE_FAILED;
+      },
+      { intAsBigInt: false },
+    );
+    return isScalar(v) ? v.value : v;
+  };
+  return (yaml11Mode = {
+    plainValue: (s) => resolve(s, false),
+    plainKey: (s) => (resolve(s, true) === s ? s : undefined),
+    schema,
+    clipAtEndOfInputKeepsNewline: true,
+  });
+}
+
 /** A manifest or kustomization file as text; invalid UTF-8 is an error naming it (go-yaml rejects it too). */
 export function readYamlText(bytes: Uint8Array, file: string): string {
   const text = decodeUtf8(bytes);
@@ -86,11 +119,29 @@ export function readYamlText(bytes: Uint8Array, file: string): string {
   return text;
 }
 
+export interface Yaml11Document {
+  value: unknown;
+  /** The line of a key path; from the fast path, the first call parses the text in full. */
+  lineOf: (path: (string | number)[]) => number | undefined;
+}
+
 /** One YAML 1.1 document (kustomization files, JSON patches), with a way to find the line of a key path. */
-export function parseYaml11(
-  text: string,
-  file: string,
-): { value: unknown; lineOf: (path: (string | number)[]) => number | undefined } {
+export function parseYaml11(text: string, file: string): Yaml11Document {
+  let fast: ReturnType<typeof parseFastYaml>;
+  try {
+    fast = parseFastYaml(text, yaml11FastMode(), false);
+  } catch (e) {
+    if (e !== YAML11_RESOLVE_FAILED) throw e;
+    fast = undefined;
+  }
+  if (fast) {
+    let full: Yaml11Document | undefined;
+    return { value: fast[0]?.value ?? null, lineOf: (at) => (full ??= parseYaml11Full(text, file)).lineOf(at) };
+  }
+  return parseYaml11Full(text, file);
+}
+
+function parseYaml11Full(text: string, file: string): Yaml11Document {
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...YAML11, lineCounter: lines });
   checkErrors(doc, lines, file);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseFastYaml, setFastYaml } from '../../../src/engine/yaml/fast-block.js';
-import { isEmptyNull, parseResourceYaml } from '../../../src/engine/yaml/kustomize.js';
+import { isEmptyNull, isPlainObject, parseResourceYaml, parseYaml11 } from '../../../src/engine/yaml/kustomize.js';
 import { parseYaml, parseYamlAll } from '../../../src/engine/yaml/strict.js';
 import { goYamlKeyLess, keyLessByCodePoints } from '../../../src/kluctl/yaml/go-yaml-keys.js';
 
@@ -312,6 +312,31 @@ describe('engine/yaml: the fast path for large plain files gives what the full p
       const got = both(() => parseResourceYaml(text, 'm.yaml').map((d) => ({ line: d.line, value: d.value })));
       assert.equal(got.fast, got.full, `differs for:\n${text}`);
     }
+  });
+
+  it('kustomization files (the yaml package, YAML 1.1): parseYaml11 on 2,000 generated documents, values and lines', () => {
+    let fast = 0;
+    for (const text of docs) {
+      const got = both(() => {
+        const { value, lineOf } = parseYaml11(text, 'kustomization.yaml');
+        // Lines of every top-level key and of the first items below it (the fast path parses in full for them).
+        const lines = isPlainObject(value)
+          ? Object.entries(value).flatMap(([k, v]) => [
+              lineOf([k]),
+              ...(Array.isArray(v) ? v.slice(0, 2).map((_, i) => lineOf([k, i])) : []),
+              ...(isPlainObject(v)
+                ? Object.keys(v)
+                    .slice(0, 2)
+                    .map((c) => lineOf([k, c]))
+                : []),
+            ])
+          : [];
+        return { value, lines };
+      });
+      assert.equal(got.fast, got.full, `differs for:\n${text}`);
+      if (got.full.startsWith('{') && !got.full.includes('error')) fast++;
+    }
+    assert.ok(fast > 100, `${fast} documents read without an error`);
   });
 
   it('keys that resolve alike in the yaml package are duplicates with their line (full path)', () => {

@@ -76,6 +76,10 @@ describe('engine/kustomize: kustomizeBuild', () => {
     fs.writeFileSync(path.join(root, 'kustomization.yaml'), 'resources:\n- a.yaml\nnamePrefix: 12\n');
     const typeError = await buildError(root, root);
     assert.match(typeError.message, /kustomization\.yaml:3: invalid Kustomization: namePrefix must be a string/);
+    // A plain kustomization is read on the fast YAML path; the line of an error is found afterwards.
+    fs.writeFileSync(path.join(root, 'kustomization.yaml'), '# c\nresources:\n- a.yaml\n- missing.yaml\n');
+    const missing = await buildError(root, root);
+    assert.match(missing.message, /kustomization\.yaml:4: resource 'missing\.yaml' not found/);
   });
 
   it('refuses references outside the root', async () => {
