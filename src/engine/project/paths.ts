@@ -35,10 +35,20 @@ export function gitRoot(dir: string): string | undefined {
   }
 }
 
+/** Whether `p` is `root` or below it (lexically; resolve symlinks first where they matter). */
 export function isInside(root: string, p: string): boolean {
+  // Absolute, normalized POSIX paths (nearly every call) by prefix; path.relative was a third of a re-render's
+  // per-item dir checks. Both branches answer alike, `..`-prefixed names included (test/unit/engine/paths.test.ts).
+  if (path.sep === '/' && root.startsWith('/') && p.startsWith('/') && !NOT_NORMAL.test(root) && !NOT_NORMAL.test(p)) {
+    if (p === root || root === '/') return !(root === '/' && p.startsWith('/..'));
+    return p.startsWith(root) && p.charCodeAt(root.length) === 0x2f && !p.startsWith('..', root.length + 1);
+  }
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
+
+/** A path path.normalize would change: `//`, a `.` or `..` component, a trailing slash. */
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
 
 /** Symlinks followed per secureJoin, as filepath-securejoin's limit. */
 const MAX_SYMLINKS = 255;
@@ -83,10 +93,13 @@ export function secureJoin(root: string, unsafePath: string): string {
   return path.join(root, ...current.split('/').filter(Boolean));
 }
 
-/** The real path (symlinks resolved) of `p`, or of its longest existing prefix joined with the rest. */
+/**
+ * The real path (symlinks resolved) of `p`, or of its longest existing prefix joined with the rest. The system's
+ * realpath(3): one call, where Node's own walks the path with an lstat per component (3-4x slower per item dir).
+ */
 export function realpath(p: string): string {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     const parent = path.dirname(p);
     return parent === p ? p : path.join(realpath(parent), path.basename(p));

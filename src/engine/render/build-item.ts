@@ -342,9 +342,13 @@ async function prepareKustomization(
 function findFiles(tree: MemTree, dir: string, match: (name: string) => boolean): string[] {
   const out: string[] = [];
   for (const e of tree.readdir(dir).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory && tree.kind(path.join(p, 'Chart.yaml')) === undefined) out.push(...findFiles(tree, p, match));
-    else if (e.isFile && match(e.name)) out.push(p);
+    // Names first: paths are joined only for what matches or is descended into (every re-render walks every item).
+    if (e.isFile) {
+      if (match(e.name)) out.push(path.join(dir, e.name));
+    } else if (e.isDirectory) {
+      const p = path.join(dir, e.name);
+      if (tree.kind(path.join(p, 'Chart.yaml')) === undefined) out.push(...findFiles(tree, p, match));
+    }
   }
   return out;
 }
