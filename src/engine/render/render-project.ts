@@ -25,7 +25,7 @@ import {
   type BuildItemOptions,
   type RenderedItem,
 } from './build-item.js';
-import { apiVersions, connect, serverVersion, type ClusterConnection } from './cluster.js';
+import { apiVersions, serverVersion, type ClusterConnection } from './cluster.js';
 import { addDeployedImages } from './deployed-images.js';
 import { MemTree } from './mem-tree.js';
 import type { RenderCache } from './incremental.js';
@@ -111,8 +111,10 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   warnings.push(...project.warnings);
 
   let cluster: ClusterConnection | undefined;
-  if (!o.offline)
+  if (!o.offline) {
+    const { connect } = await import('./connect.js');
     cluster = connect(o.kubeconfig, requestedContext(project, o.target, o.context), warnings, env, o.requestTimeoutMs);
+  }
   // What Helm's .Capabilities needs is asked for now and awaited only when the items are built: the requests run
   // while the project, its vars and its items load.
   const capabilities = cluster

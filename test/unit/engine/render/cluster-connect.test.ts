@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connect, serverVersion } from '../../../../src/engine/render/cluster.js';
+import { serverVersion } from '../../../../src/engine/render/cluster.js';
+import { connect } from '../../../../src/engine/render/connect.js';
 
 /** A loopback server that accepts connections and never answers: only the client's timeout ends a request. */
 describe("engine cluster connection: the editor's request timeout", () => {
