@@ -53,6 +53,8 @@ const INDICATOR_START = new Set(['[', ']', '{', '}', ',', '#', '&', '*', '!', '|
 /** First characters for which a plain key may resolve to something else than a string in the `yaml` package. */
 const NON_STRING_START = /^[~nNyYtTfFoO0-9+.<-]/;
 const MAX_KEY_LENGTH = 1000;
+/** Plain scalars the fast path reads inside a flow sequence: no indicator, colon, quote or space anywhere. */
+const FLOW_PLAIN = /^(?:[A-Za-z0-9_./+~]|-(?=[A-Za-z0-9_./]))[A-Za-z0-9_./+~=@%-]*$/;
 
 /** Thrown (one instance, no stack needed) when the document leaves the subset. */
 const BAIL = new Error('the fast YAML path does not apply');
@@ -243,8 +245,8 @@ class FastParser {
   private inlineValue(line: string, p: number, indent: number): unknown {
     const c = line[p];
     let value: unknown;
-    if (c === '"' || c === "'") {
-      const q = quoted(line, p);
+    if (c === '"' || c === "'" || c === '[' || c === '{') {
+      const q = c === '[' || c === '{' ? this.flow(line, p) : quoted(line, p);
       let e = q.end;
       while (line.charCodeAt(e) === 32) e++;
       if (e < line.length && (line[e] !== '#' || e === q.end)) bail();
@@ -265,6 +267,41 @@ class FastParser {
     this.skipBlank();
     if (this.i < this.lines.length && indentOf(this.lines[this.i]) > indent) bail();
     return value;
+  }
+
+  /**
+   * A flow collection on one line, as Kubernetes manifests write them: `{}`, `[]`, or a sequence of quoted scalars
+   * and simple plain ones (`command: ["/bin/probe", "-addr=:9555"]`, `args: [a, b]`). Nested collections, flow
+   * mappings with entries, empty or trailing entries and plain scalars with other characters go the full path.
+   */
+  private flow(line: string, p: number): { value: unknown; end: number } {
+    const close = line[p] === '[' ? ']' : '}';
+    let q = p + 1;
+    while (line.charCodeAt(q) === 32) q++;
+    if (line[q] === close) return { value: close === ']' ? [] : {}, end: q + 1 };
+    if (close === '}') bail();
+    const items: unknown[] = [];
+    for (;;) {
+      const c = line[q];
+      if (c === '"' || c === "'") {
+        const item = quoted(line, q);
+        items.push(item.value);
+        q = item.end;
+      } else {
+        let e = q;
+        while (e < line.length && line[e] !== ',' && line[e] !== ']') e++;
+        const source = line.slice(q, e).trimEnd();
+        if (!FLOW_PLAIN.test(source)) bail();
+        items.push(this.mode.plainValue(source));
+        q = e;
+      }
+      while (line.charCodeAt(q) === 32) q++;
+      if (line[q] === ']') return { value: items, end: q + 1 };
+      if (line[q] !== ',') bail();
+      q++;
+      while (line.charCodeAt(q) === 32) q++;
+      if (line[q] === ']' || line[q] === ',') bail();
+    }
   }
 
   /** `|`, `|-`, `|+` (no indentation indicator): the lines more indented than the parent node at `indent`. */

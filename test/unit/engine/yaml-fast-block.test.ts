@@ -137,10 +137,13 @@ const SCALARS = [
   '|-',
   '|+',
   '| #c',
+  // Flow collections on one line, as Kubernetes manifests write them (FLOW_VALUES has their edges).
+  '{}',
+  '[]',
+  '[a, b]',
+  '["/bin/grpc_health_probe", "-addr=:9555"]',
 ];
 const ODD_SCALARS = [
-  '[a, b]',
-  '{a: 1}',
   '&a x',
   '*a',
   '!!str 1',
@@ -168,6 +171,39 @@ const ODD_SCALARS = [
   '\u0085x',
   'x\ufeff',
   '"\\x7f"',
+];
+
+/** Flow collections in and out of the fast path's subset (yaml/fast-block.ts flow). */
+const FLOW_VALUES = [
+  '{}',
+  '[]',
+  '{ }',
+  '[ ]',
+  '[] #c',
+  '[]#c',
+  '[a, b]',
+  '[a,b]',
+  '[ a , b ]',
+  '["/bin/grpc_health_probe", "-addr=:9555"]',
+  '[\'x\', "y", z]',
+  '[1, yes, ~, 0x1F, 1_000, .5, -1, 2024-01-01]',
+  '[-a, --flag=x, a.b/c]',
+  '[a, b,]',
+  '[a,,b]',
+  '[,a]',
+  '[a b]',
+  '[-]',
+  '[a:b]',
+  '[a: b]',
+  '[http://x]',
+  '[a #c]',
+  '[a] x',
+  '["a"b]',
+  '[a, [b]]',
+  '[{a: b}]',
+  '[a',
+  '{a: 1}',
+  "[\"esc\\n\", 'it''s']",
 ];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -337,6 +373,25 @@ describe('engine/yaml: the fast path for large plain files gives what the full p
       if (got.full.startsWith('{') && !got.full.includes('error')) fast++;
     }
     assert.ok(fast > 100, `${fast} documents read without an error`);
+  });
+
+  it('flow collections: each edge case as a mapping value and a sequence item, in all three readers', () => {
+    let fast = 0;
+    for (const v of FLOW_VALUES) {
+      for (const text of [`a: ${v}\n`, `a:\n  - ${v}\n  - x\n`, `- ${v}\n`, `a:\n  b: ${v}\n  c: 1\n`]) {
+        for (const fn of [
+          () => parseYaml(text, 'f.yaml'),
+          () => parseResourceYaml(text, 'm.yaml').map((d) => d.value),
+          () => parseYaml11(text, 'k.yaml').value,
+        ]) {
+          const got = both(fn);
+          assert.equal(got.fast, got.full, `differs for:\n${text}`);
+        }
+        if (parseFastYaml(text, probeMode(), true)) fast++;
+      }
+    }
+    // Both sides of the subset occur.
+    assert.ok(fast > 30 && fast < FLOW_VALUES.length * 4 - 30, `fast path taken for ${fast}`);
   });
 
   it('keys that resolve alike in the yaml package are duplicates with their line (full path)', () => {
