@@ -9,9 +9,16 @@ export interface AnyNode {
 /** Calls `visit` on each node, depth first; returning false skips that node's children. */
 export function walk(node: unknown, visit: (n: AnyNode) => boolean | void): void {
   if (Array.isArray(node)) {
-    for (const child of node) walk(child, visit);
+    for (let i = 0; i < node.length; i++) {
+      const child: unknown = node[i];
+      if (typeof child === 'object' && child !== null) walk(child, visit);
+    }
   } else if (typeof node === 'object' && node !== null && 'kind' in node && !(node instanceof Map)) {
     if (visit(node as AnyNode) === false) return;
-    for (const value of Object.values(node)) if (typeof value === 'object') walk(value, visit);
+    // for-in over the node's own fields (plain objects): no array of values per node, every template is walked.
+    for (const key in node) {
+      const value = (node as Record<string, unknown>)[key];
+      if (typeof value === 'object' && value !== null) walk(value, visit);
+    }
   }
 }
