@@ -82,23 +82,34 @@ const TEST_MAP: ReadonlyMap<string, Test> = new Map(Object.entries(TESTS));
 /** Jinja2's builtin globals (range, dict, …): stateless functions, so one set serves every render. */
 const BUILTIN_GLOBALS = defaultGlobals();
 
-const PARSE_CACHE_LIMIT = 1000;
+/**
+ * Parsed templates by source text, shared by every renderer of the process: a project's items each have a renderer
+ * of their own (their search dirs differ), and a re-render after an edit of `.kluctl.yaml` args renders every item
+ * again from the same sources. Bounded by entries and by source size; a full cache starts over.
+ */
+const parsedSources = new Map<string, Stmt[]>();
+let parsedChars = 0;
+const PARSE_CACHE_ENTRIES = 10_000;
+const PARSE_CACHE_CHARS = 16 * 1024 * 1024;
+
+function parseCached(source: string): Stmt[] {
+  let body = parsedSources.get(source);
+  if (!body) {
+    body = parseTemplate(source);
+    if (parsedSources.size >= PARSE_CACHE_ENTRIES || parsedChars + source.length > PARSE_CACHE_CHARS) {
+      parsedSources.clear();
+      parsedChars = 0;
+    }
+    parsedSources.set(source, body);
+    parsedChars += source.length;
+  }
+  return body;
+}
 
 export function createRenderer(options: RendererOptions): TemplateRenderer {
   const searchDirs = [...options.searchDirs];
   const strict = options.strictUndefined ?? true;
   const extGlobals = kluctlGlobals({ debugPrint: options.debugPrint ?? ((line) => process.stderr.write(`${line}\n`)) });
-  const parsed = new Map<string, Stmt[]>();
-  const parse = (source: string): Stmt[] => {
-    let body = parsed.get(source);
-    if (!body) {
-      if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
-      body = parseTemplate(source);
-      parsed.set(source, body);
-    }
-    return body;
-  };
-
   const environment = (context: TemplateContext, rootTemplate?: string, rootBytes?: Buffer): Environment => {
     // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
     const globals = new Map<string, PyValue>(BUILTIN_GLOBALS);
@@ -110,7 +121,7 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
       globals,
       FILTERS,
       TEST_MAP,
-      parse,
+      parseCached,
     );
   };
 

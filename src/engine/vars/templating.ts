@@ -8,12 +8,12 @@ import { ProjectError } from '../errors.js';
 
 const renderers = new Map<string, TemplateRenderer>();
 
-/** One renderer per search path (renderers are cheap but keep a parse cache worth sharing). */
+/** One renderer per search path (each item has its own; cheap, but their Kluctl globals are worth keeping). */
 export function rendererFor(searchDirs: readonly string[]): TemplateRenderer {
   const key = searchDirs.join('\0');
   let r = renderers.get(key);
   if (!r) {
-    if (renderers.size > 200) renderers.clear();
+    if (renderers.size > 2000) renderers.clear();
     r = createRenderer({ searchDirs });
     renderers.set(key, r);
   }
