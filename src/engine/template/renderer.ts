@@ -90,7 +90,8 @@ const BUILTIN_GLOBALS = defaultGlobals();
 const parsedSources = new Map<string, Stmt[]>();
 let parsedChars = 0;
 const PARSE_CACHE_ENTRIES = 10_000;
-const PARSE_CACHE_CHARS = 16 * 1024 * 1024;
+// A parsed template takes about ten times its source in memory.
+const PARSE_CACHE_CHARS = 4 * 1024 * 1024;
 
 function parseCached(source: string): Stmt[] {
   let body = parsedSources.get(source);
