@@ -101,6 +101,8 @@ interface TemplateEntry {
   inputs: string;
   deps: FileDeps;
   rendered: MemNode | undefined;
+  /** Whether this render's output differs from what the entry it replaced held (or there was none). */
+  outputChanged: boolean;
 }
 
 export interface KustomizedItem {
@@ -153,8 +155,9 @@ export class RenderCache {
     const deps = new FileDeps();
     render(deps);
     this.stats.templatesRendered++;
-    if (this.templates.size < MAX_ENTRIES)
-      this.templates.set(key, { inputs: hash, deps, rendered: tree.exportDir(target) });
+    const rendered = tree.exportDir(target);
+    const outputChanged = !entry || !sameNode(entry.rendered, rendered);
+    if (this.templates.size < MAX_ENTRIES) this.templates.set(key, { inputs: hash, deps, rendered, outputChanged });
   }
 
   /**
@@ -183,6 +186,10 @@ export class RenderCache {
         this.stats.buildsQuick++;
         return true;
       }
+      // A build that read only in its item's dir, whose templates were just rendered to something else (an args
+      // edit): its reads would mostly see the change, so it runs again without replaying them first. (Running a
+      // build again is always right; replaying is only the cheaper way when nothing it read changed.)
+      if (e.local && templates !== undefined && e.templates !== templates && templates.outputChanged) return false;
       if (!observedUnchanged(tree, e.observed)) return false;
       // Checked read by read on a tree holding exactly `templates` at the dir: from now on that suffices.
       e.templates = templates;
@@ -229,6 +236,16 @@ function isLocal(observed: TreeObservations, dir: string): boolean {
     if ((key[0] === 'p' || key[0] === 'k') && isInside(p, dir)) continue;
     return false;
   }
+  return true;
+}
+
+/** Whether two exported dirs hold the same files, links and dirs with the same contents. */
+function sameNode(a: MemNode | undefined, b: MemNode | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.type === 'file') return b.type === 'file' && a.data.equals(b.data);
+  if (a.type === 'link') return b.type === 'link' && a.target === b.target;
+  if (b.type !== 'dir' || a.children.size !== b.children.size) return false;
+  for (const [name, child] of a.children) if (!sameNode(child, b.children.get(name))) return false;
   return true;
 }
 
