@@ -47,6 +47,11 @@ describe('Kluctl project insight in the editor (issue #18)', function () {
     const doc = await vscode.workspace.openTextDocument(file('app/cm.yaml'));
     await vscode.window.showTextDocument(doc);
     if (doc.isDirty) await vscode.commands.executeCommand('workbench.action.files.revert');
+    // VS Code reloads a file changed on disk by itself, a little later: an edit the next test makes before that can be
+    // undone by the reload (in CI the typed error then never came). Wait until the editor holds the file as written.
+    await waitFor('the editor to hold the file as written', () =>
+      !doc.isDirty && doc.getText() === original ? true : undefined,
+    );
     await api.language.insight.analyze(workspace);
   });
 
