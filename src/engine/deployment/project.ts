@@ -168,7 +168,6 @@ export async function loadDeploymentProject(
   return p;
 }
 
-/** Every `path` item (whose `when` holds, as in v2.28) must be an existing dir inside the source. */
 /**
  * The parsed and validated deployment.yaml: the same text parses the same, so the last few are kept (the editor
  * loads the project again for every analysis) and handed out as copies.
@@ -187,6 +186,7 @@ function parseDeploymentYaml(rendered: string, configFile: string): DeploymentPr
   return structuredClone(config);
 }
 
+/** Every `path` item (whose `when` holds, as in v2.28) must be an existing dir inside the source. */
 function checkItemDirs(p: DeploymentProject, configFile: string): void {
   const realSourceDir = realpath(p.source.dir);
   for (const item of p.config.deployments ?? []) {

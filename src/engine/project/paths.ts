@@ -37,18 +37,21 @@ export function gitRoot(dir: string): string | undefined {
 
 /** Whether `p` is `root` or below it (lexically; resolve symlinks first where they matter). */
 export function isInside(root: string, p: string): boolean {
-  // Absolute, normalized POSIX paths (nearly every call) by prefix; path.relative was a third of a re-render's
-  // per-item dir checks. Both branches answer alike, `..`-prefixed names included (test/unit/engine/paths.test.ts).
-  if (path.sep === '/' && root.startsWith('/') && p.startsWith('/') && !NOT_NORMAL.test(root) && !NOT_NORMAL.test(p)) {
-    if (p === root || root === '/') return !(root === '/' && p.startsWith('/..'));
-    return p.startsWith(root) && p.charCodeAt(root.length) === 0x2f && !p.startsWith('..', root.length + 1);
+  // Normal absolute paths (nearly every call) by prefix; path.relative was a third of a re-render's per-item dir
+  // checks. Both branches answer alike, `..`-prefixed names included (test/unit/engine/paths.test.ts).
+  if (path.sep === '/' && isNormalAbsolute(root) && isNormalAbsolute(p)) {
+    if (p === root) return true;
+    const base = root === '/' ? root : `${root}/`;
+    return p.startsWith(base) && !p.startsWith('..', base.length);
   }
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** A path path.normalize would change: `//`, a `.` or `..` component, a trailing slash. */
-const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+/** Whether POSIX path `p` is absolute and as path.resolve would give it: no `//`, `.` or `..` part, no trailing `/`. */
+export function isNormalAbsolute(p: string): boolean {
+  return p.startsWith('/') && (p === '/' || !/\/\.{0,2}(?:\/|$)/.test(p));
+}
 
 /** Symlinks followed per secureJoin, as filepath-securejoin's limit. */
 const MAX_SYMLINKS = 255;

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
+import { isNormalAbsolute } from '../project/paths.js';
 
 export type MemNode =
   { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
@@ -23,7 +24,7 @@ const MAX_LINK_HOPS = 40;
 
 /** `p` absolute and normalized, cheaply when it already is (the usual case). */
 function norm(p: string): string {
-  return p.startsWith('/') && !/\/\.{0,2}(\/|$)/.test(p) ? p : path.resolve(p);
+  return isNormalAbsolute(p) ? p : path.resolve(p);
 }
 
 /** The dirs strictly above normalized absolute `p`, nearest first (`/` included). */

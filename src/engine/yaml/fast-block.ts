@@ -56,6 +56,18 @@ const MAX_KEY_LENGTH = 1000;
 /** Plain scalars the fast path reads inside a flow sequence: no indicator, colon, quote or space anywhere. */
 const FLOW_PLAIN = /^(?:[A-Za-z0-9_./+~]|-(?=[A-Za-z0-9_./]))[A-Za-z0-9_./+~=@%-]*$/;
 
+/**
+ * What the `yaml` package makes of an untagged plain scalar with `schema`: the first default tag (for a key, also a
+ * key-only one) whose test matches resolves it, else it stays a string. The result may be a `Scalar` node (the
+ * package's own resolvers return some); `onError` is called where the package would report an error.
+ */
+export function resolvePlain(schema: Schema, source: string, atKey: boolean, onError: () => void): unknown {
+  const tag = schema.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(source));
+  if (!tag?.resolve) return source;
+  const resolver = tag as unknown as { resolve(s: string, onError: () => void, options: object): unknown };
+  return resolver.resolve(source, onError, { intAsBigInt: false });
+}
+
 /** Thrown (one instance, no stack needed) when the document leaves the subset. */
 const BAIL = new Error('the fast YAML path does not apply');
 
@@ -343,10 +355,7 @@ class FastParser {
 
   /** A plain key's identity as limits.ts computes it from the `yaml` package's resolution (duplicates). */
   private keyIdentity(source: string): string {
-    const tag = this.mode.schema.tags.find((t) => (t.default === true || t.default === 'key') && t.test?.test(source));
-    if (!tag || !tag.resolve) return `string:${source}`;
-    const resolver = tag as unknown as { resolve(s: string, onError: () => void, options: object): unknown };
-    const v = resolver.resolve(source, () => bail(), { intAsBigInt: false });
+    const v = resolvePlain(this.mode.schema, source, true, () => bail());
     if (v !== null && typeof v === 'object') bail();
     return `${typeof v}:${String(v)}`;
   }

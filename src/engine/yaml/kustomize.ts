@@ -18,7 +18,7 @@ import {
   type Tags,
 } from 'yaml';
 import { checkYamlDocument, limitErrorLine, YamlLimitError } from './limits.js';
-import { parseFastYaml, type FastYamlMode } from './fast-block.js';
+import { parseFastYaml, resolvePlain, type FastYamlMode } from './fast-block.js';
 import { KustomizeError } from '../errors.js';
 import { decodeUtf8, findInvalidUtf8 } from '../../util/utf8.js';
 
@@ -90,17 +90,10 @@ const YAML11_RESOLVE_FAILED = new Error('a YAML 1.1 scalar the full path reports
 function yaml11FastMode(): FastYamlMode {
   if (yaml11Mode) return yaml11Mode;
   const schema = parseDocument('', YAML11).schema;
-  type Resolver = { resolve(s: string, onError: () => void, options: object): unknown };
   const resolve = (s: string, key: boolean): unknown => {
-    const tag = schema.tags.find((t) => (t.default === true || (key && t.default === 'key')) && t.test?.test(s));
-    if (!tag?.resolve) return s;
-    const v = (tag as unknown as Resolver).resolve(
-      s,
-      () => {
-        throw YAML11_RESOLVE_FAILED;
-      },
-      { intAsBigInt: false },
-    );
+    const v = resolvePlain(schema, s, key, () => {
+      throw YAML11_RESOLVE_FAILED;
+    });
     return isScalar(v) ? v.value : v;
   };
   return (yaml11Mode = {
