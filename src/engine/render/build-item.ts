@@ -81,7 +81,7 @@ export function renderItemTemplates(item: DeploymentItem, o: BuildItemOptions): 
       deps,
     });
   if (!o.cache) return render();
-  const inputs = [itemDir, target, searchDirs, item.project.source.dir, item.vars];
+  const inputs = [itemDir, target, searchDirs, item.project.source.dir, o.cache.digestOf(item.vars)];
   o.cache.renderTemplates(cacheKey(item), inputs, o.tree, target, render);
 }
 

@@ -133,6 +133,30 @@ export class RenderCache {
   private readonly templates = new Map<string, TemplateEntry>();
   private readonly builds = new Map<string, BuildEntry>();
 
+  /** Digests of objects by identity, for the render under way (beginRender); see digestOf. */
+  private digests = new WeakMap<object, string>();
+
+  /** To be called when a render starts: what digestOf remembered was for objects of the render before. */
+  beginRender(): void {
+    this.digests = new WeakMap();
+  }
+
+  /**
+   * The digest of `value` (its JSON), remembered for the same object during one render: the items of a project
+   * share its vars object, which would otherwise be serialised once per item. The vars are not changed during a
+   * render (templates see a converted copy).
+   */
+  digestOf(value: object): string {
+    let digest = this.digests.get(value);
+    if (digest === undefined) this.digests.set(value, (digest = sha1(JSON.stringify(value))));
+    return digest;
+  }
+
+  /** Whether a render has used this cache already. */
+  get warm(): boolean {
+    return this.stats.templatesRendered + this.stats.templatesReused > 0;
+  }
+
   /** Forgets everything (e.g. the project was closed). */
   clear(): void {
     this.templates.clear();

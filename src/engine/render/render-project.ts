@@ -161,6 +161,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   ];
   // Rendered in memory under a path that does not exist on disk (unless it is the output dir, written at the end).
   const cache = o.renderOutputDir ? undefined : o.cache;
+  cache?.beginRender();
   const renderDir = o.renderOutputDir
     ? path.resolve(o.renderOutputDir)
     : (cache?.renderDir ?? path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`));
@@ -231,10 +232,12 @@ async function buildAll(
       }
     }
   };
-  prefetchHelmEngine(
-    items.flatMap((item) => (item.dir ? [item.dir] : [])),
-    base.helmBinary,
-  );
+  // A hint, given once per cache: a re-render in the editor does not probe every item dir again for it.
+  if (!base.cache?.warm)
+    prefetchHelmEngine(
+      items.flatMap((item) => (item.dir ? [item.dir] : [])),
+      base.helmBinary,
+    );
   // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
   await each((item, i) => renderItemTemplates(item, opts[i]));
   await each((item, i) => renderItemHelmCharts(item, opts[i]));

@@ -65,6 +65,7 @@ export async function loadVarsList(
   searchDirs: readonly string[],
   where: string,
 ): Promise<JsonObject> {
+  if (!sources?.length) return vars; // most items: no vars, and no probe of which deployment file names them
   const file = fixPathExt(where);
   let current = vars;
   for (const source of sources ?? []) current = await loadVars(ctx, current, source, searchDirs, file);

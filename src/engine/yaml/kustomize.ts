@@ -151,16 +151,27 @@ export function isEmptyNull(container: object, key: string): boolean {
   return emptyNulls.get(container)?.has(key) ?? false;
 }
 
-/** A deep copy of plain data that keeps the empty-null marks. */
+/** A deep copy of plain data that keeps the empty-null marks. Hot (every reused build is copied): no allocations but the copies. */
 export function deepCopy<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(deepCopy) as T;
-  if (!isPlainObject(v)) return v;
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = deepCopy(v[i]);
+    return out as T;
+  }
   const copy: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  const from = v as Record<string, unknown>;
+  // for-in: the data is plain objects and arrays (parsed YAML/JSON), with no enumerable inherited keys.
+  for (const k in from) {
     // A `__proto__` key is data (an own property), never the copy's prototype.
     if (k === '__proto__')
-      Object.defineProperty(copy, k, { value: deepCopy(x), writable: true, enumerable: true, configurable: true });
-    else copy[k] = deepCopy(x);
+      Object.defineProperty(copy, k, {
+        value: deepCopy(from[k]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    else copy[k] = deepCopy(from[k]);
   }
   const marks = emptyNulls.get(v);
   if (marks) emptyNulls.set(copy, new Set(marks));

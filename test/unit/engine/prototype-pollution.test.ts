@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/engine/project/args.js';
 import { parseYaml } from '../../../src/engine/yaml/strict.js';
+import { deepCopy, isEmptyNull, parseResourceYaml } from '../../../src/engine/yaml/kustomize.js';
 import { GitRepoCache } from '../../../src/engine/git/repo-cache.js';
 import { objectAtPath } from '../../../src/engine/vars/json-path.js';
 import { loadSystemEnvVars } from '../../../src/engine/vars/load-env.js';
@@ -37,6 +38,20 @@ describe('engine: no prototype pollution from user content', () => {
     clean();
     assert.equal(JSON.stringify(o), '{"__proto__":{"x":1},"constructor":{"prototype":{"polluted":2}}}');
     assert.deepEqual(own(own(o, '__proto__'), 'x'), 1);
+  });
+
+  it('deepCopy keeps a __proto__ key as data, the empty-value marks, and shares no container', () => {
+    const text = 'a:\n  __proto__:\n    polluted: 1\n  empty:\n  list: [1, {x: 2}]\n';
+    const doc = parseResourceYaml(text, 'x.yaml')[0].value as Record<string, Record<string, unknown>>;
+    const copy = deepCopy(doc);
+    clean();
+    assert.equal(JSON.stringify(copy), JSON.stringify(doc));
+    assert.deepEqual(own(copy.a, '__proto__'), { polluted: 1 });
+    assert.equal(Object.getPrototypeOf(copy.a), Object.prototype);
+    assert.ok(isEmptyNull(copy.a, 'empty'));
+    assert.notEqual(copy.a, doc.a);
+    assert.notEqual(copy.a.list, doc.a.list);
+    assert.notEqual((copy.a.list as object[])[1], (doc.a.list as object[])[1]);
   });
 
   it('deepMerge of JSON.parse output with a __proto__ key merges it as data', () => {
