@@ -5,26 +5,15 @@
 
 import { PyError } from '../python/errors.js';
 import type { Stmt } from '../syntax/ast.js';
-import { walk } from '../syntax/walk.js';
+import { bodyFacts } from '../syntax/walk.js';
 
 interface Names {
   filters: ReadonlyMap<string, unknown>;
   tests: ReadonlyMap<string, unknown>;
 }
 
-/** The filters and tests a parsed body names outside `{% if %}`s, in walk order: a body is walked once. */
-const namesOfBody = new WeakMap<Stmt[], { kind: 'filter' | 'test'; name: string; line: number }[]>();
-
 export function checkNames(body: Stmt[], names: Names): void {
-  let used = namesOfBody.get(body);
-  if (!used) {
-    const list: { kind: 'filter' | 'test'; name: string; line: number }[] = [];
-    walk(body, (n) => {
-      if (n.kind === 'if' && 'body' in n) return false;
-      if (n.kind === 'filter' || n.kind === 'test') list.push({ kind: n.kind, name: n.name as string, line: n.line! });
-    });
-    namesOfBody.set(body, (used = list));
-  }
+  const used = bodyFacts(body).names;
   for (const u of used) {
     if (u.kind === 'filter' && !names.filters.has(u.name)) throw assertion(`No filter named '${u.name}'.`, u.line);
     if (u.kind === 'test' && !names.tests.has(u.name)) throw assertion(`No test named '${u.name}'.`, u.line);

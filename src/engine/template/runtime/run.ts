@@ -16,7 +16,7 @@ import {
   type PyValue,
 } from '../python/values.js';
 import type { Args, Expr, Stmt, Target } from '../syntax/ast.js';
-import { walk } from '../syntax/walk.js';
+import { bodyFacts } from '../syntax/walk.js';
 import type { Environment, FilterContext, Template } from './environment.js';
 import { PyRange } from '../python/range.js';
 import { chargeOutput, chargeSteps, checkStringSize } from '../python/budget.js';
@@ -531,19 +531,9 @@ function compare(op: string, a: PyValue, b: PyValue): boolean {
   }
 }
 
-/** The `{% block %}` statements of each parsed body (at any depth), in order: a body is walked once. */
-const blocksOfBody = new WeakMap<Stmt[], (Stmt & { kind: 'block' })[]>();
-
 /** Registers every `{% block %}` of a template (at any depth) after the overrides of derived templates. */
 function collectBlocks(body: Stmt[], run: TemplateRun, blocks: Map<string, BlockDef[]>): void {
-  let found = blocksOfBody.get(body);
-  if (!found) {
-    const list: (Stmt & { kind: 'block' })[] = [];
-    walk(body, (n) => {
-      if (n.kind === 'block') list.push(n as unknown as Stmt & { kind: 'block' });
-    });
-    blocksOfBody.set(body, (found = list));
-  }
+  const found = bodyFacts(body).blocks as unknown as (Stmt & { kind: 'block' })[];
   for (const stmt of found)
     blocks.set(stmt.name, [...(blocks.get(stmt.name) ?? []), { body: stmt.body, scoped: stmt.scoped, run }]);
 }

@@ -32,6 +32,8 @@ const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 
 /** The source as Jinja2 sees it: normalised newlines, one trailing newline removed. */
 function normalizeSource(source: string): string {
+  // Without a CR only one final newline goes (the split below would give the same, ~10x slower).
+  if (!source.includes('\r')) return source.endsWith('\n') ? source.slice(0, -1) : source;
   const lines = source.split(/\r\n|\r|\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.join('\n');

@@ -22,3 +22,45 @@ export function walk(node: unknown, visit: (n: AnyNode) => boolean | void): void
     }
   }
 }
+
+/** What the runtime looks up in a parsed template body before running it. */
+export interface BodyFacts {
+  /** The `{% block %}` statements at any depth, in walk order. */
+  blocks: AnyNode[];
+  /** The filters and tests named outside `{% if %}` statements, in walk order (runtime/check.ts). */
+  names: { kind: 'filter' | 'test'; name: string; line: number }[];
+}
+
+const factsOfBody = new WeakMap<object, BodyFacts>();
+
+/** The facts of `body`, found in one walk (the first time) and remembered with the body. */
+export function bodyFacts(body: object): BodyFacts {
+  let facts = factsOfBody.get(body);
+  if (!facts) {
+    const found: BodyFacts = { blocks: [], names: [] };
+    collectFacts(body, false, found);
+    factsOfBody.set(body, (facts = found));
+  }
+  return facts;
+}
+
+/** As walk, with whether the node is inside an `{% if %}` statement (where names are not collected). */
+function collectFacts(node: unknown, inIf: boolean, facts: BodyFacts): void {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const child: unknown = node[i];
+      if (typeof child === 'object' && child !== null) collectFacts(child, inIf, facts);
+    }
+    return;
+  }
+  if (typeof node !== 'object' || node === null || !('kind' in node) || node instanceof Map) return;
+  const n = node as AnyNode;
+  if (n.kind === 'block') facts.blocks.push(n);
+  else if (n.kind === 'if' && 'body' in n) inIf = true;
+  else if (!inIf && (n.kind === 'filter' || n.kind === 'test'))
+    facts.names.push({ kind: n.kind, name: n.name as string, line: n.line! });
+  for (const key in n) {
+    const value = n[key];
+    if (typeof value === 'object' && value !== null) collectFacts(value, inIf, facts);
+  }
+}
