@@ -115,6 +115,28 @@ export async function benchIncremental(): Promise<BenchRow[]> {
       ratio: `${faster(cold, argsEdit)} (target: not slower)`,
     });
 
+    // One kustomization of many objects: name references between them make kustomize (and its port) compare
+    // pairs of resources, which costs per pair.
+    const big = path.join(dir, 'one-kustomization');
+    writeOneKustomization(big, 500);
+    const bigArgs = ['render', '--print-all', '--offline-kubernetes', '--project-dir', big];
+    const [bigKluctlOut, bigOursOut] = await Promise.all([
+      output(bins.kluctl, bigArgs, env),
+      output(process.execPath, [cli, ...bigArgs], env),
+    ]);
+    const [bigKluctl, bigOurs] = await alternated(
+      3,
+      () => runMeasured(bins.kluctl, bigArgs, { env }),
+      () => runMeasured(process.execPath, [cli, ...bigArgs], { env }),
+    );
+    rows.push({
+      area: 'render (#16)',
+      measure: 'one kustomization, 500 Deployments referring to 500 ConfigMaps (namePrefix, namespace): process',
+      kluctl: ms(bigKluctl.ms),
+      ours: `${ms(bigOurs.ms)}${bigKluctlOut === bigOursOut ? ', output identical' : ' OUTPUT DIFFERS'}`,
+      ratio: faster(bigKluctl.ms, bigOurs.ms),
+    });
+
     for (const [example, exampleArgs] of [
       ['simple', ['-t', 'simple']],
       ['simple-helm', ['-t', 'simple-helm']],
@@ -245,6 +267,45 @@ function output(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
         : resolve(stdout),
     ),
   );
+}
+
+/** One item whose kustomization lists `n` ConfigMaps and `n` Deployments using them, with a name prefix and namespace. */
+function writeOneKustomization(dir: string, n: number): void {
+  const files: Record<string, string> = { 'deployment.yaml': 'deployments:\n  - path: app\n' };
+  const resources: string[] = [];
+  for (let i = 0; i < n; i++) {
+    files[`app/cm-${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  a: b\n`;
+    files[`app/d-${i}.yaml`] = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      `  name: d-${i}`,
+      'spec:',
+      '  selector:',
+      '    matchLabels:',
+      `      app: d${i}`,
+      '  template:',
+      '    metadata:',
+      '      labels:',
+      `        app: d${i}`,
+      '    spec:',
+      '      containers:',
+      '        - name: c',
+      '          image: nginx',
+      '          envFrom:',
+      '            - configMapRef:',
+      `                name: cm-${i}`,
+      '      volumes:',
+      '        - name: v',
+      '          configMap:',
+      `            name: cm-${i}`,
+      '',
+    ].join('\n');
+    resources.push(`cm-${i}.yaml`, `d-${i}.yaml`);
+  }
+  files['app/kustomization.yaml'] =
+    `resources:\n${resources.map((r) => `  - ${r}\n`).join('')}namePrefix: p-\nnamespace: ns1\n`;
+  writeFiles(dir, files);
 }
 
 /** 200 items of 10 templated ConfigMaps each; `configOnly` rewrites only .kluctl.yaml (with `env`). */

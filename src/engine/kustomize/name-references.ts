@@ -229,9 +229,7 @@ function updateMapping(node: Obj, ctx: ReferenceContext): void {
     const ns = scalarString(node.namespace);
     const byOriginal = candidates.filter((r) => !r.isClusterScoped && effectiveNamespace(r.orgId()) === ns);
     candidates =
-      byOriginal.length > 0
-        ? byOriginal
-        : candidates.filter((r) => !r.isClusterScoped && effectiveNamespace(r.curId()) === ns);
+      byOriginal.length > 0 ? byOriginal : candidates.filter((r) => !r.isClusterScoped && r.effectiveNamespace === ns);
   }
   const oldName = scalarString(node.name);
   const referral = selectReferral(oldName, candidates, ctx, (rs) =>
@@ -249,14 +247,15 @@ function selectReferral(
   identical: (rs: Resource[]) => boolean,
 ): Resource | undefined {
   const { referrer, reference } = ctx;
-  let candidates = all.filter((r) => r.previousIds().some((id) => id.name === oldName));
+  // The names first, from the bookkeeping itself (previousIds() builds ids, for every resource and reference).
+  let candidates = all.filter((r) => r.prevIds.some((id) => id.name === oldName));
   candidates = candidates.filter((r) => r.previousIds().some((id) => isSelected(id, reference.target)));
   const roleRef = reference.spec.path.endsWith('roleRef/name') ? roleRefGvk(referrer.obj) : undefined;
   if (roleRef) candidates = candidates.filter((r) => r.previousIds().some((id) => isSelected(id, roleRef)));
   if (!referrer.isClusterScoped) {
-    const ns = effectiveNamespace(referrer.curId());
+    const ns = referrer.effectiveNamespace;
     candidates = candidates.filter(
-      (r) => r.isClusterScoped || r.kind === 'ServiceAccount' || effectiveNamespace(r.curId()) === ns,
+      (r) => r.isClusterScoped || r.kind === 'ServiceAccount' || r.effectiveNamespace === ns,
     );
   }
   if (candidates.length === 1) return candidates[0];
@@ -296,7 +295,7 @@ function sameEnding(a: string[], b: string[]): boolean {
 /** Namespaced objects refer within their namespace, RoleBindings also to their subjects' namespaces. */
 function couldBeReferencedBy(resources: Resource[], referrer: Resource): Resource[] {
   if (referrer.isClusterScoped) return resources;
-  const ns = effectiveNamespace(referrer.curId());
+  const ns = referrer.effectiveNamespace;
   const subjectNamespaces = new Set<string>();
   if (referrer.kind === 'RoleBinding' && Array.isArray(referrer.obj.subjects)) {
     for (const s of referrer.obj.subjects) {
@@ -310,6 +309,6 @@ function couldBeReferencedBy(resources: Resource[], referrer: Resource): Resourc
     }
   }
   return resources.filter(
-    (r) => r.isClusterScoped || effectiveNamespace(r.curId()) === ns || subjectNamespaces.has(r.namespace),
+    (r) => r.isClusterScoped || r.effectiveNamespace === ns || subjectNamespaces.has(r.namespace),
   );
 }

@@ -72,12 +72,34 @@ export function isClusterScoped(gvk: Gvk): boolean {
   return CLUSTER_SCOPED.has(`${apiVersionOf(gvk)} ${gvk.kind}`);
 }
 
+/**
+ * isClusterScoped of what `apiVersion` and `kind` parse to, without building the GVK (hot: name references compare
+ * every pair of resources). Parsing and joining again gives the apiVersion back, less a leading '/' (empty group).
+ */
+export function isClusterScopedKind(apiVersion: string, kind: string): boolean {
+  const apiVersions = CLUSTER_SCOPED_BY_KIND.get(kind);
+  return apiVersions !== undefined && apiVersions.has(apiVersion.startsWith('/') ? apiVersion.slice(1) : apiVersion);
+}
+
+/** CLUSTER_SCOPED by kind: most kinds are not there, and need no key built. */
+const CLUSTER_SCOPED_BY_KIND = new Map<string, Set<string>>();
+for (const entry of CLUSTER_SCOPED) {
+  const [apiVersion, kind] = entry.split(' ');
+  if (!CLUSTER_SCOPED_BY_KIND.has(kind)) CLUSTER_SCOPED_BY_KIND.set(kind, new Set());
+  CLUSTER_SCOPED_BY_KIND.get(kind)!.add(apiVersion);
+}
+
 const NOT_NAMESPACEABLE = '_non_namespaceable_';
 
 /** The namespace ids are compared by: cluster-scoped kinds have none, '' means 'default'. */
 export function effectiveNamespace(id: Gvk & { namespace: string }): string {
-  if (isClusterScoped(id)) return NOT_NAMESPACEABLE;
-  return id.namespace === '' ? 'default' : id.namespace;
+  return namespaceKey(isClusterScoped(id), id.namespace);
+}
+
+/** effectiveNamespace from its parts. */
+export function namespaceKey(clusterScoped: boolean, namespace: string): string {
+  if (clusterScoped) return NOT_NAMESPACEABLE;
+  return namespace === '' ? 'default' : namespace;
 }
 
 function gvkEquals(a: Gvk, b: Gvk): boolean {

@@ -3,7 +3,14 @@
  * namespaces, kinds it had), the name prefixes/suffixes applied to it, and generator flags.
  */
 
-import { effectiveNamespace, isClusterScoped, parseApiVersion, type Gvk, type ResId } from './resid.js';
+import {
+  effectiveNamespace,
+  isClusterScopedKind,
+  namespaceKey,
+  parseApiVersion,
+  type Gvk,
+  type ResId,
+} from './resid.js';
 import { deepCopy, isPlainObject } from '../yaml/kustomize.js';
 import { scalarText } from '../../util/scalar.js';
 
@@ -90,7 +97,12 @@ export class Resource {
   }
 
   get isClusterScoped(): boolean {
-    return isClusterScoped(this.gvk);
+    return isClusterScopedKind(this.apiVersion, this.kind);
+  }
+
+  /** effectiveNamespace(this.curId()), without building the id. */
+  get effectiveNamespace(): string {
+    return namespaceKey(this.isClusterScoped, this.namespace);
   }
 
   curId(): ResId {

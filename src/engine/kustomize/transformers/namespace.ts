@@ -20,7 +20,8 @@ export function setNamespace(resources: Resource[], namespace: string): void {
       applyFieldSpec(r.obj, spec, { createKind: 'scalar', set: (ref) => setRef(ref, namespace) });
     if (r.kind === 'RoleBinding' || r.kind === 'ClusterRoleBinding') setDefaultSubjects(r.obj.subjects, namespace);
     const id = r.curId();
-    if (resources.filter((o) => idEquals(o.curId(), id)).length !== 1) {
+    // Names first: an id built per resource for each one made this O(n²) allocations (see appendResource).
+    if (resources.filter((o) => o.name === id.name && idEquals(o.curId(), id)).length !== 1) {
       throw new KustomizeError(
         `namespace transformation produces ID conflict: ${idString(id)}`,
         r.source.file,
