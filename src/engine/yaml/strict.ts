@@ -60,10 +60,12 @@ function strictFastMode(): FastYamlMode {
 }
 
 export function parseYaml(text: string, file?: string, schema?: Schema): unknown {
-  // Schema checks need the syntax tree (lines of fields, string coercion): only schema-less reads (vars) go fast.
-  if (!schema) {
-    const docs = parseFastYaml(text, strictFastMode(), false);
-    if (docs) return docs.length ? docs[0].value : null;
+  const docs = parseFastYaml(text, strictFastMode(), false);
+  if (docs) {
+    const value = docs.length ? docs[0].value : null;
+    // The syntax tree is needed for a schema only to name the line of a problem and to give a number or bool where
+    // a string is expected its text (coerceStrings): a value that needs neither is what the full path gives.
+    if (!schema || (!needsCoercion(value, schema) && !validate(value ?? {}, schema, []))) return value;
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter: lines });
@@ -173,6 +175,38 @@ const lineAt = (node: Node, lines: LineCounter): number | undefined =>
   node.range ? lines.linePos(node.range[0]).line : undefined;
 
 /** Numbers and booleans written where kluctl expects a string become its text, as sigs.k8s.io/yaml converts them. */
+/** Whether coerceStrings would change `value`: a number or bool where the schema takes a string. */
+function needsCoercion(value: unknown, schema: Schema): boolean {
+  if (value === null || value === undefined) return false;
+  switch (schema.type) {
+    case 'string':
+      return typeof value === 'number' || typeof value === 'boolean';
+    case 'list':
+      return Array.isArray(value) && value.some((v) => needsCoercion(v, schema.of));
+    case 'map':
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) return false;
+      for (const [k, v] of Object.entries(value)) {
+        const field = schema.type === 'map' ? schema.of : schema.fields[k];
+        if (field && needsCoercion(v, field)) return true;
+      }
+      return false;
+    case 'either': {
+      // As coerceStrings: a scalar by the string option, a list by the list option, a mapping by the object option.
+      const option = schema.options.find((o) =>
+        typeof value !== 'object'
+          ? o.type === 'string'
+          : Array.isArray(value)
+            ? o.type === 'list'
+            : o.type === 'object',
+      );
+      return option !== undefined && needsCoercion(value, option);
+    }
+    default:
+      return false;
+  }
+}
+
 function coerceStrings(value: unknown, node: unknown, schema: Schema, goValues: WeakMap<Scalar, unknown>): unknown {
   if (value === null || value === undefined || !node || typeof node !== 'object') return value;
   switch (schema.type) {

@@ -1,7 +1,11 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEPLOYMENT_PROJECT, KLUCTL_PROJECT } from '../../../src/engine/project/schema.js';
 import { parseFastYaml, setFastYaml } from '../../../src/engine/yaml/fast-block.js';
 import { isEmptyNull, isPlainObject, parseResourceYaml, parseYaml11 } from '../../../src/engine/yaml/kustomize.js';
-import { parseYaml, parseYamlAll } from '../../../src/engine/yaml/strict.js';
+import { parseYaml, parseYamlAll, type Schema } from '../../../src/engine/yaml/strict.js';
+import { KLUCTL_EXAMPLES } from '../../harness/paths.js';
 import { goYamlKeyLess, keyLessByCodePoints } from '../../../src/kluctl/yaml/go-yaml-keys.js';
 
 /**
@@ -392,6 +396,42 @@ describe('engine/yaml: the fast path for large plain files gives what the full p
     }
     // Both sides of the subset occur.
     assert.ok(fast > 30 && fast < FLOW_VALUES.length * 4 - 30, `fast path taken for ${fast}`);
+  });
+
+  it("Kluctl's own files (schemas): every example's, and numbers, bools and unknown fields where strings are expected", () => {
+    const files: [string, Schema][] = [];
+    const walkDir = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walkDir(p);
+        else if (/^deployment\.ya?ml$/.test(e.name)) files.push([fs.readFileSync(p, 'utf8'), DEPLOYMENT_PROJECT]);
+        else if (/^\.kluctl\.ya?ml$/.test(e.name)) files.push([fs.readFileSync(p, 'utf8'), KLUCTL_PROJECT]);
+      }
+    };
+    walkDir(KLUCTL_EXAMPLES);
+    assert.ok(files.length >= 20, `${files.length} files`);
+    const crafted = [
+      'deployments:\n  - path: 123\n  - path: app\n    tags: [1, true, x]\n',
+      'deployments:\n  - path: 1.50\n    skipDeleteIfTags: yes\n',
+      'deployments:\n  - path: app\n    tags: 7\n',
+      'deployments:\n  - path: app\n    unknown: 1\n',
+      'deployments:\n  - git: {url: 5}\n',
+      'deployments:\n  - include: inc\n    args:\n      a: 1\n      b: [true]\n',
+      'vars:\n  - values:\n      x: 0x10\n  - file: 010\n',
+      'commonLabels:\n  a: 1\n  b: ~\n  c: on\n',
+      'deployments: x\n',
+      'deployments:\n  - path: app\n  - path: app\n    when: 0\n',
+    ];
+    for (const text of crafted) files.push([text, DEPLOYMENT_PROJECT]);
+    files.push(['targets:\n  - name: 1\n    context: yes\n    args: {a: 1}\n', KLUCTL_PROJECT]);
+    let fast = 0;
+    for (const [text, schema] of files) {
+      const got = both(() => parseYaml(text, 'f.yaml', schema));
+      assert.equal(got.fast, got.full, `differs for:\n${text}`);
+      setFastYaml(true);
+      if (parseFastYaml(text, probeMode(), false)) fast++;
+    }
+    assert.ok(fast >= files.length / 2, `only ${fast} of ${files.length} on the fast path`);
   });
 
   it('keys that resolve alike in the yaml package are duplicates with their line (full path)', () => {
