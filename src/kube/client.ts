@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { execCredential, ExecPluginTimeoutError, type ExecConfig } from './exec-credential.js';
 import { CancelledError, ObjectError } from '../util/errors.js';
@@ -186,6 +188,36 @@ export class KubeClient {
     if (status.token) requestOptions.headers = { ...requestOptions.headers, Authorization: `Bearer ${status.token}` };
   }
 
+  /** Secure contexts by the digest of the TLS material they hold (a few: exec plugins may rotate certificates). */
+  private readonly secureContexts = new Map<string, tls.SecureContext>();
+
+  /**
+   * One secure context for all connections with the same CA, client certificate and key: without it each new
+   * socket of the agent parsed them again (tls.connect builds a context from these options), ~3 ms per socket and
+   * up to MAX_PARALLEL_REQUESTS sockets at the start of a diff. The options stay, as the agent's pool key.
+   */
+  private reuseSecureContext(o: https.RequestOptions): void {
+    const material = [o.ca, o.cert, o.key, o.pfx, o.passphrase];
+    if (material.every((m) => m === undefined)) return;
+    const hash = createHash('sha256');
+    const feed = (m: unknown): void => {
+      if (Array.isArray(m)) {
+        hash.update(`\0[${m.length}`);
+        m.forEach(feed);
+      } else if (typeof m === 'string' || Buffer.isBuffer(m)) hash.update(`\0${typeof m}${m.length}\0`).update(m);
+      else hash.update(`\0${JSON.stringify(m) ?? 'u'}`);
+    };
+    material.forEach(feed);
+    const key = hash.digest('hex');
+    let context = this.secureContexts.get(key);
+    if (!context) {
+      context = tls.createSecureContext({ ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase });
+      if (this.secureContexts.size >= 8) this.secureContexts.clear();
+      this.secureContexts.set(key, context);
+    }
+    (o as https.RequestOptions & { secureContext?: tls.SecureContext }).secureContext = context;
+  }
+
   /** Resolves with the body text, or with the open response when streaming. */
   private async send(options: RequestOptions, streaming: boolean): Promise<string | http.IncomingMessage> {
     const method = options.method ?? 'GET';
@@ -197,6 +229,7 @@ export class KubeClient {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const requestOptions: https.RequestOptions = { method, headers: { Accept: options.accept ?? 'application/json' } };
     await this.authenticate(requestOptions, what, timeoutMs, options.signal);
+    if (url.protocol === 'https:') this.reuseSecureContext(requestOptions);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) {
       requestOptions.headers = {
