@@ -39,13 +39,16 @@ export function gitRoot(dir: string): string | undefined {
 export function isInside(root: string, p: string): boolean {
   // Normal absolute paths (nearly every call) by prefix; path.relative was a third of a re-render's per-item dir
   // checks. Both branches answer alike, `..`-prefixed names included (test/unit/engine/paths.test.ts).
-  if (path.sep === '/' && isNormalAbsolute(root) && isNormalAbsolute(p)) {
-    if (p === root) return true;
-    const base = root === '/' ? root : `${root}/`;
-    return p.startsWith(base) && !p.startsWith('..', base.length);
-  }
+  if (path.sep === '/' && isNormalAbsolute(root) && isNormalAbsolute(p)) return isInsideNormal(root, p);
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** isInside for POSIX paths the caller knows to be normal absolute (isNormalAbsolute): no check of that again. */
+export function isInsideNormal(root: string, p: string): boolean {
+  if (p === root) return true;
+  const base = root === '/' ? root : `${root}/`;
+  return p.startsWith(base) && !p.startsWith('..', base.length);
 }
 
 /** Whether POSIX path `p` is absolute and as path.resolve would give it: no `//`, `.` or `..` part, no trailing `/`. */

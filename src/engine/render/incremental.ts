@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
-import { isInside } from '../project/paths.js';
+import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
 import type { MemNode, MemTree, TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
@@ -53,10 +53,12 @@ function listingFingerprint(dir: string): string {
   return `d:${sha1(entries.sort().join('\0'))}`;
 }
 
-function depOf(p: string, knownBytes?: Buffer): FileDep {
+function depOf(p: string, knownBytes?: Buffer, previous?: FileDep): FileDep {
   const recorded = Date.now();
   const st = statOf(p);
   if (!st) return { fingerprint: 'm', trusted: false };
+  // Trusted and the same stat: the same content (see RACY_MS), so the same fingerprint and still trusted.
+  if (previous?.trusted && previous.stat === statKey(st)) return previous;
   let fingerprint: string;
   try {
     fingerprint = st.isDirectory()
@@ -74,10 +76,16 @@ function depOf(p: string, knownBytes?: Buffer): FileDep {
 export class FileDeps {
   readonly deps = new Map<string, FileDep>();
 
+  /**
+   * `previous`: the deps of the entry this render replaces (its inputs changed, e.g. an args edit). A file whose
+   * trusted stat is still the same keeps its fingerprint from there: not hashed again.
+   */
+  constructor(private readonly previous?: FileDeps) {}
+
   /** Records `p` (a file read with `bytes`, or anything probed); the first record of a path wins. */
   record(p: string, bytes?: Buffer): void {
-    const abs = path.resolve(p);
-    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, bytes));
+    const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, bytes, this.previous?.deps.get(abs)));
   }
 
   /** Whether every file still has the recorded content; refreshes stats that only changed in time. */
@@ -176,7 +184,7 @@ export class RenderCache {
       return;
     }
     this.templates.delete(key);
-    const deps = new FileDeps();
+    const deps = new FileDeps(entry?.deps);
     render(deps);
     this.stats.templatesRendered++;
     const rendered = tree.exportDir(target);
@@ -254,10 +262,12 @@ export class RenderCache {
  * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
  */
 function isLocal(observed: TreeObservations, dir: string): boolean {
+  // The tree records normalized absolute paths (MemTree's norm), and dir is resolved: no need to check that again.
+  const inside = path.sep === '/' ? isInsideNormal : isInside;
   for (const key of observed.seen.keys()) {
     const p = key.slice(2);
-    if (isInside(dir, p)) continue;
-    if ((key[0] === 'p' || key[0] === 'k') && isInside(p, dir)) continue;
+    if (inside(dir, p)) continue;
+    if ((key[0] === 'p' || key[0] === 'k') && inside(p, dir)) continue;
     return false;
   }
   return true;

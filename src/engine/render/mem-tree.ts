@@ -35,6 +35,17 @@ function* strictAncestors(p: string): Generator<string> {
   }
 }
 
+/**
+ * Adds the dirs strictly above `p` to `set`, which holds the ancestors of everything in it (only ever added to):
+ * the first one already there has its own ancestors there too, and the walk up stops (every write marks its dirs).
+ */
+function addAncestors(set: Set<string>, p: string): void {
+  for (const a of strictAncestors(p)) {
+    if (set.has(a)) return;
+    set.add(a);
+  }
+}
+
 function fsError(code: string, p: string): NodeJS.ErrnoException {
   const e = new Error(`${code}: ${p}`) as NodeJS.ErrnoException;
   e.code = code;
@@ -115,7 +126,7 @@ export class MemTree implements TreeFs {
   restore(p: string, node: MemNode): void {
     const n = norm(p);
     this.restored.add(n);
-    for (const a of strictAncestors(n)) this.restoredBelow.add(a);
+    addAncestors(this.restoredBelow, n);
     this.restoring = true;
     try {
       this.overlay(p, node);
@@ -129,13 +140,13 @@ export class MemTree implements TreeFs {
     const n = norm(p);
     this.changed.add(n);
     this.changedBelow.add(n);
-    for (const a of strictAncestors(n)) this.changedBelow.add(a);
+    addAncestors(this.changedBelow, n);
   }
 
   private markCreated(p: string): void {
     if (this.restoring) return;
     this.createdBelow.add(p);
-    for (const a of strictAncestors(p)) this.createdBelow.add(a);
+    addAncestors(this.createdBelow, p);
   }
 
   /**
