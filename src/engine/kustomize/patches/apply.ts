@@ -5,7 +5,7 @@ import type { FileLoader } from '../file-loader.js';
 import type { Kustomization, PatchArgs, Selector } from '../kustomization.js';
 import { parseLabelSelector } from '../label-selector.js';
 import { resourcesFromYaml } from '../load-resources.js';
-import { effectiveNamespace } from '../resid.js';
+import { isClusterScopedKind, namespaceKey, parseApiVersion } from '../resid.js';
 import { appendResource, resourceById } from '../resource-list.js';
 import { Resource } from '../resource.js';
 import { deepCopy, isPlainObject, parseYaml11 } from '../../yaml/kustomize.js';
@@ -90,7 +90,7 @@ export function applyPatchesJson6902(resources: Resource[], k: Kustomization, fi
 }
 
 /** kustomize's Select: names and namespaces match the original or current ones, everything as anchored regexps. */
-function selectResources(resources: Resource[], s: Selector): Resource[] {
+export function selectResources(resources: Resource[], s: Selector): Resource[] {
   const re = (p: string | undefined): RegExp | undefined => {
     if (!p) return undefined;
     try {
@@ -102,13 +102,22 @@ function selectResources(resources: Resource[], s: Selector): Resource[] {
   const [group, version, kind, name, namespace] = [re(s.group), re(s.version), re(s.kind), re(s.name), re(s.namespace)];
   const labels = s.labelSelector ? parseLabelSelector(s.labelSelector) : undefined;
   const annotations = s.annotationSelector ? parseLabelSelector(s.annotationSelector) : undefined;
+  // Every patch is matched against every resource: the parts of the current and original ids (orgId: the first
+  // previous id, or the current one) are read one by one, cheapest first, not built as ids (1,000 patches of 1,000
+  // resources built 2 million ids).
   return resources.filter((r) => {
-    const cur = r.curId();
-    const org = r.orgId();
-    if (namespace && !namespace.test(effectiveNamespace(org)) && !namespace.test(effectiveNamespace(cur))) return false;
-    if (name && !name.test(org.name) && !name.test(cur.name)) return false;
-    if ((group && !group.test(cur.group)) || (version && !version.test(cur.version)) || (kind && !kind.test(cur.kind)))
-      return false;
+    const first = r.prevIds[0] as (typeof r.prevIds)[number] | undefined;
+    if (name && !name.test(first ? first.name : r.name) && !name.test(r.name)) return false;
+    if (kind && !kind.test(r.kind)) return false;
+    if (group || version) {
+      const gv = parseApiVersion(r.apiVersion);
+      if ((group && !group.test(gv.group)) || (version && !version.test(gv.version))) return false;
+    }
+    if (namespace) {
+      // An original id has the current group and version, and its kind and (effective) namespace as stored.
+      const org = first ? namespaceKey(isClusterScopedKind(r.apiVersion, first.kind), first.namespace) : undefined;
+      if (!namespace.test(org ?? r.effectiveNamespace) && !namespace.test(r.effectiveNamespace)) return false;
+    }
     if (labels && !labels(r.labels())) return false;
     if (annotations && !annotations(r.annotations())) return false;
     return true;
