@@ -18,13 +18,44 @@ export function appendResource(list: Resource[], res: Resource): void {
   list.push(res);
 }
 
-function resourcesMatchingAnyId(list: Resource[], match: (id: ResId) => boolean): Resource[] {
-  return list.filter((r) => r.allIds().some(match));
+/**
+ * What appendResource of each of `resources` in turn would check, in linear time: the first resource whose id an
+ * earlier one has is an error. A patch re-checks the whole list (with appendResource that was quadratic per patch:
+ * 1,000 patches of 1,000 resources took 11 s).
+ */
+export function checkUniqueIds(resources: Resource[]): void {
+  // Equal ids have equal names: ids are built only within a name (most names are unique).
+  const byName = new Map<string, Resource[]>();
+  for (const r of resources) {
+    const name = r.name;
+    const same = byName.get(name);
+    if (!same) {
+      byName.set(name, [r]);
+      continue;
+    }
+    const id = r.curId();
+    if (same.some((o) => idEquals(o.curId(), id)))
+      throw new KustomizeError(
+        `may not add resource with an already registered id: ${idString(id)}`,
+        r.source.file,
+        r.source.line,
+      );
+    same.push(r);
+  }
+}
+
+/** The resources that have or ever had `id` (names first: ids are built only for resources that had its name). */
+function resourcesWithId(list: Resource[], id: ResId): Resource[] {
+  return list.filter(
+    (r) =>
+      (r.name === id.name || r.prevIds.some((p) => p.name === id.name)) &&
+      r.allIds().some((other) => idEquals(other, id)),
+  );
 }
 
 /** The one resource that ever had this id (how patches without a target find theirs). */
 export function resourceById(list: Resource[], id: ResId): Resource {
-  const found = resourcesMatchingAnyId(list, (other) => idEquals(other, id));
+  const found = resourcesWithId(list, id);
   if (found.length === 1) return found[0];
   throw new KustomizeError(
     `${found.length > 1 ? 'multiple matches' : 'no matches'} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`,
@@ -34,7 +65,7 @@ export function resourceById(list: Resource[], id: ResId): Resource {
 /** Adds a generated resource, merging with or replacing an existing one as its behavior says. */
 export function absorbResource(list: Resource[], res: Resource): void {
   const id = res.curId();
-  const matches = resourcesMatchingAnyId(list, (other) => idEquals(other, id));
+  const matches = resourcesWithId(list, id);
   if (matches.length === 0) {
     if (res.behavior === 'merge' || res.behavior === 'replace') {
       throw new KustomizeError(`id ${idString(id)} does not exist; cannot merge or replace`, res.source.file);

@@ -6,7 +6,7 @@ import type { Kustomization, PatchArgs, Selector } from '../kustomization.js';
 import { parseLabelSelector } from '../label-selector.js';
 import { resourcesFromYaml } from '../load-resources.js';
 import { isClusterScopedKind, namespaceKey, parseApiVersion } from '../resid.js';
-import { appendResource, resourceById } from '../resource-list.js';
+import { checkUniqueIds, resourceById } from '../resource-list.js';
 import { Resource } from '../resource.js';
 import { deepCopy, isPlainObject, parseYaml11 } from '../../yaml/kustomize.js';
 import { applyJsonPatch, parseJsonPatch, type JsonPatchOp } from './json-patch.js';
@@ -181,8 +181,8 @@ function applyToSelection(resources: Resource[], selected: Resource[], patch: Re
     copy.obj.apiVersion = r.obj.apiVersion;
     applySmPatch(r, copy);
   }
-  const kept: Resource[] = [];
-  for (const r of resources) if (!r.deleted) appendResource(kept, r);
+  const kept = resources.filter((r) => !r.deleted);
+  checkUniqueIds(kept);
   return kept;
 }
 

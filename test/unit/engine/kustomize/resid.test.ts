@@ -5,7 +5,8 @@ import {
   isClusterScopedKind,
   parseApiVersion,
 } from '../../../../src/engine/kustomize/resid.js';
-import { Resource } from '../../../../src/engine/kustomize/resource.js';
+import { Resource, type Obj } from '../../../../src/engine/kustomize/resource.js';
+import { appendResource, checkUniqueIds } from '../../../../src/engine/kustomize/resource-list.js';
 import type { Selector } from '../../../../src/engine/kustomize/kustomization.js';
 import { selectResources } from '../../../../src/engine/kustomize/patches/apply.js';
 
@@ -92,5 +93,45 @@ describe('kustomize patch targets: selectResources reads id parts as the ids wou
       matched += got.length;
     }
     assert.ok(matched > 100, `${matched} matches`);
+  });
+});
+
+describe('kustomize resource lists: checkUniqueIds finds what appendResource one by one finds', () => {
+  it('the same first duplicate (or none) on lists of resources whose ids differ in one part or only in spelling', () => {
+    const variants: Obj[] = [];
+    for (const apiVersion of ['v1', '/v1', 'apps/v1'])
+      for (const kind of ['ConfigMap', 'Namespace'])
+        for (const namespace of [undefined, '', 'default', 'ns1'])
+          for (const name of ['a', 'b']) variants.push({ apiVersion, kind, metadata: { name, namespace } });
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let duplicates = 0;
+    for (let round = 0; round < 300; round++) {
+      const list = Array.from(
+        { length: 2 + Math.floor(rnd() * 6) },
+        (_, i) => new Resource(structuredClone(variants[Math.floor(rnd() * variants.length)]), { file: `f${i}.yaml` }),
+      );
+      const oneByOne = (): string => {
+        try {
+          const kept: Resource[] = [];
+          for (const r of list) appendResource(kept, r);
+          return 'ok';
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      const atOnce = (): string => {
+        try {
+          checkUniqueIds(list);
+          return 'ok';
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      const expected = oneByOne();
+      assert.equal(atOnce(), expected, JSON.stringify(list.map((r) => r.obj)));
+      if (expected !== 'ok') duplicates++;
+    }
+    assert.ok(duplicates > 50 && duplicates < 280, `${duplicates} of 300 lists had a duplicate`);
   });
 });
