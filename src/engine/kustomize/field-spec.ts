@@ -37,7 +37,19 @@ function specMatchesObject(spec: GvkSelector, obj: Obj): boolean {
   return true;
 }
 
-function splitPath(p: string): string[] {
+/** Split paths by path: every transformer applies its field specs to every resource (never changed by walk). */
+const splitPaths = new Map<string, readonly string[]>();
+
+function splitPath(p: string): readonly string[] {
+  let split = splitPaths.get(p);
+  if (!split) {
+    if (splitPaths.size >= 10_000) splitPaths.clear();
+    splitPaths.set(p, (split = splitPathOnce(p)));
+  }
+  return split;
+}
+
+function splitPathOnce(p: string): string[] {
   let parts = p.split('/');
   if (parts.length > 1 && parts[0] === '') parts = parts.slice(1);
   const result = [parts[0]];
@@ -55,7 +67,7 @@ export function applyFieldSpec(obj: Obj, spec: FieldSpec, options: FieldSpecOpti
   walk({ container: holder, key: 'root' }, splitPath(spec.path), spec, options);
 }
 
-function walk(ref: FieldRef, path: string[], spec: FieldSpec, options: FieldSpecOptions): void {
+function walk(ref: FieldRef, path: readonly string[], spec: FieldSpec, options: FieldSpecOptions): void {
   if (path.length === 0) return options.set(ref);
   const node = getRef(ref);
   if (node === null || node === undefined) return;

@@ -37,7 +37,9 @@ function walkContainers(node: unknown, image: ImageArgs): void {
     return;
   }
   if (!isPlainObject(node)) return;
-  for (const [key, value] of Object.entries(node)) {
+  // for-in, not Object.entries: every image walks every resource (parsed YAML: own keys only).
+  for (const key in node) {
+    const value = node[key];
     walkContainers(value, image);
     if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
       for (const c of value) {
