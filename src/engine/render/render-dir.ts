@@ -24,8 +24,7 @@ export interface RenderDirOptions {
 export function renderDirectory(o: RenderDirOptions): void {
   const deps = o.deps;
   const ignore = new TemplateIgnore(o.sourceRoot, o.itemDir, deps && ((f) => deps.record(f)));
-  const renderer = rendererFor(o.searchDirs);
-  const context = asContext(o.vars);
+  const renderer = rendererFor(o.searchDirs).batch(asContext(o.vars));
   const walk = (src: string, dst: string, raw: boolean): void => {
     o.tree.mkdir(dst);
     ignore.addDir(src);
@@ -43,7 +42,7 @@ export function renderDirectory(o: RenderDirOptions): void {
         const bytes = fs.readFileSync(from);
         deps?.record(from, bytes);
         if (raw || !bytes.includes(0x7b) || ignore.ignores(from)) o.tree.writeFile(to, bytes);
-        else o.tree.writeFile(to, renderer.renderFile(from, context, bytes));
+        else o.tree.writeFile(to, renderer.renderFile(from, bytes));
       }
     }
   };

@@ -22,6 +22,9 @@ export type TemplateValue =
 export type TemplateContext = Readonly<Record<string, TemplateValue | undefined>>;
 
 /** Byte-wise (code point) order, as Go sorts map keys when Kluctl encodes the vars as JSON. */
+/** A UTF-16 unit where code unit order and code point order may differ (surrogates, and the units above them). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
 function compareKeys(a: string, b: string): number {
   // UTF-16 order is code point order up to the first differing unit, unless that unit is a surrogate or above.
   const n = Math.min(a.length, b.length);
@@ -48,11 +51,21 @@ export function toPython(v: TemplateValue): PyValue {
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(String(v)) : v;
   if (v instanceof TemplateFloat) return v.value;
   if (Array.isArray(v)) return v.map(toPython);
-  // `instanceof Map` cannot narrow the ReadonlyMap member of the union; the casts say what each branch holds.
-  const entries: [string, TemplateValue | undefined][] =
-    v instanceof Map
-      ? Array.from(v as ReadonlyMap<string, TemplateValue>)
-      : Object.entries(v as { readonly [key: string]: TemplateValue | undefined });
+  if (!(v instanceof Map)) {
+    // Plain objects (vars), the common case and large ones: keys sorted natively when code unit order is code point
+    // order (no unit from U+D800 up), no arrays of entries.
+    const obj = v as { readonly [key: string]: TemplateValue | undefined };
+    const keys = Object.keys(obj);
+    keys.sort(keys.some((k) => HIGH_UNIT.test(k)) ? compareKeys : undefined);
+    const out = new Map<string, PyValue>();
+    for (const k of keys) {
+      const x = obj[k];
+      if (x !== undefined) out.set(k, toPython(x));
+    }
+    return out;
+  }
+  // `instanceof Map` cannot narrow the ReadonlyMap member of the union: the cast says what it holds.
+  const entries: [string, TemplateValue | undefined][] = Array.from(v as ReadonlyMap<string, TemplateValue>);
   return new Map(
     entries
       .filter((e): e is [string, TemplateValue] => e[1] !== undefined)

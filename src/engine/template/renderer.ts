@@ -46,6 +46,12 @@ export interface TemplateRenderer {
    * already read by the caller (the file is then not read again).
    */
   renderFile(file: string, context: TemplateContext, bytes?: Buffer): string;
+  /**
+   * The files of one directory render (an item): `context` is converted to template values once for all of them,
+   * as Kluctl's renderer installs the vars as its environment's globals once for a batch of files (so, as there, a
+   * template that changes a dict in place changes it for the later files of the batch).
+   */
+  batch(context: TemplateContext): { renderFile(file: string, bytes?: Buffer): string };
 }
 
 /** A template failed: `failed rendering template '<path>': line N: <PythonError>: <message>`. */
@@ -111,10 +117,15 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
   const searchDirs = [...options.searchDirs];
   const strict = options.strictUndefined ?? true;
   const extGlobals = kluctlGlobals({ debugPrint: options.debugPrint ?? ((line) => process.stderr.write(`${line}\n`)) });
-  const environment = (context: TemplateContext, rootTemplate?: string, rootBytes?: Buffer): Environment => {
+  const environment = (
+    context: TemplateContext,
+    rootTemplate?: string,
+    rootBytes?: Buffer,
+    converted?: Map<string, PyValue>,
+  ): Environment => {
     // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
     const globals = new Map<string, PyValue>(BUILTIN_GLOBALS);
-    for (const [k, v] of toPython(context) as Map<string, PyValue>) globals.set(k, v);
+    for (const [k, v] of converted ?? (toPython(context) as Map<string, PyValue>)) globals.set(k, v);
     for (const [k, v] of extGlobals) globals.set(k, v);
     return new Environment(
       new SearchPathLoader(searchDirs, rootTemplate, rootBytes),
@@ -137,6 +148,41 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     }
   };
 
+  const renderFile = (
+    file: string,
+    context: TemplateContext,
+    given: Buffer | undefined,
+    converted?: () => Map<string, PyValue>,
+  ): string => {
+    // Found through the search dirs only when it really is inside one (a symlink out of the project is not).
+    const realDirs = () => searchDirs.map((d) => realpath(d));
+    const resolved = path.isAbsolute(file)
+      ? file
+      : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs(), f));
+    if (resolved === undefined) {
+      // kluctl v2.22.1 follows such a link and reads the file; nothing in a project may read outside it here.
+      const linkedOut = searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f));
+      if (!path.isAbsolute(file) && linkedOut !== undefined)
+        throw new Error(
+          `failed rendering template '${file}': ${file} links to ${realpath(linkedOut)}, outside the project (kluctl-ts reads no file outside the project)`,
+        );
+      throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
+    }
+    const bytes = given !== undefined && resolved === file ? given : fs.readFileSync(resolved);
+    const source = decodeUtf8(bytes);
+    if (source === undefined)
+      throw new TemplateRenderError(
+        resolved,
+        resolved,
+        findInvalidUtf8(bytes)?.line,
+        'UnicodeDecodeError',
+        pythonDecodeMessage(bytes),
+      );
+    if (!source.includes('{')) return source;
+    const env = environment(context, resolved, bytes, converted?.());
+    return render(resolved, () => env.getTemplate(resolved)!, env);
+  };
+
   return {
     renderString(template, context, opts = {}) {
       if (!template.includes('{')) return template;
@@ -146,33 +192,13 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     },
 
     renderFile(file, context, given) {
-      // Found through the search dirs only when it really is inside one (a symlink out of the project is not).
-      const realDirs = () => searchDirs.map((d) => realpath(d));
-      const resolved = path.isAbsolute(file)
-        ? file
-        : searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f) && isInsideAny(realDirs(), f));
-      if (resolved === undefined) {
-        // kluctl v2.22.1 follows such a link and reads the file; nothing in a project may read outside it here.
-        const linkedOut = searchDirs.map((d) => path.join(d, file)).find((f) => isFile(f));
-        if (!path.isAbsolute(file) && linkedOut !== undefined)
-          throw new Error(
-            `failed rendering template '${file}': ${file} links to ${realpath(linkedOut)}, outside the project (kluctl-ts reads no file outside the project)`,
-          );
-        throw new Error(`failed rendering template '${file}': absolute path of ${file} could not be resolved`);
-      }
-      const bytes = given !== undefined && resolved === file ? given : fs.readFileSync(resolved);
-      const source = decodeUtf8(bytes);
-      if (source === undefined)
-        throw new TemplateRenderError(
-          resolved,
-          resolved,
-          findInvalidUtf8(bytes)?.line,
-          'UnicodeDecodeError',
-          pythonDecodeMessage(bytes),
-        );
-      if (!source.includes('{')) return source;
-      const env = environment(context, resolved, bytes);
-      return render(resolved, () => env.getTemplate(resolved)!, env);
+      return renderFile(file, context, given);
+    },
+
+    batch(context) {
+      let converted: Map<string, PyValue> | undefined;
+      const convert = () => (converted ??= toPython(context) as Map<string, PyValue>);
+      return { renderFile: (file, given) => renderFile(file, context, given, convert) };
     },
   };
 }
