@@ -262,12 +262,16 @@ export class RenderCache {
  * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
  */
 function isLocal(observed: TreeObservations, dir: string): boolean {
-  // The tree records normalized absolute paths (MemTree's norm), and dir is resolved: no need to check that again.
-  const inside = path.sep === '/' ? isInsideNormal : isInside;
+  // The tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is resolved:
+  // "inside dir" is read off the key itself (isInsideNormal's rule), without a copy of its path.
+  const posix = path.sep === '/';
+  const base = dir === '/' ? dir : `${dir}/`;
   for (const key of observed.seen.keys()) {
-    const p = key.slice(2);
-    if (inside(dir, p)) continue;
-    if ((key[0] === 'p' || key[0] === 'k') && inside(p, dir)) continue;
+    if (posix) {
+      if (key.length === dir.length + 2 && key.endsWith(dir)) continue;
+      if (key.startsWith(base, 2) && !key.startsWith('..', 2 + base.length)) continue;
+    } else if (isInside(dir, key.slice(2))) continue;
+    if ((key[0] === 'p' || key[0] === 'k') && (posix ? isInsideNormal : isInside)(key.slice(2), dir)) continue;
     return false;
   }
   return true;
