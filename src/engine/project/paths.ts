@@ -44,11 +44,14 @@ export function isInside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** isInside for POSIX paths the caller knows to be normal absolute (isNormalAbsolute): no check of that again. */
-export function isInsideNormal(root: string, p: string): boolean {
-  if (p === root) return true;
+/**
+ * isInside for POSIX paths the caller knows to be normal absolute (isNormalAbsolute): no check of that again. The
+ * path may start at `at` of `p` (a key with a prefix), so that it is not copied out.
+ */
+export function isInsideNormal(root: string, p: string, at = 0): boolean {
+  if (p.length - at === root.length && p.startsWith(root, at)) return true;
   const base = root === '/' ? root : `${root}/`;
-  return p.startsWith(base) && !p.startsWith('..', base.length);
+  return p.startsWith(base, at) && !p.startsWith('..', at + base.length);
 }
 
 /** Whether POSIX path `p` is absolute and as path.resolve would give it: no `//`, `.` or `..` part, no trailing `/`. */

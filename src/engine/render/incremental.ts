@@ -263,14 +263,10 @@ export class RenderCache {
  */
 function isLocal(observed: TreeObservations, dir: string): boolean {
   // The tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is resolved:
-  // "inside dir" is read off the key itself (isInsideNormal's rule), without a copy of its path.
+  // on POSIX the keys are compared in place (isInsideNormal from offset 2).
   const posix = path.sep === '/';
-  const base = dir === '/' ? dir : `${dir}/`;
   for (const key of observed.seen.keys()) {
-    if (posix) {
-      if (key.length === dir.length + 2 && key.endsWith(dir)) continue;
-      if (key.startsWith(base, 2) && !key.startsWith('..', 2 + base.length)) continue;
-    } else if (isInside(dir, key.slice(2))) continue;
+    if (posix ? isInsideNormal(dir, key, 2) : isInside(dir, key.slice(2))) continue;
     if ((key[0] === 'p' || key[0] === 'k') && (posix ? isInsideNormal : isInside)(key.slice(2), dir)) continue;
     return false;
   }
