@@ -175,6 +175,11 @@ const lineAt = (node: Node, lines: LineCounter): number | undefined =>
   node.range ? lines.linePos(node.range[0]).line : undefined;
 
 /** Numbers and booleans written where kluctl expects a string become its text, as sigs.k8s.io/yaml converts them. */
+/** The schema of an object's field: an own entry only (`constructor`, `__proto__` and the like are unknown fields). */
+function fieldOf(schema: { fields: Record<string, Schema> }, key: string): Schema | undefined {
+  return Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
+}
+
 /** Whether coerceStrings would change `value`: a number or bool where the schema takes a string. */
 function needsCoercion(value: unknown, schema: Schema): boolean {
   if (value === null || value === undefined) return false;
@@ -187,7 +192,7 @@ function needsCoercion(value: unknown, schema: Schema): boolean {
     case 'object':
       if (typeof value !== 'object' || Array.isArray(value)) return false;
       for (const [k, v] of Object.entries(value)) {
-        const field = schema.type === 'map' ? schema.of : schema.fields[k];
+        const field = schema.type === 'map' ? schema.of : fieldOf(schema, k);
         if (field && needsCoercion(v, field)) return true;
       }
       return false;
@@ -225,7 +230,7 @@ function coerceStrings(value: unknown, node: unknown, schema: Schema, goValues: 
         for (const pair of node.items) {
           if (!isPair(pair) || !isScalar(pair.key)) continue;
           const k = String(pair.key.value);
-          const field = schema.type === 'map' ? schema.of : schema.fields[k];
+          const field = schema.type === 'map' ? schema.of : fieldOf(schema, k);
           if (field && Object.prototype.hasOwnProperty.call(record, k))
             record[k] = coerceStrings(record[k], pair.value, field, goValues);
         }
@@ -305,7 +310,7 @@ export function validate(value: unknown, schema: Schema, path: (string | number)
       if (typeof value !== 'object' || Array.isArray(value))
         return { path, message: `cannot unmarshal ${describe(value)} into an object${at}` };
       for (const [k, v] of Object.entries(value)) {
-        const field = schema.type === 'map' ? schema.of : schema.fields[k];
+        const field = schema.type === 'map' ? schema.of : fieldOf(schema, k);
         if (!field) return { path: [...path, k], message: `unknown field "${k}"${at}` };
         const p = validate(v, field, [...path, k]);
         if (p) return p;
