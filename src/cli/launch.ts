@@ -10,6 +10,7 @@
  * the CLI, instead of after it.
  */
 
+import * as buffer from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import Module from 'node:module';
@@ -30,6 +31,9 @@ type NodeModule = typeof Module & {
   wrap(source: string): string;
   _nodeModulePaths(dir: string): string[];
 };
+
+/** Node ≥ 18.15. */
+const isAscii = (buffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii;
 
 const target = __filename.replace(/\.cjs$/, '-main.cjs');
 const requireTarget = () => void Module.createRequire(__filename)(target);
@@ -55,7 +59,8 @@ function load(): void {
   // Hashed as bytes: hashing the decoded string would encode its 4 MB to UTF-8 again (~15 ms per start).
   const bytes = fs.readFileSync(target);
   const key = createHash('sha1').update(`${process.version}\0${process.arch}\0`).update(bytes).digest('hex');
-  const source = bytes.toString('utf8');
+  // The bundle is ASCII (esbuild.mjs): decoded as Latin-1, a plain copy into a one-byte string.
+  const source = isAscii?.(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cacheFile = path.join(dir, `${path.basename(target)}-${key}.bin`);
   let cachedData: Buffer | undefined;
   try {

@@ -59,6 +59,14 @@ describe('esbuild bundles', () => {
     }
   });
 
+  it('every bundle is ASCII (a non-ASCII comment made the source a two-byte string: a slower start)', () => {
+    for (const file of fs.readdirSync(dist).filter((f) => f.endsWith('.cjs'))) {
+      const bytes = fs.readFileSync(path.join(dist, file));
+      const at = bytes.findIndex((b) => b > 0x7f);
+      assert.equal(at, -1, `${file}: a non-ASCII byte at offset ${at}`);
+    }
+  });
+
   it('the engine worker bundle both of them start is built and shipped in the VSIX', () => {
     const ignore = fs.readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8').split('\n');
     // engine-worker.cjs is the launcher (src/cli/launch.ts) of engine-worker-main.cjs.
