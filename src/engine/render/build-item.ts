@@ -184,15 +184,8 @@ export interface RenderedItem {
   conflictResolution: ConflictResolutionConfig[];
 }
 
-/**
- * Stages 3-4: kustomize (unless onlyRender), then labels, annotations and images. `ahead`: the kustomize result of
- * this item built ahead (item-jobs.ts), the same as building it now.
- */
-export async function buildItemObjects(
-  item: DeploymentItem,
-  o: BuildItemOptions,
-  ahead?: KustomizedItem,
-): Promise<RenderedItem> {
+/** Stages 3-4: kustomize (unless onlyRender), then labels, annotations and images. */
+export async function buildItemObjects(item: DeploymentItem, o: BuildItemOptions): Promise<RenderedItem> {
   const result: RenderedItem = {
     dir: item.relToSourceItemDir,
     tags: item.tags,
@@ -210,15 +203,15 @@ export async function buildItemObjects(
   if (!item.dir || !rendered || item.config.onlyRender) return result;
 
   const kustomize = async () => {
-    const out = await kustomizeItem(kustomizeSpec(item), o, rendered);
+    const out = await kustomizeItem(item, o, rendered);
     // Known for a cached build, so that its reuse skips the walk for placeholders when there are none.
     if (o.cache) out.result.imagePlaceholders = hasImagePlaceholder(out.result.objects);
     return out;
   };
   const inputs = [item.dir, rendered, item.config, overrideNamespace(item.project), o.kustomizeBinary];
-  const built =
-    ahead ??
-    (o.cache ? await o.cache.build(cacheKey(item), inputs, o.tree, rendered, kustomize) : (await kustomize()).result);
+  const built = o.cache
+    ? await o.cache.build(cacheKey(item), inputs, o.tree, rendered, kustomize)
+    : (await kustomize()).result;
   const { annotations, objects } = built;
   result.barrier ||= parseGoBool(annotations['kluctl.io/barrier']);
   result.waitReadiness ||= parseGoBool(annotations['kluctl.io/wait-readiness']);
@@ -250,52 +243,27 @@ export async function buildItemObjects(
   return result;
 }
 
-/** What kustomize needs of an item: plain data, so that another thread can build it ahead (item-jobs.ts). */
-export interface KustomizeSpec {
-  /** The item's source dir, for messages. */
-  dir: string;
-  /** The id of its source: the item's root for kustomize is `<renderDir>/<sourceId>`. */
-  sourceId: string;
-  recursive: boolean;
-  /** The project chain's overrideNamespace. */
-  namespace?: string;
-}
-
-export function kustomizeSpec(item: DeploymentItem): KustomizeSpec {
-  return {
-    dir: item.dir ?? '',
-    sourceId: item.project.source.id,
-    recursive: item.config.recursive ?? false,
-    namespace: overrideNamespace(item.project),
-  };
-}
-
-/**
- * Stage 3 of one item: its kustomization (generated when missing) built; `cacheable` when only the tree was read.
- * `ahead` (a build ahead of its turn, item-jobs.ts): no kustomize binary and no SOPS key is fetched; what needs one
- * fails instead, and is built in its turn.
- */
-export async function kustomizeItem(
-  spec: KustomizeSpec,
-  o: Pick<BuildItemOptions, 'renderDir' | 'tree' | 'sops' | 'kustomizeBinary' | 'signal'>,
+/** Stage 3 of one item: its kustomization (generated when missing) built; `cacheable` when only the tree was read. */
+async function kustomizeItem(
+  item: DeploymentItem,
+  o: BuildItemOptions,
   rendered: string,
-  ahead = false,
 ): Promise<{ result: KustomizedItem; cacheable: boolean }> {
-  const kustomization = await prepareKustomization(o.tree, spec, rendered);
+  const kustomization = await prepareKustomization(o.tree, item, rendered);
   const annotations =
     (kustomization.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
   let objects: KubeObject[];
   let builder: string;
   try {
-    const root = path.join(o.renderDir, spec.sourceId);
+    const root = path.join(o.renderDir, item.project.source.id);
     // Every file kustomize reads is decrypted when it is a SOPS file, as Kluctl's decrypting filesystem does; the
     // files are in the render's tree, or in the temp copy written for the kustomize binary.
     const readFile = (f: string): Buffer =>
       o.sops.decryptSync(o.tree.kind(f) === 'file' ? o.tree.readFile(f) : fs.readFileSync(f), f).data;
-    const build = () =>
+    ({ objects, builder } = await withSopsKeys(o.sops, () =>
       kustomizeBuild(rendered, {
         root,
-        kustomizeBinary: ahead ? undefined : (o.kustomizeBinary ?? findKustomizeBinary),
+        kustomizeBinary: o.kustomizeBinary ?? findKustomizeBinary,
         signal: o.signal,
         tree: o.tree,
         readFile,
@@ -304,10 +272,10 @@ export async function kustomizeItem(
           o.tree.writeToDisk(root, tmp);
           return { root: tmp, dispose: () => fs.rmSync(tmp, { recursive: true, force: true }) };
         },
-      });
-    ({ objects, builder } = await (ahead ? build() : withSopsKeys(o.sops, build)));
+      }),
+    ));
   } catch (error) {
-    throw new Error(`building kustomize objects for ${spec.dir} failed. ${(error as Error).message}`, { cause: error });
+    throw new Error(`building kustomize objects for ${item.dir} failed. ${(error as Error).message}`, { cause: error });
   }
   // v2.28 drops kluctl.io/ignore objects here; v2.22.1 keeps them in the render output (see the conformance notes).
   objects = objects.filter((x) => !parseGoBool(x.metadata?.annotations?.['kluctl.io/ignore']));
@@ -339,14 +307,14 @@ function readKustomization(tree: MemTree, dir: string): Record<string, unknown> 
 /** The item's kustomization (generated when missing), with overrideNamespace applied; written back for kustomize. */
 async function prepareKustomization(
   tree: MemTree,
-  spec: KustomizeSpec,
+  item: DeploymentItem,
   rendered: string,
 ): Promise<Record<string, unknown>> {
   let k = readKustomization(tree, rendered);
-  if (k && spec.recursive)
-    throw new ProjectError(spec.dir, undefined, 'recursive is set but the item already has a kustomization.yaml');
+  if (k && item.config.recursive)
+    throw new ProjectError(item.dir, undefined, 'recursive is set but the item already has a kustomization.yaml');
   if (!k) {
-    const { resources } = await generateKustomization(rendered, { recursive: spec.recursive, tree });
+    const { resources } = await generateKustomization(rendered, { recursive: item.config.recursive, tree });
     const list: string[] = [];
     for (const r of resources) {
       const name = path.posix.basename(r);
@@ -364,7 +332,8 @@ async function prepareKustomization(
     }
     k = { resources: list };
   }
-  if (spec.namespace !== undefined && k.namespace === undefined) k.namespace = spec.namespace;
+  const ns = overrideNamespace(item.project);
+  if (ns !== undefined && k.namespace === undefined) k.namespace = ns;
   const file = fixPathExt(tree, path.join(rendered, 'kustomization.yml'));
   tree.writeFile(file, toGoYaml(k));
   return k;

@@ -21,8 +21,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
-import { isNormalAbsolute } from '../project/paths.js';
-import { isLocal, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
+import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
+import type { MemNode, MemTree, TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
 const RACY_MS = 2000;
@@ -255,6 +255,22 @@ export class RenderCache {
       });
     return out.result;
   }
+}
+
+/**
+ * Whether every read of a build depends only on the tree at or below `dir`, or on dirs above it (realpath and kind
+ * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
+ */
+function isLocal(observed: TreeObservations, dir: string): boolean {
+  // The tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is resolved:
+  // on POSIX the keys are compared in place (isInsideNormal from offset 2).
+  const posix = path.sep === '/';
+  for (const key of observed.seen.keys()) {
+    if (posix ? isInsideNormal(dir, key, 2) : isInside(dir, key.slice(2))) continue;
+    if ((key[0] === 'p' || key[0] === 'k') && (posix ? isInsideNormal : isInside)(key.slice(2), dir)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** Whether two exported dirs hold the same files, links and dirs with the same contents. */

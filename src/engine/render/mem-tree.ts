@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
-import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
+import { isNormalAbsolute } from '../project/paths.js';
 
 export type MemNode =
   { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
@@ -353,22 +353,6 @@ export class MemTree implements TreeFs {
     if (node) walk(node, '');
     return out;
   }
-}
-
-/**
- * Whether every read of a build depends only on the tree at or below `dir`, or on dirs above it (realpath and kind
- * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
- */
-export function isLocal(observed: TreeObservations, dir: string): boolean {
-  // The tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is resolved:
-  // on POSIX the keys are compared in place (isInsideNormal from offset 2).
-  const posix = path.sep === '/';
-  for (const key of observed.seen.keys()) {
-    if (posix ? isInsideNormal(dir, key, 2) : isInside(dir, key.slice(2))) continue;
-    if ((key[0] === 'p' || key[0] === 'k') && (posix ? isInsideNormal : isInside)(key.slice(2), dir)) continue;
-    return false;
-  }
-  return true;
 }
 
 function copyNode(node: MemNode): MemNode {

@@ -28,15 +28,6 @@ import {
 import { apiVersions, serverVersion, type ClusterConnection } from './cluster.js';
 import { addDeployedImages } from './deployed-images.js';
 import { MemTree } from './mem-tree.js';
-import {
-  claimer,
-  planItemJobs,
-  revivedNode,
-  runItemJobs,
-  type ItemHelper,
-  type ItemJobBatch,
-  type ItemOutcome,
-} from './item-jobs.js';
 import type { RenderCache } from './incremental.js';
 import { fixNamespaces } from '../postprocess/namespaces.js';
 import type { SeenImage } from '../postprocess/images.js';
@@ -88,11 +79,6 @@ export interface RenderProjectOptions {
    * other items are still rendered and built (every independent problem is reported at once).
    */
   collectErrors?: boolean;
-  /**
-   * Starts a helper thread that renders some items ahead (item-jobs.ts); used for a render without `cache` that has
-   * enough items. Given by the engine worker; undefined in the process that runs the render (none, or none left).
-   */
-  itemHelper?: () => ItemHelper | undefined;
 }
 
 export interface RenderProjectResult {
@@ -182,7 +168,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   const tree = new MemTree(renderDir);
   const seen: SeenImage[] = [];
   const errors: unknown[] | undefined = o.collectErrors ? [] : undefined;
-  const built = await buildAll(items, errors, o.itemHelper, {
+  const built = await buildAll(items, errors, {
     renderDir,
     tree,
     writeRenderedYaml: !!o.renderOutputDir,
@@ -224,7 +210,6 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
 async function buildAll(
   items: DeploymentItem[],
   errors: unknown[] | undefined,
-  startHelper: (() => ItemHelper | undefined) | undefined,
   base: Omit<BuildItemOptions, 'searchDirs' | 'commonLabels' | 'commonAnnotations'>,
 ): Promise<RenderedItem[]> {
   const opts = items.map((item) => ({
@@ -253,50 +238,13 @@ async function buildAll(
       items.flatMap((item) => (item.dir ? [item.dir] : [])),
       base.helmBinary,
     );
-  // What two threads did ahead for items whose work is their own business; the stages below do the rest in turn.
-  const ahead = startHelper && !base.cache ? await renderAhead(items, opts, base, startHelper) : undefined;
-  const done = (i: number) => ahead?.get(i)?.failed === false;
   // All items are rendered before any is built: kustomize may reference another (onlyRender) item's rendered dir.
-  await each((item, i) => done(i) || renderItemTemplates(item, opts[i]));
-  await each((item, i) => ahead?.get(i)?.kustomized || renderItemHelmCharts(item, opts[i]));
+  await each((item, i) => renderItemTemplates(item, opts[i]));
+  await each((item, i) => renderItemHelmCharts(item, opts[i]));
   // Kluctl serialises kustomize builds; doing the same keeps errors deterministic.
   const out: RenderedItem[] = [];
-  await each(async (item, i) => void out.push(await buildItemObjects(item, opts[i], ahead?.get(i)?.kustomized)));
+  await each(async (item, i) => void out.push(await buildItemObjects(item, opts[i])));
   return out;
-}
-
-/**
- * Items rendered (and built, when they can be) by this thread and a helper at once: what each did, by item index
- * (an item missing was not done ahead). The helper's rendered dirs are added to the tree.
- */
-async function renderAhead(
-  items: DeploymentItem[],
-  opts: BuildItemOptions[],
-  base: Omit<BuildItemOptions, 'searchDirs' | 'commonLabels' | 'commonAnnotations'>,
-  startHelper: () => ItemHelper | undefined,
-): Promise<Map<number, ItemOutcome> | undefined> {
-  const jobs = planItemJobs(items, base.renderDir, (i) => opts[i].searchDirs);
-  const helper = jobs && startHelper();
-  if (!jobs || !helper) return undefined;
-  const stop = () => helper.dispose();
-  base.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    const batch: ItemJobBatch = { renderDir: base.renderDir, jobs, counter: new SharedArrayBuffer(4) };
-    const theirs = helper.run(batch);
-    theirs.catch(() => undefined); // awaited below, unless this thread did every job
-    const outcomes = new Map<number, ItemOutcome>();
-    for (const o of await runItemJobs(claimer(batch), base.tree, base.renderDir, base.sops)) outcomes.set(o.index, o);
-    // Every job done here: the helper claimed none (it may not even have started).
-    if (outcomes.size === jobs.length) return outcomes;
-    const result = await theirs.catch(() => undefined);
-    const targetOf = new Map(jobs.map((j) => [j.index, j.targetDir]));
-    for (const [index, dir] of result?.dirs ?? []) base.tree.overlay(targetOf.get(index)!, revivedNode(dir));
-    for (const o of result?.outcomes ?? []) outcomes.set(o.index, o);
-    return outcomes;
-  } finally {
-    base.signal?.removeEventListener('abort', stop);
-    helper.dispose();
-  }
 }
 
 /**

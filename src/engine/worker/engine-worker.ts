@@ -6,33 +6,19 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { runHelperBatch } from '../render/item-jobs.js';
-import { ITEM_HELPER, startItemHelper, type FromHelper, type ToHelper } from './item-helper.js';
 import type { ErrorData, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 import { runEngineRequest } from './request.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker.cjs runs as a worker thread only');
 
-/**
- * This bundle's launcher (dist/engine-worker.cjs, which loads it with the code cache) or, for a bundle built alone,
- * this file: what a render's helper thread starts from.
- */
-const helperFile = typeof __filename === 'string' ? __filename.replace(/-main\.cjs$/, '.cjs') : undefined;
-const isHelper = !!(workerData as Record<string, unknown> | undefined)?.[ITEM_HELPER];
-
 /** The command in progress; a worker kept warm by its owner (keepWarm) runs the next one with a new controller. */
 let controller = new AbortController();
 const answers = new Map<number, (answer: boolean) => void>();
 let nextId = 0;
 
-port.on('message', (m: ToWorker | ToHelper) => {
-  if (m.type === 'items') {
-    runHelperBatch(m.batch).then(
-      (result) => port.postMessage({ type: 'items-done', result } satisfies FromHelper),
-      (error: unknown) => port.postMessage({ type: 'items-failed', message: String(error) } satisfies FromHelper),
-    );
-  } else if (m.type === 'cancel') {
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') {
     controller.abort();
     // An open question is answered "no": nothing more is applied.
     for (const answer of answers.values()) answer(false);
@@ -61,15 +47,13 @@ function errorData(error: unknown): ErrorData {
   return { name: error.name, message: error.message, ...(partial === undefined ? {} : { partial }) };
 }
 
-// A spare worker (started ahead of time, its bundle already loaded) waits for its command as a message; a render's
-// helper thread waits for its items.
-if (!isHelper && !(workerData as { spare?: boolean }).spare) run(workerData as WorkerStart);
+// A spare worker (started ahead of time, its bundle already loaded) waits for its command as a message.
+if (!(workerData as { spare?: boolean }).spare) run(workerData as WorkerStart);
 
 function run(start: WorkerStart): void {
   if (controller.signal.aborted) controller = new AbortController();
   runEngineRequest(start.request, {
     signal: controller.signal,
-    itemHelper: helperFile ? () => startItemHelper(helperFile) : undefined,
     progress: (message) => post({ type: 'progress', message }),
     confirm: start.confirm
       ? (subject: unknown) =>

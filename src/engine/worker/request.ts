@@ -21,7 +21,6 @@ import { printAll } from '../render/print.js';
 import { loadKluctlProject } from '../deployment/kluctl-project.js';
 import type { Target } from '../project/types.js';
 import { renderProject, type RenderProjectOptions } from '../render/render-project.js';
-import type { ItemHelper } from '../render/item-jobs.js';
 import { analyzeProject, type AnalyzeOptions, type ProjectAnalysis } from '../insight/analyze.js';
 import { previewFile, type PreviewOptions, type PreviewResult } from '../insight/preview.js';
 
@@ -33,7 +32,7 @@ export type EngineCommand =
   'render' | 'diff' | 'deploy' | 'prune' | 'delete' | 'validate' | 'analyze' | 'preview' | 'targets';
 
 /** Options minus the callbacks: structured-clone safe. */
-type Data<T> = Omit<T, 'signal' | 'progress' | 'confirm' | 'itemHelper'>;
+type Data<T> = Omit<T, 'signal' | 'progress' | 'confirm'>;
 
 interface OptionsByCommand {
   render: Data<RenderProjectOptions>;
@@ -97,8 +96,6 @@ export interface EngineHooks<C extends EngineCommand = EngineCommand> {
   progress?: (message: string) => void;
   /** deploy, prune, delete: asked before anything changes; false stops the command with the error "aborted". */
   confirm?: (subject: ConfirmByCommand[C]) => Promise<boolean>;
-  /** A render's second thread (RenderProjectOptions.itemHelper), where the runner can start one. */
-  itemHelper?: () => ItemHelper | undefined;
 }
 
 /** Runs engine commands: in this thread (tests, library use) or in a worker (the editor and the CLI). */
@@ -111,7 +108,7 @@ export async function runEngineRequest<C extends EngineCommand>(
   request: EngineRequest<C>,
   hooks: EngineHooks<C> = {},
 ): Promise<EngineOutput<C>> {
-  const { signal, progress, itemHelper } = hooks;
+  const { signal, progress } = hooks;
   const confirm = hooks.confirm as ((subject: unknown) => Promise<boolean>) | undefined;
   let output: unknown;
   try {
@@ -119,7 +116,7 @@ export async function runEngineRequest<C extends EngineCommand>(
     switch (r.command) {
       case 'render': {
         const o = r.options as OptionsByCommand['render'];
-        const rendered = await renderProject({ ...o, signal, itemHelper });
+        const rendered = await renderProject({ ...o, signal });
         output = {
           warnings: rendered.warnings,
           renderDir: rendered.renderDir,
@@ -129,30 +126,19 @@ export async function runEngineRequest<C extends EngineCommand>(
         break;
       }
       case 'diff':
-        output = await diffProject({ ...(r.options as OptionsByCommand['diff']), signal, progress, itemHelper });
+        output = await diffProject({ ...(r.options as OptionsByCommand['diff']), signal, progress });
         break;
       case 'deploy':
-        output = await deployProject({
-          ...(r.options as OptionsByCommand['deploy']),
-          signal,
-          progress,
-          confirm,
-          itemHelper,
-        });
+        output = await deployProject({ ...(r.options as OptionsByCommand['deploy']), signal, progress, confirm });
         break;
       case 'prune':
       case 'delete': {
         const run = r.command === 'prune' ? pruneProject : deleteProject;
-        output = await run({ ...(r.options as OptionsByCommand['prune']), signal, progress, confirm, itemHelper });
+        output = await run({ ...(r.options as OptionsByCommand['prune']), signal, progress, confirm });
         break;
       }
       case 'validate':
-        output = await validateProject({
-          ...(r.options as OptionsByCommand['validate']),
-          signal,
-          progress,
-          itemHelper,
-        });
+        output = await validateProject({ ...(r.options as OptionsByCommand['validate']), signal, progress });
         break;
       case 'analyze':
         output = await analyzeProject({ ...(r.options as OptionsByCommand['analyze']), signal });
