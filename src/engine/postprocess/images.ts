@@ -57,7 +57,19 @@ function lookup(
 
 /** Whether any string in `objects` holds a placeholder (the marker is plain ASCII: JSON keeps it as it is). */
 export function hasImagePlaceholder(objects: unknown[]): boolean {
-  return JSON.stringify(objects).includes(IMAGE_PLACEHOLDER.begin);
+  return mentionsPlaceholder(objects);
+}
+
+/** Whether a string anywhere in `node` holds a placeholder: a walk that allocates nothing (most objects hold none). */
+function mentionsPlaceholder(node: unknown): boolean {
+  if (typeof node === 'string') return node.includes(IMAGE_PLACEHOLDER.begin);
+  if (Array.isArray(node)) {
+    for (const v of node) if (mentionsPlaceholder(v)) return true;
+    return false;
+  }
+  if (!isObject(node)) return false;
+  for (const k in node) if (mentionsPlaceholder(node[k])) return true;
+  return false;
 }
 
 export function resolveImagePlaceholders(
@@ -66,6 +78,7 @@ export function resolveImagePlaceholders(
   vars: Record<string, unknown>,
   item: { tags: string[]; dir: string },
 ): void {
+  if (!mentionsPlaceholder(obj)) return;
   const deployment = `${obj.kind}/${obj.metadata?.name}`;
   const namespace = obj.metadata?.namespace ?? '';
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';

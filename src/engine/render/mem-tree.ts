@@ -71,9 +71,12 @@ export class MemTree implements TreeFs {
   private readonly restored = new Set<string>();
   private readonly restoredBelow = new Set<string>();
   private restoring = false;
+  /** Whether changes are tracked (for changedNear): only a tree an incremental cache checks needs it. */
+  private readonly tracking: boolean;
 
-  constructor(root: string) {
+  constructor(root: string, o: { trackChanges?: boolean } = {}) {
     this.root = path.resolve(root);
+    this.tracking = o.trackChanges ?? true;
   }
 
   /** Records a read, unless the recorded build wrote that path itself (then the read follows from other reads). */
@@ -136,7 +139,7 @@ export class MemTree implements TreeFs {
   }
 
   private markChanged(p: string): void {
-    if (this.restoring) return;
+    if (this.restoring || !this.tracking) return;
     const n = norm(p);
     this.changed.add(n);
     this.changedBelow.add(n);
@@ -144,7 +147,7 @@ export class MemTree implements TreeFs {
   }
 
   private markCreated(p: string): void {
-    if (this.restoring) return;
+    if (this.restoring || !this.tracking) return;
     this.createdBelow.add(p);
     addAncestors(this.createdBelow, p);
   }
@@ -154,6 +157,7 @@ export class MemTree implements TreeFs {
    * below or above it, a directory created at or below it, or a restore() at another path below or above it.
    */
   changedNear(dir: string): boolean {
+    if (!this.tracking) throw new Error('changedNear of a tree that does not track changes');
     const d = norm(dir);
     if (this.changedBelow.has(d) || this.createdBelow.has(d) || this.restoredBelow.has(d)) return true;
     for (const a of strictAncestors(d)) if (this.changed.has(a) || this.restored.has(a)) return true;
@@ -222,7 +226,7 @@ export class MemTree implements TreeFs {
         if (!create) return undefined;
         next = { type: 'dir', children: new Map() };
         node.children.set(parts[i], next);
-        this.markCreated(path.join(this.root, ...parts.slice(0, i + 1)));
+        if (this.tracking) this.markCreated(path.join(this.root, ...parts.slice(0, i + 1)));
       }
       node = next;
     }

@@ -165,7 +165,7 @@ export async function renderProject(o: RenderProjectOptions): Promise<RenderProj
   const renderDir = o.renderOutputDir
     ? path.resolve(o.renderOutputDir)
     : (cache?.renderDir ?? path.join(os.tmpdir(), `kluctl-ts-rendered-${randomUUID()}`));
-  const tree = new MemTree(renderDir);
+  const tree = new MemTree(renderDir, { trackChanges: cache !== undefined });
   const seen: SeenImage[] = [];
   const errors: unknown[] | undefined = o.collectErrors ? [] : undefined;
   const built = await buildAll(items, errors, {

@@ -117,25 +117,28 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
   const searchDirs = [...options.searchDirs];
   const strict = options.strictUndefined ?? true;
   const extGlobals = kluctlGlobals({ debugPrint: options.debugPrint ?? ((line) => process.stderr.write(`${line}\n`)) });
+  // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1). Nothing changes an
+  // environment's globals (a render copies what it changes), so a batch of files shares them.
+  const globalsOf = (context: TemplateContext): Map<string, PyValue> => {
+    const globals = new Map<string, PyValue>(BUILTIN_GLOBALS);
+    for (const [k, v] of toPython(context) as Map<string, PyValue>) globals.set(k, v);
+    for (const [k, v] of extGlobals) globals.set(k, v);
+    return globals;
+  };
   const environment = (
     context: TemplateContext,
     rootTemplate?: string,
     rootBytes?: Buffer,
-    converted?: Map<string, PyValue>,
-  ): Environment => {
-    // Kluctl installs the user's vars as globals and its extension globals after them (spec §3.1).
-    const globals = new Map<string, PyValue>(BUILTIN_GLOBALS);
-    for (const [k, v] of converted ?? (toPython(context) as Map<string, PyValue>)) globals.set(k, v);
-    for (const [k, v] of extGlobals) globals.set(k, v);
-    return new Environment(
+    globals?: Map<string, PyValue>,
+  ): Environment =>
+    new Environment(
       new SearchPathLoader(searchDirs, rootTemplate, rootBytes),
       strict,
-      globals,
+      globals ?? globalsOf(context),
       FILTERS,
       TEST_MAP,
       parseCached,
     );
-  };
 
   const render = (displayName: string, load: () => Template, env: Environment): string => {
     try {
@@ -152,7 +155,7 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     file: string,
     context: TemplateContext,
     given: Buffer | undefined,
-    converted?: () => Map<string, PyValue>,
+    batchGlobals?: () => Map<string, PyValue>,
   ): string => {
     // Found through the search dirs only when it really is inside one (a symlink out of the project is not).
     const realDirs = () => searchDirs.map((d) => realpath(d));
@@ -179,7 +182,7 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
         pythonDecodeMessage(bytes),
       );
     if (!source.includes('{')) return source;
-    const env = environment(context, resolved, bytes, converted?.());
+    const env = environment(context, resolved, bytes, batchGlobals?.());
     return render(resolved, () => env.getTemplate(resolved)!, env);
   };
 
@@ -196,9 +199,9 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     },
 
     batch(context) {
-      let converted: Map<string, PyValue> | undefined;
-      const convert = () => (converted ??= toPython(context) as Map<string, PyValue>);
-      return { renderFile: (file, given) => renderFile(file, context, given, convert) };
+      let globals: Map<string, PyValue> | undefined;
+      const shared = () => (globals ??= globalsOf(context));
+      return { renderFile: (file, given) => renderFile(file, context, given, shared) };
     },
   };
 }

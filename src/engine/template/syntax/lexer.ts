@@ -29,6 +29,11 @@ const NAME = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
 const STRING = /'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)"/sy;
 const OPERATOR = /\/\/|\*\*|==|!=|>=|<=|[-+/*%~[\](){}><=.:|,;]/y;
 const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+const BLOCK_ENDS = ['-%}', '+%}', '%}'];
+const VAR_ENDS = ['-}}', '}}'];
+
+const isAsciiNameChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
 /** The source as Jinja2 sees it: normalised newlines, one trailing newline removed. */
 function normalizeSource(source: string): string {
@@ -52,6 +57,14 @@ export function tokenize(input: string): Token[] {
     if (text) tokens.push({ type: 'data', value: text, line: at });
   };
   const skipWhitespace = () => {
+    // ASCII whitespace (the usual case) by char code; a non-ASCII char goes to the full (Unicode) class.
+    let at = pos;
+    for (let c = src.charCodeAt(at); at < src.length; c = src.charCodeAt(++at)) {
+      if (c === 10) line++;
+      else if (!(c === 32 || (c >= 9 && c <= 13) || (c >= 28 && c <= 31))) break;
+    }
+    pos = at;
+    if (src.charCodeAt(pos) < 0x80) return;
     SKIP_WS.lastIndex = pos;
     if (SKIP_WS.exec(src)) advanceTo(SKIP_WS.lastIndex);
   };
@@ -116,31 +129,49 @@ export function tokenize(input: string): Token[] {
   }
 
   function matchEnd(isBlock: boolean): string | undefined {
-    const candidates = isBlock ? ['-%}', '+%}', '%}'] : ['-}}', '}}'];
-    return candidates.find((c) => src.startsWith(c, pos));
+    return (isBlock ? BLOCK_ENDS : VAR_ENDS).find((c) => src.startsWith(c, pos));
   }
 
+  function match(re: RegExp): string | undefined {
+    re.lastIndex = pos;
+    const m = re.exec(src);
+    return m ? m[0] : undefined;
+  }
+
+  /**
+   * Jinja2 tries its token rules in order (float, integer, name, string, operator); each can only start with some
+   * characters, so the first one picks the rules worth trying, in that order.
+   */
   function lexToken(stack: string[]): Token {
     const at = line;
-    const match = (re: RegExp): string | undefined => {
-      re.lastIndex = pos;
-      const m = re.exec(src);
-      return m ? m[0] : undefined;
-    };
+    const c = src.charCodeAt(pos);
     let m: string | undefined;
-    if (src[pos - 1] !== '.' && (m = match(FLOAT))) {
+    if (c >= 48 && c <= 57) {
+      if (src[pos - 1] !== '.' && (m = match(FLOAT))) {
+        advanceTo(pos + m.length);
+        return { type: 'float', value: m.replace(/_/g, ''), line: at };
+      }
+      if ((m = match(INTEGER))) {
+        advanceTo(pos + m.length);
+        return { type: 'int', value: m.replace(/_/g, ''), line: at };
+      }
+    } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
+      // An ASCII name ends at the first char that is not [A-Za-z0-9_]; a non-ASCII one there needs the full rule.
+      let end = pos + 1;
+      for (let d = src.charCodeAt(end); isAsciiNameChar(d); d = src.charCodeAt(++end));
+      if (!(src.charCodeAt(end) >= 0x80)) {
+        m = src.slice(pos, end);
+        advanceTo(end);
+        return { type: 'name', value: m, line: at };
+      }
+      m = match(NAME)!;
       advanceTo(pos + m.length);
-      return { type: 'float', value: m.replace(/_/g, ''), line: at };
-    }
-    if ((m = match(INTEGER))) {
-      advanceTo(pos + m.length);
-      return { type: 'int', value: m.replace(/_/g, ''), line: at };
-    }
-    if ((m = match(NAME))) {
+      return { type: 'name', value: m, line: at };
+    } else if (c >= 0x80 && (m = match(NAME))) {
       advanceTo(pos + m.length);
       return { type: 'name', value: m, line: at };
     }
-    if ((m = match(STRING))) {
+    if ((c === 39 || c === 34) && (m = match(STRING))) {
       advanceTo(pos + m.length);
       return { type: 'string', value: decodeString(m.slice(1, -1), at), line: at };
     }
