@@ -53,9 +53,13 @@ function listingFingerprint(dir: string): string {
   return `d:${sha1(entries.sort().join('\0'))}`;
 }
 
-function depOf(p: string, knownBytes?: Buffer, previous?: FileDep): FileDep {
+/**
+ * `knownStat`: the stat of the descriptor `knownBytes` were read from (taken before the read: a later change shows in
+ * a later stat).
+ */
+function depOf(p: string, knownBytes?: Buffer, previous?: FileDep, knownStat?: fs.Stats): FileDep {
   const recorded = Date.now();
-  const st = statOf(p);
+  const st = knownStat ?? statOf(p);
   if (!st) return { fingerprint: 'm', trusted: false };
   // Trusted and the same stat: the same content (see RACY_MS), so the same fingerprint and still trusted.
   if (previous?.trusted && previous.stat === statKey(st)) return previous;
@@ -82,10 +86,13 @@ export class FileDeps {
    */
   constructor(private readonly previous?: FileDeps) {}
 
-  /** Records `p` (a file read with `bytes`, or anything probed); the first record of a path wins. */
-  record(p: string, bytes?: Buffer): void {
+  /**
+   * Records `p` (a file read with `bytes`, with the stat of what was read when known, or anything probed); the first
+   * record of a path wins.
+   */
+  record(p: string, bytes?: Buffer, stat?: fs.Stats): void {
     const abs = isNormalAbsolute(p) ? p : path.resolve(p);
-    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, bytes, this.previous?.deps.get(abs)));
+    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, bytes, this.previous?.deps.get(abs), stat));
   }
 
   /** Whether every file still has the recorded content; refreshes stats that only changed in time. */

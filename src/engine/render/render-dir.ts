@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JsonObject } from '../../kluctl/uo/merge.js';
+import { readFileWithStat } from '../../util/read-file.js';
 import { asContext, rendererFor } from '../vars/templating.js';
 import { loaderObserver } from '../template/loader.js';
 import type { FileDeps } from './incremental.js';
@@ -39,8 +40,12 @@ export function renderDirectory(o: RenderDirOptions): void {
         // Helm charts are never templated.
         walk(from, to, raw || fs.existsSync(path.join(from, 'Chart.yaml')));
       } else if (entry.isFile()) {
-        const bytes = fs.readFileSync(from);
-        deps?.record(from, bytes);
+        let bytes: Buffer;
+        if (deps) {
+          const read = readFileWithStat(from);
+          bytes = read.bytes;
+          deps.record(from, bytes, read.stat);
+        } else bytes = fs.readFileSync(from);
         if (raw || !bytes.includes(0x7b) || ignore.ignores(from)) o.tree.writeFile(to, bytes);
         else o.tree.writeFile(to, renderer.renderFile(from, bytes));
       }
