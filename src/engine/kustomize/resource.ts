@@ -116,7 +116,11 @@ export class Resource {
   }
 
   orgId(): ResId {
-    return this.previousIds()[0] ?? this.curId();
+    // previousIds()[0], without building the others.
+    if (this.prevIds.length === 0) return this.curId();
+    const { group, version } = this.gvk;
+    const p = this.prevIds[0];
+    return { group, version, kind: p.kind, name: p.name, namespace: p.namespace };
   }
 
   allIds(): ResId[] {
