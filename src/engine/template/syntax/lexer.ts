@@ -27,10 +27,11 @@ const FLOAT = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?e[+-]?(?:\d+_)*\d+|\.(?:\d+_)*\
 const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
 const NAME = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
 const STRING = /'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)"/sy;
-const OPERATOR = /\/\/|\*\*|==|!=|>=|<=|[-+/*%~[\](){}><=.:|,;]/y;
+/** Jinja2's operator rule: `//|\*\*|==|!=|>=|<=|[-+/*%~[\](){}><=.:|,;]` (see operatorAt). */
+const SINGLE_CHAR_OPERATOR: boolean[] = Array.from({ length: 128 }, (_, c) =>
+  '-+/*%~[](){}><=.:|,;'.includes(String.fromCharCode(c)),
+);
 const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
-const BLOCK_ENDS = ['-%}', '+%}', '%}'];
-const VAR_ENDS = ['-}}', '}}'];
 
 const isAsciiNameChar = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -128,8 +129,23 @@ export function tokenize(input: string): Token[] {
     }
   }
 
+  /** The tag end at `pos` (`-%}`, `+%}`, `%}` / `-}}`, `}}`), by char code: it is tried before every token. */
   function matchEnd(isBlock: boolean): string | undefined {
-    return (isBlock ? BLOCK_ENDS : VAR_ENDS).find((c) => src.startsWith(c, pos));
+    const c = src.charCodeAt(pos);
+    const close = isBlock ? 37 : 125; // '%' or '}'
+    if (c === close) return src.charCodeAt(pos + 1) === 125 ? (isBlock ? '%}' : '}}') : undefined;
+    if ((c === 45 || (isBlock && c === 43)) && src.charCodeAt(pos + 1) === close && src.charCodeAt(pos + 2) === 125)
+      return `${src[pos]}${isBlock ? '%}' : '}}'}`;
+    return undefined;
+  }
+
+  /** The operator at `pos` by char code; a two-char one first, as in the rule's alternation. */
+  function operatorAt(): string | undefined {
+    const c = src.charCodeAt(pos);
+    const d = src.charCodeAt(pos + 1);
+    if ((d === c && (c === 47 || c === 42)) || (d === 61 && (c === 61 || c === 33 || c === 62 || c === 60)))
+      return src.slice(pos, pos + 2);
+    return c < 128 && SINGLE_CHAR_OPERATOR[c] ? src[pos] : undefined;
   }
 
   function match(re: RegExp): string | undefined {
@@ -175,7 +191,7 @@ export function tokenize(input: string): Token[] {
       advanceTo(pos + m.length);
       return { type: 'string', value: decodeString(m.slice(1, -1), at), line: at };
     }
-    if ((m = match(OPERATOR))) {
+    if ((m = operatorAt())) {
       if ('([{'.includes(m)) stack.push(m);
       else if (CLOSING[m]) {
         const open = stack.pop();
