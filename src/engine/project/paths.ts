@@ -59,6 +59,15 @@ export function isNormalAbsolute(p: string): boolean {
   return p.startsWith('/') && (p === '/' || !/\/\.{0,2}(?:\/|$)/.test(p));
 }
 
+/**
+ * `path.join(dir, name)` for a name from a directory listing (no separator, never `.` or `..`): a concatenation when
+ * `dir` is normalized and absolute (the usual case, without join's normalising pass).
+ */
+export function entryPath(dir: string, name: string): string {
+  if (dir === '/') return `/${name}`;
+  return isNormalAbsolute(dir) ? `${dir}/${name}` : path.join(dir, name);
+}
+
 /** Symlinks followed per secureJoin, as filepath-securejoin's limit. */
 const MAX_SYMLINKS = 255;
 

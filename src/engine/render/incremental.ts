@@ -22,7 +22,8 @@ import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
 import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
-import type { MemNode, MemTree, TreeObservations } from './mem-tree.js';
+import { readFileWithStat } from '../../util/read-file.js';
+import { newObservations, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
 const RACY_MS = 2000;
@@ -34,46 +35,82 @@ const sha1 = (data: string | Buffer): string => createHash('sha1').update(data).
 interface FileDep {
   /** 'm' missing, 'f:<sha1>' file, 'd:<sha1 of listing>' directory. */
   fingerprint: string;
-  stat?: string;
+  stat?: StatKey;
   trusted: boolean;
+  /** A file's content, kept when it was read through FileDeps.readFile (see there). */
+  bytes?: Buffer;
+  /** A directory's listing, kept when it was read through FileDeps.readdir. */
+  entries?: fs.Dirent[];
 }
+
+/** Files larger than this are read from disk again rather than kept with their dependency. */
+const MAX_KEPT_BYTES = 1024 * 1024;
 
 function statOf(p: string): fs.Stats | undefined {
   return fs.statSync(p, { throwIfNoEntry: false });
 }
 
 /** Times in ms with their sub-ms fraction; a change they miss is caught by the racy rule (RACY_MS). */
-const statKey = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+interface StatKey {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+const statKey = (st: fs.Stats): StatKey => ({ ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+const sameStat = (key: StatKey | undefined, st: fs.Stats): boolean =>
+  key !== undefined &&
+  key.ino === st.ino &&
+  key.size === st.size &&
+  key.mtimeMs === st.mtimeMs &&
+  key.ctimeMs === st.ctimeMs;
 
-function listingFingerprint(dir: string): string {
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
+function listingFingerprint(dir: string, listing?: fs.Dirent[]): string {
+  const entries = (listing ?? fs.readdirSync(dir, { withFileTypes: true })).map((e) => {
     const type = e.isDirectory() ? 'd' : e.isFile() ? 'f' : e.isSymbolicLink() ? 'l' : 'o';
     return `${e.name}/${type}${type === 'l' ? fs.readlinkSync(path.join(dir, e.name)) : ''}`;
   });
   return `d:${sha1(entries.sort().join('\0'))}`;
 }
 
+/** What was read of a file or dir, to be kept with its dependency (FileDeps.readFile, FileDeps.readdir). */
+interface Read {
+  bytes?: Buffer;
+  entries?: fs.Dirent[];
+}
+
 /**
- * `knownStat`: the stat of the descriptor `knownBytes` were read from (taken before the read: a later change shows in
- * a later stat).
+ * `knownStat`: the stat of what `read` holds, taken before it was read (a later change shows in a later stat);
+ * null when `p` is known not to exist.
  */
-function depOf(p: string, knownBytes?: Buffer, previous?: FileDep, knownStat?: fs.Stats): FileDep {
+function depOf(
+  p: string,
+  racyMs: number,
+  read: Read = {},
+  previous?: FileDep,
+  knownStat?: fs.Stats | null,
+  keep = false,
+): FileDep {
   const recorded = Date.now();
-  const st = knownStat ?? statOf(p);
+  const st = knownStat === null ? undefined : (knownStat ?? statOf(p));
   if (!st) return { fingerprint: 'm', trusted: false };
+  const kept: Read = {};
+  if (keep && read.bytes && read.bytes.length <= MAX_KEPT_BYTES) kept.bytes = read.bytes;
+  if (keep && read.entries) kept.entries = read.entries;
   // Trusted and the same stat: the same content (see RACY_MS), so the same fingerprint and still trusted.
-  if (previous?.trusted && previous.stat === statKey(st)) return previous;
+  if (previous?.trusted && sameStat(previous.stat, st))
+    return (kept.bytes && !previous.bytes) || (kept.entries && !previous.entries) ? { ...previous, ...kept } : previous;
   let fingerprint: string;
   try {
     fingerprint = st.isDirectory()
-      ? listingFingerprint(p)
+      ? listingFingerprint(p, read.entries)
       : st.isFile()
-        ? `f:${sha1(knownBytes ?? fs.readFileSync(p))}`
+        ? `f:${sha1(read.bytes ?? fs.readFileSync(p))}`
         : 'o';
   } catch {
     fingerprint = '?';
   }
-  return { fingerprint, stat: statKey(st), trusted: recorded - st.ctimeMs > RACY_MS };
+  return { fingerprint, stat: statKey(st), trusted: recorded - st.ctimeMs > racyMs, ...kept };
 }
 
 /** The files one stage read, with their fingerprints. */
@@ -84,15 +121,53 @@ export class FileDeps {
    * `previous`: the deps of the entry this render replaces (its inputs changed, e.g. an args edit). A file whose
    * trusted stat is still the same keeps its fingerprint from there: not hashed again.
    */
-  constructor(private readonly previous?: FileDeps) {}
+  constructor(
+    private readonly previous?: FileDeps,
+    /** See RACY_MS. */
+    private readonly racyMs = RACY_MS,
+  ) {}
 
   /**
    * Records `p` (a file read with `bytes`, with the stat of what was read when known, or anything probed); the first
    * record of a path wins.
    */
-  record(p: string, bytes?: Buffer, stat?: fs.Stats): void {
+  record(p: string, bytes?: Buffer, stat?: fs.Stats | null): void {
     const abs = isNormalAbsolute(p) ? p : path.resolve(p);
-    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, bytes, this.previous?.deps.get(abs), stat));
+    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, this.racyMs, { bytes }, this.previous?.deps.get(abs), stat));
+  }
+
+  /**
+   * Reads file `p` and records it. A file the entry this render replaces read, whose trusted stat is still the same,
+   * has the same content (the rule that lets its fingerprint stand, see RACY_MS): its kept bytes are used, so an
+   * args edit, which renders every item again from the same files, costs a stat per file instead of a read.
+   */
+  readFile(p: string): Buffer {
+    const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+    const previous = this.previous?.deps.get(abs);
+    if (previous?.trusted && previous.bytes) {
+      const st = statOf(abs);
+      if (st && sameStat(previous.stat, st)) {
+        if (!this.deps.has(abs)) this.deps.set(abs, previous);
+        return previous.bytes;
+      }
+    }
+    const read = readFileWithStat(abs);
+    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, this.racyMs, read, previous, read.stat, true));
+    return read.bytes;
+  }
+
+  /** Lists dir `p` (with file types) and records it; a listing is kept and used again as readFile's bytes are. */
+  readdir(p: string): fs.Dirent[] {
+    const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+    const previous = this.previous?.deps.get(abs);
+    const st = statOf(abs);
+    if (st && previous?.trusted && previous.entries && sameStat(previous.stat, st)) {
+      if (!this.deps.has(abs)) this.deps.set(abs, previous);
+      return previous.entries;
+    }
+    const entries = fs.readdirSync(abs, { withFileTypes: true });
+    if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, this.racyMs, { entries }, previous, st ?? null, true));
+    return entries;
   }
 
   /** Whether every file still has the recorded content; refreshes stats that only changed in time. */
@@ -103,8 +178,8 @@ export class FileDeps {
         if (dep.fingerprint !== 'm') return false;
         continue;
       }
-      if (dep.trusted && dep.stat === statKey(st)) continue;
-      const now = depOf(p);
+      if (dep.trusted && sameStat(dep.stat, st)) continue;
+      const now = depOf(p, this.racyMs);
       if (now.fingerprint !== dep.fingerprint) return false;
       this.deps.set(p, now);
     }
@@ -147,6 +222,12 @@ export class RenderCache {
   readonly stats = { templatesRendered: 0, templatesReused: 0, buildsRun: 0, buildsReused: 0, buildsQuick: 0 };
   private readonly templates = new Map<string, TemplateEntry>();
   private readonly builds = new Map<string, BuildEntry>();
+
+  /**
+   * `racyMs`: how long before it is recorded a file must have last changed for its stat to stand for its content
+   * (RACY_MS; tests that change files many times a second on a file system with fine timestamps set it lower).
+   */
+  constructor(private readonly o: { racyMs?: number } = {}) {}
 
   /** Digests of objects by identity, for the render under way (beginRender); see digestOf. */
   private digests = new WeakMap<object, string>();
@@ -191,7 +272,7 @@ export class RenderCache {
       return;
     }
     this.templates.delete(key);
-    const deps = new FileDeps(entry?.deps);
+    const deps = new FileDeps(entry?.deps, this.o.racyMs);
     render(deps);
     this.stats.templatesRendered++;
     const rendered = tree.exportDir(target);
@@ -242,7 +323,7 @@ export class RenderCache {
       return { annotations, objects: deepCopy(objects), imagePlaceholders };
     }
     this.builds.delete(key);
-    const observed: TreeObservations = { seen: new Map(), writes: [] };
+    const observed = newObservations();
     tree.observations = observed;
     let out: { result: KustomizedItem; cacheable: boolean };
     try {
@@ -269,12 +350,22 @@ export class RenderCache {
  * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
  */
 function isLocal(observed: TreeObservations, dir: string): boolean {
-  // The tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is resolved:
-  // on POSIX the keys are compared in place (isInsideNormal from offset 2).
-  const posix = path.sep === '/';
+  if (path.sep !== '/') {
+    for (const key of observed.seen.keys()) {
+      const p = key.slice(2);
+      if (!isInside(dir, p) && !((key[0] === 'p' || key[0] === 'k') && isInside(p, dir))) return false;
+    }
+    return true;
+  }
+  // POSIX: the tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is
+  // resolved, so the keys are compared in place, against `dir/` made once.
+  const base = dir === '/' ? dir : `${dir}/`;
   for (const key of observed.seen.keys()) {
-    if (posix ? isInsideNormal(dir, key, 2) : isInside(dir, key.slice(2))) continue;
-    if ((key[0] === 'p' || key[0] === 'k') && (posix ? isInsideNormal : isInside)(key.slice(2), dir)) continue;
+    const inside = key.startsWith(base, 2)
+      ? !key.startsWith('..', 2 + base.length)
+      : key.length - 2 === dir.length && key.startsWith(dir, 2);
+    if (inside) continue;
+    if ((key[0] === 'p' || key[0] === 'k') && isInsideNormal(key.slice(2), dir)) continue;
     return false;
   }
   return true;
@@ -291,9 +382,8 @@ function sameNode(a: MemNode | undefined, b: MemNode | undefined): boolean {
 }
 
 function observedUnchanged(tree: MemTree, observed: TreeObservations): boolean {
-  const written = new Set(observed.writes.map(([p]) => p));
   for (const [key, value] of observed.seen) {
-    const now = tree.observeAgain(key, written);
+    const now = tree.observeAgain(key, observed.written);
     if (typeof value === 'string' ? now !== value : typeof now === 'string' || !value.equals(now)) return false;
   }
   return true;

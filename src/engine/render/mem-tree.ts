@@ -17,7 +17,11 @@ type Node = MemNode;
 export interface TreeObservations {
   seen: Map<string, Buffer | string>;
   writes: [string, Buffer][];
+  /** The paths of `writes`. */
+  written: Set<string>;
 }
+
+export const newObservations = (): TreeObservations => ({ seen: new Map(), writes: [], written: new Set() });
 
 /** Symlink hops allowed while resolving one path (Linux: 40). */
 const MAX_LINK_HOPS = 40;
@@ -79,10 +83,13 @@ export class MemTree implements TreeFs {
     this.tracking = o.trackChanges ?? true;
   }
 
-  /** Records a read, unless the recorded build wrote that path itself (then the read follows from other reads). */
-  private observe<T extends Buffer | string>(key: string, value: T): T {
+  /**
+   * Records a read of normalized `n` (`op`: its key's prefix), unless the recorded build wrote that path itself (then
+   * the read follows from other reads).
+   */
+  private observe<T extends Buffer | string>(op: string, n: string, value: T): T {
     const o = this.observations;
-    if (o && !o.writes.some(([p]) => p === key.slice(2))) o.seen.set(key, value);
+    if (o && !o.written.has(n)) o.seen.set(`${op}\0${n}`, value);
     return value;
   }
 
@@ -239,17 +246,28 @@ export class MemTree implements TreeFs {
   }
 
   writeFile(p: string, data: Buffer | string): void {
-    const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
+    const n = norm(p);
+    const [dir, name] = this.parentOf(n);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    this.observations?.writes.push([norm(p), bytes]);
-    this.markChanged(p);
-    dir.children.set(path.basename(p), { type: 'file', data: bytes });
+    if (this.observations) {
+      this.observations.writes.push([n, bytes]);
+      this.observations.written.add(n);
+    }
+    this.markChanged(n);
+    dir.children.set(name, { type: 'file', data: bytes });
   }
 
   symlink(target: string, p: string): void {
-    const dir = this.dirAt(path.dirname(path.resolve(p)), true)!;
-    this.markChanged(p);
-    dir.children.set(path.basename(p), { type: 'link', target });
+    const n = norm(p);
+    const [dir, name] = this.parentOf(n);
+    this.markChanged(n);
+    dir.children.set(name, { type: 'link', target });
+  }
+
+  /** The dir holding normalized `n` (created as needed) and `n`'s name in it. */
+  private parentOf(n: string): [Node & { type: 'dir' }, string] {
+    const slash = n.lastIndexOf(path.sep);
+    return [this.dirAt(slash === 0 ? path.sep : n.slice(0, slash), true)!, n.slice(slash + 1)];
   }
 
   /** Removes `p` and everything below it (nothing when it does not exist). */
@@ -263,19 +281,18 @@ export class MemTree implements TreeFs {
 
   readFile(p: string): Buffer {
     const node = this.lookup(p, true);
-    const key = this.observations && `r\0${norm(p)}`;
     if (!node || node.type !== 'file') {
       const code = node ? 'EISDIR' : 'ENOENT';
-      if (key) this.observe(key, code);
+      if (this.observations) this.observe('r', norm(p), code);
       throw fsError(code, p);
     }
-    return key ? this.observe(key, node.data) : node.data;
+    return this.observations ? this.observe('r', norm(p), node.data) : node.data;
   }
 
   kind(p: string): 'file' | 'dir' | undefined {
     const node = this.lookup(p, true);
     const kind = node?.type === 'file' ? 'file' : node?.type === 'dir' ? 'dir' : undefined;
-    if (this.observations) this.observe(`k\0${norm(p)}`, String(kind));
+    if (this.observations) this.observe('k', norm(p), String(kind));
     return kind;
   }
 
@@ -283,7 +300,7 @@ export class MemTree implements TreeFs {
     if (this.observations) {
       const saved = this.observations;
       this.observations = undefined;
-      saved.seen.set(`d\0${norm(p)}`, this.listing(p, new Set(saved.writes.map(([w]) => w))));
+      saved.seen.set(`d\0${norm(p)}`, this.listing(p, saved.written));
       this.observations = saved;
     }
     const node = this.lookup(p, true);

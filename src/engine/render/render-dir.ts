@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JsonObject } from '../../kluctl/uo/merge.js';
-import { readFileWithStat } from '../../util/read-file.js';
+import { entryPath } from '../project/paths.js';
 import { asContext, rendererFor } from '../vars/templating.js';
 import { loaderObserver } from '../template/loader.js';
 import type { FileDeps } from './incremental.js';
@@ -24,28 +24,22 @@ export interface RenderDirOptions {
 
 export function renderDirectory(o: RenderDirOptions): void {
   const deps = o.deps;
-  const ignore = new TemplateIgnore(o.sourceRoot, o.itemDir, deps && ((f) => deps.record(f)));
+  const ignore = new TemplateIgnore(o.sourceRoot, o.itemDir, deps && ((f, stat) => deps.record(f, undefined, stat)));
   const renderer = rendererFor(o.searchDirs).batch(asContext(o.vars));
   const walk = (src: string, dst: string, raw: boolean): void => {
     o.tree.mkdir(dst);
     ignore.addDir(src);
-    deps?.record(src);
-    for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
+    for (const entry of deps ? deps.readdir(src) : fs.readdirSync(src, { withFileTypes: true })) {
       if (entry.name === '.git') continue;
-      const from = path.join(src, entry.name);
-      const to = path.join(dst, entry.name);
+      const from = entryPath(src, entry.name);
+      const to = entryPath(dst, entry.name);
       if (entry.isSymbolicLink()) {
         o.tree.symlink(fs.readlinkSync(from), to);
       } else if (entry.isDirectory()) {
         // Helm charts are never templated.
         walk(from, to, raw || fs.existsSync(path.join(from, 'Chart.yaml')));
       } else if (entry.isFile()) {
-        let bytes: Buffer;
-        if (deps) {
-          const read = readFileWithStat(from);
-          bytes = read.bytes;
-          deps.record(from, bytes, read.stat);
-        } else bytes = fs.readFileSync(from);
+        const bytes = deps ? deps.readFile(from) : fs.readFileSync(from);
         if (raw || !bytes.includes(0x7b) || ignore.ignores(from)) o.tree.writeFile(to, bytes);
         else o.tree.writeFile(to, renderer.renderFile(from, bytes));
       }

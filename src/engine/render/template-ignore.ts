@@ -19,8 +19,11 @@ export class TemplateIgnore {
   constructor(
     sourceRoot: string,
     itemDir: string,
-    /** Sees every `.templateignore` looked for (the incremental render's dependencies). */
-    private readonly probe?: (file: string) => void,
+    /**
+     * Sees every `.templateignore` looked for (the incremental render's dependencies), with its stat (null: there is
+     * none), taken before it is read.
+     */
+    private readonly probe?: (file: string, stat: fs.Stats | null) => void,
   ) {
     const rel = path.relative(sourceRoot, itemDir);
     const chain = [sourceRoot];
@@ -31,8 +34,15 @@ export class TemplateIgnore {
 
   addDir(dir: string): void {
     const file = path.join(dir, '.templateignore');
-    this.probe?.(file);
-    if (!fs.existsSync(file)) return;
+    // One lookup serves the probe and the check (as fs.existsSync, an error counts as no file).
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(file, { throwIfNoEntry: false });
+    } catch {
+      stat = undefined;
+    }
+    this.probe?.(file, stat ?? null);
+    if (!stat) return;
     this.scopes.push({ dir, rules: ignore().add(fs.readFileSync(file, 'utf8')) });
   }
 

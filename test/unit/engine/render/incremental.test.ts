@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
 import * as os from 'node:os';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { printAll } from '../../../../src/engine/render/print.js';
 import { RenderCache } from '../../../../src/engine/render/incremental.js';
@@ -227,28 +229,83 @@ describe('engine render: incremental render (RenderCache)', function () {
     assert.equal(cache.stats.templatesRendered - before.templatesRendered, ITEMS / 2);
   });
 
+  const randomChanges = async (seed: number, cache: RenderCache): Promise<void> => {
+    const rnd = prng(seed);
+    await outcome(() => renderProject({ ...options(), cache }));
+    const log: string[] = [];
+    let reused = 0;
+    let rendered = 0;
+    for (let step = 0; step < 25; step++) {
+      log.push(...repairBroken(dir));
+      const changes = 1 + Math.floor(rnd() * 2);
+      for (let c = 0; c < changes; c++) log.push(pick(rnd, CHANGES)(dir, rnd));
+      const before = cache.stats.templatesReused;
+      const incremental = await outcome(() => renderProject({ ...options(), cache }));
+      const full = await outcome(() => renderProject(options()));
+      assert.deepEqual(incremental, full, `after: ${log.join('; ')}`);
+      reused += cache.stats.templatesReused - before;
+      if (full.ok) rendered++;
+    }
+    assert.ok(reused > 0, 'some items were reused');
+    // Two failed renders compare equal too: most steps must render (only a broken template makes a step fail).
+    assert.ok(rendered >= 15, `only ${rendered} of 25 steps rendered`);
+  };
+
   for (const seed of [1, 2, 3]) {
     it(`random changes (seed ${seed}, 25 steps): incremental equals full render after every step`, async () => {
-      const rnd = prng(seed);
-      const cache = new RenderCache();
-      await outcome(() => renderProject({ ...options(), cache }));
-      const log: string[] = [];
-      let reused = 0;
-      let rendered = 0;
-      for (let step = 0; step < 25; step++) {
-        log.push(...repairBroken(dir));
-        const changes = 1 + Math.floor(rnd() * 2);
-        for (let c = 0; c < changes; c++) log.push(pick(rnd, CHANGES)(dir, rnd));
-        const before = cache.stats.templatesReused;
-        const incremental = await outcome(() => renderProject({ ...options(), cache }));
-        const full = await outcome(() => renderProject(options()));
-        assert.deepEqual(incremental, full, `after: ${log.join('; ')}`);
-        reused += cache.stats.templatesReused - before;
-        if (full.ok) rendered++;
-      }
-      assert.ok(reused > 0, 'some items were reused');
-      // Two failed renders compare equal too: most steps must render (only a broken template makes a step fail).
-      assert.ok(rendered >= 15, `only ${rendered} of 25 steps rendered`);
+      await randomChanges(seed, new RenderCache());
     });
   }
+
+  // Files here are younger than the racy window (RACY_MS), so the runs above compare contents. With the window
+  // below zero every stat is trusted, and an unchanged one stands for the content: kept bytes and listings are used
+  // instead of the disk (FileDeps.readFile, readdir). Sound on this file system (fine-grained ctimes) because every
+  // change comes at least a render after the last record.
+  for (const seed of [4, 5]) {
+    it(`random changes with trusted stats (seed ${seed}, 25 steps): incremental equals full render`, async () => {
+      await randomChanges(seed, new RenderCache({ racyMs: -1 }));
+    });
+  }
+
+  it('an args edit renders every item again from the files it kept (trusted stats): no file opened again', async () => {
+    const cache = new RenderCache({ racyMs: -1 });
+    await renderProject({ ...options(), cache });
+    const opened: string[] = [];
+    // The module object (the namespace import is read-only); syncBuiltinESMExports hands the spy to every importer.
+    const openSync = fsModule.openSync;
+    const spy = ((p: fs.PathLike, ...rest: unknown[]) => {
+      opened.push(String(p));
+      return (openSync as (...a: unknown[]) => number)(p, ...rest);
+    }) as typeof fs.openSync;
+    const render = async (): Promise<Outcome> => {
+      opened.length = 0;
+      fsModule.openSync = spy;
+      syncBuiltinESMExports();
+      try {
+        return await outcome(() => renderProject({ ...options(), cache }));
+      } finally {
+        fsModule.openSync = openSync;
+        syncBuiltinESMExports();
+      }
+    };
+    const kluctlYaml = (env: string) =>
+      `discriminator: inc-{{ target.name }}\ntargets:\n  - name: t\n    args:\n      env: ${env}\nargs:\n  - name: env\n`;
+    writeFiles(dir, { '.kluctl.yaml': kluctlYaml('two') });
+    const before = { ...cache.stats };
+    const afterArgs = await render();
+    assert.deepEqual(afterArgs, await outcome(() => renderProject(options())));
+    assert.equal(cache.stats.templatesRendered - before.templatesRendered, ITEMS + 3, 'every item rendered again');
+    const itemFiles = opened.filter((f) => /[/\\]item-\d+[/\\]/.test(f));
+    assert.deepEqual(itemFiles, [], 'no item file was read from disk again');
+    // A file edited since is read again, with its new content.
+    writeFiles(dir, { 'item-3/a.yaml': cm('a-3', '  n: "edited"\n') });
+    writeFiles(dir, { '.kluctl.yaml': kluctlYaml('one') });
+    const afterEdit = await render();
+    assert.deepEqual(afterEdit, await outcome(() => renderProject(options())));
+    assert.ok(afterEdit.ok && afterEdit.printed.includes('"n": edited'));
+    assert.deepEqual(
+      opened.filter((f) => /[/\\]item-\d+[/\\]/.test(f)).map((f) => path.relative(dir, f)),
+      [path.join('item-3', 'a.yaml')],
+    );
+  });
 });
