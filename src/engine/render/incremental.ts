@@ -10,7 +10,9 @@
  *   dir holds exactly the same template entry's files again (the quick check, see build).
  * Files are compared by content (SHA-1); an unchanged stat (inode, size, mtime, ctime) stands for unchanged content
  * only when the file was last changed well before it was read (a change in the same clock tick as the read would
- * not show in the stat). The result equals a full render byte for byte (test/unit/engine/render/incremental.test.ts).
+ * not show in the stat). An item's own files (up to MAX_KEPT_BYTES each) and dir listings are kept with their
+ * dependencies, so that rendering an item again from unchanged files (an args edit) reads none of them from disk.
+ * The result equals a full render byte for byte (test/unit/engine/render/incremental.test.ts).
  * Not cached: templates that read the clock or the environment beyond the vars (Kluctl's `now`-like functions give a
  * new value on every render), and builds that needed a kustomize binary.
  */
