@@ -133,30 +133,32 @@ function scalar(s: string, column: number, indent: number, simpleKey: boolean): 
     spaces = false;
     const piece = style === 'single' && c === "'" ? "''" : style === 'double' ? escapeDouble(c) : c;
     out += piece;
-    col += Array.from(piece).length;
+    col += codePoints(piece);
   }
   return out + (style === 'single' ? "'" : style === 'double' ? '"' : '');
 }
 
+const DOUBLE_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\0': '\\0',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\v': '\\v',
+  '\f': '\\f',
+  '\r': '\\r',
+  '\x1b': '\\e',
+  '\u0085': '\\N',
+  '\u00a0': '\\_',
+  '\u2028': '\\L',
+  '\u2029': '\\P',
+};
+
 function escapeDouble(c: string): string {
-  const map: Record<string, string> = {
-    '"': '\\"',
-    '\\': '\\\\',
-    '\0': '\\0',
-    '\x07': '\\a',
-    '\b': '\\b',
-    '\t': '\\t',
-    '\n': '\\n',
-    '\v': '\\v',
-    '\f': '\\f',
-    '\r': '\\r',
-    '\x1b': '\\e',
-    '\u0085': '\\N',
-    '\u00a0': '\\_',
-    '\u2028': '\\L',
-    '\u2029': '\\P',
-  };
-  if (map[c]) return map[c];
+  const escaped = DOUBLE_ESCAPES[c];
+  if (escaped) return escaped;
   const code = c.codePointAt(0)!;
   if (code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0xfeff)
     return code <= 0xff
@@ -193,6 +195,22 @@ function formatNumber(n: number): string {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Array.from(s).length (the width go-yaml counts in), without the array. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 /** A scalar or empty collection after `prefix` on the current line. */
 function inline(v: unknown, column: number, indent: number): string {
   if (v === null || v === undefined) return 'null';
@@ -218,7 +236,7 @@ function emit(v: unknown, indent: number, lines: string[]): void {
         lines.push(key);
         emit(child, indent, lines);
       } else {
-        lines.push(`${key} ${inline(child, Array.from(key).length + 1, indent + 2)}`);
+        lines.push(`${key} ${inline(child, codePoints(key) + 1, indent + 2)}`);
       }
     }
   } else if (Array.isArray(v) && v.length) {
