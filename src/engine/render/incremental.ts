@@ -25,7 +25,7 @@ import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
 import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
 import { readFileWithStat } from '../../util/read-file.js';
-import { newObservations, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
+import { newObservations, OBSERVED_OPS, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
 const RACY_MS = 2000;
@@ -352,24 +352,19 @@ export class RenderCache {
  * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
  */
 function isLocal(observed: TreeObservations, dir: string): boolean {
-  if (path.sep !== '/') {
-    for (const key of observed.seen.keys()) {
-      const p = key.slice(2);
-      if (!isInside(dir, p) && !((key[0] === 'p' || key[0] === 'k') && isInside(p, dir))) return false;
-    }
-    return true;
-  }
-  // POSIX: the tree records normalized absolute paths (MemTree's norm) after a 2-character op prefix, and dir is
-  // resolved, so the keys are compared in place, against `dir/` made once.
+  // POSIX: the tree records normalized absolute paths (MemTree's norm) and dir is resolved, so a prefix test against
+  // `dir/` (made once) is enough.
   const base = dir === '/' ? dir : `${dir}/`;
-  for (const key of observed.seen.keys()) {
-    const inside = key.startsWith(base, 2)
-      ? !key.startsWith('..', 2 + base.length)
-      : key.length - 2 === dir.length && key.startsWith(dir, 2);
-    if (inside) continue;
-    if ((key[0] === 'p' || key[0] === 'k') && isInsideNormal(key.slice(2), dir)) continue;
-    return false;
-  }
+  const inside =
+    path.sep === '/'
+      ? (p: string) => p === dir || (p.startsWith(base) && !p.startsWith('..', base.length))
+      : (p: string) => isInside(dir, p);
+  const above = path.sep === '/' ? (p: string) => isInsideNormal(p, dir) : (p: string) => isInside(p, dir);
+  for (const op of OBSERVED_OPS)
+    for (const p of observed.seen[op].keys()) {
+      if (inside(p) || ((op === 'p' || op === 'k') && above(p))) continue;
+      return false;
+    }
   return true;
 }
 
@@ -384,9 +379,10 @@ function sameNode(a: MemNode | undefined, b: MemNode | undefined): boolean {
 }
 
 function observedUnchanged(tree: MemTree, observed: TreeObservations): boolean {
-  for (const [key, value] of observed.seen) {
-    const now = tree.observeAgain(key, observed.written);
-    if (typeof value === 'string' ? now !== value : typeof now === 'string' || !value.equals(now)) return false;
-  }
+  for (const op of OBSERVED_OPS)
+    for (const [p, value] of observed.seen[op]) {
+      const now = tree.observeAgain(op, p, observed.written);
+      if (typeof value === 'string' ? now !== value : typeof now === 'string' || !value.equals(now)) return false;
+    }
   return true;
 }

@@ -13,15 +13,27 @@ export type MemNode =
   { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
 type Node = MemNode;
 
-/** What a build observed of the tree (`op` + path → result), so a cached build can be checked against a new tree. */
+/** The operations a build's reads are recorded by: readFile, kind, readdir (a listing), realpath. */
+export type ObservedOp = 'r' | 'k' | 'd' | 'p';
+export const OBSERVED_OPS: readonly ObservedOp[] = ['r', 'k', 'd', 'p'];
+
+/** What a build observed of the tree (per operation, path → result), to check a cached build against a new tree. */
 export interface TreeObservations {
-  seen: Map<string, Buffer | string>;
+  /**
+   * Normalized paths as the tree was asked for them, one map per operation (a key of op and path would be a new
+   * string per read, which also had to be flattened to be compared).
+   */
+  seen: Record<ObservedOp, Map<string, Buffer | string>>;
   writes: [string, Buffer][];
   /** The paths of `writes`. */
   written: Set<string>;
 }
 
-export const newObservations = (): TreeObservations => ({ seen: new Map(), writes: [], written: new Set() });
+export const newObservations = (): TreeObservations => ({
+  seen: { r: new Map(), k: new Map(), d: new Map(), p: new Map() },
+  writes: [],
+  written: new Set(),
+});
 
 /** Symlink hops allowed while resolving one path (Linux: 40). */
 const MAX_LINK_HOPS = 40;
@@ -84,19 +96,17 @@ export class MemTree implements TreeFs {
   }
 
   /**
-   * Records a read of normalized `n` (`op`: its key's prefix), unless the recorded build wrote that path itself (then
-   * the read follows from other reads).
+   * Records `op` on normalized `n`, unless the recorded build wrote that path itself (then the read follows from other
+   * reads).
    */
-  private observe<T extends Buffer | string>(op: string, n: string, value: T): T {
+  private observe<T extends Buffer | string>(op: ObservedOp, n: string, value: T): T {
     const o = this.observations;
-    if (o && !o.written.has(n)) o.seen.set(`${op}\0${n}`, value);
+    if (o && !o.written.has(n)) o.seen[op].set(n, value);
     return value;
   }
 
-  /** Replays `op` on this tree: what `observations.seen` would hold for `key` now (`written`: paths left out of listings). */
-  observeAgain(key: string, written: ReadonlySet<string>): Buffer | string {
-    const op = key[0];
-    const p = key.slice(2);
+  /** Replays `op` on `p` in this tree: what `observations.seen` would hold now (`written`: left out of listings). */
+  observeAgain(op: ObservedOp, p: string, written: ReadonlySet<string>): Buffer | string {
     const saved = this.observations;
     this.observations = undefined;
     try {
@@ -300,7 +310,7 @@ export class MemTree implements TreeFs {
     if (this.observations) {
       const saved = this.observations;
       this.observations = undefined;
-      saved.seen.set(`d\0${norm(p)}`, this.listing(p, saved.written));
+      saved.seen.d.set(norm(p), this.listing(p, saved.written));
       this.observations = saved;
     }
     const node = this.lookup(p, true);
@@ -319,7 +329,7 @@ export class MemTree implements TreeFs {
     this.observations = undefined;
     try {
       const real = this.resolveLinks(p);
-      saved.seen.set(`p\0${norm(p)}`, real);
+      saved.seen.p.set(norm(p), real);
       return real;
     } finally {
       this.observations = saved;
