@@ -114,14 +114,13 @@ export async function benchIncremental(): Promise<BenchRow[]> {
       await renderProject({ ...options, cache });
       argsEdits.push(performance.now() - started);
     }
-    const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     rows.push({
       area: 'render (#16)',
       measure:
         '2,000 objects: re-render after editing .kluctl.yaml args (all items) vs cold in-process render (alternated, median of 7)',
-      kluctl: `cold ${ms(middle(colds))}`,
-      ours: ms(middle(argsEdits)),
-      ratio: `${faster(middle(colds), middle(argsEdits))} (target: not slower)`,
+      kluctl: `cold ${ms(middleOf(colds))}`,
+      ours: ms(middleOf(argsEdits)),
+      ratio: `${faster(middleOf(colds), middleOf(argsEdits))} (target: not slower)`,
     });
 
     // One kustomization of many objects: name references and patches make kustomize (and its port) compare pairs of
@@ -273,8 +272,10 @@ async function median(n: number, run: () => Promise<number | void>): Promise<num
     const took = await run();
     xs.push(typeof took === 'number' ? took : performance.now() - started);
   }
-  return xs.sort((a, b) => a - b)[Math.floor(n / 2)];
+  return middleOf(xs);
 }
+
+const middleOf = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function output(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) =>

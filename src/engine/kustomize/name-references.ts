@@ -168,27 +168,25 @@ interface Reference {
 }
 
 /** BACK_REFERENCES' references by the kind their referrer spec selects (`''`: any kind), in order. */
-let referencesByKind: Map<string, Reference[]> | undefined;
-const ofKindCache = new Map<string, Reference[]>();
+const REFERENCES_BY_KIND = new Map<string, Reference[]>();
+for (const [order, ref] of BACK_REFERENCES.flatMap((b) =>
+  b.referrers.map((spec) => ({ spec, target: b.target })),
+).entries()) {
+  const key = ref.spec.kind || '';
+  if (!REFERENCES_BY_KIND.has(key)) REFERENCES_BY_KIND.set(key, []);
+  REFERENCES_BY_KIND.get(key)!.push({ ...ref, order });
+}
+/** referencesOfKind's answers; kinds come from the project, so at most MAX_KINDS_KEPT are kept. */
+const ofKind = new Map<string, Reference[]>();
+const MAX_KINDS_KEPT = 1000;
 
 /** The references whose spec may select a referrer of `kind`, in BACK_REFERENCES order. */
 function referencesOfKind(kind: string): Reference[] {
-  if (!referencesByKind) {
-    referencesByKind = new Map();
-    let order = 0;
-    for (const backRef of BACK_REFERENCES)
-      for (const spec of backRef.referrers) {
-        const key = spec.kind || '';
-        const list = referencesByKind.get(key) ?? [];
-        list.push({ spec, target: backRef.target, order: order++ });
-        referencesByKind.set(key, list);
-      }
-  }
-  let refs = ofKindCache.get(kind);
+  let refs = ofKind.get(kind);
   if (!refs) {
-    const anyKind = referencesByKind.get('') ?? [];
-    refs = [...(kind ? (referencesByKind.get(kind) ?? []) : []), ...anyKind].sort((a, b) => a.order - b.order);
-    if (ofKindCache.size < 1000) ofKindCache.set(kind, refs);
+    refs = [...(kind ? (REFERENCES_BY_KIND.get(kind) ?? []) : []), ...(REFERENCES_BY_KIND.get('') ?? [])];
+    refs.sort((a, b) => a.order - b.order);
+    if (ofKind.size < MAX_KINDS_KEPT) ofKind.set(kind, refs);
   }
   return refs;
 }

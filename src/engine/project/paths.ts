@@ -45,13 +45,15 @@ export function isInside(root: string, p: string): boolean {
 }
 
 /**
- * isInside for POSIX paths the caller knows to be normal absolute (isNormalAbsolute): no check of that again. The
- * path may start at `at` of `p` (a key with a prefix), so that it is not copied out.
+ * isInside for POSIX paths the caller knows to be normal absolute (isNormalAbsolute): no check of that again, and no
+ * string made (it runs for every read an incremental build recorded).
  */
-export function isInsideNormal(root: string, p: string, at = 0): boolean {
-  if (p.length - at === root.length && p.startsWith(root, at)) return true;
-  const base = root === '/' ? root : `${root}/`;
-  return p.startsWith(base, at) && !p.startsWith('..', at + base.length);
+export function isInsideNormal(root: string, p: string): boolean {
+  if (!p.startsWith(root)) return false;
+  if (p.length === root.length) return true;
+  // Below `root/` (`/` itself ends with its separator), and not a name the path.relative rule reads as `..`.
+  const below = root === '/' ? 1 : root.length + 1;
+  return (root === '/' || p.charCodeAt(root.length) === 47) && !p.startsWith('..', below);
 }
 
 /** Whether POSIX path `p` is absolute and as path.resolve would give it: no `//`, `.` or `..` part, no trailing `/`. */

@@ -52,6 +52,8 @@ function statOf(p: string): fs.Stats | undefined {
   return fs.statSync(p, { throwIfNoEntry: false });
 }
 
+const absolute = (p: string): string => (isNormalAbsolute(p) ? p : path.resolve(p));
+
 /** Times in ms with their sub-ms fraction; a change they miss is caught by the racy rule (RACY_MS). */
 interface StatKey {
   ino: number;
@@ -60,12 +62,15 @@ interface StatKey {
   ctimeMs: number;
 }
 const statKey = (st: fs.Stats): StatKey => ({ ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
-const sameStat = (key: StatKey | undefined, st: fs.Stats): boolean =>
-  key !== undefined &&
-  key.ino === st.ino &&
-  key.size === st.size &&
-  key.mtimeMs === st.mtimeMs &&
-  key.ctimeMs === st.ctimeMs;
+/** Trusted and the same stat: the same content (see RACY_MS). */
+const stillHolds = (dep: FileDep | undefined, st: fs.Stats): boolean =>
+  dep !== undefined &&
+  dep.trusted &&
+  dep.stat !== undefined &&
+  dep.stat.ino === st.ino &&
+  dep.stat.size === st.size &&
+  dep.stat.mtimeMs === st.mtimeMs &&
+  dep.stat.ctimeMs === st.ctimeMs;
 
 function listingFingerprint(dir: string, listing?: fs.Dirent[]): string {
   const entries = (listing ?? fs.readdirSync(dir, { withFileTypes: true })).map((e) => {
@@ -99,8 +104,8 @@ function depOf(
   const kept: Read = {};
   if (keep && read.bytes && read.bytes.length <= MAX_KEPT_BYTES) kept.bytes = read.bytes;
   if (keep && read.entries) kept.entries = read.entries;
-  // Trusted and the same stat: the same content (see RACY_MS), so the same fingerprint and still trusted.
-  if (previous?.trusted && sameStat(previous.stat, st))
+  // The same content, so the same fingerprint, and still trusted.
+  if (previous && stillHolds(previous, st))
     return (kept.bytes && !previous.bytes) || (kept.entries && !previous.entries) ? { ...previous, ...kept } : previous;
   let fingerprint: string;
   try {
@@ -134,7 +139,7 @@ export class FileDeps {
    * record of a path wins.
    */
   record(p: string, bytes?: Buffer, stat?: fs.Stats | null): void {
-    const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+    const abs = absolute(p);
     if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, this.racyMs, { bytes }, this.previous?.deps.get(abs), stat));
   }
 
@@ -144,14 +149,11 @@ export class FileDeps {
    * args edit, which renders every item again from the same files, costs a stat per file instead of a read.
    */
   readFile(p: string): Buffer {
-    const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+    const abs = absolute(p);
     const previous = this.previous?.deps.get(abs);
     if (previous?.trusted && previous.bytes) {
       const st = statOf(abs);
-      if (st && sameStat(previous.stat, st)) {
-        if (!this.deps.has(abs)) this.deps.set(abs, previous);
-        return previous.bytes;
-      }
+      if (st && stillHolds(previous, st)) return this.reuse(abs, previous, previous.bytes);
     }
     const read = readFileWithStat(abs);
     if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, this.racyMs, read, previous, read.stat, true));
@@ -160,16 +162,19 @@ export class FileDeps {
 
   /** Lists dir `p` (with file types) and records it; a listing is kept and used again as readFile's bytes are. */
   readdir(p: string): fs.Dirent[] {
-    const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+    const abs = absolute(p);
     const previous = this.previous?.deps.get(abs);
     const st = statOf(abs);
-    if (st && previous?.trusted && previous.entries && sameStat(previous.stat, st)) {
-      if (!this.deps.has(abs)) this.deps.set(abs, previous);
-      return previous.entries;
-    }
+    if (st && previous?.entries && stillHolds(previous, st)) return this.reuse(abs, previous, previous.entries);
     const entries = fs.readdirSync(abs, { withFileTypes: true });
     if (!this.deps.has(abs)) this.deps.set(abs, depOf(abs, this.racyMs, { entries }, previous, st ?? null, true));
     return entries;
+  }
+
+  /** Records the replaced entry's `dep` of `abs` as this render's, and gives what it kept. */
+  private reuse<T>(abs: string, dep: FileDep, kept: T): T {
+    if (!this.deps.has(abs)) this.deps.set(abs, dep);
+    return kept;
   }
 
   /** Whether every file still has the recorded content; refreshes stats that only changed in time. */
@@ -180,7 +185,7 @@ export class FileDeps {
         if (dep.fingerprint !== 'm') return false;
         continue;
       }
-      if (dep.trusted && sameStat(dep.stat, st)) continue;
+      if (stillHolds(dep, st)) continue;
       const now = depOf(p, this.racyMs);
       if (now.fingerprint !== dep.fingerprint) return false;
       this.deps.set(p, now);
@@ -352,17 +357,11 @@ export class RenderCache {
  * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
  */
 function isLocal(observed: TreeObservations, dir: string): boolean {
-  // POSIX: the tree records normalized absolute paths (MemTree's norm) and dir is resolved, so a prefix test against
-  // `dir/` (made once) is enough.
-  const base = dir === '/' ? dir : `${dir}/`;
-  const inside =
-    path.sep === '/'
-      ? (p: string) => p === dir || (p.startsWith(base) && !p.startsWith('..', base.length))
-      : (p: string) => isInside(dir, p);
-  const above = path.sep === '/' ? (p: string) => isInsideNormal(p, dir) : (p: string) => isInside(p, dir);
+  // The tree records normalized absolute paths (MemTree's norm) and dir is resolved: on POSIX a prefix test is enough.
+  const within = path.sep === '/' ? isInsideNormal : isInside;
   for (const op of OBSERVED_OPS)
     for (const p of observed.seen[op].keys()) {
-      if (inside(p) || ((op === 'p' || op === 'k') && above(p))) continue;
+      if (within(dir, p) || ((op === 'p' || op === 'k') && within(p, dir))) continue;
       return false;
     }
   return true;
