@@ -42,7 +42,8 @@ export class TemplateIgnore {
       stat = undefined;
     }
     this.probe?.(file, stat ?? null);
-    if (!stat) return;
+    // Only a file holds rules: kluctl v2.22.1 renders past a directory of that name (checked with the binary).
+    if (!stat?.isFile()) return;
     this.scopes.push({ dir, rules: ignore().add(fs.readFileSync(file, 'utf8')) });
   }
 
