@@ -10,11 +10,11 @@ import { refString } from '../kluctl/objectRef.js';
 import { parseGoDuration } from '../engine/cluster/hooks.js';
 import { compactedResult } from '../kluctl/compactedObjects.js';
 import type { WriteResultOptions } from '../kluctl/resultStore.js';
-import { inProcessEngine, type EngineHooks, type EngineRunner } from '../engine/worker/request.js';
+import type { EngineHooks, EngineRunner } from '../engine/worker/request.js';
 import { isCancelled } from '../util/errors.js';
 import { flagsHelp, parseCommandFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
+import { CANCELLED_EXIT_CODE, engineOf, type CliOptions, type CliStreams } from './streams.js';
 
 const f = (name: string, kind: FlagSpec['kind'], help: string, short?: string): FlagSpec => ({
   name,
@@ -247,7 +247,7 @@ export async function runClusterCommand(
     env: options.env,
     signal: options.signal,
     io,
-    engine: options.engine ?? inProcessEngine,
+    engine: await engineOf(options),
     confirm: async (question) => {
       if (!stdin.isTTY) throw new Error(`${question} (stdin is not a terminal: pass --yes to proceed without asking)`);
       const rl = readline.createInterface({ input: stdin, output: io.stderr });

@@ -16,7 +16,6 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { isMainThread, Worker } from 'node:worker_threads';
 import {
@@ -129,22 +128,5 @@ function prestartEngineWorker(): void {
   }
 }
 
-/**
- * The bundled Helm (a 74 MB WebAssembly module) runs only once or a few times per CLI process, so V8's baseline
- * compiler alone serves it best: with dynamic tier-up, the optimizing compiler spends seconds on the huge functions
- * of Go's WebAssembly that one render never pays back (simple-helm: 5.8 s -> 3.3 s per process; a long-lived worker
- * of the extension, whose process is shared with other extensions, keeps V8's defaults). Flags are process-wide and
- * read when a module compiles, so this is set before anything loads. KLUCTL_TS_WASM_TIER_UP=1 keeps the default.
- */
-function wasmBaselineOnly(): void {
-  if (!isMainThread || path.basename(target) !== 'cli-main.cjs' || process.env.KLUCTL_TS_WASM_TIER_UP) return;
-  try {
-    v8.setFlagsFromString('--liftoff-only');
-  } catch {
-    // V8's defaults
-  }
-}
-
-wasmBaselineOnly();
 prestartEngineWorker();
 load();

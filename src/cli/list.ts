@@ -4,12 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SeenImage } from '../engine/postprocess/images.js';
 import type { Target } from '../engine/project/types.js';
-import { inProcessEngine } from '../engine/worker/request.js';
 import { toGoYaml } from '../kluctl/yaml/go-yaml.js';
 import { isCancelled } from '../util/errors.js';
 import { flagsHelp, parseCommandFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
+import { CANCELLED_EXIT_CODE, engineOf, type CliOptions, type CliStreams } from './streams.js';
 
 const OUTPUT_FLAG: FlagSpec = {
   name: 'output',
@@ -51,7 +50,9 @@ const COMMANDS: Record<'list-targets' | 'list-images', ListCommand> = {
     usage: 'Outputs a yaml list with all targets',
     async run(flags, cwd, io, options) {
       const config = flags['project-config'] as string | undefined;
-      const loaded = await (options.engine ?? inProcessEngine).run(
+      const loaded = await (
+        await engineOf(options)
+      ).run(
         {
           command: 'targets',
           options: {
@@ -71,7 +72,9 @@ const COMMANDS: Record<'list-targets' | 'list-images', ListCommand> = {
       'Renders the target and outputs all images used via images.get_image(); the result is compatible with\n' +
       'the yaml files expected by --fixed-images-file.',
     async run(flags, cwd, io, options) {
-      const result = await (options.engine ?? inProcessEngine).run(
+      const result = await (
+        await engineOf(options)
+      ).run(
         {
           command: 'render',
           options: {

@@ -11,6 +11,8 @@ const engine = workerEngine({
   memoryHint: `raise it with ${ENGINE_MEMORY_ENV}=<MB>`,
   // Started by dist/cli.cjs before it loaded this bundle (src/cli/launch.ts).
   prestarted: takePrestartedWorker(),
+  // A CLI process renders few charts: see helm-wasm.ts, useWasmBaselineOnly.
+  wasmBaselineOnly: !process.env.KLUCTL_TS_WASM_TIER_UP,
 });
 
 // Ctrl-C cancels the running command, which then reports what it did; a second Ctrl-C exits at once.

@@ -3,11 +3,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inProcessEngine } from '../engine/worker/request.js';
 import { isCancelled } from '../util/errors.js';
 import { flagsHelp, parseCommandFlags, UsageError, type FlagSpec } from './flags.js';
 import { HELP_FLAG, PROJECT_FLAGS, projectOptions } from './projectFlags.js';
-import { CANCELLED_EXIT_CODE, type CliOptions, type CliStreams } from './streams.js';
+import { CANCELLED_EXIT_CODE, engineOf, type CliOptions, type CliStreams } from './streams.js';
 
 const FLAGS: FlagSpec[] = [
   ...PROJECT_FLAGS,
@@ -39,7 +38,9 @@ export async function runRender(
   let renderOutputDir = str('render-output-dir');
   if (!renderOutputDir && !flags['print-all']) renderOutputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendered-'));
   try {
-    const result = await (options.engine ?? inProcessEngine).run(
+    const result = await (
+      await engineOf(options)
+    ).run(
       {
         command: 'render',
         options: {

@@ -1,8 +1,4 @@
 import { VERSION } from '../version.js';
-import { CLUSTER_COMMANDS, runClusterCommand } from './clusterCommands.js';
-import { LIST_COMMANDS, runListCommand } from './list.js';
-import { runRender } from './render.js';
-import { HELM_COMMANDS, runHelmCommand } from './helmCommands.js';
 import type { CliOptions, CliStreams } from './streams.js';
 
 const USAGE = `Usage: kluctl-ts <command> [flags]
@@ -26,6 +22,30 @@ Flags:
   -h, --help  Show this help
 `;
 
+type Command = (name: string, argv: string[], io: CliStreams, options: CliOptions) => Promise<number>;
+
+// Each command's module is imported when the command runs: a command then initialises only what it uses, and the
+// main thread of an engine command (which runs in the worker dist/cli.cjs started) none of the engine.
+const render: Command = async (_, argv, io, o) => (await import('./render.js')).runRender(argv, io, o);
+const cluster: Command = async (n, argv, io, o) =>
+  (await import('./clusterCommands.js')).runClusterCommand(n, argv, io, o);
+const list: Command = async (n, argv, io, o) => (await import('./list.js')).runListCommand(n, argv, io, o);
+const helm: Command = async (n, argv, io, o) => (await import('./helmCommands.js')).runHelmCommand(n, argv, io, o);
+
+/** Every command but version and help (test/unit/cli-commands.test.ts keeps it in step with the modules' tables). */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  render,
+  diff: cluster,
+  deploy: cluster,
+  prune: cluster,
+  delete: cluster,
+  validate: cluster,
+  'list-targets': list,
+  'list-images': list,
+  'helm-pull': helm,
+  'helm-update': helm,
+};
+
 /** Runs one CLI invocation and returns its exit code; all output goes to the given streams. */
 export async function runCli(args: string[], io: CliStreams, options: CliOptions = {}): Promise<number> {
   const [command] = args;
@@ -37,10 +57,7 @@ export async function runCli(args: string[], io: CliStreams, options: CliOptions
     io.stdout.write(`kluctl-ts ${VERSION}\n`);
     return 0;
   }
-  if (command === 'render') return runRender(args.slice(1), io, options);
-  if (LIST_COMMANDS.includes(command)) return runListCommand(command, args.slice(1), io, options);
-  if (Object.hasOwn(HELM_COMMANDS, command)) return runHelmCommand(command, args.slice(1), io, options);
-  if (command in CLUSTER_COMMANDS) return runClusterCommand(command, args.slice(1), io, options);
+  if (Object.hasOwn(COMMANDS, command)) return COMMANDS[command](command, args.slice(1), io, options);
   io.stderr.write(`kluctl-ts: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }

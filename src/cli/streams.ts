@@ -13,5 +13,13 @@ export interface CliOptions {
   engine?: EngineRunner;
 }
 
+/**
+ * The engine a command runs on. The in-process one is imported only when it is used (tests): kluctl-ts passes its
+ * worker, and its main thread then never initialises the engine's modules, which its worker loads meanwhile.
+ */
+export async function engineOf(options: CliOptions): Promise<EngineRunner> {
+  return options.engine ?? (await import('../engine/worker/request.js')).inProcessEngine;
+}
+
 /** Exit code of a cancelled command (128 + SIGINT, as shells report it). */
 export const CANCELLED_EXIT_CODE = 130;

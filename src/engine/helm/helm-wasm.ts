@@ -11,6 +11,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { prepareRsaKeys, takeRsaKey } from './rsa-keys.js';
 import { ReadOnlyWasi, WasiExit } from './wasi-readonly.js';
 
@@ -83,6 +84,19 @@ export function helmWasmPath(): string | undefined {
 }
 
 let compiled: { file: string; module: Promise<WasmModule> } | undefined;
+let baselineOnly = false;
+
+/**
+ * Compile the module with V8's baseline compiler (Liftoff) only. A CLI process renders few charts: with dynamic
+ * tier-up the optimizing compiler spends seconds on the huge functions of Go's WebAssembly that one render never
+ * pays back (simple-helm: 5.8 s -> 3.3 s per process). The extension's long-lived worker, whose process is shared
+ * with other extensions, keeps V8's defaults. V8's flags are process-wide and read when a module compiles, so the
+ * flag is set just before the first compile, not at start: set at start, it slowed every worker thread's start by
+ * about 30 ms (and with it every CLI render) although most renders compile no WebAssembly.
+ */
+export function useWasmBaselineOnly(): void {
+  baselineOnly = true;
+}
 
 /** The compiled module, compiled once per process (per file). */
 export function helmModule(): Promise<WasmModule> {
@@ -92,6 +106,13 @@ export function helmModule(): Promise<WasmModule> {
       new Error('the bundled Helm engine (helm.wasm) is missing: run `npm run build` (or set KLUCTL_HELM_WASM)'),
     );
   if (compiled?.file !== file) {
+    if (baselineOnly) {
+      try {
+        v8.setFlagsFromString('--liftoff-only');
+      } catch {
+        // V8's defaults
+      }
+    }
     const module = fs.promises
       .readFile(file)
       .then((bytes) => WebAssembly.compile(withMemoryLimit(bytes, (MAX_MEMORY_MB * 1024 * 1024) / PAGE)));

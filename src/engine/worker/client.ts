@@ -41,6 +41,8 @@ export interface WorkerEngineOptions {
    * spare or warm worker started with other values is not used.
    */
   env?: () => Record<string, string>;
+  /** See WorkerStart.wasmBaselineOnly. */
+  wasmBaselineOnly?: boolean;
 }
 
 export interface WorkerEngine extends EngineRunner {
@@ -167,7 +169,7 @@ function runInWorker<C extends EngineCommand>(
   const limit =
     (typeof options.maxMemoryMb === 'function' ? options.maxMemoryMb() : options.maxMemoryMb) ||
     DEFAULT_ENGINE_MEMORY_MB;
-  const start: WorkerStart = { request, confirm: !!confirm };
+  const start: WorkerStart = { request, confirm: !!confirm, wasmBaselineOnly: options.wasmBaselineOnly };
   const worker = spareWorker ?? newWorker(options.workerFile, start, limit, options.env?.());
   if (spareWorker) {
     spareWorker.removeAllListeners();

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ErrorData, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 import { runEngineRequest } from './request.js';
+import { useWasmBaselineOnly } from '../helm/helm-wasm.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker.cjs runs as a worker thread only');
@@ -52,6 +53,7 @@ if (!(workerData as { spare?: boolean }).spare) run(workerData as WorkerStart);
 
 function run(start: WorkerStart): void {
   if (controller.signal.aborted) controller = new AbortController();
+  if (start.wasmBaselineOnly) useWasmBaselineOnly();
   runEngineRequest(start.request, {
     signal: controller.signal,
     progress: (message) => post({ type: 'progress', message }),

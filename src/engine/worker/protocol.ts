@@ -7,6 +7,8 @@ export interface WorkerStart {
   request: EngineRequest<EngineCommand>;
   /** Whether the owner answers confirm messages (deploy/prune/delete without --yes). */
   confirm: boolean;
+  /** Compile the bundled Helm with V8's baseline compiler only (the CLI; see helm-wasm.ts, useWasmBaselineOnly). */
+  wasmBaselineOnly?: boolean;
 }
 
 export interface ErrorData {

@@ -6,23 +6,14 @@
 
 import type { CommandResult, ObjectRef, ValidateResult } from '../../kluctl/resultTypes.js';
 import { CancelledError } from '../../util/errors.js';
-import {
-  deleteProject,
-  deployProject,
-  diffProject,
-  pruneProject,
-  validateProject,
-  type CommandOptions,
-  type DeleteOptions,
-  type DeployOptions,
-} from '../cluster/commands.js';
+import type { CommandOptions, DeleteOptions, DeployOptions, diffProject } from '../cluster/commands.js';
 import type { SeenImage } from '../postprocess/images.js';
 import { printAll } from '../render/print.js';
 import { loadKluctlProject } from '../deployment/kluctl-project.js';
 import type { Target } from '../project/types.js';
 import { renderProject, type RenderProjectOptions } from '../render/render-project.js';
-import { analyzeProject, type AnalyzeOptions, type ProjectAnalysis } from '../insight/analyze.js';
-import { previewFile, type PreviewOptions, type PreviewResult } from '../insight/preview.js';
+import type { AnalyzeOptions, ProjectAnalysis } from '../insight/analyze.js';
+import type { PreviewOptions, PreviewResult } from '../insight/preview.js';
 
 /**
  * `analyze` and `preview` are the editor's (diagnostics, variables, rendered preview; offline); `targets` is
@@ -103,6 +94,12 @@ export interface EngineRunner {
   run<C extends EngineCommand>(request: EngineRequest<C>, hooks?: EngineHooks<C>): Promise<EngineOutput<C>>;
 }
 
+/**
+ * The cluster commands' modules, imported by the first command that needs them: a render (the CLI's most frequent
+ * command, in a fresh worker each time) does not initialise them, nor the insight modules.
+ */
+const clusterCommands = () => import('../cluster/commands.js');
+
 /** The command, in this thread; a cancellation is a CancelledError carrying what a deploy/prune/delete did. */
 export async function runEngineRequest<C extends EngineCommand>(
   request: EngineRequest<C>,
@@ -126,25 +123,36 @@ export async function runEngineRequest<C extends EngineCommand>(
         break;
       }
       case 'diff':
-        output = await diffProject({ ...(r.options as OptionsByCommand['diff']), signal, progress });
+        output = await (
+          await clusterCommands()
+        ).diffProject({ ...(r.options as OptionsByCommand['diff']), signal, progress });
         break;
       case 'deploy':
-        output = await deployProject({ ...(r.options as OptionsByCommand['deploy']), signal, progress, confirm });
+        output = await (
+          await clusterCommands()
+        ).deployProject({ ...(r.options as OptionsByCommand['deploy']), signal, progress, confirm });
         break;
       case 'prune':
       case 'delete': {
+        const { pruneProject, deleteProject } = await clusterCommands();
         const run = r.command === 'prune' ? pruneProject : deleteProject;
         output = await run({ ...(r.options as OptionsByCommand['prune']), signal, progress, confirm });
         break;
       }
       case 'validate':
-        output = await validateProject({ ...(r.options as OptionsByCommand['validate']), signal, progress });
+        output = await (
+          await clusterCommands()
+        ).validateProject({ ...(r.options as OptionsByCommand['validate']), signal, progress });
         break;
       case 'analyze':
-        output = await analyzeProject({ ...(r.options as OptionsByCommand['analyze']), signal });
+        output = await (
+          await import('../insight/analyze.js')
+        ).analyzeProject({ ...(r.options as OptionsByCommand['analyze']), signal });
         break;
       case 'preview':
-        output = await previewFile({ ...(r.options as OptionsByCommand['preview']), signal });
+        output = await (
+          await import('../insight/preview.js')
+        ).previewFile({ ...(r.options as OptionsByCommand['preview']), signal });
         break;
       case 'targets': {
         const o = r.options as OptionsByCommand['targets'];
