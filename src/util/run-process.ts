@@ -3,8 +3,6 @@
  * kill the program and everything it started (its process group), and output is capped.
  */
 
-import { spawn } from 'node:child_process';
-
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -64,7 +62,8 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
     process.on('exit', () => running.forEach((pid) => killGroup(pid)));
   }
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(file, args, {
+    // Loaded on first use, as the engine's other rarely needed built-ins (see oci/http.ts).
+    const child = process.getBuiltinModule('node:child_process').spawn(file, args, {
       cwd: options.cwd,
       env: options.env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

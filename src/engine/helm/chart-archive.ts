@@ -7,7 +7,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 
 export interface ArchiveLimits {
   /** Expanded size of the whole archive (Helm: 100 MiB). */
@@ -36,7 +35,10 @@ export function readChartArchive(tgz: Buffer, limits: ArchiveLimits = DEFAULT_AR
   let tar: Buffer;
   try {
     // The tar stream itself is at most the expanded size plus its headers and padding.
-    tar = zlib.gunzipSync(tgz, { maxOutputLength: limits.maxTotalBytes + limits.maxEntries * 1024 + 1024 * 1024 });
+    // Loaded on first use, as the engine's other rarely needed built-ins (see oci/http.ts).
+    tar = process
+      .getBuiltinModule('node:zlib')
+      .gunzipSync(tgz, { maxOutputLength: limits.maxTotalBytes + limits.maxEntries * 1024 + 1024 * 1024 });
   } catch (error) {
     throw new Error(`not a valid chart archive (gzip): ${(error as Error).message}`, { cause: error });
   }

@@ -1,7 +1,7 @@
 /** One bounded HTTP(S) exchange for the registry client: timeouts, a body size cap, cancellation, TLS settings. */
 
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import { CancelledError } from '../../util/errors.js';
 
 export interface TlsSettings {
@@ -126,7 +126,9 @@ function once(url: string, headers: Record<string, string>, o: HttpRequest): Pro
         finish(new TransportError(`${o.what}: ${u.host} did not answer within ${o.timeoutMs} ms`, 'ETIMEDOUT', false)),
       o.timeoutMs,
     );
-    const req = (isHttps ? https : http).request(u, options, (res) => {
+    // Node's HTTP stack is loaded on first use (process.getBuiltinModule), not when the engine loads: most renders
+    // fetch nothing, and the engine worker's start is part of every CLI command.
+    const req = process.getBuiltinModule(isHttps ? 'node:https' : 'node:http').request(u, options, (res) => {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > o.maxBytes) {
         finish(tooLarge());

@@ -7,7 +7,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 
 export interface UntarLimits {
   /** Unpacked bytes (the tar stream, headers included). */
@@ -63,7 +62,8 @@ function parsePax(data: Buffer): Map<string, string> {
 export function readTarGz(gz: Buffer, limits: UntarLimits = DEFAULT_UNTAR_LIMITS): TarEntry[] {
   let tar: Buffer;
   try {
-    tar = zlib.gunzipSync(gz, { maxOutputLength: limits.maxBytes });
+    // Loaded on first use, as the engine's other rarely needed built-ins (see oci/http.ts).
+    tar = process.getBuiltinModule('node:zlib').gunzipSync(gz, { maxOutputLength: limits.maxBytes });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger/.test((error as Error).message))

@@ -1,7 +1,5 @@
 /** `http` vars: a YAML/JSON document fetched with any method, optionally a string inside it picked by `jsonPath`. */
 
-import * as http from 'node:http';
-import * as https from 'node:https';
 import type { VarsSource } from '../project/types.js';
 import { parseYaml, parseYamlAll } from '../yaml/strict.js';
 import { getJsonPath } from './json-path.js';
@@ -17,7 +15,12 @@ interface HttpResponse {
 /** node:http rather than fetch: Kluctl allows a body on any method, GET included. User info in the URL is sent as basic auth. */
 function request(spec: HttpSource, signal?: AbortSignal): Promise<HttpResponse> {
   const url = new URL(spec.url);
-  const send = url.protocol === 'https:' ? https.request : url.protocol === 'http:' ? http.request : undefined;
+  // Node's HTTP stack is loaded on first use (process.getBuiltinModule), not when the engine loads: most renders
+  // fetch nothing, and the engine worker's start is part of every CLI command.
+  const send =
+    url.protocol === 'https:' || url.protocol === 'http:'
+      ? process.getBuiltinModule(url.protocol === 'https:' ? 'node:https' : 'node:http').request
+      : undefined;
   if (!send) throw new Error(`unsupported URL scheme ${url.protocol} in ${spec.url}`);
   return new Promise((resolve, reject) => {
     const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
