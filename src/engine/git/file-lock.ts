@@ -1,7 +1,6 @@
 /** A lock between processes sharing the cache dir (an editor and a CLI may update the same mirror at once). */
 
 import * as fs from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const STALE_MS = 10 * 60_000;
 const WAIT_MS = 5 * 60_000;
@@ -18,7 +17,8 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, si
       const age = Date.now() - (fs.statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > STALE_MS) fs.rmSync(lockPath, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockPath}`, { cause: error });
-      else await sleep(200, undefined, { signal });
+      // timers/promises loaded on first use, as the engine's other rarely needed built-ins (see oci/http.ts).
+      else await process.getBuiltinModule('node:timers/promises').setTimeout(200, undefined, { signal });
     }
   }
   try {

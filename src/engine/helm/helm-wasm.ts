@@ -11,7 +11,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import { prepareRsaKeys, takeRsaKey } from './rsa-keys.js';
 import { ReadOnlyWasi, WasiExit } from './wasi-readonly.js';
 
@@ -108,7 +107,7 @@ export function helmModule(): Promise<WasmModule> {
   if (compiled?.file !== file) {
     if (baselineOnly) {
       try {
-        v8.setFlagsFromString('--liftoff-only');
+        process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only');
       } catch {
         // V8's defaults
       }
