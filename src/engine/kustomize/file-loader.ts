@@ -5,6 +5,7 @@
 
 import * as path from 'node:path';
 import { KustomizeError } from '../errors.js';
+import { entryPath, isInside } from '../project/paths.js';
 import { diskFs, type TreeFs } from './tree-fs.js';
 
 /** Reads a file's content; lets the caller decrypt or otherwise transform what the build sees. */
@@ -24,10 +25,10 @@ export class FileLoader {
 
   /** The absolute path of `p` (relative to `baseDir`), refused when it leaves the root; `from` is where `p` is written. */
   resolve(baseDir: string, p: string, from?: { file: string; line?: number }): string {
-    const abs = path.resolve(baseDir, p);
+    // A plain name in an absolute dir (nearly every resource of a kustomization) without path.resolve's pass.
+    const abs = isPlainName(p) && path.isAbsolute(baseDir) ? entryPath(baseDir, p) : path.resolve(baseDir, p);
     const real = this.fs.realpath(abs);
-    const rel = path.relative(this.root, real);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    if (!isInside(this.root, real)) {
       throw new KustomizeError(`'${p}' is outside of the root ${this.root}`, from?.file ?? baseDir, from?.line);
     }
     return real;
@@ -55,3 +56,7 @@ export class FileLoader {
     return this.fs.kind(p);
   }
 }
+
+/** A name that path.resolve would append as it is: no separator, not empty, `.` or `..`. */
+const isPlainName = (p: string): boolean =>
+  p !== '' && p !== '.' && p !== '..' && !p.includes('/') && (path.sep === '/' || !p.includes(path.sep));
