@@ -222,11 +222,22 @@ function inline(v: unknown, column: number, indent: number): string {
   return scalar(scalarText(v), column, indent, false);
 }
 
+export const compareKeys = (a: string, b: string): number => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0);
+
+/**
+ * `keys` in go-yaml's order, sorted in place: Array.prototype.sort with compareKeys, except that keys already in
+ * that order (no key less than the one before it, which is also the one run V8's sort would find and keep as it
+ * is) are not sorted again, which saves the sort's copy of the array.
+ */
+export function sortKeys(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) if (goYamlKeyLess(keys[i], keys[i - 1])) return keys.sort(compareKeys);
+  return keys;
+}
+
 function emit(v: unknown, indent: number, lines: string[]): void {
   const pad = ' '.repeat(indent);
   if (isMap(v) && Object.keys(v).length) {
-    const keys = Object.keys(v).sort((a, b) => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0));
-    for (const k of keys) {
+    for (const k of sortKeys(Object.keys(v))) {
       const key = `${pad}${scalar(k, indent, indent, true)}:`;
       const child = v[k];
       if (isMap(child) && Object.keys(child).length) {
@@ -242,10 +253,10 @@ function emit(v: unknown, indent: number, lines: string[]): void {
   } else if (Array.isArray(v) && v.length) {
     for (const item of v) {
       if ((isMap(item) && Object.keys(item).length) || (Array.isArray(item) && item.length)) {
-        const sub: string[] = [];
-        emit(item, indent + 2, sub);
-        sub[0] = `${pad}- ${sub[0].slice(indent + 2)}`;
-        lines.push(...sub);
+        // The item's first line carries the dash, in place of its indentation.
+        const first = lines.length;
+        emit(item, indent + 2, lines);
+        lines[first] = `${pad}- ${lines[first].slice(indent + 2)}`;
       } else {
         lines.push(`${pad}- ${inline(item, indent + 2, indent + 2)}`);
       }

@@ -48,7 +48,7 @@ describe('engine/kustomize/file-loader: resolve', () => {
       'a',
     ];
     let seed = 11;
-    const pick = <T>(xs: T[]): T => xs[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % xs.length];
+    const pick = <T>(xs: T[]): T => xs[((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 16) % xs.length];
     const outcomes = { inside: 0, outside: 0 };
     for (let i = 0; i < 5_000; i++) {
       const dir = pick(dirs);
