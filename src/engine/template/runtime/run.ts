@@ -247,7 +247,7 @@ export class TemplateRun {
     switch (target.kind) {
       case 'name':
         scope.vars.set(target.name, value);
-        if (viaSet) scope.loopSets?.set(target.name, value);
+        if (viaSet) scope.recordLoopSet(target.name, value);
         return;
       case 'nsattr': {
         const ns = this.lookup(target.ns, scope);
@@ -281,71 +281,76 @@ export class TemplateRun {
   }
 
   private evalExpr(e: Expr, scope: Scope): PyValue {
-    const ev = (x: Expr) => this.evalExpr(x, scope);
+    // `this.evalExpr(x, scope)` written out, not a helper closure: that would be one more allocation per expression,
+    // which a one-shot render (the CLI), mostly running cold code, pays for every expression it evaluates.
     switch (e.kind) {
       case 'const':
         return e.value;
       case 'name':
         return this.lookup(e.name, scope);
       case 'getattr':
-        return getAttr(ev(e.obj), e.attr, this.strict);
+        return getAttr(this.evalExpr(e.obj, scope), e.attr, this.strict);
       case 'getitem': {
-        const obj = ev(e.obj);
+        const obj = this.evalExpr(e.obj, scope);
         const k = e.key;
         const key =
           k.kind === 'slice'
-            ? new PySlice(k.start ? ev(k.start) : null, k.stop ? ev(k.stop) : null, k.step ? ev(k.step) : null)
-            : ev(k);
+            ? new PySlice(
+                k.start ? this.evalExpr(k.start, scope) : null,
+                k.stop ? this.evalExpr(k.stop, scope) : null,
+                k.step ? this.evalExpr(k.step, scope) : null,
+              )
+            : this.evalExpr(k, scope);
         return getItem(obj, key, this.strict);
       }
       case 'slice':
         throw typeError('slice outside of a subscript');
       case 'tuple':
-        return new PyTuple(e.items.map(ev));
+        return new PyTuple(e.items.map((x) => this.evalExpr(x, scope)));
       case 'list':
-        return e.items.map(ev);
+        return e.items.map((x) => this.evalExpr(x, scope));
       case 'dict': {
         const d = new Map<PyValue, PyValue>();
         for (const { key, value } of e.pairs) {
-          const k = ev(key);
+          const k = this.evalExpr(key, scope);
           if (Array.isArray(k) || k instanceof Map) throw typeError(`unhashable type: '${typeName(k)}'`);
-          mapSet(d, k, ev(value));
+          mapSet(d, k, this.evalExpr(value, scope));
         }
         return d;
       }
       case 'binary':
-        return arith(e.op, ev(e.left), ev(e.right));
+        return arith(e.op, this.evalExpr(e.left, scope), this.evalExpr(e.right, scope));
       case 'neg':
-        return negate(ev(e.operand));
+        return negate(this.evalExpr(e.operand, scope));
       case 'pos':
-        return plus(ev(e.operand));
+        return plus(this.evalExpr(e.operand, scope));
       case 'not':
-        return !truthy(ev(e.operand));
+        return !truthy(this.evalExpr(e.operand, scope));
       case 'and': {
-        const left = ev(e.left);
-        return truthy(left) ? ev(e.right) : left;
+        const left = this.evalExpr(e.left, scope);
+        return truthy(left) ? this.evalExpr(e.right, scope) : left;
       }
       case 'or': {
-        const left = ev(e.left);
-        return truthy(left) ? left : ev(e.right);
+        const left = this.evalExpr(e.left, scope);
+        return truthy(left) ? left : this.evalExpr(e.right, scope);
       }
       case 'compare': {
-        let left = ev(e.first);
+        let left = this.evalExpr(e.first, scope);
         for (const { op, expr } of e.ops) {
-          const right = ev(expr);
+          const right = this.evalExpr(expr, scope);
           if (!compare(op, left, right)) return false;
           left = right;
         }
         return true;
       }
       case 'concat': {
-        const text = e.parts.map((p) => pyStr(ev(p))).join('');
+        const text = e.parts.map((p) => pyStr(this.evalExpr(p, scope))).join('');
         checkStringSize(text.length);
         return text;
       }
       case 'cond':
-        if (truthy(ev(e.test))) return ev(e.then);
-        if (e.otherwise) return ev(e.otherwise);
+        if (truthy(this.evalExpr(e.test, scope))) return this.evalExpr(e.then, scope);
+        if (e.otherwise) return this.evalExpr(e.otherwise, scope);
         // Jinja2 uses the plain (lenient) Undefined here, even with StrictUndefined.
         return new Undefined(
           `the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`,
@@ -355,9 +360,13 @@ export class TemplateRun {
       case 'call':
         return this.call(e, scope);
       case 'filter':
-        return this.filterContext(scope).callFilter(e.name, ev(e.value!), this.evalArgs(e.args, scope));
+        return this.filterContext(scope).callFilter(
+          e.name,
+          this.evalExpr(e.value!, scope),
+          this.evalArgs(e.args, scope),
+        );
       case 'test':
-        return this.filterContext(scope).callTest(e.name, ev(e.value), this.evalArgs(e.args, scope));
+        return this.filterContext(scope).callTest(e.name, this.evalExpr(e.value, scope), this.evalArgs(e.args, scope));
     }
   }
 

@@ -10,14 +10,29 @@ import type { PyValue } from '../python/values.js';
 
 export class Scope {
   readonly vars = new Map<string, PyValue>();
-  /** In a for-loop body: the names assigned with `set` (Jinja2's `_loop_vars`, seen by context functions). */
-  readonly loopSets?: Map<string, PyValue>;
+  /** Whether this is a for-loop body's scope. */
+  private readonly isLoop: boolean;
+  /**
+   * In a for-loop body: the names assigned with `set` (Jinja2's `_loop_vars`, seen by context functions); made by the
+   * first such `set` (most loop bodies have none, and a map per iteration was a large part of a loop's allocations).
+   */
+  private sets?: Map<string, PyValue>;
 
   constructor(
     readonly parent: Scope | undefined,
     kind: 'root' | 'loop' | 'local' = 'local',
   ) {
-    if (kind === 'loop') this.loopSets = new Map();
+    this.isLoop = kind === 'loop';
+  }
+
+  /** Records a `set` of `name` in this scope when it is a loop body's. */
+  recordLoopSet(name: string, value: PyValue): void {
+    if (this.isLoop) (this.sets ??= new Map()).set(name, value);
+  }
+
+  /** The `set`s of this loop body's scope so far (none when it is not one). */
+  get loopSets(): ReadonlyMap<string, PyValue> | undefined {
+    return this.sets;
   }
 
   lookup(name: string): PyValue | undefined {
@@ -34,6 +49,6 @@ export class Scope {
 
   /** The innermost enclosing for-loop body scope, if any. */
   loopScope(): Scope | undefined {
-    return this.loopSets ? this : this.parent?.loopScope();
+    return this.isLoop ? this : this.parent?.loopScope();
   }
 }
