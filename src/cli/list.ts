@@ -50,9 +50,8 @@ const COMMANDS: Record<'list-targets' | 'list-images', ListCommand> = {
     usage: 'Outputs a yaml list with all targets',
     async run(flags, cwd, io, options) {
       const config = flags['project-config'] as string | undefined;
-      const loaded = await (
-        await engineOf(options)
-      ).run(
+      const engine = await engineOf(options);
+      const loaded = await engine.run(
         {
           command: 'targets',
           options: {
@@ -72,9 +71,8 @@ const COMMANDS: Record<'list-targets' | 'list-images', ListCommand> = {
       'Renders the target and outputs all images used via images.get_image(); the result is compatible with\n' +
       'the yaml files expected by --fixed-images-file.',
     async run(flags, cwd, io, options) {
-      const result = await (
-        await engineOf(options)
-      ).run(
+      const engine = await engineOf(options);
+      const result = await engine.run(
         {
           command: 'render',
           options: {

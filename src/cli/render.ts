@@ -38,9 +38,8 @@ export async function runRender(
   let renderOutputDir = str('render-output-dir');
   if (!renderOutputDir && !flags['print-all']) renderOutputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendered-'));
   try {
-    const result = await (
-      await engineOf(options)
-    ).run(
+    const engine = await engineOf(options);
+    const result = await engine.run(
       {
         command: 'render',
         options: {

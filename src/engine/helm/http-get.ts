@@ -90,37 +90,35 @@ function once(url: string, o: HttpGetOptions): Promise<{ body?: Buffer; redirect
       () => done(new Error(`GET ${url}: no complete answer within ${o.timeoutMs / 1000}s`)),
       o.timeoutMs,
     );
-    // Node's HTTP stack is loaded on first use (process.getBuiltinModule), not when the engine loads: most renders
-    // fetch nothing, and the engine worker's start is part of every CLI command.
-    const req = process
-      .getBuiltinModule(u.protocol === 'https:' ? 'node:https' : 'node:http')
-      .request(u, options, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location) {
-          res.resume();
-          done(undefined, { redirect: res.headers.location });
-          return;
-        }
-        if (status < 200 || status >= 300) {
-          res.resume();
-          done(new HttpStatusError(url, status, res.statusMessage ?? ''));
-          return;
-        }
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > o.maxBytes) {
-          done(new Error(`GET ${url}: ${declared} bytes is more than the limit of ${o.maxBytes}`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > o.maxBytes) done(new Error(`GET ${url}: more than the limit of ${o.maxBytes} bytes`));
-          else chunks.push(c);
-        });
-        res.on('end', () => done(undefined, { body: Buffer.concat(chunks) }));
-        res.on('error', (e) => done(describe(url, e)));
+    // Loaded on first use, as the engine's other rarely needed built-ins (see oci/http.ts).
+    const { request } = process.getBuiltinModule(u.protocol === 'https:' ? 'node:https' : 'node:http');
+    const req = request(u, options, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        done(undefined, { redirect: res.headers.location });
+        return;
+      }
+      if (status < 200 || status >= 300) {
+        res.resume();
+        done(new HttpStatusError(url, status, res.statusMessage ?? ''));
+        return;
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > o.maxBytes) {
+        done(new Error(`GET ${url}: ${declared} bytes is more than the limit of ${o.maxBytes}`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > o.maxBytes) done(new Error(`GET ${url}: more than the limit of ${o.maxBytes} bytes`));
+        else chunks.push(c);
       });
+      res.on('end', () => done(undefined, { body: Buffer.concat(chunks) }));
+      res.on('error', (e) => done(describe(url, e)));
+    });
     req.on('timeout', () => done(new Error(`GET ${url}: no answer within ${o.timeoutMs / 1000}s`)));
     req.on('error', (e) => done(describe(url, e)));
     o.signal?.addEventListener('abort', onAbort, { once: true });

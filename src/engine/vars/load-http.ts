@@ -15,8 +15,7 @@ interface HttpResponse {
 /** node:http rather than fetch: Kluctl allows a body on any method, GET included. User info in the URL is sent as basic auth. */
 function request(spec: HttpSource, signal?: AbortSignal): Promise<HttpResponse> {
   const url = new URL(spec.url);
-  // Node's HTTP stack is loaded on first use (process.getBuiltinModule), not when the engine loads: most renders
-  // fetch nothing, and the engine worker's start is part of every CLI command.
+  // Loaded on first use, as the engine's other rarely needed built-ins (see oci/http.ts).
   const send =
     url.protocol === 'https:' || url.protocol === 'http:'
       ? process.getBuiltinModule(url.protocol === 'https:' ? 'node:https' : 'node:http').request

@@ -122,16 +122,16 @@ export async function runEngineRequest<C extends EngineCommand>(
         } satisfies RenderOutput;
         break;
       }
-      case 'diff':
-        output = await (
-          await clusterCommands()
-        ).diffProject({ ...(r.options as OptionsByCommand['diff']), signal, progress });
+      case 'diff': {
+        const { diffProject } = await clusterCommands();
+        output = await diffProject({ ...(r.options as OptionsByCommand['diff']), signal, progress });
         break;
-      case 'deploy':
-        output = await (
-          await clusterCommands()
-        ).deployProject({ ...(r.options as OptionsByCommand['deploy']), signal, progress, confirm });
+      }
+      case 'deploy': {
+        const { deployProject } = await clusterCommands();
+        output = await deployProject({ ...(r.options as OptionsByCommand['deploy']), signal, progress, confirm });
         break;
+      }
       case 'prune':
       case 'delete': {
         const { pruneProject, deleteProject } = await clusterCommands();
@@ -139,21 +139,21 @@ export async function runEngineRequest<C extends EngineCommand>(
         output = await run({ ...(r.options as OptionsByCommand['prune']), signal, progress, confirm });
         break;
       }
-      case 'validate':
-        output = await (
-          await clusterCommands()
-        ).validateProject({ ...(r.options as OptionsByCommand['validate']), signal, progress });
+      case 'validate': {
+        const { validateProject } = await clusterCommands();
+        output = await validateProject({ ...(r.options as OptionsByCommand['validate']), signal, progress });
         break;
-      case 'analyze':
-        output = await (
-          await import('../insight/analyze.js')
-        ).analyzeProject({ ...(r.options as OptionsByCommand['analyze']), signal });
+      }
+      case 'analyze': {
+        const { analyzeProject } = await import('../insight/analyze.js');
+        output = await analyzeProject({ ...(r.options as OptionsByCommand['analyze']), signal });
         break;
-      case 'preview':
-        output = await (
-          await import('../insight/preview.js')
-        ).previewFile({ ...(r.options as OptionsByCommand['preview']), signal });
+      }
+      case 'preview': {
+        const { previewFile } = await import('../insight/preview.js');
+        output = await previewFile({ ...(r.options as OptionsByCommand['preview']), signal });
         break;
+      }
       case 'targets': {
         const o = r.options as OptionsByCommand['targets'];
         const loaded = loadKluctlProject(o.projectDir, {}, o.projectConfig);

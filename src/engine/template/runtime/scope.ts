@@ -14,7 +14,7 @@ export class Scope {
   private readonly isLoop: boolean;
   /**
    * In a for-loop body: the names assigned with `set` (Jinja2's `_loop_vars`, seen by context functions); made by the
-   * first such `set` (most loop bodies have none, and a map per iteration was a large part of a loop's allocations).
+   * first such `set` (most loop bodies have none: one map fewer per iteration).
    */
   private sets?: Map<string, PyValue>;
 
