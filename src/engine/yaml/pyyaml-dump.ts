@@ -12,6 +12,7 @@ import { Markup, PyObject, PyTuple, type PyValue } from '../template/python/valu
 import { PyDate } from './pyyaml-load.js';
 import { resolvePlain } from './pyyaml-resolve.js';
 import { analyzeScalar, type ScalarAnalysis } from '../../kluctl/yaml/scalar-analysis.js';
+import { codePointLength } from '../../util/code-points.js';
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;
@@ -111,7 +112,7 @@ class Emitter {
 
   private write(data: string): void {
     this.out += data;
-    this.column += Array.from(data).length;
+    this.column += codePointLength(data);
   }
 
   private increaseIndent(flow: boolean, indentless = false): void {
@@ -215,7 +216,7 @@ class Emitter {
     const scalar = representScalar(key);
     if (!scalar) return (Array.isArray(key) && key.length === 0) || (key instanceof Map && key.size === 0);
     const a = analyze(scalar.text);
-    return Array.from(scalar.text).length + scalar.tagLength < 128 && !a.empty && !a.multiline;
+    return codePointLength(scalar.text) + scalar.tagLength < 128 && !a.empty && !a.multiline;
   }
 
   private chooseStyle(e: ScalarEvent, a: ScalarAnalysis): string {

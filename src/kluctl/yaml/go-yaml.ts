@@ -7,6 +7,7 @@
 import { goYamlKeyLess } from './go-yaml-keys.js';
 import { analyzeScalar, type ScalarRules } from './scalar-analysis.js';
 import { scalarText } from '../../util/scalar.js';
+import { codePointLength } from '../../util/code-points.js';
 
 const BEST_WIDTH = 80;
 
@@ -133,7 +134,7 @@ function scalar(s: string, column: number, indent: number, simpleKey: boolean): 
     spaces = false;
     const piece = style === 'single' && c === "'" ? "''" : style === 'double' ? escapeDouble(c) : c;
     out += piece;
-    col += codePoints(piece);
+    col += codePointLength(piece);
   }
   return out + (style === 'single' ? "'" : style === 'double' ? '"' : '');
 }
@@ -195,22 +196,6 @@ function formatNumber(n: number): string {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Array.from(s).length (the width go-yaml counts in), without the array. */
-function codePoints(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
-}
-
 /** A scalar or empty collection after `prefix` on the current line. */
 function inline(v: unknown, column: number, indent: number): string {
   if (v === null || v === undefined) return 'null';
@@ -247,7 +232,7 @@ function emit(v: unknown, indent: number, lines: string[]): void {
         lines.push(key);
         emit(child, indent, lines);
       } else {
-        lines.push(`${key} ${inline(child, codePoints(key) + 1, indent + 2)}`);
+        lines.push(`${key} ${inline(child, codePointLength(key) + 1, indent + 2)}`);
       }
     }
   } else if (Array.isArray(v) && v.length) {

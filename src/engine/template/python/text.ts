@@ -1,5 +1,7 @@
 /** Python `str` semantics on JS strings: code-point indexing, Python's whitespace and line-break sets. */
 
+import { codePointLength } from '../../../util/code-points.js';
+
 /** Characters for which Python's `str.isspace()` is true. */
 export const PY_WHITESPACE =
   '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
@@ -13,7 +15,7 @@ export function chars(s: string): string[] {
 }
 
 export function strLen(s: string): number {
-  return SURROGATE.test(s) ? Array.from(s).length : s.length;
+  return codePointLength(s);
 }
 
 /** Python's string ordering (by code point; JS `<` compares UTF-16 units). */
