@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
-import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
+import { isNormalAbsolute } from '../project/paths.js';
 import { readFileWithStat } from '../../util/read-file.js';
 import { newObservations, OBSERVED_OPS, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
 
@@ -330,7 +330,7 @@ export class RenderCache {
       return { annotations, objects: deepCopy(objects), imagePlaceholders };
     }
     this.builds.delete(key);
-    const observed = newObservations();
+    const observed = newObservations(dir);
     tree.observations = observed;
     let out: { result: KustomizedItem; cacheable: boolean };
     try {
@@ -345,26 +345,11 @@ export class RenderCache {
         observed,
         result: { ...out.result, objects: deepCopy(out.result.objects) },
         templates,
-        local: isLocal(observed, path.resolve(dir)),
+        local: observed.local,
         clean,
       });
     return out.result;
   }
-}
-
-/**
- * Whether every read of a build depends only on the tree at or below `dir`, or on dirs above it (realpath and kind
- * of those: a change there is one MemTree.changedNear sees; their listings would also see other items).
- */
-function isLocal(observed: TreeObservations, dir: string): boolean {
-  // The tree records normalized absolute paths (MemTree's norm) and dir is resolved: on POSIX a prefix test is enough.
-  const within = path.sep === '/' ? isInsideNormal : isInside;
-  for (const op of OBSERVED_OPS)
-    for (const p of observed.seen[op].keys()) {
-      if (within(dir, p) || ((op === 'p' || op === 'k') && within(p, dir))) continue;
-      return false;
-    }
-  return true;
 }
 
 /** Whether two exported dirs hold the same files, links and dirs with the same contents. */

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
-import { isNormalAbsolute } from '../project/paths.js';
+import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
 
 export type MemNode =
   { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
@@ -27,13 +27,35 @@ export interface TreeObservations {
   writes: [string, Buffer][];
   /** The paths of `writes`. */
   written: Set<string>;
+  /** The build's own dir (normalized absolute), and whether every read in `seen` is local to it (isLocalRead). */
+  readonly dir: string;
+  local: boolean;
 }
 
-export const newObservations = (): TreeObservations => ({
+/** `dir`: the dir of the item whose build is observed (see TreeObservations.local). */
+export const newObservations = (dir: string): TreeObservations => ({
   seen: { r: new Map(), k: new Map(), d: new Map(), p: new Map() },
   writes: [],
   written: new Set(),
+  dir: norm(dir),
+  local: true,
 });
+
+/**
+ * Whether read `op` of normalized `n` depends only on the tree at or below `dir`, or on a dir above it (its realpath
+ * or kind: a change there is one MemTree.changedNear sees; a listing there would also see other items).
+ */
+function isLocalRead(op: ObservedOp, n: string, dir: string): boolean {
+  // Both normalized absolute: on POSIX a prefix test is enough.
+  const within = path.sep === '/' ? isInsideNormal : isInside;
+  return within(dir, n) || ((op === 'p' || op === 'k') && within(n, dir));
+}
+
+/** Records read `op` of normalized `n` with its result (judged local or not as it is recorded). */
+function record(o: TreeObservations, op: ObservedOp, n: string, value: Buffer | string): void {
+  o.seen[op].set(n, value);
+  if (o.local && !isLocalRead(op, n, o.dir)) o.local = false;
+}
 
 /** Symlink hops allowed while resolving one path (Linux: 40). */
 const MAX_LINK_HOPS = 40;
@@ -101,7 +123,7 @@ export class MemTree implements TreeFs {
    */
   private observe<T extends Buffer | string>(op: ObservedOp, n: string, value: T): T {
     const o = this.observations;
-    if (o && !o.written.has(n)) o.seen[op].set(n, value);
+    if (o && !o.written.has(n)) record(o, op, n, value);
     return value;
   }
 
@@ -310,7 +332,8 @@ export class MemTree implements TreeFs {
     if (this.observations) {
       const saved = this.observations;
       this.observations = undefined;
-      saved.seen.d.set(norm(p), this.listing(p, saved.written));
+      const n = norm(p);
+      record(saved, 'd', n, this.listing(n, saved.written));
       this.observations = saved;
     }
     const node = this.lookup(p, true);
@@ -329,7 +352,7 @@ export class MemTree implements TreeFs {
     this.observations = undefined;
     try {
       const real = this.resolveLinks(p);
-      saved.seen.p.set(norm(p), real);
+      record(saved, 'p', norm(p), real);
       return real;
     } finally {
       this.observations = saved;
