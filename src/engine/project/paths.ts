@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hasPrefix } from '../../util/has-prefix.js';
 
 /** Kluctl's FixPathExt: `x.yml` and `x.yaml` are interchangeable, the `.yml` one is tried first. */
 export function fixPathExt(file: string): string {
@@ -49,11 +50,25 @@ export function isInside(root: string, p: string): boolean {
  * string made (it runs for every read an incremental build recorded).
  */
 export function isInsideNormal(root: string, p: string): boolean {
-  if (!p.startsWith(root)) return false;
+  if (!hasPrefix(p, root)) return false;
   if (p.length === root.length) return true;
   // Below `root/` (`/` itself ends with its separator), and not a name the path.relative rule reads as `..`.
   const below = root === '/' ? 1 : root.length + 1;
   return (root === '/' || p.charCodeAt(root.length) === 47) && !p.startsWith('..', below);
+}
+
+const SEP = path.sep.charCodeAt(0);
+
+/**
+ * Whether `p` is `dir` or below it, for paths both normalized absolute on any platform, by prefix only: unlike
+ * isInsideNormal, a name like `..x` below `dir` counts as below (it is there), and paths are compared as strings (a
+ * case-insensitive file system may say more). For bookkeeping that stays safe when it says no.
+ */
+export function isAtOrBelow(dir: string, p: string): boolean {
+  return (
+    hasPrefix(p, dir) &&
+    (p.length === dir.length || p.charCodeAt(dir.length) === SEP || dir.charCodeAt(dir.length - 1) === SEP)
+  );
 }
 
 /** Whether POSIX path `p` is absolute and as path.resolve would give it: no `//`, `.` or `..` part, no trailing `/`. */

@@ -25,7 +25,8 @@ import type { KubeObject } from '../../kube/objects.js';
 import { deepCopy } from '../yaml/kustomize.js';
 import { isNormalAbsolute } from '../project/paths.js';
 import { readFileWithStat } from '../../util/read-file.js';
-import { newObservations, OBSERVED_OPS, type MemNode, type MemTree, type TreeObservations } from './mem-tree.js';
+import type { MemNode, MemTree } from './mem-tree.js';
+import { OBSERVED_OPS, TreeObservations } from './tree-observations.js';
 
 /** A change whose ctime is this close to the time it was recorded may hide in the stat. */
 const RACY_MS = 2000;
@@ -330,7 +331,7 @@ export class RenderCache {
       return { annotations, objects: deepCopy(objects), imagePlaceholders };
     }
     this.builds.delete(key);
-    const observed = newObservations(dir);
+    const observed = new TreeObservations(absolute(dir));
     tree.observations = observed;
     let out: { result: KustomizedItem; cacheable: boolean };
     try {
@@ -363,8 +364,9 @@ function sameNode(a: MemNode | undefined, b: MemNode | undefined): boolean {
 }
 
 function observedUnchanged(tree: MemTree, observed: TreeObservations): boolean {
+  const seen = observed.seen();
   for (const op of OBSERVED_OPS)
-    for (const [p, value] of observed.seen[op]) {
+    for (const [p, value] of seen[op]) {
       const now = tree.observeAgain(op, p, observed.written);
       if (typeof value === 'string' ? now !== value : typeof now === 'string' || !value.equals(now)) return false;
     }

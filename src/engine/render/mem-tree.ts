@@ -7,55 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
-import { isInside, isInsideNormal, isNormalAbsolute } from '../project/paths.js';
+import { isNormalAbsolute } from '../project/paths.js';
+import { hasPrefix } from '../../util/has-prefix.js';
+import type { ObservedOp, ObservedValue, TreeObservations } from './tree-observations.js';
 
 export type MemNode =
   { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
 type Node = MemNode;
-
-/** The operations a build's reads are recorded by: readFile, kind, readdir (a listing), realpath. */
-export type ObservedOp = 'r' | 'k' | 'd' | 'p';
-export const OBSERVED_OPS: readonly ObservedOp[] = ['r', 'k', 'd', 'p'];
-
-/** What a build observed of the tree (per operation, path → result), to check a cached build against a new tree. */
-export interface TreeObservations {
-  /**
-   * Normalized paths as the tree was asked for them, one map per operation (a key of op and path would be a new
-   * string per read, which also had to be flattened to be compared).
-   */
-  seen: Record<ObservedOp, Map<string, Buffer | string>>;
-  writes: [string, Buffer][];
-  /** The paths of `writes`. */
-  written: Set<string>;
-  /** The build's own dir (normalized absolute), and whether every read in `seen` is local to it (isLocalRead). */
-  readonly dir: string;
-  local: boolean;
-}
-
-/** `dir`: the dir of the item whose build is observed (see TreeObservations.local). */
-export const newObservations = (dir: string): TreeObservations => ({
-  seen: { r: new Map(), k: new Map(), d: new Map(), p: new Map() },
-  writes: [],
-  written: new Set(),
-  dir: norm(dir),
-  local: true,
-});
-
-/**
- * Whether read `op` of normalized `n` depends only on the tree at or below `dir`, or on a dir above it (its realpath
- * or kind: a change there is one MemTree.changedNear sees; a listing there would also see other items).
- */
-function isLocalRead(op: ObservedOp, n: string, dir: string): boolean {
-  // Both normalized absolute: on POSIX a prefix test is enough.
-  const within = path.sep === '/' ? isInsideNormal : isInside;
-  return within(dir, n) || ((op === 'p' || op === 'k') && within(n, dir));
-}
-
-/** Records read `op` of normalized `n` with its result (judged local or not as it is recorded). */
-function record(o: TreeObservations, op: ObservedOp, n: string, value: Buffer | string): void {
-  o.seen[op].set(n, value);
-  if (o.local && !isLocalRead(op, n, o.dir)) o.local = false;
-}
 
 /** Symlink hops allowed while resolving one path (Linux: 40). */
 const MAX_LINK_HOPS = 40;
@@ -117,18 +75,14 @@ export class MemTree implements TreeFs {
     this.tracking = o.trackChanges ?? true;
   }
 
-  /**
-   * Records `op` on normalized `n`, unless the recorded build wrote that path itself (then the read follows from other
-   * reads).
-   */
-  private observe<T extends Buffer | string>(op: ObservedOp, n: string, value: T): T {
-    const o = this.observations;
-    if (o && !o.written.has(n)) record(o, op, n, value);
+  /** Records read `op` of normalized `n` (while observed) and gives its result. */
+  private observe<T extends ObservedValue>(op: ObservedOp, n: string, value: T): T {
+    this.observations?.read(op, n, value);
     return value;
   }
 
-  /** Replays `op` on `p` in this tree: what `observations.seen` would hold now (`written`: left out of listings). */
-  observeAgain(op: ObservedOp, p: string, written: ReadonlySet<string>): Buffer | string {
+  /** Replays `op` on `p` in this tree: what TreeObservations.seen would hold now (`written`: left out of listings). */
+  observeAgain(op: ObservedOp, p: string, written: ReadonlySet<string>): ObservedValue {
     const saved = this.observations;
     this.observations = undefined;
     try {
@@ -223,7 +177,7 @@ export class MemTree implements TreeFs {
 
   private parts(p: string): string[] | undefined {
     // Fast path (most calls): an absolute, normalized path below the root.
-    if (p.length > this.root.length && p.startsWith(this.root) && p[this.root.length] === path.sep) {
+    if (p.length > this.root.length && hasPrefix(p, this.root) && p[this.root.length] === path.sep) {
       const parts = p.slice(this.root.length + 1).split(path.sep);
       if (parts.every((x) => x !== '' && x !== '.' && x !== '..')) return parts;
     }
@@ -281,10 +235,7 @@ export class MemTree implements TreeFs {
     const n = norm(p);
     const [dir, name] = this.parentOf(n);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.observations) {
-      this.observations.writes.push([n, bytes]);
-      this.observations.written.add(n);
-    }
+    this.observations?.write(n, bytes);
     this.markChanged(n);
     dir.children.set(name, { type: 'file', data: bytes });
   }
@@ -333,7 +284,7 @@ export class MemTree implements TreeFs {
       const saved = this.observations;
       this.observations = undefined;
       const n = norm(p);
-      record(saved, 'd', n, this.listing(n, saved.written));
+      saved.read('d', n, this.listing(n, saved.written));
       this.observations = saved;
     }
     const node = this.lookup(p, true);
@@ -352,7 +303,7 @@ export class MemTree implements TreeFs {
     this.observations = undefined;
     try {
       const real = this.resolveLinks(p);
-      record(saved, 'p', norm(p), real);
+      saved.read('p', norm(p), real);
       return real;
     } finally {
       this.observations = saved;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { isInside } from '../../../src/engine/project/paths.js';
+import { isAtOrBelow, isInside } from '../../../src/engine/project/paths.js';
 
 /** What isInside answered before its prefix fast path: path.relative alone. */
 function byRelative(root: string, p: string): boolean {
@@ -33,5 +33,31 @@ describe('engine/project/paths: isInside', () => {
       assert.equal(isInside(root, p), expected, `isInside(${JSON.stringify(root)}, ${JSON.stringify(p)})`);
     }
     assert.ok(inside > 5_000 && inside < 45_000, `${inside} inside`);
+  });
+});
+
+describe('engine/project/paths: isAtOrBelow', () => {
+  it('answers as a comparison of path components does, for normalized absolute paths', () => {
+    const names = ['a', 'ab', 'b', '..b', '...', 'a b'];
+    let seed = 11;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      // The high bits: an LCG's low bits repeat with a short period.
+      return (seed >>> 16) % n;
+    };
+    const gen = (): string[] => Array.from({ length: rnd(4) }, () => names[rnd(names.length)]);
+    const abs = (parts: string[]) => `/${parts.join('/')}`;
+    let below = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const dir = gen();
+      // Below dir, a sibling sharing its prefix (`/a` and `/ab`), or anywhere.
+      const p = [[...dir, ...gen()], [...dir.slice(0, -1), `${dir.at(-1) ?? ''}${names[rnd(names.length)]}`], gen()][
+        rnd(3)
+      ].filter((x) => x !== '');
+      const expected = dir.every((x, k) => p[k] === x) && p.length >= dir.length;
+      if (expected) below++;
+      assert.equal(isAtOrBelow(abs(dir), abs(p)), expected, `isAtOrBelow(${abs(dir)}, ${abs(p)})`);
+    }
+    assert.ok(below > 4_000 && below < 16_000, `${below} below`);
   });
 });
