@@ -281,7 +281,8 @@ export class RenderCache {
     }
     this.templates.delete(key);
     const deps = new FileDeps(entry?.deps, this.o.racyMs);
-    render(deps);
+    // As a restore of what it writes: the tree at `target` then holds exactly this entry's files, as after a restore.
+    tree.restoreWith(target, () => render(deps));
     this.stats.templatesRendered++;
     const rendered = tree.exportDir(target);
     const outputChanged = !entry || !sameNode(entry.rendered, rendered);
@@ -295,7 +296,8 @@ export class RenderCache {
    *
    * The quick check, which replays no read: a build that read only inside the item's rendered dir `dir`, whose reads
    * were seen to give their results on a tree holding exactly the files of the item's template entry there
-   * (restored, nothing else written, created, removed or restored at, above or below `dir`: MemTree.changedNear),
+   * (rendered or restored there, nothing else written, created, removed or restored at, above or below `dir`:
+   * MemTree.changedNear),
    * reads the same now if the tree holds exactly the files of the same entry again.
    */
   async build(

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeEntry, TreeFs } from '../kustomize/tree-fs.js';
-import { isNormalAbsolute } from '../project/paths.js';
+import { isAtOrBelow, isNormalAbsolute } from '../project/paths.js';
 import { hasPrefix } from '../../util/has-prefix.js';
 import type { ObservedOp, ObservedValue, TreeObservations } from './tree-observations.js';
 
@@ -66,7 +66,8 @@ export class MemTree implements TreeFs {
   private readonly createdBelow = new Set<string>();
   private readonly restored = new Set<string>();
   private readonly restoredBelow = new Set<string>();
-  private restoring = false;
+  /** While restoring (restoreWith), the normalized path restored: writes at or below it are not changes. */
+  private restoringAt?: string;
   /** Whether changes are tracked (for changedNear): only a tree an incremental cache checks needs it. */
   private readonly tracking: boolean;
 
@@ -120,27 +121,39 @@ export class MemTree implements TreeFs {
 
   /** overlay() of what an earlier render of the same inputs wrote at `p`: not a change (see changedNear). */
   restore(p: string, node: MemNode): void {
+    this.restoreWith(p, () => this.overlay(p, node));
+  }
+
+  /**
+   * Runs `write`, which puts at `p` what belongs there (a render of an item's templates, or restore()'s copy of an
+   * earlier one): not a change at `p` (see changedNear), but a restore there, so that the next render's check of what
+   * reads only `p` needs no replay. What `write` changes elsewhere counts as a change.
+   */
+  restoreWith(p: string, write: () => void): void {
+    if (!this.tracking) return write();
     const n = norm(p);
     this.restored.add(n);
     addAncestors(this.restoredBelow, n);
-    this.restoring = true;
+    const saved = this.restoringAt;
+    this.restoringAt = n;
     try {
-      this.overlay(p, node);
+      write();
     } finally {
-      this.restoring = false;
+      this.restoringAt = saved;
     }
   }
 
   private markChanged(p: string): void {
-    if (this.restoring || !this.tracking) return;
+    if (!this.tracking) return;
     const n = norm(p);
+    if (this.restoringAt !== undefined && isAtOrBelow(this.restoringAt, n)) return;
     this.changed.add(n);
     this.changedBelow.add(n);
     addAncestors(this.changedBelow, n);
   }
 
   private markCreated(p: string): void {
-    if (this.restoring || !this.tracking) return;
+    if (!this.tracking || (this.restoringAt !== undefined && isAtOrBelow(this.restoringAt, p))) return;
     this.createdBelow.add(p);
     addAncestors(this.createdBelow, p);
   }

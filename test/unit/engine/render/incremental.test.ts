@@ -217,6 +217,22 @@ describe('engine render: incremental render (RenderCache)', function () {
     );
   });
 
+  it('right after the first render, an edit reuses the untouched local builds without replaying their reads', async () => {
+    // A build that read only its own item's dir is reused on the quick check (no read replayed) when its item's
+    // templates were restored or freshly rendered there: already after the render that filled the cache.
+    const cache = new RenderCache();
+    await renderProject({ ...options(), cache });
+    writeFiles(dir, { 'item-2/a.yaml': cm('a-2', '  n: "changed"\n') });
+    const before = { ...cache.stats };
+    assert.deepEqual(
+      await outcome(() => renderProject({ ...options(), cache })),
+      await outcome(() => renderProject(options())),
+    );
+    assert.equal(cache.stats.buildsRun - before.buildsRun, 1, 'only item-2 built again');
+    // item-0..7 but item-2, and `ignored`; overlay reads ../base (not local): its reads are replayed.
+    assert.equal(cache.stats.buildsQuick - before.buildsQuick, ITEMS);
+  });
+
   it('an edit of an included template renders again exactly the items that include it', async () => {
     const cache = new RenderCache();
     await renderProject({ ...options(), cache });

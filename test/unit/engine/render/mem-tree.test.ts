@@ -61,4 +61,24 @@ describe('engine/render/mem-tree: changedNear', () => {
     tree.overlay('/render/src/a', files({ 'x.yaml': 'other' }));
     assert.equal(tree.changedNear('/render/src/a'), true, 'an overlay that is not a restore is a change');
   });
+
+  it('restoreWith: what it writes at or below its path is a restore there, a write elsewhere a change', () => {
+    const tree = new MemTree(ROOT);
+    tree.restoreWith('/render/src/a', () => {
+      tree.mkdir('/render/src/a/sub');
+      tree.writeFile('/render/src/a/sub/x.yaml', 'a');
+    });
+    assert.equal(tree.changedNear('/render/src/a'), false, 'a render there is not a change there');
+    assert.equal(tree.changedNear('/render/src/a/sub'), true, 'a restore above it');
+    assert.equal(tree.changedNear('/render/src'), true, 'a restore below it');
+
+    const elsewhere = new MemTree(ROOT);
+    elsewhere.restoreWith('/render/src/a', () => elsewhere.writeFile('/render/src/b/y.yaml', 'b'));
+    assert.equal(elsewhere.changedNear('/render/src/b'), true, 'written outside the restored path');
+    assert.equal(elsewhere.changedNear('/render/src/a'), false);
+    // A name starting with the restored one is not below it.
+    const sibling = new MemTree(ROOT);
+    sibling.restoreWith('/render/src/a', () => sibling.writeFile('/render/src/ab/z.yaml', 'z'));
+    assert.equal(sibling.changedNear('/render/src/ab'), true);
+  });
 });
