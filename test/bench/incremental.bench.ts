@@ -88,37 +88,59 @@ export async function benchIncremental(): Promise<BenchRow[]> {
     // the cache (files older than the racy window first).
     const options = { projectDir: synthetic, target: 'bench', offline: true };
     for (let i = 0; i < 5; i++) await renderProject(options);
-    const cache = new RenderCache();
-    await renderProject({ ...options, cache });
-    await new Promise((r) => setTimeout(r, 2_500));
-    await renderProject({ ...options, cache });
     const file = path.join(synthetic, 'item-17', 'cm-3.yaml');
     const original = fs.readFileSync(file, 'utf8');
     let edits = 0;
-    let same = true;
-    const editOne = await median(9, async () => {
+    const editFile = () =>
       fs.writeFileSync(
         file,
         original.replace('namespace: bench', `namespace: bench\n  labels:\n    edit: "${++edits}"`),
       );
+    // The first edit after opening the project: the cache holds one render, as the editor's after its first diff.
+    const firstEdits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const fresh = new RenderCache();
+      await renderProject({ ...options, cache: fresh });
+      await new Promise((r) => setTimeout(r, 2_500));
+      editFile();
+      const started = performance.now();
+      await renderProject({ ...options, cache: fresh });
+      firstEdits.push(performance.now() - started);
+    }
+    const cache = new RenderCache();
+    await renderProject({ ...options, cache });
+    await new Promise((r) => setTimeout(r, 2_500));
+    await renderProject({ ...options, cache });
+    let same = true;
+    const editOne = await median(9, async () => {
+      editFile();
       const started = performance.now();
       const r = await renderProject({ ...options, cache });
       const took = performance.now() - started;
-      if (edits === 9) same = printAll(r.objects) === printAll((await renderProject(options)).objects);
+      if (edits % 9 === 0) same = printAll(r.objects) === printAll((await renderProject(options)).objects);
       return took;
     });
-    rows.push({
-      area: 'render (#16)',
-      measure: '2,000 objects: re-render after editing one file (warm API, RenderCache)',
-      kluctl: ms(kluctl.ms),
-      ours: `${ms(editOne)} (target ≤ 50 ms)${same ? '' : ' OUTPUT DIFFERS'}`,
-      ratio: faster(kluctl.ms, editOne),
-    });
+    rows.push(
+      {
+        area: 'render (#16)',
+        measure: '2,000 objects: re-render after editing one file (warm API, RenderCache; median of 9)',
+        kluctl: ms(kluctl.ms),
+        ours: `${ms(editOne)} (target ≤ 50 ms)${same ? '' : ' OUTPUT DIFFERS'}`,
+        ratio: faster(kluctl.ms, editOne),
+      },
+      {
+        area: 'render (#16)',
+        measure: '2,000 objects: the first edit after opening (a cache of one render; median of 5)',
+        kluctl: ms(kluctl.ms),
+        ours: `${ms(middleOf(firstEdits))} (target ≤ 50 ms)`,
+        ratio: faster(kluctl.ms, middleOf(firstEdits)),
+      },
+    );
     // Alternated with cold renders (no cache), so that both see the same heap, JIT and machine state.
     let flip = false;
     const colds: number[] = [];
     const argsEdits: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 15; i++) {
       let started = performance.now();
       await renderProject(options);
       colds.push(performance.now() - started);
@@ -128,13 +150,14 @@ export async function benchIncremental(): Promise<BenchRow[]> {
       await renderProject({ ...options, cache });
       argsEdits.push(performance.now() - started);
     }
+    const fastest = (xs: number[]) => Math.min(...xs);
     rows.push({
       area: 'render (#16)',
       measure:
-        '2,000 objects: re-render after editing .kluctl.yaml args (all items) vs cold in-process render (alternated, median of 7)',
-      kluctl: `cold ${ms(middleOf(colds))}`,
-      ours: ms(middleOf(argsEdits)),
-      ratio: `${faster(middleOf(colds), middleOf(argsEdits))} (target: not slower)`,
+        '2,000 objects: re-render after editing .kluctl.yaml args (all items) vs cold in-process render (alternated, median of 15; fastest)',
+      kluctl: `cold ${ms(middleOf(colds))}; ${ms(fastest(colds))}`,
+      ours: `${ms(middleOf(argsEdits))}; ${ms(fastest(argsEdits))}`,
+      ratio: `${faster(middleOf(colds), middleOf(argsEdits))}; ${faster(fastest(colds), fastest(argsEdits))} (target: not slower)`,
     });
 
     // One kustomization of many objects: name references and patches make kustomize (and its port) compare pairs of
