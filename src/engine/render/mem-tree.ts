@@ -11,8 +11,11 @@ import { isAtOrBelow, isNormalAbsolute } from '../project/paths.js';
 import { hasPrefix } from '../../util/has-prefix.js';
 import type { ObservedOp, ObservedValue, TreeObservations } from './tree-observations.js';
 
+/** Files and links are never changed in place (a write replaces the node), so copies of a tree share them. */
 export type MemNode =
-  { type: 'file'; data: Buffer } | { type: 'dir'; children: Map<string, MemNode> } | { type: 'link'; target: string };
+  | { readonly type: 'file'; readonly data: Buffer }
+  | { readonly type: 'dir'; readonly children: Map<string, MemNode> }
+  | { readonly type: 'link'; readonly target: string };
 type Node = MemNode;
 
 /** Symlink hops allowed while resolving one path (Linux: 40). */
@@ -113,7 +116,7 @@ export class MemTree implements TreeFs {
     }
   }
 
-  /** A deep copy of the subtree at `p` (file contents shared: they are never changed in place). */
+  /** A copy of the subtree at `p`: its dirs copied, its files and links shared (see MemNode). */
   exportDir(p: string): MemNode | undefined {
     const node = this.lookup(p, false);
     return node && copyNode(node);
@@ -373,7 +376,8 @@ export class MemTree implements TreeFs {
   }
 }
 
+/** A copy of the dirs below `node`; files and links are shared (see MemNode). */
 function copyNode(node: MemNode): MemNode {
-  if (node.type !== 'dir') return { ...node };
+  if (node.type !== 'dir') return node;
   return { type: 'dir', children: new Map([...node.children].map(([k, v]) => [k, copyNode(v)])) };
 }
