@@ -60,9 +60,9 @@ export class MemTree implements TreeFs {
   observations?: TreeObservations;
 
   /**
-   * What changed in this tree other than by restore(), for changedNear: the normalized paths of files and links
+   * What changed in this tree other than by restoreWith(), for changedNear: the normalized paths of files and links
    * written and paths removed (`changed`), and the dirs at or above any of them (`changedBelow`); the same for
-   * directories created (`createdBelow`) and for restore() targets (`restored`, `restoredBelow`: strictly above).
+   * directories created (`createdBelow`) and for restoreWith() targets (`restored`, `restoredBelow`: strictly above).
    */
   private readonly changed = new Set<string>();
   private readonly changedBelow = new Set<string>();
@@ -146,17 +146,22 @@ export class MemTree implements TreeFs {
     }
   }
 
+  /** Whether a write at normalized `n` is part of the restore under way (restoreWith), so not a change. */
+  private isRestoring(n: string): boolean {
+    return this.restoringAt !== undefined && isAtOrBelow(this.restoringAt, n);
+  }
+
   private markChanged(p: string): void {
     if (!this.tracking) return;
     const n = norm(p);
-    if (this.restoringAt !== undefined && isAtOrBelow(this.restoringAt, n)) return;
+    if (this.isRestoring(n)) return;
     this.changed.add(n);
     this.changedBelow.add(n);
     addAncestors(this.changedBelow, n);
   }
 
   private markCreated(p: string): void {
-    if (!this.tracking || (this.restoringAt !== undefined && isAtOrBelow(this.restoringAt, p))) return;
+    if (!this.tracking || this.isRestoring(p)) return;
     this.createdBelow.add(p);
     addAncestors(this.createdBelow, p);
   }
