@@ -98,26 +98,29 @@ export async function benchIncremental(): Promise<BenchRow[]> {
       );
     // The first edit after opening the project: the cache holds one render, as the editor's after its first diff.
     const firstEdits: number[] = [];
+    let firstSame = true;
     for (let i = 0; i < 5; i++) {
       const fresh = new RenderCache();
       await renderProject({ ...options, cache: fresh });
       await new Promise((r) => setTimeout(r, 2_500));
       editFile();
       const started = performance.now();
-      await renderProject({ ...options, cache: fresh });
+      const r = await renderProject({ ...options, cache: fresh });
       firstEdits.push(performance.now() - started);
+      if (i === 4) firstSame = printAll(r.objects) === printAll((await renderProject(options)).objects);
     }
     const cache = new RenderCache();
     await renderProject({ ...options, cache });
     await new Promise((r) => setTimeout(r, 2_500));
     await renderProject({ ...options, cache });
     let same = true;
+    let runs = 0;
     const editOne = await median(9, async () => {
       editFile();
       const started = performance.now();
       const r = await renderProject({ ...options, cache });
       const took = performance.now() - started;
-      if (edits % 9 === 0) same = printAll(r.objects) === printAll((await renderProject(options)).objects);
+      if (++runs === 9) same = printAll(r.objects) === printAll((await renderProject(options)).objects);
       return took;
     });
     rows.push(
@@ -132,7 +135,7 @@ export async function benchIncremental(): Promise<BenchRow[]> {
         area: 'render (#16)',
         measure: '2,000 objects: the first edit after opening (a cache of one render; median of 5)',
         kluctl: ms(kluctl.ms),
-        ours: `${ms(middleOf(firstEdits))} (target ≤ 50 ms)`,
+        ours: `${ms(middleOf(firstEdits))} (target ≤ 50 ms)${firstSame ? '' : ' OUTPUT DIFFERS'}`,
         ratio: faster(kluctl.ms, middleOf(firstEdits)),
       },
     );
